@@ -1,0 +1,28 @@
+# The two commands a new user runs are `make demo` and `make test` (see README.md).
+# Both install what they need first (scripts/setup.sh), idempotently.
+
+CARGO ?= cargo
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: demo test setup test-native lint wasm-check
+
+## make demo: runs the main job on the embedded default and prints where to look.
+demo: setup
+	$(CARGO) run --quiet --example offline_tour
+
+## make test: installs what is missing, then runs every test.
+test: setup test-native lint wasm-check
+
+setup:
+	@scripts/setup.sh
+
+test-native:
+	$(CARGO) test --workspace --all-targets
+	$(CARGO) test --workspace --doc
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+# The core must compile for the browser/Worker target from day one.
+wasm-check:
+	$(CARGO) build -p tsunagi --lib --target wasm32-unknown-unknown

@@ -1,0 +1,2 @@
+//! Placeholder: the provider sandbox lands in its own commit.
+fn main() {}

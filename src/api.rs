@@ -1,0 +1,222 @@
+//! Authenticated API calls as pure functions: building the request against the provider's API
+//! base (bearer token, RFC 6750 §2.1), and deciding what a response means for the caller —
+//! deliver it, refresh once on 401, wait out a 429 within bounds, or fail with a typed error.
+
+use crate::ascii_json::escape_non_ascii;
+use crate::client::Client;
+use crate::error_body::{classify, Exchange};
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::profile::Provider;
+use crate::providers::legalon;
+use crate::rate_limit::RateLimit;
+use crate::secret::AccessToken;
+use crate::time::Timestamp;
+use crate::token_set::TokenSet;
+use crate::{Error, ErrorCode, Result};
+
+/// Bounds on retries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// How many 429 answers may be waited out for one call.
+    pub max_rate_limit_retries: u32,
+    /// The longest single wait; a longer reset fails at once with [`ErrorCode::RateLimited`].
+    pub max_wait_ms: u64,
+    /// Wait used when a 429 carries no reset information.
+    pub default_wait_ms: u64,
+}
+
+impl Default for RetryPolicy {
+    /// Two retries, waits of at most 30 s, 1 s when the server does not say.
+    fn default() -> Self {
+        RetryPolicy { max_rate_limit_retries: 2, max_wait_ms: 30_000, default_wait_ms: 1_000 }
+    }
+}
+
+/// What has happened so far in one logical call.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Attempt {
+    /// A fresh token was already obtained after a 401.
+    pub reauthenticated: bool,
+    /// 429s already waited out.
+    pub rate_limit_retries: u32,
+}
+
+/// What to do with a response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiDecision {
+    /// Hand the response to the caller (any status other than the two below).
+    Deliver,
+    /// 401: get a fresh token (refresh, or re-acquire for LegalOn) once, then retry.
+    Reauthenticate,
+    /// 429: wait, then retry.
+    Wait {
+        /// How long.
+        delay_ms: u64,
+    },
+    /// Give up with this error.
+    Fail(Error),
+}
+
+/// Decides what `resp` means for the call described by `attempt` (RFC 6750 §3.1 for 401;
+/// LegalOn: "If you receive 401 Unauthorized, obtain a new token first"; "If you receive 429…
+/// wait and retry based on X-RateLimit-Reset").
+pub fn decide(client: &Client, policy: &RetryPolicy, attempt: &Attempt, resp: &HttpResponse, now: Timestamp) -> ApiDecision {
+    match resp.status {
+        401 if !attempt.reauthenticated => ApiDecision::Reauthenticate,
+        401 => ApiDecision::Fail(client.api_error(resp, now)),
+        429 => {
+            let wait = RateLimit::from_headers(&resp.headers, now).wait_ms().unwrap_or(policy.default_wait_ms);
+            if attempt.rate_limit_retries < policy.max_rate_limit_retries && wait <= policy.max_wait_ms {
+                ApiDecision::Wait { delay_ms: wait.max(1) }
+            } else {
+                ApiDecision::Fail(client.api_error(resp, now))
+            }
+        }
+        _ => ApiDecision::Deliver,
+    }
+}
+
+/// `Authorization: Bearer {token}` (RFC 6750 §2.1), whatever case the server used for the type.
+pub fn bearer_header(token: &AccessToken) -> (String, String) {
+    ("authorization".to_owned(), format!("Bearer {}", token.secret()))
+}
+
+/// Checks a relative API path: starts with `/`, no `.`/`..` segments (plain or percent-encoded),
+/// no encoded slashes or backslashes, no fragment, printable ASCII only. So the request can only
+/// ever reach the configured API base.
+pub fn check_api_path(path: &str) -> Result<()> {
+    let bad = |why: &str| Error::new(ErrorCode::InvalidParameter, format!("API path {why}"));
+    if !path.starts_with('/') || path.starts_with("//") {
+        return Err(bad("must start with a single '/'"));
+    }
+    if !path.bytes().all(|b| b.is_ascii_graphic()) || path.contains(['\\', '#']) {
+        return Err(bad("must be printable ASCII without '\\' or '#'"));
+    }
+    let route = path.split('?').next().unwrap_or_default();
+    let lower = route.to_ascii_lowercase();
+    if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") {
+        return Err(bad("must not contain encoded slashes, backslashes or NUL"));
+    }
+    let decoded_dots = lower.replace("%2e", ".");
+    if decoded_dots.split('/').any(|seg| seg == "." || seg == "..") {
+        return Err(bad("must not contain '.' or '..' segments"));
+    }
+    Ok(())
+}
+
+impl Client {
+    /// The API base for calls made with `tokens`: LegalOn's `{api_base_url}/rest/v1` from the
+    /// token response, otherwise the profile's (Logiless: merchant-scoped when configured).
+    pub fn api_base(&self, tokens: Option<&TokenSet>) -> Result<String> {
+        if self.profile.provider == Provider::LegalOn {
+            let url = tokens.and_then(|t| t.api_base_url.as_deref()).ok_or_else(|| {
+                Error::new(ErrorCode::LoginRequired, "LegalOn's API base comes with a token: acquire one first")
+            })?;
+            return legalon::api_base(url);
+        }
+        self.profile
+            .api_base
+            .clone()
+            .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "no API base is configured for this provider"))
+    }
+
+    /// An API request: `path` (checked by [`check_api_path`]) appended to the API base, the
+    /// bearer header, and for a body `Content-Type: application/json` — re-encoded ASCII-only for
+    /// Logiless, which requires `\uNNNN` escapes.
+    pub fn api_request(&self, tokens: &TokenSet, method: Method, path: &str, json_body: Option<&str>) -> Result<HttpRequest> {
+        check_api_path(path)?;
+        let url = format!("{}{path}", self.api_base(Some(tokens))?);
+        let mut headers = vec![("accept".to_owned(), "application/json".to_owned()), bearer_header(&tokens.access_token)];
+        let body = json_body.map(|b| {
+            headers.push(("content-type".to_owned(), "application/json".to_owned()));
+            if self.profile.provider == Provider::Logiless {
+                escape_non_ascii(b)
+            } else {
+                b.to_owned()
+            }
+        });
+        Ok(HttpRequest { method, url, headers, body })
+    }
+
+    /// The typed error for a non-success API response (problem+json, Logiless bodies, 401, 429 …).
+    pub fn api_error(&self, resp: &HttpResponse, now: Timestamp) -> Error {
+        classify(resp, self.profile.classify_message, Exchange::Api, Some(now))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
+    use crate::providers::logiless::LogilessConfig;
+    use crate::secret::{BasicCredentials, ClientSecret};
+    use serde_json::Map;
+
+    fn tokens(api_base_url: Option<&str>) -> TokenSet {
+        TokenSet {
+            access_token: AccessToken::new("AT"),
+            token_type: "bearer".into(),
+            issued_at: Timestamp::from_secs(0),
+            expires_at: None,
+            refresh_token: None,
+            refresh_expires_at: None,
+            scope: None,
+            api_base_url: api_base_url.map(str::to_owned),
+            extra: Map::new(),
+        }
+    }
+    fn legalon() -> Client {
+        LegalOnConfig::new(LegalOnRegion::Us, BasicCredentials::new("c")).client().unwrap_or_else(|e| panic!("{e}"))
+    }
+    fn resp(status: u16, headers: &[(&str, &str)]) -> HttpResponse {
+        HttpResponse::new(status, headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), "{}")
+    }
+
+    #[test]
+    fn legalon_request_uses_api_base_url() {
+        let req = legalon().api_request(&tokens(Some("api.legalon.example")), Method::Get, "/users?page_size=50", None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(req.url, "https://api.legalon.example/rest/v1/users?page_size=50");
+        assert_eq!(req.header("authorization"), Some("Bearer AT"));
+        assert_eq!(legalon().api_base(None).map_err(|e| e.code()), Err(ErrorCode::LoginRequired));
+    }
+
+    #[test]
+    fn logiless_bodies_become_ascii() {
+        let mut cfg = LogilessConfig::new("cid", ClientSecret::new("s"), "https://app.example/cb");
+        cfg.merchant_id = Some("7".into());
+        let c = cfg.client().unwrap_or_else(|e| panic!("{e}"));
+        let req = c.api_request(&tokens(None), Method::Post, "/sales_orders/new", Some(r#"{"buyer":"山田"}"#)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(req.url, "https://app2.logiless.com/api/v1/merchant/7/sales_orders/new");
+        assert_eq!(req.body.as_deref(), Some(r#"{"buyer":"\u5c71\u7530"}"#));
+        assert_eq!(req.header("content-type"), Some("application/json"));
+    }
+
+    #[test]
+    fn paths_cannot_escape_the_base() {
+        for bad in ["users", "//evil.example/x", "/../x", "/a/%2e%2e/x", "/a%2Fb", "/a\\b", "/a b", "/a#b", "/a/./b", "/%5c"] {
+            assert_eq!(check_api_path(bad).map_err(|e| e.code()), Err(ErrorCode::InvalidParameter), "{bad}");
+        }
+        for good in ["/users", "/users?page_token=a%2Fb", "/stores?limit=20&page=1", "/a..b/c"] {
+            assert!(check_api_path(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn retry_decisions() {
+        let c = legalon();
+        let p = RetryPolicy::default();
+        let now = Timestamp::from_secs(0);
+        let first = Attempt::default();
+        assert_eq!(decide(&c, &p, &first, &resp(200, &[]), now), ApiDecision::Deliver);
+        assert_eq!(decide(&c, &p, &first, &resp(500, &[]), now), ApiDecision::Deliver);
+        assert_eq!(decide(&c, &p, &first, &resp(401, &[]), now), ApiDecision::Reauthenticate);
+        let again = Attempt { reauthenticated: true, ..first };
+        assert!(matches!(decide(&c, &p, &again, &resp(401, &[]), now), ApiDecision::Fail(e) if e.code() == ErrorCode::Unauthorized));
+        assert_eq!(decide(&c, &p, &first, &resp(429, &[("X-RateLimit-Reset", "3")]), now), ApiDecision::Wait { delay_ms: 3000 });
+        assert_eq!(decide(&c, &p, &first, &resp(429, &[]), now), ApiDecision::Wait { delay_ms: 1000 });
+        let too_long = decide(&c, &p, &first, &resp(429, &[("X-RateLimit-Reset", "600"), ("X-Request-Id", "r1")]), now);
+        assert!(matches!(&too_long, ApiDecision::Fail(e) if e.code() == ErrorCode::RateLimited && e.retry_after_ms() == Some(600_000) && e.request_id() == Some("r1")));
+        let spent = Attempt { rate_limit_retries: 2, ..first };
+        assert!(matches!(decide(&c, &p, &spent, &resp(429, &[("Retry-After", "1")]), now), ApiDecision::Fail(_)));
+    }
+}

@@ -1,0 +1,65 @@
+//! ASCII-only JSON for Logiless request bodies ("Japanese text in a JSON body must be UTF-8 with
+//! `\uNNNN` escapes"): every non-ASCII character becomes `\uNNNN` (a surrogate pair above
+//! U+FFFF); every other byte is what standard JSON encoding produces.
+
+use crate::{Error, ErrorCode, Result};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// Escapes every non-ASCII character of a JSON text. Correct for any valid JSON text, since
+/// non-ASCII characters can only occur inside strings, where `\uNNNN` means the same character.
+pub fn escape_non_ascii(json: &str) -> String {
+    let mut out = String::with_capacity(json.len() + json.len() / 2);
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                // writing to a String cannot fail
+                let _ = write!(out, "\\u{unit:04x}");
+            }
+        }
+    }
+    out
+}
+
+/// Serialises `value` as compact, ASCII-only JSON.
+pub fn to_ascii_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
+    let json = serde_json::to_string(value).map_err(|e| Error::new(ErrorCode::InvalidParameter, format!("value is not JSON-serialisable: {e}")))?;
+    Ok(escape_non_ascii(&json))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn japanese_and_astral() {
+        let v = json!({"name": "山田 太郎", "emoji": "📦", "plain": "abc\"\n"});
+        let s = to_ascii_json(&v).unwrap_or_default();
+        assert!(s.is_ascii());
+        assert!(s.contains(r#""name":"\u5c71\u7530 \u592a\u90ce""#), "{s}");
+        assert!(s.contains(r#""emoji":"\ud83d\udce6""#), "{s}");
+        assert!(s.contains(r#""plain":"abc\"\n""#));
+        assert_eq!(serde_json::from_str::<Value>(&s).ok(), Some(v));
+    }
+
+    #[test]
+    fn ascii_input_is_byte_identical() {
+        let v = json!({"a": [1, 2.5, null, true], "b": "x/y"});
+        assert_eq!(to_ascii_json(&v).ok(), serde_json::to_string(&v).ok());
+    }
+
+    proptest! {
+        #[test]
+        fn output_is_ascii_and_decodes_to_input(s in ".{0,64}", k in "\\PC{0,8}") {
+            let v = json!({ k.clone(): s.clone(), "n": [s.clone()] });
+            let out = to_ascii_json(&v).unwrap_or_default();
+            prop_assert!(out.is_ascii());
+            prop_assert_eq!(serde_json::from_str::<Value>(&out).ok(), Some(v));
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Building the authorization request URL (RFC 6749 §4.1.1), including hash-route endpoints whose
+//! query must live inside the fragment (LawVu: `https://{web_host}/#/authorize?…`).
+
+use crate::client::Client;
+use crate::pkce::{PkceChallenge, PkceVerifier};
+use crate::profile::{AuthorizeParamOrder, GrantType};
+use crate::state::State;
+use crate::{Error, ErrorCode, Result};
+use serde::{Deserialize, Serialize};
+
+/// Parameters this crate sets itself; extra parameters may not override them.
+const RESERVED: &[&str] = &["response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method"];
+
+/// What varies per authorization request.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AuthorizationRequest<'a> {
+    /// The CSRF `state` (RFC 6749 §10.12); strongly recommended.
+    pub state: Option<&'a State>,
+    /// The PKCE challenge, required when the profile enables PKCE.
+    pub code_challenge: Option<&'a PkceChallenge>,
+    /// Additional parameters, appended in order after the standard ones.
+    pub extra_params: &'a [(&'a str, &'a str)],
+}
+
+/// What must be remembered between the redirect out and the callback (e.g. in sessionStorage).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingAuthorization {
+    /// The state sent.
+    pub state: State,
+    /// The PKCE verifier, when PKCE is on. Secret until the exchange.
+    pub pkce_verifier: Option<PkceVerifier>,
+}
+
+impl Client {
+    /// The authorization URL. Values are form-encoded as the vendor examples show (LawVu's
+    /// example comes out byte for byte). Errors: the provider has no authorization endpoint,
+    /// PKCE is required but missing, or an extra parameter is empty or reserved.
+    pub fn authorization_url(&self, request: &AuthorizationRequest<'_>) -> Result<String> {
+        self.require_grant(GrantType::AuthorizationCode)?;
+        let endpoint = self.profile.authorization_endpoint.as_ref().ok_or_else(|| {
+            Error::new(ErrorCode::UnsupportedOperation, format!("{} has no authorization endpoint", self.profile.provider.as_str()))
+        })?;
+        let client_id = self
+            .client_id
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "the authorization request needs a client id"))?;
+        if self.profile.pkce && request.code_challenge.is_none() {
+            return Err(Error::new(ErrorCode::InvalidParameter, "this profile requires PKCE: pass a code challenge"));
+        }
+        for (name, _) in request.extra_params {
+            if name.is_empty() || RESERVED.contains(name) {
+                return Err(Error::new(ErrorCode::InvalidParameter, format!("extra parameter '{name}' is empty or reserved")));
+            }
+        }
+        let mut q = form_urlencoded::Serializer::new(String::new());
+        match self.profile.authorize_param_order {
+            AuthorizeParamOrder::ResponseTypeFirst => {
+                q.append_pair("response_type", "code").append_pair("client_id", client_id.as_str());
+            }
+            AuthorizeParamOrder::ClientIdFirst => {
+                q.append_pair("client_id", client_id.as_str()).append_pair("response_type", "code");
+            }
+        }
+        if let Some(redirect) = &self.redirect_uri {
+            q.append_pair("redirect_uri", redirect.as_str());
+        }
+        if let Some(state) = request.state {
+            q.append_pair("state", state.as_str());
+        }
+        if let Some(challenge) = request.code_challenge {
+            q.append_pair("code_challenge", challenge.as_str())
+                .append_pair("code_challenge_method", PkceChallenge::METHOD);
+        }
+        for (name, value) in request.extra_params {
+            q.append_pair(name, value);
+        }
+        Ok(endpoint.with_query(&q.finish()))
+    }
+
+    /// A fresh state (and PKCE verifier when the profile enables it) from caller entropy, and
+    /// the URL to send the user to.
+    pub fn begin_authorization_with_entropy(
+        &self,
+        state_entropy: &[u8; 32],
+        verifier_entropy: &[u8; 32],
+        extra_params: &[(&str, &str)],
+    ) -> Result<(String, PendingAuthorization)> {
+        let state = State::from_entropy(state_entropy);
+        let verifier = self.profile.pkce.then(|| PkceVerifier::from_entropy(verifier_entropy));
+        let challenge = verifier.as_ref().map(PkceVerifier::challenge);
+        let url = self.authorization_url(&AuthorizationRequest {
+            state: Some(&state),
+            code_challenge: challenge.as_ref(),
+            extra_params,
+        })?;
+        Ok((url, PendingAuthorization { state, pkce_verifier: verifier }))
+    }
+
+    /// [`Client::begin_authorization_with_entropy`] with entropy from the platform CSPRNG.
+    #[cfg(feature = "getrandom")]
+    pub fn begin_authorization(&self, extra_params: &[(&str, &str)]) -> Result<(String, PendingAuthorization)> {
+        let a = crate::state::random_32()?;
+        let b = crate::state::random_32()?;
+        self.begin_authorization_with_entropy(&a, &b, extra_params)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::generic::GenericConfig;
+    use crate::providers::lawvu::{LawVuConfig, LawVuEnvironment};
+    use crate::providers::logiless::LogilessConfig;
+    use crate::secret::ClientSecret;
+
+    fn lawvu() -> Client {
+        LawVuConfig::new(LawVuEnvironment::Sandbox, "acme-inc", "https://acme-inc.com/auth")
+            .client()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn lawvu_document_example_byte_for_byte() {
+        let url = lawvu().authorization_url(&AuthorizationRequest::default());
+        assert_eq!(
+            url.as_deref().ok(),
+            Some("https://demo.lawvu.com/#/authorize?response_type=code&client_id=acme-inc&redirect_uri=https%3A%2F%2Facme-inc.com%2Fauth")
+        );
+    }
+
+    #[test]
+    fn lawvu_state_inside_the_fragment() {
+        let state = State::new("xyz").unwrap_or_else(|e| panic!("{e}"));
+        let url = lawvu().authorization_url(&AuthorizationRequest { state: Some(&state), ..Default::default() });
+        let url = url.unwrap_or_default();
+        assert!(url.starts_with("https://demo.lawvu.com/#/authorize?"), "{url}");
+        assert!(url.ends_with("&state=xyz"));
+        assert_eq!(url.matches('?').count(), 1);
+    }
+
+    #[test]
+    fn logiless_parameter_order() {
+        let c = LogilessConfig::new("cid", ClientSecret::new("s"), "https://app.example/cb").client().unwrap_or_else(|e| panic!("{e}"));
+        let url = c.authorization_url(&AuthorizationRequest::default()).unwrap_or_default();
+        assert_eq!(url, "https://app2.logiless.com/oauth/v2/auth?client_id=cid&response_type=code&redirect_uri=https%3A%2F%2Fapp.example%2Fcb");
+    }
+
+    #[test]
+    fn generic_requires_pkce_and_rejects_reserved_extras() {
+        let mut cfg = GenericConfig::new(Some("https://as.example/authorize".into()), "https://as.example/token", "cid");
+        cfg.redirect_uri = Some("https://app.example/cb".into());
+        let c = cfg.client().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.authorization_url(&AuthorizationRequest::default()).map_err(|e| e.code()), Err(ErrorCode::InvalidParameter));
+        let (url, pending) = c.begin_authorization_with_entropy(&[1; 32], &[2; 32], &[("scope", "read write")]).unwrap_or_else(|e| panic!("{e}"));
+        let verifier = pending.pkce_verifier.unwrap_or_else(|| panic!("no verifier"));
+        assert!(url.contains(&format!("code_challenge={}&code_challenge_method=S256", verifier.challenge().as_str())));
+        assert!(url.ends_with("&scope=read+write"));
+        let bad = c.begin_authorization_with_entropy(&[1; 32], &[2; 32], &[("state", "x")]);
+        assert_eq!(bad.map(|_| ()).map_err(|e| e.code()), Err(ErrorCode::InvalidParameter));
+    }
+
+    #[test]
+    fn pending_authorization_round_trips_through_storage() {
+        let (_, pending) = lawvu().begin_authorization_with_entropy(&[3; 32], &[4; 32], &[]).unwrap_or_else(|e| panic!("{e}"));
+        assert!(pending.pkce_verifier.is_none(), "LawVu does not document PKCE");
+        let json = serde_json::to_string(&pending).unwrap_or_default();
+        let back: Option<PendingAuthorization> = serde_json::from_str(&json).ok();
+        assert_eq!(back, Some(pending));
+    }
+}

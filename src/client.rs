@@ -1,0 +1,137 @@
+//! A configured OAuth client: a provider [`Profile`] plus the client's identity, redirect URI and
+//! way of authenticating at the token endpoint (RFC 6749 §2.3).
+//!
+//! The request builders and response processors are implemented on [`Client`] in their own files
+//! (`authorize`, `callback`, `token_request`, `token_response`, `api`).
+
+use crate::profile::{GrantType, Profile};
+use crate::secret::{BasicCredentials, ClientId, ClientSecret};
+use crate::uri::RedirectUri;
+use crate::{Error, ErrorCode, Result};
+
+/// How the client authenticates to the token endpoint, with the secret it needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// Public client: `client_id` in the request, no secret (LawVu's 1-day browser mode).
+    None,
+    /// `client_id` and `client_secret` as request parameters (RFC 6749 §2.3.1, body or, for GET
+    /// token endpoints, query).
+    SecretPost(ClientSecret),
+    /// `Authorization: Basic base64(form(id) ":" form(secret))` (RFC 6749 §2.3.1).
+    SecretBasic(ClientSecret),
+    /// `Authorization: Basic {value}` with a ready-made value, sent unchanged (LegalOn).
+    RawBasic(BasicCredentials),
+}
+
+/// The name of a [`ClientAuth`] method, as configuration spells it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClientAuthMethod {
+    /// `none`.
+    None,
+    /// `client_secret_post`.
+    SecretPost,
+    /// `client_secret_basic`.
+    SecretBasic,
+    /// `basic_raw`: a ready-made Basic credentials value.
+    RawBasic,
+}
+
+impl ClientAuthMethod {
+    /// Parses `none`, `client_secret_post`, `client_secret_basic` or `basic_raw`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "none" => ClientAuthMethod::None,
+            "client_secret_post" => ClientAuthMethod::SecretPost,
+            "client_secret_basic" => ClientAuthMethod::SecretBasic,
+            "basic_raw" => ClientAuthMethod::RawBasic,
+            _ => return None,
+        })
+    }
+
+    /// Pairs the method with the secret it needs, or says which one is missing.
+    pub fn with_secret(self, secret: Option<ClientSecret>, credentials: Option<BasicCredentials>) -> Result<ClientAuth> {
+        let missing = |what: &str| Error::new(ErrorCode::InvalidConfig, format!("client authentication needs {what}"));
+        Ok(match self {
+            ClientAuthMethod::None => ClientAuth::None,
+            ClientAuthMethod::SecretPost => ClientAuth::SecretPost(secret.ok_or_else(|| missing("a client secret"))?),
+            ClientAuthMethod::SecretBasic => ClientAuth::SecretBasic(secret.ok_or_else(|| missing("a client secret"))?),
+            ClientAuthMethod::RawBasic => ClientAuth::RawBasic(credentials.ok_or_else(|| missing("a credentials value"))?),
+        })
+    }
+}
+
+impl ClientAuth {
+    /// Whether the client proves its identity with a secret (a confidential client, RFC 6749 §2.1).
+    pub fn is_confidential(&self) -> bool {
+        !matches!(self, ClientAuth::None)
+    }
+}
+
+/// A configured client. Build one with a provider's config (`providers::lawvu::LawVuConfig`, …)
+/// or [`Client::new`] for full control.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub(crate) profile: Profile,
+    pub(crate) client_id: Option<ClientId>,
+    pub(crate) redirect_uri: Option<RedirectUri>,
+    pub(crate) auth: ClientAuth,
+}
+
+impl Client {
+    /// A client for `profile`. Checks that what the profile's grants need is present: a client id
+    /// and redirect URI for the authorization-code flow, a client id for public clients.
+    pub fn new(profile: Profile, client_id: Option<&str>, redirect_uri: Option<&str>, auth: ClientAuth) -> Result<Self> {
+        let client_id = match client_id.map(str::trim) {
+            Some("") | None => None,
+            Some(id) => Some(ClientId::new(id)),
+        };
+        let redirect_uri = redirect_uri
+            .map(|uri| RedirectUri::parse(uri, profile.redirect_policy))
+            .transpose()?;
+        if profile.supports(GrantType::AuthorizationCode) && profile.authorization_endpoint.is_some() && client_id.is_none() {
+            return Err(Error::new(ErrorCode::InvalidConfig, format!("{} needs a client id", profile.provider.as_str())));
+        }
+        if matches!(auth, ClientAuth::None | ClientAuth::SecretPost(_) | ClientAuth::SecretBasic(_)) && client_id.is_none() {
+            return Err(Error::new(ErrorCode::InvalidConfig, "this client authentication method needs a client id"));
+        }
+        Ok(Client { profile, client_id, redirect_uri, auth })
+    }
+
+    /// The profile.
+    pub fn profile(&self) -> &Profile {
+        &self.profile
+    }
+    /// The client id, if any.
+    pub fn client_id(&self) -> Option<&ClientId> {
+        self.client_id.as_ref()
+    }
+    /// The redirect URI, if any.
+    pub fn redirect_uri(&self) -> Option<&RedirectUri> {
+        self.redirect_uri.as_ref()
+    }
+    /// How the client authenticates.
+    pub fn auth(&self) -> &ClientAuth {
+        &self.auth
+    }
+    /// Whether the client is confidential (has a secret).
+    pub fn is_confidential(&self) -> bool {
+        self.auth.is_confidential()
+    }
+
+    pub(crate) fn require_grant(&self, grant: GrantType) -> Result<()> {
+        if self.profile.supports(grant) {
+            Ok(())
+        } else {
+            Err(Error::new(
+                ErrorCode::UnsupportedOperation,
+                format!("{} does not support the {} grant", self.profile.provider.as_str(), grant.as_str()),
+            ))
+        }
+    }
+
+    pub(crate) fn require_redirect_uri(&self) -> Result<&RedirectUri> {
+        self.redirect_uri
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "this flow needs a redirect URI"))
+    }
+}

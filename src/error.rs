@@ -1,0 +1,407 @@
+//! The one error type of tsunagi and its stable string codes.
+//!
+//! Every failure, from a bad configuration to a provider's refusal, is an [`Error`] carrying an
+//! [`ErrorCode`] whose string form never changes between versions, plus what is known of the HTTP
+//! exchange (status, `X-Request-Id`, a scrubbed body excerpt). No field ever holds a secret.
+
+use crate::time::Timestamp;
+use std::fmt;
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = $text:literal, )*) => {
+        /// Stable, documented error codes. The string form (`as_str`) is part of the public API:
+        /// it is what the JS package exposes as `TsunagiError.code` and what the Worker returns.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order (for documentation and exhaustive tests).
+            pub const ALL: &'static [ErrorCode] = &[ $( ErrorCode::$variant, )* ];
+
+            /// The stable string form of the code.
+            pub const fn as_str(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $text, )* }
+            }
+
+            /// The code whose string form is `s`, if any.
+            pub fn parse(s: &str) -> Option<ErrorCode> {
+                match s { $( $text => Some(ErrorCode::$variant), )* _ => None }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // --- configuration and caller input ---------------------------------------------------
+    /// The client configuration is incomplete or contradictory (e.g. LegalOn without credentials).
+    InvalidConfig = "invalid_config",
+    /// A redirect URI breaks the profile's rules (relative, fragment, plain HTTP off loopback…).
+    InvalidRedirectUri = "invalid_redirect_uri",
+    /// An endpoint URL is not an absolute `https` URL (or `http` on loopback).
+    InvalidEndpoint = "invalid_endpoint",
+    /// A caller-supplied parameter is malformed or collides with a reserved OAuth parameter.
+    InvalidParameter = "invalid_parameter",
+    /// A URL given to a parser is not an absolute URL.
+    InvalidUrl = "invalid_url",
+    /// The operation is not offered by this provider (e.g. an authorization URL for LegalOn).
+    UnsupportedOperation = "unsupported_operation",
+
+    // --- callback (RFC 6749 §4.1.2, §10.12) ------------------------------------------------
+    /// The callback carries no `state` although one was sent.
+    StateMissing = "state_missing",
+    /// The callback's `state` differs from the one sent: possible CSRF, nothing was exchanged.
+    StateMismatch = "state_mismatch",
+    /// The callback has neither `code` nor `error`, or repeats a parameter (RFC 6749 §3.1).
+    CallbackInvalid = "callback_invalid",
+
+    // --- OAuth error responses (RFC 6749 §4.1.2.1 and §5.2) --------------------------------
+    /// RFC 6749 §5.2 `invalid_request`.
+    InvalidRequest = "invalid_request",
+    /// RFC 6749 §5.2 `invalid_client`.
+    InvalidClient = "invalid_client",
+    /// RFC 6749 §5.2 `invalid_grant`.
+    InvalidGrant = "invalid_grant",
+    /// RFC 6749 §5.2 `unauthorized_client`.
+    UnauthorizedClient = "unauthorized_client",
+    /// RFC 6749 §5.2 `unsupported_grant_type`.
+    UnsupportedGrantType = "unsupported_grant_type",
+    /// RFC 6749 §5.2 `invalid_scope`.
+    InvalidScope = "invalid_scope",
+    /// RFC 6749 §4.1.2.1 `access_denied`: the user declined consent.
+    AccessDenied = "access_denied",
+    /// RFC 6749 §4.1.2.1 `unsupported_response_type`.
+    UnsupportedResponseType = "unsupported_response_type",
+    /// RFC 6749 §4.1.2.1 `server_error`.
+    ServerError = "server_error",
+    /// RFC 6749 §4.1.2.1 `temporarily_unavailable`.
+    TemporarilyUnavailable = "temporarily_unavailable",
+    /// The redirect URI differs from the one used at the authorize step (Logiless
+    /// `redirect_uri_mismatch`; LawVu "Supplied redirect URI doesn't match the one used for
+    /// authorize endpoint").
+    RedirectUriMismatch = "redirect_uri_mismatch",
+    /// The server sent an `error` value this crate does not know; see [`Error::oauth_error`].
+    OAuthError = "oauth_error",
+
+    // --- LawVu's documented messages (lawvu-authentication.txt, "Handling errors") --------
+    /// LawVu: "Required parameter missing from request url: redirect_uri".
+    MissingRedirectUriInUrl = "missing_redirect_uri_in_url",
+    /// LawVu: "Required parameter missing from request url: client_id".
+    MissingClientIdInUrl = "missing_client_id_in_url",
+    /// LawVu: "Supplied parameter does not match a whitelisted value: redirect_uri".
+    RedirectUriNotWhitelisted = "redirect_uri_not_whitelisted",
+    /// LawVu: "Required parameter missing from request body: grant_type".
+    MissingGrantType = "missing_grant_type",
+    /// LawVu: "Required parameter missing from request body: client_id".
+    MissingClientId = "missing_client_id",
+    /// LawVu: "Required parameter missing from request body: code".
+    MissingCode = "missing_code",
+    /// LawVu: "Supplied authorization_code is not valid or has expired".
+    AuthorizationCodeInvalid = "authorization_code_invalid",
+    /// LawVu: "Client is not valid: \"{client_id}\"".
+    ClientNotValid = "client_not_valid",
+    /// LawVu: "Supplied parameter is not correct: client_secret".
+    ClientSecretIncorrect = "client_secret_incorrect",
+    /// LawVu: "Refresh token is not valid" (unknown, revoked or already spent): authorize again.
+    RefreshTokenInvalid = "refresh_token_invalid",
+    /// LawVu: "Supplied refresh_token expired at '{utc_time}'" (time in
+    /// [`Error::refresh_expired_at`]), or a refresh token known locally to be past its lifetime:
+    /// authorize again.
+    RefreshTokenExpired = "refresh_token_expired",
+
+    // --- token responses --------------------------------------------------------------------
+    /// A token response could not be understood (not JSON, no `access_token`, wrong types).
+    TokenResponseInvalid = "token_response_invalid",
+    /// The token response names a `token_type` other than `Bearer` (RFC 6750).
+    UnsupportedTokenType = "unsupported_token_type",
+    /// There is no usable token and no way to get one without the user: authorize again.
+    LoginRequired = "login_required",
+
+    // --- JWT claims (decoded without verification) ----------------------------------------
+    /// A JWT does not have three dot-separated segments.
+    JwtMalformed = "jwt_malformed",
+    /// A JWT segment is not base64url.
+    JwtInvalidBase64 = "jwt_invalid_base64",
+    /// A JWT payload is not UTF-8.
+    JwtInvalidUtf8 = "jwt_invalid_utf8",
+    /// A JWT payload is not JSON.
+    JwtInvalidJson = "jwt_invalid_json",
+    /// A JWT payload is JSON but not an object.
+    JwtNotObject = "jwt_not_object",
+
+    // --- API calls and transport ------------------------------------------------------------
+    /// HTTP 401 from an API after the one allowed refresh (RFC 6750 §3.1 `invalid_token`).
+    Unauthorized = "unauthorized",
+    /// HTTP 403 from an API.
+    Forbidden = "forbidden",
+    /// HTTP 423 from an API (Logiless: the resource is locked).
+    Locked = "locked",
+    /// HTTP 429: rate limited; [`Error::retry_after_ms`] says how long to wait when known.
+    RateLimited = "rate_limited",
+    /// Logiless `{"code":400,"message":"Validation Failed","errors":{…}}`.
+    ValidationFailed = "validation_failed",
+    /// An RFC 9457 problem document (`application/problem+json`) not covered by another code.
+    Problem = "problem",
+    /// Any other unexpected HTTP status below 500.
+    HttpError = "http_error",
+    /// The upstream answered 5xx.
+    UpstreamError = "upstream_error",
+    /// The request never got an HTTP answer (network failure, connection closed).
+    Transport = "transport",
+    /// The request or the body read took longer than allowed.
+    Timeout = "timeout",
+    /// A body was larger than the configured bound.
+    BodyTooLarge = "body_too_large",
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl ErrorCode {
+    /// The code for an RFC 6749 `error` value (§4.1.2.1, §5.2, plus Logiless'
+    /// `redirect_uri_mismatch`), or `None` for values outside the standard set.
+    pub fn from_oauth_error(value: &str) -> Option<ErrorCode> {
+        Some(match value {
+            "invalid_request" => ErrorCode::InvalidRequest,
+            "invalid_client" => ErrorCode::InvalidClient,
+            "invalid_grant" => ErrorCode::InvalidGrant,
+            "unauthorized_client" => ErrorCode::UnauthorizedClient,
+            "unsupported_grant_type" => ErrorCode::UnsupportedGrantType,
+            "invalid_scope" => ErrorCode::InvalidScope,
+            "access_denied" => ErrorCode::AccessDenied,
+            "unsupported_response_type" => ErrorCode::UnsupportedResponseType,
+            "server_error" => ErrorCode::ServerError,
+            "temporarily_unavailable" => ErrorCode::TemporarilyUnavailable,
+            "redirect_uri_mismatch" => ErrorCode::RedirectUriMismatch,
+            _ => return None,
+        })
+    }
+
+    /// Whether the only way forward is a new interactive authorization (the stored grant is gone).
+    pub const fn requires_reauthorization(self) -> bool {
+        matches!(
+            self,
+            ErrorCode::InvalidGrant
+                | ErrorCode::RefreshTokenInvalid
+                | ErrorCode::RefreshTokenExpired
+                | ErrorCode::LoginRequired
+        )
+    }
+}
+
+/// A tsunagi error: a stable [`ErrorCode`], a human-readable message and what is known of the
+/// HTTP exchange. Guarantees: no field contains a client secret, credentials value, code or
+/// token; server-provided text is scrubbed of token-shaped fields and bounded in length.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Error(Box<Details>);
+
+#[derive(Clone, PartialEq, Eq)]
+struct Details {
+    code: ErrorCode,
+    message: String,
+    status: Option<u16>,
+    request_id: Option<String>,
+    oauth_error: Option<String>,
+    description: Option<String>,
+    error_uri: Option<String>,
+    body_excerpt: Option<String>,
+    refresh_expired_at: Option<Timestamp>,
+    retry_after_ms: Option<u64>,
+}
+
+impl Error {
+    /// A new error with a code and a message written by tsunagi (never secret-bearing).
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Error(Box::new(Details {
+            code,
+            message: message.into(),
+            status: None,
+            request_id: None,
+            oauth_error: None,
+            description: None,
+            error_uri: None,
+            body_excerpt: None,
+            refresh_expired_at: None,
+            retry_after_ms: None,
+        }))
+    }
+
+    pub(crate) fn with_status(mut self, status: u16) -> Self {
+        self.0.status = Some(status);
+        self
+    }
+    pub(crate) fn with_request_id(mut self, id: Option<String>) -> Self {
+        self.0.request_id = id.map(|s| crate::scrub::bound(&s, 128));
+        self
+    }
+    pub(crate) fn with_oauth_error(mut self, value: Option<String>) -> Self {
+        self.0.oauth_error = value.map(|s| crate::scrub::bound(&s, 128));
+        self
+    }
+    pub(crate) fn with_description(mut self, value: Option<String>) -> Self {
+        self.0.description = value.map(|s| crate::scrub::scrub_text(&s, 512));
+        self
+    }
+    pub(crate) fn with_error_uri(mut self, value: Option<String>) -> Self {
+        self.0.error_uri = value.map(|s| crate::scrub::bound(&s, 512));
+        self
+    }
+    pub(crate) fn with_body_excerpt(mut self, body: &str) -> Self {
+        let excerpt = crate::scrub::scrub_text(body, 512);
+        self.0.body_excerpt = if excerpt.is_empty() { None } else { Some(excerpt) };
+        self
+    }
+    pub(crate) fn with_refresh_expired_at(mut self, at: Option<Timestamp>) -> Self {
+        self.0.refresh_expired_at = at;
+        self
+    }
+    pub(crate) fn with_retry_after_ms(mut self, ms: Option<u64>) -> Self {
+        self.0.retry_after_ms = ms;
+        self
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> ErrorCode {
+        self.0.code
+    }
+    /// tsunagi's own explanation of what went wrong and what to do.
+    pub fn message(&self) -> &str {
+        &self.0.message
+    }
+    /// The HTTP status of the response that caused this error, when there was one.
+    pub fn status(&self) -> Option<u16> {
+        self.0.status
+    }
+    /// The provider's `X-Request-Id`, to quote to its support (LegalOn recommends logging it).
+    pub fn request_id(&self) -> Option<&str> {
+        self.0.request_id.as_deref()
+    }
+    /// The raw `error` value the server sent (RFC 6749 §5.2), even when it is non-standard.
+    pub fn oauth_error(&self) -> Option<&str> {
+        self.0.oauth_error.as_deref()
+    }
+    /// The server's own description (`error_description`, problem `detail`, plain-text body).
+    pub fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// RFC 6749 §5.2 `error_uri`, or an RFC 9457 problem `type`.
+    pub fn error_uri(&self) -> Option<&str> {
+        self.0.error_uri.as_deref()
+    }
+    /// A bounded excerpt of the response body with token-shaped values replaced by `[redacted]`.
+    pub fn body_excerpt(&self) -> Option<&str> {
+        self.0.body_excerpt.as_deref()
+    }
+    /// For [`ErrorCode::RefreshTokenExpired`]: when the refresh token expired, if the provider said.
+    pub fn refresh_expired_at(&self) -> Option<Timestamp> {
+        self.0.refresh_expired_at
+    }
+    /// For [`ErrorCode::RateLimited`]: how long to wait before retrying, if known.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        self.0.retry_after_ms
+    }
+    /// Whether the caller must send the user through authorization again.
+    pub fn requires_reauthorization(&self) -> bool {
+        self.0.code.requires_reauthorization()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.0.code, self.0.message)?;
+        if let Some(status) = self.0.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if let Some(d) = &self.0.description {
+            write!(f, ": {d}")?;
+        }
+        if let Some(id) = &self.0.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("code", &self.0.code.as_str()).field("message", &self.0.message);
+        if let Some(v) = &self.0.status {
+            d.field("status", v);
+        }
+        if let Some(v) = &self.0.request_id {
+            d.field("request_id", v);
+        }
+        if let Some(v) = &self.0.oauth_error {
+            d.field("oauth_error", v);
+        }
+        if let Some(v) = &self.0.description {
+            d.field("description", v);
+        }
+        if let Some(v) = &self.0.error_uri {
+            d.field("error_uri", v);
+        }
+        if let Some(v) = &self.0.body_excerpt {
+            d.field("body_excerpt", v);
+        }
+        if let Some(v) = &self.0.refresh_expired_at {
+            d.field("refresh_expired_at", v);
+        }
+        if let Some(v) = &self.0.retry_after_ms {
+            d.field("retry_after_ms", v);
+        }
+        d.finish()
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// `Result` with tsunagi's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_unique_snake_case() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert_eq!(ErrorCode::parse(s), Some(*code));
+            assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()));
+        }
+        assert_eq!(ErrorCode::parse("nope"), None);
+    }
+
+    #[test]
+    fn oauth_error_values_map() {
+        assert_eq!(ErrorCode::from_oauth_error("invalid_grant"), Some(ErrorCode::InvalidGrant));
+        assert_eq!(
+            ErrorCode::from_oauth_error("redirect_uri_mismatch"),
+            Some(ErrorCode::RedirectUriMismatch)
+        );
+        assert_eq!(ErrorCode::from_oauth_error("weird"), None);
+    }
+
+    #[test]
+    fn display_includes_code_status_and_request_id() {
+        let e = Error::new(ErrorCode::RateLimited, "slow down")
+            .with_status(429)
+            .with_request_id(Some("req-1".into()));
+        assert_eq!(e.to_string(), "rate_limited: slow down (HTTP 429) [request id req-1]");
+    }
+
+    #[test]
+    fn description_is_scrubbed() {
+        let e = Error::new(ErrorCode::HttpError, "x")
+            .with_description(Some(r#"{"access_token":"abc.def.ghi"}"#.into()));
+        assert!(!format!("{e:?}").contains("abc.def.ghi"));
+    }
+}

@@ -1,0 +1,237 @@
+//! LawVu Developer API (`lawvu-authentication.txt`): authorization code flow with a hash-route
+//! authorize URL (`https://{web_host}/#/authorize?…`), form POST token endpoint, single-use
+//! refresh tokens living 1 day without `client_secret` and 30 days with it, and documented
+//! error messages that each map to their own [`ErrorCode`].
+
+use super::{endpoint_or, trim_base};
+use crate::client::{Client, ClientAuth};
+use crate::profile::{AuthorizeParamOrder, GrantType, Profile, Provider, ProviderMessage, RefreshLifetime, TokenMethod};
+use crate::secret::ClientSecret;
+use crate::time::{parse_iso8601, parse_us_datetime};
+use crate::uri::RedirectPolicy;
+use crate::{ErrorCode, Result};
+
+/// Sandbox web host (interactive login / authorize pages).
+pub const SANDBOX_WEB_HOST: &str = "demo.lawvu.com";
+/// Sandbox API gateway host.
+pub const SANDBOX_API_HOST: &str = "api-sandbox.lawvu.com";
+/// Production web host.
+pub const PRODUCTION_WEB_HOST: &str = "go.lawvu.com";
+/// Production API gateway host.
+pub const PRODUCTION_API_HOST: &str = "api.lawvu.com";
+/// Token endpoint path on the API host.
+pub const TOKEN_PATH: &str = "/account-apis/v1/auth/token";
+/// Refresh token lifetime without `client_secret` ("Refresh token lifetime": 1 day).
+pub const PUBLIC_REFRESH_SECS: u64 = 86_400;
+/// Refresh token lifetime with `client_secret` (30 days).
+pub const CONFIDENTIAL_REFRESH_SECS: u64 = 30 * 86_400;
+
+/// LawVu environment: which pair of hosts to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LawVuEnvironment {
+    /// `demo.lawvu.com` / `api-sandbox.lawvu.com`: any redirect URI accepted.
+    Sandbox,
+    /// `go.lawvu.com` / `api.lawvu.com`: redirect URIs must be whitelisted.
+    Production,
+}
+
+impl LawVuEnvironment {
+    /// Parses `sandbox` or `production`.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sandbox" => Some(LawVuEnvironment::Sandbox),
+            "production" => Some(LawVuEnvironment::Production),
+            _ => None,
+        }
+    }
+    fn hosts(self) -> (&'static str, &'static str) {
+        match self {
+            LawVuEnvironment::Sandbox => (SANDBOX_WEB_HOST, SANDBOX_API_HOST),
+            LawVuEnvironment::Production => (PRODUCTION_WEB_HOST, PRODUCTION_API_HOST),
+        }
+    }
+}
+
+/// Everything needed to talk to LawVu. Leave `client_secret` empty in browsers: without it the
+/// token requests omit `client_secret` entirely, which is what selects 1-day refresh tokens.
+#[derive(Clone, Debug)]
+pub struct LawVuConfig {
+    /// Sandbox or production hosts.
+    pub environment: LawVuEnvironment,
+    /// The integration's client id.
+    pub client_id: String,
+    /// The redirect URI, identical at authorize and token steps.
+    pub redirect_uri: String,
+    /// Only for server-side (confidential) use: selects 30-day refresh tokens.
+    pub client_secret: Option<ClientSecret>,
+    /// Optional `region_hint` token parameter.
+    pub region_hint: Option<String>,
+    /// Overrides `https://{web_host}/#/authorize` (the sandbox: `http://127.0.0.1:9400/#/authorize`).
+    pub authorize_url: Option<String>,
+    /// Overrides `https://{api_host}/account-apis/v1/auth/token`.
+    pub token_url: Option<String>,
+    /// Overrides `https://{api_host}`.
+    pub api_base: Option<String>,
+}
+
+impl LawVuConfig {
+    /// A config for `environment` with no overrides and no secret.
+    pub fn new(environment: LawVuEnvironment, client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
+        LawVuConfig {
+            environment,
+            client_id: client_id.into(),
+            redirect_uri: redirect_uri.into(),
+            client_secret: None,
+            region_hint: None,
+            authorize_url: None,
+            token_url: None,
+            api_base: None,
+        }
+    }
+
+    /// The LawVu profile for this environment and overrides.
+    pub fn profile(&self) -> Result<Profile> {
+        let (web, api) = self.environment.hosts();
+        let authorize = endpoint_or(self.authorize_url.as_deref(), &format!("https://{web}/#/authorize"), true)?;
+        let token = endpoint_or(self.token_url.as_deref(), &format!("https://{api}{TOKEN_PATH}"), false)?;
+        let api_base = endpoint_or(self.api_base.as_deref(), &format!("https://{api}"), false)?;
+        Ok(Profile {
+            provider: Provider::LawVu,
+            authorization_endpoint: Some(authorize),
+            token_endpoint: token,
+            api_base: Some(trim_base(api_base.as_str())),
+            token_method: TokenMethod::Post,
+            grants: &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+            pkce: false,
+            redirect_policy: RedirectPolicy::HttpsOrLoopback,
+            authorize_param_order: AuthorizeParamOrder::ResponseTypeFirst,
+            refresh_lifetime: RefreshLifetime::ByClientType { public: PUBLIC_REFRESH_SECS, confidential: CONFIDENTIAL_REFRESH_SECS },
+            token_params: self.region_hint.iter().map(|r| ("region_hint".to_owned(), r.clone())).collect(),
+            classify_message,
+        })
+    }
+
+    /// The configured client: confidential (`client_secret_post`) when a secret is set, else public.
+    pub fn client(&self) -> Result<Client> {
+        let auth = match &self.client_secret {
+            Some(s) if !s.secret().is_empty() => ClientAuth::SecretPost(s.clone()),
+            _ => ClientAuth::None,
+        };
+        Client::new(self.profile()?, Some(&self.client_id), Some(&self.redirect_uri), auth)
+    }
+}
+
+/// Maps each message of the LawVu document's "Handling errors" list to its own code. Tolerates
+/// surrounding quotes, whitespace and a trailing period; the refresh-expiry message yields the
+/// parsed time when it is ISO 8601 or .NET's `M/d/yyyy h:mm:ss tt`.
+pub fn classify_message(message: &str) -> Option<ProviderMessage> {
+    let m = message.trim().trim_matches('"').trim().trim_end_matches('.');
+    let code = |code| Some(ProviderMessage { code, at: None });
+    if let Some(param) = m.strip_prefix("Required parameter missing from request url: ") {
+        return match param.trim() {
+            "redirect_uri" => code(ErrorCode::MissingRedirectUriInUrl),
+            "client_id" => code(ErrorCode::MissingClientIdInUrl),
+            _ => code(ErrorCode::InvalidRequest),
+        };
+    }
+    if let Some(param) = m.strip_prefix("Required parameter missing from request body: ") {
+        return match param.trim() {
+            "grant_type" => code(ErrorCode::MissingGrantType),
+            "client_id" => code(ErrorCode::MissingClientId),
+            "code" => code(ErrorCode::MissingCode),
+            _ => code(ErrorCode::InvalidRequest),
+        };
+    }
+    if m == "Supplied parameter does not match a whitelisted value: redirect_uri" {
+        return code(ErrorCode::RedirectUriNotWhitelisted);
+    }
+    if m == "Supplied authorization_code is not valid or has expired" {
+        return code(ErrorCode::AuthorizationCodeInvalid);
+    }
+    if m.starts_with("Supplied redirect URI doesn't match the one used for authorize endpoint") {
+        return code(ErrorCode::RedirectUriMismatch);
+    }
+    if m.starts_with("Client is not valid:") {
+        return code(ErrorCode::ClientNotValid);
+    }
+    if m == "Supplied parameter is not correct: client_secret" {
+        return code(ErrorCode::ClientSecretIncorrect);
+    }
+    if m == "Refresh token is not valid" {
+        return code(ErrorCode::RefreshTokenInvalid);
+    }
+    if let Some(rest) = m.strip_prefix("Supplied refresh_token expired at ") {
+        let time = rest.trim().trim_matches('\'');
+        let at = parse_iso8601(time).or_else(|| parse_us_datetime(time));
+        return Some(ProviderMessage { code: ErrorCode::RefreshTokenExpired, at });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::Timestamp;
+
+    #[test]
+    fn every_documented_message_has_its_own_code() {
+        let cases = [
+            ("Required parameter missing from request url: redirect_uri", ErrorCode::MissingRedirectUriInUrl),
+            ("Required parameter missing from request url: client_id", ErrorCode::MissingClientIdInUrl),
+            ("Supplied parameter does not match a whitelisted value: redirect_uri", ErrorCode::RedirectUriNotWhitelisted),
+            ("Required parameter missing from request body: grant_type", ErrorCode::MissingGrantType),
+            ("Required parameter missing from request body: client_id", ErrorCode::MissingClientId),
+            ("Required parameter missing from request body: code", ErrorCode::MissingCode),
+            ("Supplied authorization_code is not valid or has expired", ErrorCode::AuthorizationCodeInvalid),
+            ("Supplied redirect URI doesn't match the one used for authorize endpoint (https://acme-inc.com/auth)", ErrorCode::RedirectUriMismatch),
+            ("Client is not valid: \"acme-inc\"", ErrorCode::ClientNotValid),
+            ("Supplied parameter is not correct: client_secret", ErrorCode::ClientSecretIncorrect),
+            ("Refresh token is not valid", ErrorCode::RefreshTokenInvalid),
+            ("Supplied refresh_token expired at '2026-11-23T13:25:00Z'", ErrorCode::RefreshTokenExpired),
+        ];
+        let mut codes = std::collections::BTreeSet::new();
+        for (msg, want) in cases {
+            assert_eq!(classify_message(msg).map(|m| m.code), Some(want), "{msg}");
+            assert!(codes.insert(want), "{want} used twice");
+            // tolerant of quoting and a trailing period
+            assert_eq!(classify_message(&format!("\"{msg}.\" ")).map(|m| m.code), Some(want));
+        }
+        assert_eq!(classify_message("something else"), None);
+    }
+
+    #[test]
+    fn refresh_expiry_time_is_parsed() {
+        let iso = classify_message("Supplied refresh_token expired at '2026-11-23T13:25:00Z'");
+        assert_eq!(iso.and_then(|m| m.at), crate::time::parse_iso8601("2026-11-23T13:25:00Z"));
+        let net = classify_message("Supplied refresh_token expired at '11/23/2026 1:25:00 PM'");
+        assert_eq!(net.and_then(|m| m.at), iso.and_then(|m| m.at));
+        let junk = classify_message("Supplied refresh_token expired at 'yesterday'");
+        assert_eq!(junk, Some(ProviderMessage { code: ErrorCode::RefreshTokenExpired, at: None }));
+        assert!(iso.and_then(|m| m.at) > Some(Timestamp::from_secs(0)));
+    }
+
+    #[test]
+    fn profiles_per_environment_and_overrides() {
+        let mut cfg = LawVuConfig::new(LawVuEnvironment::Production, "acme-inc", "https://acme-inc.com/auth");
+        let p = cfg.profile().map_err(|e| e.to_string());
+        assert_eq!(p.as_ref().map(|p| p.token_endpoint.as_str().to_owned()), Ok("https://api.lawvu.com/account-apis/v1/auth/token".into()));
+        assert_eq!(p.as_ref().ok().and_then(|p| p.api_base.clone()).as_deref(), Some("https://api.lawvu.com"));
+        cfg.authorize_url = Some("http://127.0.0.1:9400/#/authorize".into());
+        cfg.token_url = Some("http://127.0.0.1:9401/account-apis/v1/auth/token".into());
+        cfg.api_base = Some("http://127.0.0.1:9401/".into());
+        let p = cfg.profile().map_err(|e| e.to_string());
+        assert_eq!(p.as_ref().ok().and_then(|p| p.api_base.clone()).as_deref(), Some("http://127.0.0.1:9401"));
+        cfg.token_url = Some("http://evil.example/token".into());
+        assert_eq!(cfg.profile().map(|_| ()).map_err(|e| e.code()), Err(ErrorCode::InvalidEndpoint));
+    }
+
+    #[test]
+    fn client_type_follows_the_secret() {
+        let mut cfg = LawVuConfig::new(LawVuEnvironment::Sandbox, "acme-inc", "https://acme-inc.com/auth");
+        assert_eq!(cfg.client().map(|c| c.is_confidential()).ok(), Some(false));
+        cfg.client_secret = Some(ClientSecret::new("s"));
+        assert_eq!(cfg.client().map(|c| c.is_confidential()).ok(), Some(true));
+        cfg.redirect_uri = "/auth".into();
+        assert_eq!(cfg.client().map(|_| ()).map_err(|e| e.code()), Err(ErrorCode::InvalidRedirectUri));
+    }
+}

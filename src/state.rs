@@ -1,0 +1,106 @@
+//! The `state` parameter (RFC 6749 §10.12, RFC 9700 §4.7): an unguessable per-request value that
+//! binds the callback to the browser session that started the flow.
+//!
+//! Values carry 256 bits (≥ 128 required) and are compared in constant time.
+
+use crate::{base64url, Error, ErrorCode, Result};
+use serde::{Deserialize, Serialize};
+
+/// An OAuth `state` value. Generated ones are 43 base64url characters from 32 random bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct State(String);
+
+impl State {
+    /// A state from 32 bytes of caller-supplied entropy (sans-IO).
+    pub fn from_entropy(entropy: &[u8; 32]) -> Self {
+        State(base64url::encode(entropy))
+    }
+
+    /// A state from the platform CSPRNG.
+    #[cfg(feature = "getrandom")]
+    pub fn generate() -> Result<Self> {
+        Ok(Self::from_entropy(&random_32()?))
+    }
+
+    /// Wraps an existing value (e.g. read back from storage). Must be non-empty printable ASCII.
+    pub fn new(value: impl Into<String>) -> Result<Self> {
+        let value = value.into();
+        if value.is_empty() || value.len() > 512 || !value.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+            return Err(Error::new(
+                ErrorCode::InvalidParameter,
+                "state must be 1-512 printable ASCII characters",
+            ));
+        }
+        Ok(State(value))
+    }
+
+    /// The value.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Constant-time comparison with a received value (no early exit on the first difference).
+    pub fn matches(&self, received: &str) -> bool {
+        constant_time_eq(self.0.as_bytes(), received.as_bytes())
+    }
+}
+
+/// Compares two byte strings in time independent of where they differ (length is not secret).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // black_box keeps the optimiser from turning the fold back into an early-exit comparison
+    std::hint::black_box(diff) == 0
+}
+
+/// 32 bytes from the platform CSPRNG, or a typed error where none is available.
+#[cfg(feature = "getrandom")]
+pub(crate) fn random_32() -> Result<[u8; 32]> {
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).map_err(|_| {
+        Error::new(ErrorCode::InvalidConfig, "no cryptographically secure random source is available")
+    })?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_entropy_is_43_chars_base64url() {
+        let s = State::from_entropy(&[0xff; 32]);
+        assert_eq!(s.as_str().len(), 43);
+        assert!(s.as_str().bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    }
+
+    #[test]
+    fn matches_is_exact() {
+        let s = State::from_entropy(&[1; 32]);
+        assert!(s.matches(s.as_str()));
+        assert!(!s.matches(""));
+        assert!(!s.matches(&s.as_str()[..42]));
+        let mut other = s.as_str().to_owned();
+        other.replace_range(0..1, "Z");
+        assert!(!s.matches(&other));
+    }
+
+    #[test]
+    fn new_rejects_empty_and_control() {
+        assert!(State::new("").is_err());
+        assert!(State::new("a b").is_err());
+        assert!(State::new("abc").is_ok());
+    }
+
+    #[cfg(feature = "getrandom")]
+    #[test]
+    fn generated_states_are_unique() {
+        let a = State::generate().map(|s| s.as_str().to_owned());
+        let b = State::generate().map(|s| s.as_str().to_owned());
+        assert!(a.is_ok());
+        assert_ne!(a, b);
+    }
+}

@@ -1,0 +1,251 @@
+//! Processing token endpoint responses (RFC 6749 §5.1, §5.2) into a [`TokenSet`]: tolerant
+//! where real servers are sloppy (content types, numeric strings, missing `token_type`, Logiless'
+//! unquoted value), strict where it matters (an `error` in a 200, no access token, a non-Bearer
+//! token type, a refresh reply that must not lose the stored refresh token).
+
+use crate::client::Client;
+use crate::error_body::{classify, Exchange};
+use crate::http::HttpResponse;
+use crate::lenient_json::{self, NotAnObject};
+use crate::profile::Provider;
+use crate::providers::legalon;
+use crate::secret::{AccessToken, RefreshToken};
+use crate::time::{parse_iso8601, Timestamp};
+use crate::token_set::TokenSet;
+use crate::{Error, ErrorCode, Result};
+use serde_json::Value;
+
+/// Fields this module interprets; everything else goes to [`TokenSet::extra`].
+const KNOWN: &[&str] = &["access_token", "token_type", "expires_in", "expires", "refresh_token", "refresh_token_expires_in", "scope", "api_base_url"];
+
+/// Longest lifetime accepted from a server (100 years), so hostile values cannot overflow.
+const MAX_LIFETIME_SECS: u64 = 100 * 365 * 86_400;
+
+fn invalid(resp: &HttpResponse, why: &str) -> Error {
+    Error::new(ErrorCode::TokenResponseInvalid, format!("the token response {why}"))
+        .with_status(resp.status)
+        .with_request_id(resp.request_id())
+        .with_body_excerpt(&resp.body)
+}
+
+/// Seconds from a number or numeric string (`expires_in` is sometimes a string). `Ok(None)` when
+/// absent or null; an error for negative, fractional-garbage or non-numeric values.
+fn seconds(value: Option<&Value>) -> std::result::Result<Option<u64>, ()> {
+    let secs = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64)),
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            s.parse::<u64>().ok().or_else(|| s.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64))
+        }
+        Some(_) => None,
+    };
+    secs.map(|s| Some(s.min(MAX_LIFETIME_SECS))).ok_or(())
+}
+
+impl Client {
+    /// Processes a token endpoint response at `now`. `previous` is the set being refreshed: a
+    /// reply without `refresh_token` keeps its refresh token and that token's expiry (nango #298).
+    /// Non-2xx responses, and 2xx bodies carrying `error`, become the classified [`Error`]
+    /// (LawVu's documented messages map to their own codes).
+    pub fn parse_token_response(&self, resp: &HttpResponse, now: Timestamp, previous: Option<&TokenSet>) -> Result<TokenSet> {
+        let hook = self.profile.classify_message;
+        if !resp.is_success() {
+            return Err(classify(resp, hook, Exchange::Token, Some(now)));
+        }
+        let mut obj = match lenient_json::parse_object(&resp.body) {
+            Ok(obj) => obj,
+            Err(NotAnObject::NotObject) => return Err(invalid(resp, "is JSON but not an object")),
+            Err(NotAnObject::NotJson) => {
+                let media = resp.media_type().unwrap_or_else(|| "no content type".into());
+                return Err(invalid(resp, &format!("is not JSON ({media})")));
+            }
+        };
+        if obj.get("error").is_some_and(|e| !e.is_null()) {
+            return Err(classify(resp, hook, Exchange::Token, Some(now)));
+        }
+        let access_token = match obj.get("access_token") {
+            Some(Value::String(s)) if !s.trim().is_empty() => AccessToken::new(s.trim()),
+            Some(_) => return Err(invalid(resp, "has an access_token that is not a non-empty string")),
+            None => return Err(invalid(resp, "has no access_token")),
+        };
+        let token_type = match obj.get("token_type") {
+            None | Some(Value::Null) => "Bearer".to_owned(),
+            Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => t.clone(),
+            Some(Value::String(t)) => {
+                return Err(Error::new(ErrorCode::UnsupportedTokenType, format!("token_type '{}' is not Bearer (RFC 6750)", crate::scrub::bound(t, 40)))
+                    .with_status(resp.status)
+                    .with_request_id(resp.request_id()))
+            }
+            Some(_) => return Err(invalid(resp, "has a token_type that is not a string")),
+        };
+        let expires_in = seconds(obj.get("expires_in")).map_err(|_| invalid(resp, "has an expires_in that is not a non-negative number"))?;
+        // LawVu also sends `expires` (UTC). expires_in wins: it does not depend on clock agreement.
+        let expires = obj.get("expires").and_then(Value::as_str).and_then(parse_iso8601);
+        let expires_at = expires_in.map(|s| now.plus_secs(s)).or(expires);
+        let refresh_expires_in = seconds(obj.get("refresh_token_expires_in")).ok().flatten();
+        let (refresh_token, refresh_expires_at) = match obj.get("refresh_token") {
+            Some(Value::String(s)) if !s.trim().is_empty() => {
+                let lifetime = refresh_expires_in.or_else(|| self.profile.refresh_lifetime.seconds(self.is_confidential()));
+                (Some(RefreshToken::new(s.trim())), lifetime.map(|l| now.plus_secs(l)))
+            }
+            None | Some(Value::Null) | Some(Value::String(_)) => match previous {
+                Some(p) => (p.refresh_token.clone(), p.refresh_expires_at),
+                None => (None, None),
+            },
+            Some(_) => return Err(invalid(resp, "has a refresh_token that is not a string")),
+        };
+        let scope = match obj.get("scope") {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => previous.and_then(|p| p.scope.clone()),
+        };
+        let api_base_url = obj.get("api_base_url").and_then(Value::as_str).map(str::to_owned);
+        if self.profile.provider == Provider::LegalOn {
+            match &api_base_url {
+                Some(url) => {
+                    legalon::api_base(url).map_err(|e| e.with_status(resp.status).with_request_id(resp.request_id()))?;
+                }
+                None => return Err(invalid(resp, "has no api_base_url (LegalOn sends the API base with every token)")),
+            }
+        }
+        for key in KNOWN {
+            obj.remove(*key);
+        }
+        Ok(TokenSet { access_token, token_type, issued_at: now, expires_at, refresh_token, refresh_expires_at, scope, api_base_url, extra: obj })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::lawvu::{LawVuConfig, LawVuEnvironment};
+    use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
+    use crate::providers::logiless::LogilessConfig;
+    use crate::secret::{BasicCredentials, ClientSecret};
+    use proptest::prelude::*;
+
+    const NOW: Timestamp = Timestamp::from_secs(1_700_000_000);
+
+    fn ok<T>(r: Result<T>) -> T {
+        r.unwrap_or_else(|e| panic!("{e}"))
+    }
+    fn lawvu(secret: bool) -> Client {
+        let mut cfg = LawVuConfig::new(LawVuEnvironment::Sandbox, "acme-inc", "https://acme-inc.com/auth");
+        cfg.client_secret = secret.then(|| ClientSecret::new("s"));
+        ok(cfg.client())
+    }
+    fn logiless() -> Client {
+        ok(LogilessConfig::new("cid", ClientSecret::new("s"), "https://app.example/cb").client())
+    }
+    fn legalon() -> Client {
+        ok(LegalOnConfig::new(LegalOnRegion::Jp, BasicCredentials::new("c")).client())
+    }
+    fn resp(ct: &str, body: &str) -> HttpResponse {
+        HttpResponse::new(200, vec![("content-type".into(), ct.into())], body)
+    }
+
+    const LAWVU_BODY: &str = r#"{"access_token":"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1c2VyLWlkLTEyMyJ9.c2ln","token_type":"Bearer","expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","userName":"Jane Smith","userId":"user-id-123","expires":"2023-11-14T23:13:20Z","gateway":"https://api-sandbox.lawvu.com","emailDomain":"acme-inc.com"}"#;
+
+    #[test]
+    fn lawvu_response_in_every_content_type() {
+        for ct in ["application/json", "text/json", "text/plain; charset=utf-8", ""] {
+            let t = ok(lawvu(false).parse_token_response(&resp(ct, LAWVU_BODY), NOW, None));
+            assert_eq!(t.expires_at, Some(NOW.plus_secs(3600)));
+            assert_eq!(t.refresh_token.as_ref().map(|r| r.secret()), Some("tGzv3JOkF0XG5Qx2TlKWIA"));
+            assert_eq!(t.refresh_expires_at, Some(NOW.plus_secs(86_400)), "public: 1 day");
+            assert_eq!(t.extra.get("userName").and_then(Value::as_str), Some("Jane Smith"));
+            assert!(t.extra.contains_key("gateway") && !t.extra.contains_key("expires"));
+        }
+        let t = ok(lawvu(true).parse_token_response(&resp("application/json", LAWVU_BODY), NOW, None));
+        assert_eq!(t.refresh_expires_at, Some(NOW.plus_secs(30 * 86_400)), "confidential: 30 days");
+    }
+
+    #[test]
+    fn lawvu_expires_used_when_expires_in_missing() {
+        let body = r#"{"access_token":"a","expires":"2023-11-14T23:13:20Z"}"#;
+        let t = ok(lawvu(false).parse_token_response(&resp("text/plain", body), NOW, None));
+        assert_eq!(t.expires_at, parse_iso8601("2023-11-14T23:13:20Z"));
+        assert_eq!(t.token_type, "Bearer");
+    }
+
+    #[test]
+    fn logiless_document_sample_as_printed() {
+        let sample = r#"{"access_token":"d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX","token_type":"bearer","expires_in":2592000,"refresh_token":d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX,"scope":""}"#;
+        let t = ok(logiless().parse_token_response(&resp("application/json", sample), NOW, None));
+        assert_eq!(t.access_token.secret(), "d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX");
+        assert_eq!(t.refresh_token.as_ref().map(|r| r.secret()), Some("d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX"));
+        assert_eq!(t.expires_at, Some(NOW.plus_secs(2_592_000)));
+        assert_eq!(t.refresh_expires_at, Some(NOW.plus_secs(2_592_000)));
+        assert_eq!((t.token_type.as_str(), t.scope.as_deref()), ("bearer", Some("")));
+    }
+
+    #[test]
+    fn legalon_response_and_forward_compatibility() {
+        let body = r#"{"access_token":"<ACCESS_TOKEN>","expires_in":1200,"token_type":"Bearer","api_base_url":"https://api.legalon.example","new_field":{"x":1}}"#;
+        let t = ok(legalon().parse_token_response(&resp("application/json", body), NOW, None));
+        assert_eq!(t.expires_at, Some(NOW.plus_secs(1200)));
+        assert_eq!(t.api_base_url.as_deref(), Some("https://api.legalon.example"));
+        assert!(t.refresh_token.is_none() && t.refresh_expires_at.is_none());
+        assert!(t.extra.contains_key("new_field"));
+        let no_base = r#"{"access_token":"a","expires_in":1200,"token_type":"Bearer"}"#;
+        assert_eq!(legalon().parse_token_response(&resp("application/json", no_base), NOW, None).map_err(|e| e.code()).map(|_| ()), Err(ErrorCode::TokenResponseInvalid));
+    }
+
+    #[test]
+    fn refresh_reply_without_refresh_token_keeps_the_old_one() {
+        let first = ok(lawvu(true).parse_token_response(&resp("application/json", LAWVU_BODY), NOW, None));
+        let later = NOW.plus_secs(100);
+        let second = ok(lawvu(true).parse_token_response(&resp("application/json", r#"{"access_token":"new","expires_in":"3600"}"#), later, Some(&first)));
+        assert_eq!(second.access_token.secret(), "new");
+        assert_eq!(second.refresh_token, first.refresh_token);
+        assert_eq!(second.refresh_expires_at, first.refresh_expires_at, "the kept token keeps its own expiry");
+        assert_eq!(second.expires_at, Some(later.plus_secs(3600)), "numeric string expires_in");
+    }
+
+    #[test]
+    fn strict_where_it_matters() {
+        let code = |body: &str| lawvu(false).parse_token_response(&resp("application/json", body), NOW, None).map(|_| ()).map_err(|e| e.code());
+        assert_eq!(code(r#"{"error":"invalid_grant","error_description":"Refresh token is not valid"}"#), Err(ErrorCode::RefreshTokenInvalid));
+        assert_eq!(code(r#"{"token_type":"Bearer"}"#), Err(ErrorCode::TokenResponseInvalid));
+        assert_eq!(code(r#"{"access_token":""}"#), Err(ErrorCode::TokenResponseInvalid));
+        assert_eq!(code(r#"{"access_token":5}"#), Err(ErrorCode::TokenResponseInvalid));
+        assert_eq!(code(r#"{"access_token":"a","token_type":"mac"}"#), Err(ErrorCode::UnsupportedTokenType));
+        assert_eq!(code(r#"{"access_token":"a","expires_in":-5}"#), Err(ErrorCode::TokenResponseInvalid));
+        assert_eq!(code(r#"{"access_token":"a","expires_in":"soon"}"#), Err(ErrorCode::TokenResponseInvalid));
+        assert_eq!(code("[]"), Err(ErrorCode::TokenResponseInvalid));
+        assert_eq!(code("<html>gateway</html>"), Err(ErrorCode::TokenResponseInvalid));
+        assert_eq!(code(r#"{"access_token":"a","expires_in":1e300}"#), Ok(()));
+    }
+
+    #[test]
+    fn error_status_keeps_request_id_and_no_secret() {
+        let r = HttpResponse::new(400, vec![("X-Request-Id".into(), "req-9".into())], r#"{"error":"invalid_grant","error_description":"Supplied authorization_code is not valid or has expired"}"#);
+        let e = lawvu(false).parse_token_response(&r, NOW, None).err().unwrap_or_else(|| panic!("expected error"));
+        assert_eq!((e.code(), e.status(), e.request_id()), (ErrorCode::AuthorizationCodeInvalid, Some(400), Some("req-9")));
+    }
+
+    #[test]
+    fn invalid_body_excerpt_never_holds_the_token() {
+        let e = lawvu(false).parse_token_response(&resp("text/html", r#"{"access_token":"SECRET-AT","expires_in":"#), NOW, None).err();
+        let all = format!("{e:?}");
+        assert!(all.contains("token_response_invalid") && !all.contains("SECRET-AT"), "{all}");
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(body in ".{0,300}", status in 100u16..600) {
+            let r = HttpResponse::new(status, vec![], body.clone());
+            let _ = lawvu(false).parse_token_response(&r, NOW, None);
+            let _ = logiless().parse_token_response(&r, NOW, None);
+            let _ = legalon().parse_token_response(&r, NOW, None);
+        }
+
+        #[test]
+        fn any_access_token_string_round_trips(at in "[!-~]{1,60}", exp in 0u64..10_000_000) {
+            let body = serde_json::json!({"access_token": at, "expires_in": exp}).to_string();
+            let t = lawvu(false).parse_token_response(&resp("application/json", &body), NOW, None);
+            prop_assert_eq!(t.as_ref().map(|t| t.access_token.secret().to_owned()).ok(), Some(at.trim().to_owned()));
+            prop_assert_eq!(t.ok().and_then(|t| t.expires_at), Some(NOW.plus_secs(exp)));
+        }
+    }
+}
