@@ -83,6 +83,17 @@ impl PkceChallenge {
     pub fn s256(verifier: &str) -> Self {
         PkceChallenge(base64url::encode(&Sha256::digest(verifier.as_bytes())))
     }
+    /// A challenge computed elsewhere (e.g. passed in by the JS `buildAuthorizationUrl`): an S256
+    /// challenge is exactly 43 base64url characters (RFC 7636 §4.2); anything else is
+    /// `invalid_parameter`.
+    pub fn new(value: impl Into<String>) -> Result<Self> {
+        let value = value.into();
+        if value.len() == 43 && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+            Ok(PkceChallenge(value))
+        } else {
+            Err(Error::new(ErrorCode::InvalidParameter, "an S256 code challenge is 43 base64url characters (RFC 7636 §4.2)"))
+        }
+    }
     /// The challenge value.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -120,6 +131,15 @@ mod tests {
             105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
         ];
         assert_eq!(PkceVerifier::from_entropy(&octets).secret(), v.secret());
+    }
+
+    #[test]
+    fn challenge_from_string_is_checked() {
+        let c = PkceChallenge::new("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM").map(|c| c.as_str().to_owned());
+        assert_eq!(c.ok().as_deref(), Some("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
+        assert_eq!(PkceChallenge::new("short").map_err(|e| e.code()), Err(ErrorCode::InvalidParameter));
+        assert!(PkceChallenge::new(format!("{}=", "a".repeat(42))).is_err());
+        assert!(PkceChallenge::new("a".repeat(44)).is_err());
     }
 
     #[test]

@@ -1,0 +1,179 @@
+//! Fault injection: queued faults per (provider, endpoint) consumed one per
+//! request by a middleware that sits in front of the handlers, so a faulted
+//! token request never touches (or burns) a code or refresh token.
+
+use crate::state::App;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which provider a fault targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    Lawvu,
+    Logiless,
+    Legalon,
+}
+
+/// Which endpoint of the provider a fault targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Endpoint {
+    Token,
+    Api,
+}
+
+/// What happens to the faulted request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    Status500,
+    Status503,
+    DelayMs,
+    Close,
+    MalformedBody,
+}
+
+/// `POST /__sandbox/faults` body.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultRequest {
+    pub provider: Provider,
+    pub endpoint: Endpoint,
+    pub kind: FaultKind,
+    #[serde(default = "one")]
+    pub count: u32,
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// One queued fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub delay_ms: u64,
+}
+
+/// Marker put in a response's extensions: the server drops the connection
+/// instead of writing the response.
+#[derive(Debug, Clone, Copy)]
+pub struct CloseConnection;
+
+/// Pending faults.
+#[derive(Debug, Default, Clone)]
+pub struct Faults {
+    queues: HashMap<(Provider, Endpoint), VecDeque<Fault>>,
+}
+
+impl Faults {
+    /// Queues `count` faults. Returns an error message on invalid input.
+    pub fn inject(&mut self, req: &FaultRequest) -> Result<usize, String> {
+        if req.count == 0 || req.count > 10_000 {
+            return Err("count must be between 1 and 10000".into());
+        }
+        let delay_ms = match (req.kind, req.delay_ms) {
+            (FaultKind::DelayMs, Some(ms)) if ms <= 600_000 => ms,
+            (FaultKind::DelayMs, _) => {
+                return Err("delay_ms (0..=600000) is required for kind delay_ms".into())
+            }
+            _ => 0,
+        };
+        let q = self.queues.entry((req.provider, req.endpoint)).or_default();
+        for _ in 0..req.count {
+            q.push_back(Fault {
+                kind: req.kind,
+                delay_ms,
+            });
+        }
+        Ok(q.len())
+    }
+
+    /// Takes the next fault for an endpoint, if any.
+    pub fn take(&mut self, p: Provider, e: Endpoint) -> Option<Fault> {
+        self.queues.get_mut(&(p, e)).and_then(VecDeque::pop_front)
+    }
+
+    /// Pending faults as JSON for `GET /__sandbox/faults`.
+    pub fn snapshot(&self) -> serde_json::Value {
+        let mut out = Vec::new();
+        for ((p, e), q) in &self.queues {
+            for f in q {
+                out.push(serde_json::json!({"provider": p, "endpoint": e, "kind": f.kind, "delay_ms": f.delay_ms}));
+            }
+        }
+        serde_json::Value::Array(out)
+    }
+}
+
+/// Middleware state: which queue this route draws from.
+pub type FaultTarget = (Arc<App>, Provider, Endpoint);
+
+/// Applies the next queued fault, or passes the request through.
+pub async fn middleware(
+    State((app, provider, endpoint)): State<FaultTarget>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let fault = app.with(|s| s.faults.take(provider, endpoint));
+    let Some(fault) = fault else {
+        return next.run(req).await;
+    };
+    match fault.kind {
+        FaultKind::DelayMs => {
+            tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+            next.run(req).await
+        }
+        FaultKind::Status500 => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            )],
+            "Internal Server Error",
+        )
+            .into_response(),
+        FaultKind::Status503 => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/html; charset=utf-8"),
+                ),
+                (header::RETRY_AFTER, HeaderValue::from_static("1")),
+            ],
+            "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
+        )
+            .into_response(),
+        FaultKind::MalformedBody => {
+            let body = match endpoint {
+                Endpoint::Token => r#"{"access_token":"eyJhbGciOiJIUzI1NiIsInR5cCI6Ik"#,
+                Endpoint::Api => r#"{"data":[{"id":1,"name":"\u6771"#,
+            };
+            (
+                StatusCode::OK,
+                [(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                )],
+                body,
+            )
+                .into_response()
+        }
+        FaultKind::Close => {
+            let mut resp = Response::new(Body::empty());
+            resp.extensions_mut().insert(CloseConnection);
+            resp
+        }
+    }
+}
