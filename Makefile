@@ -11,14 +11,15 @@ demo: setup
 	$(CARGO) run --quiet --example offline_tour
 
 ## make test: installs what is missing, then runs every test.
-test: setup test-native lint wasm-check
+# Lint and the wasm32 check run first so the run closes on test results.
+test: setup lint wasm-check test-native
 
 setup:
 	@scripts/setup.sh
 
 test-native:
 	$(CARGO) test --workspace --all-targets
-	$(CARGO) test --workspace --doc
+	$(CARGO) test -p tsunagi --doc
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
