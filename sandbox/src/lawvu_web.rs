@@ -3,6 +3,7 @@
 //! page calls, and the shared authorize validation used by the control plane.
 
 use crate::config::{LawvuClient, User};
+use crate::control::ApproveRequest;
 use crate::state::{App, LawvuCode};
 use crate::util::{self, append_query, is_allowed_redirect_uri, token_b64, Params};
 use axum::body::Bytes;
@@ -14,7 +15,6 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Authorize-page messages, verbatim from the vendor document.
@@ -274,22 +274,12 @@ async fn consent(State(app): State<Arc<App>>, body: Bytes) -> Response {
 
 /// `POST /__sandbox/lawvu/approve`: the page's logic without a browser.
 pub async fn control_approve(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Body {
-        #[serde(default)]
-        authorize_url: Option<String>,
-        #[serde(default)]
-        params: Option<HashMap<String, String>>,
-        #[serde(default)]
-        user_id: Option<String>,
-        #[serde(default)]
-        decision: Option<String>,
-    }
-    let b: Body = match serde_json::from_slice(&body) {
+    let b: ApproveRequest = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return bad_body(e),
     };
+    let user_id = b.user_id_or_first(&app);
+    let decision = b.decision_or_approve();
     let params = match (&b.authorize_url, b.params) {
         (Some(url), None) => match fragment_query(&app, url) {
             Ok(q) => Params::parse(q.as_bytes()),
@@ -298,11 +288,6 @@ pub async fn control_approve(State(app): State<Arc<App>>, body: Bytes) -> Respon
         (None, Some(map)) => Params::from_map(map),
         _ => return bad_body("give exactly one of authorize_url or params"),
     };
-    let user_id = b
-        .user_id
-        .or_else(|| app.cfg.users.first().map(|u| u.id.clone()))
-        .unwrap_or_default();
-    let decision = b.decision.unwrap_or_else(|| "approve".into());
     let result = validate(&app, &params).and_then(|a| decide(&app, &a, &user_id, Some(&decision)));
     match result {
         Ok(Outcome::Redirect(url)) => util::json(StatusCode::OK, &json!({"redirect_url": url})),

@@ -3,6 +3,7 @@
 //! refresh tokens, optional byte-exact vendor-sample body) and the control-plane approve.
 
 use crate::config::User;
+use crate::control::ApproveRequest;
 use crate::faults::{self, Endpoint, Provider};
 use crate::state::{App, Inner, LogilessCode, LogilessToken};
 use crate::util::{self, append_query, html_escape, token_hex, Params};
@@ -13,9 +14,7 @@ use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::Router;
-use serde::Deserialize;
 use serde_json::json;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Router for the whole Logiless host (auth page, token, API).
@@ -256,23 +255,13 @@ async fn auth_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
 
 /// `POST /__sandbox/logiless/approve`.
 pub async fn control_approve(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Body {
-        #[serde(default)]
-        authorize_url: Option<String>,
-        #[serde(default)]
-        params: Option<HashMap<String, String>>,
-        #[serde(default)]
-        user_id: Option<String>,
-        #[serde(default)]
-        decision: Option<String>,
-    }
     let bad = |m: String| util::oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &m);
-    let b: Body = match serde_json::from_slice(&body) {
+    let b: ApproveRequest = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return bad(format!("Bad request body: {e}")),
     };
+    let user_id = b.user_id_or_first(&app);
+    let decision = b.decision_or_approve();
     let p = match (&b.authorize_url, b.params) {
         (Some(url), None) => {
             let expected = &app.endpoints.logiless.authorize_url;
@@ -285,11 +274,6 @@ pub async fn control_approve(State(app): State<Arc<App>>, body: Bytes) -> Respon
         (None, Some(map)) => Params::from_map(map),
         _ => return bad("give exactly one of authorize_url or params".into()),
     };
-    let user_id = b
-        .user_id
-        .or_else(|| app.cfg.users.first().map(|u| u.id.clone()))
-        .unwrap_or_default();
-    let decision = b.decision.unwrap_or_else(|| "approve".into());
     match validate(&app, &p).and_then(|r| decide(&app, &r, &user_id, &decision)) {
         Ok(url) | Err(AuthError::Redirect(url)) => {
             util::json(StatusCode::OK, &json!({"redirect_url": url}))

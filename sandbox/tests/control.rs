@@ -80,15 +80,7 @@ async fn endpoints_served_on_every_port_and_bound_to_loopback() {
         .unwrap()
         .starts_with("sbx_"));
     // Raw JSON uses exactly the documented keys.
-    let raw: Value = s
-        .http
-        .get(s.control("endpoints"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let raw: Value = s.get_control("endpoints").await;
     assert!(raw["lawvu"]["public_client"].get("client_secret").is_none());
     assert!(raw["logiless"]["merchant_id"].is_string());
 
@@ -112,15 +104,7 @@ fn non_loopback_ip() -> Option<std::net::IpAddr> {
 #[tokio::test]
 async fn clock_moves_and_stats_have_the_exact_shape() {
     let s = sandbox().await;
-    let v: Value = s
-        .http
-        .get(s.control("clock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = s.get_control("clock").await;
     assert_eq!(v["offset_secs"], 0);
     let now0 = v["now"].as_i64().unwrap();
     let v = s.control_ok("clock", json!({"advance_secs": 7200})).await;
@@ -182,15 +166,7 @@ async fn token_faults_of_each_kind_do_not_burn_the_code() {
         "connection dropped without a response"
     );
     // No fault left; nothing counted; the code still works — after a delay.
-    let v: Value = s
-        .http
-        .get(s.control("faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = s.get_control("faults").await;
     assert_eq!(v["pending"], json!([]));
     assert_eq!(
         s.stats().await["lawvu"]["token_requests"]["authorization_code"],
@@ -373,36 +349,12 @@ async fn reset_returns_to_the_seeded_state() {
     .await;
     s.control_ok("reset", json!({})).await;
 
-    let v: Value = s
-        .http
-        .get(s.control("clock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = s.get_control("clock").await;
     assert_eq!(v["offset_secs"], 0);
-    let o: Value = s
-        .http
-        .get(s.control("options"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let o: Value = s.get_control("options").await;
     assert_eq!(o["lawvu_token_content_type"], "application/json");
     assert_eq!(o["logiless_sample_format"], false);
-    let f: Value = s
-        .http
-        .get(s.control("faults"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let f: Value = s.get_control("faults").await;
     assert_eq!(f["pending"], json!([]));
     // Issued codes and tokens are gone.
     let r = s
@@ -522,15 +474,7 @@ async fn two_sandboxes_run_side_by_side() {
     let b = sandbox().await;
     assert_ne!(a.ep.control_url, b.ep.control_url);
     a.advance(500).await;
-    let v: Value = b
-        .http
-        .get(b.control("clock"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v: Value = b.get_control("clock").await;
     assert_eq!(v["offset_secs"], 0);
     let url = a.ep.control_url.clone();
     a.handle.shutdown().await;

@@ -67,15 +67,20 @@ impl Sbx {
         r.json().await.expect("json")
     }
 
-    pub async fn stats(&self) -> Value {
+    /// `GET {control_url}/{path}` as JSON.
+    pub async fn get_control(&self, path: &str) -> Value {
         self.http
-            .get(self.control("stats"))
+            .get(self.control(path))
             .send()
             .await
-            .unwrap()
+            .expect("control request")
             .json()
             .await
-            .unwrap()
+            .expect("json")
+    }
+
+    pub async fn stats(&self) -> Value {
+        self.get_control("stats").await
     }
 
     pub async fn advance(&self, secs: i64) {
