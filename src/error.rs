@@ -154,6 +154,20 @@ error_codes! {
     Timeout = "timeout",
     /// A body was larger than the configured bound.
     BodyTooLarge = "body_too_large",
+
+    // --- backend-for-frontend (the Worker, `bff` module) --------------------------------------
+    /// The request's `Origin` is not in the allowlist (`ALLOWED_ORIGINS`): nothing was done.
+    ForbiddenOrigin = "forbidden_origin",
+    /// The request lacks the anti-CSRF header `X-Tsunagi: 1`: nothing was done.
+    CsrfHeaderMissing = "csrf_header_missing",
+    /// No valid session: cookie absent, forged, expired, logged out, or not signed in to that provider.
+    SessionMissing = "session_missing",
+    /// A secret or setting the route needs is not configured (e.g. `LAWVU_CLIENT_SECRET`).
+    ConfigMissing = "config_missing",
+    /// No such route.
+    NotFound = "not_found",
+    /// The route exists but not for this HTTP method.
+    MethodNotAllowed = "method_not_allowed",
 }
 
 impl fmt::Display for ErrorCode {

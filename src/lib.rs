@@ -21,6 +21,7 @@ pub mod api;
 pub mod ascii_json;
 pub mod authorize;
 pub mod base64url;
+pub mod bff;
 pub mod callback;
 pub mod client;
 mod error;
@@ -40,6 +41,10 @@ pub mod token_request;
 pub mod token_response;
 pub mod token_set;
 pub mod uri;
+#[cfg(feature = "js")]
+pub mod js;
+#[cfg(feature = "worker")]
+pub mod worker;
 
 pub use authorize::{AuthorizationRequest, PendingAuthorization};
 pub use callback::parse_callback;

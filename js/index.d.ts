@@ -1,0 +1,205 @@
+// Type definitions for the npm package `tsunagi` (hand-written; kept in step with js/*.js).
+
+/** The core's stable error codes (README "Error codes"), plus `internal_error` for a bug in tsunagi. */
+export type ErrorCode =
+  | 'invalid_config' | 'invalid_redirect_uri' | 'invalid_endpoint' | 'invalid_parameter' | 'invalid_url'
+  | 'unsupported_operation' | 'state_missing' | 'state_mismatch' | 'callback_invalid'
+  | 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type'
+  | 'invalid_scope' | 'access_denied' | 'unsupported_response_type' | 'server_error' | 'temporarily_unavailable'
+  | 'redirect_uri_mismatch' | 'oauth_error'
+  | 'missing_redirect_uri_in_url' | 'missing_client_id_in_url' | 'redirect_uri_not_whitelisted' | 'missing_grant_type'
+  | 'missing_client_id' | 'missing_code' | 'authorization_code_invalid' | 'client_not_valid' | 'client_secret_incorrect'
+  | 'refresh_token_invalid' | 'refresh_token_expired'
+  | 'token_response_invalid' | 'unsupported_token_type' | 'login_required'
+  | 'jwt_malformed' | 'jwt_invalid_base64' | 'jwt_invalid_utf8' | 'jwt_invalid_json' | 'jwt_not_object'
+  | 'unauthorized' | 'forbidden' | 'locked' | 'rate_limited' | 'validation_failed' | 'problem' | 'http_error'
+  | 'upstream_error' | 'transport' | 'timeout' | 'body_too_large'
+  | 'internal_error';
+
+/** Every failure of the package. Messages never contain a secret, code or token. */
+export class TsunagiError extends Error {
+  readonly name: 'TsunagiError';
+  readonly code: ErrorCode;
+  /** HTTP status, when the failure came from a response. */
+  readonly status?: number;
+  /** The response's `X-Request-Id`, when there was one. */
+  readonly requestId?: string;
+  /** The server's raw `error` value (e.g. a non-standard one behind `oauth_error`). */
+  readonly oauthError?: string;
+  /** The server's `error_description` (scrubbed). */
+  readonly description?: string;
+  readonly errorUri?: string;
+  /** A scrubbed excerpt of the response body. */
+  readonly bodyExcerpt?: string;
+  /** LawVu `refresh_token_expired`: when it expired (epoch ms). */
+  readonly refreshExpiredAt?: number;
+  /** `rate_limited`: how long to wait (ms). */
+  readonly retryAfterMs?: number;
+  /** True for `invalid_grant`, `refresh_token_invalid`, `refresh_token_expired`, `login_required`: send the user through authorization again. */
+  readonly requiresReauthorization: boolean;
+}
+
+/** LawVu. Public client (browser): no `clientSecret` (1-day refresh tokens). With a secret (server only): 30 days. */
+export interface LawVuConfig {
+  provider: 'lawvu';
+  environment: 'sandbox' | 'production';
+  clientId: string;
+  redirectUri: string;
+  /** Server side only: OAuthClient refuses it in a browser. */
+  clientSecret?: string;
+  regionHint?: string;
+  /** Overrides (e.g. the local sandbox): `https://host/#/authorize`, token URL, API base. */
+  authorizeUrl?: string;
+  tokenUrl?: string;
+  apiBase?: string;
+}
+
+/** Logiless: always confidential (GET token endpoint with the secret in the URL): server side only. */
+export interface LogilessConfig {
+  provider: 'logiless';
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+  merchantId?: string;
+  authorizeUrl?: string;
+  tokenUrl?: string;
+  apiBase?: string;
+}
+
+/** LegalOn: client credentials with the ready-made Basic `credentials` value: server side only. */
+export interface LegalOnConfig {
+  provider: 'legalon';
+  region: 'us' | 'jp';
+  credentials: string;
+  tokenUrl?: string;
+}
+
+/** Any RFC 6749 server. */
+export interface GenericConfig {
+  provider: 'generic';
+  authorizationEndpoint?: string;
+  tokenEndpoint: string;
+  clientId?: string;
+  redirectUri?: string;
+  /** Default `"none"`. */
+  clientAuth?: 'none' | 'client_secret_post' | 'client_secret_basic' | 'basic_raw';
+  /** Default `"POST"`. */
+  tokenMethod?: 'POST' | 'GET';
+  /** PKCE S256; default `true`. */
+  pkce?: boolean;
+  /** The authorization endpoint is a hash route (`https://host/#/authorize`). */
+  hashRoute?: boolean;
+  clientSecret?: string;
+  credentials?: string;
+  apiBase?: string;
+  refreshLifetimeSecs?: number;
+}
+
+export type Config = LawVuConfig | LogilessConfig | LegalOnConfig | GenericConfig;
+
+/** Times are epoch milliseconds. */
+export interface TokenSet {
+  accessToken: string;
+  tokenType: string;
+  issuedAt: number;
+  /** `null` when the server gave no lifetime. */
+  expiresAt: number | null;
+  refreshToken?: string;
+  refreshExpiresAt?: number;
+  scope?: string;
+  /** LegalOn: the API host from the token response. */
+  apiBaseUrl?: string;
+  /** Every other field of the token response (e.g. LawVu's `userId`, `userName`). */
+  extra: Record<string, unknown>;
+}
+
+export type Grant =
+  | { grantType: 'authorization_code'; code: string; codeVerifier?: string }
+  | { grantType: 'refresh_token'; refreshToken: string }
+  | { grantType: 'client_credentials' };
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  url: string;
+  headers: Record<string, string>;
+  /** `null` for GET (Logiless' token requests carry everything, the secret included, in the URL: never log it). */
+  body: string | null;
+}
+
+export type HeadersLike = Headers | Record<string, string> | Iterable<[string, string]>;
+
+export interface HttpResponseLike {
+  status: number;
+  headers?: HeadersLike;
+  body: string;
+}
+
+export type Params = Record<string, string> | Iterable<[string, string]>;
+
+export function buildAuthorizationUrl(config: Config, options?: { state?: string; codeChallenge?: string; extraParams?: Params }): string;
+export function beginAuthorization(config: Config, options?: { extraParams?: Params }): { url: string; state: string; codeVerifier: string | null };
+export function createPkce(): { verifier: string; challenge: string };
+export function pkceChallenge(verifier: string): string;
+export function createState(): string;
+export function parseCallback(url: string | URL, expectedState: string): { code: string };
+export function buildTokenRequest(config: Config, grant: Grant): HttpRequest;
+/** Without `config` the response is read as a generic RFC 6749 one; pass it for the provider's error strings, refresh lifetimes and checks. */
+export function parseTokenResponse(response: HttpResponseLike, options?: { now?: number; previous?: TokenSet; config?: Config }): TokenSet;
+export function nextStep(config: Config, tokens: TokenSet | null | undefined, options?: { now?: number; leewaySecs?: number }): 'use_access_token' | 'refresh' | 'reacquire' | 'reauthorize';
+export function buildApiRequest(config: Config, tokens: TokenSet, path: string | URL, options?: { method?: string; body?: string }): HttpRequest;
+/** Unverified: for display and scheduling only. */
+export function decodeJwtClaims(jwt: string): Record<string, unknown>;
+
+/** A storage adapter; methods may return promises. Values are strings. */
+export interface StorageAdapter {
+  get(key: string): string | null | undefined | Promise<string | null | undefined>;
+  set(key: string, value: string): void | Promise<void>;
+  remove(key: string): void | Promise<void>;
+}
+
+export function memoryStorage(): StorageAdapter;
+
+export interface RetryPolicy {
+  /** Default 2. */
+  maxRateLimitRetries?: number;
+  /** Longest single wait on 429, ms; default 30000. */
+  maxWaitMs?: number;
+  /** Wait when a 429 names none, ms; default 1000. */
+  defaultWaitMs?: number;
+}
+
+export interface OAuthClientOptions {
+  /** Where tokens live. Default `"memory"` (lost on reload). `"local"` is shared by tabs but readable by any script on the origin. */
+  storage?: 'memory' | 'session' | 'local' | StorageAdapter;
+  /** Storage key prefix; default `tsunagi:{provider}:{clientId}`. */
+  key?: string;
+  fetch?: typeof fetch;
+  /** Clock (epoch ms); default `Date.now`. */
+  now?: () => number;
+  /** Refresh this long before expiry (capped at half the lifetime); default 60. */
+  leewaySecs?: number;
+  retryPolicy?: RetryPolicy;
+  /** Token endpoint timeout; default 30000. */
+  requestTimeoutMs?: number;
+  /** Cross-tab refresh lock: Web Locks when available (`"auto"`), a localStorage lease (`"lease"`), or none. */
+  locks?: 'auto' | 'lease' | 'none';
+}
+
+export class OAuthClient {
+  constructor(config: Config, options?: OAuthClientOptions);
+  /** Stores state (and PKCE verifier) in sessionStorage; returns the URL, and goes there with `navigate: true`. */
+  authorize(options?: { extraParams?: Params; navigate?: boolean }): Promise<string>;
+  /** Verifies state, exchanges the code, stores and returns the tokens. Default `href`: `location.href`. */
+  handleCallback(href?: string): Promise<TokenSet>;
+  /** A valid access token; at most one refresh runs at a time across calls and tabs. */
+  getAccessToken(): Promise<string>;
+  /** The stored tokens, without refreshing. */
+  getTokens(): Promise<TokenSet | null>;
+  /** API call with the bearer token; one refresh-and-retry on 401, bounded waits on 429. `input` is a path under the API base. */
+  fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  logout(): Promise<void>;
+  /** Stops listening to other tabs (closes the BroadcastChannel). */
+  close(): void;
+  /** "tokens" when new tokens were stored, "logout" when the session was cleared (here or in another tab). */
+  onChange(listener: (type: 'tokens' | 'logout', info: { remote: boolean }) => void): () => void;
+}

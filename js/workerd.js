@@ -1,0 +1,23 @@
+// tsunagi — entry point for Cloudflare Workers / workerd (the "workerd" export condition).
+// Workers import .wasm files as compiled WebAssembly.Module objects and forbid compiling wasm
+// from bytes at run time, so the module is instantiated synchronously from the import.
+import wasmModule from './tsunagi_wasm_bg.wasm';
+import { initSync } from './tsunagi_wasm.js';
+
+initSync({ module: wasmModule });
+
+export {
+  TsunagiError,
+  buildAuthorizationUrl,
+  beginAuthorization,
+  createPkce,
+  pkceChallenge,
+  createState,
+  parseCallback,
+  buildTokenRequest,
+  parseTokenResponse,
+  nextStep,
+  buildApiRequest,
+  decodeJwtClaims,
+} from './core.js';
+export { OAuthClient, memoryStorage } from './client.js';

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds the npm package `tsunagi` into pkg/ and prints its gzip -9 size (wasm + JS).
+#
+#   cargo build --release --target wasm32-unknown-unknown --features js
+#   → wasm-bindgen --target web (the exact version pinned in Cargo.toml / Cargo.lock)
+#   → wasm-opt -Oz from the npm package binaryen@132 (never Debian's binaryen: its modules crash)
+#   → the hand-written ESM wrapper, types and package.json from js/.
+#
+# Honours CARGO_TARGET_DIR. Run scripts/setup.sh first (it installs wasm-bindgen-cli and npm deps).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'build-pkg: %s\n' "$*" >&2; }
+
+TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+WASM_OPT="node_modules/.bin/wasm-opt"
+OUT="pkg"
+NAME="tsunagi_wasm"
+
+want=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')
+if [ -z "$want" ] || [ "$want" != "$have" ]; then
+  log "wasm-bindgen-cli ${have:-missing} does not match the pinned wasm-bindgen ${want:-?}: run scripts/setup.sh"
+  exit 1
+fi
+if [ ! -x "$WASM_OPT" ]; then
+  log "$WASM_OPT missing: run scripts/setup.sh (npm install)"
+  exit 1
+fi
+
+cargo build --quiet --release --lib --target wasm32-unknown-unknown --features js
+
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name "$NAME" \
+  "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi.wasm"
+"$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  --enable-mutable-globals --enable-reference-types --enable-multivalue \
+  "$stage/${NAME}_bg.wasm" -o "$stage/${NAME}_bg.opt.wasm"
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+cp "$stage/${NAME}.js" "$OUT/${NAME}.js"
+cp "$stage/${NAME}_bg.opt.wasm" "$OUT/${NAME}_bg.wasm"
+cp js/index.js js/workerd.js js/core.js js/client.js js/index.d.ts js/package.json js/README.md "$OUT/"
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+sed -i "s/\"version\": \"0.0.0\"/\"version\": \"${version}\"/" "$OUT/package.json"
+
+gz() { gzip -9 -c "$@" | wc -c; }
+wasm_gz=$(gz "$OUT/${NAME}_bg.wasm")
+js_gz=0
+for f in "$OUT"/*.js; do js_gz=$((js_gz + $(gz "$f"))); done
+# What a browser app downloads: the wasm, the glue and the wrapper (not workerd.js).
+app_gz=$(( wasm_gz + $(gz "$OUT/${NAME}.js") + $(gz "$OUT/index.js") + $(gz "$OUT/core.js") + $(gz "$OUT/client.js") ))
+printf 'build-pkg: pkg/ built: wasm %s bytes (%s gz), JS %s bytes (%s gz, all files gzipped one by one)\n' \
+  "$(wc -c <"$OUT/${NAME}_bg.wasm")" "$wasm_gz" "$(cat "$OUT"/*.js | wc -c)" "$js_gz"
+printf 'build-pkg: gzip -9 size of what a browser loads (wasm + glue + wrapper): %s bytes (%.1f KB)\n' \
+  "$app_gz" "$(echo "$app_gz / 1024" | bc -l)"

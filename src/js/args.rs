@@ -1,0 +1,127 @@
+//! Reading the JSON arguments the JS wrapper sends across the boundary.
+//!
+//! The wrapper passes one JSON text per call; every field is checked here so that wrong JS types
+//! become a typed [`Error`] (`invalid_parameter`, or `invalid_config` for configuration fields),
+//! never a panic (a panic aborts the whole wasm module).
+
+use crate::time::Timestamp;
+use crate::{Error, ErrorCode, Result};
+use serde_json::{Map, Value};
+
+/// The largest integer a JS number holds exactly (2^53 - 1).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A JSON object read field by field; `what` names it in messages ("config", "grant", …).
+pub(crate) struct Args<'a> {
+    map: &'a Map<String, Value>,
+    what: &'a str,
+    code: ErrorCode,
+}
+
+/// Parses the JSON text `text` (an object) as the call's arguments.
+pub(crate) fn parse(text: &str) -> Result<Map<String, Value>> {
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(Error::new(ErrorCode::InvalidParameter, "the arguments must be a JSON object")),
+    }
+}
+
+impl<'a> Args<'a> {
+    /// Fields of `map`, reported as `what.field` with `code` on a wrong type.
+    pub(crate) fn new(map: &'a Map<String, Value>, what: &'a str, code: ErrorCode) -> Self {
+        Args { map, what, code }
+    }
+
+    /// The object in field `key` (required), with its own name and error code.
+    pub(crate) fn object(&self, key: &str, what: &'a str, code: ErrorCode) -> Result<Args<'a>> {
+        match self.map.get(key) {
+            Some(Value::Object(map)) => Ok(Args { map, what, code }),
+            _ => Err(Error::new(code, format!("{what} must be an object"))),
+        }
+    }
+
+    /// The object in field `key`, if present and not null.
+    pub(crate) fn opt_object(&self, key: &str, what: &'a str, code: ErrorCode) -> Result<Option<Args<'a>>> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(_) => self.object(key, what, code).map(Some),
+        }
+    }
+
+    /// The raw value of field `key`.
+    pub(crate) fn value(&self, key: &str) -> Option<&'a Value> {
+        self.map.get(key).filter(|v| !v.is_null())
+    }
+
+    fn wrong(&self, key: &str, expected: &str) -> Error {
+        Error::new(self.code, format!("{}.{key} must be {expected}", self.what))
+    }
+
+    /// A required string.
+    pub(crate) fn str(&self, key: &str) -> Result<&'a str> {
+        self.opt_str(key)?.ok_or_else(|| self.wrong(key, "a string"))
+    }
+
+    /// An optional string (absent or null → `None`).
+    pub(crate) fn opt_str(&self, key: &str) -> Result<Option<&'a str>> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            Some(_) => Err(self.wrong(key, "a string")),
+        }
+    }
+
+    /// An optional boolean.
+    pub(crate) fn opt_bool(&self, key: &str) -> Result<Option<bool>> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Bool(b)) => Ok(Some(*b)),
+            Some(_) => Err(self.wrong(key, "a boolean")),
+        }
+    }
+
+    /// An optional non-negative integer (a JS number; fractions are truncated).
+    pub(crate) fn opt_u64(&self, key: &str) -> Result<Option<u64>> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::Number(n)) => {
+                if let Some(u) = n.as_u64() {
+                    return Ok(Some(u));
+                }
+                match n.as_f64() {
+                    Some(f) if f.is_finite() && (0.0..=MAX_SAFE_INTEGER).contains(&f) => Ok(Some(f as u64)),
+                    _ => Err(self.wrong(key, "a non-negative number")),
+                }
+            }
+            Some(_) => Err(self.wrong(key, "a non-negative number")),
+        }
+    }
+
+    /// An optional epoch-milliseconds time.
+    pub(crate) fn opt_time(&self, key: &str) -> Result<Option<Timestamp>> {
+        Ok(self.opt_u64(key)?.map(Timestamp::from_millis))
+    }
+
+    /// HTTP headers: an array of `[name, value]` pairs (the wrapper normalises `Headers` and
+    /// plain objects to this).
+    pub(crate) fn headers(&self, key: &str) -> Result<Vec<(String, String)>> {
+        let items = match self.map.get(key) {
+            None | Some(Value::Null) => return Ok(Vec::new()),
+            Some(Value::Array(items)) => items,
+            Some(_) => return Err(self.wrong(key, "an array of [name, value] pairs")),
+        };
+        items
+            .iter()
+            .map(|pair| match pair.as_array().map(Vec::as_slice) {
+                Some([Value::String(k), Value::String(v)]) => Ok((k.clone(), v.clone())),
+                _ => Err(self.wrong(key, "an array of [name, value] string pairs")),
+            })
+            .collect()
+    }
+
+    /// String parameters as `[name, value]` pairs, in the caller's order (the wrapper turns a
+    /// plain object into `Object.entries`).
+    pub(crate) fn pairs(&self, key: &str) -> Result<Vec<(String, String)>> {
+        self.headers(key)
+    }
+}

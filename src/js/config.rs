@@ -1,0 +1,84 @@
+//! The JS `config` object → a core [`Client`].
+//!
+//! `{ provider: "lawvu" | "logiless" | "legalon" | "generic", … }`, camelCase field names as in
+//! the package's `index.d.ts`. Every field is type-checked; a wrong or missing one is
+//! `invalid_config` naming the field.
+
+use super::args::Args;
+use crate::client::{Client, ClientAuthMethod};
+use crate::profile::TokenMethod;
+use crate::providers::generic::GenericConfig;
+use crate::providers::lawvu::{LawVuConfig, LawVuEnvironment};
+use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
+use crate::providers::logiless::LogilessConfig;
+use crate::secret::{BasicCredentials, ClientSecret};
+use crate::{Error, ErrorCode, Result};
+
+fn bad(message: &str) -> Error {
+    Error::new(ErrorCode::InvalidConfig, message.to_owned())
+}
+
+fn owned(v: Option<&str>) -> Option<String> {
+    v.map(str::to_owned)
+}
+
+/// Builds the core client described by `c` (the `config` object).
+pub(crate) fn client(c: &Args<'_>) -> Result<Client> {
+    match c.str("provider")? {
+        "lawvu" => {
+            let environment = LawVuEnvironment::parse(c.str("environment")?)
+                .ok_or_else(|| bad("config.environment must be \"sandbox\" or \"production\""))?;
+            let mut cfg = LawVuConfig::new(environment, c.str("clientId")?, c.str("redirectUri")?);
+            cfg.client_secret = c.opt_str("clientSecret")?.map(ClientSecret::new);
+            cfg.region_hint = owned(c.opt_str("regionHint")?);
+            cfg.authorize_url = owned(c.opt_str("authorizeUrl")?);
+            cfg.token_url = owned(c.opt_str("tokenUrl")?);
+            cfg.api_base = owned(c.opt_str("apiBase")?);
+            cfg.client()
+        }
+        "logiless" => {
+            let mut cfg = LogilessConfig::new(c.str("clientId")?, ClientSecret::new(c.str("clientSecret")?), c.str("redirectUri")?);
+            cfg.merchant_id = owned(c.opt_str("merchantId")?);
+            cfg.authorize_url = owned(c.opt_str("authorizeUrl")?);
+            cfg.token_url = owned(c.opt_str("tokenUrl")?);
+            cfg.api_base = owned(c.opt_str("apiBase")?);
+            cfg.client()
+        }
+        "legalon" => {
+            let region = LegalOnRegion::parse(c.str("region")?).ok_or_else(|| bad("config.region must be \"us\" or \"jp\""))?;
+            let mut cfg = LegalOnConfig::new(region, BasicCredentials::new(c.str("credentials")?));
+            cfg.token_url = owned(c.opt_str("tokenUrl")?);
+            cfg.client()
+        }
+        "generic" => {
+            let mut cfg = GenericConfig::new(owned(c.opt_str("authorizationEndpoint")?), c.str("tokenEndpoint")?, "");
+            cfg.client_id = owned(c.opt_str("clientId")?);
+            cfg.redirect_uri = owned(c.opt_str("redirectUri")?);
+            cfg.client_auth = match c.opt_str("clientAuth")? {
+                None => ClientAuthMethod::None,
+                Some(s) => ClientAuthMethod::parse(s).ok_or_else(|| {
+                    bad("config.clientAuth must be \"none\", \"client_secret_post\", \"client_secret_basic\" or \"basic_raw\"")
+                })?,
+            };
+            cfg.client_secret = c.opt_str("clientSecret")?.map(ClientSecret::new);
+            cfg.credentials = c.opt_str("credentials")?.map(BasicCredentials::new);
+            cfg.token_method = match c.opt_str("tokenMethod")?.map(str::to_ascii_uppercase).as_deref() {
+                None | Some("POST") => TokenMethod::Post,
+                Some("GET") => TokenMethod::Get,
+                Some(_) => return Err(bad("config.tokenMethod must be \"POST\" or \"GET\"")),
+            };
+            cfg.pkce = c.opt_bool("pkce")?.unwrap_or(true);
+            cfg.hash_route = c.opt_bool("hashRoute")?.unwrap_or(false);
+            cfg.api_base = owned(c.opt_str("apiBase")?);
+            cfg.refresh_lifetime_secs = c.opt_u64("refreshLifetimeSecs")?;
+            cfg.client()
+        }
+        _ => Err(bad("config.provider must be \"lawvu\", \"logiless\", \"legalon\" or \"generic\"")),
+    }
+}
+
+/// The client used to read a token response when the caller gives no `config`: a generic
+/// RFC 6749 profile (no provider messages, unknown refresh lifetime).
+pub(crate) fn generic_reader() -> Result<Client> {
+    GenericConfig::new(None, "https://token.invalid/", "tsunagi").client()
+}

@@ -1,0 +1,233 @@
+//! The operations behind the JS API, as pure functions of JSON text (natively testable).
+//!
+//! Each takes the call's arguments as one JSON object and returns its result as text (JSON or a
+//! plain string); every failure is a core [`Error`].
+
+use super::args::{self, Args};
+use super::{config, tokens};
+use crate::api::{self, ApiDecision, Attempt, RetryPolicy};
+use crate::authorize::AuthorizationRequest;
+use crate::client::Client;
+use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::pkce::{PkceChallenge, PkceVerifier};
+use crate::secret::{AuthorizationCode, RefreshToken};
+use crate::state::State;
+use crate::time::Timestamp;
+use crate::token_set::{NextStep, TokenSet, DEFAULT_LEEWAY_SECS};
+use crate::{Error, ErrorCode, Result};
+use serde_json::{Map, Value};
+
+const P: ErrorCode = ErrorCode::InvalidParameter;
+
+fn client_of(a: &Args<'_>) -> Result<Client> {
+    config::client(&a.object("config", "config", ErrorCode::InvalidConfig)?)
+}
+
+fn tokens_of(a: &Args<'_>, key: &str) -> Result<Option<TokenSet>> {
+    a.opt_object(key, "tokens", P)?.map(|t| tokens::from_args(&t)).transpose()
+}
+
+fn now_of(a: &Args<'_>) -> Result<Timestamp> {
+    a.opt_time("now")?.ok_or_else(|| Error::new(P, "now must be epoch milliseconds"))
+}
+
+fn pairs_ref(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+fn response_of(a: &Args<'_>) -> Result<HttpResponse> {
+    let r = a.object("response", "response", P)?;
+    let status = r
+        .opt_u64("status")?
+        .and_then(|s| u16::try_from(s).ok())
+        .filter(|s| (100..=599).contains(s))
+        .ok_or_else(|| Error::new(P, "response.status must be an HTTP status (100-599)"))?;
+    Ok(HttpResponse::new(status, r.headers("headers")?, r.opt_str("body")?.unwrap_or_default()))
+}
+
+fn request_json(req: &HttpRequest) -> String {
+    let headers: Map<String, Value> = req.headers.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
+    let mut m = Map::new();
+    m.insert("method".into(), Value::from(req.method.as_str()));
+    m.insert("url".into(), Value::from(req.url.as_str()));
+    m.insert("headers".into(), Value::Object(headers));
+    m.insert("body".into(), req.body.as_deref().map_or(Value::Null, Value::from));
+    Value::Object(m).to_string()
+}
+
+fn non_empty<'a>(a: &Args<'a>, key: &str, what: &str) -> Result<&'a str> {
+    match a.str(key) {
+        Ok(s) if !s.is_empty() => Ok(s),
+        _ => Err(Error::new(P, format!("{what} must be a non-empty string"))),
+    }
+}
+
+/// `{ config, state?, codeChallenge?, extraParams? }` → the authorization URL.
+pub(crate) fn authorization_url(a: &Args<'_>) -> Result<String> {
+    let client = client_of(a)?;
+    let state = a.opt_str("state")?.map(State::new).transpose()?;
+    let challenge = a.opt_str("codeChallenge")?.map(PkceChallenge::new).transpose()?;
+    let extra = a.pairs("extraParams")?;
+    client.authorization_url(&AuthorizationRequest { state: state.as_ref(), code_challenge: challenge.as_ref(), extra_params: &pairs_ref(&extra) })
+}
+
+/// `{ config, extraParams? }` → `{ url, state, codeVerifier }` with fresh state (and PKCE
+/// verifier when the profile uses PKCE, else `null`).
+pub(crate) fn begin_authorization(a: &Args<'_>) -> Result<String> {
+    let client = client_of(a)?;
+    let extra = a.pairs("extraParams")?;
+    let (url, pending) = client.begin_authorization(&pairs_ref(&extra))?;
+    let mut m = Map::new();
+    m.insert("url".into(), Value::from(url));
+    m.insert("state".into(), Value::from(pending.state.as_str()));
+    m.insert("codeVerifier".into(), pending.pkce_verifier.as_ref().map_or(Value::Null, |v| Value::from(v.secret())));
+    Ok(Value::Object(m).to_string())
+}
+
+/// A fresh `state` (256 bits, base64url).
+pub(crate) fn create_state() -> Result<String> {
+    Ok(State::generate()?.as_str().to_owned())
+}
+
+/// `{ verifier, challenge }` from a fresh 256-bit verifier.
+pub(crate) fn create_pkce() -> Result<String> {
+    let v = PkceVerifier::generate()?;
+    let mut m = Map::new();
+    m.insert("verifier".into(), Value::from(v.secret()));
+    m.insert("challenge".into(), Value::from(v.challenge().as_str()));
+    Ok(Value::Object(m).to_string())
+}
+
+/// `{ verifier }` → its S256 challenge.
+pub(crate) fn pkce_challenge(a: &Args<'_>) -> Result<String> {
+    Ok(PkceChallenge::s256(a.str("verifier")?).as_str().to_owned())
+}
+
+/// `{ url, expectedState }` → the authorization code.
+pub(crate) fn parse_callback(a: &Args<'_>) -> Result<String> {
+    let expected = State::new(non_empty(a, "expectedState", "expectedState")?)?;
+    let code = crate::callback::parse_callback(a.str("url")?, Some(&expected))?;
+    Ok(code.secret().to_owned())
+}
+
+/// `{ config, grant }` → `{ method, url, headers, body }`.
+pub(crate) fn token_request(a: &Args<'_>) -> Result<String> {
+    let client = client_of(a)?;
+    let g = a.object("grant", "grant", P)?;
+    let req = match g.str("grantType")? {
+        "authorization_code" => {
+            let code = AuthorizationCode::new(non_empty(&g, "code", "grant.code")?);
+            let verifier = g.opt_str("codeVerifier")?.map(PkceVerifier::new).transpose()?;
+            client.authorization_code_request(&code, verifier.as_ref())?
+        }
+        "refresh_token" => client.refresh_request(&RefreshToken::new(non_empty(&g, "refreshToken", "grant.refreshToken")?))?,
+        "client_credentials" => client.client_credentials_request()?,
+        _ => return Err(Error::new(P, "grant.grantType must be \"authorization_code\", \"refresh_token\" or \"client_credentials\"")),
+    };
+    Ok(request_json(&req))
+}
+
+/// `{ config?, response, now, previous? }` → the JS `TokenSet`.
+pub(crate) fn parse_token_response(a: &Args<'_>) -> Result<String> {
+    let client = match a.value("config") {
+        Some(_) => client_of(a)?,
+        None => config::generic_reader()?,
+    };
+    let previous = tokens_of(a, "previous")?;
+    let set = client.parse_token_response(&response_of(a)?, now_of(a)?, previous.as_ref())?;
+    Ok(tokens::to_value(&set).to_string())
+}
+
+/// `{ config, tokens?, now, leewaySecs? }` → `use_access_token` | `refresh` | `reacquire` |
+/// `reauthorize`.
+pub(crate) fn next_step(a: &Args<'_>) -> Result<String> {
+    let client = client_of(a)?;
+    let t = tokens_of(a, "tokens")?;
+    let leeway = a.opt_u64("leewaySecs")?.unwrap_or(DEFAULT_LEEWAY_SECS);
+    Ok(match client.next_step(t.as_ref(), now_of(a)?, leeway) {
+        NextStep::UseAccessToken => "use_access_token",
+        NextStep::Refresh => "refresh",
+        NextStep::Reacquire => "reacquire",
+        NextStep::Reauthorize => "reauthorize",
+    }
+    .to_owned())
+}
+
+/// `{ config, tokens, method?, path, body? }` → `{ method, url, headers, body }`. `path` is
+/// relative to the API base, or an absolute URL under it.
+pub(crate) fn api_request(a: &Args<'_>) -> Result<String> {
+    let client = client_of(a)?;
+    let t = tokens_of(a, "tokens")?.ok_or_else(|| Error::new(ErrorCode::LoginRequired, "no tokens: authorize first"))?;
+    let method = match a.opt_str("method")? {
+        None => Method::Get,
+        Some(m) => Method::parse(m).ok_or_else(|| Error::new(P, "method must be GET, POST, PUT, PATCH or DELETE"))?,
+    };
+    let path = a.str("path")?;
+    let base = client.api_base(Some(&t))?;
+    let path = match path.strip_prefix(base.as_str()) {
+        Some(rest) if rest.starts_with('/') => rest,
+        Some(_) => return Err(Error::new(P, "the URL is not under the API base")),
+        None if path.starts_with('/') => path,
+        None => return Err(Error::new(P, "the URL is not under the API base: pass a path such as \"/v1/items\"")),
+    };
+    Ok(request_json(&client.api_request(&t, method, path, a.opt_str("body")?)?))
+}
+
+/// `{ config, response, now, attempt, policy? }` → `{ action: "deliver" | "reauthenticate" |
+/// "wait" | "fail", delayMs? }`. On `fail` the wrapper reads the body and calls `api_error`.
+pub(crate) fn api_decide(a: &Args<'_>) -> Result<String> {
+    let client = client_of(a)?;
+    let mut policy = RetryPolicy::default();
+    if let Some(p) = a.opt_object("policy", "policy", P)? {
+        policy.max_rate_limit_retries = p.opt_u64("maxRateLimitRetries")?.map_or(policy.max_rate_limit_retries, |n| u32::try_from(n).unwrap_or(u32::MAX));
+        policy.max_wait_ms = p.opt_u64("maxWaitMs")?.unwrap_or(policy.max_wait_ms);
+        policy.default_wait_ms = p.opt_u64("defaultWaitMs")?.unwrap_or(policy.default_wait_ms);
+    }
+    let mut attempt = Attempt::default();
+    if let Some(t) = a.opt_object("attempt", "attempt", P)? {
+        attempt.reauthenticated = t.opt_bool("reauthenticated")?.unwrap_or(false);
+        attempt.rate_limit_retries = t.opt_u64("rateLimitRetries")?.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
+    }
+    let (action, delay) = match api::decide(&client, &policy, &attempt, &response_of(a)?, now_of(a)?) {
+        ApiDecision::Deliver => ("deliver", None),
+        ApiDecision::Reauthenticate => ("reauthenticate", None),
+        ApiDecision::Wait { delay_ms } => ("wait", Some(delay_ms)),
+        ApiDecision::Fail(_) => ("fail", None),
+    };
+    let mut m = Map::new();
+    m.insert("action".into(), Value::from(action));
+    if let Some(d) = delay {
+        m.insert("delayMs".into(), Value::from(d));
+    }
+    Ok(Value::Object(m).to_string())
+}
+
+/// `{ config, response, now }` → the API error for a response (always `Err`).
+pub(crate) fn api_error(a: &Args<'_>) -> Result<String> {
+    Err(client_of(a)?.api_error(&response_of(a)?, now_of(a)?))
+}
+
+/// Runs operation `op` on the JSON arguments `json`.
+pub(crate) fn dispatch(op: &str, json: &str) -> Result<String> {
+    match op {
+        "create_state" => return create_state(),
+        "create_pkce" => return create_pkce(),
+        "jwt_payload" => return crate::jwt::payload_json_unverified(json),
+        _ => {}
+    }
+    let map = args::parse(json)?;
+    let a = Args::new(&map, "options", P);
+    match op {
+        "authorization_url" => authorization_url(&a),
+        "begin_authorization" => begin_authorization(&a),
+        "pkce_challenge" => pkce_challenge(&a),
+        "parse_callback" => parse_callback(&a),
+        "token_request" => token_request(&a),
+        "parse_token_response" => parse_token_response(&a),
+        "next_step" => next_step(&a),
+        "api_request" => api_request(&a),
+        "api_decide" => api_decide(&a),
+        "api_error" => api_error(&a),
+        _ => Err(Error::new(ErrorCode::UnsupportedOperation, "unknown operation")),
+    }
+}

@@ -1,0 +1,128 @@
+//! Worker configuration: `[vars]` from wrangler.toml (all overridable) and secrets
+//! (`wrangler secret put`, `.dev.vars` locally). A missing secret or required variable is a
+//! [`ErrorCode::ConfigMissing`] error on the routes that need it, never a panic.
+
+use crate::bff::{OriginPolicy, SessionKeys};
+use crate::providers::lawvu::{LawVuConfig, LawVuEnvironment};
+use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
+use crate::providers::logiless::LogilessConfig;
+use crate::secret::{BasicCredentials, ClientSecret};
+use crate::{Client, Error, ErrorCode, Result};
+use worker::Env;
+
+/// A session-backed provider (authorization-code flow).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SessionProvider {
+    /// LawVu.
+    LawVu,
+    /// Logiless.
+    Logiless,
+}
+
+impl SessionProvider {
+    /// Parses the route segment.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "lawvu" => Some(SessionProvider::LawVu),
+            "logiless" => Some(SessionProvider::Logiless),
+            _ => None,
+        }
+    }
+    /// The route segment and storage key part.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionProvider::LawVu => "lawvu",
+            SessionProvider::Logiless => "logiless",
+        }
+    }
+}
+
+/// A variable or secret, trimmed; empty counts as unset.
+pub fn var(env: &Env, name: &str) -> Option<String> {
+    env.var(name).ok().map(|v| v.to_string().trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn required(env: &Env, name: &str) -> Result<String> {
+    var(env, name).ok_or_else(|| Error::new(ErrorCode::ConfigMissing, format!("{name} is not set")))
+}
+
+fn secret(env: &Env, name: &str) -> Result<String> {
+    var(env, name).ok_or_else(|| Error::new(ErrorCode::ConfigMissing, format!("the secret {name} is not set (wrangler secret put {name})")))
+}
+
+/// Keys derived from `SESSION_KEY`.
+pub fn keys(env: &Env) -> Result<SessionKeys> {
+    SessionKeys::derive(var(env, "SESSION_KEY").as_deref())
+}
+
+/// `ALLOWED_ORIGINS`.
+pub fn origins(env: &Env) -> Result<OriginPolicy> {
+    OriginPolicy::parse(&var(env, "ALLOWED_ORIGINS").unwrap_or_default())
+}
+
+/// `TOKEN_MEDIATING=true` enables `POST /token/{provider}`.
+pub fn token_mediating(env: &Env) -> bool {
+    var(env, "TOKEN_MEDIATING").is_some_and(|v| v.eq_ignore_ascii_case("true"))
+}
+
+/// `UPSTREAM_TIMEOUT_MS` (default 10 000): how long one upstream request may take.
+pub fn timeout_ms(env: &Env) -> u64 {
+    var(env, "UPSTREAM_TIMEOUT_MS").and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(10_000)
+}
+
+/// `RATE_LIMIT_MAX_WAIT_MS` (default 3 000): a 429 whose reset is at most this long is waited out
+/// once; a longer one is passed back to the browser.
+pub fn max_rate_limit_wait_ms(env: &Env) -> u64 {
+    var(env, "RATE_LIMIT_MAX_WAIT_MS").and_then(|v| v.parse().ok()).unwrap_or(3_000)
+}
+
+fn redirect_uri(env: &Env, name: &str, origin: &str, provider: SessionProvider) -> String {
+    var(env, name).unwrap_or_else(|| format!("{origin}/auth/{}/callback", provider.as_str()))
+}
+
+/// The confidential client for a session provider. `origin` (the Worker's own) gives the default
+/// redirect URI `{origin}/auth/{provider}/callback`.
+pub fn session_client(env: &Env, provider: SessionProvider, origin: &str) -> Result<Client> {
+    match provider {
+        SessionProvider::LawVu => {
+            let environment = match var(env, "LAWVU_ENVIRONMENT").as_deref() {
+                None => LawVuEnvironment::Production,
+                Some(e) => LawVuEnvironment::parse(e)
+                    .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "LAWVU_ENVIRONMENT is sandbox or production"))?,
+            };
+            let mut cfg = LawVuConfig::new(environment, required(env, "LAWVU_CLIENT_ID")?, redirect_uri(env, "LAWVU_REDIRECT_URI", origin, provider));
+            cfg.client_secret = Some(ClientSecret::new(secret(env, "LAWVU_CLIENT_SECRET")?));
+            cfg.authorize_url = var(env, "LAWVU_AUTHORIZE_URL");
+            cfg.token_url = var(env, "LAWVU_TOKEN_URL");
+            cfg.api_base = var(env, "LAWVU_API_BASE");
+            cfg.client()
+        }
+        SessionProvider::Logiless => {
+            let mut cfg = LogilessConfig::new(
+                required(env, "LOGILESS_CLIENT_ID")?,
+                ClientSecret::new(secret(env, "LOGILESS_CLIENT_SECRET")?),
+                redirect_uri(env, "LOGILESS_REDIRECT_URI", origin, provider),
+            );
+            cfg.merchant_id = var(env, "LOGILESS_MERCHANT_ID");
+            cfg.authorize_url = var(env, "LOGILESS_AUTHORIZE_URL");
+            cfg.token_url = var(env, "LOGILESS_TOKEN_URL");
+            cfg.api_base = var(env, "LOGILESS_API_BASE");
+            cfg.client()
+        }
+    }
+}
+
+/// The LegalOn client-credentials client, and a label identifying the credential (for naming its
+/// Durable Object through [`SessionKeys::object_name`], never stored in clear).
+pub fn legalon_client(env: &Env) -> Result<(Client, String)> {
+    let region = match var(env, "LEGALON_REGION").as_deref() {
+        None => LegalOnRegion::Jp,
+        Some(r) => LegalOnRegion::parse(r).ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "LEGALON_REGION is us or jp"))?,
+    };
+    let credentials = secret(env, "LEGALON_API_CREDENTIALS")?;
+    let mut cfg = LegalOnConfig::new(region, BasicCredentials::new(credentials.clone()));
+    cfg.token_url = var(env, "LEGALON_TOKEN_URL");
+    let client = cfg.client()?;
+    let label = format!("legalon:{}:{credentials}", client.profile().token_endpoint.as_str());
+    Ok((client, label))
+}

@@ -1,0 +1,76 @@
+//! AES-256-GCM for data at rest, through the runtime's WebCrypto (`crypto.subtle`): no cipher
+//! code in the wasm. The key is [`SessionKeys::storage`] (derived from `SESSION_KEY`); each
+//! blob gets a fresh 96-bit IV and is bound to its storage slot by the additional data, so a
+//! ciphertext cannot be moved to another object or key.
+//!
+//! Blob format: `v1.` + base64url(IV ‖ ciphertext ‖ tag).
+
+use crate::base64url;
+use crate::bff::SessionKeys;
+use crate::{Error, ErrorCode, Result};
+use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use std::cell::RefCell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = importKey, catch)]
+    fn import_key(format: &str, key: &Uint8Array, algorithm: &str, extractable: bool, usages: &Array) -> std::result::Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = encrypt, catch)]
+    fn subtle_encrypt(algorithm: &Object, key: &JsValue, data: &Uint8Array) -> std::result::Result<Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["crypto", "subtle"], js_name = decrypt, catch)]
+    fn subtle_decrypt(algorithm: &Object, key: &JsValue, data: &Uint8Array) -> std::result::Result<Promise, JsValue>;
+}
+
+thread_local! {
+    // The imported CryptoKey, per isolate, with the raw key it came from.
+    static KEY: RefCell<Option<([u8; 32], JsValue)>> = const { RefCell::new(None) };
+}
+
+fn crypto_error(what: &str) -> Error {
+    Error::new(ErrorCode::InvalidConfig, format!("WebCrypto {what} failed"))
+}
+
+async fn key(keys: &SessionKeys) -> Result<JsValue> {
+    if let Some(k) = KEY.with(|c| c.borrow().as_ref().filter(|(raw, _)| *raw == keys.storage).map(|(_, k)| k.clone())) {
+        return Ok(k);
+    }
+    let usages = Array::of2(&JsValue::from_str("encrypt"), &JsValue::from_str("decrypt"));
+    let promise = import_key("raw", &Uint8Array::from(&keys.storage[..]), "AES-GCM", false, &usages).map_err(|_| crypto_error("importKey"))?;
+    let k = JsFuture::from(promise).await.map_err(|_| crypto_error("importKey"))?;
+    KEY.with(|c| *c.borrow_mut() = Some((keys.storage, k.clone())));
+    Ok(k)
+}
+
+fn params(iv: &[u8], aad: &str) -> Result<Object> {
+    let o = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&o, &JsValue::from_str(k), v).map(|_| ()).map_err(|_| crypto_error("parameters"));
+    set("name", &JsValue::from_str("AES-GCM"))?;
+    set("iv", &Uint8Array::from(iv).into())?;
+    set("additionalData", &Uint8Array::from(aad.as_bytes()).into())?;
+    Ok(o)
+}
+
+/// Encrypts `plaintext` for the slot named `aad`.
+pub async fn seal(keys: &SessionKeys, aad: &str, plaintext: &str) -> Result<String> {
+    let mut iv = [0u8; 12];
+    getrandom::fill(&mut iv).map_err(|_| crypto_error("getRandomValues"))?;
+    let k = key(keys).await?;
+    let promise = subtle_encrypt(&params(&iv, aad)?, &k, &Uint8Array::from(plaintext.as_bytes())).map_err(|_| crypto_error("encrypt"))?;
+    let ct = JsFuture::from(promise).await.map_err(|_| crypto_error("encrypt"))?;
+    let mut out = iv.to_vec();
+    out.extend(Uint8Array::new(&ct).to_vec());
+    Ok(format!("v1.{}", base64url::encode(&out)))
+}
+
+/// Decrypts a blob from [`seal`] for the same slot. A wrong key, slot or a tampered blob fails.
+pub async fn open(keys: &SessionKeys, aad: &str, blob: &str) -> Result<String> {
+    let bad = || Error::new(ErrorCode::SessionMissing, "stored session data cannot be decrypted (SESSION_KEY changed?): sign in again");
+    let raw = blob.strip_prefix("v1.").and_then(|b| base64url::decode(b).ok()).ok_or_else(bad)?;
+    let (iv, ct) = (raw.get(..12).ok_or_else(bad)?, raw.get(12..).ok_or_else(bad)?);
+    let k = key(keys).await?;
+    let promise = subtle_decrypt(&params(iv, aad)?, &k, &Uint8Array::from(ct)).map_err(|_| bad())?;
+    let pt = JsFuture::from(promise).await.map_err(|_| bad())?;
+    String::from_utf8(Uint8Array::new(&pt).to_vec()).map_err(|_| bad())
+}

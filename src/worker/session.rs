@@ -1,0 +1,340 @@
+//! The session Durable Object (`TsunagiSession`, one per browser session): the pending logins
+//! and the token sets of LawVu and Logiless, encrypted at rest. Refresh is single-flight inside
+//! the object: requests interleave while it awaits `fetch`, so the first caller that needs a
+//! refresh starts it and every other caller awaits the same shared future; the rotated pair is
+//! written to storage before any of them is answered. See docs/storage.md.
+
+use super::config::{self, SessionProvider};
+use super::{crypto, http, now};
+use crate::bff::{self, PendingLogin, SessionKeys};
+use crate::{Client, Error, ErrorCode, NextStep, Result, Timestamp, TokenSet};
+use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
+
+/// Refresh leeway, seconds.
+pub const LEEWAY_SECS: u64 = 60;
+
+type Flight = Shared<LocalBoxFuture<'static, Result<TokenSet>>>;
+
+/// A stored, encrypted record with its plaintext expiry (for cleanup without decrypting).
+#[derive(Serialize, Deserialize)]
+struct Sealed {
+    exp: u64,
+    blob: String,
+}
+
+/// A request from the Worker to the object.
+#[derive(Deserialize)]
+struct Op {
+    provider: Option<String>,
+    origin: Option<String>,
+    return_to: Option<String>,
+    url: Option<String>,
+    failed: Option<String>,
+}
+
+struct Inner {
+    state: State,
+    env: Env,
+    /// Decrypted token sets, once loaded (`None` = not loaded yet).
+    tokens: RefCell<Option<HashMap<SessionProvider, TokenSet>>>,
+    inflight: RefCell<HashMap<SessionProvider, Flight>>,
+}
+
+/// One browser session.
+#[durable_object]
+pub struct TsunagiSession {
+    inner: Rc<Inner>,
+}
+
+impl DurableObject for TsunagiSession {
+    fn new(state: State, env: Env) -> Self {
+        TsunagiSession { inner: Rc::new(Inner { state, env, tokens: RefCell::new(None), inflight: RefCell::new(HashMap::new()) }) }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let op_name = req.path();
+        let op: Op = match req.json().await {
+            Ok(op) => op,
+            Err(_) => return http::error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
+        };
+        let result = self.inner.clone().dispatch(op_name.trim_start_matches('/'), op).await;
+        match result {
+            Ok(v) => http::json(200, &v.to_string()),
+            Err(e) => http::error(&e),
+        }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        self.inner.cleanup().await.map_err(|e| worker::Error::RustError(e.code().as_str().to_owned()))?;
+        Response::ok("ok")
+    }
+}
+
+fn tokens_key(p: SessionProvider) -> String {
+    format!("tokens:{}", p.as_str())
+}
+fn pending_key(p: SessionProvider) -> String {
+    format!("pending:{}", p.as_str())
+}
+const PROVIDERS: [SessionProvider; 2] = [SessionProvider::LawVu, SessionProvider::Logiless];
+
+fn storage_error() -> Error {
+    Error::new(ErrorCode::Transport, "session storage failed")
+}
+
+impl Inner {
+    fn storage(&self) -> Storage {
+        self.state.storage()
+    }
+
+    fn keys(&self) -> Result<SessionKeys> {
+        config::keys(&self.env)
+    }
+
+    fn provider(op: &Op) -> Result<SessionProvider> {
+        op.provider.as_deref().and_then(SessionProvider::parse).ok_or_else(|| Error::new(ErrorCode::NotFound, "unknown provider"))
+    }
+
+    fn client(&self, op: &Op, p: SessionProvider) -> Result<Client> {
+        config::session_client(&self.env, p, op.origin.as_deref().unwrap_or_default())
+    }
+
+    async fn dispatch(self: Rc<Self>, name: &str, op: Op) -> Result<Value> {
+        match name {
+            "login" => self.login(&op).await,
+            "callback" => self.callback(&op).await,
+            "session" => self.session().await,
+            "token" => {
+                let p = Self::provider(&op)?;
+                let client = self.client(&op, p)?;
+                let t = self.clone().access_token(p, client, op.failed.clone()).await?;
+                let expires = self.session_expiry();
+                Ok(json!({"access_token": t.access_token.secret(), "token_type": t.token_type, "expires_at": t.expires_at.map(|t| t.as_millis()),
+                          "session_expires_at": expires.map(|t| t.as_millis())}))
+            }
+            "logout" => self.logout(&op).await,
+            _ => Err(Error::new(ErrorCode::NotFound, "unknown operation")),
+        }
+    }
+
+    async fn put_sealed(&self, key: &str, exp: Timestamp, plaintext: &str) -> Result<()> {
+        let keys = self.keys()?;
+        let blob = crypto::seal(&keys, key, plaintext).await?;
+        self.storage().put(key, Sealed { exp: exp.as_millis(), blob }).await.map_err(|_| storage_error())
+    }
+
+    async fn get_sealed(&self, key: &str) -> Result<Option<(Timestamp, String)>> {
+        let Some(s) = self.storage().get::<Sealed>(key).await.map_err(|_| storage_error())? else { return Ok(None) };
+        let keys = self.keys()?;
+        let text = crypto::open(&keys, key, &s.blob).await?;
+        Ok(Some((Timestamp::from_millis(s.exp), text)))
+    }
+
+    async fn login(&self, op: &Op) -> Result<Value> {
+        let p = Self::provider(op)?;
+        let client = self.client(op, p)?;
+        let return_to = bff::check_return_to(op.return_to.as_deref())?;
+        let (url, pending) = client.begin_authorization(&[])?;
+        let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
+        let record = PendingLogin { provider: p.as_str().to_owned(), state: pending.state, pkce_verifier: pending.pkce_verifier, return_to, expires_at };
+        let text = serde_json::to_string(&record).map_err(|_| storage_error())?;
+        self.put_sealed(&pending_key(p), expires_at, &text).await?;
+        self.schedule_cleanup().await?;
+        Ok(json!({ "authorize_url": url }))
+    }
+
+    async fn callback(&self, op: &Op) -> Result<Value> {
+        let p = Self::provider(op)?;
+        let client = self.client(op, p)?;
+        let key = pending_key(p);
+        // single use: taken before it is checked, whatever the outcome
+        let sealed = self.get_sealed(&key).await;
+        self.storage().delete(&key).await.map_err(|_| storage_error())?;
+        let no_login = || Error::new(ErrorCode::StateMismatch, "no login is in progress for this session (already completed, expired or never started): nothing was exchanged");
+        let (_, text) = sealed?.ok_or_else(no_login)?;
+        let pending: PendingLogin = serde_json::from_str(&text).map_err(|_| no_login())?;
+        if !pending.is_live(now()) || pending.provider != p.as_str() {
+            return Err(no_login());
+        }
+        let code = client.parse_callback(op.url.as_deref().unwrap_or_default(), Some(&pending.state))?;
+        let request = client.authorization_code_request(&code, pending.pkce_verifier.as_ref())?;
+        let upstream = http::send(&request, config::timeout_ms(&self.env)).await?;
+        let tokens = client.parse_token_response(&upstream.response, now(), None)?;
+        self.store_tokens(p, &tokens).await?;
+        Ok(json!({"return_to": pending.return_to, "session_expires_at": self.session_expiry().map(|t| t.as_millis())}))
+    }
+
+    async fn ensure_loaded(&self) -> Result<()> {
+        if self.tokens.borrow().is_some() {
+            return Ok(());
+        }
+        let mut loaded = HashMap::new();
+        for p in PROVIDERS {
+            if let Some((_, text)) = self.get_sealed(&tokens_key(p)).await? {
+                let t: TokenSet = serde_json::from_str(&text).map_err(|_| storage_error())?;
+                loaded.insert(p, t);
+            }
+        }
+        // another request may have loaded (and since refreshed) meanwhile: never overwrite it
+        let mut slot = self.tokens.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(loaded);
+        }
+        Ok(())
+    }
+
+    fn session_expiry(&self) -> Option<Timestamp> {
+        self.tokens.borrow().as_ref().and_then(|m| bff::session_expiry(m.values()))
+    }
+
+    /// Encrypts and stores `tokens`, then updates the in-memory copy (so a caller sees it only
+    /// once it is durable).
+    async fn store_tokens(&self, p: SessionProvider, tokens: &TokenSet) -> Result<()> {
+        let text = serde_json::to_string(tokens).map_err(|_| storage_error())?;
+        let exp = bff::session_expiry([tokens]).unwrap_or_else(|| now().plus_secs(3600));
+        self.put_sealed(&tokens_key(p), exp, &text).await?;
+        if self.tokens.borrow().is_none() {
+            self.ensure_loaded().await?;
+        }
+        if let Some(m) = self.tokens.borrow_mut().as_mut() {
+            m.insert(p, tokens.clone());
+        }
+        self.schedule_cleanup().await
+    }
+
+    async fn forget(&self, p: SessionProvider) -> Result<()> {
+        self.storage().delete(&tokens_key(p)).await.map_err(|_| storage_error())?;
+        if let Some(m) = self.tokens.borrow_mut().as_mut() {
+            m.remove(&p);
+        }
+        Ok(())
+    }
+
+    /// A usable access token for `p`: the held one if fresh (and not the one that just failed
+    /// with 401), else the result of the one refresh in flight, started here if none is.
+    async fn access_token(self: Rc<Self>, p: SessionProvider, client: Client, failed: Option<String>) -> Result<TokenSet> {
+        self.ensure_loaded().await?;
+        let flight = {
+            let cache = self.tokens.borrow();
+            let held = cache
+                .as_ref()
+                .and_then(|m| m.get(&p))
+                .ok_or_else(|| Error::new(ErrorCode::SessionMissing, format!("not signed in to {}", p.as_str())))?;
+            let now = now();
+            let stale = failed.as_deref().is_some_and(|fp| bff::should_refresh_after_401(held, fp));
+            if !stale {
+                match client.next_step(Some(held), now, LEEWAY_SECS) {
+                    NextStep::UseAccessToken => return Ok(held.clone()),
+                    NextStep::Refresh => {}
+                    _ => return Err(Error::new(ErrorCode::LoginRequired, "the session's refresh token has expired: sign in again")),
+                }
+            } else if !held.can_refresh(now) {
+                return Err(Error::new(ErrorCode::LoginRequired, "the access token was rejected and cannot be refreshed: sign in again"));
+            }
+            let existing = self.inflight.borrow().get(&p).cloned();
+            match existing {
+                Some(f) => f,
+                None => {
+                    let f = self.clone().refresh(p, client, held.clone()).boxed_local().shared();
+                    self.inflight.borrow_mut().insert(p, f.clone());
+                    f
+                }
+            }
+        };
+        flight.await
+    }
+
+    async fn refresh(self: Rc<Self>, p: SessionProvider, client: Client, held: TokenSet) -> Result<TokenSet> {
+        let result: Result<TokenSet> = async {
+            let rt = held.refresh_token.as_ref().ok_or_else(|| Error::new(ErrorCode::LoginRequired, "no refresh token"))?;
+            let request = client.refresh_request(rt)?;
+            let upstream = http::send(&request, config::timeout_ms(&self.env)).await?;
+            let fresh = client.parse_token_response(&upstream.response, now(), Some(&held))?;
+            self.store_tokens(p, &fresh).await?;
+            Ok(fresh)
+        }
+        .await;
+        if let Err(e) = &result {
+            // the grant is gone (spent, revoked, expired): drop it; transient failures keep it
+            if e.requires_reauthorization() {
+                self.forget(p).await?;
+            }
+        }
+        self.inflight.borrow_mut().remove(&p);
+        result
+    }
+
+    async fn session(&self) -> Result<Value> {
+        self.ensure_loaded().await?;
+        let cache = self.tokens.borrow();
+        let mut providers = serde_json::Map::new();
+        if let Some(m) = cache.as_ref() {
+            for p in PROVIDERS {
+                if let Some(t) = m.get(&p) {
+                    providers.insert(p.as_str().to_owned(), bff::session_view(t));
+                }
+            }
+        }
+        let expires = cache.as_ref().and_then(|m| bff::session_expiry(m.values()));
+        Ok(json!({"signed_in": !providers.is_empty(), "providers": providers, "session_expires_at": expires.map(|t| t.as_millis())}))
+    }
+
+    async fn logout(&self, op: &Op) -> Result<Value> {
+        match op.provider.as_deref() {
+            None => {
+                self.storage().delete_all().await.map_err(|_| storage_error())?;
+                let _ = self.storage().delete_alarm().await;
+                *self.tokens.borrow_mut() = Some(HashMap::new());
+            }
+            Some(_) => {
+                let p = Self::provider(op)?;
+                self.forget(p).await?;
+                self.storage().delete(&pending_key(p)).await.map_err(|_| storage_error())?;
+            }
+        }
+        Ok(json!({"signed_out": true}))
+    }
+
+    /// Sets the alarm to the earliest expiry among stored records.
+    async fn schedule_cleanup(&self) -> Result<()> {
+        let mut earliest: Option<u64> = None;
+        for key in PROVIDERS.iter().flat_map(|p| [tokens_key(*p), pending_key(*p)]) {
+            if let Some(s) = self.storage().get::<Sealed>(&key).await.map_err(|_| storage_error())? {
+                earliest = Some(earliest.map_or(s.exp, |e| e.min(s.exp)));
+            }
+        }
+        if let Some(at) = earliest {
+            let at = i64::try_from(at).unwrap_or(i64::MAX);
+            self.storage().set_alarm(at).await.map_err(|_| storage_error())?;
+        }
+        Ok(())
+    }
+
+    /// The alarm: drops expired records; an empty session is deleted entirely.
+    async fn cleanup(&self) -> Result<()> {
+        let now_ms = now().as_millis();
+        let mut left = 0;
+        for key in PROVIDERS.iter().flat_map(|p| [tokens_key(*p), pending_key(*p)]) {
+            if let Some(s) = self.storage().get::<Sealed>(&key).await.map_err(|_| storage_error())? {
+                if s.exp <= now_ms {
+                    self.storage().delete(&key).await.map_err(|_| storage_error())?;
+                } else {
+                    left += 1;
+                }
+            }
+        }
+        *self.tokens.borrow_mut() = None;
+        if left == 0 {
+            self.storage().delete_all().await.map_err(|_| storage_error())?;
+            Ok(())
+        } else {
+            self.schedule_cleanup().await
+        }
+    }
+}

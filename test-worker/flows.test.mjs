@@ -1,0 +1,106 @@
+// Each provider's full flow through the Worker in workerd against the sandbox binary.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startSandbox, startWorker, bindingsFor, Browser, login, SPA } from "./harness.mjs";
+
+let sbx, worker;
+before(async () => {
+  sbx = await startSandbox();
+  worker = await startWorker(bindingsFor(sbx.ep));
+});
+after(async () => {
+  await worker?.stop();
+  await sbx?.stop();
+});
+
+test("LawVu: login → consent → callback → /session → /api, confidential 30-day refresh", async () => {
+  const b = new Browser(worker);
+  const { start, authorize, cb } = await login(b, sbx, "lawvu", "/app/matters?tab=open");
+  assert.match(authorize, /\/#\/authorize\?response_type=code&client_id=sbx-lawvu-backend&redirect_uri=http%3A%2F%2Flocalhost%3A8787%2Fauth%2Flawvu%2Fcallback&state=/);
+  const loginCookie = start.setCookie.join("\n");
+  for (const attr of ["__Host-tsunagi=", "Path=/", "Secure", "HttpOnly", "SameSite=Lax"]) assert.ok(loginCookie.includes(attr), loginCookie);
+  assert.ok(!/Domain=/i.test(loginCookie));
+  assert.equal(cb.status, 302, cb.text);
+  assert.equal(cb.headers.get("location"), "/app/matters?tab=open");
+  assert.ok(cb.setCookie.some((c) => /Max-Age=25\d{5}/.test(c)), `session cookie lives ~30 days: ${cb.setCookie}`);
+
+  const s = await b.request("/session");
+  assert.equal(s.status, 200, s.text);
+  assert.equal(s.json.signed_in, true);
+  const lv = s.json.providers.lawvu;
+  assert.equal(lv.claims.sub, "user-id-123");
+  assert.equal(lv.claims.organisationId, "org-id-456");
+  assert.equal(lv.userName, "Jane Smith");
+  const thirtyDays = 30 * 86400 * 1000;
+  assert.ok(Math.abs(lv.refresh_expires_at - Date.now() - thirtyDays) < 120000, "30-day refresh token (secret sent)");
+  assert.ok(!/eyJ|sbx_|refresh_token|access_token/.test(s.text), `no token in /session: ${s.text}`);
+
+  const users = await b.api("/api/lawvu/account-apis/v1/users", { headers: { origin: SPA } });
+  assert.equal(users.status, 200, users.text);
+  assert.ok(users.json.some((u) => u.name === "Jane Smith"));
+  assert.ok(users.headers.get("x-request-id"), "X-Request-Id passed back");
+  assert.equal(users.headers.get("access-control-allow-origin"), SPA);
+  assert.equal(users.headers.get("access-control-allow-credentials"), "true");
+  const matters = await b.api("/api/lawvu/matter-apis/v1/matters");
+  assert.equal(matters.status, 200, matters.text);
+  const stats = await sbx.stats();
+  assert.equal(stats.lawvu.token_requests.authorization_code, 1);
+});
+
+test("Logiless: GET token exchange, merchant-scoped API, ASCII-only JSON bodies", async () => {
+  const b = new Browser(worker);
+  const { authorize, cb } = await login(b, sbx, "logiless", "/");
+  assert.ok(authorize.startsWith(sbx.ep.logiless.authorize_url + "?client_id="), authorize);
+  assert.equal(cb.status, 302, cb.text);
+  const s = await b.request("/session");
+  assert.ok(s.json.providers.logiless, s.text);
+  const stores = await b.api("/api/logiless/stores?limit=5&page=1");
+  assert.equal(stores.status, 200, stores.text);
+  assert.equal(stores.json.data.length, 5);
+  assert.ok(stores.headers.get("x-ratelimit-limit"), "X-RateLimit-* passed back");
+  // the sandbox rejects raw non-ASCII: the Worker must re-encode as \uNNNN
+  const order = await b.api("/api/logiless/sales_orders/new", {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ buyer: "山田 太郎", note: "テスト" }),
+  });
+  assert.equal(order.status, 201, order.text);
+  assert.equal(order.json.buyer, "山田 太郎");
+  assert.ok(!order.setCookie.some((c) => !c.startsWith("__Host-tsunagi")), "no upstream Set-Cookie");
+});
+
+test("LegalOn: client credentials, api_base_url, no session needed but still guarded", async () => {
+  const b = new Browser(worker);
+  const r = await b.api("/api/legalon/users?page_size=3");
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.users.length, 3);
+  assert.ok(r.headers.get("x-request-id") && r.headers.get("x-ratelimit-remaining"));
+  const r2 = await b.api("/api/legalon/departments");
+  assert.equal(r2.status, 200, r2.text);
+  const noHeader = await b.request("/api/legalon/users");
+  assert.equal(noHeader.status, 403);
+  assert.equal(noHeader.json.error, "csrf_header_missing");
+});
+
+test("token-mediating mode returns only a short-lived access token; logout ends the session", async () => {
+  const b = new Browser(worker);
+  await login(b, sbx, "lawvu");
+  const t = await b.api("/token/lawvu", { method: "POST" });
+  assert.equal(t.status, 200, t.text);
+  assert.ok(t.json.access_token.startsWith("eyJ"));
+  assert.ok(!("refresh_token" in t.json));
+  const one = await b.api("/auth/lawvu/logout", { method: "POST" });
+  assert.equal(one.status, 200, one.text);
+  const gone = await b.api("/api/lawvu/account-apis/v1/users");
+  assert.equal(gone.status, 401);
+  assert.equal(gone.json.error, "session_missing");
+  await login(b, sbx, "lawvu");
+  const cookie = b.cookie;
+  const all = await b.api("/auth/logout", { method: "POST" });
+  assert.equal(all.status, 200);
+  assert.ok(all.setCookie.some((c) => c.includes("Max-Age=0")));
+  const s = await b.request("/session", { cookie });
+  assert.equal(s.json?.signed_in, false, "old cookie sees an empty session after logout");
+  const api = await b.api("/api/lawvu/account-apis/v1/users", { cookie });
+  assert.equal(api.status, 401);
+});

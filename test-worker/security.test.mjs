@@ -1,0 +1,188 @@
+// Bad input → the documented 4xx code, nothing stored or forwarded, no panic.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { startSandbox, startWorker, bindingsFor, Browser, login, signCookie, SPA, ORIGIN } from "./harness.mjs";
+
+let sbx, worker;
+before(async () => {
+  sbx = await startSandbox();
+  worker = await startWorker(bindingsFor(sbx.ep));
+});
+after(async () => {
+  await worker?.stop();
+  await sbx?.stop();
+});
+
+const quiet = async (fn) => {
+  const before = await sbx.stats();
+  await fn();
+  const after = await sbx.stats();
+  assert.deepEqual(after, before, "nothing reached the provider");
+};
+const sid = () => randomBytes(32).toString("base64url");
+
+test("missing X-Tsunagi, disallowed origins and preflights", async () => {
+  const b = new Browser(worker);
+  await login(b, sbx, "lawvu");
+  await quiet(async () => {
+    for (const [path, opts, code] of [
+      ["/api/lawvu/account-apis/v1/users", {}, "csrf_header_missing"],
+      ["/api/lawvu/account-apis/v1/users", { headers: { "x-tsunagi": "true" } }, "csrf_header_missing"],
+      ["/api/lawvu/account-apis/v1/users", { headers: { "x-tsunagi": "1", origin: "https://evil.example" } }, "forbidden_origin"],
+      ["/api/lawvu/account-apis/v1/users", { headers: { "x-tsunagi": "1", origin: "null" } }, "forbidden_origin"],
+      ["/auth/logout", { method: "POST" }, "csrf_header_missing"],
+      ["/auth/logout", { method: "POST", headers: { "x-tsunagi": "1", origin: "https://evil.example" } }, "forbidden_origin"],
+      ["/token/lawvu", { method: "POST" }, "csrf_header_missing"],
+      ["/session", { headers: { origin: "https://evil.example" } }, "forbidden_origin"],
+    ]) {
+      const r = await b.request(path, opts);
+      assert.equal(r.status, 403, `${path} ${JSON.stringify(opts)}: ${r.text}`);
+      assert.equal(r.json.error, code);
+      assert.equal(r.headers.get("access-control-allow-origin"), null);
+    }
+    const ok = await b.request("/api/lawvu/account-apis/v1/users", { method: "OPTIONS", headers: { origin: SPA, "access-control-request-method": "GET", "access-control-request-headers": "x-tsunagi" } });
+    assert.equal(ok.status, 204);
+    assert.equal(ok.headers.get("access-control-allow-origin"), SPA);
+    assert.equal(ok.headers.get("access-control-allow-credentials"), "true");
+    assert.match(ok.headers.get("access-control-allow-headers"), /X-Tsunagi/i);
+    const evil = await b.request("/api/lawvu/account-apis/v1/users", { method: "OPTIONS", headers: { origin: "https://evil.example", "access-control-request-method": "GET" } });
+    assert.equal(evil.status, 403);
+    assert.equal(evil.json.error, "forbidden_origin");
+  });
+  // the session is intact after all that
+  assert.equal((await b.request("/session")).json.signed_in, true);
+});
+
+test("no, forged, expired and unknown session cookies", async () => {
+  const b = new Browser(worker);
+  await quiet(async () => {
+    const now = Math.floor(Date.now() / 1000);
+    for (const cookie of [
+      null,
+      "garbage",
+      `${sid()}.${now + 3600}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA`, // forged MAC
+      signCookie(sid(), now + 3600, "another-session-key-another-session-key"), // signed with another key
+      signCookie(sid(), now - 10), // validly signed but expired
+      "x".repeat(9000), // oversized
+    ]) {
+      for (const path of ["/session", "/api/lawvu/account-apis/v1/users", "/auth/lawvu/callback?code=c&state=s"]) {
+        const r = await b.api(path, { cookie });
+        assert.equal(r.status, 401, `${path} with ${String(cookie).slice(0, 20)}: ${r.text}`);
+        assert.equal(r.json.error, "session_missing");
+      }
+    }
+    // a valid cookie for a session that never logged in: nothing there
+    const fresh = signCookie(sid(), now + 3600);
+    const r = await b.api("/api/lawvu/account-apis/v1/users", { cookie: fresh });
+    assert.equal(r.status, 401);
+    assert.equal(r.json.error, "session_missing");
+    const s = await b.request("/session", { cookie: fresh });
+    assert.equal(s.json.signed_in, false);
+  });
+});
+
+test("forged state, replayed state and replayed callback exchange nothing", async () => {
+  const b = new Browser(worker);
+  const codesBefore = (await sbx.stats()).lawvu.token_requests.authorization_code;
+  const start = await b.request("/auth/lawvu/login");
+  const { redirect_url } = await sbx.control("lawvu/approve", { authorize_url: start.headers.get("location"), user_id: "user-id-123" });
+  const forged = redirect_url.replace(/state=[^&]+/, "state=forged-state-value");
+  await quiet(async () => {
+    const r = await b.request(forged);
+    assert.equal(r.status, 400, r.text);
+    assert.equal(r.json.error, "state_mismatch");
+    // the pending login was single-use: even the genuine callback is refused now
+    const again = await b.request(redirect_url);
+    assert.equal(again.status, 400, again.text);
+    assert.equal(again.json.error, "state_mismatch");
+  });
+  // a genuine login, then the same callback replayed
+  const ok = await login(b, sbx, "lawvu");
+  assert.equal(ok.cb.status, 302);
+  await quiet(async () => {
+    const replay = await b.request(ok.redirect_url);
+    assert.equal(replay.status, 400, replay.text);
+    assert.equal(replay.json.error, "state_mismatch");
+    // another browser (no cookie) replaying the callback URL
+    const other = await new Browser(worker).request(ok.redirect_url);
+    assert.equal(other.status, 401);
+    assert.equal(other.json.error, "session_missing");
+  });
+  assert.equal((await sbx.stats()).lawvu.token_requests.authorization_code - codesBefore, 1);
+});
+
+test("open-redirect return_to values are refused before anything is stored", async () => {
+  const b = new Browser(worker);
+  await quiet(async () => {
+    for (const bad of ["//evil.example", "https://evil.example", "/\\evil", "\\\\evil.example", "/%2F%2Fevil.example", "/%5Cevil", "%2F%2Fevil", "javascript:alert(1)", "/%0d%0aSet-Cookie:%20x=1", "/%252F%252Fevil"]) {
+      const r = await b.request(`/auth/lawvu/login?return_to=${encodeURIComponent(bad)}`);
+      assert.equal(r.status, 400, `${bad}: ${r.status} ${r.text}`);
+      assert.equal(r.json.error, "invalid_parameter");
+      assert.equal(r.setCookie.length, 0, "no session created");
+    }
+  });
+  const ok = await b.request("/auth/lawvu/login?return_to=%2Fapp%3Fx%3D1");
+  assert.equal(ok.status, 302);
+});
+
+test("bad paths, methods, oversized and malformed bodies are refused and not forwarded", async () => {
+  const b = new Browser(worker);
+  await login(b, sbx, "logiless");
+  await quiet(async () => {
+    const cases = [
+      ["/api/logiless/stores/..%2F..%2Fadmin", {}, 400, "invalid_parameter"],
+      // the runtime's URL parser resolves %2e%2e first: this becomes /api/x, which is no route
+      ["/api/logiless/a/%2e%2e/%2e%2e/x", {}, 404, "not_found"],
+      ["/api/logiless/stores%5c..%5cadmin", {}, 400, "invalid_parameter"],
+      ["/api/nope/x", {}, 404, "not_found"],
+      ["/nothing-here", {}, 404, "not_found"],
+      ["/auth/lawvu/login", { method: "POST" }, 405, "method_not_allowed"],
+      ["/api/logiless/sales_orders/new", { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" }, 400, "invalid_parameter"],
+      ["/api/logiless/sales_orders/new", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" }, 400, "invalid_parameter"],
+      ["/api/logiless/sales_orders/new", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ x: "a".repeat(1100 * 1024) }) }, 413, "body_too_large"],
+      ["/api/logiless/sales_orders/new", { method: "POST", headers: { "content-type": "application/json" }, body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]) }, 400, "invalid_parameter"],
+    ];
+    for (const [path, opts, status, code] of cases) {
+      const r = await b.api(path, opts);
+      assert.equal(r.status, status, `${path}: ${r.text}`);
+      assert.equal(r.json.error, code, path);
+    }
+  });
+});
+
+test("missing configuration is a clear error, never a crash", async () => {
+  const bare = await startWorker(bindingsFor(sbx.ep, { LAWVU_CLIENT_SECRET: "", LEGALON_API_CREDENTIALS: "" }));
+  try {
+    const b = new Browser(bare);
+    const r = await b.request("/auth/lawvu/login");
+    assert.equal(r.status, 500);
+    assert.equal(r.json.error, "config_missing");
+    assert.match(r.json.message, /LAWVU_CLIENT_SECRET/);
+    const l = await b.api("/api/legalon/users");
+    assert.equal(l.json.error, "config_missing");
+    // other routes keep working
+    const lg = await b.request("/auth/logiless/login");
+    assert.equal(lg.status, 302);
+  } finally {
+    await bare.stop();
+  }
+  const nokey = await startWorker(bindingsFor(sbx.ep, { SESSION_KEY: "" }));
+  try {
+    const r = await new Browser(nokey).request("/session");
+    assert.equal(r.status, 500);
+    assert.equal(r.json.error, "config_missing");
+    assert.match(r.json.message, /SESSION_KEY/);
+  } finally {
+    await nokey.stop();
+  }
+});
+
+test("nothing secret in any response", async () => {
+  const b = new Browser(worker);
+  const { cb } = await login(b, sbx, "logiless");
+  const texts = [cb.text, (await b.request("/session")).text];
+  const secrets = [sbx.ep.logiless.client_secret, sbx.ep.lawvu.confidential_client.client_secret, sbx.ep.legalon.credentials];
+  for (const t of texts) for (const s of secrets) assert.ok(!t.includes(s));
+  assert.ok(ORIGIN);
+});
