@@ -283,6 +283,12 @@ async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<Strin
     if let Some(len) = headers.get("content-length").ok().flatten() {
         let n: usize = len.trim().parse().map_err(|_| bad("Content-Length is not a number"))?;
         if n > MAX_REQUEST_BODY {
+            // Read (and drop) a moderately oversized body before answering: a server that answers
+            // mid-upload makes the client see a reset instead of the 413. Far larger ones are
+            // refused at once rather than read.
+            if n <= MAX_REQUEST_BODY.saturating_mul(4) {
+                let _ = req.bytes().await;
+            }
             return Err(Error::new(ErrorCode::BodyTooLarge, format!("request bodies are limited to {MAX_REQUEST_BODY} bytes")));
         }
     }
