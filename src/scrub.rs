@@ -77,14 +77,11 @@ fn redact_keyed_values(s: &str) -> String {
         let Some((at, key_len)) = best else { break };
         let after_key = at + key_len;
         search_from = after_key;
-        // whole-word match only
-        let before_ok = s.get(..at).and_then(|p| p.chars().next_back()).is_none_or(|c| !is_word_char(c));
+        // The key must end the word (`access_tokens` is another key) but may end a longer one:
+        // `upstream_access_token` holds a token too (a fuzz finding: prefixed keys leaked).
         let rest = s.get(after_key..).unwrap_or_default();
-        let mut chars = rest.char_indices().peekable();
-        if let Some(&(_, c)) = chars.peek() {
-            if is_word_char(c) || !before_ok {
-                continue;
-            }
+        if rest.chars().next().is_some_and(is_word_char) {
+            continue;
         }
         // optional closing quote of the key, spaces, then ':' or '='
         let mut offset = 0usize;
@@ -190,6 +187,13 @@ mod tests {
         let out = scrub_text(q, 512);
         assert!(!out.contains("s3cr3t") && !out.contains("xyz"), "{out}");
         assert!(out.contains("client_id=abc"));
+    }
+
+    #[test]
+    fn redacts_prefixed_keys() {
+        // regression: fuzz/artifacts api_error, `funaccess_token":"FUZZSECRET`
+        let out = scrub_text(r#"{"funaccess_token":"FUZZSECRETu","upstream_refresh_token":"RT9"}"#, 512);
+        assert!(!out.contains("FUZZSECRET") && !out.contains("RT9"), "{out}");
     }
 
     #[test]
