@@ -377,6 +377,9 @@ pub fn session_view(tokens: &TokenSet) -> Value {
     v.insert("access_expires_at".to_owned(), ms(tokens.expires_at));
     v.insert("refresh_expires_at".to_owned(), ms(tokens.refresh_expires_at));
     v.insert("scope".to_owned(), tokens.scope.clone().map(Value::String).unwrap_or(Value::Null));
+    // fingerprints (8 hex characters of SHA-256) let a page show rotation without the tokens
+    v.insert("access_fingerprint".to_owned(), json!(tokens.access_token.fingerprint()));
+    v.insert("refresh_fingerprint".to_owned(), tokens.refresh_token.as_ref().map(|r| json!(r.fingerprint())).unwrap_or(Value::Null));
     Value::Object(v)
 }
 
@@ -580,6 +583,10 @@ mod tests {
         for secret in [jwt.as_str(), "rt-secret", "secret-id-token"] {
             assert!(!v.contains(secret), "{secret} leaked in {v}");
         }
+        let parsed: Value = serde_json::from_str(&v).unwrap_or_default();
+        assert_eq!(parsed["refresh_fingerprint"], json!(RefreshToken::new("rt-secret").fingerprint()));
+        assert_eq!(parsed["access_fingerprint"], json!(AccessToken::new(&jwt).fingerprint()));
+        assert_eq!(parsed["refresh_fingerprint"].as_str().map(str::len), Some(8));
     }
 
     #[test]

@@ -104,3 +104,28 @@ test("token-mediating mode returns only a short-lived access token; logout ends 
   const api = await b.api("/api/lawvu/account-apis/v1/users", { cookie });
   assert.equal(api.status, 401);
 });
+
+test("POST /auth/{provider}/refresh: rotates now and answers with fingerprints only", async () => {
+  const b = new Browser(worker);
+  await login(b, sbx, "lawvu", "/");
+  const before = (await b.request("/session")).json.providers.lawvu;
+  assert.match(before.refresh_fingerprint, /^[0-9a-f]{8}$/);
+  assert.match(before.access_fingerprint, /^[0-9a-f]{8}$/);
+  const noHeader = await b.request("/auth/lawvu/refresh", { method: "POST" });
+  assert.equal(noHeader.status, 403, noHeader.text);
+  const spent = (await sbx.stats()).lawvu.token_requests.refresh_token ?? 0;
+  const r = await b.request("/auth/lawvu/refresh", { method: "POST", headers: { "x-tsunagi": "1" } });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.old_refresh_fingerprint, before.refresh_fingerprint);
+  assert.match(r.json.new_refresh_fingerprint, /^[0-9a-f]{8}$/);
+  assert.notEqual(r.json.new_refresh_fingerprint, before.refresh_fingerprint);
+  assert.ok(!/eyJ|sbx_|refresh_token"|access_token"/.test(r.text), `no token in the answer: ${r.text}`);
+  assert.equal((await sbx.stats()).lawvu.token_requests.refresh_token, spent + 1);
+  const after = (await b.request("/session")).json.providers.lawvu;
+  assert.equal(after.refresh_fingerprint, r.json.new_refresh_fingerprint);
+  const users = await b.api("/api/lawvu/account-apis/v1/users");
+  assert.equal(users.status, 200, users.text);
+  const anon = new Browser(worker);
+  const none = await anon.request("/auth/lawvu/refresh", { method: "POST", headers: { "x-tsunagi": "1" } });
+  assert.equal(none.status, 401, none.text);
+});

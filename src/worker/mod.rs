@@ -48,6 +48,7 @@ enum Route {
     Api(String, String),
     Logout(Option<SessionProvider>),
     Token(SessionProvider),
+    Refresh(SessionProvider),
 }
 
 fn provider(s: &str) -> Result<SessionProvider> {
@@ -62,6 +63,7 @@ fn route(method: &Method, path: &str) -> Result<(Route, RouteKind)> {
         ["auth", p, "login"] => (Route::Login(provider(p)?), RouteKind::Other, get),
         ["auth", p, "callback"] => (Route::Callback(provider(p)?), RouteKind::Other, get),
         ["auth", p, "logout"] => (Route::Logout(Some(provider(p)?)), RouteKind::Other, post),
+        ["auth", p, "refresh"] => (Route::Refresh(provider(p)?), RouteKind::Other, post),
         ["auth", "logout"] => (Route::Logout(None), RouteKind::Other, post),
         ["session"] => (Route::Session, RouteKind::Other, get),
         ["token", p] => (Route::Token(provider(p)?), RouteKind::Token, post),
@@ -166,6 +168,16 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             // only the access token and its expiry, never the refresh token
             let body = json!({"access_token": field(&v, "access_token"), "token_type": field(&v, "token_type"), "expires_at": field(&v, "expires_at")});
             w(http::json(200, &body.to_string()))
+        }
+        Route::Refresh(p) => {
+            // rotates now; answers with fingerprints only (old → new), never a token
+            let c = cookie?;
+            let v = call(&session_stub(env, &keys, &c.session_id)?, "refresh", json!({"provider": p.as_str(), "origin": self_origin})).await?;
+            let mut r = w(http::json(200, &v.to_string()))?;
+            if let Some(set) = renewed_cookie(&keys, &c, field(&v, "session_expires_at").as_u64()) {
+                r.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
+            }
+            Ok(r)
         }
         Route::Api(p, path) => {
             let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();

@@ -118,6 +118,24 @@ impl Inner {
                 Ok(json!({"access_token": t.access_token.secret(), "token_type": t.token_type, "expires_at": t.expires_at.map(|t| t.as_millis()),
                           "session_expires_at": expires.map(|t| t.as_millis())}))
             }
+            "refresh" => {
+                let p = Self::provider(&op)?;
+                let client = self.client(&op, p)?;
+                self.ensure_loaded().await?;
+                let (old, failed) = {
+                    let cache = self.tokens.borrow();
+                    let held = cache
+                        .as_ref()
+                        .and_then(|m| m.get(&p))
+                        .ok_or_else(|| Error::new(ErrorCode::SessionMissing, format!("not signed in to {}", p.as_str())))?;
+                    (held.refresh_token.as_ref().map(|r| r.fingerprint()), held.access_token.fingerprint())
+                };
+                // the held access token counts as "failed", so the single-flight refresh runs now
+                let t = self.clone().access_token(p, client, Some(failed)).await?;
+                let expires = self.session_expiry();
+                Ok(json!({"provider": p.as_str(), "old_refresh_fingerprint": old, "new_refresh_fingerprint": t.refresh_token.as_ref().map(|r| r.fingerprint()),
+                          "session": bff::session_view(&t), "session_expires_at": expires.map(|t| t.as_millis())}))
+            }
             "logout" => self.logout(&op).await,
             _ => Err(Error::new(ErrorCode::NotFound, "unknown operation")),
         }
