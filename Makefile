@@ -4,15 +4,18 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: demo test setup test-native lint wasm-check lint-worker test-worker pkg lint-js test-js test-wasm
+.PHONY: fuzz fuzz-smoke demo test test-demo setup test-native lint wasm-check lint-worker test-worker pkg lint-js test-js test-wasm
+.PHONY: bench bench-quick
 
-## make demo: runs the main job on the embedded default and prints where to look.
+## make demo: the provider sandbox, the Worker in `wrangler dev` and the www/ page, all on
+## loopback; prints one URL (http://localhost:8787/). Ctrl-C stops everything it started.
 demo: setup
-	$(CARGO) run --quiet --example offline_tour
+	@node scripts/demo.mjs
 
 ## make test: installs what is missing, then runs every test.
 # Lint and the wasm32 check run first so the run closes on test results.
-test: setup lint lint-worker lint-js wasm-check test-native test-worker test-wasm test-js
+# bench-quick only checks that the benchmarks run (no timing is asserted); it reuses pkg/ and build/worker.
+test: setup lint lint-worker lint-js wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-demo
 
 setup:
 	@scripts/setup.sh
@@ -59,3 +62,29 @@ test-js: pkg
 test-wasm:
 	$(CARGO) test --target wasm32-unknown-unknown --features js --test wasm_node
 	CHROMEDRIVER=/usr/bin/chromedriver $(CARGO) test --target wasm32-unknown-unknown --features js --test wasm_browser
+
+## make bench: tsunagi against its peers (bench/, peers pinned in bench/package.json), 5 rounds,
+## medians and ratios from one run; rewrites BENCHMARKS.md.
+bench: setup pkg
+	bench/run.sh
+
+## make bench-quick: one short round of every figure; the report goes to target/bench/ only.
+bench-quick: setup pkg
+	bench/run.sh --quick
+
+## Fuzzing (cargo fuzz, libFuzzer) of every parser and builder that sees outside data:
+## `make fuzz` runs each target for 60 s; `make test` runs a 2-second smoke of each.
+fuzz: setup
+	scripts/fuzz.sh 60
+
+fuzz-smoke:
+	scripts/fuzz.sh 2
+
+## The demo (scripts/demo.mjs + www/) in headless Debian Chromium: every card through the sandbox's
+## consent pages, the 25-hour clock jump, then a clean stop. Needs port 8787 free (the sandbox's
+## registered redirect URIs are on localhost:8787; concurrent runs take turns). Screenshots in
+## target/test-output/; TSUNAGI_DEMO_SCREENSHOT=docs/demo.png also refreshes the README picture.
+test-demo: pkg
+	$(CARGO) build --quiet -p tsunagi-sandbox
+	scripts/build-worker.sh
+	flock /tmp/tsunagi-demo-test.lock node --test --test-concurrency=1 tests/demo/

@@ -50,3 +50,9 @@ if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
   ${sudo_cmd} apt-get update
   DEBIAN_FRONTEND=noninteractive ${sudo_cmd} apt-get install -y chromium chromium-driver
 fi
+
+# Fuzzing (make fuzz, and the smoke in make test): cargo-fuzz from crates.io.
+if ! cargo fuzz --version 2>/dev/null | grep -q '0.13.2'; then
+  log "installing cargo-fuzz 0.13.2 (about 1 minute)"
+  cargo install cargo-fuzz --version 0.13.2 --locked
+fi

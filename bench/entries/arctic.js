@@ -1,0 +1,2 @@
+// arctic: one provider with PKCE (authorization URL, code exchange, refresh).
+export { Google, generateState, generateCodeVerifier } from 'arctic';

