@@ -56,7 +56,7 @@ pkg:
 test-js: pkg
 	$(CARGO) test -p tsunagi --lib --features js js::
 	$(CARGO) build --quiet -p tsunagi-sandbox
-	node --test tests/js/lowlevel.test.mjs tests/js/browser.test.mjs
+	node --test tests/js/lowlevel.test.mjs tests/js/jwt_fast_path.test.mjs tests/js/browser.test.mjs
 
 ## wasm-bindgen-test: the JS layer's export inside Node and headless Debian Chromium (chromedriver).
 test-wasm:

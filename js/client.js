@@ -71,7 +71,7 @@ export class OAuthClient {
     }
     this.#config = { ...config };
     this.#now = typeof o.now === 'function' ? o.now : Date.now;
-    call('next_step', { config: this.#config, now: this.#now() }); // validates the config now
+    call('next_step', { now: this.#now() }, this.#config); // validates the config now
     this.#storage = resolveStorage(o.storage);
     this.#pending = webStorage('sessionStorage') || this.#storage;
     const id = `${config.provider}:${config.clientId ?? ''}`;
@@ -136,13 +136,13 @@ export class OAuthClient {
   }
 
   #step(tokens) {
-    return call('next_step', { config: this.#config, tokens: tokens ?? undefined, now: this.#now(), leewaySecs: this.#leeway });
+    return call('next_step', { tokens: tokens ?? undefined, now: this.#now(), leewaySecs: this.#leeway }, this.#config);
   }
 
   /** Starts authorization: stores state (and PKCE verifier) in sessionStorage and returns the URL; `{ navigate: true }` also goes there. */
   async authorize(opts) {
     const o = options(opts, 'options');
-    const p = JSON.parse(call('begin_authorization', { config: this.#config, extraParams: pairs(o.extraParams) }));
+    const p = JSON.parse(call('begin_authorization', { extraParams: pairs(o.extraParams) }, this.#config));
     await this.#pending.set(`${this.#key}:pending`, JSON.stringify({ state: p.state, codeVerifier: p.codeVerifier }));
     if (o.navigate) globalThis.location.assign(p.url);
     return p.url;
@@ -196,7 +196,7 @@ export class OAuthClient {
     const attempt = { reauthenticated: false, rateLimitRetries: 0 };
     let tokens = await this.#valid(undefined);
     for (;;) {
-      const req = JSON.parse(call('api_request', { config: this.#config, tokens, path, method: i.method, body: jsonBody }));
+      const req = JSON.parse(call('api_request', { tokens, path, method: i.method, body: jsonBody }, this.#config));
       const headers = new Headers(i.headers);
       for (const [k, v] of Object.entries(req.headers)) if (k === 'authorization' || !headers.has(k)) headers.set(k, v);
       let resp;
@@ -207,12 +207,12 @@ export class OAuthClient {
         throw fail('transport', 'the API could not be reached', { cause });
       }
       const d = JSON.parse(
-        call('api_decide', { config: this.#config, response: responseArgs(resp, false), now: this.#now(), attempt, policy: this.#policy }),
+        call('api_decide', { response: responseArgs(resp), now: this.#now(), attempt, policy: this.#policy }, this.#config),
       );
       if (d.action === 'deliver') return resp;
       if (d.action === 'fail') {
         const text = await resp.text().catch(() => '');
-        call('api_error', { config: this.#config, response: { status: resp.status, headers: pairs(resp.headers), body: text }, now: this.#now() });
+        call('api_error', { response: responseArgs(resp), now: this.#now() }, this.#config, text);
         throw fail('http_error', `the API answered HTTP ${resp.status}`, { status: resp.status }); // not reached: api_error throws
       }
       await resp.body?.cancel().catch(() => {});

@@ -42,18 +42,24 @@ function fromWasmError(e) {
   return fail('internal_error', 'the tsunagi wasm module failed unexpectedly', { cause: e });
 }
 
-/** @internal Runs core operation `op`; `args` is an object (sent as JSON) or a raw string. */
-export function call(op, args) {
-  let text = args;
-  if (typeof args !== 'string') {
-    try {
-      text = JSON.stringify(args === undefined ? {} : args);
-    } catch (cause) {
-      throw fail('invalid_parameter', 'invalid_parameter: the arguments must be plain JSON values', { cause });
-    }
-  }
+function json(value, what) {
   try {
-    return wasmCall(op, text);
+    return JSON.stringify(value);
+  } catch (cause) {
+    throw fail('invalid_parameter', `invalid_parameter: ${what} must be plain JSON values`, { cause });
+  }
+}
+
+/**
+ * @internal Runs core operation `op`. `args` is an object (sent as JSON) or a raw string;
+ * `config` travels as its own JSON text (the core keeps the client it built for that text), and
+ * `body`, a response body, as is (a token response is not escaped into JSON-in-JSON).
+ */
+export function call(op, args, config, body) {
+  const text = typeof args === 'string' ? args : json(args === undefined ? {} : args, 'the arguments');
+  const cfg = config === undefined ? '' : json(config, 'config') ?? '';
+  try {
+    return wasmCall(op, text, cfg, body ?? '');
   } catch (e) {
     throw fromWasmError(e);
   }
@@ -80,13 +86,13 @@ const str = (x) => (x instanceof URL ? x.href : x);
 /** `config` → the authorization URL (LawVu's hash route included). */
 export function buildAuthorizationUrl(config, opts) {
   const o = options(opts, 'options');
-  return call('authorization_url', { config, state: o.state, codeChallenge: o.codeChallenge, extraParams: pairs(o.extraParams) });
+  return call('authorization_url', { state: o.state, codeChallenge: o.codeChallenge, extraParams: pairs(o.extraParams) }, config);
 }
 
 /** Fresh state and (when the provider uses PKCE) verifier, and the URL that carries them. */
 export function beginAuthorization(config, opts) {
   const o = options(opts, 'options');
-  return JSON.parse(call('begin_authorization', { config, extraParams: pairs(o.extraParams) }));
+  return JSON.parse(call('begin_authorization', { extraParams: pairs(o.extraParams) }, config));
 }
 
 /** A fresh PKCE pair (S256, 256-bit verifier). */
@@ -111,44 +117,82 @@ export function parseCallback(url, expectedState) {
 
 /** `{ method, url, headers, body }` for the token endpoint; `body` is `null` for GET (Logiless). */
 export function buildTokenRequest(config, grant) {
-  return JSON.parse(call('token_request', { config, grant }));
+  return JSON.parse(call('token_request', { grant }, config));
 }
 
-/** @internal The response as the core wants it. */
-export function responseArgs(r, withBody) {
+/** @internal The response's status and headers as the core wants them (the body goes beside). */
+export function responseArgs(r) {
   const o = options(r, 'response');
-  return { status: o.status, headers: pairs(o.headers), body: withBody ? o.body : undefined };
+  return { status: o.status, headers: pairs(o.headers) };
+}
+
+/** @internal The response body: a string, or absent. */
+export function responseBody(r) {
+  const body = options(r, 'response').body;
+  if (body === undefined || body === null) return '';
+  if (typeof body !== 'string') throw fail('invalid_parameter', 'invalid_parameter: response.body must be a string');
+  // a lone surrogate would silently become U+FFFD on its way into wasm: refuse it instead
+  if (body.isWellFormed?.() === false) throw fail('invalid_parameter', 'invalid_parameter: response.body is not well-formed text (lone surrogate)');
+  return body;
 }
 
 /** `{ status, headers, body }` from the token endpoint → a TokenSet (times in epoch ms). */
 export function parseTokenResponse(response, opts) {
   const o = options(opts, 'options');
-  return JSON.parse(
-    call('parse_token_response', {
-      config: o.config,
-      response: responseArgs(response, true),
-      now: o.now === undefined ? Date.now() : o.now,
-      previous: o.previous,
-    }),
-  );
+  const now = o.now === undefined ? Date.now() : o.now;
+  return JSON.parse(call('parse_token_response', { response: responseArgs(response), now, previous: o.previous }, o.config, responseBody(response)));
 }
 
 /** What to do with the stored tokens now: use, refresh, reacquire (client credentials) or reauthorize. */
 export function nextStep(config, tokens, opts) {
   const o = options(opts, 'options');
-  return call('next_step', { config, tokens, now: o.now === undefined ? Date.now() : o.now, leewaySecs: o.leewaySecs });
+  return call('next_step', { tokens, now: o.now === undefined ? Date.now() : o.now, leewaySecs: o.leewaySecs }, config);
 }
 
 /** An API request with the bearer token; `path` is relative to the API base (or a URL under it). */
 export function buildApiRequest(config, tokens, path, opts) {
   const o = options(opts, 'options');
-  return JSON.parse(call('api_request', { config, tokens, path: str(path), method: o.method, body: o.body }));
+  return JSON.parse(call('api_request', { tokens, path: str(path), method: o.method, body: o.body }, config));
 }
 
-/** The claims of a JWT, **unverified** (for display and scheduling only). */
+const B64URL = /^[A-Za-z0-9_-]+$/;
+const ASCII = /^[\x00-\x7f]*$/;
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * @internal The payload text of a well-formed compact JWT, decoded with the engine's native base64
+ * (`atob`), or `undefined` when the token is anything else: then the core decides, and names
+ * the error. Accepts only what the core accepts (unpadded base64url, three segments, non-empty
+ * header); `tests/js/lowlevel.test.mjs` checks the two agree on random and hostile tokens.
+ */
+export function jwtPayloadFast(jwt) {
+  const dot1 = jwt.indexOf('.');
+  const dot2 = jwt.indexOf('.', dot1 + 1);
+  if (dot1 < 1 || dot2 < 0 || jwt.indexOf('.', dot2 + 1) >= 0) return undefined;
+  const payload = jwt.slice(dot1 + 1, dot2);
+  if (payload.length % 4 === 1 || !B64URL.test(payload) || !B64URL.test(jwt.slice(0, dot1))) return undefined;
+  let bytes;
+  try {
+    bytes = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+  } catch {
+    return undefined;
+  }
+  if (ASCII.test(bytes)) return bytes; // a binary string of ASCII bytes is its own UTF-8 decoding
+  try {
+    return utf8.decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The claims of a JWT, **unverified** (for display and scheduling only). The common case is
+ * decoded on this side of the boundary (no copy into wasm and back); any token the fast path
+ * does not take goes to the core, which returns the payload or the precise error.
+ */
 export function decodeJwtClaims(jwt) {
   if (typeof jwt !== 'string') throw fail('jwt_malformed', 'jwt_malformed: a JWT is a string');
-  const text = call('jwt_payload', jwt);
+  const text = jwtPayloadFast(jwt) ?? call('jwt_payload', jwt);
   let claims;
   try {
     claims = JSON.parse(text);

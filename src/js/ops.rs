@@ -16,11 +16,56 @@ use crate::time::Timestamp;
 use crate::token_set::{NextStep, TokenSet, DEFAULT_LEEWAY_SECS};
 use crate::{Error, ErrorCode, Result};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
 
 const P: ErrorCode = ErrorCode::InvalidParameter;
 
-fn client_of(a: &Args<'_>) -> Result<Client> {
-    config::client(&a.object("config", "config", ErrorCode::InvalidConfig)?)
+/// What travels beside the arguments: the `config` object's JSON text (empty when absent) and a
+/// response body, passed as is so a token response is not escaped into JSON-in-JSON.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Side<'a> {
+    /// The `config` object as JSON text, or `""`.
+    pub config: &'a str,
+    /// The response body (token or API response), or `""`.
+    pub body: &'a str,
+}
+
+/// How many recently used configurations keep their built [`Client`].
+const CACHED_CLIENTS: usize = 8;
+
+thread_local! {
+    // Clients built from the last few `config` texts, most recent first. An app calls with the
+    // same one or two configs over and over; parsing and validating one costs more than most
+    // operations themselves. Keyed by the exact text, so a changed config builds a new client.
+    static CLIENTS: RefCell<Vec<(String, Rc<Client>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The client cached under `key`, or the one `build` makes (then cached, most recent first).
+fn cached(key: &str, build: impl FnOnce() -> Result<Client>) -> Result<Rc<Client>> {
+    let hit = CLIENTS.with(|c| c.try_borrow().ok().and_then(|c| c.iter().find(|(k, _)| k == key).map(|(_, v)| Rc::clone(v))));
+    if let Some(client) = hit {
+        return Ok(client);
+    }
+    let client = Rc::new(build()?);
+    CLIENTS.with(|c| {
+        if let Ok(mut c) = c.try_borrow_mut() {
+            c.insert(0, (key.to_owned(), Rc::clone(&client)));
+            c.truncate(CACHED_CLIENTS);
+        }
+    });
+    Ok(client)
+}
+
+/// The client for `side.config` (required), reused while its JSON text is unchanged.
+fn client_of(side: &Side<'_>) -> Result<Rc<Client>> {
+    if side.config.is_empty() {
+        return Err(Error::new(ErrorCode::InvalidConfig, "config must be an object"));
+    }
+    cached(side.config, || match serde_json::from_str::<Value>(side.config) {
+        Ok(Value::Object(map)) => config::client(&Args::new(&map, "config", ErrorCode::InvalidConfig)),
+        _ => Err(Error::new(ErrorCode::InvalidConfig, "config must be an object")),
+    })
 }
 
 fn tokens_of(a: &Args<'_>, key: &str) -> Result<Option<TokenSet>> {
@@ -35,14 +80,14 @@ fn pairs_ref(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
     pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
-fn response_of(a: &Args<'_>) -> Result<HttpResponse> {
+fn response_of(a: &Args<'_>, body: &str) -> Result<HttpResponse> {
     let r = a.object("response", "response", P)?;
     let status = r
         .opt_u64("status")?
         .and_then(|s| u16::try_from(s).ok())
         .filter(|s| (100..=599).contains(s))
         .ok_or_else(|| Error::new(P, "response.status must be an HTTP status (100-599)"))?;
-    Ok(HttpResponse::new(status, r.headers("headers")?, r.opt_str("body")?.unwrap_or_default()))
+    Ok(HttpResponse::new(status, r.headers("headers")?, body))
 }
 
 fn request_json(req: &HttpRequest) -> String {
@@ -63,8 +108,8 @@ fn non_empty<'a>(a: &Args<'a>, key: &str, what: &str) -> Result<&'a str> {
 }
 
 /// `{ config, state?, codeChallenge?, extraParams? }` → the authorization URL.
-pub(crate) fn authorization_url(a: &Args<'_>) -> Result<String> {
-    let client = client_of(a)?;
+pub(crate) fn authorization_url(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let client = client_of(side)?;
     let state = a.opt_str("state")?.map(State::new).transpose()?;
     let challenge = a.opt_str("codeChallenge")?.map(PkceChallenge::new).transpose()?;
     let extra = a.pairs("extraParams")?;
@@ -73,8 +118,8 @@ pub(crate) fn authorization_url(a: &Args<'_>) -> Result<String> {
 
 /// `{ config, extraParams? }` → `{ url, state, codeVerifier }` with fresh state (and PKCE
 /// verifier when the profile uses PKCE, else `null`).
-pub(crate) fn begin_authorization(a: &Args<'_>) -> Result<String> {
-    let client = client_of(a)?;
+pub(crate) fn begin_authorization(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let client = client_of(side)?;
     let extra = a.pairs("extraParams")?;
     let (url, pending) = client.begin_authorization(&pairs_ref(&extra))?;
     let mut m = Map::new();
@@ -111,8 +156,8 @@ pub(crate) fn parse_callback(a: &Args<'_>) -> Result<String> {
 }
 
 /// `{ config, grant }` → `{ method, url, headers, body }`.
-pub(crate) fn token_request(a: &Args<'_>) -> Result<String> {
-    let client = client_of(a)?;
+pub(crate) fn token_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let client = client_of(side)?;
     let g = a.object("grant", "grant", P)?;
     let req = match g.str("grantType")? {
         "authorization_code" => {
@@ -128,20 +173,21 @@ pub(crate) fn token_request(a: &Args<'_>) -> Result<String> {
 }
 
 /// `{ config?, response, now, previous? }` → the JS `TokenSet`.
-pub(crate) fn parse_token_response(a: &Args<'_>) -> Result<String> {
-    let client = match a.value("config") {
-        Some(_) => client_of(a)?,
-        None => config::generic_reader()?,
+pub(crate) fn parse_token_response(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let client = match side.config {
+        // no config: read it as generic RFC 6749 (cached under "", which no config text is)
+        "" | "null" => cached("", config::generic_reader)?,
+        _ => client_of(side)?,
     };
     let previous = tokens_of(a, "previous")?;
-    let set = client.parse_token_response(&response_of(a)?, now_of(a)?, previous.as_ref())?;
-    Ok(tokens::to_value(&set).to_string())
+    let set = client.parse_token_response(&response_of(a, side.body)?, now_of(a)?, previous.as_ref())?;
+    Ok(tokens::to_json(&set))
 }
 
 /// `{ config, tokens?, now, leewaySecs? }` → `use_access_token` | `refresh` | `reacquire` |
 /// `reauthorize`.
-pub(crate) fn next_step(a: &Args<'_>) -> Result<String> {
-    let client = client_of(a)?;
+pub(crate) fn next_step(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let client = client_of(side)?;
     let t = tokens_of(a, "tokens")?;
     let leeway = a.opt_u64("leewaySecs")?.unwrap_or(DEFAULT_LEEWAY_SECS);
     Ok(match client.next_step(t.as_ref(), now_of(a)?, leeway) {
@@ -155,8 +201,8 @@ pub(crate) fn next_step(a: &Args<'_>) -> Result<String> {
 
 /// `{ config, tokens, method?, path, body? }` → `{ method, url, headers, body }`. `path` is
 /// relative to the API base, or an absolute URL under it.
-pub(crate) fn api_request(a: &Args<'_>) -> Result<String> {
-    let client = client_of(a)?;
+pub(crate) fn api_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let client = client_of(side)?;
     let t = tokens_of(a, "tokens")?.ok_or_else(|| Error::new(ErrorCode::LoginRequired, "no tokens: authorize first"))?;
     let method = match a.opt_str("method")? {
         None => Method::Get,
@@ -175,8 +221,8 @@ pub(crate) fn api_request(a: &Args<'_>) -> Result<String> {
 
 /// `{ config, response, now, attempt, policy? }` → `{ action: "deliver" | "reauthenticate" |
 /// "wait" | "fail", delayMs? }`. On `fail` the wrapper reads the body and calls `api_error`.
-pub(crate) fn api_decide(a: &Args<'_>) -> Result<String> {
-    let client = client_of(a)?;
+pub(crate) fn api_decide(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let client = client_of(side)?;
     let mut policy = RetryPolicy::default();
     if let Some(p) = a.opt_object("policy", "policy", P)? {
         policy.max_rate_limit_retries = p.opt_u64("maxRateLimitRetries")?.map_or(policy.max_rate_limit_retries, |n| u32::try_from(n).unwrap_or(u32::MAX));
@@ -188,7 +234,7 @@ pub(crate) fn api_decide(a: &Args<'_>) -> Result<String> {
         attempt.reauthenticated = t.opt_bool("reauthenticated")?.unwrap_or(false);
         attempt.rate_limit_retries = t.opt_u64("rateLimitRetries")?.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
     }
-    let (action, delay) = match api::decide(&client, &policy, &attempt, &response_of(a)?, now_of(a)?) {
+    let (action, delay) = match api::decide(&client, &policy, &attempt, &response_of(a, side.body)?, now_of(a)?) {
         ApiDecision::Deliver => ("deliver", None),
         ApiDecision::Reauthenticate => ("reauthenticate", None),
         ApiDecision::Wait { delay_ms } => ("wait", Some(delay_ms)),
@@ -203,12 +249,12 @@ pub(crate) fn api_decide(a: &Args<'_>) -> Result<String> {
 }
 
 /// `{ config, response, now }` → the API error for a response (always `Err`).
-pub(crate) fn api_error(a: &Args<'_>) -> Result<String> {
-    Err(client_of(a)?.api_error(&response_of(a)?, now_of(a)?))
+pub(crate) fn api_error(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    Err(client_of(side)?.api_error(&response_of(a, side.body)?, now_of(a)?))
 }
 
-/// Runs operation `op` on the JSON arguments `json`.
-pub(crate) fn dispatch(op: &str, json: &str) -> Result<String> {
+/// Runs operation `op` on the JSON arguments `json`, with the config and body beside them.
+pub(crate) fn dispatch(op: &str, json: &str, side: &Side<'_>) -> Result<String> {
     match op {
         "create_state" => return create_state(),
         "create_pkce" => return create_pkce(),
@@ -218,16 +264,16 @@ pub(crate) fn dispatch(op: &str, json: &str) -> Result<String> {
     let map = args::parse(json)?;
     let a = Args::new(&map, "options", P);
     match op {
-        "authorization_url" => authorization_url(&a),
-        "begin_authorization" => begin_authorization(&a),
+        "authorization_url" => authorization_url(&a, side),
+        "begin_authorization" => begin_authorization(&a, side),
         "pkce_challenge" => pkce_challenge(&a),
         "parse_callback" => parse_callback(&a),
-        "token_request" => token_request(&a),
-        "parse_token_response" => parse_token_response(&a),
-        "next_step" => next_step(&a),
-        "api_request" => api_request(&a),
-        "api_decide" => api_decide(&a),
-        "api_error" => api_error(&a),
+        "token_request" => token_request(&a, side),
+        "parse_token_response" => parse_token_response(&a, side),
+        "next_step" => next_step(&a, side),
+        "api_request" => api_request(&a, side),
+        "api_decide" => api_decide(&a, side),
+        "api_error" => api_error(&a, side),
         _ => Err(Error::new(ErrorCode::UnsupportedOperation, "unknown operation")),
     }
 }

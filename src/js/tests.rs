@@ -1,7 +1,23 @@
 //! Native tests of the JS layer's operations (the same code the wasm module runs).
 
-use super::ops::dispatch;
+use super::ops::{self, Side};
+use crate::Result;
 use serde_json::{json, Value};
+
+/// Calls `op` the way `js/core.js` does: `config` and `response.body` travel beside the other
+/// arguments, not inside them. Text that is not a JSON object is passed as is.
+fn dispatch(op: &str, args: &str) -> Result<String> {
+    let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(args) else {
+        return ops::dispatch(op, args, &Side::default());
+    };
+    let config = map.remove("config").map(|c| c.to_string()).unwrap_or_default();
+    let body = match map.get_mut("response").and_then(Value::as_object_mut).and_then(|r| r.remove("body")) {
+        Some(Value::String(b)) => b,
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    ops::dispatch(op, &Value::Object(map).to_string(), &Side { config: &config, body: &body })
+}
 
 fn ok(op: &str, args: Value) -> String {
     dispatch(op, &args.to_string()).unwrap_or_else(|e| panic!("{op}: {e}"))
@@ -184,7 +200,7 @@ fn garbage_is_a_typed_error_never_a_panic() {
 fn lawvu_jwt_example() {
     let payload = r#"{"sub":"user-id-123","name":"Jane Smith","organisationId":"org-id-456","exp":1740000000,"iat":1739996400}"#;
     let jwt = format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", crate::base64url::encode(payload.as_bytes()));
-    assert_eq!(dispatch("jwt_payload", &jwt).ok().as_deref(), Some(payload));
+    assert_eq!(ops::dispatch("jwt_payload", &jwt, &Side::default()).ok().as_deref(), Some(payload));
 }
 
 #[test]
@@ -195,4 +211,27 @@ fn errors_never_carry_secrets() {
     let text = super::error::to_json(&r.err().unwrap_or_else(|| panic!("should fail")));
     assert!(!text.contains("S3CRET-VALUE"), "{text}");
     assert!(parsed(&text)["code"] == "invalid_grant");
+}
+
+#[test]
+fn cached_clients_follow_the_config_text() {
+    // the same config text reuses its client; a changed one builds a new client, a broken one
+    // fails every time (nothing cached for it), and a good one still works afterwards
+    let url = |cfg: &Value| ok("authorization_url", json!({"config": cfg, "state": "s"}));
+    let a = url(&lawvu());
+    assert_eq!(url(&lawvu()), a);
+    let mut other = lawvu();
+    other["clientId"] = json!("other-client");
+    assert!(url(&other).contains("client_id=other-client"), "{}", url(&other));
+    let mut broken = lawvu();
+    broken["redirectUri"] = json!("http://not-loopback.example/");
+    for _ in 0..2 {
+        assert_eq!(code("authorization_url", &json!({"config": broken}).to_string()), "invalid_redirect_uri");
+    }
+    for i in 0..20 {
+        let mut c = lawvu();
+        c["clientId"] = json!(format!("c{i}"));
+        assert!(url(&c).contains(&format!("client_id=c{i}&")));
+    }
+    assert_eq!(url(&lawvu()), a);
 }

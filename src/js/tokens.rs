@@ -7,34 +7,44 @@ use crate::secret::{AccessToken, RefreshToken};
 use crate::time::Timestamp;
 use crate::token_set::TokenSet;
 use crate::{Error, ErrorCode, Result};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-fn millis(t: Timestamp) -> Value {
-    Value::from(t.as_millis())
+/// The JS object for `t`, borrowed field by field (nothing is cloned on the way out).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsTokenSet<'a> {
+    access_token: &'a str,
+    token_type: &'a str,
+    issued_at: u64,
+    expires_at: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_expires_at: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    api_base_url: Option<&'a str>,
+    extra: &'a Map<String, Value>,
 }
 
-/// The JS object for `t`. `expiresAt` is `null` when the server gave no lifetime; optional
-/// fields are left out when absent.
-pub(crate) fn to_value(t: &TokenSet) -> Value {
-    let mut m = Map::new();
-    m.insert("accessToken".into(), Value::from(t.access_token.secret()));
-    m.insert("tokenType".into(), Value::from(t.token_type.as_str()));
-    m.insert("issuedAt".into(), millis(t.issued_at));
-    m.insert("expiresAt".into(), t.expires_at.map_or(Value::Null, millis));
-    if let Some(rt) = &t.refresh_token {
-        m.insert("refreshToken".into(), Value::from(rt.secret()));
-    }
-    if let Some(at) = t.refresh_expires_at {
-        m.insert("refreshExpiresAt".into(), millis(at));
-    }
-    if let Some(scope) = &t.scope {
-        m.insert("scope".into(), Value::from(scope.as_str()));
-    }
-    if let Some(base) = &t.api_base_url {
-        m.insert("apiBaseUrl".into(), Value::from(base.as_str()));
-    }
-    m.insert("extra".into(), Value::Object(t.extra.clone()));
-    Value::Object(m)
+/// The JSON text of the JS object for `t`. `expiresAt` is `null` when the server gave no
+/// lifetime; optional fields are left out when absent.
+pub(crate) fn to_json(t: &TokenSet) -> String {
+    let js = JsTokenSet {
+        access_token: t.access_token.secret(),
+        token_type: &t.token_type,
+        issued_at: t.issued_at.as_millis(),
+        expires_at: t.expires_at.map(Timestamp::as_millis),
+        refresh_token: t.refresh_token.as_ref().map(RefreshToken::secret),
+        refresh_expires_at: t.refresh_expires_at.map(Timestamp::as_millis),
+        scope: t.scope.as_deref(),
+        api_base_url: t.api_base_url.as_deref(),
+        extra: &t.extra,
+    };
+    // serialising borrowed strings, numbers and a JSON map into a String cannot fail
+    serde_json::to_string(&js).unwrap_or_default()
 }
 
 /// Reads a JS `TokenSet` (as stored by the package, or built by the app).
