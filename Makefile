@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: fuzz fuzz-smoke demo test test-demo setup test-native lint wasm-check lint-worker test-worker pkg lint-js test-js test-wasm
+.PHONY: fuzz fuzz-smoke demo test test-demo setup test-native lint wasm-check lint-worker test-worker pkg lint-js test-js test-wasm test-bundles
 .PHONY: bench bench-quick
 
 ## make demo: the provider sandbox, the Worker in `wrangler dev` and the www/ page, all on
@@ -15,7 +15,7 @@ demo: setup
 ## make test: installs what is missing, then runs every test.
 # Lint and the wasm32 check run first so the run closes on test results.
 # bench-quick only checks that the benchmarks run (no timing is asserted); it reuses pkg/ and build/worker.
-test: setup lint lint-worker lint-js wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-demo
+test: setup lint lint-worker lint-js wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundles test-demo
 
 setup:
 	@scripts/setup.sh
@@ -57,6 +57,12 @@ test-js: pkg
 	$(CARGO) test -p tsunagi --lib --features js js::
 	$(CARGO) build --quiet -p tsunagi-sandbox
 	node --test tests/js/lowlevel.test.mjs tests/js/jwt_fast_path.test.mjs tests/js/browser.test.mjs
+
+## The built bundles (pkg/, www/, build/worker/) carry no sandbox secret and nothing token-shaped.
+## Reads what test-js and test-worker built (alone: `make pkg` and scripts/build-worker.sh first).
+test-bundles:
+	$(CARGO) build --quiet -p tsunagi-sandbox
+	node --test tests/secrets/
 
 ## wasm-bindgen-test: the JS layer's export inside Node and headless Debian Chromium (chromedriver).
 test-wasm:

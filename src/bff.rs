@@ -391,6 +391,9 @@ pub fn http_status(err: &Error) -> u16 {
         C::SessionMissing | C::LoginRequired | C::RefreshTokenInvalid | C::RefreshTokenExpired | C::InvalidGrant | C::Unauthorized => 401,
         C::NotFound => 404,
         C::MethodNotAllowed => 405,
+        // the browser's request body is too large; a provider's answer (it carries the upstream
+        // status) is a bad gateway
+        C::BodyTooLarge if err.status().is_some() => 502,
         C::BodyTooLarge => 413,
         C::RateLimited => 429,
         C::Timeout => 504,
@@ -596,6 +599,8 @@ mod tests {
         assert_eq!((s(ErrorCode::UpstreamError), s(ErrorCode::TokenResponseInvalid), s(ErrorCode::Transport), s(ErrorCode::Timeout)), (502, 502, 502, 504));
         assert_eq!((s(ErrorCode::ConfigMissing), s(ErrorCode::InvalidParameter), s(ErrorCode::StateMismatch)), (500, 400, 400));
         assert_eq!((s(ErrorCode::RefreshTokenInvalid), s(ErrorCode::NotFound), s(ErrorCode::BodyTooLarge)), (401, 404, 413));
+        assert_eq!(http_status(&Error::new(ErrorCode::BodyTooLarge, "x").with_status(200)), 502, "an upstream answer too large");
+        assert_eq!(http_status(&Error::new(ErrorCode::HttpError, "x").with_status(307)), 502, "an upstream redirect");
         let body: Value = serde_json::from_str(&error_body(&Error::new(ErrorCode::SessionMissing, "sign in"))).unwrap_or_default();
         assert_eq!(body["error"], "session_missing");
         assert_eq!(body["message"], "sign in");

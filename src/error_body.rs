@@ -35,6 +35,7 @@ fn message_for(code: ErrorCode, exchange: Exchange, status: u16) -> String {
         ErrorCode::Unauthorized => "the access token was rejected".to_owned(),
         ErrorCode::ValidationFailed => "the request body failed validation".to_owned(),
         ErrorCode::UpstreamError => format!("the provider failed (HTTP {status}): try again later"),
+        ErrorCode::HttpError if (300..400).contains(&status) => format!("the provider answered with a redirect (HTTP {status}), which is not followed"),
         _ => match exchange {
             Exchange::Token => "the token endpoint rejected the request".to_owned(),
             Exchange::Api => format!("the API answered HTTP {status}"),
@@ -177,6 +178,15 @@ mod tests {
         r.headers.push(("X-RateLimit-Reset".into(), "7".into()));
         let e = classify(&r, no_messages, Exchange::Api, None);
         assert_eq!((e.code(), e.retry_after_ms()), (ErrorCode::RateLimited, Some(7000)));
+    }
+
+    #[test]
+    fn redirects_are_http_errors_never_followed() {
+        let mut r = resp(307, "text/plain", "");
+        r.headers.push(("location".into(), "https://elsewhere.example/token".into()));
+        let e = classify(&r, no_messages, Exchange::Token, None);
+        assert_eq!((e.code(), e.status()), (ErrorCode::HttpError, Some(307)));
+        assert!(e.message().contains("redirect") && !e.message().contains("elsewhere"), "{}", e.message());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-// Upstream faults during refresh → clear 502-class errors, the stored refresh token is kept and
-// the next request recovers; token rotation survives a Worker restart (persisted Durable Objects).
+// Upstream faults during refresh and API calls (a gigantic chunked body too) → clear 502-class
+// errors, the stored refresh token is kept and the next request recovers; token rotation survives
+// a Worker restart (persisted Durable Objects).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -95,4 +96,18 @@ test("rotation survives a Worker restart (persisted, encrypted Durable Object st
   assert.equal(after.lawvu.refresh_reuse, 0);
   assert.equal(after.lawvu.token_errors, before.lawvu.token_errors);
   assert.equal(after.legalon.token_requests.client_credentials, before.legalon.token_requests.client_credentials, "LegalOn token reused from storage");
+});
+
+test("a gigantic chunked API body (no Content-Length) → 502 body_too_large, then normal answers", async () => {
+  const b = new Browser(worker);
+  await login(b, sbx, "logiless");
+  for (const [provider, path] of [["logiless", "/api/logiless/stores"], ["legalon", "/api/legalon/users"]]) {
+    await sbx.control("faults", { provider, endpoint: "api", kind: "huge_chunked_body", count: 1 });
+    const huge = await b.api(path);
+    assert.equal(huge.status, 502, `${provider}: ${huge.text.slice(0, 200)}`);
+    assert.equal(huge.json.error, "body_too_large");
+    assert.equal(huge.json.upstream_status, 200);
+    const next = await b.api(path);
+    assert.equal(next.status, 200, `${provider}: ${next.text}`);
+  }
 });

@@ -1,60 +1,18 @@
-// Test harness for the Worker: the provider sandbox binary and the built Worker in real workerd
-// (Miniflare's Node API), each in its own process group and always stopped. No mocks.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+// Test harness for the Worker: the provider sandbox binary (sandbox.mjs) and the built Worker in
+// real workerd (Miniflare's Node API), always stopped; a browser-like client. No mocks.
+import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { createHmac } from "node:crypto";
 import { Miniflare } from "miniflare";
+import { ROOT } from "./sandbox.mjs";
 
-export const ROOT = resolve(import.meta.dirname, "..");
+export { ROOT, startSandbox, seededSecrets, leaks } from "./sandbox.mjs";
 export const BUILD = join(ROOT, "build", "worker");
 export const ORIGIN = "http://localhost:8787"; // the Worker's own origin (sandbox-registered callbacks)
 export const SPA = "http://localhost:5173"; // an allowed SPA origin
 export const SESSION_KEY = "test-session-key-0123456789abcdef0123456789abcdef";
-
-const children = new Set();
-function killAll() {
-  for (const c of children) {
-    try { process.kill(-c.pid, "SIGKILL"); } catch { /* gone */ }
-  }
-}
-process.on("exit", killAll);
-
-/** Starts the sandbox binary on ephemeral ports; resolves with its endpoints document. */
-export async function startSandbox() {
-  const bin = process.env.TSUNAGI_SANDBOX_BIN || resolve(ROOT, process.env.CARGO_TARGET_DIR || "target", "debug", "tsunagi-sandbox");
-  const dir = mkdtempSync(join(tmpdir(), "tsunagi-sbx-"));
-  const child = spawn(bin, ["--base-port", "0", "--endpoints-file", join(dir, "endpoints.json")], { detached: true, stdio: ["ignore", "pipe", "inherit"] });
-  children.add(child);
-  const ready = await new Promise((ok, fail) => {
-    let out = "";
-    child.on("error", fail);
-    child.on("exit", (code) => fail(new Error(`sandbox exited ${code}`)));
-    child.stdout.on("data", (d) => {
-      out += d;
-      if (out.includes("tsunagi-sandbox ready")) ok(true);
-    });
-    setTimeout(() => fail(new Error("sandbox did not start")), 20000);
-  });
-  const ep = JSON.parse(readFileSync(join(dir, "endpoints.json"), "utf8"));
-  const stop = async () => {
-    if (!children.has(child)) return;
-    children.delete(child);
-    const done = new Promise((r) => child.once("exit", r));
-    try { process.kill(-child.pid, "SIGTERM"); } catch { /* gone */ }
-    await Promise.race([done, new Promise((r) => setTimeout(r, 3000))]);
-    try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const control = async (path, body) => {
-    const r = await fetch(`${ep.control_url}/${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`control ${path}: ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  return { ep, ready, stop, control, stats: () => control("stats") };
-}
 
 /** The Worker's bindings for a sandbox. */
 export function bindingsFor(ep, extra = {}) {
@@ -85,8 +43,12 @@ export function bindingsFor(ep, extra = {}) {
   };
 }
 
-/** Starts the built Worker in workerd. `persist`: a directory for Durable Object storage. */
-export async function startWorker(bindings, { persist } = {}) {
+/** A second worker in the same workerd that echoes a marker to stdout and stderr (see `markLogs`). */
+const LOG_CANARY = `export default { async fetch(r) { const t = await r.text(); console.log(t); console.error(t); return new Response(null, { status: 204 }); } };`;
+
+/** Starts the built Worker in workerd. `persist`: a directory for Durable Object storage. `logs`:
+ * an array that receives every line workerd writes (the Worker's console, uncaught errors). */
+export async function startWorker(bindings, { persist, logs } = {}) {
   const dir = persist || mkdtempSync(join(tmpdir(), "tsunagi-do-"));
   const env = Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k, { type: "text", value: String(v) }]));
   env.SESSIONS = { type: "durable-object", worker: "tsunagi", exportName: "TsunagiSession" };
@@ -105,13 +67,25 @@ export async function startWorker(bindings, { persist } = {}) {
           },
         },
       },
+      ...(logs ? [{ config: { name: "log-canary", compatibilityDate: COMPATIBILITY_DATE, manifest: { mainModule: "canary.mjs", modules: { "canary.mjs": { type: "esm", contents: LOG_CANARY } } } } }] : []),
     ],
     resourcePersistencePath: dir,
+    ...(logs && {
+      handleStructuredLogs: ({ level, message }) => logs.push(`${level}: ${message}`),
+      handleUncaughtError: (e) => logs.push(`uncaught: ${e?.stack ?? e}`),
+    }),
   });
   await mf.ready;
   return {
     mf,
     dir,
+    /** Writes `marker` through the same workerd's stdout and stderr and waits until both copies
+     * reach `logs`: the capture works, and every earlier line has been read. */
+    async markLogs(marker) {
+      await (await mf.getWorker("log-canary")).fetch("http://canary/", { method: "POST", body: marker });
+      for (let i = 0; i < 250 && logs.filter((l) => l.endsWith(marker)).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+      return logs.filter((l) => l.endsWith(marker)).length;
+    },
     async stop() {
       await mf.dispose();
     },
@@ -134,11 +108,12 @@ function manifestModules() {
   return mods;
 }
 
-/** A browser-like client: one cookie jar, never follows redirects. */
+/** A browser-like client: one cookie jar, never follows redirects; `seen` keeps every answer. */
 export class Browser {
   constructor(worker) {
     this.worker = worker;
     this.cookie = null;
+    this.seen = [];
   }
   async request(path, { method = "GET", headers = {}, body, cookie } = {}) {
     const url = path.startsWith("http") ? path : `${ORIGIN}${path}`;
@@ -154,7 +129,9 @@ export class Browser {
     const text = await r.text();
     let json = null;
     try { json = JSON.parse(text); } catch { /* not JSON */ }
-    return { status: r.status, headers: r.headers, text, json, setCookie: set };
+    const answer = { status: r.status, headers: r.headers, text, json, setCookie: set };
+    this.seen.push(answer);
+    return answer;
   }
   api(path, opts = {}) {
     return this.request(path, { ...opts, headers: { "x-tsunagi": "1", ...(opts.headers || {}) } });
@@ -177,4 +154,20 @@ export function signCookie(sessionId, expiresAtSecs, key = SESSION_KEY) {
   const payload = `${sessionId}.${expiresAtSecs}`;
   const mac = createHmac("sha256", cookieKey).update(payload).digest("base64url");
   return `${payload}.${mac}`;
+}
+
+/** A loopback HTTP server that records every request it receives (as a redirect target). */
+export async function startTrap() {
+  const requests = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (d) => { body += d; });
+    req.on("end", () => {
+      requests.push({ method: req.method, url: req.url, headers: req.headers, body });
+      res.writeHead(200, { "content-type": "application/json" }).end('{"access_token":"trap","token_type":"Bearer"}');
+    });
+  });
+  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  const url = `http://127.0.0.1:${server.address().port}/trap`;
+  return { url, requests, stop: () => new Promise((ok) => server.close(ok)) };
 }

@@ -3,13 +3,14 @@
 //! token request never touches (or burns) a code or refresh token.
 
 use crate::state::App;
-use axum::body::Body;
+use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,7 +40,16 @@ pub enum FaultKind {
     DelayMs,
     Close,
     MalformedBody,
+    /// A 3xx (`status`, default 307) to `location`, with no body.
+    Redirect,
+    /// 200 with [`HUGE_BODY_BYTES`] of filler streamed chunked, without `Content-Length`.
+    HugeChunkedBody,
 }
+
+/// Size of the `huge_chunked_body` answer: 1 GiB, far more than any client should buffer (a
+/// client that stops at its bound hangs up long before the end).
+pub const HUGE_BODY_BYTES: usize = 1024 * 1024 * 1024;
+const HUGE_CHUNK_BYTES: usize = 64 * 1024;
 
 /// `POST /__sandbox/faults` body.
 #[derive(Debug, Clone, Deserialize)]
@@ -52,6 +62,12 @@ pub struct FaultRequest {
     pub count: u32,
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    /// `redirect` only: the `Location` to send.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// `redirect` only: 301, 302, 303, 307 (default) or 308.
+    #[serde(default)]
+    pub status: Option<u16>,
 }
 
 fn one() -> u32 {
@@ -59,10 +75,12 @@ fn one() -> u32 {
 }
 
 /// One queued fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fault {
     pub kind: FaultKind,
     pub delay_ms: u64,
+    /// `redirect`: status and `Location`.
+    pub redirect: Option<(u16, HeaderValue)>,
 }
 
 /// Marker put in a response's extensions: the server drops the connection
@@ -89,11 +107,28 @@ impl Faults {
             }
             _ => 0,
         };
+        let redirect = match (req.kind, req.location.as_deref(), req.status) {
+            (FaultKind::Redirect, Some(loc), status) => {
+                let status = status.unwrap_or(307);
+                if ![301, 302, 303, 307, 308].contains(&status) {
+                    return Err("status must be 301, 302, 303, 307 or 308".into());
+                }
+                let loc = HeaderValue::from_str(loc)
+                    .map_err(|_| "location is not a valid header value".to_string())?;
+                Some((status, loc))
+            }
+            (FaultKind::Redirect, None, _) => {
+                return Err("location is required for kind redirect".into())
+            }
+            (_, None, None) => None,
+            _ => return Err("location and status are only for kind redirect".into()),
+        };
         let q = self.queues.entry((req.provider, req.endpoint)).or_default();
         for _ in 0..req.count {
             q.push_back(Fault {
                 kind: req.kind,
                 delay_ms,
+                redirect: redirect.clone(),
             });
         }
         Ok(q.len())
@@ -109,7 +144,12 @@ impl Faults {
         let mut out = Vec::new();
         for ((p, e), q) in &self.queues {
             for f in q {
-                out.push(serde_json::json!({"provider": p, "endpoint": e, "kind": f.kind, "delay_ms": f.delay_ms}));
+                let mut v = serde_json::json!({"provider": p, "endpoint": e, "kind": f.kind, "delay_ms": f.delay_ms});
+                if let Some((status, loc)) = &f.redirect {
+                    v["status"] = (*status).into();
+                    v["location"] = loc.to_str().unwrap_or_default().into();
+                }
+                out.push(v);
             }
         }
         serde_json::Value::Array(out)
@@ -175,5 +215,30 @@ pub async fn middleware(
             resp.extensions_mut().insert(CloseConnection);
             resp
         }
+        FaultKind::Redirect => {
+            let (status, location) = fault
+                .redirect
+                .unwrap_or((307, HeaderValue::from_static("/")));
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+            (status, [(header::LOCATION, location)]).into_response()
+        }
+        FaultKind::HugeChunkedBody => huge_chunked_body(),
     }
+}
+
+/// [`HUGE_BODY_BYTES`] of spaces in 64 KiB chunks; the stream has no known length, so hyper sends
+/// it with `Transfer-Encoding: chunked` and no `Content-Length`.
+fn huge_chunked_body() -> Response {
+    let chunk = Bytes::from(vec![b' '; HUGE_CHUNK_BYTES]);
+    let chunks = std::iter::repeat(chunk).take(HUGE_BODY_BYTES / HUGE_CHUNK_BYTES);
+    let body = Body::from_stream(futures_util::stream::iter(chunks.map(Ok::<_, Infallible>)));
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }

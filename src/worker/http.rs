@@ -5,9 +5,10 @@
 use crate::bff;
 use crate::{Error, ErrorCode, HttpRequest, HttpResponse, Method as CoreMethod};
 use futures_util::future::{select, Either};
+use futures_util::StreamExt;
 use std::time::Duration;
 use wasm_bindgen::JsValue;
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response};
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, ResponseBody};
 
 /// Largest upstream body read.
 pub const MAX_UPSTREAM_BODY: usize = 8 * 1024 * 1024;
@@ -30,12 +31,41 @@ fn method(m: CoreMethod) -> Method {
     }
 }
 
-/// Sends `req`, giving up after `timeout_ms` ([`ErrorCode::Timeout`]). No answer at all is
-/// [`ErrorCode::Transport`]. Redirects are not followed.
-pub async fn send(req: &HttpRequest, timeout_ms: u64) -> crate::Result<Upstream> {
-    fn transport() -> Error {
-        Error::new(ErrorCode::Transport, "the provider could not be reached")
+fn transport() -> Error {
+    Error::new(ErrorCode::Transport, "the provider could not be reached")
+}
+
+/// The provider's answer was over [`MAX_UPSTREAM_BODY`]: `body_too_large` carrying the upstream
+/// status, which [`bff::http_status`] answers as a 502.
+fn too_large(status: u16) -> Error {
+    Error::new(ErrorCode::BodyTooLarge, "the provider's answer is too large").with_status(status)
+}
+
+/// Reads the body chunk by chunk, stopping (and cancelling the stream) as soon as it exceeds
+/// [`MAX_UPSTREAM_BODY`]: a chunked answer without `Content-Length` is bounded too.
+async fn read_bounded(resp: &mut Response) -> crate::Result<Vec<u8>> {
+    let status = resp.status_code();
+    if !matches!(resp.body(), ResponseBody::Stream(_)) {
+        let bytes = resp.bytes().await.map_err(|_| transport())?;
+        return if bytes.len() > MAX_UPSTREAM_BODY { Err(too_large(status)) } else { Ok(bytes) };
     }
+    let mut stream = resp.stream().map_err(|_| transport())?;
+    let mut bytes = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| transport())?;
+        if bytes.len().saturating_add(chunk.len()) > MAX_UPSTREAM_BODY {
+            return Err(too_large(status));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// Sends `req`, giving up after `timeout_ms` ([`ErrorCode::Timeout`]). No answer at all is
+/// [`ErrorCode::Transport`]. Redirects are not followed: a 3xx is returned as it came, so a
+/// token request's secrets never reach the `Location`. Bodies over [`MAX_UPSTREAM_BODY`] are
+/// [`ErrorCode::BodyTooLarge`], by `Content-Length` or while streaming.
+pub async fn send(req: &HttpRequest, timeout_ms: u64) -> crate::Result<Upstream> {
     let headers = Headers::new();
     for (k, v) in &req.headers {
         headers.set(k, v).map_err(|_| Error::new(ErrorCode::InvalidParameter, "a request header is not valid"))?;
@@ -54,16 +84,13 @@ pub async fn send(req: &HttpRequest, timeout_ms: u64) -> crate::Result<Upstream>
         let mut resp = fetch.send_with_signal(&signal).await.map_err(|_| transport())?;
         let status = resp.status_code();
         let headers: Vec<(String, String)> = resp.headers().entries().collect();
-        let too_large = headers
+        let declared_too_large = headers
             .iter()
             .any(|(k, v)| k.eq_ignore_ascii_case("content-length") && v.trim().parse::<usize>().is_ok_and(|n| n > MAX_UPSTREAM_BODY));
-        if too_large {
-            return Err(Error::new(ErrorCode::BodyTooLarge, "the provider's answer is too large"));
+        if declared_too_large {
+            return Err(too_large(status));
         }
-        let bytes = resp.bytes().await.map_err(|_| transport())?;
-        if bytes.len() > MAX_UPSTREAM_BODY {
-            return Err(Error::new(ErrorCode::BodyTooLarge, "the provider's answer is too large"));
-        }
+        let bytes = read_bounded(&mut resp).await?;
         let body = String::from_utf8_lossy(&bytes).into_owned();
         Ok(Upstream { response: HttpResponse::new(status, headers, body), bytes })
     };
