@@ -33,6 +33,7 @@ pub mod pkce;
 pub mod profile;
 pub mod providers;
 pub mod rate_limit;
+pub mod request_target;
 mod scrub;
 pub mod secret;
 pub mod state;

@@ -8,7 +8,38 @@ use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
 use crate::providers::logiless::LogilessConfig;
 use crate::secret::{BasicCredentials, ClientSecret};
 use crate::{Client, Error, ErrorCode, Result};
+use std::cell::RefCell;
 use worker::Env;
+
+/// What is derived from the variables and secrets, kept per isolate: they are fixed for an
+/// isolate's life (a new deployment or secret starts new isolates), and deriving keys or building
+/// and validating a client on every request costs more than looking it up. Errors are not kept.
+#[derive(Default)]
+struct Memo {
+    keys: Option<SessionKeys>,
+    origins: Option<OriginPolicy>,
+    /// Session clients by provider and the Worker origin their default redirect URI comes from.
+    clients: Vec<(SessionProvider, String, Client)>,
+    legalon: Option<(Client, String)>,
+}
+
+thread_local! {
+    static MEMO: RefCell<Memo> = RefCell::new(Memo::default());
+}
+
+/// `get` from the memo, or `build` and `put` it there.
+fn memo<T: Clone>(get: impl FnOnce(&Memo) -> Option<T>, put: impl FnOnce(&mut Memo, T), build: impl FnOnce() -> Result<T>) -> Result<T> {
+    if let Some(hit) = MEMO.with(|m| m.try_borrow().ok().and_then(|m| get(&m))) {
+        return Ok(hit);
+    }
+    let value = build()?;
+    MEMO.with(|m| {
+        if let Ok(mut m) = m.try_borrow_mut() {
+            put(&mut m, value.clone());
+        }
+    });
+    Ok(value)
+}
 
 /// A session-backed provider (authorization-code flow).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -52,12 +83,12 @@ fn secret(env: &Env, name: &str) -> Result<String> {
 
 /// Keys derived from `SESSION_KEY`.
 pub fn keys(env: &Env) -> Result<SessionKeys> {
-    SessionKeys::derive(var(env, "SESSION_KEY").as_deref())
+    memo(|m| m.keys.clone(), |m, v| m.keys = Some(v), || SessionKeys::derive(var(env, "SESSION_KEY").as_deref()))
 }
 
 /// `ALLOWED_ORIGINS`.
 pub fn origins(env: &Env) -> Result<OriginPolicy> {
-    OriginPolicy::parse(&var(env, "ALLOWED_ORIGINS").unwrap_or_default())
+    memo(|m| m.origins.clone(), |m, v| m.origins = Some(v), || OriginPolicy::parse(&var(env, "ALLOWED_ORIGINS").unwrap_or_default()))
 }
 
 /// `TOKEN_MEDIATING=true` enables `POST /token/{provider}`.
@@ -83,6 +114,18 @@ fn redirect_uri(env: &Env, name: &str, origin: &str, provider: SessionProvider) 
 /// The confidential client for a session provider. `origin` (the Worker's own) gives the default
 /// redirect URI `{origin}/auth/{provider}/callback`.
 pub fn session_client(env: &Env, provider: SessionProvider, origin: &str) -> Result<Client> {
+    memo(
+        |m| m.clients.iter().find(|(p, o, _)| *p == provider && o == origin).map(|(_, _, c)| c.clone()),
+        |m, c| {
+            // the origin comes from the request's Host: keep a few, so odd hosts cannot grow it
+            m.clients.insert(0, (provider, origin.to_owned(), c));
+            m.clients.truncate(8);
+        },
+        || build_session_client(env, provider, origin),
+    )
+}
+
+fn build_session_client(env: &Env, provider: SessionProvider, origin: &str) -> Result<Client> {
     match provider {
         SessionProvider::LawVu => {
             let environment = match var(env, "LAWVU_ENVIRONMENT").as_deref() {
@@ -115,6 +158,10 @@ pub fn session_client(env: &Env, provider: SessionProvider, origin: &str) -> Res
 /// The LegalOn client-credentials client, and a label identifying the credential (for naming its
 /// Durable Object through [`SessionKeys::object_name`], never stored in clear).
 pub fn legalon_client(env: &Env) -> Result<(Client, String)> {
+    memo(|m| m.legalon.clone(), |m, v| m.legalon = Some(v), || build_legalon_client(env))
+}
+
+fn build_legalon_client(env: &Env) -> Result<(Client, String)> {
     let region = match var(env, "LEGALON_REGION").as_deref() {
         None => LegalOnRegion::Jp,
         Some(r) => LegalOnRegion::parse(r).ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "LEGALON_REGION is us or jp"))?,

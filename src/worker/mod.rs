@@ -18,6 +18,7 @@ pub use session::TsunagiSession;
 
 use crate::api::{decide, ApiDecision, Attempt, RetryPolicy};
 use crate::bff::{self, RouteKind, SessionKeys, VerifiedCookie};
+use crate::request_target::RequestTarget;
 use crate::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
 use config::SessionProvider;
 use serde_json::json;
@@ -112,17 +113,18 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             _ => Err(Error::new(ErrorCode::ForbiddenOrigin, "preflight from an origin that is not allowed (ALLOWED_ORIGINS)")),
         };
     }
-    let url = req.url().map_err(|_| bad("bad URL"))?;
-    let (route, kind) = route(&method, url.path())?;
+    let raw_url = req.inner().url();
+    let url = RequestTarget::parse(&raw_url)?;
+    let (route, kind) = route(&method, url.path)?;
     let csrf = headers.get(bff::CSRF_HEADER).ok().flatten();
     bff::guard(&policy, kind, method.as_ref(), origin, csrf.as_deref())?;
     let keys = config::keys(env)?;
-    let self_origin = url.origin().ascii_serialization();
+    let self_origin = url.origin.clone();
     let cookie = session_cookie(&headers, &keys);
     let w = |r: worker::Result<Response>| r.map_err(|_| Error::new(ErrorCode::Transport, "response could not be built"));
     match route {
         Route::Login(p) => {
-            let return_to = url.query_pairs().find(|(k, _)| k == "return_to").map(|(_, v)| v.into_owned());
+            let return_to = url.query_param("return_to");
             let return_to = bff::check_return_to(return_to.as_deref())?;
             config::session_client(env, p, &self_origin)?; // config errors before anything is stored
             let (sid, set_cookie) = match cookie {
@@ -139,7 +141,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
         }
         Route::Callback(p) => {
             let c = cookie?;
-            let v = call(&session_stub(env, &keys, &c.session_id)?, "callback", json!({"provider": p.as_str(), "origin": self_origin, "url": url.as_str()})).await?;
+            let v = call(&session_stub(env, &keys, &c.session_id)?, "callback", json!({"provider": p.as_str(), "origin": self_origin, "url": url.url})).await?;
             let to = bff::check_return_to(field(&v, "return_to").as_str())?;
             let set = renewed_cookie(&keys, &c, field(&v, "session_expires_at").as_u64());
             w(http::redirect(&to, set.as_deref()))
@@ -180,7 +182,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             Ok(r)
         }
         Route::Api(p, path) => {
-            let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+            let query = url.query.map(|q| format!("?{q}")).unwrap_or_default();
             proxy(&mut req, env, &keys, cookie, &p, &format!("{path}{query}"), &self_origin).await
         }
     }
