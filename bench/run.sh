@@ -23,6 +23,13 @@ if [ "$quick" = 1 ]; then
   [ -f build/worker/index_bg.wasm ] || scripts/build-worker.sh
   export BENCH_QUICK=1
 else
+  # Throughput is measured with wrk (Debian's package) in full runs.
+  if ! command -v wrk >/dev/null; then
+    log "installing Debian's wrk"
+    sudo_cmd=""
+    if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo_cmd="sudo"; fi
+    ${sudo_cmd} apt-get install -y wrk >/dev/null 2>&1 || { ${sudo_cmd} apt-get update >/dev/null && ${sudo_cmd} apt-get install -y wrk; }
+  fi
   # Keep cargo's output before wasm-opt (it still has the function names) for the per-crate breakdown.
   T="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/tsunagi.wasm"
   cargo build --quiet --release --lib --target wasm32-unknown-unknown --features js

@@ -155,8 +155,8 @@ fn build_session_client(env: &Env, provider: SessionProvider, origin: &str) -> R
     }
 }
 
-/// The LegalOn client-credentials client, and a label identifying the credential (for naming its
-/// Durable Object through [`SessionKeys::object_name`], never stored in clear).
+/// The LegalOn client-credentials client, and the name of its Durable Object: a keyed hash
+/// ([`SessionKeys::object_name`]) of the token endpoint and the credential, never in clear.
 pub fn legalon_client(env: &Env) -> Result<(Client, String)> {
     memo(|m| m.legalon.clone(), |m, v| m.legalon = Some(v), || build_legalon_client(env))
 }
@@ -171,5 +171,5 @@ fn build_legalon_client(env: &Env) -> Result<(Client, String)> {
     cfg.token_url = var(env, "LEGALON_TOKEN_URL");
     let client = cfg.client()?;
     let label = format!("legalon:{}:{credentials}", client.profile().token_endpoint.as_str());
-    Ok((client, label))
+    Ok((client, keys(env)?.object_name(&label)))
 }

@@ -13,12 +13,46 @@ use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestIni
 /// Largest upstream body read.
 pub const MAX_UPSTREAM_BODY: usize = 8 * 1024 * 1024;
 
-/// An upstream answer: the core's view (text body) plus the raw bytes to pass on.
-pub struct Upstream {
-    /// Status, headers, body as text (lossy UTF-8).
+/// An upstream answer whose body has not been read yet: status and headers are enough for the
+/// proxy's decisions, and a delivered body is streamed on without passing through wasm.
+pub struct Head {
+    /// Status and headers; the body is empty.
     pub response: HttpResponse,
-    /// The body as received.
-    pub bytes: Vec<u8>,
+    raw: Response,
+    /// Aborts the fetch, the body included.
+    controller: AbortController,
+}
+
+impl Head {
+    /// Reads the body (bounded by [`MAX_UPSTREAM_BODY`], within `timeout_ms`) into the core's view.
+    pub async fn read(self, timeout_ms: u64) -> crate::Result<HttpResponse> {
+        let (mut response, bytes) = self.read_bytes(timeout_ms).await?;
+        response.body = String::from_utf8_lossy(&bytes).into_owned();
+        Ok(response)
+    }
+
+    /// Reads the body as bytes (bounded by [`MAX_UPSTREAM_BODY`], within `timeout_ms`), next to
+    /// the head.
+    pub async fn read_bytes(self, timeout_ms: u64) -> crate::Result<(HttpResponse, Vec<u8>)> {
+        let Head { response, mut raw, controller } = self;
+        let declared = response.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length"));
+        if declared.is_some_and(|(_, v)| v.trim().parse::<usize>().is_ok_and(|n| n > MAX_UPSTREAM_BODY)) {
+            return Err(too_large(response.status));
+        }
+        let (bytes, _) = within(timeout_ms, controller, read_bounded(&mut raw)).await?;
+        Ok((response, bytes))
+    }
+
+    /// The `Content-Length` the provider declared, if any.
+    pub fn declared_length(&self) -> Option<usize> {
+        let (_, v) = self.response.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length"))?;
+        v.trim().parse().ok()
+    }
+
+    /// The body as it came, to stream on untouched.
+    pub fn body(&self) -> ResponseBody {
+        self.raw.body().clone()
+    }
 }
 
 fn method(m: CoreMethod) -> Method {
@@ -61,11 +95,24 @@ async fn read_bounded(resp: &mut Response) -> crate::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Sends `req`, giving up after `timeout_ms` ([`ErrorCode::Timeout`]). No answer at all is
-/// [`ErrorCode::Transport`]. Redirects are not followed: a 3xx is returned as it came, so a
-/// token request's secrets never reach the `Location`. Bodies over [`MAX_UPSTREAM_BODY`] are
-/// [`ErrorCode::BodyTooLarge`], by `Content-Length` or while streaming.
-pub async fn send(req: &HttpRequest, timeout_ms: u64) -> crate::Result<Upstream> {
+/// `fut` with the `controller` handed back, or [`ErrorCode::Timeout`] after `timeout_ms` (then
+/// the controller aborts the fetch, body included).
+async fn within<T>(timeout_ms: u64, controller: AbortController, fut: impl std::future::Future<Output = crate::Result<T>>) -> crate::Result<(T, AbortController)> {
+    let timer = Delay::from(Duration::from_millis(timeout_ms));
+    match select(Box::pin(fut), Box::pin(timer)).await {
+        Either::Left((result, _)) => result.map(|v| (v, controller)),
+        Either::Right(((), _)) => {
+            controller.abort();
+            Err(Error::new(ErrorCode::Timeout, format!("the provider did not answer within {timeout_ms} ms")))
+        }
+    }
+}
+
+/// Sends `req` and resolves when the status and headers have arrived, giving up after
+/// `timeout_ms` ([`ErrorCode::Timeout`]). No answer at all is [`ErrorCode::Transport`].
+/// Redirects are not followed: a 3xx is returned as it came, so a token request's secrets never
+/// reach the `Location`.
+pub async fn send_head(req: &HttpRequest, timeout_ms: u64) -> crate::Result<Head> {
     let headers = Headers::new();
     for (k, v) in &req.headers {
         headers.set(k, v).map_err(|_| Error::new(ErrorCode::InvalidParameter, "a request header is not valid"))?;
@@ -79,29 +126,22 @@ pub async fn send(req: &HttpRequest, timeout_ms: u64) -> crate::Result<Upstream>
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
-    let call = async move {
+    let head = async move {
         let (fetch, signal) = (fetch, signal);
-        let mut resp = fetch.send_with_signal(&signal).await.map_err(|_| transport())?;
-        let status = resp.status_code();
-        let headers: Vec<(String, String)> = resp.headers().entries().collect();
-        let declared_too_large = headers
-            .iter()
-            .any(|(k, v)| k.eq_ignore_ascii_case("content-length") && v.trim().parse::<usize>().is_ok_and(|n| n > MAX_UPSTREAM_BODY));
-        if declared_too_large {
-            return Err(too_large(status));
-        }
-        let bytes = read_bounded(&mut resp).await?;
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        Ok(Upstream { response: HttpResponse::new(status, headers, body), bytes })
+        let raw = fetch.send_with_signal(&signal).await.map_err(|_| transport())?;
+        let headers: Vec<(String, String)> = raw.headers().entries().collect();
+        Ok((HttpResponse::new(raw.status_code(), headers, ""), raw))
     };
-    let timer = Delay::from(Duration::from_millis(timeout_ms));
-    match select(Box::pin(call), Box::pin(timer)).await {
-        Either::Left((result, _)) => result,
-        Either::Right(((), _)) => {
-            controller.abort();
-            Err(Error::new(ErrorCode::Timeout, format!("the provider did not answer within {timeout_ms} ms")))
-        }
-    }
+    let ((response, raw), controller) = within(timeout_ms, controller, head).await?;
+    Ok(Head { response, raw, controller })
+}
+
+/// Sends `req` and reads the whole answer, all within `timeout_ms`. Bodies over [`MAX_UPSTREAM_BODY`] are [`ErrorCode::BodyTooLarge`], by `Content-Length`
+/// or while streaming.
+pub async fn send(req: &HttpRequest, timeout_ms: u64) -> crate::Result<HttpResponse> {
+    let start = super::now();
+    let head = send_head(req, timeout_ms).await?;
+    head.read(timeout_ms.saturating_sub(start.millis_until(super::now())).max(1)).await
 }
 
 /// A JSON response.

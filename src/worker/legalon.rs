@@ -129,7 +129,7 @@ impl Inner {
             let (client, _) = config::legalon_client(&self.env)?;
             let request = client.client_credentials_request()?;
             let upstream = http::send(&request, config::timeout_ms(&self.env)).await?;
-            let t = client.parse_token_response(&upstream.response, now(), None)?;
+            let t = client.parse_token_response(&upstream, now(), None)?;
             // the API base must be valid before the token is kept
             client.api_base(Some(&t))?;
             let keys = config::keys(&self.env)?;

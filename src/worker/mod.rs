@@ -255,7 +255,8 @@ fn rebuild_error(v: &serde_json::Value) -> Error {
 
 enum Source<'a> {
     Session(Stub, VerifiedCookie, SessionProvider, &'a str),
-    LegalOn(Stub, String),
+    /// The LegalOn object's name; its stub is made only when the isolate's memory has no token.
+    LegalOn(&'a Env, String),
 }
 
 impl Source<'_> {
@@ -276,11 +277,13 @@ impl Source<'_> {
                 };
                 Ok((t, field(&v, "session_expires_at").as_u64()))
             }
-            Source::LegalOn(stub, name) => {
+            Source::LegalOn(env, name) => {
                 if let Some(t) = legalon::from_memory(name, failed) {
                     return Ok((t, None));
                 }
-                let v = call(stub, "token", serde_json::from_str(&legalon::op_body(failed)).unwrap_or_default()).await?;
+                let ns = env.durable_object(LEGALON).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the LEGALON Durable Object binding is missing"))?;
+                let stub = ns.id_from_name(name).and_then(|id| id.get_stub()).map_err(|_| bad("object stub"))?;
+                let v = call(&stub, "token", serde_json::from_str(&legalon::op_body(failed)).unwrap_or_default()).await?;
                 let t: TokenSet = serde_json::from_value(v).map_err(|_| Error::new(ErrorCode::Transport, "bad token from the LegalOn object"))?;
                 legalon::remember(name, &t);
                 Ok((t, None))
@@ -328,11 +331,8 @@ async fn proxy(req: &mut Request, env: &Env, keys: &SessionKeys, cookie: Result<
     let body = read_body(req, method).await?;
     let (client, source): (Client, Source<'_>) = match p {
         "legalon" => {
-            let (client, label) = config::legalon_client(env)?;
-            let name = keys.object_name(&label);
-            let ns = env.durable_object(LEGALON).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the LEGALON Durable Object binding is missing"))?;
-            let stub = ns.id_from_name(&name).and_then(|id| id.get_stub()).map_err(|_| bad("object stub"))?;
-            (client, Source::LegalOn(stub, name))
+            let (client, name) = config::legalon_client(env)?;
+            (client, Source::LegalOn(env, name))
         }
         other => {
             let sp = provider(other).map_err(|_| Error::new(ErrorCode::NotFound, "unknown provider: lawvu, logiless or legalon"))?;
@@ -350,10 +350,11 @@ async fn proxy(req: &mut Request, env: &Env, keys: &SessionKeys, cookie: Result<
         let mut request = client.api_request(&tokens, method, path, body.as_deref())?;
         // only the core's headers go upstream: never the browser's cookies or authorization
         request.headers.retain(|(k, _)| k != "cookie");
-        let upstream = http::send(&request, timeout).await?;
+        // status and headers decide; the body is read only for an error, else streamed on
+        let upstream = http::send_head(&request, timeout).await?;
         match decide(&client, &policy, &attempt, &upstream.response, now()) {
             ApiDecision::Deliver => {
-                let mut resp = deliver(&client, upstream)?;
+                let mut resp = deliver(&client, upstream, timeout).await?;
                 if let Source::Session(_, c, ..) = &source {
                     if let Some(set) = renewed_cookie(keys, c, session_exp) {
                         resp.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
@@ -370,9 +371,11 @@ async fn proxy(req: &mut Request, env: &Env, keys: &SessionKeys, cookie: Result<
                 attempt.rate_limit_retries += 1;
                 Delay::from(Duration::from_millis(delay_ms)).await;
             }
-            ApiDecision::Fail(err) => {
-                let mut resp = http::error(&err).map_err(|_| bad("response"))?;
-                for (k, v) in &upstream.response.headers {
+            ApiDecision::Fail(_) => {
+                // the same error, now with what the body says (error codes, description, excerpt)
+                let full = upstream.read(timeout).await?;
+                let mut resp = http::error(&client.api_error(&full, now())).map_err(|_| bad("response"))?;
+                for (k, v) in &full.headers {
                     if bff::forwardable_response_header(k) && !k.eq_ignore_ascii_case("content-type") {
                         resp.headers_mut().set(k, v).map_err(|_| bad("header"))?;
                     }
@@ -383,14 +386,16 @@ async fn proxy(req: &mut Request, env: &Env, keys: &SessionKeys, cookie: Result<
     }
 }
 
-/// The upstream answer for the browser: its status and body, only the safe headers (never
-/// `Set-Cookie`); a 5xx becomes a 502 `upstream_error` JSON body.
-fn deliver(client: &Client, upstream: http::Upstream) -> Result<Response> {
+/// The upstream answer for the browser: its status and body (streamed on untouched when its length
+/// is declared and within [`http::MAX_UPSTREAM_BODY`], else read within that bound), with only the
+/// safe headers (never `Set-Cookie`); a 5xx becomes a 502 `upstream_error` JSON body.
+async fn deliver(client: &Client, upstream: http::Head, timeout: u64) -> Result<Response> {
     let status = upstream.response.status;
     if status >= 500 {
-        let err = client.api_error(&upstream.response, now());
+        let full = upstream.read(timeout).await?;
+        let err = client.api_error(&full, now());
         let mut resp = http::error(&err).map_err(|_| bad("response"))?;
-        if let Some(id) = upstream.response.request_id() {
+        if let Some(id) = full.request_id() {
             resp.headers_mut().set("x-request-id", &id).map_err(|_| bad("header"))?;
         }
         return Ok(resp);
@@ -403,8 +408,13 @@ fn deliver(client: &Client, upstream: http::Upstream) -> Result<Response> {
     }
     let resp = if status == 204 || status == 304 {
         Response::empty()
+    } else if upstream.declared_length().is_some_and(|n| n <= http::MAX_UPSTREAM_BODY) {
+        // a declared, bounded length: streamed on without passing through wasm
+        Response::from_body(upstream.body())
     } else {
-        Response::from_bytes(upstream.bytes)
+        // no length (chunked) or too long: read within the bound, or fail with body_too_large
+        let (_, bytes) = upstream.read_bytes(timeout).await?;
+        Response::from_bytes(bytes)
     };
     Ok(resp.map_err(|_| bad("response"))?.with_status(status).with_headers(headers))
 }

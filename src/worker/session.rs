@@ -183,7 +183,7 @@ impl Inner {
         let code = client.parse_callback(op.url.as_deref().unwrap_or_default(), Some(&pending.state))?;
         let request = client.authorization_code_request(&code, pending.pkce_verifier.as_ref())?;
         let upstream = http::send(&request, config::timeout_ms(&self.env)).await?;
-        let tokens = client.parse_token_response(&upstream.response, now(), None)?;
+        let tokens = client.parse_token_response(&upstream, now(), None)?;
         self.store_tokens(p, &tokens).await?;
         Ok(json!({"return_to": pending.return_to, "session_expires_at": self.session_expiry().map(|t| t.as_millis())}))
     }
@@ -273,7 +273,7 @@ impl Inner {
             let rt = held.refresh_token.as_ref().ok_or_else(|| Error::new(ErrorCode::LoginRequired, "no refresh token"))?;
             let request = client.refresh_request(rt)?;
             let upstream = http::send(&request, config::timeout_ms(&self.env)).await?;
-            let fresh = client.parse_token_response(&upstream.response, now(), Some(&held))?;
+            let fresh = client.parse_token_response(&upstream, now(), Some(&held))?;
             self.store_tokens(p, &fresh).await?;
             Ok(fresh)
         }
