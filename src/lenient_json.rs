@@ -32,7 +32,35 @@ pub(crate) fn parse_object(body: &str) -> Result<Map<String, Value>, NotAnObject
 }
 
 fn is_json_scalar(token: &str) -> bool {
-    matches!(token, "true" | "false" | "null") || serde_json::from_str::<serde_json::Number>(token).is_ok()
+    matches!(token, "true" | "false" | "null") || is_json_number(token)
+}
+
+/// RFC 8259 §6: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+fn is_json_number(token: &str) -> bool {
+    fn digits(s: &str) -> (usize, &str) {
+        let n = s.bytes().take_while(u8::is_ascii_digit).count();
+        (n, s.get(n..).unwrap_or_default())
+    }
+    let s = token.strip_prefix('-').unwrap_or(token);
+    let (n, mut rest) = digits(s);
+    if n == 0 || (n > 1 && s.starts_with('0')) {
+        return false;
+    }
+    if let Some(f) = rest.strip_prefix('.') {
+        let (n, r) = digits(f);
+        if n == 0 {
+            return false;
+        }
+        rest = r;
+    }
+    if let Some(e) = rest.strip_prefix(['e', 'E']) {
+        let (n, r) = digits(e.strip_prefix(['+', '-']).unwrap_or(e));
+        if n == 0 {
+            return false;
+        }
+        rest = r;
+    }
+    rest.is_empty()
 }
 
 /// Quotes bare-word member values (`:abc,` → `:"abc",`). `None` if nothing needed quoting or a
@@ -105,6 +133,18 @@ fn quote_bare_values(s: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_number_grammar() {
+        for good in ["0", "-0", "12", "1.5", "-1.25e+3", "2E-2", "1e9"] {
+            assert!(is_json_number(good), "{good}");
+            assert!(serde_json::from_str::<serde_json::Number>(good).is_ok(), "{good}");
+        }
+        for bad in ["", "-", "01", "1.", ".5", "1e", "1e+", "+1", "0x1", "1_0", "NaN", "1.5.2", "d461ab8"] {
+            assert!(!is_json_number(bad), "{bad}");
+            assert!(serde_json::from_str::<serde_json::Number>(bad).is_err(), "{bad}");
+        }
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -19,6 +19,7 @@
 
 pub mod api;
 pub mod ascii_json;
+mod decimal;
 pub mod authorize;
 pub mod base64url;
 pub mod bff;

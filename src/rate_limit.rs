@@ -27,11 +27,7 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// Non-negative seconds, integer or decimal, to milliseconds.
 fn seconds_to_ms(v: &str) -> Option<u64> {
-    if let Ok(n) = v.parse::<u64>() {
-        return Some(n.saturating_mul(1000));
-    }
-    let f = v.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0)?;
-    Some((f * 1000.0).min(u64::MAX as f64) as u64)
+    crate::decimal::parse_scaled(v, 3)
 }
 
 impl RateLimit {

@@ -34,10 +34,7 @@ fn seconds(value: Option<&Value>) -> std::result::Result<Option<u64>, ()> {
     let secs = match value {
         None | Some(Value::Null) => return Ok(None),
         Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64)),
-        Some(Value::String(s)) => {
-            let s = s.trim();
-            s.parse::<u64>().ok().or_else(|| s.parse::<f64>().ok().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64))
-        }
+        Some(Value::String(s)) => crate::decimal::parse_scaled(s.trim(), 0),
         Some(_) => None,
     };
     secs.map(|s| Some(s.min(MAX_LIFETIME_SECS))).ok_or(())
