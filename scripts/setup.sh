@@ -43,12 +43,14 @@ if [ -n "${missing_npm}" ]; then
   log "npm install (missing:${missing_npm})"
   flock /tmp/tsunagi-npm.lock npm install --no-audit --no-fund
 fi
-if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
-  log "installing Debian chromium and chromium-driver"
+# A Japanese font too (Debian's IPA Gothic, 3.5 MB): the Logiless consent page and the demo's
+# screenshots show Japanese text, which would otherwise render as empty boxes.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ] || [ ! -e /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ]; then
+  log "installing Debian chromium, chromium-driver and fonts-ipafont-gothic"
   sudo_cmd=""
   if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo_cmd="sudo"; fi
   ${sudo_cmd} apt-get update
-  DEBIAN_FRONTEND=noninteractive ${sudo_cmd} apt-get install -y chromium chromium-driver
+  DEBIAN_FRONTEND=noninteractive ${sudo_cmd} apt-get install -y chromium chromium-driver fonts-ipafont-gothic
 fi
 
 # Fuzzing (make fuzz, and the smoke in make test): cargo-fuzz from crates.io.

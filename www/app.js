@@ -132,7 +132,7 @@ function renderConnected(key, { rows, expiries, refreshFp }) {
     el('tbody', {}, rows.map(([k, v, id]) => el('tr', {}, el('th', { scope: 'row', text: k }), el('td', { text: v ?? '—', 'data-claim': id })))),
   );
   const timers = el('dl', { class: 'timers' },
-    el('div', {}, el('dt', { text: 'Access token expires in' }), el('dd', { id: `access-left-${key}`, 'data-expires': expiries.access ?? '', 'data-clock': c.clock, text: '—' })),
+    el('div', {}, el('dt', { text: 'Access token expires in' }), el('dd', { id: `access-left-${key}`, 'data-expires': expiries.access ?? '', 'data-clock': c.clock, text: expiries.access ? '—' : 'renewed by the Worker when due' })),
     el('div', {}, el('dt', { text: 'Refresh token expires in' }), el('dd', { id: `refresh-left-${key}`, 'data-expires': expiries.refresh ?? '', 'data-clock': c.clock, text: expiries.refresh ? '—' : 'no refresh token' })),
   );
   b.append(...[
