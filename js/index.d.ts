@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'jwt_malformed' | 'jwt_invalid_base64' | 'jwt_invalid_utf8' | 'jwt_invalid_json' | 'jwt_not_object'
   | 'unauthorized' | 'forbidden' | 'locked' | 'rate_limited' | 'validation_failed' | 'problem' | 'http_error'
   | 'upstream_error' | 'transport' | 'timeout' | 'body_too_large'
+  // the Worker's own refusals (BrokerClient)
+  | 'forbidden_origin' | 'csrf_header_missing' | 'session_missing' | 'config_missing' | 'not_found' | 'method_not_allowed'
   | 'internal_error';
 
 /** Every failure of the package. Messages never contain a secret, code or token. */
@@ -35,7 +37,7 @@ export class TsunagiError extends Error {
   readonly refreshExpiredAt?: number;
   /** `rate_limited`: how long to wait (ms). */
   readonly retryAfterMs?: number;
-  /** True for `invalid_grant`, `refresh_token_invalid`, `refresh_token_expired`, `login_required`: send the user through authorization again. */
+  /** True for `invalid_grant`, `refresh_token_invalid`, `refresh_token_expired`, `login_required` (and, from the Worker, `session_missing`): send the user through authorization again. */
   readonly requiresReauthorization: boolean;
 }
 
@@ -202,4 +204,38 @@ export class OAuthClient {
   close(): void;
   /** "tokens" when new tokens were stored, "logout" when the session was cleared (here or in another tab). */
   onChange(listener: (type: 'tokens' | 'logout', info: { remote: boolean }) => void): () => void;
+}
+
+/** `GET /session` of the Worker: who is signed in to which providers; never a token. */
+export interface BrokerSession {
+  signed_in: boolean;
+  providers: Record<string, {
+    claims?: Record<string, unknown>;
+    userName?: string;
+    access_expires_at: number | null;
+    refresh_expires_at: number | null;
+    access_fingerprint: string;
+    refresh_fingerprint: string | null;
+    scope: string | null;
+    [field: string]: unknown;
+  }>;
+  session_expires_at?: number | null;
+}
+
+/** The tsunagi Worker (backend-for-frontend) from the page: the page holds no token, only the Worker's HttpOnly cookie. */
+export class BrokerClient {
+  /** `baseUrl`: the Worker's origin ('' = this origin; another origin must be in its ALLOWED_ORIGINS). */
+  constructor(options?: { baseUrl?: string; fetch?: typeof fetch });
+  /** `{base}/auth/{provider}/login?return_to=…` */
+  loginUrl(provider: string, options?: { returnTo?: string }): string;
+  /** Navigates there. */
+  login(provider: string, options?: { returnTo?: string }): void;
+  /** Signed out: `{ signed_in: false, providers: {} }`. */
+  session(): Promise<BrokerSession>;
+  /** The provider's answer as it came (a 404 from the API is a Response); throws TsunagiError for the Worker's own refusals and failures. */
+  fetch(provider: string, path: string, init?: RequestInit): Promise<Response>;
+  /** Rotates the refresh token now; fingerprints only. */
+  refresh(provider: string): Promise<{ old_refresh_fingerprint: string | null; new_refresh_fingerprint: string | null; session: BrokerSession['providers'][string] }>;
+  /** One provider, or (no argument) the whole session. */
+  logout(provider?: string): Promise<void>;
 }

@@ -29,3 +29,4 @@ export {
   decodeJwtClaims,
 } from './core.js';
 export { OAuthClient, memoryStorage } from './client.js';
+export { BrokerClient } from './broker.js';

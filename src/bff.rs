@@ -290,7 +290,11 @@ pub fn guard(policy: &OriginPolicy, kind: RouteKind, method: &str, origin: Optio
 }
 
 /// Headers exposed to cross-origin scripts on an allowed origin.
-pub const EXPOSED_HEADERS: &str = "X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After";
+pub const EXPOSED_HEADERS: &str = "X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After, X-Tsunagi-Error";
+
+/// Set on the Worker's own error answers (its value is the error code), never on a provider's
+/// answer passed through: a client can tell "the Worker refused" from "the API said 404".
+pub const ERROR_HEADER: &str = "x-tsunagi-error";
 
 /// CORS response headers for an allowed `origin` (with credentials).
 pub fn cors_headers(origin: &str) -> Vec<(String, String)> {
@@ -410,8 +414,9 @@ pub fn http_status(err: &Error) -> u16 {
     }
 }
 
-/// The JSON error body: `{"error": code, "message", "status"?, "request_id"?, "retry_after_ms"?,
-/// "description"?}` — the upstream status, the provider's request id, and its scrubbed text.
+/// The JSON error body: `{"error": code, "message", "upstream_status"?, "request_id"?,
+/// "retry_after_ms"?, "description"?, "requires_reauthorization"}` — the upstream status, the
+/// provider's request id, its scrubbed text, and whether to sign in again ([`requires_sign_in`]).
 pub fn error_body(err: &Error) -> String {
     let mut v = Map::new();
     v.insert("error".to_owned(), Value::String(err.code().as_str().to_owned()));
@@ -428,7 +433,14 @@ pub fn error_body(err: &Error) -> String {
     if let Some(d) = err.description() {
         v.insert("description".to_owned(), Value::String(d.to_owned()));
     }
+    v.insert("requires_reauthorization".to_owned(), Value::Bool(requires_sign_in(err)));
     Value::Object(v).to_string()
+}
+
+/// Whether the browser must send the user through `/auth/{provider}/login` again: the core's
+/// re-authorization codes, and no session at all.
+pub fn requires_sign_in(err: &Error) -> bool {
+    err.requires_reauthorization() || err.code() == ErrorCode::SessionMissing
 }
 
 #[cfg(test)]
@@ -604,5 +616,10 @@ mod tests {
         let body: Value = serde_json::from_str(&error_body(&Error::new(ErrorCode::SessionMissing, "sign in"))).unwrap_or_default();
         assert_eq!(body["error"], "session_missing");
         assert_eq!(body["message"], "sign in");
+        assert_eq!(body["requires_reauthorization"], true);
+        let body: Value = serde_json::from_str(&error_body(&Error::new(ErrorCode::RefreshTokenExpired, "x"))).unwrap_or_default();
+        assert_eq!(body["requires_reauthorization"], true);
+        let body: Value = serde_json::from_str(&error_body(&Error::new(ErrorCode::RateLimited, "x").with_retry_after_ms(Some(1500)))).unwrap_or_default();
+        assert_eq!((body["requires_reauthorization"].as_bool(), body["retry_after_ms"].as_u64()), (Some(false), Some(1500)));
     }
 }

@@ -115,17 +115,22 @@ export class Browser {
     this.cookie = null;
     this.seen = [];
   }
-  async request(path, { method = "GET", headers = {}, body, cookie } = {}) {
-    const url = path.startsWith("http") ? path : `${ORIGIN}${path}`;
-    const h = { ...headers };
+  /** A `fetch` with this browser's cookie jar (the session cookie only), for code that takes one. */
+  async fetch(input, { method = "GET", headers, body, cookie } = {}) {
+    const url = String(input).startsWith("http") ? String(input) : `${ORIGIN}${input}`;
+    const h = new Headers(headers);
     const c = cookie === undefined ? this.cookie : cookie;
-    if (c) h.cookie = `__Host-tsunagi=${c}`;
+    if (c) h.set("cookie", `__Host-tsunagi=${c}`);
     const r = await this.worker.mf.dispatchFetch(url, { method, headers: h, body, redirect: "manual" });
-    const set = r.headers.getSetCookie?.() ?? [];
-    for (const s of set) {
+    for (const s of r.headers.getSetCookie?.() ?? []) {
       const m = /^__Host-tsunagi=([^;]*)/.exec(s);
       if (m) this.cookie = m[1] || null;
     }
+    return r;
+  }
+  async request(path, { method = "GET", headers = {}, body, cookie } = {}) {
+    const r = await this.fetch(path, { method, headers, body, cookie });
+    const set = r.headers.getSetCookie?.() ?? [];
     const text = await r.text();
     let json = null;
     try { json = JSON.parse(text); } catch { /* not JSON */ }

@@ -1,7 +1,7 @@
 // The tsunagi demo page: plain ESM, the npm package from /pkg/, the Worker on this same origin.
 // No secret is ever on this page: the browser card uses LawVu's public client; the Worker cards
 // only hold an HttpOnly session cookie, and tokens are only ever shown as fingerprints.
-import { OAuthClient, decodeJwtClaims, nextStep, buildTokenRequest, parseTokenResponse } from '/pkg/index.js';
+import { OAuthClient, BrokerClient, decodeJwtClaims, nextStep, buildTokenRequest, parseTokenResponse } from '/pkg/index.js';
 
 const cfg = await (await fetch('/demo-config.json')).json();
 const CONTROL = cfg.sandbox.control_url;
@@ -21,6 +21,8 @@ const lawvuPublic = {
 };
 const STORE_KEY = 'tsunagi-demo:lawvu';
 const browserClient = new OAuthClient(lawvuPublic, { storage: 'session', key: STORE_KEY, now: sandboxNow });
+// the Worker cards: the Worker is on this origin, the page only carries its HttpOnly cookie
+const broker = new BrokerClient();
 
 // ---------------------------------------------------------------- human errors
 const ADVICE = {
@@ -75,9 +77,9 @@ const el = (tag, attrs = {}, ...kids) => {
 // ---------------------------------------------------------------- the four cards
 const CARDS = {
   'lawvu-browser': { clock: 'sandbox', api: 'GET /account-apis/v1/users (from the browser)', canRefresh: true, consent: true },
-  lawvu: { clock: 'worker', api: 'GET /api/lawvu/account-apis/v1/users', path: '/api/lawvu/account-apis/v1/users', canRefresh: true, consent: true },
-  logiless: { clock: 'worker', api: 'GET /api/logiless/stores?limit=3', path: '/api/logiless/stores?limit=3', canRefresh: true, consent: true },
-  legalon: { clock: 'worker', api: 'GET /api/legalon/users?page_size=3', path: '/api/legalon/users?page_size=3', canRefresh: false, consent: false },
+  lawvu: { clock: 'worker', api: 'GET /api/lawvu/account-apis/v1/users', path: '/account-apis/v1/users', canRefresh: true, consent: true },
+  logiless: { clock: 'worker', api: 'GET /api/logiless/stores?limit=3', path: '/stores?limit=3', canRefresh: true, consent: true },
+  legalon: { clock: 'worker', api: 'GET /api/legalon/users?page_size=3', path: '/users?page_size=3', canRefresh: false, consent: false },
 };
 
 function body(key) {
@@ -213,8 +215,7 @@ function lawvuRows(cl, userName) {
 // ---------------------------------------------------------------- the Worker cards
 let session = null;
 async function loadSession() {
-  const r = await fetch('/session', { credentials: 'same-origin' });
-  session = r.ok ? await r.json() : { providers: {} };
+  session = await broker.session().catch(() => ({ providers: {} }));
 }
 
 function loadWorkerCard(key, err) {
@@ -263,7 +264,7 @@ async function connect(key) {
     }
     return;
   }
-  location.assign(`/auth/${key}/login?return_to=${encodeURIComponent('/')}`);
+  broker.login(key, { returnTo: '/' });
 }
 
 async function callApi(key, { connecting = false } = {}) {
@@ -284,20 +285,25 @@ async function callApi(key, { connecting = false } = {}) {
         return false;
       }
     } else {
-      res = await fetch(CARDS[key].path, { headers: { 'X-Tsunagi': '1' }, credentials: 'same-origin' });
+      try {
+        res = await broker.fetch(key, CARDS[key].path);
+      } catch (e) {
+        // the Worker's own refusal or failure (a provider's answer would be a Response)
+        if (e.requiresReauthorization && key !== 'legalon' && !connecting) {
+          await refreshAll();
+          renderDisconnected(key, describe(e.code, e.message));
+          return false;
+        }
+        if ($(`error-${key}`)) errorBox(key, describe(e.code, e.message));
+        return false;
+      }
     }
     const text = await res.text();
     let json;
     try { json = JSON.parse(text); } catch { json = text; }
     if (!res.ok) {
-      const code = json?.error || (res.status === 401 ? 'unauthorized' : 'upstream_error');
-      if (REAUTH.has(code) && key !== 'legalon' && !connecting) {
-        await refreshAll();
-        renderDisconnected(key, describe(code, json?.message));
-        return false;
-      }
-      const box = $(`error-${key}`);
-      if (box) errorBox(key, describe(code, json?.message || `HTTP ${res.status}`));
+      // the provider's own error, passed through by the Worker or met by the browser client
+      if ($(`error-${key}`)) errorBox(key, describe(json?.error || (res.status === 401 ? 'unauthorized' : 'http_error'), json?.message || json?.detail || `HTTP ${res.status}`));
       return false;
     }
     if (key !== 'lawvu-browser' && key !== 'legalon') {
@@ -353,14 +359,15 @@ async function refreshNow(key) {
     }
     return;
   }
-  const res = await fetch(`/auth/${key}/refresh`, { method: 'POST', headers: { 'X-Tsunagi': '1' }, credentials: 'same-origin' });
-  const json = await res.json().catch(() => ({}));
-  if (!res.ok) {
-    if (REAUTH.has(json.error)) {
+  let json;
+  try {
+    json = await broker.refresh(key);
+  } catch (e) {
+    if (e.requiresReauthorization) {
       await loadSession();
-      return renderDisconnected(key, describe(json.error, json.message));
+      return renderDisconnected(key, describe(e.code, e.message));
     }
-    return errorBox(key, describe(json.error, json.message));
+    return errorBox(key, describe(e.code, e.message));
   }
   await loadSession();
   loadWorkerCard(key);
@@ -376,7 +383,7 @@ async function disconnect(key) {
     sessionStorage.removeItem('tsunagi-demo:legalon');
     return renderDisconnected(key);
   }
-  await fetch(`/auth/${key}/logout`, { method: 'POST', headers: { 'X-Tsunagi': '1' }, credentials: 'same-origin' });
+  await broker.logout(key).catch(() => {});
   await loadSession();
   renderDisconnected(key);
 }

@@ -152,9 +152,12 @@ pub fn json(status: u16, body: &str) -> worker::Result<Response> {
     Ok(Response::from_bytes(body.as_bytes().to_vec())?.with_status(status).with_headers(headers))
 }
 
-/// The JSON error response for `err` (status from [`bff::http_status`]).
+/// The JSON error response for `err` (status from [`bff::http_status`]), marked with
+/// [`bff::ERROR_HEADER`] so it cannot be mistaken for a provider's answer passed through.
 pub fn error(err: &Error) -> worker::Result<Response> {
-    json(bff::http_status(err), &bff::error_body(err))
+    let mut resp = json(bff::http_status(err), &bff::error_body(err))?;
+    resp.headers_mut().set(bff::ERROR_HEADER, err.code().as_str())?;
+    Ok(resp)
 }
 
 /// A 302 to `location`, with optional `Set-Cookie`.
