@@ -163,7 +163,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * @internal The payload text of a well-formed compact JWT, decoded with the engine's native base64
  * (`atob`), or `undefined` when the token is anything else: then the core decides, and names
  * the error. Accepts only what the core accepts (unpadded base64url, three segments, non-empty
- * header); `tests/js/lowlevel.test.mjs` checks the two agree on random and hostile tokens.
+ * header); `tests/js/jwt_fast_path.test.mjs` checks the two agree on random and hostile tokens.
  */
 export function jwtPayloadFast(jwt) {
   const dot1 = jwt.indexOf('.');

@@ -34,19 +34,17 @@ impl Head {
     /// Reads the body as bytes (bounded by [`MAX_UPSTREAM_BODY`], within `timeout_ms`), next to
     /// the head.
     pub async fn read_bytes(self, timeout_ms: u64) -> crate::Result<(HttpResponse, Vec<u8>)> {
-        let Head { response, mut raw, controller } = self;
-        let declared = response.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length"));
-        if declared.is_some_and(|(_, v)| v.trim().parse::<usize>().is_ok_and(|n| n > MAX_UPSTREAM_BODY)) {
-            return Err(too_large(response.status));
+        if self.declared_length().is_some_and(|n| n > MAX_UPSTREAM_BODY) {
+            return Err(too_large(self.response.status));
         }
+        let Head { response, mut raw, controller } = self;
         let (bytes, _) = within(timeout_ms, controller, read_bounded(&mut raw)).await?;
         Ok((response, bytes))
     }
 
     /// The `Content-Length` the provider declared, if any.
     pub fn declared_length(&self) -> Option<usize> {
-        let (_, v) = self.response.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("content-length"))?;
-        v.trim().parse().ok()
+        self.response.header("content-length")?.trim().parse().ok()
     }
 
     /// The body as it came, to stream on untouched.

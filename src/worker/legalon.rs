@@ -9,7 +9,6 @@ use crate::bff;
 use crate::{Error, ErrorCode, Result, TokenSet};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::Deserialize;
-use serde_json::json;
 use std::cell::RefCell;
 use std::rc::Rc;
 use worker::{durable_object, DurableObject, Env, Request, Response, State};
@@ -144,9 +143,4 @@ impl Inner {
         *self.inflight.borrow_mut() = None;
         result
     }
-}
-
-/// `{"failed": fingerprint}` body for the object.
-pub fn op_body(failed: Option<&str>) -> String {
-    json!({ "failed": failed }).to_string()
 }

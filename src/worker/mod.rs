@@ -283,7 +283,7 @@ impl Source<'_> {
                 }
                 let ns = env.durable_object(LEGALON).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the LEGALON Durable Object binding is missing"))?;
                 let stub = ns.id_from_name(name).and_then(|id| id.get_stub()).map_err(|_| bad("object stub"))?;
-                let v = call(&stub, "token", serde_json::from_str(&legalon::op_body(failed)).unwrap_or_default()).await?;
+                let v = call(&stub, "token", json!({ "failed": failed })).await?;
                 let t: TokenSet = serde_json::from_value(v).map_err(|_| Error::new(ErrorCode::Transport, "bad token from the LegalOn object"))?;
                 legalon::remember(name, &t);
                 Ok((t, None))
