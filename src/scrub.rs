@@ -56,69 +56,81 @@ fn is_word_char(c: char) -> bool {
 }
 
 /// `key=value`, `"key":"value"`, `"key": value`, `key: value` → value redacted.
+///
+/// Every occurrence of every key is looked at, and the redacted ranges are merged, so a key inside
+/// another key's value (`"access_token":"access_token":"…"`) still has its own value redacted.
 fn redact_keyed_values(s: &str) -> String {
     let lower = s.to_ascii_lowercase();
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for key in SECRET_KEYS {
+        for (at, _) in lower.match_indices(key) {
+            if let Some(range) = keyed_value(s, at + key.len()) {
+                ranges.push(range);
+            }
+        }
+    }
+    ranges.sort_unstable();
     let mut out = String::with_capacity(s.len());
     let mut cursor = 0usize; // byte index in `s` up to which `out` is filled
-    let mut search_from = 0usize;
-    loop {
-        // earliest occurrence of any key at or after search_from
-        let mut best: Option<(usize, usize)> = None;
-        for key in SECRET_KEYS {
-            if let Some(rest) = lower.get(search_from..) {
-                if let Some(pos) = rest.find(key) {
-                    let at = search_from + pos;
-                    if best.is_none_or(|(b, _)| at < b) {
-                        best = Some((at, key.len()));
-                    }
-                }
-            }
-        }
-        let Some((at, key_len)) = best else { break };
-        let after_key = at + key_len;
-        search_from = after_key;
-        // The key must end the word (`access_tokens` is another key) but may end a longer one:
-        // `upstream_access_token` holds a token too (a fuzz finding: prefixed keys leaked).
-        let rest = s.get(after_key..).unwrap_or_default();
-        if rest.chars().next().is_some_and(is_word_char) {
+    for (start, end) in ranges {
+        if start < cursor {
+            // overlaps (or sits inside) the value just redacted: extend it
+            cursor = cursor.max(end);
             continue;
         }
-        // optional closing quote of the key, spaces, then ':' or '='
-        let mut offset = 0usize;
-        let mut saw_sep = false;
-        for (i, c) in rest.char_indices() {
-            offset = i;
-            match c {
-                '"' | '\'' if !saw_sep => continue,
-                ' ' | '\t' => continue,
-                ':' | '=' if !saw_sep => {
-                    saw_sep = true;
-                    continue;
-                }
-                _ => break,
-            }
-        }
-        if !saw_sep {
-            continue;
-        }
-        // skip an opening quote
-        let value_start_rel = match rest.get(offset..).and_then(|r| r.chars().next()) {
-            Some('"') | Some('\'') => offset + 1,
-            _ => offset,
-        };
-        let value_rest = rest.get(value_start_rel..).unwrap_or_default();
-        let value_len = value_rest.find(is_value_end).unwrap_or(value_rest.len());
-        if value_len == 0 {
-            continue;
-        }
-        let value_start = after_key + value_start_rel;
-        out.push_str(s.get(cursor..value_start).unwrap_or_default());
+        out.push_str(s.get(cursor..start).unwrap_or_default());
         out.push_str(REDACTED);
-        cursor = value_start + value_len;
-        search_from = cursor;
+        cursor = end;
     }
     out.push_str(s.get(cursor..).unwrap_or_default());
     out
+}
+
+/// The byte range of the value after a key ending at `after_key`, if a separator and a
+/// non-empty value follow. A value already reading `[redacted]` is not a value again: scrubbing
+/// twice (the Worker rebuilds errors from its session object's scrubbed JSON) must not turn
+/// `refresh_token=[redacted]` into `refresh_token=[redacted]]` (issue 13). Anything after such a
+/// marker is still a value.
+fn keyed_value(s: &str, after_key: usize) -> Option<(usize, usize)> {
+    // The key must end the word (`access_tokens` is another key) but may end a longer one:
+    // `upstream_access_token` holds a token too (a fuzz finding: prefixed keys leaked).
+    let rest = s.get(after_key..)?;
+    if rest.chars().next().is_some_and(is_word_char) {
+        return None;
+    }
+    // optional closing quote of the key, spaces, then ':' or '='
+    let mut offset = 0usize;
+    let mut saw_sep = false;
+    for (i, c) in rest.char_indices() {
+        offset = i;
+        match c {
+            '"' | '\'' if !saw_sep => continue,
+            ' ' | '\t' => continue,
+            ':' | '=' if !saw_sep => {
+                saw_sep = true;
+                continue;
+            }
+            _ => break,
+        }
+    }
+    if !saw_sep {
+        return None;
+    }
+    // skip an opening quote, then any marker left by an earlier scrub
+    let mut value_start = after_key
+        + match rest.get(offset..).and_then(|r| r.chars().next()) {
+            Some('"') | Some('\'') => offset + 1,
+            _ => offset,
+        };
+    while s.get(value_start..).is_some_and(|v| v.starts_with(REDACTED)) {
+        value_start += REDACTED.len();
+    }
+    let value_rest = s.get(value_start..)?;
+    let value_len = value_rest.find(is_value_end).unwrap_or(value_rest.len());
+    if value_len == 0 {
+        return None;
+    }
+    Some((value_start, value_start + value_len))
 }
 
 /// `Bearer abc`, `Basic abc` → credential redacted.
@@ -133,10 +145,16 @@ fn redact_auth_schemes(s: &str) -> String {
         }
         first = false;
         if redact_next && !w.is_empty() {
-            let keep: String = w.chars().rev().take_while(|c| is_value_end(*c)).collect();
+            redact_next = false;
+            // a credential already redacted by an earlier scrub stays as it is (issue 13)
+            let fresh = w.trim_start_matches(REDACTED);
+            let keep: String = fresh.chars().rev().take_while(|c| is_value_end(*c)).collect();
+            if fresh.len() == keep.len() {
+                out.push_str(w);
+                continue;
+            }
             out.push_str(REDACTED);
             out.extend(keep.chars().rev());
-            redact_next = false;
             continue;
         }
         let bare = w.trim_matches(|c: char| !c.is_ascii_alphabetic());
@@ -194,6 +212,24 @@ mod tests {
         // regression: fuzz/artifacts api_error, `funaccess_token":"FUZZSECRET`
         let out = scrub_text(r#"{"funaccess_token":"FUZZSECRETu","upstream_refresh_token":"RT9"}"#, 512);
         assert!(!out.contains("FUZZSECRET") && !out.contains("RT9"), "{out}");
+    }
+
+    #[test]
+    fn scrubbing_twice_changes_nothing() {
+        // issue 13: the Worker rebuilds an Error from its session object's already scrubbed JSON,
+        // which scrubbed the description again and printed `refresh_token=[redacted]]`.
+        let once = scrub_text("error: refresh_token=RT-1 rejected; Authorization: Bearer abc, code=\"C\"", 512);
+        assert_eq!(once, "error: refresh_token=[redacted] rejected; Authorization: Bearer [redacted], code=\"[redacted]\"");
+        assert_eq!(scrub_text(&once, 512), once);
+        assert_eq!(scrub_text(r#"{"refresh_token":"[redacted]"}"#, 512), r#"{"refresh_token":"[redacted]"}"#);
+        // a marker is not a hiding place: what follows it is still the value
+        assert_eq!(scrub_text("refresh_token=[redacted]RT-2 Bearer [redacted]AT", 512), "refresh_token=[redacted][redacted] Bearer [redacted]");
+    }
+
+    #[test]
+    fn a_key_inside_another_keys_value_still_redacts_its_own() {
+        let out = scrub_text(r#"access_token":"access_token":"FUZZSECRET""#, 512);
+        assert_eq!(out, r#"access_token":"[redacted]":"[redacted]""#);
     }
 
     #[test]
