@@ -6,6 +6,8 @@ use crate::http::HttpResponse;
 use crate::lenient_json;
 use crate::profile::ProviderMessage;
 use crate::rate_limit::RateLimit;
+use crate::scrub;
+use crate::secret::SentSecrets;
 use crate::time::Timestamp;
 use crate::{Error, ErrorCode};
 use serde_json::{Map, Value};
@@ -45,6 +47,14 @@ fn message_for(code: ErrorCode, exchange: Exchange, status: u16) -> String {
 
 /// Classifies `resp` (any status; a 2xx whose body carries `error` counts too, arctic #305).
 pub(crate) fn classify(resp: &HttpResponse, hook: fn(&str) -> Option<ProviderMessage>, exchange: Exchange, now: Option<Timestamp>) -> Error {
+    classify_sent(resp, hook, exchange, now, &SentSecrets::new())
+}
+
+/// [`classify`] for the answer to a request that carried `sent`: those values are redacted
+/// wherever they appear in what the error keeps (description, `error`, `error_uri`, request id,
+/// body excerpt), besides the token-shaped values every excerpt loses. The code is decided on
+/// the text as received (LawVu's messages are matched before anything is redacted).
+pub(crate) fn classify_sent(resp: &HttpResponse, hook: fn(&str) -> Option<ProviderMessage>, exchange: Exchange, now: Option<Timestamp>, sent: &SentSecrets<'_>) -> Error {
     let status = resp.status;
     let media = resp.media_type().unwrap_or_default();
     let body = resp.body.as_str();
@@ -106,13 +116,16 @@ pub(crate) fn classify(resp: &HttpResponse, hook: fn(&str) -> Option<ProviderMes
             _ => ErrorCode::HttpError,
         }
     };
+    // Server text kept in the error: the secrets this request sent go wherever they are, then
+    // the usual scrub (token-shaped values after keys, Bearer/Basic, JWTs) and bounds.
+    let kept = |text: String, max: usize| scrub::scrub_text(&sent.redact(&text), max);
     Error::new(code, message_for(code, exchange, status))
         .with_status(status)
-        .with_request_id(resp.request_id())
-        .with_oauth_error(oauth_error)
-        .with_description(description)
-        .with_error_uri(error_uri)
-        .with_body_excerpt(body)
+        .with_request_id(resp.request_id().map(|id| kept(id, 128)))
+        .with_oauth_error(oauth_error.map(|e| kept(e, 128)))
+        .with_description(description.map(|d| sent.redact(&d)))
+        .with_error_uri(error_uri.map(|u| kept(u, 512)))
+        .with_body_excerpt(&sent.redact(body))
         .with_refresh_expired_at(provider.and_then(|p| p.at))
         .with_retry_after_ms(if code == ErrorCode::RateLimited { rate_limit.wait_ms() } else { None })
 }
@@ -194,6 +207,47 @@ mod tests {
         let e = classify(&resp(500, "application/json", r#"{"message":"oops","access_token":"LEAKED-AT","refresh_token":"LEAKED-RT"}"#), no_messages, Exchange::Token, None);
         let all = format!("{e:?} {e}");
         assert!(!all.contains("LEAKED"), "{all}");
+    }
+
+    #[test]
+    fn fuzz_api_error_ccess_token_is_not_a_secret_key() {
+        // fuzz/corpus/api_error/regress-ccess-token (issue 13): status byte 0x7f (HTTP 527,
+        // text/html), then a body where `FUZZSECRET` follows both `ccess_token":"` (no secret
+        // key: kept) and `access_token":"` (redacted). The old harness called the first a leak.
+        let bytes = b"ccess_token\":\"FUZZSECRET\x80\x0c\xff\xeeaccess_token\":\"FUZZSECRET\x80\x0c\xff\xee\xee\xee";
+        let body = String::from_utf8_lossy(bytes).into_owned();
+        let e = classify(&resp(400 + 0x7f, "text/html", &body), lawvu, Exchange::Api, Some(Timestamp::from_secs(1)));
+        let kept = "ccess_token\":\"FUZZSECRET\u{fffd} \u{fffd}\u{fffd}access_token\":\"[redacted] \u{fffd}\u{fffd}\u{fffd}\u{fffd}";
+        assert_eq!((e.code(), e.description(), e.body_excerpt()), (ErrorCode::UpstreamError, Some(kept), Some(kept)));
+    }
+
+    #[test]
+    fn secrets_the_request_sent_never_survive_anywhere() {
+        let request = crate::http::HttpRequest {
+            method: crate::http::Method::Post,
+            url: "https://as.example/token".into(),
+            headers: vec![("authorization".into(), "Basic Y2lkOnNieF9iYXNpYyUyRnNlY3JldA==".into())],
+            body: Some("grant_type=authorization_code&code=Splx%2FlOBeZQ&code_verifier=vvvvvvvvvv&client_secret=sbx_post_secret&refresh_token=rt-0001".into()),
+        };
+        let sent = SentSecrets::from_request(&request);
+        let bodies = [
+            r#"{"error":"invalid_client","error_description":"bad secret sbx_post_secret"}"#,
+            "invalid code Splx/lOBeZQ, verifier vvvvvvvvvv, refresh rt-0001 (Splx%2FlOBeZQ)",
+            r#"{"error":"sbx_basic/secret","error_uri":"https://as.example/e?s=sbx_post_secret","message":"Y2lkOnNieF9iYXNpYyUyRnNlY3JldA=="}"#,
+            r#"{"type":"about:blank","title":"Bad","status":400,"detail":"sbx\u005fpost_secret sbx_basic%2Fsecret"}"#,
+        ];
+        for body in bodies {
+            let mut r = resp(401, "application/json", body);
+            r.headers.retain(|(k, _)| k != "x-request-id");
+            r.headers.push(("x-request-id".into(), "req-sbx_post_secret".into()));
+            let e = classify_sent(&r, no_messages, Exchange::Token, None, &sent);
+            let all = format!("{e:?} {e}");
+            for secret in ["sbx_post_secret", "Splx", "vvvvvvvvvv", "rt-0001", "sbx_basic", "Y2lkOnNi"] {
+                assert!(!all.contains(secret), "{secret} survived in {all}");
+            }
+        }
+        let e = classify_sent(&resp(401, "application/json", bodies[0]), no_messages, Exchange::Token, None, &sent);
+        assert_eq!((e.code(), e.description()), (ErrorCode::InvalidClient, Some("bad secret [redacted]")));
     }
 
     proptest! {

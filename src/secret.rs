@@ -4,7 +4,10 @@
 //! only through an explicitly named `secret()` accessor, as oauth2-rs does. Serde (for storage)
 //! writes the plain value: storage is the one place a secret must round-trip.
 
+use crate::client::{Client, ClientAuth};
+use crate::http::HttpRequest;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 
 macro_rules! secret_type {
@@ -91,6 +94,163 @@ plain_type!(
     ClientId
 );
 
+/// Request parameters whose values are secrets the client sends: RFC 6749 §2.3.1
+/// (`client_secret`), §4.1.3 (`code`), §6 (`refresh_token`), §4.3.2 (`password`), RFC 7636 §4.5
+/// (`code_verifier`), RFC 7521 §4.2 (`assertion`, `client_assertion`).
+const SENT_SECRET_PARAMETERS: &[&str] = &["client_secret", "code", "refresh_token", "code_verifier", "password", "assertion", "client_assertion"];
+
+const REDACTED: &str = "[redacted]";
+
+/// The secrets a client sent in one request — client secret, Basic credentials, authorization
+/// code, PKCE verifier, refresh token — so that an [`Error`](crate::Error) built from the answer
+/// can redact them wherever the server echoes them, not only after a known key: an
+/// `invalid_client` reply reading `"bad secret sbx_…"` must not carry the secret to a log or a
+/// browser (RFC 6749 §10.3 and §10.4: codes and tokens must not leak; §2.3.1: client
+/// credentials are secrets).
+///
+/// A small list of borrowed values (owned only where the request holds them encoded: a
+/// percent-encoded parameter, the halves of a Basic credential). `Debug` shows how many, never
+/// which.
+#[derive(Clone, Default)]
+pub struct SentSecrets<'a> {
+    values: Vec<Cow<'a, str>>,
+}
+
+impl<'a> SentSecrets<'a> {
+    /// No secrets.
+    pub fn new() -> Self {
+        SentSecrets { values: Vec::new() }
+    }
+
+    /// Adds a secret value (empty values are ignored: they would match everywhere).
+    pub fn add(&mut self, value: &'a str) {
+        self.push(Cow::Borrowed(value));
+    }
+
+    fn push(&mut self, value: Cow<'a, str>) {
+        if !value.is_empty() && !self.values.contains(&value) {
+            self.values.push(value);
+        }
+    }
+
+    /// The secrets a client's configuration makes it send to the token endpoint: its client
+    /// secret (and, for `client_secret_basic`, the Basic value built from it per RFC 6749
+    /// §2.3.1) or its ready-made Basic credentials (LegalOn).
+    pub fn of_client(client: &'a Client) -> Self {
+        let mut sent = SentSecrets::new();
+        match client.auth() {
+            ClientAuth::None => {}
+            ClientAuth::SecretPost(secret) => sent.add(secret.secret()),
+            ClientAuth::SecretBasic(secret) => {
+                sent.add(secret.secret());
+                let form = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+                let id = client.client_id().map(ClientId::as_str).unwrap_or_default();
+                let pair = format!("{}:{}", form(id), form(secret.secret()));
+                sent.push(Cow::Owned(crate::base64url::encode_standard(pair.as_bytes())));
+            }
+            ClientAuth::RawBasic(credentials) => sent.add_credentials(credentials.secret()),
+        }
+        sent
+    }
+
+    /// Every secret in `request` as sent: the values of `client_secret`, `code`,
+    /// `refresh_token`, `code_verifier`, `password`, `assertion` and `client_assertion` in the
+    /// query (Logiless' GET token endpoint) or the form body, both as sent and decoded, and the
+    /// `Authorization` credential — for Basic also the password half of `id:password` (RFC 7617
+    /// §2), raw and form-decoded (RFC 6749 §2.3.1).
+    pub fn from_request(request: &'a HttpRequest) -> Self {
+        let mut sent = SentSecrets::new();
+        let query = request.url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or_default());
+        for form in query.into_iter().chain(request.body.as_deref()) {
+            for pair in form.split('&') {
+                let Some((key, value)) = pair.split_once('=') else { continue };
+                let key = form_urlencoded::parse(key.as_bytes()).next().map(|(k, _)| k);
+                if key.is_some_and(|k| SENT_SECRET_PARAMETERS.contains(&k.as_ref())) {
+                    sent.add(value);
+                    if let Some((_, decoded)) = form_urlencoded::parse(pair.as_bytes()).next() {
+                        sent.push(decoded);
+                    }
+                }
+            }
+        }
+        for (name, value) in &request.headers {
+            if name.eq_ignore_ascii_case("authorization") {
+                let (scheme, credential) = value.trim().split_once(' ').unwrap_or(("", value.trim()));
+                if scheme.eq_ignore_ascii_case("basic") {
+                    sent.add_credentials(credential.trim());
+                } else {
+                    sent.add(credential.trim());
+                }
+            }
+        }
+        sent
+    }
+
+    /// A Basic credential: the value itself and the password half of what it decodes to.
+    fn add_credentials(&mut self, credentials: &'a str) {
+        self.add(credentials);
+        let url_alphabet: String = credentials.chars().map(|c| match c { '+' => '-', '/' => '_', c => c }).collect();
+        let Some(pair) = crate::base64url::decode(&url_alphabet).ok().and_then(|b| String::from_utf8(b).ok()) else { return };
+        let Some((_, password)) = pair.split_once(':') else { return };
+        let decoded: String = form_urlencoded::parse(format!("p={password}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+        self.push(Cow::Owned(password.to_owned()));
+        self.push(Cow::Owned(decoded));
+    }
+
+    /// Adds every secret of `other`.
+    pub fn extend(&mut self, other: SentSecrets<'a>) {
+        for v in other.values {
+            self.push(v);
+        }
+    }
+
+    /// How many distinct secrets are held.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether none are held.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// `text` with every occurrence of every secret replaced by `[redacted]`. Should a secret
+    /// still be found afterwards (one that overlaps the marker itself), the whole text is
+    /// replaced.
+    pub fn redact(&self, text: &str) -> String {
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for v in &self.values {
+            ranges.extend(text.match_indices(v.as_ref()).map(|(at, m)| (at, at + m.len())));
+        }
+        if ranges.is_empty() {
+            return text.to_owned();
+        }
+        ranges.sort_unstable();
+        let mut out = String::with_capacity(text.len());
+        let mut cursor = 0usize;
+        for (start, end) in ranges {
+            if start < cursor {
+                cursor = cursor.max(end);
+                continue;
+            }
+            out.push_str(text.get(cursor..start).unwrap_or_default());
+            out.push_str(REDACTED);
+            cursor = end;
+        }
+        out.push_str(text.get(cursor..).unwrap_or_default());
+        if self.values.iter().any(|v| out.contains(v.as_ref())) {
+            return REDACTED.to_owned();
+        }
+        out
+    }
+}
+
+impl fmt::Debug for SentSecrets<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SentSecrets([redacted; {}])", self.values.len())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,6 +266,41 @@ mod tests {
         assert!(!format!("{c:?}").contains("Zm9v"));
         let a = AuthorizationCode::new("SplxlOBeZQQYbYS6WxSbIA");
         assert!(!format!("{a:?}").contains("Splx"));
+    }
+
+    #[test]
+    fn sent_secrets_from_a_request_and_a_client() {
+        use crate::client::ClientAuthMethod;
+        use crate::providers::generic::GenericConfig;
+        // Logiless-style GET: secrets in the query, percent-encoded
+        let get = HttpRequest {
+            method: crate::http::Method::Get,
+            url: "https://as.example/oauth2/token?client_id=cid&client_secret=s%2Fx&code=C0DE&grant_type=authorization_code#frag".into(),
+            headers: vec![],
+            body: None,
+        };
+        let sent = SentSecrets::from_request(&get);
+        assert_eq!(sent.redact("s/x s%2Fx C0DE cid authorization_code"), "[redacted] [redacted] [redacted] cid authorization_code");
+        assert_eq!(format!("{sent:?}"), "SentSecrets([redacted; 3])");
+        // client_secret_basic: the header the request carries is covered by the client alone
+        let mut cfg = GenericConfig::new(None, "https://as.example/token", "c id");
+        cfg.client_auth = ClientAuthMethod::SecretBasic;
+        cfg.client_secret = Some(ClientSecret::new("s&cr=t é"));
+        let client = cfg.client().unwrap_or_else(|e| panic!("{e}"));
+        let request = client.client_credentials_request().unwrap_or_else(|e| panic!("{e}"));
+        let header = request.header("authorization").unwrap_or_default().to_owned();
+        let by_client = SentSecrets::of_client(&client);
+        let by_request = SentSecrets::from_request(&request);
+        for sent in [&by_client, &by_request] {
+            assert_eq!(sent.redact(&format!("{header} / s&cr=t é")), "Basic [redacted] / [redacted]");
+        }
+        assert!(!format!("{by_request:?}").contains("cr=t"));
+        // an empty value is never a secret; a secret overlapping the marker empties the text
+        let mut odd = SentSecrets::new();
+        odd.add("");
+        assert!(odd.is_empty());
+        odd.add("x[");
+        assert_eq!(odd.redact("xx["), "[redacted]");
     }
 
     #[test]
