@@ -17,6 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
+use base64::Engine;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -36,18 +37,74 @@ pub mod msg {
     }
 }
 
-/// An error answered by the token endpoint (always HTTP 400).
+/// The challenge a refused `Authorization: Basic` client gets. RFC 6749 §5.2: a client that
+/// authenticated with the header gets 401 and a `WWW-Authenticate` of the scheme it used;
+/// RFC 7617 §2: `realm` is required.
+pub const BASIC_CHALLENGE: &str = "Basic realm=\"LawVu\"";
+
+/// An error answered by the token endpoint: HTTP 400, or 401 with [`BASIC_CHALLENGE`] when the
+/// client's `Authorization: Basic` credentials were refused.
 #[derive(Debug)]
 struct TokenError {
     error: &'static str,
     description: String,
+    basic_challenge: bool,
 }
 
 fn err(error: &'static str, description: impl Into<String>) -> TokenError {
     TokenError {
         error,
         description: description.into(),
+        basic_challenge: false,
     }
+}
+
+/// `invalid_client` for credentials sent with `Authorization: Basic` (HTTP 401).
+fn basic_refused(description: impl Into<String>) -> TokenError {
+    TokenError {
+        basic_challenge: true,
+        ..err("invalid_client", description)
+    }
+}
+
+/// Client credentials sent as `Authorization: Basic` (RFC 6749 §2.3.1): base64 (RFC 7617 §2) of
+/// the form-encoded client id, `:`, and the form-encoded secret. `None` without the header (or
+/// with another scheme); `Some(Err(()))` when it is Basic but does not decode to `id:secret`.
+fn basic_credentials(headers: &HeaderMap) -> Option<Result<(String, String), ()>> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok());
+    Some(
+        decoded
+            .as_deref()
+            .and_then(|pair| pair.split_once(':'))
+            .and_then(|(id, secret)| Some((form_decode(id)?, form_decode(secret)?)))
+            .ok_or(()),
+    )
+}
+
+/// `application/x-www-form-urlencoded` decoding of one value (`+` is a space, `%XX` a byte);
+/// `None` for a bad escape or bytes that are not UTF-8.
+fn form_decode(s: &str) -> Option<String> {
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = |b: Option<u8>| (b? as char).to_digit(16);
+                out.push(u8::try_from(hex(bytes.next())? * 16 + hex(bytes.next())?).ok()?);
+            }
+            b => out.push(b),
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 fn missing(name: &str) -> TokenError {
@@ -90,11 +147,12 @@ async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> 
     } else {
         None
     };
+    let basic = basic_credentials(&headers);
     let (result, content_type) = app.with(|s| {
         let grant = params.as_ref().and_then(|p| p.get("grant_type"));
         s.stats.lawvu.token_requests.count(grant);
         let result = match &params {
-            Some(p) => handle_token(&app, s, p),
+            Some(p) => handle_token(&app, s, p, basic.as_ref()),
             None => Err(err(
                 "invalid_request",
                 "Content-Type must be application/x-www-form-urlencoded",
@@ -122,9 +180,20 @@ async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> 
                 .into_response()
         }
         Err(e) => {
-            let mut r = util::oauth_error(StatusCode::BAD_REQUEST, e.error, &e.description);
+            let status = if e.basic_challenge {
+                StatusCode::UNAUTHORIZED
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            let mut r = util::oauth_error(status, e.error, &e.description);
             r.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if e.basic_challenge {
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(BASIC_CHALLENGE),
+                );
+            }
             r
         }
     }
@@ -139,11 +208,32 @@ const TOKEN_PARAMS: [&str; 6] = [
     "refresh_token",
 ];
 
-fn handle_token(app: &App, s: &mut Inner, p: &Params) -> Result<serde_json::Value, TokenError> {
+fn handle_token(
+    app: &App,
+    s: &mut Inner,
+    p: &Params,
+    basic: Option<&Result<(String, String), ()>>,
+) -> Result<serde_json::Value, TokenError> {
     if let Some(d) = p.first_duplicate(&TOKEN_PARAMS) {
         return Err(err(
             "invalid_request",
             format!("Duplicate parameter in request body: {d}"),
+        ));
+    }
+    let basic = match basic {
+        None => None,
+        Some(Ok((id, secret))) => Some((id.as_str(), secret.as_str())),
+        Some(Err(())) => {
+            return Err(basic_refused(
+                "Authorization: Basic must be base64 of client_id:client_secret, each form-encoded (RFC 6749 section 2.3.1)",
+            ))
+        }
+    };
+    // RFC 6749 §2.3: "The client MUST NOT use more than one authentication method in each request."
+    if basic.is_some() && p.get("client_secret").is_some() {
+        return Err(err(
+            "invalid_request",
+            "Client authentication must use one method: Authorization: Basic or client_secret in the request body, not both",
         ));
     }
     let grant = p.get("grant_type").ok_or_else(|| missing("grant_type"))?;
@@ -152,6 +242,29 @@ fn handle_token(app: &App, s: &mut Inner, p: &Params) -> Result<serde_json::Valu
             "unsupported_grant_type",
             format!("Supplied parameter is not correct: grant_type ({grant})"),
         ));
+    }
+    if let Some((id, secret)) = basic {
+        // with Basic the body's client_id is optional (RFC 6749 §3.2.1), but must agree
+        if p.get("client_id").is_some_and(|body_id| body_id != id) {
+            return Err(err(
+                "invalid_request",
+                "client_id in the request body differs from the one in Authorization: Basic",
+            ));
+        }
+        let client = app
+            .cfg
+            .lawvu_client(id)
+            .ok_or_else(|| basic_refused(msg::client_not_valid(id)))?;
+        return match &client.client_secret {
+            // the header was the credential: its refusals are 401s with the challenge (§5.2)
+            Some(real) if ct_eq(secret, real) => {
+                token_for(app, s, p, grant, client, true).map_err(|e| match e.error {
+                    "invalid_client" => basic_refused(e.description),
+                    _ => e,
+                })
+            }
+            _ => Err(basic_refused(msg::BAD_SECRET)),
+        };
     }
     let client_id = p.get("client_id").ok_or_else(|| missing("client_id"))?;
     let client = app
@@ -163,6 +276,17 @@ fn handle_token(app: &App, s: &mut Inner, p: &Params) -> Result<serde_json::Valu
         (Some(given), Some(real)) if ct_eq(given, real) => true,
         (Some(_), _) => return Err(err("invalid_client", msg::BAD_SECRET)),
     };
+    token_for(app, s, p, grant, client, with_secret)
+}
+
+fn token_for(
+    app: &App,
+    s: &mut Inner,
+    p: &Params,
+    grant: &str,
+    client: &LawvuClient,
+    with_secret: bool,
+) -> Result<serde_json::Value, TokenError> {
     if grant == "authorization_code" {
         exchange_code(app, s, p, client, with_secret)
     } else {

@@ -843,3 +843,178 @@ async fn token_and_api_answer_cors() {
         .unwrap()
         .contains("X-Request-Id"));
 }
+
+/// `Authorization: Basic` as RFC 6749 §2.3.1 builds it: base64 of the form-encoded id, `:`, and
+/// the form-encoded secret.
+fn basic(id: &str, secret: &str) -> String {
+    let form = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    let pair = format!("{}:{}", form(id), form(secret));
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
+async fn lawvu_token_basic(s: &Sbx, auth: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    s.http
+        .post(&s.ep.lawvu.token_url)
+        .header("Authorization", auth)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn client_secret_basic_is_accepted() {
+    // RFC 6749 §2.3.1: servers MUST support HTTP Basic for clients with a password. A secret with
+    // reserved characters checks the form-decoding of both halves.
+    let mut cfg = tsunagi_sandbox::Config::default();
+    cfg.lawvu.clients.insert(
+        0,
+        tsunagi_sandbox::config::LawvuClient {
+            client_id: "sbx basic+client".into(),
+            client_secret: Some("sbx_s&cr=t é:x%".into()),
+            environment: "sandbox".into(),
+            redirect_uris: vec![],
+            name: None,
+        },
+    );
+    let s = sandbox_with(cfg).await;
+    let (id, secret) = ("sbx basic+client", "sbx_s&cr=t é:x%");
+    let auth = basic(id, secret);
+    // without client_id in the body (§3.2.1: only unauthenticated clients must send it) …
+    let code = s.lawvu_code(id, LAWVU_CB).await;
+    let r = lawvu_token_basic(
+        &s,
+        &auth,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", &code),
+            ("redirect_uri", LAWVU_CB),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    // … and with it; the secret made a 30-day family, so Basic refreshes it
+    let rt = v["refresh_token"].as_str().unwrap();
+    let r = lawvu_token_basic(
+        &s,
+        &auth,
+        &[
+            ("grant_type", "refresh_token"),
+            ("client_id", id),
+            ("refresh_token", rt),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    let rt = v["refresh_token"].as_str().unwrap();
+    s.advance(2 * 86_400).await;
+    let r = lawvu_token_basic(
+        &s,
+        &auth,
+        &[("grant_type", "refresh_token"), ("refresh_token", rt)],
+    )
+    .await;
+    assert_eq!(r.status(), 200, "a 30-day family outlives two days");
+    // the seeded confidential client too
+    let (cid, csecret) = (s.confidential_id(), s.confidential_secret());
+    let code = s.lawvu_code(&cid, LAWVU_CB).await;
+    let r = lawvu_token_basic(
+        &s,
+        &basic(&cid, &csecret),
+        &[
+            ("grant_type", "authorization_code"),
+            ("client_id", &cid),
+            ("code", &code),
+            ("redirect_uri", LAWVU_CB),
+        ],
+    )
+    .await;
+    assert_eq!(r.status(), 200);
+}
+
+#[tokio::test]
+async fn basic_and_body_secret_together_are_refused() {
+    // RFC 6749 §2.3: a client MUST NOT use more than one authentication method per request;
+    // §5.2 names that invalid_request. Nothing is consumed.
+    let s = sandbox().await;
+    let (id, secret) = (s.confidential_id(), s.confidential_secret());
+    let code = s.lawvu_code(&id, LAWVU_CB).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("client_id", id.as_str()),
+        ("client_secret", secret.as_str()),
+        ("code", code.as_str()),
+        ("redirect_uri", LAWVU_CB),
+    ];
+    let r = lawvu_token_basic(&s, &basic(&id, &secret), &form).await;
+    assert!(r.headers().get("www-authenticate").is_none());
+    let (status, error, description) = error_of(r).await;
+    assert_eq!((status, error.as_str()), (400, "invalid_request"));
+    assert!(description.contains("one method"), "{description}");
+    assert_eq!(
+        s.lawvu_token(&form).await.status(),
+        200,
+        "the code was not spent"
+    );
+}
+
+#[tokio::test]
+async fn wrong_basic_credentials_get_401_with_a_basic_challenge() {
+    // RFC 6749 §5.2: a client that authenticated with the Authorization header gets 401 and a
+    // WWW-Authenticate of its scheme; RFC 7617 §2: with a realm.
+    let s = sandbox().await;
+    let (id, secret) = (s.confidential_id(), s.confidential_secret());
+    let public = s.public_id();
+    let code = s.lawvu_code(&id, LAWVU_CB).await;
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", LAWVU_CB),
+    ];
+    let cases = [
+        (
+            basic(&id, "wrong"),
+            "Supplied parameter is not correct: client_secret",
+        ),
+        (
+            basic(&public, "any"),
+            "Supplied parameter is not correct: client_secret",
+        ),
+        (
+            basic("acme-inc", &secret),
+            "Client is not valid: \"acme-inc\"",
+        ),
+        (
+            "Basic %%%".to_string(),
+            "Authorization: Basic must be base64",
+        ),
+    ];
+    for (auth, message) in cases {
+        let r = lawvu_token_basic(&s, &auth, &form).await;
+        assert_eq!(
+            r.headers()["www-authenticate"],
+            tsunagi_sandbox::lawvu::BASIC_CHALLENGE
+        );
+        assert_eq!(
+            tsunagi_sandbox::lawvu::BASIC_CHALLENGE,
+            "Basic realm=\"LawVu\""
+        );
+        let (status, error, description) = error_of(r).await;
+        assert_eq!((status, error.as_str()), (401, "invalid_client"), "{auth}");
+        assert!(description.starts_with(message), "{description}");
+    }
+    // a body client_id that disagrees with the header is malformed, not an authentication
+    let mut mismatched = form.to_vec();
+    mismatched.push(("client_id", public.as_str()));
+    let (status, error, _) =
+        error_of(lawvu_token_basic(&s, &basic(&id, &secret), &mismatched).await).await;
+    assert_eq!((status, error.as_str()), (400, "invalid_request"));
+    // none of it spent the code
+    let r = lawvu_token_basic(&s, &basic(&id, &secret), &form).await;
+    assert_eq!(r.status(), 200);
+}
