@@ -165,13 +165,17 @@ export class OAuthClient {
     }
     const { code } = parseCallback(url, pending.state);
     const grant = { grantType: 'authorization_code', code, codeVerifier: pending.codeVerifier ?? undefined };
-    const tokens = await this.#exchange(buildTokenRequest(this.#config, grant), undefined);
+    const tokens = await this.#exchange(buildTokenRequest(this.#config, grant), grant.grantType, undefined);
     await this.#save(tokens);
     this.#emit('tokens', false);
     return tokens;
   }
 
-  /** A valid access token: refreshes (once, across calls and tabs) or reacquires when needed. */
+  /**
+   * A valid access token: refreshes (once, across calls and tabs) when needed. Only a client's
+   * own token (client credentials, LegalOn) is reacquired; a user's session that cannot be
+   * refreshed ends in `login_required`, never in the client's token.
+   */
   async getAccessToken() {
     return (await this.#valid(undefined)).accessToken;
   }
@@ -261,11 +265,12 @@ export class OAuthClient {
     }
     let step = t ? this.#step(stale !== undefined && t.accessToken === stale ? { ...t, expiresAt: 0 } : t) : this.#step(null);
     if (step === 'use_access_token') return t;
-    let request;
+    let grant;
     if (step === 'refresh') {
-      request = buildTokenRequest(this.#config, { grantType: 'refresh_token', refreshToken: t.refreshToken });
+      grant = { grantType: 'refresh_token', refreshToken: t.refreshToken };
     } else if (step === 'reacquire') {
-      request = buildTokenRequest(this.#config, { grantType: 'client_credentials' });
+      // the core answers this only for the client's own token (or none): never a user's
+      grant = { grantType: 'client_credentials' };
       t = undefined;
     } else {
       if (t) {
@@ -276,7 +281,7 @@ export class OAuthClient {
     }
     let fresh;
     try {
-      fresh = await this.#exchange(request, t ?? undefined);
+      fresh = await this.#exchange(buildTokenRequest(this.#config, grant), grant.grantType, t ?? undefined);
     } catch (e) {
       if (e instanceof TsunagiError && e.requiresReauthorization) {
         await this.#clear();
@@ -289,7 +294,8 @@ export class OAuthClient {
     return fresh;
   }
 
-  async #exchange(req, previous) {
+  // `grantType` is recorded in the set (`grant`): whose tokens they are decides what replaces them.
+  async #exchange(req, grantType, previous) {
     let resp;
     let text;
     try {
@@ -300,7 +306,7 @@ export class OAuthClient {
       if (cause?.name === 'TimeoutError') throw fail('timeout', 'the token endpoint took too long', { cause });
       throw fail('transport', 'the token endpoint could not be reached', { cause });
     }
-    return parseTokenResponse({ status: resp.status, headers: resp.headers, body: text }, { config: this.#config, previous, now: this.#now() });
+    return parseTokenResponse({ status: resp.status, headers: resp.headers, body: text }, { config: this.#config, previous, grantType, now: this.#now() });
   }
 
   #withLock(fn) {

@@ -136,11 +136,16 @@ export function responseBody(r) {
   return body;
 }
 
-/** `{ status, headers, body }` from the token endpoint → a TokenSet (times in epoch ms). */
+/**
+ * `{ status, headers, body }` from the token endpoint → a TokenSet (times in epoch ms). Pass the
+ * request's `grantType`: it is recorded as the set's `grant` (`user` or `client_credentials`),
+ * and only a client's own token is ever replaced by client credentials.
+ */
 export function parseTokenResponse(response, opts) {
   const o = options(opts, 'options');
   const now = o.now === undefined ? Date.now() : o.now;
-  return JSON.parse(call('parse_token_response', { response: responseArgs(response), now, previous: o.previous }, o.config, responseBody(response)));
+  const args = { response: responseArgs(response), now, previous: o.previous, grantType: o.grantType };
+  return JSON.parse(call('parse_token_response', args, o.config, responseBody(response)));
 }
 
 /** What to do with the stored tokens now: use, refresh, reacquire (client credentials) or reauthorize. */

@@ -113,6 +113,12 @@ export interface TokenSet {
   apiBaseUrl?: string;
   /** Every other field of the token response (e.g. LawVu's `userId`, `userName`). */
   extra: Record<string, unknown>;
+  /**
+   * Whose tokens: a user's (authorization code, and refreshes of it) or the client's own (client
+   * credentials). Always set by `parseTokenResponse`; a set stored without it reads as `'user'`.
+   * Only the client's own token is ever replaced by client credentials (`nextStep` → `reacquire`).
+   */
+  grant?: 'user' | 'client_credentials';
 }
 
 export type Grant =
@@ -145,8 +151,12 @@ export function pkceChallenge(verifier: string): string;
 export function createState(): string;
 export function parseCallback(url: string | URL, expectedState: string): { code: string };
 export function buildTokenRequest(config: Config, grant: Grant): HttpRequest;
-/** Without `config` the response is read as a generic RFC 6749 one; pass it for the provider's error strings, refresh lifetimes and checks. */
-export function parseTokenResponse(response: HttpResponseLike, options?: { now?: number; previous?: TokenSet; config?: Config }): TokenSet;
+/**
+ * Without `config` the response is read as a generic RFC 6749 one; pass it for the provider's error strings, refresh lifetimes and checks.
+ * `grantType`: the grant the request used, recorded as the set's `grant`. Without it: a refresh of `previous` keeps its grant, LegalOn's
+ * tokens are the client's own, anything else is taken as a user's (pass `'client_credentials'` for a generic client's own token).
+ */
+export function parseTokenResponse(response: HttpResponseLike, options?: { now?: number; previous?: TokenSet; config?: Config; grantType?: Grant['grantType'] }): TokenSet;
 export function nextStep(config: Config, tokens: TokenSet | null | undefined, options?: { now?: number; leewaySecs?: number }): 'use_access_token' | 'refresh' | 'reacquire' | 'reauthorize';
 export function buildApiRequest(config: Config, tokens: TokenSet, path: string | URL, options?: { method?: string; body?: string }): HttpRequest;
 /** Unverified: for display and scheduling only. */

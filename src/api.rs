@@ -163,6 +163,7 @@ mod tests {
             scope: None,
             api_base_url: api_base_url.map(str::to_owned),
             extra: Map::new(),
+            grant: crate::token_set::TokenGrant::User,
         }
     }
     fn legalon() -> Client {

@@ -571,6 +571,7 @@ mod tests {
             scope: None,
             api_base_url: None,
             extra: Map::new(),
+            grant: crate::token_set::TokenGrant::User,
         }
     }
 

@@ -117,6 +117,12 @@ impl Client {
     pub fn is_confidential(&self) -> bool {
         self.auth.is_confidential()
     }
+    /// Whether the client runs a user flow: the profile has the authorization-code grant
+    /// (RFC 6749 §4.1) and the client a redirect URI (§3.1.2) to receive it. LegalOn, and a
+    /// generic client without a redirect URI, act only for themselves (client credentials).
+    pub fn authorizes_users(&self) -> bool {
+        self.profile.supports(GrantType::AuthorizationCode) && self.redirect_uri.is_some()
+    }
 
     pub(crate) fn require_grant(&self, grant: GrantType) -> Result<()> {
         if self.profile.supports(grant) {

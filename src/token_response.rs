@@ -7,11 +7,11 @@ use crate::client::Client;
 use crate::error_body::{classify, Exchange};
 use crate::http::HttpResponse;
 use crate::lenient_json::{self, NotAnObject};
-use crate::profile::Provider;
+use crate::profile::{GrantType, Provider};
 use crate::providers::legalon;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::time::{parse_iso8601, Timestamp};
-use crate::token_set::TokenSet;
+use crate::token_set::{TokenGrant, TokenSet};
 use crate::{Error, ErrorCode, Result};
 use serde_json::Value;
 
@@ -45,7 +45,31 @@ impl Client {
     /// reply without `refresh_token` keeps its refresh token and that token's expiry (nango #298).
     /// Non-2xx responses, and 2xx bodies carrying `error`, become the classified [`Error`]
     /// (LawVu's documented messages map to their own codes).
+    ///
+    /// The set's [`TokenGrant`] is inferred: a refresh (`previous` given) keeps the grant it
+    /// refreshes; a profile without the authorization-code grant (LegalOn) can only have used
+    /// client credentials; anything else is taken as a user's (RFC 6749 §4.1). A client that can
+    /// do both (a generic confidential client) says which with
+    /// [`Client::parse_token_response_for`] when it used client credentials (§4.4).
     pub fn parse_token_response(&self, resp: &HttpResponse, now: Timestamp, previous: Option<&TokenSet>) -> Result<TokenSet> {
+        let grant = match previous {
+            Some(_) => GrantType::RefreshToken,
+            None if self.profile.supports(GrantType::AuthorizationCode) => GrantType::AuthorizationCode,
+            None => GrantType::ClientCredentials,
+        };
+        self.parse_token_response_for(grant, resp, now, previous)
+    }
+
+    /// [`Client::parse_token_response`] for a response to a `grant` request, recorded in the
+    /// set: the authorization code (RFC 6749 §4.1.4) → [`TokenGrant::User`]; a refresh (§6) →
+    /// the grant of `previous` (a user's without one); client credentials (§4.4.3) →
+    /// [`TokenGrant::ClientCredentials`].
+    pub fn parse_token_response_for(&self, grant: GrantType, resp: &HttpResponse, now: Timestamp, previous: Option<&TokenSet>) -> Result<TokenSet> {
+        let grant = match grant {
+            GrantType::AuthorizationCode => TokenGrant::User,
+            GrantType::RefreshToken => previous.map_or(TokenGrant::User, |p| p.grant),
+            GrantType::ClientCredentials => TokenGrant::ClientCredentials,
+        };
         let hook = self.profile.classify_message;
         if !resp.is_success() {
             return Err(classify(resp, hook, Exchange::Token, Some(now)));
@@ -108,7 +132,7 @@ impl Client {
         for key in KNOWN {
             obj.remove(*key);
         }
-        Ok(TokenSet { access_token, token_type, issued_at: now, expires_at, refresh_token, refresh_expires_at, scope, api_base_url, extra: obj })
+        Ok(TokenSet { access_token, token_type, issued_at: now, expires_at, refresh_token, refresh_expires_at, scope, api_base_url, extra: obj, grant })
     }
 }
 

@@ -1,6 +1,9 @@
 //! The tokens a client holds, with absolute expiry times computed from an injected clock, and the
 //! decision of what to do next (use, refresh, re-acquire, or send the user to authorize).
 //!
+//! A set records the grant that produced it ([`TokenGrant`]): a user's tokens are never replaced
+//! by the client's own (client credentials, RFC 6749 §4.4), which act for no user.
+//!
 //! Expiry uses a leeway (60 s by default, as auth0-spa-js) so a token is never sent in its last
 //! seconds, capped at half the token's lifetime so short-lived tokens stay usable.
 
@@ -14,6 +17,38 @@ use std::fmt;
 
 /// Default refresh leeway in seconds.
 pub const DEFAULT_LEEWAY_SECS: u64 = 60;
+
+/// Whose tokens a [`TokenSet`] holds: the grant that produced it (RFC 6749 §1.3).
+/// Stored with the set as `"user"` / `"client_credentials"`; records written before the field
+/// existed read as [`TokenGrant::User`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenGrant {
+    /// A user's: the authorization-code grant (RFC 6749 §4.1) or a refresh of it (§6).
+    #[default]
+    User,
+    /// The client's own: the client-credentials grant (RFC 6749 §4.4); it acts for no user.
+    ClientCredentials,
+}
+
+impl TokenGrant {
+    /// The name stored and shown to JS: `user` or `client_credentials`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenGrant::User => "user",
+            TokenGrant::ClientCredentials => "client_credentials",
+        }
+    }
+
+    /// Parses [`TokenGrant::as_str`]'s names.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "user" => Some(TokenGrant::User),
+            "client_credentials" => Some(TokenGrant::ClientCredentials),
+            _ => None,
+        }
+    }
+}
 
 /// A token set as returned by a token endpoint and kept by the client or the Worker.
 /// Serialises (for storage) with the secrets in clear: encrypt it at rest.
@@ -38,6 +73,10 @@ pub struct TokenSet {
     /// Every other field of the response (LawVu `userName`, `userId`, …), kept as sent.
     #[serde(default)]
     pub extra: Map<String, Value>,
+    /// The grant that produced the set (a refresh keeps the grant it refreshes); absent in old
+    /// records, which read as [`TokenGrant::User`].
+    #[serde(default)]
+    pub grant: TokenGrant,
 }
 
 impl fmt::Debug for TokenSet {
@@ -51,6 +90,7 @@ impl fmt::Debug for TokenSet {
             .field("refresh_expires_at", &self.refresh_expires_at)
             .field("scope", &self.scope)
             .field("api_base_url", &self.api_base_url)
+            .field("grant", &self.grant)
             .field("extra_keys", &self.extra.keys().collect::<Vec<_>>())
             .finish()
     }
@@ -63,7 +103,8 @@ pub enum NextStep {
     UseAccessToken,
     /// Refresh with the refresh token (single-flight: LawVu's are single-use).
     Refresh,
-    /// Ask for a new token with the client-credentials grant (LegalOn).
+    /// Ask for a new token with the client-credentials grant (RFC 6749 §4.4; LegalOn). Only
+    /// ever in place of the client's own token, never of a user's.
     Reacquire,
     /// Nothing usable is left: the user must authorize again.
     Reauthorize,
@@ -104,11 +145,23 @@ impl TokenSet {
 
 impl Client {
     /// What to do at `now` with `tokens` (or none): use, refresh, re-acquire or re-authorize.
+    ///
+    /// Re-acquiring (client credentials, RFC 6749 §4.4) replaces only the client's own token: a
+    /// set recorded as [`TokenGrant::ClientCredentials`], or any set (or none) of a client that
+    /// has no user flow ([`Client::authorizes_users`]: LegalOn, a generic client without a
+    /// redirect URI). A user's set that can no longer be used or refreshed, and no set at all for
+    /// a client that authorizes users, is [`NextStep::Reauthorize`]: the client's token acts for
+    /// no user and must never take a user's place (issue 13 item 4).
     pub fn next_step(&self, tokens: Option<&TokenSet>, now: Timestamp, leeway_secs: u64) -> NextStep {
         match tokens {
             Some(t) if t.access_token_is_fresh(now, leeway_secs) => NextStep::UseAccessToken,
             Some(t) if t.can_refresh(now) && self.profile.supports(GrantType::RefreshToken) => NextStep::Refresh,
-            _ if self.profile.supports(GrantType::ClientCredentials) && self.is_confidential() => NextStep::Reacquire,
+            _ if self.profile.supports(GrantType::ClientCredentials)
+                && self.is_confidential()
+                && (!self.authorizes_users() || tokens.is_some_and(|t| t.grant == TokenGrant::ClientCredentials)) =>
+            {
+                NextStep::Reacquire
+            }
             _ => NextStep::Reauthorize,
         }
     }
@@ -117,6 +170,11 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::ClientAuthMethod;
+    use crate::http::HttpResponse;
+    use crate::providers::generic::GenericConfig;
+    use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
+    use crate::secret::{BasicCredentials, ClientSecret};
 
     fn set(issued: u64, lifetime: Option<u64>, refresh: Option<u64>) -> TokenSet {
         let t0 = Timestamp::from_secs(issued);
@@ -130,6 +188,7 @@ mod tests {
             scope: None,
             api_base_url: None,
             extra: Map::new(),
+            grant: TokenGrant::User,
         }
     }
 
@@ -152,6 +211,83 @@ mod tests {
         assert!(t.can_refresh(Timestamp::from_secs(86399)));
         assert!(!t.can_refresh(Timestamp::from_secs(86400)));
         assert!(!set(0, Some(3600), None).can_refresh(Timestamp::from_secs(1)));
+    }
+
+    fn generic_confidential() -> Client {
+        let mut cfg = GenericConfig::new(Some("https://as.example/authorize".into()), "https://as.example/token", "cid");
+        cfg.client_auth = ClientAuthMethod::SecretPost;
+        cfg.client_secret = Some(ClientSecret::new("s"));
+        cfg.redirect_uri = Some("https://app.example/cb".into());
+        cfg.client().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn an_expired_user_set_is_never_swapped_for_a_client_token() {
+        // issue 13 item 4: a confidential generic client supports client credentials too, but a
+        // user's expired session must end in re-authorization, not in the client's own token
+        let c = generic_confidential();
+        let t0 = Timestamp::from_secs(1_000);
+        let code_reply = HttpResponse::new(200, vec![], r#"{"access_token":"user-at","expires_in":3600}"#);
+        let user = c.parse_token_response(&code_reply, t0, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.next_step(Some(&user), t0.plus_secs(10), 60), NextStep::UseAccessToken);
+        assert_eq!(c.next_step(Some(&user), t0.plus_secs(3600), 60), NextStep::Reauthorize);
+        // a refresh token that has expired is no better
+        let spent = set(1_000, Some(3600), Some(7200));
+        assert_eq!(c.next_step(Some(&spent), t0.plus_secs(7200), 60), NextStep::Reauthorize);
+    }
+
+    #[test]
+    fn client_tokens_are_reacquired_user_tokens_never() {
+        let c = generic_confidential();
+        let t0 = Timestamp::from_secs(1_000);
+        let reply = HttpResponse::new(200, vec![], r#"{"access_token":"client-at","expires_in":3600}"#);
+        let own = c.parse_token_response_for(GrantType::ClientCredentials, &reply, t0, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(own.grant, TokenGrant::ClientCredentials);
+        assert_eq!(c.next_step(Some(&own), t0.plus_secs(3600), 60), NextStep::Reacquire);
+        let user = c.parse_token_response_for(GrantType::AuthorizationCode, &reply, t0, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(user.grant, TokenGrant::User);
+        // a refresh keeps the grant it refreshes
+        let refreshed = c.parse_token_response_for(GrantType::RefreshToken, &reply, t0, Some(&own)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(refreshed.grant, TokenGrant::ClientCredentials);
+        assert_eq!(c.parse_token_response(&reply, t0, Some(&user)).map(|t| t.grant).ok(), Some(TokenGrant::User));
+        // no tokens: a client set up for users sends one to authorize; one without a user flow
+        // (no redirect URI; LegalOn) acquires its own, as before
+        assert_eq!(c.next_step(None, t0, 60), NextStep::Reauthorize);
+        let mut cfg = GenericConfig::new(None, "https://as.example/token", "cid");
+        cfg.client_auth = ClientAuthMethod::SecretBasic;
+        cfg.client_secret = Some(ClientSecret::new("s"));
+        let machine = cfg.client().unwrap_or_else(|e| panic!("{e}"));
+        assert!(!machine.authorizes_users() && c.authorizes_users());
+        assert_eq!(machine.next_step(None, t0, 60), NextStep::Reacquire);
+        assert_eq!(machine.next_step(Some(&set(1_000, Some(60), None)), t0.plus_secs(60), 60), NextStep::Reacquire);
+        let legalon = LegalOnConfig::new(LegalOnRegion::Us, BasicCredentials::new("c")).client().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(legalon.next_step(None, t0, 60), NextStep::Reacquire);
+        let body = r#"{"access_token":"a","expires_in":1200,"api_base_url":"https://api.legalon.example"}"#;
+        let lo = legalon.parse_token_response(&HttpResponse::new(200, vec![], body), t0, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(lo.grant, TokenGrant::ClientCredentials, "LegalOn has no other grant");
+        // a public client never re-acquires, whatever the set says
+        let mut public = GenericConfig::new(Some("https://as.example/authorize".into()), "https://as.example/token", "cid");
+        public.redirect_uri = Some("https://app.example/cb".into());
+        let public = public.client().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(public.next_step(Some(&own), t0.plus_secs(3600), 60), NextStep::Reauthorize);
+    }
+
+    #[test]
+    fn records_without_a_grant_read_as_a_users() {
+        // stored before the field existed (browser storage, the Worker's Durable Objects)
+        let old = r#"{"access_token":"at","token_type":"Bearer","issued_at":1000000,"expires_at":4600000,"refresh_token":null,"refresh_expires_at":null,"scope":null,"api_base_url":null,"extra":{}}"#;
+        let t: TokenSet = serde_json::from_str(old).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(t.grant, TokenGrant::User);
+        assert_eq!(generic_confidential().next_step(Some(&t), Timestamp::from_secs(4600), 60), NextStep::Reauthorize);
+        // …except for a client with no user flow, whose every set is its own (LegalOn's records)
+        let legalon = LegalOnConfig::new(LegalOnRegion::Jp, BasicCredentials::new("c")).client().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(legalon.next_step(Some(&t), Timestamp::from_secs(4600), 60), NextStep::Reacquire);
+        // and the field round-trips
+        let mut own = t.clone();
+        own.grant = TokenGrant::ClientCredentials;
+        let text = serde_json::to_string(&own).unwrap_or_default();
+        assert!(text.contains(r#""grant":"client_credentials""#), "{text}");
+        assert_eq!(serde_json::from_str::<TokenSet>(&text).ok(), Some(own));
     }
 
     #[test]

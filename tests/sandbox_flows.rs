@@ -7,10 +7,12 @@ use reqwest::redirect::Policy;
 use serde_json::{json, Value};
 use tsunagi::api::{decide, ApiDecision, Attempt, RetryPolicy};
 use tsunagi::jwt::decode_claims_unverified;
+use tsunagi::providers::generic::GenericConfig;
 use tsunagi::providers::lawvu::{LawVuConfig, LawVuEnvironment};
 use tsunagi::providers::legalon::{LegalOnConfig, LegalOnRegion};
 use tsunagi::providers::logiless::LogilessConfig;
-use tsunagi::{BasicCredentials, Client, ClientSecret, ErrorCode, HttpRequest, HttpResponse, Method, NextStep, Timestamp, TokenSet};
+use tsunagi::token_set::TokenGrant;
+use tsunagi::{BasicCredentials, Client, ClientAuthMethod, ClientSecret, ErrorCode, GrantType, HttpRequest, HttpResponse, Method, NextStep, Timestamp, TokenSet};
 use tsunagi_sandbox::{start, Config, Endpoints, Handle};
 
 const SPA_CALLBACK: &str = "http://localhost:5173/callback";
@@ -279,4 +281,46 @@ async fn legalon_client_credentials_api_base_and_reacquire_on_401() {
     let err = bad.parse_token_response(&resp, later, None).err().unwrap_or_else(|| panic!("expired credentials accepted"));
     assert_eq!(err.status(), Some(401));
     assert!(!format!("{err:?}").contains(lo.expired_credentials.as_deref().unwrap_or("\u{0}")));
+}
+
+/// Issue 13 item 4: a generic confidential client can use client credentials too, but a user's
+/// expired session ends in re-authorization; the client-credentials token is for a client that
+/// asked for one (here: a generic client with no redirect URI, against LegalOn's token endpoint).
+#[tokio::test]
+async fn generic_confidential_client_never_swaps_a_user_session_for_a_client_token() {
+    let w = world().await;
+    let lv = &w.ep.lawvu;
+    let c = lv.confidential_client.clone().unwrap_or_else(|| panic!("no confidential client"));
+    let mut cfg = GenericConfig::new(Some(lv.authorize_url.clone()), lv.token_url.clone(), c.client_id.clone());
+    cfg.hash_route = true;
+    cfg.pkce = false;
+    cfg.client_auth = ClientAuthMethod::SecretPost;
+    cfg.client_secret = c.client_secret.clone().map(ClientSecret::new);
+    cfg.redirect_uri = c.redirect_uris.first().cloned();
+    cfg.refresh_lifetime_secs = Some(3600);
+    let client = cfg.client().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(client.next_step(None, w.now().await, 60), NextStep::Reauthorize, "a client set up for users asks for one");
+    let user = w.lawvu_login(&client).await;
+    let now = w.now().await;
+    assert_eq!(client.next_step(Some(&user), now, 60), NextStep::UseAccessToken);
+    // two hours on, the access token and the (configured 1-hour) refresh token have expired
+    assert_eq!(client.next_step(Some(&user), now.plus_secs(2 * 3600), 60), NextStep::Reauthorize);
+    // what Reacquire would have done: LawVu refuses the grant, and nothing is the user's anyway
+    let resp = w.send(&client.client_credentials_request().unwrap_or_else(|e| panic!("{e}"))).await;
+    assert_eq!(code_of(client.parse_token_response(&resp, now, None)), Some(ErrorCode::UnsupportedGrantType));
+
+    // a generic client used for client credentials only keeps re-acquiring
+    let lo = &w.ep.legalon;
+    let mut cfg = GenericConfig::new(None, lo.token_url.clone(), "");
+    cfg.client_id = None;
+    cfg.client_auth = ClientAuthMethod::RawBasic;
+    cfg.credentials = lo.credentials.clone().map(BasicCredentials::new);
+    let machine = cfg.client().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(machine.next_step(None, now, 60), NextStep::Reacquire);
+    let resp = w.send(&machine.client_credentials_request().unwrap_or_else(|e| panic!("{e}"))).await;
+    let tokens = machine.parse_token_response_for(GrantType::ClientCredentials, &resp, now, None).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(tokens.grant, TokenGrant::ClientCredentials);
+    assert_eq!(user.grant, TokenGrant::User);
+    assert_eq!(machine.next_step(Some(&tokens), now, 60), NextStep::UseAccessToken);
+    assert_eq!(machine.next_step(Some(&tokens), now.plus_secs(1200), 60), NextStep::Reacquire);
 }

@@ -10,6 +10,7 @@ use crate::authorize::AuthorizationRequest;
 use crate::client::Client;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::pkce::{PkceChallenge, PkceVerifier};
+use crate::profile::GrantType;
 use crate::secret::{AuthorizationCode, RefreshToken};
 use crate::state::State;
 use crate::time::Timestamp;
@@ -172,7 +173,9 @@ pub(crate) fn token_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
     Ok(request_json(&req))
 }
 
-/// `{ config?, response, now, previous? }` → the JS `TokenSet`.
+/// `{ config?, response, now, previous?, grantType? }` → the JS `TokenSet`. `grantType` is the
+/// grant the request used (recorded as the set's `grant`); without it, as
+/// [`Client::parse_token_response`] infers.
 pub(crate) fn parse_token_response(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
     let client = match side.config {
         // no config: read it as generic RFC 6749 (cached under "", which no config text is)
@@ -180,7 +183,19 @@ pub(crate) fn parse_token_response(a: &Args<'_>, side: &Side<'_>) -> Result<Stri
         _ => client_of(side)?,
     };
     let previous = tokens_of(a, "previous")?;
-    let set = client.parse_token_response(&response_of(a, side.body)?, now_of(a)?, previous.as_ref())?;
+    let (resp, now) = (response_of(a, side.body)?, now_of(a)?);
+    let set = match a.opt_str("grantType")? {
+        None => client.parse_token_response(&resp, now, previous.as_ref())?,
+        Some(g) => {
+            let grant = match g {
+                "authorization_code" => GrantType::AuthorizationCode,
+                "refresh_token" => GrantType::RefreshToken,
+                "client_credentials" => GrantType::ClientCredentials,
+                _ => return Err(Error::new(P, "grantType must be \"authorization_code\", \"refresh_token\" or \"client_credentials\"")),
+            };
+            client.parse_token_response_for(grant, &resp, now, previous.as_ref())?
+        }
+    };
     Ok(tokens::to_json(&set))
 }
 

@@ -130,6 +130,42 @@ fn token_set_round_trips_as_previous() {
 }
 
 #[test]
+fn token_sets_record_their_grant() {
+    // issue 13 item 4: a generic confidential client can use client credentials, but only its
+    // own token is re-acquired; a user's expired session is sent to authorize again
+    let generic = json!({"provider": "generic", "authorizationEndpoint": "https://as.example/authorize", "tokenEndpoint": "https://as.example/token", "clientId": "c", "clientAuth": "client_secret_post", "clientSecret": "s", "redirectUri": "https://app.example/cb"});
+    let parse = |grant: Option<&str>, previous: Option<&Value>| {
+        let mut args = json!({"config": generic, "response": {"status": 200, "body": r#"{"access_token":"a","expires_in":60}"#}, "now": 0});
+        if let Some(g) = grant {
+            args["grantType"] = json!(g);
+        }
+        if let Some(p) = previous {
+            args["previous"] = p.clone();
+        }
+        parsed(&ok("parse_token_response", args))
+    };
+    let user = parse(None, None);
+    assert_eq!(user["grant"], "user");
+    assert_eq!(parse(Some("authorization_code"), None)["grant"], "user");
+    let own = parse(Some("client_credentials"), None);
+    assert_eq!(own["grant"], "client_credentials");
+    assert_eq!(parse(Some("refresh_token"), Some(&own))["grant"], "client_credentials");
+    assert_eq!(parse(None, Some(&user))["grant"], "user");
+    let step = |tokens: Value| ok("next_step", json!({"config": generic, "tokens": tokens, "now": 60_000}));
+    assert_eq!(step(user.clone()), "reauthorize");
+    assert_eq!(step(own), "reacquire");
+    // stored before the field existed: a user's
+    let mut old = user;
+    old.as_object_mut().map(|m| m.remove("grant"));
+    assert_eq!(step(old), "reauthorize");
+    assert_eq!(ok("next_step", json!({"config": generic, "now": 0})), "reauthorize");
+    let bad = json!({"config": generic, "response": {"status": 200, "body": "{}"}, "now": 0, "grantType": "password"});
+    assert_eq!(code("parse_token_response", &bad.to_string()), "invalid_parameter");
+    let bad = json!({"config": generic, "tokens": {"accessToken": "a", "grant": "admin"}, "now": 0});
+    assert_eq!(code("next_step", &bad.to_string()), "invalid_parameter");
+}
+
+#[test]
 fn lawvu_refresh_errors_require_reauthorization() {
     let r = dispatch(
         "parse_token_response",

@@ -1,11 +1,12 @@
 //! [`TokenSet`] ⇄ the package's JS `TokenSet` object (camelCase, epoch milliseconds):
 //! `{ accessToken, tokenType, issuedAt, expiresAt, refreshToken?, refreshExpiresAt?, scope?,
-//! apiBaseUrl?, extra }`.
+//! apiBaseUrl?, extra, grant }`. `grant` is `"user"` or `"client_credentials"` (whose tokens
+//! they are, [`TokenGrant`]); a set stored without it reads as `"user"`.
 
 use super::args::Args;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::time::Timestamp;
-use crate::token_set::TokenSet;
+use crate::token_set::{TokenGrant, TokenSet};
 use crate::{Error, ErrorCode, Result};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -27,6 +28,7 @@ struct JsTokenSet<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     api_base_url: Option<&'a str>,
     extra: &'a Map<String, Value>,
+    grant: &'static str,
 }
 
 /// The JSON text of the JS object for `t`. `expiresAt` is `null` when the server gave no
@@ -42,6 +44,7 @@ pub(crate) fn to_json(t: &TokenSet) -> String {
         scope: t.scope.as_deref(),
         api_base_url: t.api_base_url.as_deref(),
         extra: &t.extra,
+        grant: t.grant.as_str(),
     };
     // serialising borrowed strings, numbers and a JSON map into a String cannot fail
     serde_json::to_string(&js).unwrap_or_default()
@@ -59,6 +62,11 @@ pub(crate) fn from_args(a: &Args<'_>) -> Result<TokenSet> {
         Some(_) => return Err(Error::new(ErrorCode::InvalidParameter, "tokens.extra must be an object")),
     };
     let expires_at = a.opt_time("expiresAt")?;
+    let grant = match a.opt_str("grant")? {
+        None => TokenGrant::User,
+        Some(g) => TokenGrant::parse(g)
+            .ok_or_else(|| Error::new(ErrorCode::InvalidParameter, "tokens.grant must be \"user\" or \"client_credentials\""))?,
+    };
     Ok(TokenSet {
         access_token: AccessToken::new(access_token),
         token_type: a.opt_str("tokenType")?.unwrap_or("Bearer").to_owned(),
@@ -70,5 +78,6 @@ pub(crate) fn from_args(a: &Args<'_>) -> Result<TokenSet> {
         scope: a.opt_str("scope")?.map(str::to_owned),
         api_base_url: a.opt_str("apiBaseUrl")?.map(str::to_owned),
         extra,
+        grant,
     })
 }

@@ -273,6 +273,7 @@ impl Source<'_> {
                     refresh_expires_at: None,
                     scope: None,
                     api_base_url: None,
+                    grant: crate::token_set::TokenGrant::User,
                     extra: serde_json::Map::new(),
                 };
                 Ok((t, field(&v, "session_expires_at").as_u64()))

@@ -66,6 +66,7 @@ describe('vendor document examples', () => {
       refreshToken: 'd461ab8XXXXXXXXXXXXXXXXXXXXXXXXX',
       scope: '',
       extra: {},
+      grant: 'user',
     });
     const logiless = { provider: 'logiless', clientId: 'c', clientSecret: 's', redirectUri: 'https://app.example/cb' };
     const withConfig = t.parseTokenResponse({ status: 200, headers: new Headers({ 'content-type': 'text/plain' }), body }, { now, config: logiless });
@@ -321,12 +322,60 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     client.close();
   });
 
+  // issue 13 item 4: a generic confidential client may use client credentials, but a user's
+  // expired session must end in login_required, never in the client's own token.
+  test('OAuthClient, generic confidential client: an expired user session is never swapped for a client-credentials token', async () => {
+    const lv = sb.endpoints.lawvu;
+    const cc = lv.confidential_client;
+    const config = {
+      provider: 'generic', authorizationEndpoint: lv.authorize_url, hashRoute: true, tokenEndpoint: lv.token_url, apiBase: lv.api_base,
+      clientId: cc.client_id, clientSecret: cc.client_secret, clientAuth: 'client_secret_post', redirectUri: cc.redirect_uris[0],
+      pkce: false, refreshLifetimeSecs: 3600,
+    };
+    const sent = [];
+    const spy = (url, init) => (sent.push(String(init?.body ?? url)), fetch(url, init));
+    let clock = Date.now();
+    const client = new t.OAuthClient(config, { fetch: spy, now: () => clock });
+    const url = await client.authorize();
+    const { redirect_url } = await sb.control('/lawvu/approve', { authorize_url: url, user_id: 'user-id-123' });
+    const tokens = await client.handleCallback(redirect_url);
+    assert.equal(t.decodeJwtClaims(tokens.accessToken).sub, 'user-id-123');
+    assert.equal(await client.getAccessToken(), tokens.accessToken);
+
+    clock += 2 * 3_600_000; // access token and (configured 1-hour) refresh token both expired
+    for (let i = 0; i < 2; i++) {
+      // the second call finds no tokens at all: still login_required, still no client token
+      await assert.rejects(client.getAccessToken(), (e) => {
+        assert.ok(e instanceof t.TsunagiError, String(e));
+        assert.equal(e.code, 'login_required', e.message);
+        assert.equal(e.requiresReauthorization, true);
+        return true;
+      });
+    }
+    assert.equal(await client.getTokens(), null);
+    assert.deepEqual(sent.filter((b) => b.includes('grant_type=client_credentials')), [], 'no client-credentials request was sent');
+    client.close();
+
+    // a generic client used for client credentials only (no redirect URI) still acquires, and
+    // re-acquires, its own token (LegalOn's token endpoint)
+    const lo = sb.endpoints.legalon;
+    const machine = new t.OAuthClient({ provider: 'generic', tokenEndpoint: lo.token_url, clientAuth: 'basic_raw', credentials: lo.credentials }, { now: () => clock });
+    const first = await machine.getAccessToken();
+    assert.equal((await machine.getTokens()).grant, 'client_credentials');
+    clock += 1_200_000;
+    const second = await machine.getAccessToken();
+    assert.notEqual(second, first);
+    assert.equal((await machine.getTokens()).grant, 'client_credentials');
+    machine.close();
+  });
+
   test('OAuthClient in Node (LegalOn): one token request for concurrent callers, bearer fetch', async () => {
     const ep = sb.endpoints.legalon;
     const before = (await sb.control('/stats')).legalon.token_requests.client_credentials;
     const client = new t.OAuthClient({ provider: 'legalon', region: 'us', credentials: ep.credentials, tokenUrl: ep.token_url });
     const [a, b, c] = await Promise.all([client.getAccessToken(), client.getAccessToken(), client.getAccessToken()]);
     assert.ok(a && a === b && b === c);
+    assert.equal((await client.getTokens()).grant, 'client_credentials');
     const resp = await client.fetch('/departments?page_size=3');
     assert.equal(resp.status, 200);
     assert.equal(JSON.parse(await resp.text()).departments.length, 3);
