@@ -68,6 +68,11 @@ fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
     util::json(status, &json!({"code": code, "message": message}))
 }
 
+/// The token host's challenge on a 401: the scheme the document uses (`Authorization: Basic
+/// ${API_CREDENTIALS}`, legalon-getting-started.txt) with the `realm` RFC 7617 §2 requires (the
+/// document names none: a guess).
+pub const BASIC_CHALLENGE: &str = "Basic realm=\"LegalOn API\"";
+
 /// `POST /oauth/token` with `Authorization: Basic {credentials}`.
 async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
     let form = content_type_is(&headers, "application/x-www-form-urlencoded");
@@ -163,8 +168,10 @@ async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> 
         Err((status, code, d)) => {
             let mut r = util::oauth_error(status, code, d);
             if status == StatusCode::UNAUTHORIZED {
-                r.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Basic"));
+                r.headers_mut().insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(BASIC_CHALLENGE),
+                );
             }
             r
         }

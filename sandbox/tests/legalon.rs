@@ -97,7 +97,15 @@ async fn token_errors() {
     for (auth, body, status, error, desc) in &cases {
         let r = s.legalon_token_with(auth.as_deref(), body).await;
         if *status == 401 {
-            assert_eq!(r.headers()["www-authenticate"], "Basic");
+            // RFC 7617 §2: a Basic challenge carries a realm
+            assert_eq!(
+                r.headers()["www-authenticate"],
+                "Basic realm=\"LegalOn API\""
+            );
+            assert_eq!(
+                tsunagi_sandbox::legalon::BASIC_CHALLENGE,
+                "Basic realm=\"LegalOn API\""
+            );
         }
         assert_eq!(
             error_of(r).await,
