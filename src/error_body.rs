@@ -227,12 +227,12 @@ mod tests {
             method: crate::http::Method::Post,
             url: "https://as.example/token".into(),
             headers: vec![("authorization".into(), "Basic Y2lkOnNieF9iYXNpYyUyRnNlY3JldA==".into())],
-            body: Some("grant_type=authorization_code&code=Splx%2FlOBeZQ&code_verifier=vvvvvvvvvv&client_secret=sbx_post_secret&refresh_token=rt-0001".into()),
+            body: Some("grant_type=authorization_code&code=Splx%2FlOBeZQ&code_verifier=vvvvvvvvvv&client_secret=sbx_post_secret&refresh_token=rt-000001".into()),
         };
         let sent = SentSecrets::from_request(&request);
         let bodies = [
             r#"{"error":"invalid_client","error_description":"bad secret sbx_post_secret"}"#,
-            "invalid code Splx/lOBeZQ, verifier vvvvvvvvvv, refresh rt-0001 (Splx%2FlOBeZQ)",
+            "invalid code Splx/lOBeZQ, verifier vvvvvvvvvv, refresh rt-000001 (Splx%2FlOBeZQ)",
             r#"{"error":"sbx_basic/secret","error_uri":"https://as.example/e?s=sbx_post_secret","message":"Y2lkOnNieF9iYXNpYyUyRnNlY3JldA=="}"#,
             r#"{"type":"about:blank","title":"Bad","status":400,"detail":"sbx\u005fpost_secret sbx_basic%2Fsecret"}"#,
         ];
@@ -242,7 +242,7 @@ mod tests {
             r.headers.push(("x-request-id".into(), "req-sbx_post_secret".into()));
             let e = classify_sent(&r, no_messages, Exchange::Token, None, &sent);
             let all = format!("{e:?} {e}");
-            for secret in ["sbx_post_secret", "Splx", "vvvvvvvvvv", "rt-0001", "sbx_basic", "Y2lkOnNi"] {
+            for secret in ["sbx_post_secret", "Splx", "vvvvvvvvvv", "rt-000001", "sbx_basic", "Y2lkOnNi"] {
                 assert!(!all.contains(secret), "{secret} survived in {all}");
             }
         }

@@ -122,13 +122,18 @@ impl<'a> SentSecrets<'a> {
         SentSecrets { values: Vec::new() }
     }
 
-    /// Adds a secret value (empty values are ignored: they would match everywhere).
+    /// Adds a secret value. Values shorter than [`SentSecrets::MIN_LEN`] bytes are ignored: they
+    /// would match ordinary words (a test secret `s` would redact every `s`), and the scrubber
+    /// still redacts them after a known key (`client_secret=…`).
     pub fn add(&mut self, value: &'a str) {
         self.push(Cow::Borrowed(value));
     }
 
+    /// The shortest value searched for in free text.
+    pub const MIN_LEN: usize = 8;
+
     fn push(&mut self, value: Cow<'a, str>) {
-        if !value.is_empty() && !self.values.contains(&value) {
+        if value.len() >= Self::MIN_LEN && !self.values.contains(&value) {
             self.values.push(value);
         }
     }
@@ -275,12 +280,12 @@ mod tests {
         // Logiless-style GET: secrets in the query, percent-encoded
         let get = HttpRequest {
             method: crate::http::Method::Get,
-            url: "https://as.example/oauth2/token?client_id=cid&client_secret=s%2Fx&code=C0DE&grant_type=authorization_code#frag".into(),
+            url: "https://as.example/oauth2/token?client_id=cid&client_secret=sec%2Fret%2B&code=C0DE0C0DE&grant_type=authorization_code#frag".into(),
             headers: vec![],
             body: None,
         };
         let sent = SentSecrets::from_request(&get);
-        assert_eq!(sent.redact("s/x s%2Fx C0DE cid authorization_code"), "[redacted] [redacted] [redacted] cid authorization_code");
+        assert_eq!(sent.redact("sec/ret+ sec%2Fret%2B C0DE0C0DE cid authorization_code"), "[redacted] [redacted] [redacted] cid authorization_code");
         assert_eq!(format!("{sent:?}"), "SentSecrets([redacted; 3])");
         // client_secret_basic: the header the request carries is covered by the client alone
         let mut cfg = GenericConfig::new(None, "https://as.example/token", "c id");
@@ -295,12 +300,13 @@ mod tests {
             assert_eq!(sent.redact(&format!("{header} / s&cr=t é")), "Basic [redacted] / [redacted]");
         }
         assert!(!format!("{by_request:?}").contains("cr=t"));
-        // an empty value is never a secret; a secret overlapping the marker empties the text
+        // a short value is not searched for; a secret overlapping the marker empties the text
         let mut odd = SentSecrets::new();
         odd.add("");
+        odd.add("s");
         assert!(odd.is_empty());
-        odd.add("x[");
-        assert_eq!(odd.redact("xx["), "[redacted]");
+        odd.add("aaaaaaa[r");
+        assert_eq!(odd.redact("aaaaaaaaaaaaaa[r"), "[redacted]");
     }
 
     #[test]

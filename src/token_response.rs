@@ -4,12 +4,12 @@
 //! token type, a refresh reply that must not lose the stored refresh token).
 
 use crate::client::Client;
-use crate::error_body::{classify, Exchange};
-use crate::http::HttpResponse;
+use crate::error_body::{classify_sent, Exchange};
+use crate::http::{HttpRequest, HttpResponse};
 use crate::lenient_json::{self, NotAnObject};
 use crate::profile::{GrantType, Provider};
 use crate::providers::legalon;
-use crate::secret::{AccessToken, RefreshToken};
+use crate::secret::{AccessToken, RefreshToken, SentSecrets};
 use crate::time::{parse_iso8601, Timestamp};
 use crate::token_set::{TokenGrant, TokenSet};
 use crate::{Error, ErrorCode, Result};
@@ -21,11 +21,11 @@ const KNOWN: &[&str] = &["access_token", "token_type", "expires_in", "expires", 
 /// Longest lifetime accepted from a server (100 years), so hostile values cannot overflow.
 const MAX_LIFETIME_SECS: u64 = 100 * 365 * 86_400;
 
-fn invalid(resp: &HttpResponse, why: &str) -> Error {
+fn invalid(resp: &HttpResponse, sent: &SentSecrets<'_>, why: &str) -> Error {
     Error::new(ErrorCode::TokenResponseInvalid, format!("the token response {why}"))
         .with_status(resp.status)
-        .with_request_id(resp.request_id())
-        .with_body_excerpt(&resp.body)
+        .with_request_id(resp.request_id().map(|id| crate::scrub::scrub_text(&sent.redact(&id), 128)))
+        .with_body_excerpt(&sent.redact(&resp.body))
 }
 
 /// Seconds from a number or numeric string (`expires_in` is sometimes a string). `Ok(None)` when
@@ -44,7 +44,9 @@ impl Client {
     /// Processes a token endpoint response at `now`. `previous` is the set being refreshed: a
     /// reply without `refresh_token` keeps its refresh token and that token's expiry (nango #298).
     /// Non-2xx responses, and 2xx bodies carrying `error`, become the classified [`Error`]
-    /// (LawVu's documented messages map to their own codes).
+    /// (LawVu's documented messages map to their own codes). No error keeps this client's secret
+    /// or Basic credentials, or `previous`' refresh token, wherever the server echoes them (issue
+    /// 13); [`Client::parse_token_response_to`] covers the code and PKCE verifier too.
     ///
     /// The set's [`TokenGrant`] is inferred: a refresh (`previous` given) keeps the grant it
     /// refreshes; a profile without the authorization-code grant (LegalOn) can only have used
@@ -65,6 +67,37 @@ impl Client {
     /// the grant of `previous` (a user's without one); client credentials (§4.4.3) →
     /// [`TokenGrant::ClientCredentials`].
     pub fn parse_token_response_for(&self, grant: GrantType, resp: &HttpResponse, now: Timestamp, previous: Option<&TokenSet>) -> Result<TokenSet> {
+        self.token_set(grant, resp, now, previous, SentSecrets::new())
+    }
+
+    /// [`Client::parse_token_response`] for the answer to `request`, the token request as built
+    /// and sent: its `grant_type` says which grant the set records, and every secret it carried
+    /// ([`SentSecrets::from_request`]: client secret, Basic credentials, code, PKCE verifier,
+    /// refresh token) is redacted wherever it appears in an error's description, `error`,
+    /// `error_uri`, request id or body excerpt (RFC 6749 §10.3, §10.5, §10.6; RFC 7636 §4.5).
+    pub fn parse_token_response_to(&self, request: &HttpRequest, resp: &HttpResponse, now: Timestamp, previous: Option<&TokenSet>) -> Result<TokenSet> {
+        let query = request.url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or_default());
+        let sent_grant = query
+            .into_iter()
+            .chain(request.body.as_deref())
+            .flat_map(|form| form_urlencoded::parse(form.as_bytes()))
+            .find(|(k, _)| k == "grant_type")
+            .and_then(|(_, v)| [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials].into_iter().find(|g| g.as_str() == v));
+        let grant = match (sent_grant, previous) {
+            (Some(g), _) => g,
+            (None, Some(_)) => GrantType::RefreshToken,
+            (None, None) if self.profile.supports(GrantType::AuthorizationCode) => GrantType::AuthorizationCode,
+            (None, None) => GrantType::ClientCredentials,
+        };
+        self.token_set(grant, resp, now, previous, SentSecrets::from_request(request))
+    }
+
+    fn token_set<'s>(&'s self, grant: GrantType, resp: &HttpResponse, now: Timestamp, previous: Option<&'s TokenSet>, mut sent: SentSecrets<'s>) -> Result<TokenSet> {
+        sent.extend(SentSecrets::of_client(self));
+        if let Some(rt) = previous.and_then(|p| p.refresh_token.as_ref()) {
+            sent.add(rt.secret());
+        }
+        let sent = &sent;
         let grant = match grant {
             GrantType::AuthorizationCode => TokenGrant::User,
             GrantType::RefreshToken => previous.map_or(TokenGrant::User, |p| p.grant),
@@ -72,35 +105,35 @@ impl Client {
         };
         let hook = self.profile.classify_message;
         if !resp.is_success() {
-            return Err(classify(resp, hook, Exchange::Token, Some(now)));
+            return Err(classify_sent(resp, hook, Exchange::Token, Some(now), sent));
         }
         let mut obj = match lenient_json::parse_object(&resp.body) {
             Ok(obj) => obj,
-            Err(NotAnObject::NotObject) => return Err(invalid(resp, "is JSON but not an object")),
+            Err(NotAnObject::NotObject) => return Err(invalid(resp, sent, "is JSON but not an object")),
             Err(NotAnObject::NotJson) => {
                 let media = resp.media_type().unwrap_or_else(|| "no content type".into());
-                return Err(invalid(resp, &format!("is not JSON ({media})")));
+                return Err(invalid(resp, sent, &format!("is not JSON ({media})")));
             }
         };
         if obj.get("error").is_some_and(|e| !e.is_null()) {
-            return Err(classify(resp, hook, Exchange::Token, Some(now)));
+            return Err(classify_sent(resp, hook, Exchange::Token, Some(now), sent));
         }
         let access_token = match obj.get("access_token") {
             Some(Value::String(s)) if !s.trim().is_empty() => AccessToken::new(s.trim()),
-            Some(_) => return Err(invalid(resp, "has an access_token that is not a non-empty string")),
-            None => return Err(invalid(resp, "has no access_token")),
+            Some(_) => return Err(invalid(resp, sent, "has an access_token that is not a non-empty string")),
+            None => return Err(invalid(resp, sent, "has no access_token")),
         };
         let token_type = match obj.get("token_type") {
             None | Some(Value::Null) => "Bearer".to_owned(),
             Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => t.clone(),
             Some(Value::String(t)) => {
-                return Err(Error::new(ErrorCode::UnsupportedTokenType, format!("token_type '{}' is not Bearer (RFC 6750)", crate::scrub::bound(t, 40)))
+                return Err(Error::new(ErrorCode::UnsupportedTokenType, format!("token_type '{}' is not Bearer (RFC 6750)", crate::scrub::scrub_text(&sent.redact(t), 40)))
                     .with_status(resp.status)
                     .with_request_id(resp.request_id()))
             }
-            Some(_) => return Err(invalid(resp, "has a token_type that is not a string")),
+            Some(_) => return Err(invalid(resp, sent, "has a token_type that is not a string")),
         };
-        let expires_in = seconds(obj.get("expires_in")).map_err(|_| invalid(resp, "has an expires_in that is not a non-negative number"))?;
+        let expires_in = seconds(obj.get("expires_in")).map_err(|_| invalid(resp, sent, "has an expires_in that is not a non-negative number"))?;
         // LawVu also sends `expires` (UTC). expires_in wins: it does not depend on clock agreement.
         let expires = obj.get("expires").and_then(Value::as_str).and_then(parse_iso8601);
         let expires_at = expires_in.map(|s| now.plus_secs(s)).or(expires);
@@ -114,7 +147,7 @@ impl Client {
                 Some(p) => (p.refresh_token.clone(), p.refresh_expires_at),
                 None => (None, None),
             },
-            Some(_) => return Err(invalid(resp, "has a refresh_token that is not a string")),
+            Some(_) => return Err(invalid(resp, sent, "has a refresh_token that is not a string")),
         };
         let scope = match obj.get("scope") {
             Some(Value::String(s)) => Some(s.clone()),
@@ -126,7 +159,7 @@ impl Client {
                 Some(url) => {
                     legalon::api_base(url).map_err(|e| e.with_status(resp.status).with_request_id(resp.request_id()))?;
                 }
-                None => return Err(invalid(resp, "has no api_base_url (LegalOn sends the API base with every token)")),
+                None => return Err(invalid(resp, sent, "has no api_base_url (LegalOn sends the API base with every token)")),
             }
         }
         for key in KNOWN {
@@ -243,6 +276,66 @@ mod tests {
         let r = HttpResponse::new(400, vec![("X-Request-Id".into(), "req-9".into())], r#"{"error":"invalid_grant","error_description":"Supplied authorization_code is not valid or has expired"}"#);
         let e = lawvu(false).parse_token_response(&r, NOW, None).err().unwrap_or_else(|| panic!("expected error"));
         assert_eq!((e.code(), e.status(), e.request_id()), (ErrorCode::AuthorizationCodeInvalid, Some(400), Some("req-9")));
+    }
+
+    #[test]
+    fn echoed_client_secrets_and_refresh_tokens_never_survive() {
+        // issue 13: an upstream error that echoes what the client sent — anywhere, not after a
+        // known key — must not carry it into the Error (and from there to logs or a browser)
+        let mut cfg = LawVuConfig::new(LawVuEnvironment::Production, "acme-inc", "https://acme-inc.com/auth");
+        cfg.client_secret = Some(ClientSecret::new("sbx_lawvu_secret_echo"));
+        let lawvu = ok(cfg.client());
+        let held = ok(lawvu.parse_token_response(&resp("application/json", r#"{"access_token":"a","refresh_token":"rt-echo-0001"}"#), NOW, None));
+        let legalon = ok(LegalOnConfig::new(LegalOnRegion::Jp, BasicCredentials::new("sbx_legalon_cred_echo")).client());
+        let answers = [
+            (401, "application/json", r#"{"error":"invalid_client","error_description":"bad secret sbx_lawvu_secret_echo"}"#),
+            (400, "text/plain", "refresh token rt-echo-0001 was already spent (client secret sbx_lawvu_secret_echo)"),
+            (400, "application/json", r#"{"error":"rt-echo-0001","error_uri":"https://as.example/e?t=rt-echo-0001"}"#),
+            (200, "text/html", "<p>welcome sbx_lawvu_secret_echo</p>"),
+            (200, "application/json", r#"{"access_token":"x","token_type":"sbx_lawvu_secret_echo"}"#),
+            (401, "application/json", r#"{"error":"invalid_client","error_description":"unknown credentials sbx_legalon_cred_echo"}"#),
+        ];
+        for (status, ct, body) in answers {
+            let r = HttpResponse::new(status, vec![("content-type".into(), ct.into())], body);
+            let errors = [
+                (lawvu.parse_token_response(&r, NOW, Some(&held)).err(), ["sbx_lawvu_secret_echo", "rt-echo-0001"].as_slice()),
+                (legalon.parse_token_response(&r, NOW, None).err(), ["sbx_legalon_cred_echo"].as_slice()),
+            ];
+            for (e, sent) in errors {
+                let all = format!("{e:?}");
+                for secret in sent {
+                    assert!(!all.contains(secret), "{secret} survived in {all}");
+                }
+            }
+        }
+        let r = HttpResponse::new(401, vec![("content-type".into(), "application/json".into())], answers[0].2);
+        let e = lawvu.parse_token_response(&r, NOW, None).err();
+        assert_eq!(e.as_ref().and_then(Error::description), Some("bad secret [redacted]"));
+    }
+
+    #[test]
+    fn the_answer_to_a_request_redacts_its_code_and_verifier_and_records_its_grant() {
+        use crate::pkce::PkceVerifier;
+        use crate::secret::AuthorizationCode;
+        use crate::token_set::TokenGrant;
+        let client = lawvu(true);
+        let verifier = ok(PkceVerifier::new("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
+        let request = ok(client.authorization_code_request(&AuthorizationCode::new("SplxlOBeZQQYbYS6WxSbIA"), Some(&verifier)));
+        let r = HttpResponse::new(400, vec![], "code SplxlOBeZQQYbYS6WxSbIA does not match verifier dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk");
+        let e = client.parse_token_response_to(&request, &r, NOW, None).err();
+        assert_eq!(e.as_ref().and_then(Error::description), Some("code [redacted] does not match verifier [redacted]"));
+        // the request's grant_type is the grant the set records: a generic confidential client can
+        // do both, and only the request says which it used
+        let mut cfg = crate::providers::generic::GenericConfig::new(Some("https://as.example/authorize".into()), "https://as.example/token", "cid");
+        cfg.client_auth = crate::client::ClientAuthMethod::SecretBasic;
+        cfg.client_secret = Some(ClientSecret::new("s"));
+        cfg.redirect_uri = Some("https://app.example/cb".into());
+        let generic = ok(cfg.client());
+        let machine = ok(generic.client_credentials_request());
+        let t = ok(generic.parse_token_response_to(&machine, &resp("application/json", r#"{"access_token":"m"}"#), NOW, None));
+        assert_eq!(t.grant, TokenGrant::ClientCredentials);
+        let t = ok(generic.parse_token_response(&resp("application/json", r#"{"access_token":"m"}"#), NOW, None));
+        assert_eq!(t.grant, TokenGrant::User);
     }
 
     #[test]
