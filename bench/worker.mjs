@@ -185,9 +185,13 @@ try {
     const ts = await startTsunagi(bindingsFor(ep));
     const js = await startJsWorker({ API_BASE: tok.api_base_url, TOKEN: tok.access_token });
     try {
+      // LegalOn serves signed-in sessions only (LEGALON_ALLOWED_FOR): the Worker checks the session's
+      // object on every call, as a deployment would
+      const signedIn = new Browser({ mf: ts.mf });
+      await login(signedIn, sbx, 'logiless');
       const targets = {
         'sandbox direct': [`${tok.api_base_url}/rest/v1/departments`, { authorization: `Bearer ${tok.access_token}` }],
-        'tsunagi Worker': [`${ts.url}/api/legalon/departments`, { 'x-tsunagi': '1' }],
+        'tsunagi Worker': [`${ts.url}/api/legalon/departments`, { 'x-tsunagi': '1', cookie: `__Host-tsunagi=${signedIn.cookie}` }],
         'JS Worker (fixed token)': [`${js.url}/api/legalon/departments`, { 'x-tsunagi': '1' }],
       };
       for (const [u, h] of Object.values(targets)) for (let i = 0; i < 100; i++) await timed(u, h); // warm-up (and the Worker's token)

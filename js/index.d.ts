@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'upstream_error' | 'transport' | 'timeout' | 'body_too_large'
   // the Worker's own refusals (BrokerClient)
   | 'forbidden_origin' | 'csrf_header_missing' | 'session_missing' | 'config_missing' | 'not_found' | 'method_not_allowed'
+  | 'method_refused' | 'connection_not_allowed'
   | 'internal_error';
 
 /** Every failure of the package. Messages never contain a secret, code or token. */

@@ -134,6 +134,8 @@ async function main() {
     LEGALON_TOKEN_URL: ep.legalon.token_url,
     ALLOWED_ORIGINS: ORIGIN,
     TOKEN_MEDIATING: 'false',
+    // LegalOn's organisation token only for sessions signed in to LawVu or Logiless (default: none)
+    LEGALON_ALLOWED_FOR: 'lawvu,logiless',
     UPSTREAM_TIMEOUT_MS: '10000',
     RATE_LIMIT_MAX_WAIT_MS: '3000',
   };

@@ -81,27 +81,73 @@ pub fn bearer_header(token: &AccessToken) -> (String, String) {
     ("authorization".to_owned(), format!("Bearer {}", token.secret()))
 }
 
-/// Checks a relative API path: starts with `/`, no `.`/`..` segments (plain or percent-encoded),
-/// no encoded slashes or backslashes, no fragment, printable ASCII only. So the request can only
-/// ever reach the configured API base.
+/// How many layers of percent-encoding [`check_api_path`] looks through in one segment; a segment
+/// still encoded after that many decodings is refused.
+pub const MAX_PERCENT_DECODINGS: usize = 4;
+
+/// Checks a relative API path so the request can only ever reach the configured API base: it starts
+/// with a single `/`, is printable ASCII without `\` or `#`, and no segment — as sent, or after
+/// any number of percent-decodings (RFC 3986 §2.1; up to [`MAX_PERCENT_DECODINGS`]) — is a dot
+/// segment (`.`, `..`, `...`, or their full-width forms, RFC 3986 §3.3 / §5.2.4), holds a `/` or
+/// `\` (plain or full-width), a control byte or NUL, or bytes that are not UTF-8 (the overlong
+/// forms `%c0%ae`, `%e0%80%ae`). A `%` must begin an escape. The query is not checked: it never
+/// changes which resource is addressed.
 pub fn check_api_path(path: &str) -> Result<()> {
-    let bad = |why: &str| Error::new(ErrorCode::InvalidParameter, format!("API path {why}"));
+    let bad = |why: &'static str| Error::new(ErrorCode::InvalidParameter, why);
     if !path.starts_with('/') || path.starts_with("//") {
-        return Err(bad("must start with a single '/'"));
+        return Err(bad("API path must start with a single '/'"));
     }
     if !path.bytes().all(|b| b.is_ascii_graphic()) || path.contains(['\\', '#']) {
-        return Err(bad("must be printable ASCII without '\\' or '#'"));
+        return Err(bad("API path must be printable ASCII without '\\' or '#'"));
     }
     let route = path.split('?').next().unwrap_or_default();
-    let lower = route.to_ascii_lowercase();
-    if lower.contains("%2f") || lower.contains("%5c") || lower.contains("%00") {
-        return Err(bad("must not contain encoded slashes, backslashes or NUL"));
+    route.split('/').skip(1).try_for_each(|segment| check_segment(segment).map_err(bad))
+}
+
+/// One path segment through every layer of its percent-encoding.
+fn check_segment(segment: &str) -> std::result::Result<(), &'static str> {
+    let mut bytes = segment.as_bytes().to_vec();
+    for decodings in 0..=MAX_PERCENT_DECODINGS {
+        let text = std::str::from_utf8(&bytes).map_err(|_| "API path segments must decode to UTF-8 (no overlong forms)")?;
+        if !text.is_empty() && text.chars().all(|c| matches!(c, '.' | '\u{FF0E}' | '\u{2024}' | '\u{FE52}')) {
+            return Err("API path must not contain '.' or '..' segments, plain or encoded");
+        }
+        if decodings > 0 && text.contains(['/', '\\', '\u{FF0F}', '\u{FF3C}']) {
+            return Err("API path must not contain encoded slashes or backslashes");
+        }
+        if text.chars().any(char::is_control) {
+            return Err("API path must not contain control characters or NUL, plain or encoded");
+        }
+        // as sent, a '%' must begin an escape; once decoded, a '%' that begins none is a literal
+        let decoded = percent_decode(&bytes, decodings == 0).ok_or("API path has a '%' that does not begin an escape")?;
+        if decoded == bytes {
+            return Ok(());
+        }
+        bytes = decoded;
     }
-    let decoded_dots = lower.replace("%2e", ".");
-    if decoded_dots.split('/').any(|seg| seg == "." || seg == "..") {
-        return Err(bad("must not contain '.' or '..' segments"));
+    Err("API path segments must not be percent-encoded more than 4 times")
+}
+
+/// One layer of percent-decoding. A `%` not followed by two hex digits is `None` when `strict`,
+/// else kept as it is.
+fn percent_decode(bytes: &[u8], strict: bool) -> Option<Vec<u8>> {
+    let hex = |b: Option<&u8>| b.and_then(|b| (*b as char).to_digit(16));
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while let Some((&b, tail)) = rest.split_first() {
+        match (b, hex(tail.first()), hex(tail.get(1))) {
+            (b'%', Some(h), Some(l)) => {
+                out.push(u8::try_from(h * 16 + l).ok()?);
+                rest = tail.get(2..).unwrap_or_default();
+            }
+            (b'%', ..) if strict => return None,
+            _ => {
+                out.push(b);
+                rest = tail;
+            }
+        }
     }
-    Ok(())
+    Some(out)
 }
 
 impl Client {
@@ -197,8 +243,44 @@ mod tests {
         for bad in ["users", "//evil.example/x", "/../x", "/a/%2e%2e/x", "/a%2Fb", "/a\\b", "/a b", "/a#b", "/a/./b", "/%5c"] {
             assert_eq!(check_api_path(bad).map_err(|e| e.code()), Err(ErrorCode::InvalidParameter), "{bad}");
         }
-        for good in ["/users", "/users?page_token=a%2Fb", "/stores?limit=20&page=1", "/a..b/c"] {
+        for good in ["/users", "/users?page_token=a%2Fb", "/stores?limit=20&page=1", "/a..b/c", "/stores/%E5%B1%B1", "/a/.b/c..", "/q%3Fx", "/100%25", "/100%25zz", "/%2541"] {
             assert!(check_api_path(good).is_ok(), "{good}");
+        }
+    }
+
+    /// Issue 13 item 3: double, mixed and overlong encodings of `.`, `..`, `/`, `\` and NUL.
+    #[test]
+    fn hostile_encodings_are_refused() {
+        for bad in [
+            "/%252e%252e/%252e%252e/x",
+            "/account-apis/%252e%252e/%252e%252e/x",
+            "/a/%252e/b",
+            "/a/%25252e%25252e/b",
+            "/a/%2e%252e/b",
+            "/a/.%252e/b",
+            "/a/%252E%252E/b",
+            "/a%252fb",
+            "/a%252Fb",
+            "/a%25255cb",
+            "/a%255cb",
+            "/a%2500b",
+            "/a%252500b",
+            "/a%0ab",
+            "/a%250db",
+            "/a%7fb",
+            "/a/%c0%ae%c0%ae/b",
+            "/a/%25c0%25ae/b",
+            "/a/%e0%80%ae/b",
+            "/a/%c0%afb",
+            "/a/%ef%bc%8e%ef%bc%8e/b",
+            "/a%ef%bc%8fb",
+            "/a/.../b",
+            "/a/%2e/b",
+            "/a/%zz",
+            "/a/%2",
+            "/a/%2525252525252e",
+        ] {
+            assert_eq!(check_api_path(bad).map_err(|e| e.code()), Err(ErrorCode::InvalidParameter), "{bad}");
         }
     }
 

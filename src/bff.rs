@@ -69,6 +69,9 @@ pub struct SessionKeys {
     pub storage: [u8; 32],
     /// Key for naming Durable Objects (names never reveal the session id or credentials).
     pub object: [u8; 32],
+    /// Names the storage key in sealed records (8 hex characters of `HMAC(storage, "key-id")`), so
+    /// a record sealed under another `SESSION_KEY` is told apart from a tampered one.
+    pub key_id: String,
 }
 
 impl std::fmt::Debug for SessionKeys {
@@ -89,7 +92,21 @@ impl SessionKeys {
             return Err(Error::new(ErrorCode::InvalidConfig, "SESSION_KEY must be at least 32 bytes of random text"));
         }
         let k = |purpose: &str| hmac_sha256(key.as_bytes(), format!("tsunagi/v1/{purpose}").as_bytes());
-        Ok(SessionKeys { cookie: k("cookie"), storage: k("storage"), object: k("object") })
+        let storage = k("storage");
+        let key_id = hmac_sha256(&storage, b"key-id").iter().take(4).map(|b| format!("{b:02x}")).collect();
+        Ok(SessionKeys { cookie: k("cookie"), storage, object: k("object"), key_id })
+    }
+
+    /// The AES-GCM associated data of the record `record` kept by the Durable Object `object_id`:
+    /// `tsunagi/v2|{key id}|{object id}|{record}`. A sealed record opens only in the object and
+    /// slot it was written for, under the key that wrote it (docs/storage.md).
+    pub fn record_aad(&self, object_id: &str, record: &str) -> String {
+        format!("tsunagi/v2|{}|{object_id}|{record}", self.key_id)
+    }
+
+    /// The associated data of the sign-in cookie for `provider` ([`login_cookie_name`]).
+    pub fn login_aad(&self, provider: &str) -> String {
+        format!("tsunagi/v2|{}|login|{provider}", self.key_id)
     }
 
     /// A stable, non-reversible object name for `label` (e.g. `session:{id}`, `legalon:{credentials}`).
@@ -167,12 +184,33 @@ pub fn cookie_value<'a>(cookie_header: &'a str, name: &str) -> Option<&'a str> {
 /// navigation from the provider, and a Strict cookie would not be sent on it, so the pending login
 /// could not be found (see docs/storage.md). CSRF is stopped by the header and origin checks.
 pub fn set_cookie_header(value: &str, max_age_secs: u64) -> String {
-    format!("{COOKIE_NAME}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}")
+    cookie_header(COOKIE_NAME, value, max_age_secs)
 }
 
 /// `Set-Cookie` that deletes the session cookie.
 pub fn clear_cookie_header() -> String {
-    format!("{COOKIE_NAME}=; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=0")
+    cookie_header(COOKIE_NAME, "", 0)
+}
+
+fn cookie_header(name: &str, value: &str, max_age_secs: u64) -> String {
+    format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}")
+}
+
+/// The cookie that carries a sign-in in progress for `provider` from `/login` to `/callback`:
+/// `__Host-tsunagi-login-{provider}`. Its value is the [`PendingLogin`] sealed (AES-256-GCM, bound
+/// to the provider by [`SessionKeys::login_aad`]) — no server-side state exists before a sign-in
+/// completes — and, once the callback has used it, [`SPENT_LOGIN`].
+pub fn login_cookie_name(provider: &str) -> String {
+    format!("__Host-tsunagi-login-{provider}")
+}
+
+/// The value a sign-in cookie takes once its callback ran, whatever the outcome (single use): a
+/// second callback in the same browser is told the sign-in is over, not that none was started.
+pub const SPENT_LOGIN: &str = "spent";
+
+/// `Set-Cookie` for the sign-in cookie of `provider` (lives [`PENDING_LOGIN_SECS`]).
+pub fn login_cookie_header(provider: &str, value: &str) -> String {
+    cookie_header(&login_cookie_name(provider), value, PENDING_LOGIN_SECS)
 }
 
 /// Checks `return_to`: a same-origin relative path (`/…`) only. Rejects scheme-relative
@@ -323,8 +361,8 @@ pub fn forwardable_response_header(name: &str) -> bool {
         || n.starts_with("x-ratelimit-")
 }
 
-/// A login in progress, kept server-side in the session's Durable Object until the callback
-/// (single use: taken and deleted before it is checked).
+/// A sign-in in progress, sealed into the browser's sign-in cookie ([`login_cookie_name`]) until
+/// the callback (single use: the callback spends the cookie whatever the outcome).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingLogin {
     /// `lawvu` or `logiless`.
@@ -391,7 +429,7 @@ pub fn session_view(tokens: &TokenSet) -> Value {
 pub fn http_status(err: &Error) -> u16 {
     use ErrorCode as C;
     match err.code() {
-        C::ForbiddenOrigin | C::CsrfHeaderMissing | C::AccessDenied => 403,
+        C::ForbiddenOrigin | C::CsrfHeaderMissing | C::AccessDenied | C::MethodRefused | C::ConnectionNotAllowed => 403,
         C::SessionMissing | C::LoginRequired | C::RefreshTokenInvalid | C::RefreshTokenExpired | C::InvalidGrant | C::Unauthorized => 401,
         C::NotFound => 404,
         C::MethodNotAllowed => 405,
@@ -474,6 +512,12 @@ mod tests {
         assert_eq!(SessionKeys::derive(Some("short")).map(|_| ()).map_err(|e| e.code()), Err(ErrorCode::InvalidConfig));
         let k = keys();
         assert_ne!(k.cookie, k.storage);
+        assert_eq!(k.key_id.len(), 8);
+        let other = SessionKeys::derive(Some("another-key-another-key-another-key")).unwrap_or_else(|e| panic!("{e}"));
+        assert_ne!(k.key_id, other.key_id);
+        assert_ne!(k.record_aad("obj-a", "tokens:lawvu"), k.record_aad("obj-b", "tokens:lawvu"));
+        assert_ne!(k.record_aad("obj-a", "tokens:lawvu"), other.record_aad("obj-a", "tokens:lawvu"));
+        assert_ne!(k.login_aad("lawvu"), k.login_aad("logiless"));
         assert_eq!(format!("{k:?}"), "SessionKeys([redacted])");
         assert_eq!(k.object_name("session:a"), keys().object_name("session:a"));
         assert_ne!(k.object_name("session:a"), k.object_name("session:b"));
@@ -511,6 +555,12 @@ mod tests {
         }
         assert!(!set.contains("Domain"));
         assert!(clear_cookie_header().contains("Max-Age=0"));
+        let login = login_cookie_header("lawvu", "sealed");
+        for attr in ["__Host-tsunagi-login-lawvu=sealed", "Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=600"] {
+            assert!(login.contains(attr), "{login}");
+        }
+        assert_eq!(cookie_value("__Host-tsunagi=a; __Host-tsunagi-login-lawvu=b", &login_cookie_name("lawvu")), Some("b"));
+        assert_eq!(cookie_value("__Host-tsunagi=a; __Host-tsunagi-login-lawvu=b", COOKIE_NAME), Some("a"));
     }
 
     #[test]

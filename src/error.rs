@@ -168,6 +168,13 @@ error_codes! {
     NotFound = "not_found",
     /// The route exists but not for this HTTP method.
     MethodNotAllowed = "method_not_allowed",
+    /// The Worker's access rules keep this method off this provider's API (least privilege, RFC
+    /// 10017 §6.1; LegalOn: `LEGALON_METHODS`, default `GET`): nothing was forwarded.
+    MethodRefused = "method_refused",
+    /// The Worker's access rules keep this session off this provider's API: a client-credentials
+    /// provider (LegalOn) serves only sessions signed in to the providers named in
+    /// `LEGALON_ALLOWED_FOR` (default: none). Nothing was forwarded.
+    ConnectionNotAllowed = "connection_not_allowed",
 }
 
 impl fmt::Display for ErrorCode {

@@ -65,7 +65,8 @@ test("LawVu through the broker: session, API, a provider 404 passed through, ref
 });
 
 test("the Worker's upstream failures are TsunagiErrors with status and request id", async () => {
-  const { c } = broker();
+  const { b, c } = broker();
+  await login(b, sbx, "logiless"); // LegalOn serves signed-in sessions only
   await sbx.control("faults", { provider: "legalon", endpoint: "api", kind: "status503", count: 1 });
   await assert.rejects(c.fetch("legalon", "/departments"), (e) => e.code === "upstream_error" && e.status === 503 && e.requiresReauthorization === false);
   const ok = await c.fetch("legalon", "/departments?page_size=2");

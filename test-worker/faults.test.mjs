@@ -66,6 +66,7 @@ test("an API endpoint slower than UPSTREAM_TIMEOUT_MS → 504 timeout; 5xx → 5
 
 test("LegalOn token faults → 502, next call acquires", async () => {
   const b = new Browser(worker);
+  await login(b, sbx, "logiless");
   await sbx.control("faults", { provider: "legalon", endpoint: "token", kind: "status500", count: 1 });
   const r = await b.api("/api/legalon/users");
   assert.equal(r.status, 502, r.text);

@@ -17,9 +17,13 @@ test("LawVu: login → consent → callback → /session → /api, confidential 
   const b = new Browser(worker);
   const { start, authorize, cb } = await login(b, sbx, "lawvu", "/app/matters?tab=open");
   assert.match(authorize, /\/#\/authorize\?response_type=code&client_id=sbx-lawvu-backend&redirect_uri=http%3A%2F%2Flocalhost%3A8787%2Fauth%2Flawvu%2Fcallback&state=/);
+  // the sign-in travels in its own sealed cookie; the session cookie comes with the callback
   const loginCookie = start.setCookie.join("\n");
-  for (const attr of ["__Host-tsunagi=", "Path=/", "Secure", "HttpOnly", "SameSite=Lax"]) assert.ok(loginCookie.includes(attr), loginCookie);
+  for (const attr of ["__Host-tsunagi-login-lawvu=", "Path=/", "Secure", "HttpOnly", "SameSite=Lax"]) assert.ok(loginCookie.includes(attr), loginCookie);
   assert.ok(!/Domain=/i.test(loginCookie));
+  const sessionCookie = cb.setCookie.find((c) => c.startsWith("__Host-tsunagi=")) ?? "";
+  for (const attr of ["__Host-tsunagi=", "Path=/", "Secure", "HttpOnly", "SameSite=Lax"]) assert.ok(sessionCookie.includes(attr), cb.setCookie.join("\n"));
+  assert.ok(!/Domain=/i.test(sessionCookie));
   assert.equal(cb.status, 302, cb.text);
   assert.equal(cb.headers.get("location"), "/app/matters?tab=open");
   assert.ok(cb.setCookie.some((c) => /Max-Age=25\d{5}/.test(c)), `session cookie lives ~30 days: ${cb.setCookie}`);
@@ -69,8 +73,18 @@ test("Logiless: GET token exchange, merchant-scoped API, ASCII-only JSON bodies"
   assert.ok(!order.setCookie.some((c) => !c.startsWith("__Host-tsunagi")), "no upstream Set-Cookie");
 });
 
-test("LegalOn: client credentials, api_base_url, no session needed but still guarded", async () => {
+test("LegalOn: client credentials, api_base_url, for signed-in sessions only, read-only", async () => {
   const b = new Browser(worker);
+  // issue 13 item 1: X-Tsunagi and no cookie used to be forwarded with the organisation's
+  // credentials (this test asserted it as intended); now refused, nothing reaches LegalOn
+  const quietBefore = await sbx.stats();
+  for (const opts of [{}, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" }]) {
+    const anon = await b.api("/api/legalon/users?page_size=3", opts);
+    assert.equal(anon.status, 401, anon.text);
+    assert.equal(anon.json.error, "session_missing");
+  }
+  assert.deepEqual(await sbx.stats(), quietBefore, "nothing reached LegalOn");
+  await login(b, sbx, "lawvu");
   const r = await b.api("/api/legalon/users?page_size=3");
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.users.length, 3);
@@ -80,6 +94,12 @@ test("LegalOn: client credentials, api_base_url, no session needed but still gua
   const noHeader = await b.request("/api/legalon/users");
   assert.equal(noHeader.status, 403);
   assert.equal(noHeader.json.error, "csrf_header_missing");
+  // least privilege: read-only unless LEGALON_METHODS allows more
+  const before = await sbx.stats();
+  const post = await b.api("/api/legalon/users", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  assert.equal(post.status, 403, post.text);
+  assert.equal(post.json.error, "method_refused");
+  assert.deepEqual(await sbx.stats(), before, "nothing forwarded");
 });
 
 test("token-mediating mode returns only a short-lived access token; logout ends the session", async () => {

@@ -37,6 +37,7 @@ export function bindingsFor(ep, extra = {}) {
     SESSION_KEY,
     ALLOWED_ORIGINS: SPA,
     TOKEN_MEDIATING: "true",
+    LEGALON_ALLOWED_FOR: "lawvu,logiless",
     UPSTREAM_TIMEOUT_MS: "1500",
     RATE_LIMIT_MAX_WAIT_MS: "3000",
     ...extra,
@@ -108,23 +109,31 @@ function manifestModules() {
   return mods;
 }
 
-/** A browser-like client: one cookie jar, never follows redirects; `seen` keeps every answer. */
+/** A browser-like client: a cookie jar, never follows redirects; `seen` keeps every answer.
+ * `cookie` is the session cookie's value; `jar` holds the others (the sign-in cookies). */
 export class Browser {
   constructor(worker) {
     this.worker = worker;
     this.cookie = null;
+    this.jar = new Map();
     this.seen = [];
   }
-  /** A `fetch` with this browser's cookie jar (the session cookie only), for code that takes one. */
+  /** A `fetch` with this browser's cookies, for code that takes one. `cookie` overrides the
+   * session cookie (null: none). */
   async fetch(input, { method = "GET", headers, body, cookie } = {}) {
     const url = String(input).startsWith("http") ? String(input) : `${ORIGIN}${input}`;
     const h = new Headers(headers);
     const c = cookie === undefined ? this.cookie : cookie;
-    if (c) h.set("cookie", `__Host-tsunagi=${c}`);
+    const pairs = [...(c ? [`__Host-tsunagi=${c}`] : []), ...[...this.jar].map(([k, v]) => `${k}=${v}`)];
+    if (pairs.length) h.set("cookie", pairs.join("; "));
     const r = await this.worker.mf.dispatchFetch(url, { method, headers: h, body, redirect: "manual" });
     for (const s of r.headers.getSetCookie?.() ?? []) {
-      const m = /^__Host-tsunagi=([^;]*)/.exec(s);
-      if (m) this.cookie = m[1] || null;
+      const m = /^([^=;]+)=([^;]*)/.exec(s);
+      if (!m) continue;
+      const gone = !m[2] || /Max-Age=0(;|$)/i.test(s);
+      if (m[1] === "__Host-tsunagi") this.cookie = gone ? null : m[2];
+      else if (gone) this.jar.delete(m[1]);
+      else this.jar.set(m[1], m[2]);
     }
     return r;
   }

@@ -51,8 +51,11 @@ function answerText(r) {
   const headers = [...r.headers].map(([k, v]) => {
     if (k === "location") return `${k}: ${v.replace(/([?&](?:client_id|state|code_challenge)=)[\w-]+(?=&|$)/g, "$1[public]")}`;
     if (k !== "set-cookie") return `${k}: ${v}`;
-    assert.match(v, /^__Host-tsunagi=([\w-]{43}\.\d+\.[\w-]{43})?;/);
-    return `${k}: ${v.replace(/^__Host-tsunagi=[^;]*/, "__Host-tsunagi=[cookie]")}`;
+    // the session cookie, and the sign-in cookies: sealed (AES-GCM) or spent
+    return v.split(/, (?=__Host-)/).map((c) => {
+      assert.match(c, /^(__Host-tsunagi=([\w-]{43}\.\d+\.[\w-]{43})?|__Host-tsunagi-login-(lawvu|logiless)=(v2\.[0-9a-f]{8}\.[\w-]+|spent));/);
+      return `${k}: ${c.replace(/^(__Host-tsunagi(?:-login-\w+)?)=[^;]*/, "$1=[cookie]")}`;
+    }).join("\n");
   });
   return `${r.status}\n${headers.join("\n")}\n\n${body}`;
 }
@@ -60,6 +63,7 @@ function answerText(r) {
 test("full flows: no secret, code or token in any log line, response body or header", async () => {
   const b = new Browser(worker);
   const seen = [...(await flow(b, "lawvu")), ...(await flow(b, "logiless"))];
+  await login(b, sbx, "lawvu"); // LegalOn serves signed-in sessions only
   assert.equal((await b.api("/api/legalon/users")).status, 200);
   await sbx.control("faults", { provider: "legalon", endpoint: "api", kind: "status503" });
   assert.equal((await b.api("/api/legalon/users")).status, 502);

@@ -41,6 +41,7 @@ test("200 concurrent LegalOn calls → exactly one client-credentials request", 
   await sbx.control("options", { legalon_rate_limit: { limit: 10000, window_secs: 60 } });
   const before = (await sbx.stats()).legalon.token_requests.client_credentials;
   const b = new Browser(worker);
+  await login(b, sbx, "logiless"); // LegalOn serves signed-in sessions only (LEGALON_ALLOWED_FOR)
   const results = await Promise.all(Array.from({ length: 200 }, (_, i) => b.api(`/api/legalon/users?page_size=${1 + (i % 5)}`)));
   const bad = results.filter((r) => r.status !== 200);
   assert.equal(bad.length, 0, `failures: ${bad.slice(0, 3).map((r) => r.status + " " + r.text)}`);

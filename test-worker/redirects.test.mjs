@@ -75,6 +75,7 @@ test("lawvu: a refresh on an API call meets a redirect → 502, the next call re
 
 test("legalon: a redirected client-credentials request is refused, the next call acquires", async () => {
   const b = new Browser(worker);
+  await login(b, sbx, "logiless");
   await redirectNext("legalon", 307);
   assertRefused(await b.api("/api/legalon/users"), 307, "legalon token");
   const ok = await b.api("/api/legalon/users");

@@ -3,6 +3,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 import { startSandbox, startWorker, bindingsFor, Browser, login, signCookie, SPA } from "./harness.mjs";
 
 let sbx, worker;
@@ -67,11 +69,16 @@ test("no, forged, expired and unknown session cookies", async () => {
       signCookie(sid(), now - 10), // validly signed but expired
       "x".repeat(9000), // oversized
     ]) {
-      for (const path of ["/session", "/api/lawvu/account-apis/v1/users", "/auth/lawvu/callback?code=c&state=s"]) {
+      for (const path of ["/api/lawvu/account-apis/v1/users", "/auth/lawvu/callback?code=c&state=s", "/api/legalon/users"]) {
         const r = await b.api(path, { cookie });
         assert.equal(r.status, 401, `${path} with ${String(cookie).slice(0, 20)}: ${r.text}`);
         assert.equal(r.json.error, "session_missing");
       }
+      // issue 13 item 8: being signed out is a state, not an error (this used to be a 401)
+      const s = await b.api("/session", { cookie });
+      assert.equal(s.status, 200, s.text);
+      assert.deepEqual(s.json, { signed_in: false, providers: {} });
+      assert.equal(s.setCookie.some((c) => c.startsWith("__Host-tsunagi=;") && c.includes("Max-Age=0")), cookie !== null && cookie.length < 9000, "a bad cookie is cleared");
     }
     // a valid cookie for a session that never logged in: nothing there
     const fresh = signCookie(sid(), now + 3600);
@@ -160,6 +167,7 @@ test("missing configuration is a clear error, never a crash", async () => {
     assert.equal(r.status, 500);
     assert.equal(r.json.error, "config_missing");
     assert.match(r.json.message, /LAWVU_CLIENT_SECRET/);
+    await login(b, sbx, "logiless"); // LegalOn serves signed-in sessions only
     const l = await b.api("/api/legalon/users");
     assert.equal(l.json.error, "config_missing");
     // other routes keep working
@@ -177,4 +185,147 @@ test("missing configuration is a clear error, never a crash", async () => {
   } finally {
     await nokey.stop();
   }
+});
+
+/** Every file below `dir` (Miniflare's persistence: one SQLite file per Durable Object). */
+function files(dir) {
+  return readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath ?? e.path, e.name));
+}
+
+test("issue 13 item 2: /login creates no Durable Object and no session cookie", async () => {
+  const before = files(worker.dir).length;
+  const b = new Browser(worker);
+  for (let i = 0; i < 10; i++) {
+    const r = await b.request("/auth/lawvu/login?return_to=%2Fapp");
+    assert.equal(r.status, 302, r.text);
+    assert.ok(!r.setCookie.some((c) => c.startsWith("__Host-tsunagi=")), "no session cookie before a sign-in");
+    assert.ok(r.setCookie.some((c) => /^__Host-tsunagi-login-lawvu=v2\.[0-9a-f]{8}\.[\w-]+; Path=\/; Secure; HttpOnly; SameSite=Lax; Max-Age=600$/.test(c)), r.setCookie.join("\n"));
+  }
+  assert.equal(files(worker.dir).length, before, "no object storage for anonymous sign-in attempts");
+  assert.equal(b.cookie, null);
+});
+
+test("issue 13 item 2: session fixation — a cookie from before a sign-in never grants the signed-in session", async () => {
+  // the attacker's own signed-in session (Logiless), planted in the victim's browser
+  const attacker = new Browser(worker);
+  await login(attacker, sbx, "logiless");
+  const planted = attacker.cookie;
+  assert.ok(planted);
+  const victim = new Browser(worker);
+  victim.cookie = planted;
+  const { cb } = await login(victim, sbx, "lawvu");
+  assert.equal(cb.status, 302, cb.text);
+  assert.ok(victim.cookie && victim.cookie !== planted, "a fresh session id at every sign-in");
+  assert.notEqual(victim.cookie.split(".")[0], planted.split(".")[0]);
+  const mine = await victim.request("/session");
+  assert.equal(mine.json.providers.lawvu.claims.sub, "user-id-123");
+  // the planted cookie now grants nothing: not the victim's LawVu, not even its own Logiless
+  await quiet(async () => {
+    const s = await attacker.request("/session", { cookie: planted });
+    assert.equal(s.status, 200);
+    assert.equal(s.json.signed_in, false, s.text);
+    for (const path of ["/api/lawvu/account-apis/v1/users", "/api/logiless/stores", "/api/legalon/users"]) {
+      const r = await attacker.api(path, { cookie: planted });
+      assert.equal(r.status, 401, `${path}: ${r.text}`);
+      assert.equal(r.json.error, "session_missing");
+    }
+    const t = await attacker.api("/token/lawvu", { method: "POST", cookie: planted });
+    assert.equal(t.status, 401);
+  });
+  // the issue's first vector: what /login hands out, planted before the victim signs in
+  const fresh = new Browser(worker);
+  await fresh.request("/auth/lawvu/login");
+  assert.equal(fresh.cookie, null, "/login mints no session id to plant");
+  const victim2 = new Browser(worker);
+  victim2.jar = new Map(fresh.jar);
+  await login(victim2, sbx, "lawvu");
+  assert.ok(victim2.cookie);
+  await quiet(async () => {
+    for (const path of ["/api/lawvu/account-apis/v1/users", "/api/legalon/users"]) {
+      const r = await fresh.api(path);
+      assert.equal(r.status, 401, `${path}: ${r.text}`);
+    }
+    assert.equal((await fresh.request("/session")).json.signed_in, false);
+  });
+});
+
+test("issue 13 item 3: double, mixed and overlong encodings in API paths are refused, not forwarded", async () => {
+  const b = new Browser(worker);
+  await login(b, sbx, "lawvu");
+  await quiet(async () => {
+    for (const path of [
+      "/api/lawvu/%252e%252e/%252e%252e/x",
+      "/api/lawvu/account-apis/%252e%252e/%252e%252e/x",
+      "/api/lawvu/a/%252E%252e/x",
+      "/api/lawvu/a/%25252e%25252e/x",
+      "/api/lawvu/a/.%252e/x",
+      "/api/lawvu/a%252fb",
+      "/api/lawvu/a%255cb",
+      "/api/lawvu/a%2500b",
+      "/api/lawvu/a%252500b",
+      "/api/lawvu/a/%c0%ae%c0%ae/x",
+      "/api/lawvu/a/%25c0%25ae%25c0%25ae/x",
+      "/api/lawvu/a/%ef%bc%8e%ef%bc%8e/x",
+      "/api/lawvu/a/%zz",
+    ]) {
+      const r = await b.api(path);
+      assert.equal(r.status, 400, `${path}: ${r.status} ${r.text}`);
+      assert.equal(r.json.error, "invalid_parameter", path);
+    }
+  });
+  assert.equal((await b.api("/api/lawvu/account-apis/v1/users")).status, 200);
+});
+
+test("issue 13 item 1: LegalOn access rules — closed by default, named providers only, read-only", async () => {
+  const cases = [
+    // [LEGALON_ALLOWED_FOR, LEGALON_METHODS, signed in to, method, expected status, code]
+    [undefined, undefined, "lawvu", "GET", 403, "connection_not_allowed"],
+    ["", "", "logiless", "GET", 403, "connection_not_allowed"],
+    ["lawvu", undefined, "logiless", "GET", 403, "connection_not_allowed"],
+    ["lawvu", undefined, "lawvu", "GET", 200, null],
+    ["lawvu", undefined, "lawvu", "POST", 403, "method_refused"],
+    ["logiless lawvu", "GET, POST", "lawvu", "POST", null, null], // forwarded: LegalOn answers
+    ["LawVu,Logiless", "get", "logiless", "DELETE", 403, "method_refused"],
+    ["admin", undefined, "lawvu", "GET", 500, "invalid_config"],
+    ["lawvu", "TRACE", "lawvu", "GET", 500, "invalid_config"],
+  ];
+  for (const [allowed, methods, signedIn, method, status, code] of cases) {
+    const extra = { LEGALON_ALLOWED_FOR: allowed, LEGALON_METHODS: methods };
+    const bindings = bindingsFor(sbx.ep);
+    for (const [k, v] of Object.entries(extra)) {
+      if (v === undefined) delete bindings[k];
+      else bindings[k] = v;
+    }
+    const w = await startWorker(bindings);
+    try {
+      const b = new Browser(w);
+      await login(b, sbx, signedIn);
+      const before = (await sbx.stats()).legalon;
+      const r = await b.api("/api/legalon/users", method === "GET" ? {} : { method, headers: { "content-type": "application/json" }, body: "{}" });
+      const label = `${allowed}/${methods}/${signedIn}/${method}: ${r.status} ${r.text.slice(0, 200)}`;
+      if (status === null) {
+        assert.equal(r.headers.get("x-tsunagi-error"), null, label);
+        assert.equal((await sbx.stats()).legalon.api_calls, before.api_calls + 1, `forwarded: ${label}`);
+        continue;
+      }
+      assert.equal(r.status, status, label);
+      if (code) {
+        assert.equal(r.json.error, code, label);
+        assert.equal((await sbx.stats()).legalon.api_calls, before.api_calls, `nothing forwarded: ${label}`);
+      }
+      if (code === "invalid_config") assert.match(r.json.message, /LEGALON_(ALLOWED_FOR|METHODS) entry '(admin|TRACE)'/);
+      // the other routes of a misconfigured Worker keep working
+      assert.equal((await b.api(signedIn === "lawvu" ? "/api/lawvu/account-apis/v1/users" : "/api/logiless/stores")).status, 200);
+    } finally {
+      await w.stop();
+    }
+  }
+  // signed out of the allowed provider: refused again (a session signed in to nothing is no session)
+  const b = new Browser(worker);
+  await login(b, sbx, "lawvu");
+  assert.equal((await b.api("/api/legalon/users")).status, 200);
+  assert.equal((await b.api("/auth/lawvu/logout", { method: "POST" })).status, 200);
+  const gone = await b.api("/api/legalon/users");
+  assert.equal(gone.status, 401, gone.text);
+  assert.equal(gone.json.error, "session_missing");
 });

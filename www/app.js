@@ -40,9 +40,15 @@ const ADVICE = {
   timeout: ['The provider took too long to answer.', 'Try again.'],
   config_missing: ['The Worker is missing part of its configuration.', 'Check .dev.vars / wrangler.toml [vars].'],
   csrf_header_missing: ['The request lacked the X-Tsunagi header the Worker requires.', 'This is a bug in the page.'],
+  connection_not_allowed: ['The Worker serves LegalOn only to sessions signed in to a provider listed in LEGALON_ALLOWED_FOR.', 'Connect LawVu or Logiless via the Worker first.'],
+  method_refused: ['The Worker forwards only the methods its access rules allow to this API (LEGALON_METHODS; read-only by default).', 'Ask for read access only, or change the Worker configuration.'],
 };
-function describe(code, message) {
-  const [what, todo] = ADVICE[code] || ['Something went wrong.', 'Try again; if it persists, see the message below.'];
+// LegalOn's token is the organisation's, not the user's: without a session the Worker refuses it
+const LEGALON_ADVICE = {
+  session_missing: ["LegalOn's token belongs to the organisation: the Worker serves it only to a signed-in session.", 'Connect LawVu or Logiless via the Worker first.'],
+};
+function describe(code, message, key) {
+  const [what, todo] = (key === 'legalon' && LEGALON_ADVICE[code]) || ADVICE[code] || ['Something went wrong.', 'Try again; if it persists, see the message below.'];
   return { code: code || 'unknown', what, todo, detail: message || '' };
 }
 const REAUTH = new Set(['refresh_token_expired', 'refresh_token_invalid', 'login_required', 'session_missing', 'invalid_grant', 'access_denied']);
@@ -294,7 +300,7 @@ async function callApi(key, { connecting = false } = {}) {
           renderDisconnected(key, describe(e.code, e.message));
           return false;
         }
-        if ($(`error-${key}`)) errorBox(key, describe(e.code, e.message));
+        if ($(`error-${key}`)) errorBox(key, describe(e.code, e.message, key));
         return false;
       }
     }

@@ -7,7 +7,8 @@ use crate::providers::lawvu::{LawVuConfig, LawVuEnvironment};
 use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
 use crate::providers::logiless::LogilessConfig;
 use crate::secret::{BasicCredentials, ClientSecret};
-use crate::{Client, Error, ErrorCode, Result};
+use crate::{Client, Error, ErrorCode, Method, Result};
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use worker::Env;
 
@@ -21,6 +22,7 @@ struct Memo {
     /// Session clients by provider and the Worker origin their default redirect URI comes from.
     clients: Vec<(SessionProvider, String, Client)>,
     legalon: Option<(Client, String)>,
+    legalon_access: Option<LegalOnAccess>,
 }
 
 thread_local! {
@@ -42,7 +44,8 @@ fn memo<T: Clone>(get: impl FnOnce(&Memo) -> Option<T>, put: impl FnOnce(&mut Me
 }
 
 /// A session-backed provider (authorization-code flow).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum SessionProvider {
     /// LawVu.
     LawVu,
@@ -172,4 +175,37 @@ fn build_legalon_client(env: &Env) -> Result<(Client, String)> {
     let client = cfg.client()?;
     let label = format!("legalon:{}:{credentials}", client.profile().token_endpoint.as_str());
     Ok((client, keys(env)?.object_name(&label)))
+}
+
+/// Who may call LegalOn through `/api/legalon` (least privilege, RFC 10017 §6.1): LegalOn's
+/// token is the organisation's (client credentials), so a session alone is not enough.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LegalOnAccess {
+    /// `LEGALON_ALLOWED_FOR`: a session signed in to one of these may call LegalOn. Default: none
+    /// (closed).
+    pub allowed_for: Vec<SessionProvider>,
+    /// `LEGALON_METHODS`: the methods forwarded. Default: `GET` (read-only).
+    pub methods: Vec<Method>,
+}
+
+/// `LEGALON_ALLOWED_FOR` (comma- or space-separated `lawvu`, `logiless`) and `LEGALON_METHODS`
+/// (`GET`, `POST`, `PUT`, `PATCH`, `DELETE`); an unknown entry is [`ErrorCode::InvalidConfig`]
+/// naming it.
+pub fn legalon_access(env: &Env) -> Result<LegalOnAccess> {
+    memo(|m| m.legalon_access.clone(), |m, v| m.legalon_access = Some(v), || parse_legalon_access(var(env, "LEGALON_ALLOWED_FOR"), var(env, "LEGALON_METHODS")))
+}
+
+fn entries(list: &str) -> impl Iterator<Item = &str> {
+    list.split([',', ' ', '\n', '\t']).map(str::trim).filter(|e| !e.is_empty())
+}
+
+fn parse_legalon_access(allowed_for: Option<String>, methods: Option<String>) -> Result<LegalOnAccess> {
+    let invalid = |what: &str, entry: &str| Error::new(ErrorCode::InvalidConfig, format!("{what} entry '{entry}' is not one of {}", if what == "LEGALON_ALLOWED_FOR" { "lawvu, logiless" } else { "GET, POST, PUT, PATCH, DELETE" }));
+    let allowed_for = entries(allowed_for.as_deref().unwrap_or_default())
+        .map(|e| SessionProvider::parse(&e.to_ascii_lowercase()).ok_or_else(|| invalid("LEGALON_ALLOWED_FOR", e)))
+        .collect::<Result<Vec<_>>>()?;
+    let methods = entries(methods.as_deref().unwrap_or("GET"))
+        .map(|e| Method::parse(&e.to_ascii_uppercase()).ok_or_else(|| invalid("LEGALON_METHODS", e)))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(LegalOnAccess { allowed_for, methods })
 }

@@ -1,9 +1,11 @@
-//! AES-256-GCM for data at rest, through the runtime's WebCrypto (`crypto.subtle`): no cipher
-//! code in the wasm. The key is [`SessionKeys::storage`] (derived from `SESSION_KEY`); each
-//! blob gets a fresh 96-bit IV and is bound to its storage slot by the additional data, so a
-//! ciphertext cannot be moved to another object or key.
+//! AES-256-GCM for data at rest and in the sign-in cookie, through the runtime's WebCrypto
+//! (`crypto.subtle`): no cipher code in the wasm. The key is [`SessionKeys::storage`] (derived
+//! from `SESSION_KEY`); each blob gets a fresh 96-bit IV and is bound by the additional data to
+//! the key, the object and the record it was written for ([`SessionKeys::record_aad`]), so a
+//! ciphertext moved to another object or slot does not open.
 //!
-//! Blob format: `v1.` + base64url(IV ‖ ciphertext ‖ tag).
+//! Blob format: `v2.{key id}.` + base64url(IV ‖ ciphertext ‖ tag). Records of format `v1` (bound
+//! to the record name only) are not opened: they are dropped, and their session signs in again.
 
 use crate::base64url;
 use crate::bff::SessionKeys;
@@ -52,7 +54,7 @@ fn params(iv: &[u8], aad: &str) -> Result<Object> {
     Ok(o)
 }
 
-/// Encrypts `plaintext` for the slot named `aad`.
+/// Encrypts `plaintext` for the slot whose associated data is `aad`.
 pub async fn seal(keys: &SessionKeys, aad: &str, plaintext: &str) -> Result<String> {
     let mut iv = [0u8; 12];
     getrandom::fill(&mut iv).map_err(|_| crypto_error("getRandomValues"))?;
@@ -61,16 +63,44 @@ pub async fn seal(keys: &SessionKeys, aad: &str, plaintext: &str) -> Result<Stri
     let ct = JsFuture::from(promise).await.map_err(|_| crypto_error("encrypt"))?;
     let mut out = iv.to_vec();
     out.extend(Uint8Array::new(&ct).to_vec());
-    Ok(format!("v1.{}", base64url::encode(&out)))
+    Ok(format!("v2.{}.{}", keys.key_id, base64url::encode(&out)))
 }
 
-/// Decrypts a blob from [`seal`] for the same slot. A wrong key, slot or a tampered blob fails.
-pub async fn open(keys: &SessionKeys, aad: &str, blob: &str) -> Result<String> {
-    let bad = || Error::new(ErrorCode::SessionMissing, "stored session data cannot be decrypted (SESSION_KEY changed?): sign in again");
-    let raw = blob.strip_prefix("v1.").and_then(|b| base64url::decode(b).ok()).ok_or_else(bad)?;
+/// Why a sealed blob did not open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpenError {
+    /// Sealed under another `SESSION_KEY` (its key id differs), or in the old `v1` format.
+    OtherKey,
+    /// The key matches but the blob is not for this object and record, or was altered.
+    NotForThisSlot,
+}
+
+impl OpenError {
+    /// The error a caller answers with: the session must sign in again.
+    pub fn to_error(self) -> Error {
+        Error::new(
+            ErrorCode::SessionMissing,
+            match self {
+                OpenError::OtherKey => "stored session data was sealed under another SESSION_KEY and was dropped: sign in again",
+                OpenError::NotForThisSlot => "stored session data does not belong to this session (moved or altered) and was dropped: sign in again",
+            },
+        )
+    }
+}
+
+/// Decrypts a blob from [`seal`] for the same slot. Another key, another object or record, or a
+/// tampered blob fails, saying which of the first two it was.
+pub async fn open(keys: &SessionKeys, aad: &str, blob: &str) -> std::result::Result<String, OpenError> {
+    let bad = || OpenError::NotForThisSlot;
+    let rest = blob.strip_prefix("v2.").ok_or(OpenError::OtherKey)?;
+    let (kid, body) = rest.split_once('.').ok_or_else(bad)?;
+    if kid != keys.key_id {
+        return Err(OpenError::OtherKey);
+    }
+    let raw = base64url::decode(body).map_err(|_| bad())?;
     let (iv, ct) = (raw.get(..12).ok_or_else(bad)?, raw.get(12..).ok_or_else(bad)?);
-    let k = key(keys).await?;
-    let promise = subtle_decrypt(&params(iv, aad)?, &k, &Uint8Array::from(ct)).map_err(|_| bad())?;
+    let k = key(keys).await.map_err(|_| bad())?;
+    let promise = subtle_decrypt(&params(iv, aad).map_err(|_| bad())?, &k, &Uint8Array::from(ct)).map_err(|_| bad())?;
     let pt = JsFuture::from(promise).await.map_err(|_| bad())?;
     String::from_utf8(Uint8Array::new(&pt).to_vec()).map_err(|_| bad())
 }

@@ -158,13 +158,13 @@ pub fn error(err: &Error) -> worker::Result<Response> {
     Ok(resp)
 }
 
-/// A 302 to `location`, with optional `Set-Cookie`.
-pub fn redirect(location: &str, set_cookie: Option<&str>) -> worker::Result<Response> {
+/// A 302 to `location`, with these `Set-Cookie` headers.
+pub fn redirect(location: &str, set_cookies: &[String]) -> worker::Result<Response> {
     let headers = Headers::new();
     headers.set("location", location)?;
     headers.set("cache-control", "no-store")?;
     headers.set("referrer-policy", "no-referrer")?;
-    if let Some(c) = set_cookie {
+    for c in set_cookies {
         headers.append("set-cookie", c)?;
     }
     Ok(Response::empty()?.with_status(302).with_headers(headers))

@@ -51,6 +51,8 @@ struct Sealed {
 struct Inner {
     state: State,
     env: Env,
+    /// This object's id (hex), part of the record's associated data.
+    object_id: String,
     token: RefCell<Option<TokenSet>>,
     inflight: RefCell<Option<Flight>>,
 }
@@ -63,7 +65,8 @@ pub struct TsunagiLegalOn {
 
 impl DurableObject for TsunagiLegalOn {
     fn new(state: State, env: Env) -> Self {
-        TsunagiLegalOn { inner: Rc::new(Inner { state, env, token: RefCell::new(None), inflight: RefCell::new(None) }) }
+        let object_id = state.id().to_string();
+        TsunagiLegalOn { inner: Rc::new(Inner { state, env, object_id, token: RefCell::new(None), inflight: RefCell::new(None) }) }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
@@ -89,14 +92,15 @@ impl Inner {
         }
         let Some(s) = self.state.storage().get::<Sealed>(KEY).await.map_err(|_| storage_error())? else { return Ok(()) };
         let keys = config::keys(&self.env)?;
-        // undecryptable (key rotated): ignore it and acquire a new one
-        if let Ok(text) = crypto::open(&keys, KEY, &s.blob).await {
-            if let Ok(t) = serde_json::from_str::<TokenSet>(&text) {
+        // one that does not open here (key rotated, moved, altered) is dropped; a new one is acquired
+        match crypto::open(&keys, &keys.record_aad(&self.object_id, KEY), &s.blob).await.ok().and_then(|text| serde_json::from_str::<TokenSet>(&text).ok()) {
+            Some(t) => {
                 let mut slot = self.token.borrow_mut();
                 if slot.is_none() {
                     *slot = Some(t);
                 }
             }
+            None => self.state.storage().delete(KEY).await.map(|_| ()).map_err(|_| storage_error())?,
         }
         Ok(())
     }
@@ -133,7 +137,7 @@ impl Inner {
             client.api_base(Some(&t))?;
             let keys = config::keys(&self.env)?;
             let text = serde_json::to_string(&t).map_err(|_| storage_error())?;
-            let blob = crypto::seal(&keys, KEY, &text).await?;
+            let blob = crypto::seal(&keys, &keys.record_aad(&self.object_id, KEY), &text).await?;
             let exp = t.expires_at.map(|e| e.as_millis()).unwrap_or_default();
             self.state.storage().put(KEY, Sealed { exp, blob }).await.map_err(|_| storage_error())?;
             *self.token.borrow_mut() = Some(t.clone());

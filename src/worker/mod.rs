@@ -7,6 +7,7 @@
 mod config;
 mod crypto;
 mod http;
+mod messages;
 // the `#[durable_object]` macro generates undocumented glue
 #[allow(missing_docs)]
 mod legalon;
@@ -17,10 +18,12 @@ pub use legalon::TsunagiLegalOn;
 pub use session::TsunagiSession;
 
 use crate::api::{decide, ApiDecision, Attempt, RetryPolicy};
-use crate::bff::{self, RouteKind, SessionKeys, VerifiedCookie};
+use crate::bff::{self, PendingLogin, RouteKind, SessionKeys, VerifiedCookie};
 use crate::request_target::RequestTarget;
 use crate::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
 use config::SessionProvider;
+use messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
+use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::time::Duration;
 use wasm_bindgen::JsValue;
@@ -124,36 +127,51 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
     let w = |r: worker::Result<Response>| r.map_err(|_| Error::new(ErrorCode::Transport, "response could not be built"));
     match route {
         Route::Login(p) => {
-            let return_to = url.query_param("return_to");
-            let return_to = bff::check_return_to(return_to.as_deref())?;
-            config::session_client(env, p, &self_origin)?; // config errors before anything is stored
-            let (sid, set_cookie) = match cookie {
-                Ok(c) => (c.session_id, None),
-                Err(_) => {
-                    let sid = bff::session_id_from_entropy(&random_32()?);
-                    let exp = now().plus_secs(bff::PENDING_LOGIN_SECS);
-                    (sid.clone(), Some(bff::set_cookie_header(&bff::sign_cookie(&keys, &sid, exp), bff::PENDING_LOGIN_SECS)))
-                }
-            };
-            let v = call(&session_stub(env, &keys, &sid)?, "login", json!({"provider": p.as_str(), "origin": self_origin, "return_to": return_to})).await?;
-            let to = field(&v, "authorize_url").as_str().ok_or_else(|| bad("no authorize URL"))?;
-            w(http::redirect(to, set_cookie.as_deref()))
+            // nothing is stored server-side before a sign-in completes: the pending login travels
+            // sealed in its own short-lived cookie
+            let return_to = bff::check_return_to(url.query_param("return_to").as_deref())?;
+            let client = config::session_client(env, p, &self_origin)?;
+            let (authorize_url, pending) = client.begin_authorization(&[])?;
+            let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
+            let record = PendingLogin { provider: p.as_str().to_owned(), state: pending.state, pkce_verifier: pending.pkce_verifier, return_to, expires_at };
+            let text = serde_json::to_string(&record).map_err(|_| bad("the sign-in could not be recorded"))?;
+            let sealed = crypto::seal(&keys, &keys.login_aad(p.as_str()), &text).await?;
+            w(http::redirect(&authorize_url, &[bff::login_cookie_header(p.as_str(), &sealed)]))
         }
         Route::Callback(p) => {
-            let c = cookie?;
-            let v = call(&session_stub(env, &keys, &c.session_id)?, "callback", json!({"provider": p.as_str(), "origin": self_origin, "url": url.url})).await?;
-            let to = bff::check_return_to(field(&v, "return_to").as_str())?;
-            let set = renewed_cookie(&keys, &c, field(&v, "session_expires_at").as_u64());
-            w(http::redirect(&to, set.as_deref()))
+            let login_cookie = bff::cookie_value(&cookie_header(&headers), &bff::login_cookie_name(p.as_str())).map(str::to_owned);
+            // the sign-in cookie is spent by its callback, whatever the outcome
+            let spent = login_cookie.as_ref().map(|_| bff::login_cookie_header(p.as_str(), bff::SPENT_LOGIN));
+            match callback(env, &keys, cookie, login_cookie.as_deref(), p, &self_origin, url.url).await {
+                Ok((to, session_cookie)) => w(http::redirect(&to, &[Some(session_cookie), spent].into_iter().flatten().collect::<Vec<_>>())),
+                Err(e) => {
+                    let mut r = http::error(&e).map_err(|_| bad("response"))?;
+                    if let Some(spent) = spent {
+                        r.headers_mut().append("set-cookie", &spent).map_err(|_| bad("header"))?;
+                    }
+                    Ok(r)
+                }
+            }
         }
         Route::Session => {
-            let c = cookie?;
-            let v = call(&session_stub(env, &keys, &c.session_id)?, "session", json!({})).await?;
+            // being signed out is a state, not an error: 200 with signed_in false (a cookie that
+            // no longer verifies is cleared)
+            let c = match cookie {
+                Ok(c) => c,
+                Err(_) => {
+                    let mut r = w(http::json(200, &json!({"signed_in": false, "providers": {}}).to_string()))?;
+                    if headers.get("cookie").ok().flatten().is_some_and(|h| bff::cookie_value(&h, bff::COOKIE_NAME).is_some()) {
+                        r.headers_mut().append("set-cookie", &bff::clear_cookie_header()).map_err(|_| bad("header"))?;
+                    }
+                    return Ok(r);
+                }
+            };
+            let v: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Session).await?;
             w(http::json(200, &v.to_string()))
         }
         Route::Logout(p) => {
             if let Ok(c) = cookie {
-                call(&session_stub(env, &keys, &c.session_id)?, "logout", json!({"provider": p.map(SessionProvider::as_str)})).await?;
+                let _: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Logout { provider: p }).await?;
             }
             let mut r = w(http::json(200, &json!({"signed_out": true}).to_string()))?;
             if p.is_none() {
@@ -166,15 +184,15 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
                 return Err(Error::new(ErrorCode::NotFound, "token-mediating mode is off (TOKEN_MEDIATING)"));
             }
             let c = cookie?;
-            let v = call(&session_stub(env, &keys, &c.session_id)?, "token", json!({"provider": p.as_str(), "origin": self_origin})).await?;
+            let t: TokenAnswer = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Token { provider: p, origin: self_origin, failed: None }).await?;
             // only the access token and its expiry, never the refresh token
-            let body = json!({"access_token": field(&v, "access_token"), "token_type": field(&v, "token_type"), "expires_at": field(&v, "expires_at")});
+            let body = json!({"access_token": t.access_token.secret(), "token_type": t.token_type, "expires_at": t.expires_at});
             w(http::json(200, &body.to_string()))
         }
         Route::Refresh(p) => {
             // rotates now; answers with fingerprints only (old → new), never a token
             let c = cookie?;
-            let v = call(&session_stub(env, &keys, &c.session_id)?, "refresh", json!({"provider": p.as_str(), "origin": self_origin})).await?;
+            let v: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Refresh { provider: p, origin: self_origin }).await?;
             let mut r = w(http::json(200, &v.to_string()))?;
             if let Some(set) = renewed_cookie(&keys, &c, field(&v, "session_expires_at").as_u64()) {
                 r.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
@@ -186,6 +204,46 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             proxy(&mut req, env, &keys, cookie, &p, &format!("{path}{query}"), &self_origin).await
         }
     }
+}
+
+/// The callback: the sealed sign-in from its cookie, the `state` check, the code exchange — all
+/// before any server-side state exists — then a **fresh session id** (RFC 6819 §4.2.4 / OWASP
+/// session fixation: an id issued before a sign-in never grants the signed-in session). The
+/// browser's earlier session, if its cookie verifies, hands its other providers' token sets over
+/// and is emptied, so any copy of the old cookie grants nothing. Answers `(return_to, Set-Cookie)`.
+async fn callback(env: &Env, keys: &SessionKeys, old: Result<VerifiedCookie>, login_cookie: Option<&str>, p: SessionProvider, origin: &str, url: &str) -> Result<(String, String)> {
+    let over = || Error::new(ErrorCode::StateMismatch, "this sign-in is over (already completed, refused or expired): nothing was exchanged");
+    let sealed = match login_cookie {
+        None => return Err(Error::new(ErrorCode::SessionMissing, "no sign-in is in progress in this browser: start at /auth/{provider}/login")),
+        Some(bff::SPENT_LOGIN) => return Err(over()),
+        Some(v) => v,
+    };
+    let text = crypto::open(keys, &keys.login_aad(p.as_str()), sealed).await.map_err(|_| over())?;
+    let pending: PendingLogin = serde_json::from_str(&text).map_err(|_| over())?;
+    if !pending.is_live(now()) || pending.provider != p.as_str() {
+        return Err(over());
+    }
+    let client = config::session_client(env, p, origin)?;
+    let code = client.parse_callback(url, Some(&pending.state))?;
+    let request = client.authorization_code_request(&code, pending.pkce_verifier.as_ref())?;
+    let upstream = http::send(&request, config::timeout_ms(env)).await?;
+    let tokens = client.parse_token_response(&upstream, now(), None)?;
+    let mut sets = vec![StoredSet { provider: p, tokens }];
+    if let Ok(old) = old {
+        // best effort: a session that cannot be read keeps nothing worth moving
+        if let Ok(taken) = call::<Vec<StoredSet>>(&session_stub(env, keys, &old.session_id)?, &SessionOp::Take).await {
+            sets.extend(taken.into_iter().filter(|s| s.provider != p));
+        }
+    }
+    let sid = bff::session_id_from_entropy(&random_32()?);
+    let put: PutAnswer = call(&session_stub(env, keys, &sid)?, &SessionOp::Put { sets }).await?;
+    let exp = put.session_expires_at.map(Timestamp::from_millis).unwrap_or_else(|| now().plus_secs(3600));
+    let max_age = now().millis_until(exp) / 1000;
+    Ok((pending.return_to, bff::set_cookie_header(&bff::sign_cookie(keys, &sid, exp), max_age)))
+}
+
+fn cookie_header(headers: &Headers) -> String {
+    headers.get("cookie").ok().flatten().unwrap_or_default()
 }
 
 static NULL: serde_json::Value = serde_json::Value::Null;
@@ -202,7 +260,7 @@ fn random_32() -> Result<[u8; 32]> {
 }
 
 fn session_cookie(headers: &Headers, keys: &SessionKeys) -> Result<VerifiedCookie> {
-    let header = headers.get("cookie").ok().flatten().unwrap_or_default();
+    let header = cookie_header(headers);
     let value = bff::cookie_value(&header, bff::COOKIE_NAME).ok_or_else(|| Error::new(ErrorCode::SessionMissing, "no session cookie: sign in"))?;
     bff::verify_cookie(keys, value, now())
 }
@@ -224,19 +282,26 @@ fn session_stub(env: &Env, keys: &SessionKeys, sid: &str) -> Result<Stub> {
     id.get_stub().map_err(|_| bad("object stub"))
 }
 
-/// Calls an object: 200 → its JSON; otherwise its error body is rebuilt into an [`Error`]
-/// with the same code and message.
-async fn call(stub: &Stub, op: &str, body: serde_json::Value) -> Result<serde_json::Value> {
+/// Sends `op` to a session object: 200 → its typed answer; otherwise its error body is rebuilt
+/// into an [`Error`] with the same code and message.
+async fn call<T: DeserializeOwned>(stub: &Stub, op: &SessionOp) -> Result<T> {
+    let body = serde_json::to_string(op).map_err(|_| bad("internal request"))?;
+    let text = send_to_object(stub, body).await?;
+    serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the session store answered garbage"))
+}
+
+/// Posts `body` to an object; its answer text on 200, else its error rebuilt.
+async fn send_to_object(stub: &Stub, body: String) -> Result<String> {
     let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_body(Some(JsValue::from_str(&body.to_string())));
-    let req = Request::new_with_init(&format!("https://tsunagi.internal/{op}"), &init).map_err(|_| bad("internal request"))?;
+    init.with_method(Method::Post).with_body(Some(JsValue::from_str(&body)));
+    let req = Request::new_with_init("https://tsunagi.internal/", &init).map_err(|_| bad("internal request"))?;
     let mut resp = stub.fetch_with_request(req).await.map_err(|_| Error::new(ErrorCode::Transport, "the session store could not be reached"))?;
     let status = resp.status_code();
     let text = resp.text().await.map_err(|_| Error::new(ErrorCode::Transport, "the session store could not be read"))?;
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the session store answered garbage"))?;
     if status == 200 {
-        return Ok(v);
+        return Ok(text);
     }
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the session store answered garbage"))?;
     Err(rebuild_error(&v))
 }
 
@@ -263,12 +328,13 @@ impl Source<'_> {
     async fn token(&self, failed: Option<&str>) -> Result<(TokenSet, Option<u64>)> {
         match self {
             Source::Session(stub, _, p, origin) => {
-                let v = call(stub, "token", json!({"provider": p.as_str(), "origin": origin, "failed": failed})).await?;
+                let op = SessionOp::Token { provider: *p, origin: (*origin).to_owned(), failed: failed.map(str::to_owned) };
+                let v: TokenAnswer = call(stub, &op).await?;
                 let t = TokenSet {
-                    access_token: crate::AccessToken::new(field(&v, "access_token").as_str().unwrap_or_default()),
-                    token_type: field(&v, "token_type").as_str().unwrap_or("Bearer").to_owned(),
+                    access_token: v.access_token,
+                    token_type: v.token_type,
                     issued_at: now(),
-                    expires_at: field(&v, "expires_at").as_u64().map(Timestamp::from_millis),
+                    expires_at: v.expires_at.map(Timestamp::from_millis),
                     refresh_token: None,
                     refresh_expires_at: None,
                     scope: None,
@@ -276,7 +342,7 @@ impl Source<'_> {
                     grant: crate::token_set::TokenGrant::User,
                     extra: serde_json::Map::new(),
                 };
-                Ok((t, field(&v, "session_expires_at").as_u64()))
+                Ok((t, v.session_expires_at))
             }
             Source::LegalOn(env, name) => {
                 if let Some(t) = legalon::from_memory(name, failed) {
@@ -284,8 +350,8 @@ impl Source<'_> {
                 }
                 let ns = env.durable_object(LEGALON).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the LEGALON Durable Object binding is missing"))?;
                 let stub = ns.id_from_name(name).and_then(|id| id.get_stub()).map_err(|_| bad("object stub"))?;
-                let v = call(&stub, "token", json!({ "failed": failed })).await?;
-                let t: TokenSet = serde_json::from_value(v).map_err(|_| Error::new(ErrorCode::Transport, "bad token from the LegalOn object"))?;
+                let text = send_to_object(&stub, json!({ "failed": failed }).to_string()).await?;
+                let t: TokenSet = serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "bad token from the LegalOn object"))?;
                 legalon::remember(name, &t);
                 Ok((t, None))
             }
@@ -326,12 +392,35 @@ async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<Strin
     Ok(Some(text))
 }
 
+/// LegalOn's token is the organisation's (client credentials): the Worker forwards only for a
+/// valid session signed in to a provider named in `LEGALON_ALLOWED_FOR` (default none), and only
+/// the methods of `LEGALON_METHODS` (default `GET`). RFC 10017 §6.1; checked before anything is
+/// read or forwarded.
+async fn check_legalon_access(env: &Env, keys: &SessionKeys, cookie: Result<VerifiedCookie>, method: CoreMethod) -> Result<()> {
+    let c = cookie?;
+    let rules = config::legalon_access(env)?;
+    if !rules.methods.contains(&method) {
+        return Err(Error::new(ErrorCode::MethodRefused, "LegalOn takes only the methods in LEGALON_METHODS through this Worker (default GET: read-only)"));
+    }
+    if rules.allowed_for.is_empty() {
+        return Err(Error::new(ErrorCode::ConnectionNotAllowed, "LegalOn is open to no signed-in provider (LEGALON_ALLOWED_FOR is empty)"));
+    }
+    let signed_in: Vec<SessionProvider> = call(&session_stub(env, keys, &c.session_id)?, &SessionOp::SignedIn).await?;
+    if signed_in.is_empty() {
+        return Err(Error::new(ErrorCode::SessionMissing, "this session is signed in to no provider: sign in first"));
+    }
+    if !signed_in.iter().any(|p| rules.allowed_for.contains(p)) {
+        return Err(Error::new(ErrorCode::ConnectionNotAllowed, "LegalOn is open only to sessions signed in to a provider in LEGALON_ALLOWED_FOR: sign in to one first"));
+    }
+    Ok(())
+}
+
 async fn proxy(req: &mut Request, env: &Env, keys: &SessionKeys, cookie: Result<VerifiedCookie>, p: &str, path: &str, self_origin: &str) -> Result<Response> {
     let method = CoreMethod::parse(req.method().as_ref()).ok_or_else(|| Error::new(ErrorCode::MethodNotAllowed, "GET, POST, PUT, PATCH or DELETE"))?;
     crate::api::check_api_path(path)?;
-    let body = read_body(req, method).await?;
     let (client, source): (Client, Source<'_>) = match p {
         "legalon" => {
+            check_legalon_access(env, keys, cookie, method).await?;
             let (client, name) = config::legalon_client(env)?;
             (client, Source::LegalOn(env, name))
         }
@@ -343,6 +432,7 @@ async fn proxy(req: &mut Request, env: &Env, keys: &SessionKeys, cookie: Result<
             (client, Source::Session(stub, c, sp, self_origin))
         }
     };
+    let body = read_body(req, method).await?;
     let policy = RetryPolicy { max_rate_limit_retries: 1, max_wait_ms: config::max_rate_limit_wait_ms(env), default_wait_ms: 1_000 };
     let timeout = config::timeout_ms(env);
     let mut attempt = Attempt::default();

@@ -1,12 +1,13 @@
-//! The session Durable Object (`TsunagiSession`, one per browser session): the pending logins
-//! and the token sets of LawVu and Logiless, encrypted at rest. Refresh is single-flight inside
-//! the object: requests interleave while it awaits `fetch`, so the first caller that needs a
-//! refresh starts it and every other caller awaits the same shared future; the rotated pair is
-//! written to storage before any of them is answered. See docs/storage.md.
+//! The session Durable Object (`TsunagiSession`, one per signed-in browser session): the token
+//! sets of LawVu and Logiless, encrypted at rest and bound to this object. Refresh is
+//! single-flight inside the object: requests interleave while it awaits `fetch`, so the first
+//! caller that needs a refresh starts it and every other caller awaits the same shared future; the
+//! rotated pair is written to storage before any of them is answered. See docs/storage.md.
 
 use super::config::{self, SessionProvider};
+use super::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
 use super::{crypto, http, now};
-use crate::bff::{self, PendingLogin, SessionKeys};
+use crate::bff::{self, SessionKeys};
 use crate::{Client, Error, ErrorCode, NextStep, Result, Timestamp, TokenSet};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
@@ -28,19 +29,14 @@ struct Sealed {
     blob: String,
 }
 
-/// A request from the Worker to the object.
-#[derive(Deserialize)]
-struct Op {
-    provider: Option<String>,
-    origin: Option<String>,
-    return_to: Option<String>,
-    url: Option<String>,
-    failed: Option<String>,
-}
-
 struct Inner {
     state: State,
     env: Env,
+    /// This object's id (hex), part of every record's associated data.
+    object_id: String,
+    /// A stored record did not open (moved from another object, or another `SESSION_KEY`) and
+    /// was dropped: the next "not signed in" answer says so.
+    dropped: RefCell<Option<crypto::OpenError>>,
     /// Decrypted token sets, once loaded (`None` = not loaded yet).
     tokens: RefCell<Option<HashMap<SessionProvider, TokenSet>>>,
     inflight: RefCell<HashMap<SessionProvider, Flight>>,
@@ -54,18 +50,19 @@ pub struct TsunagiSession {
 
 impl DurableObject for TsunagiSession {
     fn new(state: State, env: Env) -> Self {
-        TsunagiSession { inner: Rc::new(Inner { state, env, tokens: RefCell::new(None), inflight: RefCell::new(HashMap::new()) }) }
+        let object_id = state.id().to_string();
+        TsunagiSession {
+            inner: Rc::new(Inner { state, env, object_id, dropped: RefCell::new(None), tokens: RefCell::new(None), inflight: RefCell::new(HashMap::new()) }),
+        }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let op_name = req.path();
-        let op: Op = match req.json().await {
+        let op: SessionOp = match req.json().await {
             Ok(op) => op,
             Err(_) => return http::error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
         };
-        let result = self.inner.clone().dispatch(op_name.trim_start_matches('/'), op).await;
-        match result {
-            Ok(v) => http::json(200, &v.to_string()),
+        match self.inner.clone().dispatch(op).await {
+            Ok(text) => http::json(200, &text),
             Err(e) => http::error(&e),
         }
     }
@@ -79,10 +76,12 @@ impl DurableObject for TsunagiSession {
 fn tokens_key(p: SessionProvider) -> String {
     format!("tokens:{}", p.as_str())
 }
-fn pending_key(p: SessionProvider) -> String {
-    format!("pending:{}", p.as_str())
-}
 const PROVIDERS: [SessionProvider; 2] = [SessionProvider::LawVu, SessionProvider::Logiless];
+
+/// An answer as JSON text.
+fn text<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|_| storage_error())
+}
 
 fn storage_error() -> Error {
     Error::new(ErrorCode::Transport, "session storage failed")
@@ -97,95 +96,82 @@ impl Inner {
         config::keys(&self.env)
     }
 
-    fn provider(op: &Op) -> Result<SessionProvider> {
-        op.provider.as_deref().and_then(SessionProvider::parse).ok_or_else(|| Error::new(ErrorCode::NotFound, "unknown provider"))
+    fn client(&self, origin: &str, p: SessionProvider) -> Result<Client> {
+        config::session_client(&self.env, p, origin)
     }
 
-    fn client(&self, op: &Op, p: SessionProvider) -> Result<Client> {
-        config::session_client(&self.env, p, op.origin.as_deref().unwrap_or_default())
+    fn not_signed_in(&self, p: SessionProvider) -> Error {
+        match *self.dropped.borrow() {
+            Some(why) => why.to_error(),
+            None => Error::new(ErrorCode::SessionMissing, format!("not signed in to {}", p.as_str())),
+        }
     }
 
-    async fn dispatch(self: Rc<Self>, name: &str, op: Op) -> Result<Value> {
-        match name {
-            "login" => self.login(&op).await,
-            "callback" => self.callback(&op).await,
-            "session" => self.session().await,
-            "token" => {
-                let p = Self::provider(&op)?;
-                let client = self.client(&op, p)?;
-                let t = self.clone().access_token(p, client, op.failed.clone()).await?;
+    /// Runs one operation; its answer as JSON text.
+    async fn dispatch(self: Rc<Self>, op: SessionOp) -> Result<String> {
+        match op {
+            SessionOp::Session => text(&self.session().await?),
+            SessionOp::SignedIn => text(&self.signed_in().await?),
+            SessionOp::Token { provider, origin, failed } => {
+                let client = self.client(&origin, provider)?;
+                let t = self.clone().access_token(provider, client, failed).await?;
                 let expires = self.session_expiry();
-                Ok(json!({"access_token": t.access_token.secret(), "token_type": t.token_type, "expires_at": t.expires_at.map(|t| t.as_millis()),
-                          "session_expires_at": expires.map(|t| t.as_millis())}))
+                text(&TokenAnswer {
+                    access_token: t.access_token,
+                    token_type: t.token_type,
+                    expires_at: t.expires_at.map(Timestamp::as_millis),
+                    session_expires_at: expires.map(Timestamp::as_millis),
+                })
             }
-            "refresh" => {
-                let p = Self::provider(&op)?;
-                let client = self.client(&op, p)?;
+            SessionOp::Refresh { provider: p, origin } => {
+                let client = self.client(&origin, p)?;
                 self.ensure_loaded().await?;
                 let (old, failed) = {
                     let cache = self.tokens.borrow();
-                    let held = cache
-                        .as_ref()
-                        .and_then(|m| m.get(&p))
-                        .ok_or_else(|| Error::new(ErrorCode::SessionMissing, format!("not signed in to {}", p.as_str())))?;
+                    let held = cache.as_ref().and_then(|m| m.get(&p)).ok_or_else(|| self.not_signed_in(p))?;
                     (held.refresh_token.as_ref().map(|r| r.fingerprint()), held.access_token.fingerprint())
                 };
                 // the held access token counts as "failed", so the single-flight refresh runs now
                 let t = self.clone().access_token(p, client, Some(failed)).await?;
                 let expires = self.session_expiry();
-                Ok(json!({"provider": p.as_str(), "old_refresh_fingerprint": old, "new_refresh_fingerprint": t.refresh_token.as_ref().map(|r| r.fingerprint()),
+                text(&json!({"provider": p.as_str(), "old_refresh_fingerprint": old, "new_refresh_fingerprint": t.refresh_token.as_ref().map(|r| r.fingerprint()),
                           "session": bff::session_view(&t), "session_expires_at": expires.map(|t| t.as_millis())}))
             }
-            "logout" => self.logout(&op).await,
-            _ => Err(Error::new(ErrorCode::NotFound, "unknown operation")),
+            SessionOp::Logout { provider } => text(&self.logout(provider).await?),
+            SessionOp::Take => text(&self.take().await?),
+            SessionOp::Put { sets } => {
+                for set in &sets {
+                    self.store_tokens(set.provider, &set.tokens).await?;
+                }
+                text(&PutAnswer { session_expires_at: self.session_expiry().map(Timestamp::as_millis) })
+            }
         }
+    }
+
+    fn aad(&self, keys: &SessionKeys, key: &str) -> String {
+        keys.record_aad(&self.object_id, key)
     }
 
     async fn put_sealed(&self, key: &str, exp: Timestamp, plaintext: &str) -> Result<()> {
         let keys = self.keys()?;
-        let blob = crypto::seal(&keys, key, plaintext).await?;
+        let blob = crypto::seal(&keys, &self.aad(&keys, key), plaintext).await?;
         self.storage().put(key, Sealed { exp: exp.as_millis(), blob }).await.map_err(|_| storage_error())
     }
 
+    /// A record's plaintext. One that does not open here (moved from another object, altered, or
+    /// sealed under another key) is deleted and reads as absent; [`Self::not_signed_in`] then
+    /// says why.
     async fn get_sealed(&self, key: &str) -> Result<Option<(Timestamp, String)>> {
         let Some(s) = self.storage().get::<Sealed>(key).await.map_err(|_| storage_error())? else { return Ok(None) };
         let keys = self.keys()?;
-        let text = crypto::open(&keys, key, &s.blob).await?;
-        Ok(Some((Timestamp::from_millis(s.exp), text)))
-    }
-
-    async fn login(&self, op: &Op) -> Result<Value> {
-        let p = Self::provider(op)?;
-        let client = self.client(op, p)?;
-        let return_to = bff::check_return_to(op.return_to.as_deref())?;
-        let (url, pending) = client.begin_authorization(&[])?;
-        let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
-        let record = PendingLogin { provider: p.as_str().to_owned(), state: pending.state, pkce_verifier: pending.pkce_verifier, return_to, expires_at };
-        let text = serde_json::to_string(&record).map_err(|_| storage_error())?;
-        self.put_sealed(&pending_key(p), expires_at, &text).await?;
-        self.schedule_cleanup().await?;
-        Ok(json!({ "authorize_url": url }))
-    }
-
-    async fn callback(&self, op: &Op) -> Result<Value> {
-        let p = Self::provider(op)?;
-        let client = self.client(op, p)?;
-        let key = pending_key(p);
-        // single use: taken before it is checked, whatever the outcome
-        let sealed = self.get_sealed(&key).await;
-        self.storage().delete(&key).await.map_err(|_| storage_error())?;
-        let no_login = || Error::new(ErrorCode::StateMismatch, "no login is in progress for this session (already completed, expired or never started): nothing was exchanged");
-        let (_, text) = sealed?.ok_or_else(no_login)?;
-        let pending: PendingLogin = serde_json::from_str(&text).map_err(|_| no_login())?;
-        if !pending.is_live(now()) || pending.provider != p.as_str() {
-            return Err(no_login());
+        match crypto::open(&keys, &self.aad(&keys, key), &s.blob).await {
+            Ok(text) => Ok(Some((Timestamp::from_millis(s.exp), text))),
+            Err(why) => {
+                self.storage().delete(key).await.map_err(|_| storage_error())?;
+                *self.dropped.borrow_mut() = Some(why);
+                Ok(None)
+            }
         }
-        let code = client.parse_callback(op.url.as_deref().unwrap_or_default(), Some(&pending.state))?;
-        let request = client.authorization_code_request(&code, pending.pkce_verifier.as_ref())?;
-        let upstream = http::send(&request, config::timeout_ms(&self.env)).await?;
-        let tokens = client.parse_token_response(&upstream, now(), None)?;
-        self.store_tokens(p, &tokens).await?;
-        Ok(json!({"return_to": pending.return_to, "session_expires_at": self.session_expiry().map(|t| t.as_millis())}))
     }
 
     async fn ensure_loaded(&self) -> Result<()> {
@@ -240,10 +226,7 @@ impl Inner {
         self.ensure_loaded().await?;
         let flight = {
             let cache = self.tokens.borrow();
-            let held = cache
-                .as_ref()
-                .and_then(|m| m.get(&p))
-                .ok_or_else(|| Error::new(ErrorCode::SessionMissing, format!("not signed in to {}", p.as_str())))?;
+            let held = cache.as_ref().and_then(|m| m.get(&p)).ok_or_else(|| self.not_signed_in(p))?;
             let now = now();
             let stale = failed.as_deref().is_some_and(|fp| bff::should_refresh_after_401(held, fp));
             if !stale {
@@ -303,18 +286,32 @@ impl Inner {
         Ok(json!({"signed_in": !providers.is_empty(), "providers": providers, "session_expires_at": expires.map(|t| t.as_millis())}))
     }
 
-    async fn logout(&self, op: &Op) -> Result<Value> {
-        match op.provider.as_deref() {
+    /// The providers whose grant is still alive (an access token or a refresh token not known to
+    /// be expired).
+    async fn signed_in(&self) -> Result<Vec<SessionProvider>> {
+        self.ensure_loaded().await?;
+        let now = now();
+        let cache = self.tokens.borrow();
+        let live = |p: &SessionProvider| cache.as_ref().and_then(|m| m.get(p)).is_some_and(|t| bff::session_expiry([t]).is_none_or(|exp| now < exp));
+        Ok(PROVIDERS.into_iter().filter(live).collect())
+    }
+
+    /// Every token set, then an empty object: a sign-in moves them to its fresh session id.
+    async fn take(&self) -> Result<Vec<StoredSet>> {
+        self.ensure_loaded().await?;
+        let sets = self.tokens.borrow().as_ref().map(|m| m.iter().map(|(p, t)| StoredSet { provider: *p, tokens: t.clone() }).collect()).unwrap_or_default();
+        self.logout(None).await?;
+        Ok(sets)
+    }
+
+    async fn logout(&self, provider: Option<SessionProvider>) -> Result<Value> {
+        match provider {
             None => {
                 self.storage().delete_all().await.map_err(|_| storage_error())?;
                 let _ = self.storage().delete_alarm().await;
                 *self.tokens.borrow_mut() = Some(HashMap::new());
             }
-            Some(_) => {
-                let p = Self::provider(op)?;
-                self.forget(p).await?;
-                self.storage().delete(&pending_key(p)).await.map_err(|_| storage_error())?;
-            }
+            Some(p) => self.forget(p).await?,
         }
         Ok(json!({"signed_out": true}))
     }
@@ -322,7 +319,7 @@ impl Inner {
     /// Sets the alarm to the earliest expiry among stored records.
     async fn schedule_cleanup(&self) -> Result<()> {
         let mut earliest: Option<u64> = None;
-        for key in PROVIDERS.iter().flat_map(|p| [tokens_key(*p), pending_key(*p)]) {
+        for key in PROVIDERS.map(tokens_key) {
             if let Some(s) = self.storage().get::<Sealed>(&key).await.map_err(|_| storage_error())? {
                 earliest = Some(earliest.map_or(s.exp, |e| e.min(s.exp)));
             }
@@ -338,7 +335,7 @@ impl Inner {
     async fn cleanup(&self) -> Result<()> {
         let now_ms = now().as_millis();
         let mut left = 0;
-        for key in PROVIDERS.iter().flat_map(|p| [tokens_key(*p), pending_key(*p)]) {
+        for key in PROVIDERS.map(tokens_key) {
             if let Some(s) = self.storage().get::<Sealed>(&key).await.map_err(|_| storage_error())? {
                 if s.exp <= now_ms {
                     self.storage().delete(&key).await.map_err(|_| storage_error())?;

@@ -67,6 +67,7 @@ before(async () => {
   });
   page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
+  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
 });
 
 after(async () => {
@@ -74,6 +75,9 @@ after(async () => {
   if (profile) rmSync(profile, { recursive: true, force: true });
   if (demo && demo.exitCode === null) demo.kill('SIGKILL');
 });
+
+/** What the page logged as an error (a signed-out visit must log none). */
+const consoleErrors = [];
 
 async function ready() {
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
@@ -108,6 +112,18 @@ test('the page loads from the printed URL with four cards', async () => {
   const html = await page.content();
   const cfg = await (await fetch(new URL('/demo-config.json', url))).text();
   assert.doesNotMatch(html + cfg, /sbx_[a-z]+_(secret|cred)/);
+  // signed out is a state: GET /session answers 200, nothing red in the console
+  assert.deepEqual(consoleErrors, []);
+});
+
+test('LegalOn before any sign-in: the Worker refuses, the card says why', async () => {
+  await page.locator('#connect-legalon').click();
+  await page.locator('#error-legalon').waitFor();
+  const err = await page.locator('#error-legalon').textContent();
+  assert.match(err, /session_missing/);
+  assert.match(err, /Connect LawVu or Logiless via the Worker first/);
+  assert.equal(await card('legalon').getAttribute('data-state'), 'disconnected');
+  consoleErrors.length = 0; // the refused call's 401 is an expected network error
 });
 
 test('LawVu in the browser: consent → claims → API → refresh rotation', async () => {
