@@ -33,8 +33,11 @@ pub struct PendingAuthorization {
 
 impl Client {
     /// The authorization URL. Values are form-encoded as the vendor examples show (LawVu's
-    /// example comes out byte for byte). Errors: the provider has no authorization endpoint,
-    /// PKCE is required but missing, or an extra parameter is empty or reserved.
+    /// example comes out byte for byte), with a space written `%20` (RFC 3986 §2.1), not `+`:
+    /// that reads as a space both to form decoders (RFC 6749 Appendix B) and to a plain
+    /// percent-decoder such as a hash-route page's `decodeURIComponent`, so a `state` of any
+    /// `VSCHAR`s (Appendix A.5) comes back unchanged. Errors: the provider has no authorization
+    /// endpoint, PKCE is required but missing, or an extra parameter is empty or reserved.
     pub fn authorization_url(&self, request: &AuthorizationRequest<'_>) -> Result<String> {
         self.require_grant(GrantType::AuthorizationCode)?;
         let endpoint = self.profile.authorization_endpoint.as_ref().ok_or_else(|| {
@@ -74,7 +77,8 @@ impl Client {
         for (name, value) in request.extra_params {
             q.append_pair(name, value);
         }
-        Ok(endpoint.with_query(&q.finish()))
+        // form_urlencoded writes a space as '+' and a '+' as "%2B": every '+' left is a space
+        Ok(endpoint.with_query(&q.finish().replace('+', "%20")))
     }
 
     /// A fresh state (and PKCE verifier when the profile enables it) from caller entropy, and
@@ -154,9 +158,66 @@ mod tests {
         let (url, pending) = c.begin_authorization_with_entropy(&[1; 32], &[2; 32], &[("scope", "read write")]).unwrap_or_else(|e| panic!("{e}"));
         let verifier = pending.pkce_verifier.unwrap_or_else(|| panic!("no verifier"));
         assert!(url.contains(&format!("code_challenge={}&code_challenge_method=S256", verifier.challenge().as_str())));
-        assert!(url.ends_with("&scope=read+write"));
+        assert!(url.ends_with("&scope=read%20write"), "{url}");
         let bad = c.begin_authorization_with_entropy(&[1; 32], &[2; 32], &[("state", "x")]);
         assert_eq!(bad.map(|_| ()).map_err(|e| e.code()), Err(ErrorCode::InvalidParameter));
+    }
+
+    /// The value of `name` in `url`'s authorize query, exactly as encoded there.
+    fn raw_param<'u>(url: &'u str, name: &str) -> &'u str {
+        let query = url.split_once('?').map_or("", |(_, q)| q);
+        query.split('&').find_map(|p| p.strip_prefix(name).and_then(|r| r.strip_prefix('='))).unwrap_or_else(|| panic!("no {name} in {url}"))
+    }
+
+    /// Plain RFC 3986 percent-decoding (what `decodeURIComponent` does: `+` stays `+`).
+    fn percent_decode(s: &str) -> String {
+        let b = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < b.len() {
+            match (b.get(i), b.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok())) {
+                (Some(b'%'), Some(v)) => {
+                    out.push(v);
+                    i += 3;
+                }
+                (Some(&c), _) => {
+                    out.push(c);
+                    i += 1;
+                }
+                (None, _) => break,
+            }
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn every_vschar_state_round_trips_through_query_and_hash_route() {
+        // issue 13 item 5: RFC 6749 Appendix A.5 allows %x20-7E in state, space included
+        let logiless = LogilessConfig::new("cid", ClientSecret::new("s"), "https://app.example/cb").client().unwrap_or_else(|e| panic!("{e}"));
+        let all: String = (0x20u8..=0x7e).map(char::from).collect();
+        let mut states: Vec<String> = (0x20u8..=0x7e).map(|b| format!("a{}b", char::from(b))).collect();
+        states.extend([all, "a b/c".to_owned(), " ".to_owned(), "+".to_owned(), "%20".to_owned(), "a+b c".to_owned()]);
+        for (client, hash) in [(lawvu(), true), (logiless, false)] {
+            for value in &states {
+                let state = State::new(value.as_str()).unwrap_or_else(|e| panic!("{value:?}: {e}"));
+                let url = client.authorization_url(&AuthorizationRequest { state: Some(&state), ..Default::default() }).unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(url.contains("#/authorize?"), hash, "{url}");
+                let raw = raw_param(&url, "state");
+                // only unreserved characters go out unescaped: no space, '+', '&', '#', '=' or '%' as such
+                assert!(raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"%-._*".contains(&b)), "{value:?} → {raw}");
+                // one meaning under form decoding (URLSearchParams) and plain percent-decoding (decodeURIComponent)
+                assert_eq!(form_urlencoded::parse(format!("state={raw}").as_bytes()).next().map(|(_, v)| v.into_owned()).as_deref(), Some(value.as_str()));
+                assert_eq!(percent_decode(raw), *value, "{raw}");
+                // the server echoes it as it came, or re-encodes it (form: space → '+'): both match
+                let form: String = form_urlencoded::Serializer::new(String::new()).append_pair("state", value).finish();
+                for echoed in [format!("state={raw}"), form] {
+                    for callback in [format!("https://app.example/cb?code=c1&{echoed}"), format!("https://app.example/#/cb?code=c1&{echoed}")] {
+                        let code = crate::callback::parse_callback(&callback, Some(&state)).map(|c| c.secret().to_owned());
+                        assert_eq!(code.as_deref().ok(), Some("c1"), "{value:?} via {callback}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]

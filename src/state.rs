@@ -1,7 +1,8 @@
 //! The `state` parameter (RFC 6749 §10.12, RFC 9700 §4.7): an unguessable per-request value that
 //! binds the callback to the browser session that started the flow.
 //!
-//! Values carry 256 bits (≥ 128 required) and are compared in constant time.
+//! Generated values carry 256 bits (≥ 128 required); any value is compared exactly, in constant
+//! time. An app's own value may be any `1*VSCHAR` (RFC 6749 Appendix A.5), e.g. serialised data.
 
 use crate::{base64url, Error, ErrorCode, Result};
 use serde::{Deserialize, Serialize};
@@ -23,17 +24,22 @@ impl State {
         Ok(Self::from_entropy(&random_32()?))
     }
 
-    /// Wraps an existing value (e.g. read back from storage). Must be non-empty printable ASCII.
+    /// Wraps an existing value (read back from storage, or an app's own). RFC 6749 Appendix A.5:
+    /// `state = 1*VSCHAR`, `VSCHAR = %x20-7E`: printable ASCII and the space, nothing else
+    /// (no control characters, DEL or non-ASCII); at most [`State::MAX_LEN`] characters here.
     pub fn new(value: impl Into<String>) -> Result<Self> {
         let value = value.into();
-        if value.is_empty() || value.len() > 512 || !value.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        if value.is_empty() || value.len() > Self::MAX_LEN || !value.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
             return Err(Error::new(
                 ErrorCode::InvalidParameter,
-                "state must be 1-512 printable ASCII characters",
+                "state must be 1-512 characters from %x20-7E: printable ASCII or space (RFC 6749 Appendix A.5)",
             ));
         }
         Ok(State(value))
     }
+
+    /// The longest value accepted, in characters (bytes: all are ASCII).
+    pub const MAX_LEN: usize = 512;
 
     /// The value.
     pub fn as_str(&self) -> &str {
@@ -89,10 +95,22 @@ mod tests {
     }
 
     #[test]
-    fn new_rejects_empty_and_control() {
-        assert!(State::new("").is_err());
-        assert!(State::new("a b").is_err());
-        assert!(State::new("abc").is_ok());
+    fn new_accepts_exactly_vschar() {
+        // RFC 6749 Appendix A.5: state = 1*VSCHAR, VSCHAR = %x20-7E (space included; issue 13 item 5)
+        for b in 0x20u8..=0x7e {
+            let c = char::from(b);
+            assert_eq!(State::new(c.to_string()).map(|s| s.as_str().to_owned()).ok(), Some(c.to_string()), "{b:#x}");
+        }
+        let all: String = (0x20u8..=0x7e).map(char::from).collect();
+        assert!(State::new(all).is_ok());
+        assert!(State::new("a b/c").is_ok());
+        assert!(State::new(r#"{"return_to":"/matters?id=7&tab=a b"}"#).is_ok(), "serialised app data");
+        for bad in ["", "\u{1f}", "a\u{7f}", "a\tb", "a\nb", "\u{0}", "caf\u{e9}", "日本", "a\u{a0}b"] {
+            let e = State::new(bad).err().map(|e| e.code());
+            assert_eq!(e, Some(ErrorCode::InvalidParameter), "{bad:?}");
+        }
+        assert!(State::new("x".repeat(512)).is_ok());
+        assert!(State::new("x".repeat(513)).is_err());
     }
 
     #[cfg(feature = "getrandom")]

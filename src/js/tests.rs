@@ -45,7 +45,7 @@ fn lawvu_document_url_byte_for_byte() {
         "https://demo.lawvu.com/#/authorize?response_type=code&client_id=acme-inc&redirect_uri=https%3A%2F%2Facme-inc.com%2Fauth"
     );
     let with = ok("authorization_url", json!({"config": lawvu(), "state": "xyz", "extraParams": [["prompt", "login"], ["a", "b c"]]}));
-    assert!(with.ends_with("&state=xyz&prompt=login&a=b+c"), "{with}");
+    assert!(with.ends_with("&state=xyz&prompt=login&a=b%20c"), "{with}");
 }
 
 #[test]

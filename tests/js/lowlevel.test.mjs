@@ -125,6 +125,27 @@ describe('vendor document examples', () => {
     throwsCode(() => t.parseCallback('/relative?code=C&state=xyz', 'xyz'), 'invalid_url');
   });
 
+  // issue 13 item 5: RFC 6749 Appendix A.5, state = 1*VSCHAR (%x20-7E): apps put serialised data there
+  test('state with a space and a slash: authorize URL (query and hash route) → callback', () => {
+    const logiless = { provider: 'logiless', clientId: 'c', clientSecret: 's', redirectUri: 'https://app.example/cb' };
+    for (const config of [lawvu, logiless]) {
+      const url = t.buildAuthorizationUrl(config, { state: 'a b/c' });
+      assert.ok(url.includes('&state=a%20b%2Fc'), url);
+      assert.equal(new URLSearchParams(url.slice(url.indexOf('?'))).get('state'), 'a b/c');
+      for (const q of ['state=a+b%2Fc', 'state=a%20b%2Fc']) {
+        assert.deepEqual(t.parseCallback(`https://app.example/cb?code=C1&${q}`, 'a b/c'), { code: 'C1' });
+        assert.deepEqual(t.parseCallback(`https://app.example/#/cb?code=C1&${q}`, 'a b/c'), { code: 'C1' });
+      }
+    }
+    const all = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+    const url = t.buildAuthorizationUrl(lawvu, { state: all });
+    const echoed = new URLSearchParams({ code: 'C2', state: all }).toString(); // a server re-encoding it (space → '+')
+    assert.deepEqual(t.parseCallback(`https://acme-inc.com/auth?${echoed}`, all), { code: 'C2' });
+    assert.deepEqual(t.parseCallback(`https://acme-inc.com/auth?code=C2&${url.slice(url.indexOf('state='))}`, all), { code: 'C2' });
+    throwsCode(() => t.parseCallback('https://app.example/cb?code=C&state=a+b', 'a+b'), 'state_mismatch');
+    assert.deepEqual(t.parseCallback('https://app.example/cb?code=C&state=a%2Bb', 'a+b'), { code: 'C' });
+  });
+
   test('LawVu documented token errors keep their codes, status and request id', () => {
     const e = throwsCode(
       () => t.parseTokenResponse({ status: 400, headers: { 'x-request-id': 'req-42' }, body: 'Refresh token is not valid' }, { config: lawvu }),
@@ -153,7 +174,10 @@ describe('wrong types and garbage are TsunagiErrors with codes', () => {
     ['endpoint plain http', () => t.buildAuthorizationUrl({ ...lawvu, tokenUrl: 'http://evil.example/token' }), 'invalid_endpoint'],
     ['BigInt in config', () => t.buildAuthorizationUrl({ ...lawvu, clientId: 1n }), 'invalid_parameter'],
     ['options a number', () => t.buildAuthorizationUrl(lawvu, 5), 'invalid_parameter'],
-    ['state with a space', () => t.buildAuthorizationUrl(lawvu, { state: 'a b' }), 'invalid_parameter'],
+    ['state with a control character', () => t.buildAuthorizationUrl(lawvu, { state: 'a\u001fb' }), 'invalid_parameter'],
+    ['state with DEL', () => t.buildAuthorizationUrl(lawvu, { state: 'a\u007f' }), 'invalid_parameter'],
+    ['state not ASCII', () => t.buildAuthorizationUrl(lawvu, { state: 'café' }), 'invalid_parameter'],
+    ['expected state not ASCII', () => t.parseCallback('https://a.example/?code=c&state=x', '日本'), 'invalid_parameter'],
     ['reserved extra param', () => t.buildAuthorizationUrl(lawvu, { extraParams: { state: 'x' } }), 'invalid_parameter'],
     ['extra param not a string', () => t.buildAuthorizationUrl(lawvu, { extraParams: { a: 1 } }), 'invalid_parameter'],
     ['code challenge garbage', () => t.buildAuthorizationUrl(lawvu, { codeChallenge: '!!' }), 'invalid_parameter'],
@@ -320,6 +344,24 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     await client.logout();
     await assert.rejects(client.getAccessToken(), (e) => e.code === 'login_required' && e.requiresReauthorization);
     client.close();
+  });
+
+  test('state with a space and a slash survives the providers: LawVu hash route and Logiless query', async () => {
+    // issue 13 item 5: the sandbox decodes the authorize URL and re-encodes state in the redirect
+    const lv = sb.endpoints.lawvu;
+    const lg = sb.endpoints.logiless;
+    const state = 'a b/c+d {"x":1}';
+    const cases = [
+      ['lawvu', { provider: 'lawvu', environment: 'sandbox', clientId: lv.public_client.client_id, redirectUri: 'http://localhost:5173/callback', authorizeUrl: lv.authorize_url, tokenUrl: lv.token_url }],
+      ['logiless', { provider: 'logiless', clientId: lg.client_id, clientSecret: lg.client_secret, redirectUri: lg.redirect_uri, authorizeUrl: lg.authorize_url, tokenUrl: lg.token_url }],
+    ];
+    for (const [provider, config] of cases) {
+      const url = t.buildAuthorizationUrl(config, { state });
+      const { redirect_url } = await sb.control(`/${provider}/approve`, { authorize_url: url, user_id: 'user-id-123' });
+      const { code } = t.parseCallback(redirect_url, state);
+      assert.ok(code, `${provider}: ${redirect_url}`);
+      throwsCode(() => t.parseCallback(redirect_url, 'a b/c+d'), 'state_mismatch');
+    }
   });
 
   // issue 13 item 4: a generic confidential client may use client credentials, but a user's
