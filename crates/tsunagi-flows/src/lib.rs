@@ -1,0 +1,43 @@
+//! # tsunagi-flows — the OAuth flows, written once
+//!
+//! The code exchange, a usable access token with single-flight refresh, and the API call's
+//! 401-once / 429-bounded loop, as async Rust over five small traits ([`ports`]): a transport, a
+//! token store, a refresh lock, a clock and a sleeper. The browser runtime and the Worker
+//! implement the traits; every protocol decision comes from the sans-IO core (`tsunagi`).
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+pub mod api_call;
+pub mod exchange;
+pub mod memory;
+pub mod ports;
+pub mod token;
+
+pub use ports::{Clock, RefreshLock, Sleep, TokenStore, Transport};
+
+use tsunagi::Client;
+
+/// What one flow runs with: the client (profile, credentials) and the runtime's implementations
+/// of the [`ports`]. Cheap to build per call (it only borrows).
+pub struct Flow<'a, T, S, L, C> {
+    /// The client whose requests are built and whose responses are processed.
+    pub client: &'a Client,
+    /// Sends requests.
+    pub transport: &'a T,
+    /// Holds the token set.
+    pub store: &'a S,
+    /// Serialises refreshes of that store.
+    pub lock: &'a L,
+    /// Tells the time.
+    pub clock: &'a C,
+    /// Refresh this many seconds before expiry ([`tsunagi::token_set::DEFAULT_LEEWAY_SECS`]).
+    pub leeway_secs: u64,
+}
+
+impl<T, S, L, C> Clone for Flow<'_, T, S, L, C> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T, S, L, C> Copy for Flow<'_, T, S, L, C> {}
