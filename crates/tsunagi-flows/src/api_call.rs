@@ -2,33 +2,49 @@
 //! (RFC 6750 §3.1; LegalOn: "obtain a new token first"), a 429 is waited out within the
 //! [`RetryPolicy`] (LegalOn's `X-RateLimit-Reset`, `Retry-After`), anything else is the caller's.
 
-use crate::ports::{Clock, RefreshLock, Sleep, TokenStore, Transport};
-use crate::Flow;
+use crate::ports::{Answer, Clock, Sleep, TokenSource, Transport};
 use tsunagi::api::{decide, ApiDecision, Attempt, RetryPolicy};
-use tsunagi::{HttpResponse, Method, Result};
+use tsunagi::{Client, Method, Result};
 
-impl<T: Transport, S: TokenStore, L: RefreshLock, C: Clock> Flow<'_, T, S, L, C> {
+/// What one API call runs with.
+pub struct ApiCall<'a, T, K, C, Z> {
+    /// Builds the request and reads the answer.
+    pub client: &'a Client,
+    /// Sends it.
+    pub transport: &'a T,
+    /// Gives the token (a local [`Flow`](crate::Flow) or a remote one).
+    pub tokens: &'a K,
+    /// Tells the time (a 429's reset).
+    pub clock: &'a C,
+    /// Waits.
+    pub sleep: &'a Z,
+    /// How many 429s, how long.
+    pub policy: RetryPolicy,
+}
+
+impl<T: Transport, K: TokenSource, C: Clock, Z: Sleep> ApiCall<'_, T, K, C, Z> {
     /// Calls `path` (relative to the API base, checked by [`tsunagi::api::check_api_path`]) with
-    /// `method` and an optional JSON body. Returns the provider's answer, whatever its status,
-    /// except a 401 after the one retry (`unauthorized`) and a 429 past the policy
-    /// (`rate_limited`), which are errors.
-    pub async fn api_call(&self, sleep: &impl Sleep, policy: &RetryPolicy, method: Method, path: &str, json_body: Option<&str>) -> Result<HttpResponse> {
+    /// `method` and an optional JSON body. Returns the provider's answer, whatever its status and
+    /// with its body unread, except a 401 after the one retry (`unauthorized`) and a 429 past the
+    /// policy (`rate_limited`): those are errors built from the whole answer.
+    pub async fn send(&self, method: Method, path: &str, json_body: Option<&str>) -> Result<T::Answer> {
         let mut attempt = Attempt::default();
-        let mut tokens = self.access_token(None).await?;
+        let mut tokens = self.tokens.token(None).await?;
         loop {
             let request = self.client.api_request(&tokens, method, path, json_body)?;
-            let response = self.transport.send(&request).await?;
-            match decide(self.client, policy, &attempt, &response, self.clock.now()) {
-                ApiDecision::Deliver => return Ok(response),
+            let answer = self.transport.send(&request).await?;
+            match decide(self.client, &self.policy, &attempt, answer.head(), self.clock.now()) {
+                ApiDecision::Deliver => return Ok(answer),
                 ApiDecision::Reauthenticate => {
                     attempt.reauthenticated = true;
-                    tokens = self.access_token(Some(&tokens.access_token.fingerprint())).await?;
+                    tokens = self.tokens.token(Some(&tokens.access_token.fingerprint())).await?;
                 }
                 ApiDecision::Wait { delay_ms } => {
                     attempt.rate_limit_retries += 1;
-                    sleep.sleep(delay_ms).await;
+                    self.sleep.sleep(delay_ms).await;
                 }
-                ApiDecision::Fail(e) => return Err(e),
+                // the same error, now with what the body says (codes, description, excerpt)
+                ApiDecision::Fail(_) => return Err(self.client.api_error(&answer.read().await?, self.clock.now())),
             }
         }
     }

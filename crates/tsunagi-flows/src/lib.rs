@@ -14,7 +14,8 @@ pub mod memory;
 pub mod ports;
 pub mod token;
 
-pub use ports::{Clock, RefreshLock, Sleep, TokenStore, Transport};
+pub use api_call::ApiCall;
+pub use ports::{Answer, Clock, RefreshLock, Sleep, TokenSource, TokenStore, Transport};
 
 use tsunagi::Client;
 

@@ -5,11 +5,31 @@
 use std::future::Future;
 use tsunagi::{HttpRequest, HttpResponse, Result, Timestamp, TokenSet};
 
-/// Sends one request and returns the whole answer. Redirects are not followed (a token request's
-/// secrets must never reach a `Location`); a network failure is `transport`, a time-out `timeout`.
+/// Sends one request. Redirects are not followed (a token request's secrets must never reach a
+/// `Location`); a network failure is `transport`, a time-out `timeout`.
 pub trait Transport {
+    /// The answer: status and headers at once, the body when asked for. A runtime that streams
+    /// bodies on (the Worker) reads it only when the flow needs it.
+    type Answer: Answer;
     /// Sends `request`.
-    async fn send(&self, request: &HttpRequest) -> Result<HttpResponse>;
+    async fn send(&self, request: &HttpRequest) -> Result<Self::Answer>;
+}
+
+/// An answer whose body may not have been read yet.
+pub trait Answer {
+    /// Status and headers (the body may be empty until [`Answer::read`]).
+    fn head(&self) -> &HttpResponse;
+    /// The whole answer, body read (within the runtime's bounds).
+    async fn read(self) -> Result<HttpResponse>;
+}
+
+impl Answer for HttpResponse {
+    fn head(&self) -> &HttpResponse {
+        self
+    }
+    async fn read(self) -> Result<HttpResponse> {
+        Ok(self)
+    }
 }
 
 /// Where one client's token set lives (browser storage, a Durable Object, memory).
@@ -28,6 +48,13 @@ pub trait TokenStore {
 pub trait RefreshLock {
     /// Runs `work` while holding the lock.
     async fn exclusive<F: Future>(&self, work: F) -> F::Output;
+}
+
+/// Where the API loop gets its token: a local [`Flow`](crate::Flow), or a runtime's remote one
+/// (the Worker asks its session's Durable Object).
+pub trait TokenSource {
+    /// A usable token set; `rejected` is the fingerprint of an access token the API just refused.
+    async fn token(&self, rejected: Option<&str>) -> Result<TokenSet>;
 }
 
 /// The time, injected (sandbox clocks, tests).

@@ -4,7 +4,7 @@
 //! rotated pair is stored before the caller is answered (RFC 9700 §4.14.2: a single-use refresh
 //! token sent twice may revoke the whole grant).
 
-use crate::ports::{Clock, RefreshLock, TokenStore, Transport};
+use crate::ports::{Answer, Clock, RefreshLock, TokenSource, TokenStore, Transport};
 use crate::Flow;
 use tsunagi::{Error, ErrorCode, NextStep, Result, Timestamp, TokenSet};
 
@@ -54,14 +54,14 @@ impl<T: Transport, S: TokenStore, L: RefreshLock, C: Clock> Flow<'_, T, S, L, C>
             return Err(Error::new(ErrorCode::LoginRequired, "no refresh token: authorize again"));
         };
         let request = self.client.refresh_request(refresh_token)?;
-        let response = self.transport.send(&request).await?;
+        let response = self.transport.send(&request).await?.read().await?;
         self.keep(self.client.parse_token_response_to(&request, &response, now, Some(&held))).await
     }
 
     /// The client's own token again (RFC 6749 §4.4).
     async fn reacquire(&self, held: Option<&TokenSet>, now: Timestamp) -> Result<TokenSet> {
         let request = self.client.client_credentials_request()?;
-        let response = self.transport.send(&request).await?;
+        let response = self.transport.send(&request).await?.read().await?;
         self.keep(self.client.parse_token_response_to(&request, &response, now, held)).await
     }
 
@@ -79,6 +79,12 @@ impl<T: Transport, S: TokenStore, L: RefreshLock, C: Clock> Flow<'_, T, S, L, C>
                 Err(e)
             }
         }
+    }
+}
+
+impl<T: Transport, S: TokenStore, L: RefreshLock, C: Clock> TokenSource for Flow<'_, T, S, L, C> {
+    async fn token(&self, rejected: Option<&str>) -> Result<TokenSet> {
+        self.access_token(rejected).await
     }
 }
 

@@ -15,7 +15,7 @@ use tsunagi::secret::{ClientSecret, RefreshToken};
 use tsunagi::token_set::TokenGrant;
 use tsunagi::{Client, ErrorCode, HttpRequest, HttpResponse, Method, PendingAuthorization, Result, State, Timestamp, TokenSet};
 use tsunagi_flows::memory::{yield_now, LocalLock, ManualClock, MemoryStore};
-use tsunagi_flows::{Clock, Flow, Transport};
+use tsunagi_flows::{ApiCall, Clock, Flow, Transport};
 
 const T0: Timestamp = Timestamp::from_secs(1_800_000_000);
 
@@ -120,6 +120,7 @@ impl Server {
 }
 
 impl Transport for Server {
+    type Answer = HttpResponse;
     async fn send(&self, request: &HttpRequest) -> Result<HttpResponse> {
         if request.url.starts_with("https://as.example/token") {
             self.token(request).await
@@ -204,8 +205,8 @@ fn three_hundred_callers_refused_with_401_cause_one_refresh() {
     server.revoke_access_tokens();
     let (lock, clock, client) = (LocalLock::default(), ManualClock::at(T0), public_client());
     let flow = flow!(client, server, store, lock, clock);
-    let policy = RetryPolicy::default();
-    let results = run(join_all((0..300).map(|_| flow.api_call(&clock, &policy, Method::Get, "/things", None))));
+    let call = ApiCall { client: &client, transport: &server, tokens: &flow, clock: &clock, sleep: &clock, policy: RetryPolicy::default() };
+    let results = run(join_all((0..300).map(|_| call.send(Method::Get, "/things", None))));
     for r in &results {
         assert_eq!(r.as_ref().map(|r| r.status).map_err(|e| e.code()), Ok(200));
     }
@@ -290,19 +291,20 @@ fn the_api_loop_retries_401_once_and_waits_out_429_within_bounds() {
     let (lock, clock, client) = (LocalLock::default(), ManualClock::at(T0), public_client());
     let flow = flow!(client, server, store, lock, clock);
     let policy = RetryPolicy { max_rate_limit_retries: 2, max_wait_ms: 5_000, default_wait_ms: 1_000 };
+    let call = ApiCall { client: &client, transport: &server, tokens: &flow, clock: &clock, sleep: &clock, policy };
     // 429 twice (1 s, then 2 s), then 200
     server.rate_limits.borrow_mut().extend(["1", "2"]);
-    let ok = run(flow.api_call(&clock, &policy, Method::Get, "/things", None)).unwrap_or_else(|e| panic!("{e}"));
+    let ok = run(call.send(Method::Get, "/things", None)).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ok.status, 200);
     assert_eq!(clock.now(), T0.plus_secs(3), "waited 1 s and 2 s");
     // past the policy: the 429 is the caller's error, with the wait it asked for
     server.rate_limits.borrow_mut().extend(["1", "1", "1"]);
-    let err = run(flow.api_call(&clock, &policy, Method::Get, "/things", None)).err().unwrap_or_else(|| panic!("rate limited"));
+    let err = run(call.send(Method::Get, "/things", None)).err().unwrap_or_else(|| panic!("rate limited"));
     assert_eq!(err.code(), ErrorCode::RateLimited);
     server.rate_limits.borrow_mut().clear();
     // a wait longer than the policy allows is not waited
     server.rate_limits.borrow_mut().push_back("60");
-    let err = run(flow.api_call(&clock, &policy, Method::Get, "/things", None)).err().unwrap_or_else(|| panic!("rate limited"));
+    let err = run(call.send(Method::Get, "/things", None)).err().unwrap_or_else(|| panic!("rate limited"));
     assert_eq!((err.code(), err.retry_after_ms()), (ErrorCode::RateLimited, Some(60_000)));
     // 401 after the one refresh: unauthorized, and only one refresh was spent
     let refreshes = server.refreshes.get();
@@ -311,7 +313,7 @@ fn the_api_loop_retries_401_once_and_waits_out_429_within_bounds() {
     let stale = held.access_token.clone();
     // the refreshed token is revoked too: the API keeps refusing
     let answer = run(async {
-        let first = flow.api_call(&clock, &policy, Method::Get, "/things", None);
+        let first = call.send(Method::Get, "/things", None);
         let revoke = async {
             for _ in 0..20 {
                 yield_now().await;
