@@ -227,7 +227,8 @@ async fn callback(env: &Env, keys: &SessionKeys, old: Result<VerifiedCookie>, lo
     let code = client.parse_callback(url, Some(&pending.state))?;
     let request = client.authorization_code_request(&code, pending.pkce_verifier.as_ref())?;
     let upstream = http::send(&request, config::timeout_ms(env)).await?;
-    let tokens = client.parse_token_response(&upstream, now(), None)?;
+    // the answer to this request: a code or verifier it echoes never reaches an error (issue 13)
+    let tokens = client.parse_token_response_to(&request, &upstream, now(), None)?;
     let mut sets = vec![StoredSet { provider: p, tokens }];
     if let Ok(old) = old {
         // best effort: a session that cannot be read keeps nothing worth moving
