@@ -15,7 +15,7 @@ demo: setup
 ## make test: installs what is missing, then runs every test.
 # Lint and the wasm32 check run first so the run closes on test results.
 # bench-quick only checks that the benchmarks run (no timing is asserted); it reuses pkg/ and build/worker.
-test: setup lint lint-worker lint-js wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundles test-demo
+test: setup lint lint-worker lint-js wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundlers test-bundles test-demo
 
 setup:
 	@scripts/setup.sh
@@ -57,6 +57,13 @@ test-js: pkg
 	$(CARGO) test -p tsunagi --lib --features js js::
 	$(CARGO) build --quiet -p tsunagi-sandbox
 	node --test tests/js/lowlevel.test.mjs tests/js/jwt_fast_path.test.mjs tests/js/browser.test.mjs
+
+## The package as an app's dependency: tests/bundlers/app built by webpack 5 (no config file), esbuild
+## (--bundle --format=esm + the .wasm copied next to the bundle) and Vite 7 (`vite build`), each
+## served on loopback and run in headless Debian Chromium; and imported from Node ("node" condition).
+.PHONY: test-bundlers
+test-bundlers: pkg
+	node --test tests/bundlers/
 
 ## The built bundles (pkg/, www/, build/worker/) carry no sandbox secret and nothing token-shaped.
 ## Reads what test-js and test-worker built (alone: `make pkg` and scripts/build-worker.sh first).

@@ -1,32 +1,21 @@
-// tsunagi — entry point for browsers (plain <script type="module"> and bundlers such as Vite)
-// and Node >= 20. The wasm module is loaded once, here, with top-level await, so every function
-// of the API is synchronous (OAuthClient's network methods are async).
-// Cloudflare Workers (and other `workerd` hosts) get ./workerd.js through the package's
-// "workerd" export condition instead: they cannot compile wasm from bytes at run time.
+// tsunagi — entry point for browsers: a plain <script type="module"> and bundlers (webpack 5, Vite
+// and esbuild; see the README for esbuild's one copy step). The wasm module is loaded once, here,
+// with top-level await, so every function of the API is synchronous (OAuthClient's network
+// methods are async).
+// Other hosts get their own entry through the package's export conditions: Node gets ./node.js
+// ("node"), Cloudflare Workers and other `workerd` hosts get ./workerd.js ("workerd"). This file
+// imports nothing from Node, so a browser bundler has nothing to resolve or stub.
 import init, { initSync } from './tsunagi_wasm.js';
 
+// Written out as `new URL('./…', import.meta.url)` so webpack 5 and Vite emit the .wasm as an
+// asset and rewrite this URL; esbuild leaves it relative to the bundle (copy the .wasm next to it).
 const wasmUrl = new URL('./tsunagi_wasm_bg.wasm', import.meta.url);
-if (wasmUrl.protocol === 'file:') {
-  // Node: fetch() does not read file: URLs.
-  const { readFile } = await import('node:fs/promises');
-  initSync({ module: await readFile(wasmUrl) });
+if (wasmUrl.protocol === 'file:' && typeof globalThis.process?.getBuiltinModule === 'function') {
+  // This file imported by its path from Node (importing 'tsunagi' selects ./node.js instead):
+  // Node's fetch() does not read file: URLs. getBuiltinModule is no import, so bundlers skip it.
+  initSync({ module: globalThis.process.getBuiltinModule('node:fs').readFileSync(wasmUrl) });
 } else {
   await init({ module_or_path: wasmUrl });
 }
 
-export {
-  TsunagiError,
-  buildAuthorizationUrl,
-  beginAuthorization,
-  createPkce,
-  pkceChallenge,
-  createState,
-  parseCallback,
-  buildTokenRequest,
-  parseTokenResponse,
-  nextStep,
-  buildApiRequest,
-  decodeJwtClaims,
-} from './core.js';
-export { OAuthClient, memoryStorage } from './client.js';
-export { BrokerClient } from './broker.js';
+export * from './api.js';

@@ -4,7 +4,8 @@
 #   cargo build --release --target wasm32-unknown-unknown --features js
 #   → wasm-bindgen --target web (the exact version pinned in Cargo.toml / Cargo.lock)
 #   → wasm-opt -Oz from the npm package binaryen@132 (never Debian's binaryen: its modules crash)
-#   → the hand-written ESM wrapper, types and package.json from js/.
+#   → the hand-written ESM wrapper (index.js for browsers and bundlers, node.js and workerd.js
+#     selected by export conditions, api.js the export list they share), types and package.json from js/.
 #
 # Honours CARGO_TARGET_DIR. Run scripts/setup.sh first (it installs wasm-bindgen-cli and npm deps).
 set -euo pipefail
@@ -42,7 +43,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 cp "$stage/${NAME}.js" "$OUT/${NAME}.js"
 cp "$stage/${NAME}_bg.opt.wasm" "$OUT/${NAME}_bg.wasm"
-cp js/index.js js/workerd.js js/core.js js/client.js js/broker.js js/index.d.ts js/package.json js/README.md "$OUT/"
+cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/client.js js/broker.js js/index.d.ts js/package.json js/README.md "$OUT/"
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 sed -i "s/\"version\": \"0.0.0\"/\"version\": \"${version}\"/" "$OUT/package.json"
 
@@ -50,8 +51,8 @@ gz() { gzip -9 -c "$@" | wc -c; }
 wasm_gz=$(gz "$OUT/${NAME}_bg.wasm")
 js_gz=0
 for f in "$OUT"/*.js; do js_gz=$((js_gz + $(gz "$f"))); done
-# What a browser app downloads: the wasm, the glue and the wrapper (not workerd.js).
-app_gz=$(( wasm_gz + $(gz "$OUT/${NAME}.js") + $(gz "$OUT/index.js") + $(gz "$OUT/core.js") + $(gz "$OUT/client.js") + $(gz "$OUT/broker.js") ))
+# What a browser app downloads: the wasm, the glue and the wrapper (not node.js or workerd.js).
+app_gz=$(( wasm_gz + $(gz "$OUT/${NAME}.js") + $(gz "$OUT/index.js") + $(gz "$OUT/api.js") + $(gz "$OUT/core.js") + $(gz "$OUT/client.js") + $(gz "$OUT/broker.js") ))
 printf 'build-pkg: pkg/ built: wasm %s bytes (%s gz), JS %s bytes (%s gz, all files gzipped one by one)\n' \
   "$(wc -c <"$OUT/${NAME}_bg.wasm")" "$wasm_gz" "$(cat "$OUT"/*.js | wc -c)" "$js_gz"
 printf 'build-pkg: gzip -9 size of what a browser loads (wasm + glue + wrapper): %s bytes (%.1f KB)\n' \

@@ -1,0 +1,19 @@
+// The package's public API, in one place. Each entry (index.js for browsers and bundlers, node.js
+// for Node, through the "node" export condition) instantiates the wasm module and then re-exports
+// this list; nothing here runs at import time.
+export {
+  TsunagiError,
+  buildAuthorizationUrl,
+  beginAuthorization,
+  createPkce,
+  pkceChallenge,
+  createState,
+  parseCallback,
+  buildTokenRequest,
+  parseTokenResponse,
+  nextStep,
+  buildApiRequest,
+  decodeJwtClaims,
+} from './core.js';
+export { OAuthClient, memoryStorage } from './client.js';
+export { BrokerClient } from './broker.js';

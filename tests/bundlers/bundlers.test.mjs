@@ -1,0 +1,147 @@
+// node --test: the npm package (pkg/, as `npm pack` ships it) inside a tiny app (app/) built by
+// three bundlers, each build served from loopback and run in headless Debian Chromium:
+//   webpack 5  `webpack --mode production --entry ./main.js --output-path …` (no config file),
+//   esbuild    `esbuild main.js --bundle --format=esm --outdir=…` + copying tsunagi_wasm_bg.wasm
+//              next to the bundle (esbuild leaves `new URL('./…wasm', import.meta.url)` as it is),
+//   Vite 7     `vite build` (no config file).
+// And the same app code imported from plain Node, where the "node" export condition selects node.js.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, resolve, sep } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const BIN = join(ROOT, 'node_modules', '.bin');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+
+const VERIFIER = 'dBjftJeZ4CVP-mJ92K9qp7yF4A0dD8-BqSx8f1D4ieE';
+const EXPECTED = {
+  url:
+    'https://auth.example.com/authorize?response_type=code&client_id=acme-inc' +
+    '&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback&state=state-1' +
+    `&code_challenge=${createHash('sha256').update(VERIFIER).digest('base64url')}&code_challenge_method=S256`,
+  claims: { sub: 'user-1', aud: 'acme-inc' },
+  refused: 'state_mismatch',
+};
+
+let work; // the app: app/* + node_modules/tsunagi unpacked from `npm pack pkg/`
+let ctx;
+let profile;
+
+before(async () => {
+  if (!existsSync(join(ROOT, 'pkg', 'package.json'))) throw new Error('pkg/ is not built: run `make pkg`');
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
+  work = mkdtempSync(join(tmpdir(), 'tsunagi-bundlers-'));
+  cpSync(join(import.meta.dirname, 'app'), work, { recursive: true });
+  const packed = JSON.parse(execFileSync('npm', ['pack', join(ROOT, 'pkg'), '--pack-destination', work, '--json', '--silent'], { encoding: 'utf8' }));
+  const target = join(work, 'node_modules', 'tsunagi');
+  mkdirSync(target, { recursive: true });
+  execFileSync('tar', ['-xzf', join(work, packed[0].filename), '-C', target, '--strip-components=1']);
+  profile = mkdtempSync(join(tmpdir(), 'tsunagi-chromium-'));
+  // launchPersistentContext is how Playwright takes a fresh --user-data-dir; it adds --headless.
+  ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await ctx?.close();
+  for (const dir of [profile, work]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs a bundler's CLI in the app's directory; resolves to its stdout + stderr. */
+async function build(tool, args) {
+  const { stdout, stderr } = await promisify(execFile)(join(BIN, tool), args, { cwd: work, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+  return stdout + stderr;
+}
+
+/** Serves `dir` on 127.0.0.1:0; every request is logged with its status. */
+async function serve(dir) {
+  const log = [];
+  const server = createServer((req, res) => {
+    const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    const file = normalize(join(dir, path.endsWith('/') ? `${path}index.html` : path));
+    let body = null;
+    if (file.startsWith(dir + sep) && existsSync(file)) body = readFileSync(file);
+    log.push({ path, status: body ? 200 : 404 });
+    res.writeHead(body ? 200 : 404, { 'content-type': (body && TYPES[extname(file)]) || 'text/plain', 'cache-control': 'no-store' });
+    res.end(body ?? 'not found');
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    log,
+    // closeAllConnections: Chromium keeps a spare connection open on which it never sends a request,
+    // and server.close() alone waits for it (about 100 s).
+    close: () => new Promise((ok) => { server.close(ok); server.closeAllConnections(); }),
+  };
+}
+
+/** Loads the built app in Chromium: the page's result, with no console message, page error or failed request. */
+async function runInChromium(dir) {
+  const web = await serve(dir);
+  const page = await ctx.newPage();
+  const problems = [];
+  page.on('console', (m) => problems.push(`console ${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
+  try {
+    await page.goto(`${web.origin}/`);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'loading', null, { timeout: 15_000 }).catch(() => {});
+    const status = await page.textContent('#status');
+    assert.deepEqual(problems, [], `status: ${status}`);
+    assert.equal(status, 'ok');
+    assert.deepEqual(JSON.parse(await page.textContent('#result')), EXPECTED);
+    const wasm = web.log.filter((r) => r.path.endsWith('.wasm'));
+    assert.equal(wasm.length, 1, JSON.stringify(web.log));
+    assert.equal(wasm[0].status, 200);
+    return wasm[0].path;
+  } finally {
+    await page.close();
+    await web.close();
+  }
+}
+
+test('webpack 5, default config (production; --entry/--output-path only)', async () => {
+  const out = await build('webpack', ['--mode', 'production', '--entry', './main.js', '--output-path', 'dist/webpack']);
+  assert.match(out, /compiled successfully/, out);
+  // webpack emits a classic script (html-webpack-plugin writes `<script defer src=…>`).
+  const html = readFileSync(join(work, 'index.html'), 'utf8').replace('type="module"', 'defer');
+  writeFileSync(join(work, 'dist', 'webpack', 'index.html'), html);
+  const wasm = await runInChromium(join(work, 'dist', 'webpack'));
+  assert.match(wasm, /^\/[0-9a-f]{20}\.wasm$/); // the asset webpack emitted for the new URL(…)
+});
+
+test('esbuild --bundle --format=esm, then tsunagi_wasm_bg.wasm copied next to the bundle', async () => {
+  const dist = join(work, 'dist', 'esbuild');
+  const out = await build('esbuild', ['main.js', '--bundle', '--format=esm', `--outdir=${dist}`, '--log-level=warning']);
+  assert.equal(out.trim(), '', 'esbuild warned');
+  copyFileSync(join(work, 'node_modules', 'tsunagi', 'tsunagi_wasm_bg.wasm'), join(dist, 'tsunagi_wasm_bg.wasm'));
+  copyFileSync(join(work, 'index.html'), join(dist, 'index.html'));
+  assert.equal(await runInChromium(dist), '/tsunagi_wasm_bg.wasm');
+});
+
+test('Vite 7, vite build (no config file)', async () => {
+  const out = await build('vite', ['build', '--outDir', 'dist/vite']);
+  assert.doesNotMatch(out, /warn|externalized|\(!\)/i, out);
+  assert.match(await runInChromium(join(work, 'dist', 'vite')), /^\/assets\/tsunagi_wasm_bg-[\w-]+\.wasm$/);
+});
+
+test('plain Node: `tsunagi` resolves to node.js (the "node" condition) and works', async () => {
+  writeFileSync(join(work, 'resolve.mjs'), "export default import.meta.resolve('tsunagi');\n");
+  const resolved = (await import(pathToFileURL(join(work, 'resolve.mjs')).href)).default;
+  assert.equal(resolved, pathToFileURL(join(work, 'node_modules', 'tsunagi', 'node.js')).href);
+  const { result } = await import(pathToFileURL(join(work, 'result.js')).href);
+  assert.deepEqual(result(), EXPECTED);
+});
