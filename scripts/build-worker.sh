@@ -25,12 +25,12 @@ if [ -z "$want" ] || [ "$have" != "$want" ]; then
   exit 1
 fi
 
-log "cargo build --release --target wasm32-unknown-unknown --features worker"
-cargo build --quiet --release --lib --target wasm32-unknown-unknown --features worker
+log "cargo build --release --target wasm32-unknown-unknown -p tsunagi-worker"
+cargo build --quiet --release --lib --target wasm32-unknown-unknown -p tsunagi-worker
 rm -rf "$OUT" && mkdir -p "$OUT"
 trap 'rm -rf "$OUT"' EXIT
 wasm-bindgen --target module --out-dir "$OUT" --out-name index --no-typescript \
-  "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi.wasm"
+  "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi_worker.wasm"
 # --target module loads the wasm with a source-phase import (`import source m from "….wasm"`);
 # workerd's CompiledWasm modules give the same WebAssembly.Module through a default import.
 sed -i 's|^import source wasmModule from "./index_bg.wasm";$|import wasmModule from "./index_bg.wasm";|' "$OUT/index.js"

@@ -10,8 +10,8 @@
 //! `ccess_token":"FUZZSECRET` — not a secret key, rightly kept (fuzz/corpus/api_error/regress-ccess-token).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tsunagi::providers::lawvu::{LawVuConfig, LawVuEnvironment};
-use tsunagi::{AuthorizationCode, ClientSecret, HttpResponse, PkceVerifier, RefreshToken, Timestamp};
+use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
+use tsunagi_core::{AuthorizationCode, ClientSecret, HttpResponse, PkceVerifier, RefreshToken, Timestamp};
 
 /// The scrubber's secret keys (src/scrub.rs), which may end a longer word
 /// (`upstream_access_token`). Not `code`: it is also every gateway's error-code key

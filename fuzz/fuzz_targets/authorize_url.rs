@@ -4,8 +4,8 @@
 //! through a callback (query or hash route) whether the server echoes it as sent or re-encodes it.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tsunagi::providers::lawvu::{LawVuConfig, LawVuEnvironment};
-use tsunagi::{parse_callback, AuthorizationRequest, State};
+use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
+use tsunagi_core::{parse_callback, AuthorizationRequest, State};
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);

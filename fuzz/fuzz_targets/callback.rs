@@ -2,7 +2,7 @@
 //! when the expected state matched.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tsunagi::{parse_callback, State};
+use tsunagi_core::{parse_callback, State};
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);

@@ -1,7 +1,7 @@
 //! Unverified JWT claim decoding never panics; the fast path and the typed path agree.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tsunagi::jwt::{decode_claims_unverified, payload_json_unverified};
+use tsunagi_core::jwt::{decode_claims_unverified, payload_json_unverified};
 
 fuzz_target!(|data: &[u8]| {
     let token = String::from_utf8_lossy(data);

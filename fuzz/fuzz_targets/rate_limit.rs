@@ -1,8 +1,8 @@
 //! Rate-limit headers (`X-RateLimit-*`, `Retry-After` in both forms) never panic or overflow.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tsunagi::rate_limit::RateLimit;
-use tsunagi::Timestamp;
+use tsunagi_core::rate_limit::RateLimit;
+use tsunagi_core::Timestamp;
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data).into_owned();

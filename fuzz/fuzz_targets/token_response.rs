@@ -2,8 +2,8 @@
 //! panics, and a success keeps the access token it was given.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use tsunagi::providers::lawvu::{LawVuConfig, LawVuEnvironment};
-use tsunagi::{HttpResponse, Timestamp};
+use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
+use tsunagi_core::{HttpResponse, Timestamp};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&status_byte, body)) = data.split_first() else { return };

@@ -4,8 +4,8 @@
 //! become a typed [`Error`] (`invalid_parameter`, or `invalid_config` for configuration fields),
 //! never a panic (a panic aborts the whole wasm module).
 
-use crate::time::Timestamp;
-use crate::{Error, ErrorCode, Result};
+use tsunagi_core::time::Timestamp;
+use tsunagi_core::{Error, ErrorCode, Result};
 use serde_json::{Map, Value};
 
 /// The largest integer a JS number holds exactly (2^53 - 1).

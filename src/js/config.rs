@@ -5,14 +5,14 @@
 //! `invalid_config` naming the field.
 
 use super::args::Args;
-use crate::client::{Client, ClientAuthMethod};
-use crate::profile::TokenMethod;
-use crate::providers::generic::GenericConfig;
-use crate::providers::lawvu::{LawVuConfig, LawVuEnvironment};
-use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
-use crate::providers::logiless::LogilessConfig;
-use crate::secret::{BasicCredentials, ClientSecret};
-use crate::{Error, ErrorCode, Result};
+use tsunagi_core::client::{Client, ClientAuthMethod};
+use tsunagi_core::profile::TokenMethod;
+use tsunagi_core::providers::generic::GenericConfig;
+use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
+use tsunagi_core::providers::legalon::{LegalOnConfig, LegalOnRegion};
+use tsunagi_core::providers::logiless::LogilessConfig;
+use tsunagi_core::secret::{BasicCredentials, ClientSecret};
+use tsunagi_core::{Error, ErrorCode, Result};
 
 fn bad(message: &str) -> Error {
     Error::new(ErrorCode::InvalidConfig, message.to_owned())

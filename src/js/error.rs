@@ -1,7 +1,7 @@
 //! [`Error`] → the JSON the wrapper turns into a `TsunagiError`. Only fields the core already
 //! scrubbed cross (never a secret, code or token).
 
-use crate::Error;
+use tsunagi_core::Error;
 use serde_json::{Map, Value};
 
 /// `{ code, message, status?, requestId?, oauthError?, description?, errorUri?, bodyExcerpt?,

@@ -3,7 +3,7 @@
 //! The boundary is deliberately thin: one export, [`call`], takes an operation name, its
 //! arguments as JSON text, the `config` as its own JSON text (the built client is reused while
 //! that text is unchanged) and a response body as is, and returns text (JSON or a plain string);
-//! errors come back as the JSON of a core [`Error`](crate::Error), which the hand-written wrapper
+//! errors come back as the JSON of a core [`Error`](tsunagi_core::Error), which the hand-written wrapper
 //! (`js/core.js`) turns into a `TsunagiError`. Strings cross, JSON is parsed on each side:
 //! crossing the boundary is what costs (see the toolchain notes); nothing here panics on input.
 

@@ -5,17 +5,17 @@
 
 use super::args::{self, Args};
 use super::{config, tokens};
-use crate::api::{self, ApiDecision, Attempt, RetryPolicy};
-use crate::authorize::AuthorizationRequest;
-use crate::client::Client;
-use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::pkce::{PkceChallenge, PkceVerifier};
-use crate::profile::GrantType;
-use crate::secret::{AuthorizationCode, RefreshToken};
-use crate::state::State;
-use crate::time::Timestamp;
-use crate::token_set::{NextStep, TokenSet, DEFAULT_LEEWAY_SECS};
-use crate::{Error, ErrorCode, Result};
+use tsunagi_core::api::{self, ApiDecision, Attempt, RetryPolicy};
+use tsunagi_core::authorize::AuthorizationRequest;
+use tsunagi_core::client::Client;
+use tsunagi_core::http::{HttpRequest, HttpResponse, Method};
+use tsunagi_core::pkce::{PkceChallenge, PkceVerifier};
+use tsunagi_core::profile::GrantType;
+use tsunagi_core::secret::{AuthorizationCode, RefreshToken};
+use tsunagi_core::state::State;
+use tsunagi_core::time::Timestamp;
+use tsunagi_core::token_set::{NextStep, TokenSet, DEFAULT_LEEWAY_SECS};
+use tsunagi_core::{Error, ErrorCode, Result};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -152,7 +152,7 @@ pub(crate) fn pkce_challenge(a: &Args<'_>) -> Result<String> {
 /// `{ url, expectedState }` → the authorization code.
 pub(crate) fn parse_callback(a: &Args<'_>) -> Result<String> {
     let expected = State::new(non_empty(a, "expectedState", "expectedState")?)?;
-    let code = crate::callback::parse_callback(a.str("url")?, Some(&expected))?;
+    let code = tsunagi_core::callback::parse_callback(a.str("url")?, Some(&expected))?;
     Ok(code.secret().to_owned())
 }
 
@@ -273,7 +273,7 @@ pub(crate) fn dispatch(op: &str, json: &str, side: &Side<'_>) -> Result<String> 
     match op {
         "create_state" => return create_state(),
         "create_pkce" => return create_pkce(),
-        "jwt_payload" => return crate::jwt::payload_json_unverified(json),
+        "jwt_payload" => return tsunagi_core::jwt::payload_json_unverified(json),
         _ => {}
     }
     let map = args::parse(json)?;

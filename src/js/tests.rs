@@ -1,7 +1,7 @@
 //! Native tests of the JS layer's operations (the same code the wasm module runs).
 
 use super::ops::{self, Side};
-use crate::Result;
+use tsunagi_core::Result;
 use serde_json::{json, Value};
 
 /// Calls `op` the way `js/core.js` does: `config` and `response.body` travel beside the other
@@ -235,7 +235,7 @@ fn garbage_is_a_typed_error_never_a_panic() {
 #[test]
 fn lawvu_jwt_example() {
     let payload = r#"{"sub":"user-id-123","name":"Jane Smith","organisationId":"org-id-456","exp":1740000000,"iat":1739996400}"#;
-    let jwt = format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", crate::base64url::encode(payload.as_bytes()));
+    let jwt = format!("eyJhbGciOiJIUzI1NiJ9.{}.sig", tsunagi_core::base64url::encode(payload.as_bytes()));
     assert_eq!(ops::dispatch("jwt_payload", &jwt, &Side::default()).ok().as_deref(), Some(payload));
 }
 

@@ -4,10 +4,10 @@
 //! they are, [`TokenGrant`]); a set stored without it reads as `"user"`.
 
 use super::args::Args;
-use crate::secret::{AccessToken, RefreshToken};
-use crate::time::Timestamp;
-use crate::token_set::{TokenGrant, TokenSet};
-use crate::{Error, ErrorCode, Result};
+use tsunagi_core::secret::{AccessToken, RefreshToken};
+use tsunagi_core::time::Timestamp;
+use tsunagi_core::token_set::{TokenGrant, TokenSet};
+use tsunagi_core::{Error, ErrorCode, Result};
 use serde::Serialize;
 use serde_json::{Map, Value};
 

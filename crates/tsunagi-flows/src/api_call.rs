@@ -3,8 +3,8 @@
 //! [`RetryPolicy`] (LegalOn's `X-RateLimit-Reset`, `Retry-After`), anything else is the caller's.
 
 use crate::ports::{Answer, Clock, Sleep, TokenSource, Transport};
-use tsunagi::api::{decide, ApiDecision, Attempt, RetryPolicy};
-use tsunagi::{Client, Method, Result};
+use tsunagi_core::api::{decide, ApiDecision, Attempt, RetryPolicy};
+use tsunagi_core::{Client, Method, Result};
 
 /// What one API call runs with.
 pub struct ApiCall<'a, T, K, C, Z> {
@@ -23,7 +23,7 @@ pub struct ApiCall<'a, T, K, C, Z> {
 }
 
 impl<T: Transport, K: TokenSource, C: Clock, Z: Sleep> ApiCall<'_, T, K, C, Z> {
-    /// Calls `path` (relative to the API base, checked by [`tsunagi::api::check_api_path`]) with
+    /// Calls `path` (relative to the API base, checked by [`tsunagi_core::api::check_api_path`]) with
     /// `method` and an optional JSON body. Returns the provider's answer, whatever its status and
     /// with its body unread, except a 401 after the one retry (`unauthorized`) and a 429 past the
     /// policy (`rate_limited`): those are errors built from the whole answer.

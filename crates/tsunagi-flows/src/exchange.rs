@@ -4,7 +4,7 @@
 
 use crate::ports::{Answer, Clock, RefreshLock, TokenStore, Transport};
 use crate::Flow;
-use tsunagi::{PendingAuthorization, Result, TokenSet};
+use tsunagi_core::{PendingAuthorization, Result, TokenSet};
 
 impl<T: Transport, S: TokenStore, L: RefreshLock, C: Clock> Flow<'_, T, S, L, C> {
     /// Exchanges the code in `callback_url` for tokens, if its `state` is `pending.state`.

@@ -17,7 +17,7 @@ pub mod token;
 pub use api_call::ApiCall;
 pub use ports::{Answer, Clock, RefreshLock, Sleep, TokenSource, TokenStore, Transport};
 
-use tsunagi::Client;
+use tsunagi_core::Client;
 
 /// What one flow runs with: the client (profile, credentials) and the runtime's implementations
 /// of the [`ports`]. Cheap to build per call (it only borrows).
@@ -32,7 +32,7 @@ pub struct Flow<'a, T, S, L, C> {
     pub lock: &'a L,
     /// Tells the time.
     pub clock: &'a C,
-    /// Refresh this many seconds before expiry ([`tsunagi::token_set::DEFAULT_LEEWAY_SECS`]).
+    /// Refresh this many seconds before expiry ([`tsunagi_core::token_set::DEFAULT_LEEWAY_SECS`]).
     pub leeway_secs: u64,
 }
 

@@ -6,7 +6,7 @@ use crate::ports::{Clock, RefreshLock, Sleep, TokenStore};
 use futures_util::lock::Mutex;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
-use tsunagi::{Result, Timestamp, TokenSet};
+use tsunagi_core::{Result, Timestamp, TokenSet};
 
 /// A token set in memory. Each call yields once first, so concurrent callers interleave as they
 /// would around real storage.

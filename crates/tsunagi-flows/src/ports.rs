@@ -3,7 +3,7 @@
 #![allow(async_fn_in_trait)]
 
 use std::future::Future;
-use tsunagi::{HttpRequest, HttpResponse, Result, Timestamp, TokenSet};
+use tsunagi_core::{HttpRequest, HttpResponse, Result, Timestamp, TokenSet};
 
 /// Sends one request. Redirects are not followed (a token request's secrets must never reach a
 /// `Location`); a network failure is `transport`, a time-out `timeout`.

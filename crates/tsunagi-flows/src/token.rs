@@ -6,10 +6,10 @@
 
 use crate::ports::{Answer, Clock, RefreshLock, TokenSource, TokenStore, Transport};
 use crate::Flow;
-use tsunagi::{Error, ErrorCode, NextStep, Result, Timestamp, TokenSet};
+use tsunagi_core::{Error, ErrorCode, NextStep, Result, Timestamp, TokenSet};
 
 impl<T: Transport, S: TokenStore, L: RefreshLock, C: Clock> Flow<'_, T, S, L, C> {
-    /// A usable token set. `rejected`: the fingerprint ([`tsunagi::AccessToken::fingerprint`]) of
+    /// A usable token set. `rejected`: the fingerprint ([`tsunagi_core::AccessToken::fingerprint`]) of
     /// an access token the API just refused with 401 — it is replaced unless another caller
     /// already did. Ends in `login_required` (and an emptied store) when only a new
     /// authorization can help; a user's set is never replaced by the client's own token.

@@ -8,12 +8,12 @@ use futures_executor::LocalPool;
 use futures_util::future::join_all;
 use std::cell::{Cell, RefCell};
 use std::collections::{HashSet, VecDeque};
-use tsunagi::api::RetryPolicy;
-use tsunagi::client::ClientAuthMethod;
-use tsunagi::providers::generic::GenericConfig;
-use tsunagi::secret::{ClientSecret, RefreshToken};
-use tsunagi::token_set::TokenGrant;
-use tsunagi::{Client, ErrorCode, HttpRequest, HttpResponse, Method, PendingAuthorization, Result, State, Timestamp, TokenSet};
+use tsunagi_core::api::RetryPolicy;
+use tsunagi_core::client::ClientAuthMethod;
+use tsunagi_core::providers::generic::GenericConfig;
+use tsunagi_core::secret::{ClientSecret, RefreshToken};
+use tsunagi_core::token_set::TokenGrant;
+use tsunagi_core::{Client, ErrorCode, HttpRequest, HttpResponse, Method, PendingAuthorization, Result, State, Timestamp, TokenSet};
 use tsunagi_flows::memory::{yield_now, LocalLock, ManualClock, MemoryStore};
 use tsunagi_flows::{ApiCall, Clock, Flow, Transport};
 
@@ -73,7 +73,7 @@ impl Server {
         }
         match self.faults.borrow_mut().pop_front() {
             Some(Fault::Status(s)) => return Ok(Self::json(s, r#"{"error":"server_error"}"#)),
-            Some(Fault::Dropped) => return Err(tsunagi::Error::new(ErrorCode::Transport, "connection closed")),
+            Some(Fault::Dropped) => return Err(tsunagi_core::Error::new(ErrorCode::Transport, "connection closed")),
             None => {}
         }
         let form: Vec<(String, String)> = form_urlencoded::parse(req.body.as_deref().unwrap_or_default().as_bytes()).into_owned().collect();

@@ -8,13 +8,20 @@ use std::fmt;
 
 /// The parts of an absolute `scheme://authority/path?query#fragment` URL, borrowed from the input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct UrlParts<'a> {
+pub struct UrlParts<'a> {
+    /// `https`, `http`, … (as written).
     pub scheme: &'a str,
+    /// Whether the authority carries `user@`.
     pub has_userinfo: bool,
+    /// The host (brackets kept for IPv6).
     pub host: &'a str,
+    /// The port, if written.
     pub port: Option<u16>,
+    /// The path (may be empty).
     pub path: &'a str,
+    /// The query, without `?`.
     pub query: Option<&'a str>,
+    /// The fragment, without `#`.
     pub fragment: Option<&'a str>,
 }
 
@@ -24,7 +31,7 @@ fn is_url_char(c: char) -> bool {
 
 /// Splits an absolute hierarchical URL. Rejects spaces, control and non-ASCII characters,
 /// backslashes, empty hosts and bad ports: anything a browser might read differently.
-pub(crate) fn split(url: &str) -> Option<UrlParts<'_>> {
+pub fn split(url: &str) -> Option<UrlParts<'_>> {
     if url.is_empty() || !url.chars().all(is_url_char) {
         return None;
     }

@@ -2,8 +2,8 @@
 //! origin, path and query without the `url` crate, whose IDNA tables would be most of a Worker's
 //! size. Used by the Worker for routing, `return_to` and its own origin.
 
-use crate::uri;
-use crate::{Error, ErrorCode, Result};
+use tsunagi_core::uri;
+use tsunagi_core::{Error, ErrorCode, Result};
 
 /// Where a request was sent: `origin` is `scheme://host[:port]` (the port only when the URL has
 /// one: serialised URLs omit default ports), `path` starts with `/`, `query` excludes the `?`.

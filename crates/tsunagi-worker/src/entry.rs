@@ -1,28 +1,13 @@
-//! The Cloudflare Worker backend-for-frontend (RFC 10017 §6.1): runs the confidential flows,
-//! keeps token sets server-side (Durable Objects, encrypted) and proxies API calls for the SPA
-//! behind an HttpOnly session cookie. All protocol logic comes from the core (`Client`, `api`,
-//! `bff`); this module only routes, stores and forwards. Routes and rules: README "Worker";
-//! storage: docs/storage.md.
+//! The Worker's entry point: routes each request, applies the BFF rules ([`crate::bff`]) and
+//! proxies API calls; the session and LegalOn objects hold the tokens.
 
-mod config;
-mod crypto;
-mod http;
-mod messages;
-// the `#[durable_object]` macro generates undocumented glue
-#[allow(missing_docs)]
-mod legalon;
-#[allow(missing_docs)]
-mod session;
-
-pub use legalon::TsunagiLegalOn;
-pub use session::TsunagiSession;
-
-use crate::api::{decide, ApiDecision, Attempt, RetryPolicy};
+use tsunagi_core::api::{decide, ApiDecision, Attempt, RetryPolicy};
 use crate::bff::{self, PendingLogin, RouteKind, SessionKeys, VerifiedCookie};
 use crate::request_target::RequestTarget;
-use crate::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
-use config::SessionProvider;
-use messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
+use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
+use crate::config::{self, SessionProvider};
+use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
+use crate::{crypto, http, legalon};
 use serde::de::DeserializeOwned;
 use serde_json::json;
 use std::time::Duration;
@@ -340,7 +325,7 @@ impl Source<'_> {
                     refresh_expires_at: None,
                     scope: None,
                     api_base_url: None,
-                    grant: crate::token_set::TokenGrant::User,
+                    grant: tsunagi_core::token_set::TokenGrant::User,
                     extra: serde_json::Map::new(),
                 };
                 Ok((t, v.session_expires_at))
@@ -418,7 +403,7 @@ async fn check_legalon_access(env: &Env, keys: &SessionKeys, cookie: Result<Veri
 
 async fn proxy(req: &mut Request, env: &Env, keys: &SessionKeys, cookie: Result<VerifiedCookie>, p: &str, path: &str, self_origin: &str) -> Result<Response> {
     let method = CoreMethod::parse(req.method().as_ref()).ok_or_else(|| Error::new(ErrorCode::MethodNotAllowed, "GET, POST, PUT, PATCH or DELETE"))?;
-    crate::api::check_api_path(path)?;
+    tsunagi_core::api::check_api_path(path)?;
     let (client, source): (Client, Source<'_>) = match p {
         "legalon" => {
             check_legalon_access(env, keys, cookie, method).await?;

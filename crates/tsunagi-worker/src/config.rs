@@ -3,11 +3,11 @@
 //! [`ErrorCode::ConfigMissing`] error on the routes that need it, never a panic.
 
 use crate::bff::{OriginPolicy, SessionKeys};
-use crate::providers::lawvu::{LawVuConfig, LawVuEnvironment};
-use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
-use crate::providers::logiless::LogilessConfig;
-use crate::secret::{BasicCredentials, ClientSecret};
-use crate::{Client, Error, ErrorCode, Method, Result};
+use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
+use tsunagi_core::providers::legalon::{LegalOnConfig, LegalOnRegion};
+use tsunagi_core::providers::logiless::LogilessConfig;
+use tsunagi_core::secret::{BasicCredentials, ClientSecret};
+use tsunagi_core::{Client, Error, ErrorCode, Method, Result};
 use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
 use worker::Env;

@@ -2,9 +2,9 @@
 //! answer type per request, serialised as JSON over the object's `fetch`. Errors come back as the
 //! Worker's own error body ([`crate::bff::error_body`]) and are rebuilt with the same code.
 
-use super::config::SessionProvider;
-use crate::secret::AccessToken;
-use crate::TokenSet;
+use crate::config::SessionProvider;
+use tsunagi_core::secret::AccessToken;
+use tsunagi_core::TokenSet;
 use serde::{Deserialize, Serialize};
 
 /// What the Worker asks of a session object.

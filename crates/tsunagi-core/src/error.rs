@@ -252,11 +252,13 @@ impl Error {
         }))
     }
 
-    pub(crate) fn with_status(mut self, status: u16) -> Self {
+    /// The HTTP status of the exchange that failed (a runtime rebuilding an error it passed on).
+    pub fn with_status(mut self, status: u16) -> Self {
         self.0.status = Some(status);
         self
     }
-    pub(crate) fn with_request_id(mut self, id: Option<String>) -> Self {
+    /// The provider's request id (bounded to 128 characters).
+    pub fn with_request_id(mut self, id: Option<String>) -> Self {
         self.0.request_id = id.map(|s| crate::scrub::bound(&s, 128));
         self
     }
@@ -264,7 +266,8 @@ impl Error {
         self.0.oauth_error = value.map(|s| crate::scrub::bound(&s, 128));
         self
     }
-    pub(crate) fn with_description(mut self, value: Option<String>) -> Self {
+    /// The provider's description, scrubbed of token-shaped values and bounded.
+    pub fn with_description(mut self, value: Option<String>) -> Self {
         self.0.description = value.map(|s| crate::scrub::scrub_text(&s, 512));
         self
     }
@@ -281,7 +284,8 @@ impl Error {
         self.0.refresh_expired_at = at;
         self
     }
-    pub(crate) fn with_retry_after_ms(mut self, ms: Option<u64>) -> Self {
+    /// How long to wait before retrying (a 429).
+    pub fn with_retry_after_ms(mut self, ms: Option<u64>) -> Self {
         self.0.retry_after_ms = ms;
         self
     }

@@ -6,13 +6,13 @@
 //!
 //! Nothing here does I/O or reads the clock.
 
-use crate::base64url;
-use crate::jwt::decode_claims_unverified;
-use crate::pkce::PkceVerifier;
-use crate::state::{constant_time_eq, State};
-use crate::time::Timestamp;
-use crate::token_set::TokenSet;
-use crate::{Error, ErrorCode, Result};
+use tsunagi_core::base64url;
+use tsunagi_core::jwt::decode_claims_unverified;
+use tsunagi_core::pkce::PkceVerifier;
+use tsunagi_core::state::{constant_time_eq, State};
+use tsunagi_core::time::Timestamp;
+use tsunagi_core::token_set::TokenSet;
+use tsunagi_core::{Error, ErrorCode, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
@@ -484,7 +484,7 @@ pub fn requires_sign_in(err: &Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::{AccessToken, RefreshToken};
+    use tsunagi_core::secret::{AccessToken, RefreshToken};
 
     fn keys() -> SessionKeys {
         SessionKeys::derive(Some("0123456789abcdef0123456789abcdef")).unwrap_or_else(|e| panic!("{e}"))
@@ -621,7 +621,7 @@ mod tests {
             scope: None,
             api_base_url: None,
             extra: Map::new(),
-            grant: crate::token_set::TokenGrant::User,
+            grant: tsunagi_core::token_set::TokenGrant::User,
         }
     }
 

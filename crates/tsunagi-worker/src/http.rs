@@ -3,7 +3,7 @@
 //! carries the client secret and the code.
 
 use crate::bff;
-use crate::{Error, ErrorCode, HttpRequest, HttpResponse, Method as CoreMethod};
+use tsunagi_core::{Error, ErrorCode, HttpRequest, HttpResponse, Method as CoreMethod};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use std::time::Duration;
@@ -25,7 +25,7 @@ pub struct Head {
 
 impl Head {
     /// Reads the body (bounded by [`MAX_UPSTREAM_BODY`], within `timeout_ms`) into the core's view.
-    pub async fn read(self, timeout_ms: u64) -> crate::Result<HttpResponse> {
+    pub async fn read(self, timeout_ms: u64) -> tsunagi_core::Result<HttpResponse> {
         let (mut response, bytes) = self.read_bytes(timeout_ms).await?;
         response.body = String::from_utf8_lossy(&bytes).into_owned();
         Ok(response)
@@ -33,7 +33,7 @@ impl Head {
 
     /// Reads the body as bytes (bounded by [`MAX_UPSTREAM_BODY`], within `timeout_ms`), next to
     /// the head.
-    pub async fn read_bytes(self, timeout_ms: u64) -> crate::Result<(HttpResponse, Vec<u8>)> {
+    pub async fn read_bytes(self, timeout_ms: u64) -> tsunagi_core::Result<(HttpResponse, Vec<u8>)> {
         if self.declared_length().is_some_and(|n| n > MAX_UPSTREAM_BODY) {
             return Err(too_large(self.response.status));
         }
@@ -75,7 +75,7 @@ fn too_large(status: u16) -> Error {
 
 /// Reads the body chunk by chunk, stopping (and cancelling the stream) as soon as it exceeds
 /// [`MAX_UPSTREAM_BODY`]: a chunked answer without `Content-Length` is bounded too.
-async fn read_bounded(resp: &mut Response) -> crate::Result<Vec<u8>> {
+async fn read_bounded(resp: &mut Response) -> tsunagi_core::Result<Vec<u8>> {
     let status = resp.status_code();
     if !matches!(resp.body(), ResponseBody::Stream(_)) {
         let bytes = resp.bytes().await.map_err(|_| transport())?;
@@ -95,7 +95,7 @@ async fn read_bounded(resp: &mut Response) -> crate::Result<Vec<u8>> {
 
 /// `fut` with the `controller` handed back, or [`ErrorCode::Timeout`] after `timeout_ms` (then
 /// the controller aborts the fetch, body included).
-async fn within<T>(timeout_ms: u64, controller: AbortController, fut: impl std::future::Future<Output = crate::Result<T>>) -> crate::Result<(T, AbortController)> {
+async fn within<T>(timeout_ms: u64, controller: AbortController, fut: impl std::future::Future<Output = tsunagi_core::Result<T>>) -> tsunagi_core::Result<(T, AbortController)> {
     let timer = Delay::from(Duration::from_millis(timeout_ms));
     match select(Box::pin(fut), Box::pin(timer)).await {
         Either::Left((result, _)) => result.map(|v| (v, controller)),
@@ -110,7 +110,7 @@ async fn within<T>(timeout_ms: u64, controller: AbortController, fut: impl std::
 /// `timeout_ms` ([`ErrorCode::Timeout`]). No answer at all is [`ErrorCode::Transport`].
 /// Redirects are not followed: a 3xx is returned as it came, so a token request's secrets never
 /// reach the `Location`.
-pub async fn send_head(req: &HttpRequest, timeout_ms: u64) -> crate::Result<Head> {
+pub async fn send_head(req: &HttpRequest, timeout_ms: u64) -> tsunagi_core::Result<Head> {
     let headers = Headers::new();
     for (k, v) in &req.headers {
         headers.set(k, v).map_err(|_| Error::new(ErrorCode::InvalidParameter, "a request header is not valid"))?;
@@ -136,10 +136,10 @@ pub async fn send_head(req: &HttpRequest, timeout_ms: u64) -> crate::Result<Head
 
 /// Sends `req` and reads the whole answer, all within `timeout_ms`. Bodies over [`MAX_UPSTREAM_BODY`] are [`ErrorCode::BodyTooLarge`], by `Content-Length`
 /// or while streaming.
-pub async fn send(req: &HttpRequest, timeout_ms: u64) -> crate::Result<HttpResponse> {
-    let start = super::now();
+pub async fn send(req: &HttpRequest, timeout_ms: u64) -> tsunagi_core::Result<HttpResponse> {
+    let start = crate::now();
     let head = send_head(req, timeout_ms).await?;
-    head.read(timeout_ms.saturating_sub(start.millis_until(super::now())).max(1)).await
+    head.read(timeout_ms.saturating_sub(start.millis_until(crate::now())).max(1)).await
 }
 
 /// A JSON response.

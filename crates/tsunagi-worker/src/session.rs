@@ -4,11 +4,11 @@
 //! caller that needs a refresh starts it and every other caller awaits the same shared future; the
 //! rotated pair is written to storage before any of them is answered. See docs/storage.md.
 
-use super::config::{self, SessionProvider};
-use super::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
-use super::{crypto, http, now};
+use crate::config::{self, SessionProvider};
+use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
+use crate::{crypto, http, now};
 use crate::bff::{self, SessionKeys};
-use crate::{Client, Error, ErrorCode, NextStep, Result, Timestamp, TokenSet};
+use tsunagi_core::{Client, Error, ErrorCode, NextStep, Result, Timestamp, TokenSet};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};

@@ -53,7 +53,7 @@ impl State {
 }
 
 /// Compares two byte strings in time independent of where they differ (length is not secret).
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

@@ -3,10 +3,10 @@
 //! new one single-flight, so N concurrent callers cause one token request; each isolate also
 //! keeps it in memory until it is due.
 
-use super::session::LEEWAY_SECS;
-use super::{config, crypto, http, now};
+use crate::session::LEEWAY_SECS;
+use crate::{config, crypto, http, now};
 use crate::bff;
-use crate::{Error, ErrorCode, Result, TokenSet};
+use tsunagi_core::{Error, ErrorCode, Result, TokenSet};
 use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
 use serde::Deserialize;
 use std::cell::RefCell;

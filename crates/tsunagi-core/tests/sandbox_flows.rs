@@ -5,14 +5,14 @@
 
 use reqwest::redirect::Policy;
 use serde_json::{json, Value};
-use tsunagi::api::{decide, ApiDecision, Attempt, RetryPolicy};
-use tsunagi::jwt::decode_claims_unverified;
-use tsunagi::providers::generic::GenericConfig;
-use tsunagi::providers::lawvu::{LawVuConfig, LawVuEnvironment};
-use tsunagi::providers::legalon::{LegalOnConfig, LegalOnRegion};
-use tsunagi::providers::logiless::LogilessConfig;
-use tsunagi::token_set::TokenGrant;
-use tsunagi::{BasicCredentials, Client, ClientAuthMethod, ClientSecret, ErrorCode, GrantType, HttpRequest, HttpResponse, Method, NextStep, Timestamp, TokenSet};
+use tsunagi_core::api::{decide, ApiDecision, Attempt, RetryPolicy};
+use tsunagi_core::jwt::decode_claims_unverified;
+use tsunagi_core::providers::generic::GenericConfig;
+use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
+use tsunagi_core::providers::legalon::{LegalOnConfig, LegalOnRegion};
+use tsunagi_core::providers::logiless::LogilessConfig;
+use tsunagi_core::token_set::TokenGrant;
+use tsunagi_core::{BasicCredentials, Client, ClientAuthMethod, ClientSecret, ErrorCode, GrantType, HttpRequest, HttpResponse, Method, NextStep, Timestamp, TokenSet};
 use tsunagi_sandbox::{start, Config, Endpoints, Handle};
 
 const SPA_CALLBACK: &str = "http://localhost:5173/callback";
@@ -41,7 +41,7 @@ impl World {
         if let Some(body) = &req.body {
             b = b.body(body.clone());
         }
-        let resp = b.send().await.unwrap_or_else(|e| panic!("send {}: {e}", tsunagi::http::redact_query(&req.url)));
+        let resp = b.send().await.unwrap_or_else(|e| panic!("send {}: {e}", tsunagi_core::http::redact_query(&req.url)));
         let status = resp.status().as_u16();
         let headers = resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned())).collect();
         HttpResponse::new(status, headers, resp.text().await.unwrap_or_default())
@@ -99,7 +99,7 @@ impl World {
     }
 }
 
-fn code_of<T>(r: tsunagi::Result<T>) -> Option<ErrorCode> {
+fn code_of<T>(r: tsunagi_core::Result<T>) -> Option<ErrorCode> {
     r.err().map(|e| e.code())
 }
 
@@ -178,7 +178,7 @@ async fn lawvu_confidential_client_thirty_days_and_documented_errors() {
     cfg.redirect_uri = c.redirect_uris.first().cloned().unwrap_or_default();
     cfg.client_secret = Some(ClientSecret::new("not-the-secret"));
     let wrong = cfg.client().unwrap_or_else(|e| panic!("{e}"));
-    let resp = w.send(&wrong.refresh_request(&tsunagi::RefreshToken::new("x")).unwrap_or_else(|e| panic!("{e}"))).await;
+    let resp = w.send(&wrong.refresh_request(&tsunagi_core::RefreshToken::new("x")).unwrap_or_else(|e| panic!("{e}"))).await;
     assert_eq!(code_of(wrong.parse_token_response(&resp, now, None)), Some(ErrorCode::ClientSecretIncorrect));
 }
 
@@ -258,7 +258,7 @@ async fn legalon_client_credentials_api_base_and_reacquire_on_401() {
     let req = client.api_request(&tokens, Method::Get, "/users?page_size=2", None).unwrap_or_else(|e| panic!("{e}"));
     let resp = w.send(&req).await;
     assert_eq!(resp.status, 200, "{}", resp.body);
-    let rl = tsunagi::rate_limit::RateLimit::from_headers(&resp.headers, now);
+    let rl = tsunagi_core::rate_limit::RateLimit::from_headers(&resp.headers, now);
     assert!(rl.limit.is_some() && rl.remaining.is_some() && rl.reset_after_ms.is_some(), "{rl:?}");
     let page: Value = serde_json::from_str(&resp.body).unwrap_or(Value::Null);
     let next = page["next_page_token"].as_str().unwrap_or_else(|| panic!("no next page: {page}"));

@@ -1,0 +1,37 @@
+//! # tsunagi-worker — the Cloudflare Worker backend-for-frontend (RFC 10017 §6.1)
+//!
+//! Runs the confidential flows, keeps token sets server-side (Durable Objects, encrypted) and
+//! proxies API calls for the SPA behind an HttpOnly session cookie. The BFF rules ([`bff`],
+//! [`request_target`]) are plain functions, tested natively; the runtime side (workers-rs) exists
+//! on wasm32 only. Routes and rules: README "Worker"; storage: docs/storage.md.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
+
+pub mod bff;
+pub mod request_target;
+
+#[cfg(target_arch = "wasm32")]
+mod config;
+#[cfg(target_arch = "wasm32")]
+mod crypto;
+#[cfg(target_arch = "wasm32")]
+mod entry;
+#[cfg(target_arch = "wasm32")]
+mod http;
+// the `#[durable_object]` macro generates undocumented glue
+#[cfg(target_arch = "wasm32")]
+#[allow(missing_docs)]
+mod legalon;
+#[cfg(target_arch = "wasm32")]
+mod messages;
+#[cfg(target_arch = "wasm32")]
+#[allow(missing_docs)]
+mod session;
+
+#[cfg(target_arch = "wasm32")]
+use entry::now;
+#[cfg(target_arch = "wasm32")]
+pub use legalon::TsunagiLegalOn;
+#[cfg(target_arch = "wasm32")]
+pub use session::TsunagiSession;
