@@ -69,7 +69,7 @@ const TOKEN_BYTES = new TextEncoder().encode(TOKEN_BODY);
 result.inputs = { jwt_bytes: JWT.length, token_body_bytes: TOKEN_BYTES.length };
 
 // ---- (2)(3)(4) Node -------------------------------------------------------------------------
-const t = await import(join(PKG, 'index.js'));
+const t = await import(join(PKG, 'node.js'));
 const generic = { provider: 'generic', authorizationEndpoint: 'https://auth.example.com/authorize', tokenEndpoint: 'https://auth.example.com/token', clientId: 'acme-inc', redirectUri: 'https://acme-inc.com/auth' };
 const as = { issuer: 'https://auth.example.com', authorization_endpoint: generic.authorizationEndpoint, token_endpoint: generic.tokenEndpoint };
 const client = { client_id: 'acme-inc' };

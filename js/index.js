@@ -5,17 +5,10 @@
 // Other hosts get their own entry through the package's export conditions: Node gets ./node.js
 // ("node"), Cloudflare Workers and other `workerd` hosts get ./workerd.js ("workerd"). This file
 // imports nothing from Node, so a browser bundler has nothing to resolve or stub.
-import init, { initSync } from './tsunagi_wasm.js';
+import init from './tsunagi_wasm.js';
 
 // Written out as `new URL('./…', import.meta.url)` so webpack 5 and Vite emit the .wasm as an
 // asset and rewrite this URL; esbuild leaves it relative to the bundle (copy the .wasm next to it).
-const wasmUrl = new URL('./tsunagi_wasm_bg.wasm', import.meta.url);
-if (wasmUrl.protocol === 'file:' && typeof globalThis.process?.getBuiltinModule === 'function') {
-  // This file imported by its path from Node (importing 'tsunagi' selects ./node.js instead):
-  // Node's fetch() does not read file: URLs. getBuiltinModule is no import, so bundlers skip it.
-  initSync({ module: globalThis.process.getBuiltinModule('node:fs').readFileSync(wasmUrl) });
-} else {
-  await init({ module_or_path: wasmUrl });
-}
+await init({ module_or_path: new URL('./tsunagi_wasm_bg.wasm', import.meta.url) });
 
 export * from './api.js';

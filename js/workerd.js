@@ -6,19 +6,4 @@ import { initSync } from './tsunagi_wasm.js';
 
 initSync({ module: wasmModule });
 
-export {
-  TsunagiError,
-  buildAuthorizationUrl,
-  beginAuthorization,
-  createPkce,
-  pkceChallenge,
-  createState,
-  parseCallback,
-  buildTokenRequest,
-  parseTokenResponse,
-  nextStep,
-  buildApiRequest,
-  decodeJwtClaims,
-} from './core.js';
-export { OAuthClient, memoryStorage } from './client.js';
-export { BrokerClient } from './broker.js';
+export * from './api.js';

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startSandbox, startWorker, bindingsFor, Browser, login, ROOT, ORIGIN } from "./harness.mjs";
 
-const { BrokerClient, TsunagiError } = await import(pathToFileURL(join(ROOT, "pkg", "index.js")).href);
+const { BrokerClient, TsunagiError } = await import(pathToFileURL(join(ROOT, "pkg", "node.js")).href);
 
 let sbx, worker;
 before(async () => {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 const pkg = new URL('../../pkg/', import.meta.url);
-await import(new URL('index.js', pkg).href); // instantiates the wasm module
+await import(new URL('node.js', pkg).href); // instantiates the wasm module (the package's Node entry)
 const core = await import(new URL('core.js', pkg).href);
 
 /** The core's answer: the payload text, or the error code. */

