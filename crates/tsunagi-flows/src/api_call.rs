@@ -4,7 +4,33 @@
 
 use crate::ports::{Answer, Clock, Sleep, TokenSource, Transport};
 use tsunagi_core::api::{decide, ApiDecision, Attempt, RetryPolicy};
-use tsunagi_core::{Client, Method, Result};
+use tsunagi_core::{Client, Error, HttpResponse, Method, Result};
+
+/// How an API call ended when the provider answered.
+#[derive(Debug)]
+pub enum Outcome<A> {
+    /// The provider's answer for the caller, whatever its status, body unread.
+    Delivered(A),
+    /// The policy gave up: a 401 after the one retry (`unauthorized`), a 429 past the policy
+    /// (`rate_limited`). The error is built from the whole answer, which is kept for its headers
+    /// (`Retry-After`, `X-RateLimit-*`, `X-Request-Id`).
+    Refused {
+        /// What the answer means.
+        error: Error,
+        /// The answer, body read.
+        response: HttpResponse,
+    },
+}
+
+impl<A> Outcome<A> {
+    /// The delivered answer, or the refusal's error.
+    pub fn into_result(self) -> Result<A> {
+        match self {
+            Outcome::Delivered(a) => Ok(a),
+            Outcome::Refused { error, .. } => Err(error),
+        }
+    }
+}
 
 /// What one API call runs with.
 pub struct ApiCall<'a, T, K, C, Z> {
@@ -24,17 +50,16 @@ pub struct ApiCall<'a, T, K, C, Z> {
 
 impl<T: Transport, K: TokenSource, C: Clock, Z: Sleep> ApiCall<'_, T, K, C, Z> {
     /// Calls `path` (relative to the API base, checked by [`tsunagi_core::api::check_api_path`]) with
-    /// `method` and an optional JSON body. Returns the provider's answer, whatever its status and
-    /// with its body unread, except a 401 after the one retry (`unauthorized`) and a 429 past the
-    /// policy (`rate_limited`): those are errors built from the whole answer.
-    pub async fn send(&self, method: Method, path: &str, json_body: Option<&str>) -> Result<T::Answer> {
+    /// `method` and an optional JSON body. `Err` when no token could be had or nothing was
+    /// answered; otherwise the [`Outcome`].
+    pub async fn send(&self, method: Method, path: &str, json_body: Option<&str>) -> Result<Outcome<T::Answer>> {
         let mut attempt = Attempt::default();
         let mut tokens = self.tokens.token(None).await?;
         loop {
             let request = self.client.api_request(&tokens, method, path, json_body)?;
             let answer = self.transport.send(&request).await?;
             match decide(self.client, &self.policy, &attempt, answer.head(), self.clock.now()) {
-                ApiDecision::Deliver => return Ok(answer),
+                ApiDecision::Deliver => return Ok(Outcome::Delivered(answer)),
                 ApiDecision::Reauthenticate => {
                     attempt.reauthenticated = true;
                     tokens = self.tokens.token(Some(&tokens.access_token.fingerprint())).await?;
@@ -44,7 +69,11 @@ impl<T: Transport, K: TokenSource, C: Clock, Z: Sleep> ApiCall<'_, T, K, C, Z> {
                     self.sleep.sleep(delay_ms).await;
                 }
                 // the same error, now with what the body says (codes, description, excerpt)
-                ApiDecision::Fail(_) => return Err(self.client.api_error(&answer.read().await?, self.clock.now())),
+                ApiDecision::Fail(_) => {
+                    let response = answer.read().await?;
+                    let error = self.client.api_error(&response, self.clock.now());
+                    return Ok(Outcome::Refused { error, response });
+                }
             }
         }
     }

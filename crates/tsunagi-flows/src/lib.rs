@@ -14,7 +14,7 @@ pub mod memory;
 pub mod ports;
 pub mod token;
 
-pub use api_call::ApiCall;
+pub use api_call::{ApiCall, Outcome};
 pub use ports::{Answer, Clock, RefreshLock, Sleep, TokenSource, TokenStore, Transport};
 
 use tsunagi_core::Client;

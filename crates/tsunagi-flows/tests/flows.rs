@@ -15,7 +15,7 @@ use tsunagi_core::secret::{ClientSecret, RefreshToken};
 use tsunagi_core::token_set::TokenGrant;
 use tsunagi_core::{Client, ErrorCode, HttpRequest, HttpResponse, Method, PendingAuthorization, Result, State, Timestamp, TokenSet};
 use tsunagi_flows::memory::{yield_now, LocalLock, ManualClock, MemoryStore};
-use tsunagi_flows::{ApiCall, Clock, Flow, Transport};
+use tsunagi_flows::{ApiCall, Clock, Flow, Outcome, Transport};
 
 const T0: Timestamp = Timestamp::from_secs(1_800_000_000);
 
@@ -206,7 +206,7 @@ fn three_hundred_callers_refused_with_401_cause_one_refresh() {
     let (lock, clock, client) = (LocalLock::default(), ManualClock::at(T0), public_client());
     let flow = flow!(client, server, store, lock, clock);
     let call = ApiCall { client: &client, transport: &server, tokens: &flow, clock: &clock, sleep: &clock, policy: RetryPolicy::default() };
-    let results = run(join_all((0..300).map(|_| call.send(Method::Get, "/things", None))));
+    let results = run(join_all((0..300).map(|_| async { call.send(Method::Get, "/things", None).await.and_then(Outcome::into_result) })));
     for r in &results {
         assert_eq!(r.as_ref().map(|r| r.status).map_err(|e| e.code()), Ok(200));
     }
@@ -294,17 +294,17 @@ fn the_api_loop_retries_401_once_and_waits_out_429_within_bounds() {
     let call = ApiCall { client: &client, transport: &server, tokens: &flow, clock: &clock, sleep: &clock, policy };
     // 429 twice (1 s, then 2 s), then 200
     server.rate_limits.borrow_mut().extend(["1", "2"]);
-    let ok = run(call.send(Method::Get, "/things", None)).unwrap_or_else(|e| panic!("{e}"));
+    let ok = run(async { call.send(Method::Get, "/things", None).await.and_then(Outcome::into_result) }).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(ok.status, 200);
     assert_eq!(clock.now(), T0.plus_secs(3), "waited 1 s and 2 s");
     // past the policy: the 429 is the caller's error, with the wait it asked for
     server.rate_limits.borrow_mut().extend(["1", "1", "1"]);
-    let err = run(call.send(Method::Get, "/things", None)).err().unwrap_or_else(|| panic!("rate limited"));
+    let err = run(async { call.send(Method::Get, "/things", None).await.and_then(Outcome::into_result) }).err().unwrap_or_else(|| panic!("rate limited"));
     assert_eq!(err.code(), ErrorCode::RateLimited);
     server.rate_limits.borrow_mut().clear();
     // a wait longer than the policy allows is not waited
     server.rate_limits.borrow_mut().push_back("60");
-    let err = run(call.send(Method::Get, "/things", None)).err().unwrap_or_else(|| panic!("rate limited"));
+    let err = run(async { call.send(Method::Get, "/things", None).await.and_then(Outcome::into_result) }).err().unwrap_or_else(|| panic!("rate limited"));
     assert_eq!((err.code(), err.retry_after_ms()), (ErrorCode::RateLimited, Some(60_000)));
     // 401 after the one refresh: unauthorized, and only one refresh was spent
     let refreshes = server.refreshes.get();
@@ -313,7 +313,7 @@ fn the_api_loop_retries_401_once_and_waits_out_429_within_bounds() {
     let stale = held.access_token.clone();
     // the refreshed token is revoked too: the API keeps refusing
     let answer = run(async {
-        let first = call.send(Method::Get, "/things", None);
+        let first = async { call.send(Method::Get, "/things", None).await.and_then(Outcome::into_result) };
         let revoke = async {
             for _ in 0..20 {
                 yield_now().await;

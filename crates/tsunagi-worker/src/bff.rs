@@ -384,13 +384,6 @@ impl PendingLogin {
     }
 }
 
-/// Whether a caller that saw `failed_fingerprint` rejected (401) should trigger a refresh, given
-/// the tokens held now: only if the held access token is still that one. Otherwise another
-/// caller already refreshed, and the held token is the one to use (single-flight).
-pub fn should_refresh_after_401(held: &TokenSet, failed_fingerprint: &str) -> bool {
-    held.access_token.fingerprint() == failed_fingerprint
-}
-
 /// When a session holding these token sets ends: the latest refresh-token expiry (a set without
 /// a refresh token lives as long as its access token). `None` if nothing is held.
 pub fn session_expiry<'a>(sets: impl IntoIterator<Item = &'a TokenSet>) -> Option<Timestamp> {
@@ -626,10 +619,8 @@ mod tests {
     }
 
     #[test]
-    fn refresh_after_401_is_single_flight() {
+    fn session_ends_with_its_last_grant() {
         let held = set("at-2");
-        assert!(should_refresh_after_401(&held, &AccessToken::new("at-2").fingerprint()));
-        assert!(!should_refresh_after_401(&held, &AccessToken::new("at-1").fingerprint()));
         let mut no_refresh = set("x");
         no_refresh.refresh_token = None;
         assert_eq!(session_expiry([&held, &no_refresh]), Some(Timestamp::from_secs(86_400)));

@@ -1,7 +1,12 @@
 //! The Worker's entry point: routes each request, applies the BFF rules ([`crate::bff`]) and
 //! proxies API calls; the session and LegalOn objects hold the tokens.
 
-use tsunagi_core::api::{decide, ApiDecision, Attempt, RetryPolicy};
+use crate::runtime::{Fetcher, Timer, WorkerClock};
+use std::cell::Cell;
+use tsunagi_core::api::RetryPolicy;
+use tsunagi_core::PendingAuthorization;
+use tsunagi_flows::memory::{LocalLock, MemoryStore};
+use tsunagi_flows::{ApiCall, Flow, Outcome, TokenSource};
 use crate::bff::{self, PendingLogin, RouteKind, SessionKeys, VerifiedCookie};
 use crate::request_target::RequestTarget;
 use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
@@ -10,9 +15,8 @@ use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
 use crate::{crypto, http, legalon};
 use serde::de::DeserializeOwned;
 use serde_json::json;
-use std::time::Duration;
 use wasm_bindgen::JsValue;
-use worker::{event, Context, Delay, Env, Headers, Method, Request, RequestInit, Response, Stub};
+use worker::{event, Context, Env, Headers, Method, Request, RequestInit, Response, Stub};
 
 /// Largest request body proxied to a provider.
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
@@ -208,12 +212,13 @@ async fn callback(env: &Env, keys: &SessionKeys, old: Result<VerifiedCookie>, lo
     if !pending.is_live(now()) || pending.provider != p.as_str() {
         return Err(over());
     }
+    // the shared exchange (state check, code + verifier, the answer parsed as the answer to that
+    // request), into memory: the set goes to a fresh session object below
     let client = config::session_client(env, p, origin)?;
-    let code = client.parse_callback(url, Some(&pending.state))?;
-    let request = client.authorization_code_request(&code, pending.pkce_verifier.as_ref())?;
-    let upstream = http::send(&request, config::timeout_ms(env)).await?;
-    // the answer to this request: a code or verifier it echoes never reaches an error (issue 13)
-    let tokens = client.parse_token_response_to(&request, &upstream, now(), None)?;
+    let authorization = PendingAuthorization { state: pending.state.clone(), pkce_verifier: pending.pkce_verifier.clone() };
+    let (store, lock) = (MemoryStore::default(), LocalLock::default());
+    let flow = Flow { client: &client, transport: &Fetcher { timeout_ms: config::timeout_ms(env) }, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
+    let tokens = flow.exchange(url, &authorization).await?;
     let mut sets = vec![StoredSet { provider: p, tokens }];
     if let Ok(old) = old {
         // best effort: a session that cannot be read keeps nothing worth moving
@@ -336,7 +341,8 @@ impl Source<'_> {
                 }
                 let ns = env.durable_object(LEGALON).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the LEGALON Durable Object binding is missing"))?;
                 let stub = ns.id_from_name(name).and_then(|id| id.get_stub()).map_err(|_| bad("object stub"))?;
-                let text = send_to_object(&stub, json!({ "failed": failed }).to_string()).await?;
+                let op = serde_json::to_string(&legalon::TokenOp { failed: failed.map(str::to_owned) }).map_err(|_| bad("internal request"))?;
+                let text = send_to_object(&stub, op).await?;
                 let t: TokenSet = serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "bad token from the LegalOn object"))?;
                 legalon::remember(name, &t);
                 Ok((t, None))
@@ -419,47 +425,55 @@ async fn proxy(req: &mut Request, env: &Env, keys: &SessionKeys, cookie: Result<
         }
     };
     let body = read_body(req, method).await?;
-    let policy = RetryPolicy { max_rate_limit_retries: 1, max_wait_ms: config::max_rate_limit_wait_ms(env), default_wait_ms: 1_000 };
-    let timeout = config::timeout_ms(env);
-    let mut attempt = Attempt::default();
-    let (mut tokens, mut session_exp) = source.token(None).await?;
-    loop {
-        let mut request = client.api_request(&tokens, method, path, body.as_deref())?;
-        // only the core's headers go upstream: never the browser's cookies or authorization
-        request.headers.retain(|(k, _)| k != "cookie");
-        // status and headers decide; the body is read only for an error, else streamed on
-        let upstream = http::send_head(&request, timeout).await?;
-        match decide(&client, &policy, &attempt, &upstream.response, now()) {
-            ApiDecision::Deliver => {
-                let mut resp = deliver(&client, upstream, timeout).await?;
-                if let Source::Session(_, c, ..) = &source {
-                    if let Some(set) = renewed_cookie(keys, c, session_exp) {
-                        resp.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
-                    }
+    let tokens = Tokens { source, session_exp: Cell::new(None) };
+    let timeout_ms = config::timeout_ms(env);
+    let call = ApiCall {
+        client: &client,
+        transport: &Fetcher { timeout_ms },
+        tokens: &tokens,
+        clock: &WorkerClock,
+        sleep: &Timer,
+        policy: RetryPolicy { max_rate_limit_retries: 1, max_wait_ms: config::max_rate_limit_wait_ms(env), default_wait_ms: 1_000 },
+    };
+    // the request carries only the core's headers (accept, bearer, content type): never the
+    // browser's cookies or authorization; status and headers decide, a delivered body streams on
+    match call.send(method, path, body.as_deref()).await? {
+        Outcome::Delivered(upstream) => {
+            let mut resp = deliver(&client, upstream, timeout_ms).await?;
+            if let Source::Session(_, c, ..) = &tokens.source {
+                if let Some(set) = renewed_cookie(keys, c, tokens.session_exp.get()) {
+                    resp.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
                 }
-                return Ok(resp);
             }
-            ApiDecision::Reauthenticate => {
-                attempt.reauthenticated = true;
-                let failed = tokens.access_token.fingerprint();
-                (tokens, session_exp) = source.token(Some(&failed)).await?;
-            }
-            ApiDecision::Wait { delay_ms } => {
-                attempt.rate_limit_retries += 1;
-                Delay::from(Duration::from_millis(delay_ms)).await;
-            }
-            ApiDecision::Fail(_) => {
-                // the same error, now with what the body says (error codes, description, excerpt)
-                let full = upstream.read(timeout).await?;
-                let mut resp = http::error(&client.api_error(&full, now())).map_err(|_| bad("response"))?;
-                for (k, v) in &full.headers {
-                    if bff::forwardable_response_header(k) && !k.eq_ignore_ascii_case("content-type") {
-                        resp.headers_mut().set(k, v).map_err(|_| bad("header"))?;
-                    }
-                }
-                return Ok(resp);
-            }
+            Ok(resp)
         }
+        Outcome::Refused { error, response } => {
+            // the error the body explains, with the provider's rate-limit and request-id headers
+            let mut resp = http::error(&error).map_err(|_| bad("response"))?;
+            for (k, v) in &response.headers {
+                if bff::forwardable_response_header(k) && !k.eq_ignore_ascii_case("content-type") {
+                    resp.headers_mut().set(k, v).map_err(|_| bad("header"))?;
+                }
+            }
+            Ok(resp)
+        }
+    }
+}
+
+/// The proxy's token source for the shared API loop: the session's object or LegalOn's (through
+/// the isolate's memory), remembering when the session now ends (for the cookie).
+struct Tokens<'a> {
+    source: Source<'a>,
+    session_exp: Cell<Option<u64>>,
+}
+
+impl TokenSource for Tokens<'_> {
+    async fn token(&self, rejected: Option<&str>) -> Result<TokenSet> {
+        let (t, exp) = self.source.token(rejected).await?;
+        if exp.is_some() {
+            self.session_exp.set(exp);
+        }
+        Ok(t)
     }
 }
 

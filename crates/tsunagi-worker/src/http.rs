@@ -18,6 +18,8 @@ pub const MAX_UPSTREAM_BODY: usize = 8 * 1024 * 1024;
 pub struct Head {
     /// Status and headers; the body is empty.
     pub response: HttpResponse,
+    /// The time-out the request was sent with, for reading the body.
+    pub timeout_ms: u64,
     raw: Response,
     /// Aborts the fetch, the body included.
     controller: AbortController,
@@ -37,7 +39,7 @@ impl Head {
         if self.declared_length().is_some_and(|n| n > MAX_UPSTREAM_BODY) {
             return Err(too_large(self.response.status));
         }
-        let Head { response, mut raw, controller } = self;
+        let Head { response, mut raw, controller, .. } = self;
         let (bytes, _) = within(timeout_ms, controller, read_bounded(&mut raw)).await?;
         Ok((response, bytes))
     }
@@ -131,15 +133,7 @@ pub async fn send_head(req: &HttpRequest, timeout_ms: u64) -> tsunagi_core::Resu
         Ok((HttpResponse::new(raw.status_code(), headers, ""), raw))
     };
     let ((response, raw), controller) = within(timeout_ms, controller, head).await?;
-    Ok(Head { response, raw, controller })
-}
-
-/// Sends `req` and reads the whole answer, all within `timeout_ms`. Bodies over [`MAX_UPSTREAM_BODY`] are [`ErrorCode::BodyTooLarge`], by `Content-Length`
-/// or while streaming.
-pub async fn send(req: &HttpRequest, timeout_ms: u64) -> tsunagi_core::Result<HttpResponse> {
-    let start = crate::now();
-    let head = send_head(req, timeout_ms).await?;
-    head.read(timeout_ms.saturating_sub(start.millis_until(crate::now())).max(1)).await
+    Ok(Head { response, timeout_ms, raw, controller })
 }
 
 /// A JSON response.

@@ -1,21 +1,19 @@
 //! LegalOn's client-credentials token: one Durable Object per credential (`TsunagiLegalOn`,
 //! named from a keyed hash of the token URL and credentials) holds it encrypted and acquires a
-//! new one single-flight, so N concurrent callers cause one token request; each isolate also
-//! keeps it in memory until it is due.
+//! new one through the shared flow under an in-object lock, so N concurrent callers cause one
+//! token request; each isolate also keeps it in memory until it is due.
 
+use crate::runtime::{Fetcher, WorkerClock};
 use crate::session::LEEWAY_SECS;
 use crate::{config, crypto, http, now};
-use crate::bff;
-use tsunagi_core::{Error, ErrorCode, Result, TokenSet};
-use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::cell::RefCell;
-use std::rc::Rc;
+use tsunagi_core::{Error, ErrorCode, Result, TokenSet};
+use tsunagi_flows::memory::LocalLock;
+use tsunagi_flows::{Flow, TokenStore};
 use worker::{durable_object, DurableObject, Env, Request, Response, State};
 
 const KEY: &str = "token";
-
-type Flight = Shared<LocalBoxFuture<'static, Result<TokenSet>>>;
 
 thread_local! {
     /// The isolate's copy: (object name, token set).
@@ -37,12 +35,15 @@ pub fn remember(object: &str, tokens: &TokenSet) {
     MEMORY.with(|m| *m.borrow_mut() = Some((object.to_owned(), tokens.clone())));
 }
 
-#[derive(Deserialize)]
-struct Op {
-    failed: Option<String>,
+/// What the Worker asks of the LegalOn object: a usable token; `failed` is the fingerprint of
+/// one the API just refused with 401.
+#[derive(Serialize, Deserialize)]
+pub struct TokenOp {
+    /// Fingerprint of a refused access token.
+    pub failed: Option<String>,
 }
 
-#[derive(serde::Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Sealed {
     exp: u64,
     blob: String,
@@ -54,28 +55,28 @@ struct Inner {
     /// This object's id (hex), part of the record's associated data.
     object_id: String,
     token: RefCell<Option<TokenSet>>,
-    inflight: RefCell<Option<Flight>>,
+    lock: LocalLock,
 }
 
 /// One LegalOn credential's token.
 #[durable_object]
 pub struct TsunagiLegalOn {
-    inner: Rc<Inner>,
+    inner: Inner,
 }
 
 impl DurableObject for TsunagiLegalOn {
     fn new(state: State, env: Env) -> Self {
         let object_id = state.id().to_string();
-        TsunagiLegalOn { inner: Rc::new(Inner { state, env, object_id, token: RefCell::new(None), inflight: RefCell::new(None) }) }
+        TsunagiLegalOn { inner: Inner { state, env, object_id, token: RefCell::new(None), lock: LocalLock::default() } }
     }
 
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let op: Op = match req.json().await {
+        let op: TokenOp = match req.json().await {
             Ok(op) => op,
             Err(_) => return http::error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
         };
-        match self.inner.clone().token(op.failed).await {
-            Ok(t) => http::json(200, &serde_json::to_string(&t).unwrap_or_default()),
+        match self.inner.token(op.failed.as_deref()).await.and_then(|t| serde_json::to_string(&t).map_err(|_| storage_error())) {
+            Ok(text) => http::json(200, &text),
             Err(e) => http::error(&e),
         }
     }
@@ -86,65 +87,59 @@ fn storage_error() -> Error {
 }
 
 impl Inner {
-    async fn load(&self) -> Result<()> {
-        if self.token.borrow().is_some() {
-            return Ok(());
+    /// The client's own token from the shared flow (RFC 6749 §4.4: acquired again when due or
+    /// refused).
+    async fn token(&self, failed: Option<&str>) -> Result<TokenSet> {
+        let (client, _) = config::legalon_client(&self.env)?;
+        let flow = Flow {
+            client: &client,
+            transport: &Fetcher { timeout_ms: config::timeout_ms(&self.env) },
+            store: self,
+            lock: &self.lock,
+            clock: &WorkerClock,
+            leeway_secs: LEEWAY_SECS,
+        };
+        flow.access_token(failed).await
+    }
+}
+
+/// The object's one sealed record, as the flows' [`TokenStore`].
+impl TokenStore for Inner {
+    async fn load(&self) -> Result<Option<TokenSet>> {
+        if let Some(t) = self.token.borrow().as_ref() {
+            return Ok(Some(t.clone()));
         }
-        let Some(s) = self.state.storage().get::<Sealed>(KEY).await.map_err(|_| storage_error())? else { return Ok(()) };
+        let Some(s) = self.state.storage().get::<Sealed>(KEY).await.map_err(|_| storage_error())? else { return Ok(None) };
         let keys = config::keys(&self.env)?;
         // one that does not open here (key rotated, moved, altered) is dropped; a new one is acquired
         match crypto::open(&keys, &keys.record_aad(&self.object_id, KEY), &s.blob).await.ok().and_then(|text| serde_json::from_str::<TokenSet>(&text).ok()) {
             Some(t) => {
                 let mut slot = self.token.borrow_mut();
-                if slot.is_none() {
-                    *slot = Some(t);
-                }
+                Ok(Some(slot.get_or_insert(t).clone()))
             }
-            None => self.state.storage().delete(KEY).await.map(|_| ()).map_err(|_| storage_error())?,
+            None => {
+                self.state.storage().delete(KEY).await.map_err(|_| storage_error())?;
+                Ok(None)
+            }
         }
+    }
+
+    async fn store(&self, tokens: &TokenSet) -> Result<()> {
+        // the API base must be valid before the token is kept
+        let (client, _) = config::legalon_client(&self.env)?;
+        client.api_base(Some(tokens))?;
+        let keys = config::keys(&self.env)?;
+        let text = serde_json::to_string(tokens).map_err(|_| storage_error())?;
+        let blob = crypto::seal(&keys, &keys.record_aad(&self.object_id, KEY), &text).await?;
+        let exp = tokens.expires_at.map(|e| e.as_millis()).unwrap_or_default();
+        self.state.storage().put(KEY, Sealed { exp, blob }).await.map_err(|_| storage_error())?;
+        *self.token.borrow_mut() = Some(tokens.clone());
         Ok(())
     }
 
-    async fn token(self: Rc<Self>, failed: Option<String>) -> Result<TokenSet> {
-        self.load().await?;
-        let flight = {
-            if let Some(t) = self.token.borrow().as_ref() {
-                let rejected = failed.as_deref().is_some_and(|fp| bff::should_refresh_after_401(t, fp));
-                if !rejected && t.access_token_is_fresh(now(), LEEWAY_SECS) {
-                    return Ok(t.clone());
-                }
-            }
-            let existing = self.inflight.borrow().clone();
-            match existing {
-                Some(f) => f,
-                None => {
-                    let f = self.clone().acquire().boxed_local().shared();
-                    *self.inflight.borrow_mut() = Some(f.clone());
-                    f
-                }
-            }
-        };
-        flight.await
-    }
-
-    async fn acquire(self: Rc<Self>) -> Result<TokenSet> {
-        let result: Result<TokenSet> = async {
-            let (client, _) = config::legalon_client(&self.env)?;
-            let request = client.client_credentials_request()?;
-            let upstream = http::send(&request, config::timeout_ms(&self.env)).await?;
-            let t = client.parse_token_response(&upstream, now(), None)?;
-            // the API base must be valid before the token is kept
-            client.api_base(Some(&t))?;
-            let keys = config::keys(&self.env)?;
-            let text = serde_json::to_string(&t).map_err(|_| storage_error())?;
-            let blob = crypto::seal(&keys, &keys.record_aad(&self.object_id, KEY), &text).await?;
-            let exp = t.expires_at.map(|e| e.as_millis()).unwrap_or_default();
-            self.state.storage().put(KEY, Sealed { exp, blob }).await.map_err(|_| storage_error())?;
-            *self.token.borrow_mut() = Some(t.clone());
-            Ok(t)
-        }
-        .await;
-        *self.inflight.borrow_mut() = None;
-        result
+    async fn clear(&self) -> Result<()> {
+        self.state.storage().delete(KEY).await.map_err(|_| storage_error())?;
+        *self.token.borrow_mut() = None;
+        Ok(())
     }
 }

@@ -26,6 +26,8 @@ mod legalon;
 #[cfg(target_arch = "wasm32")]
 mod messages;
 #[cfg(target_arch = "wasm32")]
+mod runtime;
+#[cfg(target_arch = "wasm32")]
 #[allow(missing_docs)]
 mod session;
 

@@ -1,16 +1,19 @@
 //! The session Durable Object (`TsunagiSession`, one per signed-in browser session): the token
-//! sets of LawVu and Logiless, encrypted at rest and bound to this object. Refresh is
-//! single-flight inside the object: requests interleave while it awaits `fetch`, so the first
-//! caller that needs a refresh starts it and every other caller awaits the same shared future; the
-//! rotated pair is written to storage before any of them is answered. See docs/storage.md.
+//! sets of LawVu and Logiless, encrypted at rest and bound to this object. Tokens come from the
+//! shared flows ([`tsunagi_flows::Flow`]) over this object's storage and one in-object lock per
+//! provider: requests interleave while the object awaits `fetch`, so the first caller that needs a
+//! refresh takes the lock and the others, once they get it, re-read the rotated pair, which was
+//! stored before anyone was answered. See docs/storage.md.
 
 use crate::config::{self, SessionProvider};
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
-use crate::{crypto, http, now};
 use crate::bff::{self, SessionKeys};
-use tsunagi_core::{Client, Error, ErrorCode, NextStep, Result, Timestamp, TokenSet};
-use futures_util::future::{FutureExt, LocalBoxFuture, Shared};
+use crate::runtime::{Fetcher, WorkerClock};
+use crate::{crypto, http, now};
 use serde::{Deserialize, Serialize};
+use tsunagi_core::{Client, Error, ErrorCode, Result, Timestamp, TokenSet};
+use tsunagi_flows::memory::LocalLock;
+use tsunagi_flows::{Flow, TokenStore};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -19,8 +22,6 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State, Stora
 
 /// Refresh leeway, seconds.
 pub const LEEWAY_SECS: u64 = 60;
-
-type Flight = Shared<LocalBoxFuture<'static, Result<TokenSet>>>;
 
 /// A stored, encrypted record with its plaintext expiry (for cleanup without decrypting).
 #[derive(Serialize, Deserialize)]
@@ -39,7 +40,10 @@ struct Inner {
     dropped: RefCell<Option<crypto::OpenError>>,
     /// Decrypted token sets, once loaded (`None` = not loaded yet).
     tokens: RefCell<Option<HashMap<SessionProvider, TokenSet>>>,
-    inflight: RefCell<HashMap<SessionProvider, Flight>>,
+    /// LawVu's refresh lock.
+    lawvu_lock: LocalLock,
+    /// Logiless' refresh lock.
+    logiless_lock: LocalLock,
 }
 
 /// One browser session.
@@ -52,7 +56,7 @@ impl DurableObject for TsunagiSession {
     fn new(state: State, env: Env) -> Self {
         let object_id = state.id().to_string();
         TsunagiSession {
-            inner: Rc::new(Inner { state, env, object_id, dropped: RefCell::new(None), tokens: RefCell::new(None), inflight: RefCell::new(HashMap::new()) }),
+            inner: Rc::new(Inner { state, env, object_id, dropped: RefCell::new(None), tokens: RefCell::new(None), lawvu_lock: LocalLock::default(), logiless_lock: LocalLock::default() }),
         }
     }
 
@@ -61,7 +65,7 @@ impl DurableObject for TsunagiSession {
             Ok(op) => op,
             Err(_) => return http::error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
         };
-        match self.inner.clone().dispatch(op).await {
+        match self.inner.dispatch(op).await {
             Ok(text) => http::json(200, &text),
             Err(e) => http::error(&e),
         }
@@ -108,13 +112,13 @@ impl Inner {
     }
 
     /// Runs one operation; its answer as JSON text.
-    async fn dispatch(self: Rc<Self>, op: SessionOp) -> Result<String> {
+    async fn dispatch(&self, op: SessionOp) -> Result<String> {
         match op {
             SessionOp::Session => text(&self.session().await?),
             SessionOp::SignedIn => text(&self.signed_in().await?),
             SessionOp::Token { provider, origin, failed } => {
                 let client = self.client(&origin, provider)?;
-                let t = self.clone().access_token(provider, client, failed).await?;
+                let t = self.access_token(provider, &client, failed.as_deref()).await?;
                 let expires = self.session_expiry();
                 text(&TokenAnswer {
                     access_token: t.access_token,
@@ -132,7 +136,7 @@ impl Inner {
                     (held.refresh_token.as_ref().map(|r| r.fingerprint()), held.access_token.fingerprint())
                 };
                 // the held access token counts as "failed", so the single-flight refresh runs now
-                let t = self.clone().access_token(p, client, Some(failed)).await?;
+                let t = self.access_token(p, &client, Some(&failed)).await?;
                 let expires = self.session_expiry();
                 text(&json!({"provider": p.as_str(), "old_refresh_fingerprint": old, "new_refresh_fingerprint": t.refresh_token.as_ref().map(|r| r.fingerprint()),
                           "session": bff::session_view(&t), "session_expires_at": expires.map(|t| t.as_millis())}))
@@ -220,55 +224,31 @@ impl Inner {
         Ok(())
     }
 
-    /// A usable access token for `p`: the held one if fresh (and not the one that just failed
-    /// with 401), else the result of the one refresh in flight, started here if none is.
-    async fn access_token(self: Rc<Self>, p: SessionProvider, client: Client, failed: Option<String>) -> Result<TokenSet> {
+    /// A usable access token for `p` from the shared flow: the held one if fresh (and not the one
+    /// that just failed with 401), else one refresh under `p`'s lock. Not signed in to `p` is
+    /// `session_missing`; a grant that is gone is forgotten and answered `login_required` (or the
+    /// provider's own code).
+    async fn access_token(&self, p: SessionProvider, client: &Client, failed: Option<&str>) -> Result<TokenSet> {
         self.ensure_loaded().await?;
-        let flight = {
-            let cache = self.tokens.borrow();
-            let held = cache.as_ref().and_then(|m| m.get(&p)).ok_or_else(|| self.not_signed_in(p))?;
-            let now = now();
-            let stale = failed.as_deref().is_some_and(|fp| bff::should_refresh_after_401(held, fp));
-            if !stale {
-                match client.next_step(Some(held), now, LEEWAY_SECS) {
-                    NextStep::UseAccessToken => return Ok(held.clone()),
-                    NextStep::Refresh => {}
-                    _ => return Err(Error::new(ErrorCode::LoginRequired, "the session's refresh token has expired: sign in again")),
-                }
-            } else if !held.can_refresh(now) {
-                return Err(Error::new(ErrorCode::LoginRequired, "the access token was rejected and cannot be refreshed: sign in again"));
-            }
-            let existing = self.inflight.borrow().get(&p).cloned();
-            match existing {
-                Some(f) => f,
-                None => {
-                    let f = self.clone().refresh(p, client, held.clone()).boxed_local().shared();
-                    self.inflight.borrow_mut().insert(p, f.clone());
-                    f
-                }
-            }
+        if self.held(p).is_none() {
+            return Err(self.not_signed_in(p));
+        }
+        let flow = Flow {
+            client,
+            transport: &Fetcher { timeout_ms: config::timeout_ms(&self.env) },
+            store: &ProviderStore { inner: self, provider: p },
+            lock: match p {
+                SessionProvider::LawVu => &self.lawvu_lock,
+                SessionProvider::Logiless => &self.logiless_lock,
+            },
+            clock: &WorkerClock,
+            leeway_secs: LEEWAY_SECS,
         };
-        flight.await
+        flow.access_token(failed).await
     }
 
-    async fn refresh(self: Rc<Self>, p: SessionProvider, client: Client, held: TokenSet) -> Result<TokenSet> {
-        let result: Result<TokenSet> = async {
-            let rt = held.refresh_token.as_ref().ok_or_else(|| Error::new(ErrorCode::LoginRequired, "no refresh token"))?;
-            let request = client.refresh_request(rt)?;
-            let upstream = http::send(&request, config::timeout_ms(&self.env)).await?;
-            let fresh = client.parse_token_response(&upstream, now(), Some(&held))?;
-            self.store_tokens(p, &fresh).await?;
-            Ok(fresh)
-        }
-        .await;
-        if let Err(e) = &result {
-            // the grant is gone (spent, revoked, expired): drop it; transient failures keep it
-            if e.requires_reauthorization() {
-                self.forget(p).await?;
-            }
-        }
-        self.inflight.borrow_mut().remove(&p);
-        result
+    fn held(&self, p: SessionProvider) -> Option<TokenSet> {
+        self.tokens.borrow().as_ref().and_then(|m| m.get(&p)).cloned()
     }
 
     async fn session(&self) -> Result<Value> {
@@ -351,5 +331,25 @@ impl Inner {
         } else {
             self.schedule_cleanup().await
         }
+    }
+}
+
+/// One provider's token set in this object, as the flows' [`TokenStore`]: sealed in storage and
+/// kept decrypted in memory once loaded.
+struct ProviderStore<'a> {
+    inner: &'a Inner,
+    provider: SessionProvider,
+}
+
+impl TokenStore for ProviderStore<'_> {
+    async fn load(&self) -> Result<Option<TokenSet>> {
+        self.inner.ensure_loaded().await?;
+        Ok(self.inner.held(self.provider))
+    }
+    async fn store(&self, tokens: &TokenSet) -> Result<()> {
+        self.inner.store_tokens(self.provider, tokens).await
+    }
+    async fn clear(&self) -> Result<()> {
+        self.inner.forget(self.provider).await
     }
 }

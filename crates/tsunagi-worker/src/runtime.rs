@@ -1,0 +1,49 @@
+//! The Worker's implementations of the flows' ports: the runtime's `fetch` (answers streamed,
+//! bodies read only when a flow needs them), the clock, and `setTimeout`-backed sleeping. The
+//! stores and locks live with the objects that own them (session.rs, legalon.rs).
+
+use crate::http::{self, Head};
+use tsunagi_core::{HttpRequest, HttpResponse, Result, Timestamp};
+use tsunagi_flows::{Answer, Clock, Sleep, Transport};
+use worker::Delay;
+
+/// Upstream requests through the runtime's `fetch`, each within `timeout_ms` (head and body).
+pub struct Fetcher {
+    /// How long one request may take.
+    pub timeout_ms: u64,
+}
+
+impl Transport for Fetcher {
+    type Answer = Head;
+    async fn send(&self, request: &HttpRequest) -> Result<Head> {
+        http::send_head(request, self.timeout_ms).await
+    }
+}
+
+impl Answer for Head {
+    fn head(&self) -> &HttpResponse {
+        &self.response
+    }
+    async fn read(self) -> Result<HttpResponse> {
+        let timeout = self.timeout_ms;
+        Head::read(self, timeout).await
+    }
+}
+
+/// The Worker's clock (`Date.now()`; frozen during a request in production workerd).
+pub struct WorkerClock;
+
+impl Clock for WorkerClock {
+    fn now(&self) -> Timestamp {
+        crate::now()
+    }
+}
+
+/// Waits with the runtime's timer.
+pub struct Timer;
+
+impl Sleep for Timer {
+    async fn sleep(&self, ms: u64) {
+        Delay::from(std::time::Duration::from_millis(ms)).await;
+    }
+}
