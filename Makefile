@@ -25,6 +25,8 @@ test-native:
 	$(CARGO) test -p tsunagi-core --doc
 
 lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # The core and the flows must compile for the browser/Worker target from day one.

@@ -27,7 +27,11 @@ fn main() -> Result<(), tsunagi::Error> {
     println!("code exchange    : {:?}", logiless.authorization_code_request(&AuthorizationCode::new("the-code"), None)?);
     let sample = r#"{"access_token":"d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX","token_type":"bearer","expires_in":2592000,"refresh_token":d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX,"scope":""}"#;
     let tokens = logiless.parse_token_response(&HttpResponse::new(200, vec![], sample), now, None)?;
-    println!("document sample  : parsed; access expires {:?}, refresh fingerprint {}", tokens.expires_at.map(|t| t.to_string()), tokens.refresh_token.as_ref().map(|r| r.fingerprint()).unwrap_or_default());
+    println!(
+        "document sample  : parsed; access expires {:?}, refresh fingerprint {}",
+        tokens.expires_at.map(|t| t.to_string()),
+        tokens.refresh_token.as_ref().map(|r| r.fingerprint()).unwrap_or_default()
+    );
 
     println!("\n== LegalOn (client credentials, raw Basic)");
     let legalon = LegalOnConfig::new(LegalOnRegion::Jp, BasicCredentials::new("value-from-the-admin-console")).client()?;

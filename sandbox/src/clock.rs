@@ -19,10 +19,7 @@ impl Clock {
 
     /// Current sandbox time in milliseconds since the Unix epoch.
     pub fn now_ms(&self) -> i64 {
-        let real = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-            .unwrap_or(0);
+        let real = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)).unwrap_or(0);
         real.saturating_add(self.offset_secs().saturating_mul(1000))
     }
 
@@ -41,10 +38,7 @@ impl Clock {
         let mut cur = self.offset_secs.load(Ordering::SeqCst);
         loop {
             let next = cur.saturating_add(secs);
-            match self
-                .offset_secs
-                .compare_exchange(cur, next, Ordering::SeqCst, Ordering::SeqCst)
-            {
+            match self.offset_secs.compare_exchange(cur, next, Ordering::SeqCst, Ordering::SeqCst) {
                 Ok(_) => return next,
                 Err(actual) => cur = actual,
             }
@@ -63,12 +57,7 @@ pub fn iso_utc(unix_secs: i64) -> String {
     let days = unix_secs.div_euclid(86_400);
     let secs_of_day = unix_secs.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs_of_day / 3600,
-        (secs_of_day % 3600) / 60,
-        secs_of_day % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs_of_day / 3600, (secs_of_day % 3600) / 60, secs_of_day % 60)
 }
 
 /// Howard Hinnant's days-to-civil algorithm (proleptic Gregorian calendar).

@@ -108,51 +108,20 @@ pub struct RateLimitConfig {
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            base_port: 9400,
-            users: default_users(),
-            lawvu: LawvuConfig::default(),
-            logiless: LogilessConfig::default(),
-            legalon: LegalonConfig::default(),
-        }
+        Self { base_port: 9400, users: default_users(), lawvu: LawvuConfig::default(), logiless: LogilessConfig::default(), legalon: LegalonConfig::default() }
     }
 }
 
 fn user(id: &str, name: &str, org: &str, email: &str) -> User {
-    User {
-        id: id.into(),
-        name: name.into(),
-        organisation_id: org.into(),
-        email: email.into(),
-    }
+    User { id: id.into(), name: name.into(), organisation_id: org.into(), email: email.into() }
 }
 
 fn default_users() -> Vec<User> {
     vec![
-        user(
-            "user-id-123",
-            "Jane Smith",
-            "org-id-456",
-            "jane.smith@acme-legal.example",
-        ),
-        user(
-            "user-id-124",
-            "Tom Baker",
-            "org-id-456",
-            "tom.baker@acme-legal.example",
-        ),
-        user(
-            "user-id-125",
-            "山田 太郎",
-            "org-id-456",
-            "taro.yamada@acme-legal.example",
-        ),
-        user(
-            "user-id-789",
-            "Aroha Ngata",
-            "org-id-789",
-            "aroha.ngata@kiwi-counsel.example",
-        ),
+        user("user-id-123", "Jane Smith", "org-id-456", "jane.smith@acme-legal.example"),
+        user("user-id-124", "Tom Baker", "org-id-456", "tom.baker@acme-legal.example"),
+        user("user-id-125", "山田 太郎", "org-id-456", "taro.yamada@acme-legal.example"),
+        user("user-id-789", "Aroha Ngata", "org-id-789", "aroha.ngata@kiwi-counsel.example"),
     ]
 }
 
@@ -164,10 +133,7 @@ impl Default for LawvuConfig {
                     client_id: "sbx-lawvu-backend".into(),
                     client_secret: Some("sbx_lawvu_secret_Q7m2vX9pL4rT8wK3nZ6bY1cF5hJ0dS2a".into()),
                     environment: "production".into(),
-                    redirect_uris: vec![
-                        "http://localhost:8787/auth/lawvu/callback".into(),
-                        "http://127.0.0.1:8787/auth/lawvu/callback".into(),
-                    ],
+                    redirect_uris: vec!["http://localhost:8787/auth/lawvu/callback".into(), "http://127.0.0.1:8787/auth/lawvu/callback".into()],
                     name: Some("tsunagi backend (sandbox)".into()),
                 },
                 LawvuClient {
@@ -199,10 +165,7 @@ impl Default for LogilessConfig {
             code_lifetime_secs: 600,
             token_lifetime_secs: 2_592_000,
             sample_format: false,
-            rate_limit: RateLimitConfig {
-                limit: 5,
-                window_secs: 5,
-            },
+            rate_limit: RateLimitConfig { limit: 5, window_secs: 5 },
         }
     }
 }
@@ -223,10 +186,7 @@ impl Default for LegalonConfig {
                 },
             ],
             token_lifetime_secs: 1200,
-            rate_limit: RateLimitConfig {
-                limit: 100,
-                window_secs: 60,
-            },
+            rate_limit: RateLimitConfig { limit: 100, window_secs: 60 },
         }
     }
 }
@@ -277,9 +237,7 @@ impl Config {
             }
         }
         if !crate::options::CONTENT_TYPES.contains(&self.lawvu.token_content_type.as_str()) {
-            return bad(
-                "lawvu.token_content_type must be application/json, text/plain or text/json",
-            );
+            return bad("lawvu.token_content_type must be application/json, text/plain or text/json");
         }
         for rl in [self.logiless.rate_limit, self.legalon.rate_limit] {
             if rl.limit == 0 || rl.window_secs == 0 {

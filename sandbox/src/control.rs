@@ -28,14 +28,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/__sandbox/reset", post(reset))
         .route("/__sandbox/faults", get(list_faults).post(inject_fault))
         .route("/__sandbox/options", get(options).post(set_options))
-        .route(
-            "/__sandbox/lawvu/approve",
-            post(crate::lawvu_web::control_approve),
-        )
-        .route(
-            "/__sandbox/logiless/approve",
-            post(crate::logiless::control_approve),
-        )
+        .route("/__sandbox/lawvu/approve", post(crate::lawvu_web::control_approve))
+        .route("/__sandbox/logiless/approve", post(crate::logiless::control_approve))
         .route("/__sandbox", any(unknown))
         .route("/__sandbox/{*rest}", any(unknown))
         .with_state(app)
@@ -43,11 +37,7 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 fn bad(message: impl std::fmt::Display) -> Response {
-    util::oauth_error(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        &message.to_string(),
-    )
+    util::oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &message.to_string())
 }
 
 fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, String> {
@@ -55,11 +45,7 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, String> {
 }
 
 async fn unknown() -> Response {
-    util::oauth_error(
-        StatusCode::NOT_FOUND,
-        "not_found",
-        "Unknown control-plane endpoint",
-    )
+    util::oauth_error(StatusCode::NOT_FOUND, "not_found", "Unknown control-plane endpoint")
 }
 
 async fn endpoints(State(app): State<Arc<App>>) -> Response {
@@ -160,10 +146,7 @@ pub struct ApproveRequest {
 impl ApproveRequest {
     /// The user to log in as: the one given, else the first seeded user.
     pub fn user_id_or_first(&self, app: &App) -> String {
-        self.user_id
-            .clone()
-            .or_else(|| app.cfg.users.first().map(|u| u.id.clone()))
-            .unwrap_or_default()
+        self.user_id.clone().or_else(|| app.cfg.users.first().map(|u| u.id.clone())).unwrap_or_default()
     }
 
     /// The decision: the one given, else `approve`.

@@ -96,18 +96,8 @@ impl Endpoints {
                 token_url: format!("{api}/account-apis/v1/auth/token"),
                 web_base: web,
                 api_base: api,
-                confidential_client: cfg
-                    .lawvu
-                    .clients
-                    .iter()
-                    .find(|c| c.client_secret.is_some())
-                    .map(info),
-                public_client: cfg
-                    .lawvu
-                    .clients
-                    .iter()
-                    .find(|c| c.client_secret.is_none())
-                    .map(info),
+                confidential_client: cfg.lawvu.clients.iter().find(|c| c.client_secret.is_some()).map(info),
+                public_client: cfg.lawvu.clients.iter().find(|c| c.client_secret.is_none()).map(info),
             },
             logiless: LogilessEndpoints {
                 authorize_url: format!("{lg}/oauth/v2/auth"),
@@ -121,18 +111,8 @@ impl Endpoints {
             legalon: LegalonEndpoints {
                 token_url: format!("{}/oauth/token", base(addrs.legalon_token)),
                 api_base_url: base(addrs.legalon_api),
-                credentials: cfg
-                    .legalon
-                    .credentials
-                    .iter()
-                    .find(|c| !c.expired)
-                    .map(|c| c.value.clone()),
-                expired_credentials: cfg
-                    .legalon
-                    .credentials
-                    .iter()
-                    .find(|c| c.expired)
-                    .map(|c| c.value.clone()),
+                credentials: cfg.legalon.credentials.iter().find(|c| !c.expired).map(|c| c.value.clone()),
+                expired_credentials: cfg.legalon.credentials.iter().find(|c| c.expired).map(|c| c.value.clone()),
             },
         }
     }
@@ -145,11 +125,6 @@ impl Endpoints {
 
 impl From<&User> for EndpointUser {
     fn from(u: &User) -> Self {
-        EndpointUser {
-            id: u.id.clone(),
-            name: u.name.clone(),
-            organisation_id: u.organisation_id.clone(),
-            email: u.email.clone(),
-        }
+        EndpointUser { id: u.id.clone(), name: u.name.clone(), organisation_id: u.organisation_id.clone(), email: u.email.clone() }
     }
 }

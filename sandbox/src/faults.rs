@@ -102,9 +102,7 @@ impl Faults {
         }
         let delay_ms = match (req.kind, req.delay_ms) {
             (FaultKind::DelayMs, Some(ms)) if ms <= 600_000 => ms,
-            (FaultKind::DelayMs, _) => {
-                return Err("delay_ms (0..=600000) is required for kind delay_ms".into())
-            }
+            (FaultKind::DelayMs, _) => return Err("delay_ms (0..=600000) is required for kind delay_ms".into()),
             _ => 0,
         };
         let redirect = match (req.kind, req.location.as_deref(), req.status) {
@@ -113,23 +111,16 @@ impl Faults {
                 if ![301, 302, 303, 307, 308].contains(&status) {
                     return Err("status must be 301, 302, 303, 307 or 308".into());
                 }
-                let loc = HeaderValue::from_str(loc)
-                    .map_err(|_| "location is not a valid header value".to_string())?;
+                let loc = HeaderValue::from_str(loc).map_err(|_| "location is not a valid header value".to_string())?;
                 Some((status, loc))
             }
-            (FaultKind::Redirect, None, _) => {
-                return Err("location is required for kind redirect".into())
-            }
+            (FaultKind::Redirect, None, _) => return Err("location is required for kind redirect".into()),
             (_, None, None) => None,
             _ => return Err("location and status are only for kind redirect".into()),
         };
         let q = self.queues.entry((req.provider, req.endpoint)).or_default();
         for _ in 0..req.count {
-            q.push_back(Fault {
-                kind: req.kind,
-                delay_ms,
-                redirect: redirect.clone(),
-            });
+            q.push_back(Fault { kind: req.kind, delay_ms, redirect: redirect.clone() });
         }
         Ok(q.len())
     }
@@ -160,11 +151,7 @@ impl Faults {
 pub type FaultTarget = (Arc<App>, Provider, Endpoint);
 
 /// Applies the next queued fault, or passes the request through.
-pub async fn middleware(
-    State((app, provider, endpoint)): State<FaultTarget>,
-    req: Request,
-    next: Next,
-) -> Response {
+pub async fn middleware(State((app, provider, endpoint)): State<FaultTarget>, req: Request, next: Next) -> Response {
     let fault = app.with(|s| s.faults.take(provider, endpoint));
     let Some(fault) = fault else {
         return next.run(req).await;
@@ -174,24 +161,13 @@ pub async fn middleware(
             tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
             next.run(req).await
         }
-        FaultKind::Status500 => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/plain; charset=utf-8"),
-            )],
-            "Internal Server Error",
-        )
-            .into_response(),
+        FaultKind::Status500 => {
+            (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], "Internal Server Error")
+                .into_response()
+        }
         FaultKind::Status503 => (
             StatusCode::SERVICE_UNAVAILABLE,
-            [
-                (
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                ),
-                (header::RETRY_AFTER, HeaderValue::from_static("1")),
-            ],
+            [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")), (header::RETRY_AFTER, HeaderValue::from_static("1"))],
             "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
         )
             .into_response(),
@@ -200,15 +176,7 @@ pub async fn middleware(
                 Endpoint::Token => r#"{"access_token":"eyJhbGciOiJIUzI1NiIsInR5cCI6Ik"#,
                 Endpoint::Api => r#"{"data":[{"id":1,"name":"\u6771"#,
             };
-            (
-                StatusCode::OK,
-                [(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                )],
-                body,
-            )
-                .into_response()
+            (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
         }
         FaultKind::Close => {
             let mut resp = Response::new(Body::empty());
@@ -216,9 +184,7 @@ pub async fn middleware(
             resp
         }
         FaultKind::Redirect => {
-            let (status, location) = fault
-                .redirect
-                .unwrap_or((307, HeaderValue::from_static("/")));
+            let (status, location) = fault.redirect.unwrap_or((307, HeaderValue::from_static("/")));
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
             (status, [(header::LOCATION, location)]).into_response()
         }
@@ -232,13 +198,5 @@ fn huge_chunked_body() -> Response {
     let chunk = Bytes::from(vec![b' '; HUGE_CHUNK_BYTES]);
     let chunks = std::iter::repeat(chunk).take(HUGE_BODY_BYTES / HUGE_CHUNK_BYTES);
     let body = Body::from_stream(futures_util::stream::iter(chunks.map(Ok::<_, Infallible>)));
-    (
-        StatusCode::OK,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body,
-    )
-        .into_response()
+    (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }

@@ -46,8 +46,7 @@ impl JwtError {
 
 fn mac(key: &[u8]) -> HmacSha256 {
     // HMAC accepts keys of any length, so the fallback is never taken.
-    <HmacSha256 as KeyInit>::new_from_slice(key)
-        .unwrap_or_else(|_| <HmacSha256 as KeyInit>::new(&Default::default()))
+    <HmacSha256 as KeyInit>::new_from_slice(key).unwrap_or_else(|_| <HmacSha256 as KeyInit>::new(&Default::default()))
 }
 
 /// HMAC-SHA256 of `data` under `key` (also used for LegalOn page tokens).
@@ -76,9 +75,7 @@ struct Header {
 /// Verifies signature and `alg`, then `exp` strictly after `now`.
 pub fn verify(key: &[u8], token: &str, now: i64) -> Result<Claims, JwtError> {
     let mut parts = token.split('.');
-    let (Some(h), Some(p), Some(s), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
+    let (Some(h), Some(p), Some(s), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
         return Err(JwtError::Malformed);
     };
     let header_bytes = URL_SAFE_NO_PAD.decode(h).map_err(|_| JwtError::Malformed)?;
@@ -122,10 +119,7 @@ mod tests {
         let t = sign(key, &claims(2000));
         assert_eq!(verify(key, &t, 1000), Ok(claims(2000)));
         assert_eq!(verify(key, &t, 2000), Err(JwtError::Expired));
-        assert_eq!(
-            verify(b"another-key-123456", &t, 1000),
-            Err(JwtError::BadSignature)
-        );
+        assert_eq!(verify(b"another-key-123456", &t, 1000), Err(JwtError::BadSignature));
         assert_eq!(verify(key, "a.b", 1000), Err(JwtError::Malformed));
         let mut tampered = t.clone();
         tampered.push('A');

@@ -20,8 +20,7 @@ use std::sync::Arc;
 /// Authorize-page messages, verbatim from the vendor document.
 pub mod msg {
     pub const MISSING_URL: &str = "Required parameter missing from request url: ";
-    pub const NOT_WHITELISTED: &str =
-        "Supplied parameter does not match a whitelisted value: redirect_uri";
+    pub const NOT_WHITELISTED: &str = "Supplied parameter does not match a whitelisted value: redirect_uri";
 }
 
 const PAGE: &str = include_str!("lawvu_page.html");
@@ -43,10 +42,7 @@ pub struct AuthorizeError {
 
 impl AuthorizeError {
     fn new(error: &'static str, description: impl Into<String>) -> Self {
-        Self {
-            error,
-            description: description.into(),
-        }
+        Self { error, description: description.into() }
     }
 
     /// The 400 JSON answer used by the page endpoints and the control plane.
@@ -65,72 +61,36 @@ pub enum Outcome {
 /// Validates the fragment query of `#/authorize?...` like the real page.
 pub fn validate<'a>(app: &'a App, p: &Params) -> Result<Authorize<'a>, AuthorizeError> {
     if let Some(d) = p.first_duplicate(&["response_type", "client_id", "redirect_uri", "state"]) {
-        return Err(AuthorizeError::new(
-            "invalid_request",
-            format!("Duplicate parameter in request url: {d}"),
-        ));
+        return Err(AuthorizeError::new("invalid_request", format!("Duplicate parameter in request url: {d}")));
     }
-    let missing =
-        |n: &str| AuthorizeError::new("invalid_request", format!("{}{n}", msg::MISSING_URL));
-    let redirect_uri = p
-        .get("redirect_uri")
-        .ok_or_else(|| missing("redirect_uri"))?;
+    let missing = |n: &str| AuthorizeError::new("invalid_request", format!("{}{n}", msg::MISSING_URL));
+    let redirect_uri = p.get("redirect_uri").ok_or_else(|| missing("redirect_uri"))?;
     let client_id = p.get("client_id").ok_or_else(|| missing("client_id"))?;
-    let client = app.cfg.lawvu_client(client_id).ok_or_else(|| {
-        AuthorizeError::new(
-            "invalid_client",
-            crate::lawvu::msg::client_not_valid(client_id),
-        )
-    })?;
+    let client = app.cfg.lawvu_client(client_id).ok_or_else(|| AuthorizeError::new("invalid_client", crate::lawvu::msg::client_not_valid(client_id)))?;
     match p.get("response_type") {
         None => return Err(missing("response_type")),
         Some("code") => {}
-        Some(_) => {
-            return Err(AuthorizeError::new(
-                "unsupported_response_type",
-                "Supplied parameter is not correct: response_type",
-            ))
-        }
+        Some(_) => return Err(AuthorizeError::new("unsupported_response_type", "Supplied parameter is not correct: response_type")),
     }
     if !is_allowed_redirect_uri(redirect_uri) {
-        return Err(AuthorizeError::new(
-            "invalid_request",
-            "Supplied parameter is not correct: redirect_uri",
-        ));
+        return Err(AuthorizeError::new("invalid_request", "Supplied parameter is not correct: redirect_uri"));
     }
-    if client.environment == "production" && !client.redirect_uris.iter().any(|u| u == redirect_uri)
-    {
+    if client.environment == "production" && !client.redirect_uris.iter().any(|u| u == redirect_uri) {
         return Err(AuthorizeError::new("invalid_request", msg::NOT_WHITELISTED));
     }
-    Ok(Authorize {
-        client,
-        redirect_uri: redirect_uri.to_string(),
-        state: p.get("state").map(str::to_string),
-    })
+    Ok(Authorize { client, redirect_uri: redirect_uri.to_string(), state: p.get("state").map(str::to_string) })
 }
 
 /// Logs `user_id` in and applies `decision` (`None` = just logged in).
-pub fn decide(
-    app: &App,
-    req: &Authorize<'_>,
-    user_id: &str,
-    decision: Option<&str>,
-) -> Result<Outcome, AuthorizeError> {
-    let user: &User = app.cfg.user(user_id).ok_or_else(|| {
-        AuthorizeError::new("invalid_request", format!("Unknown user: {user_id}"))
-    })?;
+pub fn decide(app: &App, req: &Authorize<'_>, user_id: &str, decision: Option<&str>) -> Result<Outcome, AuthorizeError> {
+    let user: &User = app.cfg.user(user_id).ok_or_else(|| AuthorizeError::new("invalid_request", format!("Unknown user: {user_id}")))?;
     let key = (req.client.client_id.clone(), user.id.clone());
     let approve = match decision {
         None if app.with(|s| s.lawvu.consents.contains(&key)) => true,
         None => return Ok(Outcome::ConsentRequired),
         Some("approve") => true,
         Some("deny") => false,
-        Some(other) => {
-            return Err(AuthorizeError::new(
-                "invalid_request",
-                format!("decision must be \"approve\" or \"deny\", not {other:?}"),
-            ))
-        }
+        Some(other) => return Err(AuthorizeError::new("invalid_request", format!("decision must be \"approve\" or \"deny\", not {other:?}"))),
     };
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     let code;
@@ -164,25 +124,17 @@ pub fn decide(
 /// after `#/authorize?` counts, exactly as on the real single-page app.
 pub fn fragment_query(app: &App, url: &str) -> Result<String, AuthorizeError> {
     let bad = |m: &str| AuthorizeError::new("invalid_request", m);
-    let (before, fragment) = url.split_once('#').ok_or_else(|| {
-        bad("authorize_url has no fragment: LawVu reads the query from #/authorize?...")
-    })?;
+    let (before, fragment) = url.split_once('#').ok_or_else(|| bad("authorize_url has no fragment: LawVu reads the query from #/authorize?..."))?;
     let web = &app.endpoints.lawvu.web_base;
-    let path = before
-        .strip_prefix(web.as_str())
-        .ok_or_else(|| bad("authorize_url does not point at the sandbox LawVu web host"))?;
+    let path = before.strip_prefix(web.as_str()).ok_or_else(|| bad("authorize_url does not point at the sandbox LawVu web host"))?;
     if !(path.is_empty() || path == "/" || path.starts_with("/?")) {
         return Err(bad("authorize_url path must be / (the single-page app)"));
     }
-    let rest = fragment
-        .strip_prefix("/authorize")
-        .ok_or_else(|| bad("authorize_url fragment must start with /authorize"))?;
+    let rest = fragment.strip_prefix("/authorize").ok_or_else(|| bad("authorize_url fragment must start with /authorize"))?;
     if rest.is_empty() {
         return Ok(String::new());
     }
-    rest.strip_prefix('?')
-        .map(str::to_string)
-        .ok_or_else(|| bad("authorize_url fragment must be /authorize?..."))
+    rest.strip_prefix('?').map(str::to_string).ok_or_else(|| bad("authorize_url fragment must be /authorize?..."))
 }
 
 /// Router for the LawVu web host (control plane merged by the caller).
@@ -191,12 +143,7 @@ pub fn web_router(app: Arc<App>) -> Router {
         .route("/", get(page))
         .route("/__consent/lawvu/check", post(check))
         .route("/__consent/lawvu", post(consent))
-        .fallback(|| async {
-            util::html(
-                StatusCode::NOT_FOUND,
-                "<!doctype html><title>Not found</title><p>Not found</p>".into(),
-            )
-        })
+        .fallback(|| async { util::html(StatusCode::NOT_FOUND, "<!doctype html><title>Not found</title><p>Not found</p>".into()) })
         .with_state(app)
         .layer(middleware::from_fn(crate::layers::cors))
 }
@@ -219,11 +166,7 @@ struct ConsentBody {
 }
 
 fn bad_body(e: impl std::fmt::Display) -> Response {
-    util::oauth_error(
-        StatusCode::BAD_REQUEST,
-        "invalid_request",
-        &format!("Bad request body: {e}"),
-    )
+    util::oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &format!("Bad request body: {e}"))
 }
 
 /// `POST /__consent/lawvu/check` `{"query"}` → client name and users, or the error.
@@ -253,20 +196,12 @@ async fn consent(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Err(e) => return bad_body(e),
     };
     let p = Params::parse(b.query.as_bytes());
-    let result =
-        validate(&app, &p).and_then(|a| decide(&app, &a, &b.user_id, b.decision.as_deref()));
+    let result = validate(&app, &p).and_then(|a| decide(&app, &a, &b.user_id, b.decision.as_deref()));
     match result {
         Ok(Outcome::Redirect(url)) => util::json(StatusCode::OK, &json!({"redirect_url": url})),
         Ok(Outcome::ConsentRequired) => {
-            let name = app
-                .cfg
-                .user(&b.user_id)
-                .map(|u| u.name.clone())
-                .unwrap_or_default();
-            util::json(
-                StatusCode::OK,
-                &json!({"consent_required": true, "user_name": name}),
-            )
+            let name = app.cfg.user(&b.user_id).map(|u| u.name.clone()).unwrap_or_default();
+            util::json(StatusCode::OK, &json!({"consent_required": true, "user_name": name}))
         }
         Err(e) => e.response(),
     }

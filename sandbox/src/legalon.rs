@@ -23,10 +23,7 @@ use std::sync::Arc;
 pub fn token_router(app: Arc<App>) -> Router {
     Router::new()
         .route("/oauth/token", post(token))
-        .layer(middleware::from_fn_with_state(
-            (app.clone(), Provider::Legalon, Endpoint::Token),
-            faults::middleware,
-        ))
+        .layer(middleware::from_fn_with_state((app.clone(), Provider::Legalon, Endpoint::Token), faults::middleware))
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, "NOT_FOUND", "No such endpoint") })
         .with_state(app)
         .layer(middleware::from_fn(layers::request_id_header))
@@ -35,30 +32,13 @@ pub fn token_router(app: Arc<App>) -> Router {
 /// Router for the LegalOn API host (`{api_base_url}/rest/v1/...`).
 pub fn api_router(app: Arc<App>) -> Router {
     Router::new()
-        .route(
-            "/rest/v1/users",
-            get(|s: State<Arc<App>>, u: Uri| list(s, u, "users")),
-        )
-        .route(
-            "/rest/v1/departments",
-            get(|s: State<Arc<App>>, u: Uri| list(s, u, "departments")),
-        )
-        .route(
-            "/rest/v1/user-groups",
-            get(|s: State<Arc<App>>, u: Uri| list(s, u, "user-groups")),
-        )
-        .route(
-            "/rest/v1/spaces",
-            get(|s: State<Arc<App>>, u: Uri| list(s, u, "spaces")),
-        )
-        .fallback(|| async {
-            api_error(StatusCode::NOT_FOUND, "NOT_FOUND", "No such API endpoint")
-        })
+        .route("/rest/v1/users", get(|s: State<Arc<App>>, u: Uri| list(s, u, "users")))
+        .route("/rest/v1/departments", get(|s: State<Arc<App>>, u: Uri| list(s, u, "departments")))
+        .route("/rest/v1/user-groups", get(|s: State<Arc<App>>, u: Uri| list(s, u, "user-groups")))
+        .route("/rest/v1/spaces", get(|s: State<Arc<App>>, u: Uri| list(s, u, "spaces")))
+        .fallback(|| async { api_error(StatusCode::NOT_FOUND, "NOT_FOUND", "No such API endpoint") })
         .layer(middleware::from_fn_with_state(app.clone(), guard))
-        .layer(middleware::from_fn_with_state(
-            (app.clone(), Provider::Legalon, Endpoint::Api),
-            faults::middleware,
-        ))
+        .layer(middleware::from_fn_with_state((app.clone(), Provider::Legalon, Endpoint::Api), faults::middleware))
         .with_state(app)
         .layer(middleware::from_fn(layers::request_id_header))
 }
@@ -76,15 +56,8 @@ pub const BASIC_CHALLENGE: &str = "Basic realm=\"LegalOn API\"";
 /// `POST /oauth/token` with `Authorization: Basic {credentials}`.
 async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
     let form = content_type_is(&headers, "application/x-www-form-urlencoded");
-    let p = if form {
-        Params::parse(&body)
-    } else {
-        Params::default()
-    };
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
+    let p = if form { Params::parse(&body) } else { Params::default() };
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::to_string);
     let now = app.now();
     let result: Result<Value, (StatusCode, &str, &str)> = app.with(|s| {
         if p.get("grant_type") == Some("client_credentials") {
@@ -97,48 +70,24 @@ async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> 
                 .and_then(|a| a.split_once(' '))
                 .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("basic"))
                 .map(|(_, v)| v)
-                .ok_or_else(|| {
-                    unauthorized("Missing Authorization: Basic {API credentials} header")
-                })?;
-            let cred = app
-                .cfg
-                .legalon
-                .credentials
-                .iter()
-                .find(|c| c.value == value)
-                .ok_or_else(|| unauthorized("Invalid API credentials"))?;
+                .ok_or_else(|| unauthorized("Missing Authorization: Basic {API credentials} header"))?;
+            let cred = app.cfg.legalon.credentials.iter().find(|c| c.value == value).ok_or_else(|| unauthorized("Invalid API credentials"))?;
             if cred.expired {
                 return Err(unauthorized("The API credentials have expired"));
             }
             if !form {
-                return Err((
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "Content-Type must be application/x-www-form-urlencoded",
-                ));
+                return Err((StatusCode::BAD_REQUEST, "invalid_request", "Content-Type must be application/x-www-form-urlencoded"));
             }
             if p.first_duplicate(&["grant_type"]).is_some() {
-                return Err((
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "Duplicate parameter: grant_type",
-                ));
+                return Err((StatusCode::BAD_REQUEST, "invalid_request", "Duplicate parameter: grant_type"));
             }
             match p.get("grant_type") {
-                None => Err((
-                    StatusCode::BAD_REQUEST,
-                    "invalid_request",
-                    "Missing required parameter: grant_type",
-                )),
+                None => Err((StatusCode::BAD_REQUEST, "invalid_request", "Missing required parameter: grant_type")),
                 Some("client_credentials") => {
                     let access = token_b64(32);
-                    s.legalon.access.insert(
-                        access.clone(),
-                        LegalonToken {
-                            credential: cred.value.clone(),
-                            expires_at: now + app.cfg.legalon.token_lifetime_secs,
-                        },
-                    );
+                    s.legalon
+                        .access
+                        .insert(access.clone(), LegalonToken { credential: cred.value.clone(), expires_at: now + app.cfg.legalon.token_lifetime_secs });
                     Ok(json!({
                         "access_token": access,
                         "expires_in": app.cfg.legalon.token_lifetime_secs,
@@ -146,11 +95,7 @@ async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> 
                         "api_base_url": app.endpoints.legalon.api_base_url,
                     }))
                 }
-                Some(_) => Err((
-                    StatusCode::BAD_REQUEST,
-                    "unsupported_grant_type",
-                    "Only grant_type=client_credentials is supported",
-                )),
+                Some(_) => Err((StatusCode::BAD_REQUEST, "unsupported_grant_type", "Only grant_type=client_credentials is supported")),
             }
         })();
         if r.is_err() {
@@ -161,17 +106,13 @@ async fn token(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> 
     match result {
         Ok(v) => {
             let mut r = util::json(StatusCode::OK, &v);
-            r.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
         Err((status, code, d)) => {
             let mut r = util::oauth_error(status, code, d);
             if status == StatusCode::UNAUTHORIZED {
-                r.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static(BASIC_CHALLENGE),
-                );
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(BASIC_CHALLENGE));
             }
             r
         }
@@ -214,11 +155,9 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
             }
             r
         }
-        Ok(()) if !decision.allowed => api_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "RESOURCE_EXHAUSTED",
-            "Rate limit exceeded; retry after X-RateLimit-Reset seconds",
-        ),
+        Ok(()) if !decision.allowed => {
+            api_error(StatusCode::TOO_MANY_REQUESTS, "RESOURCE_EXHAUSTED", "Rate limit exceeded; retry after X-RateLimit-Reset seconds")
+        }
         Ok(()) => next.run(req).await,
     };
     decision.apply(resp.headers_mut());
@@ -227,22 +166,12 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
 
 fn page_sig(app: &App, collection: &str, offset: usize) -> String {
     let key = app.cfg.lawvu.jwt_signing_key.as_bytes();
-    crate::jwt::hmac_sha256(
-        key,
-        format!("legalon-page:{collection}:{offset}").as_bytes(),
-    )
-    .iter()
-    .take(8)
-    .map(|b| format!("{b:02x}"))
-    .collect()
+    crate::jwt::hmac_sha256(key, format!("legalon-page:{collection}:{offset}").as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 /// An opaque page token for `offset` in `collection`.
 fn page_token(app: &App, collection: &str, offset: usize) -> String {
-    let raw = format!(
-        "{collection}:{offset}:{}",
-        page_sig(app, collection, offset)
-    );
+    let raw = format!("{collection}:{offset}:{}", page_sig(app, collection, offset));
     URL_SAFE_NO_PAD.encode(raw)
 }
 
@@ -265,13 +194,7 @@ async fn list(State(app): State<Arc<App>>, uri: Uri, collection: &'static str) -
         None => 20,
         Some(v) => match v.parse::<usize>() {
             Ok(n) if (1..=100).contains(&n) => n,
-            _ => {
-                return api_error(
-                    StatusCode::BAD_REQUEST,
-                    "INVALID_ARGUMENT",
-                    "page_size must be an integer between 1 and 100",
-                )
-            }
+            _ => return api_error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "page_size must be an integer between 1 and 100"),
         },
     };
     let items = seed::legalon_collection(collection);
@@ -280,35 +203,18 @@ async fn list(State(app): State<Arc<App>>, uri: Uri, collection: &'static str) -
         None => 0,
         Some(t) => match parse_page_token(&app, collection, t, total) {
             Some(o) => o,
-            None => {
-                return api_error(
-                    StatusCode::BAD_REQUEST,
-                    "INVALID_ARGUMENT",
-                    "Invalid page_token",
-                )
-            }
+            None => return api_error(StatusCode::BAD_REQUEST, "INVALID_ARGUMENT", "Invalid page_token"),
         },
     };
     let page: Vec<Value> = items.into_iter().skip(offset).take(page_size).collect();
     let next = offset + page_size;
-    let next_token = if next < total {
-        page_token(&app, collection, next)
-    } else {
-        String::new()
-    };
-    let prev_token = if offset > 0 {
-        page_token(&app, collection, offset.saturating_sub(page_size))
-    } else {
-        String::new()
-    };
+    let next_token = if next < total { page_token(&app, collection, next) } else { String::new() };
+    let prev_token = if offset > 0 { page_token(&app, collection, offset.saturating_sub(page_size)) } else { String::new() };
     let mut body = serde_json::Map::new();
     body.insert(collection.replace('-', "_"), Value::Array(page));
     body.insert("next_page_token".into(), json!(next_token));
     body.insert("prev_page_token".into(), json!(prev_token));
     body.insert("total_size".into(), json!(total));
-    body.insert(
-        "_sandbox_extension".into(),
-        json!({"note": "unknown field added by the sandbox; clients must ignore it", "schema_version": 2}),
-    );
+    body.insert("_sandbox_extension".into(), json!({"note": "unknown field added by the sandbox; clients must ignore it", "schema_version": 2}));
     util::json(StatusCode::OK, &Value::Object(body))
 }

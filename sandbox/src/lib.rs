@@ -94,14 +94,11 @@ impl Handle {
 }
 
 async fn bind(port: u16) -> Result<TcpListener, StartError> {
-    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
-        .await
-        .map_err(|source| StartError::Bind { port, source })
+    TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await.map_err(|source| StartError::Bind { port, source })
 }
 
 fn local(l: &TcpListener, port: u16) -> Result<SocketAddr, StartError> {
-    l.local_addr()
-        .map_err(|source| StartError::Bind { port, source })
+    l.local_addr().map_err(|source| StartError::Bind { port, source })
 }
 
 /// Binds the five hosts on 127.0.0.1 (`base_port..=base_port+4`, or ephemeral
@@ -126,13 +123,7 @@ pub async fn start(config: Config) -> Result<Handle, StartError> {
     let [lawvu_web, lawvu_api, logiless, legalon_token, legalon_api] = bound[..] else {
         return Err(StartError::PortRange(base));
     };
-    let addrs = Addrs {
-        lawvu_web,
-        lawvu_api,
-        logiless,
-        legalon_token,
-        legalon_api,
-    };
+    let addrs = Addrs { lawvu_web, lawvu_api, logiless, legalon_token, legalon_api };
     let endpoints = Endpoints::build(&addrs, &config);
     let app = Arc::new(App::new(config, endpoints.clone()));
     let with_control = |r: Router| control::router(app.clone()).merge(r);
@@ -144,16 +135,6 @@ pub async fn start(config: Config) -> Result<Handle, StartError> {
         with_control(legalon::api_router(app.clone())),
     ];
     let (tx, rx) = watch::channel(false);
-    let tasks = listeners
-        .into_iter()
-        .zip(routers)
-        .map(|(l, r)| tokio::spawn(server::serve(l, r, rx.clone())))
-        .collect();
-    Ok(Handle {
-        endpoints,
-        addrs,
-        app,
-        shutdown: tx,
-        tasks,
-    })
+    let tasks = listeners.into_iter().zip(routers).map(|(l, r)| tokio::spawn(server::serve(l, r, rx.clone()))).collect();
+    Ok(Handle { endpoints, addrs, app, shutdown: tx, tasks })
 }

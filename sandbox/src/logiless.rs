@@ -19,31 +19,22 @@ use std::sync::Arc;
 
 /// Router for the whole Logiless host (auth page, token, API).
 pub fn router(app: Arc<App>) -> Router {
-    let token =
-        Router::new()
-            .route("/oauth2/token", any(token))
-            .layer(middleware::from_fn_with_state(
-                (app.clone(), Provider::Logiless, Endpoint::Token),
-                faults::middleware,
-            ));
+    let token = Router::new()
+        .route("/oauth2/token", any(token))
+        .layer(middleware::from_fn_with_state((app.clone(), Provider::Logiless, Endpoint::Token), faults::middleware));
     Router::new()
         .route("/oauth/v2/auth", get(auth_page).post(auth_submit))
         .merge(token)
         .with_state(app.clone())
         .nest("/api/v1", crate::logiless_api::router(app))
-        .fallback(|| async {
-            util::oauth_error(StatusCode::NOT_FOUND, "not_found", "No such endpoint")
-        })
+        .fallback(|| async { util::oauth_error(StatusCode::NOT_FOUND, "not_found", "No such endpoint") })
 }
 
 /// An authorize-request failure.
 #[derive(Debug, Clone)]
 pub enum AuthError {
     /// Untrusted client or redirect URI: shown on an error page, never redirected.
-    Page {
-        error: &'static str,
-        description: String,
-    },
+    Page { error: &'static str, description: String },
     /// Trusted redirect URI: the error goes back to the client.
     Redirect(String),
 }
@@ -55,41 +46,22 @@ pub struct AuthRequest {
 }
 
 fn page_err(error: &'static str, description: impl Into<String>) -> AuthError {
-    AuthError::Page {
-        error,
-        description: description.into(),
-    }
+    AuthError::Page { error, description: description.into() }
 }
 
 /// Validates `client_id`, `redirect_uri` (identical to the registered one) and `response_type`.
 pub fn validate(app: &App, p: &Params) -> Result<AuthRequest, AuthError> {
     let cfg = &app.cfg.logiless;
     if let Some(d) = p.first_duplicate(&["client_id", "redirect_uri", "response_type", "state"]) {
-        return Err(page_err(
-            "invalid_request",
-            format!("Duplicate parameter: {d}"),
-        ));
+        return Err(page_err("invalid_request", format!("Duplicate parameter: {d}")));
     }
-    let client_id = p
-        .get("client_id")
-        .ok_or_else(|| page_err("invalid_request", "Missing required parameter: client_id"))?;
+    let client_id = p.get("client_id").ok_or_else(|| page_err("invalid_request", "Missing required parameter: client_id"))?;
     if client_id != cfg.client_id {
-        return Err(page_err(
-            "invalid_client",
-            format!("Unknown client_id: {client_id}"),
-        ));
+        return Err(page_err("invalid_client", format!("Unknown client_id: {client_id}")));
     }
-    let redirect_uri = p.get("redirect_uri").ok_or_else(|| {
-        page_err(
-            "invalid_request",
-            "Missing required parameter: redirect_uri",
-        )
-    })?;
+    let redirect_uri = p.get("redirect_uri").ok_or_else(|| page_err("invalid_request", "Missing required parameter: redirect_uri"))?;
     if redirect_uri != cfg.redirect_uri {
-        return Err(page_err(
-            "redirect_uri_mismatch",
-            "redirect_uri does not match the redirect URL registered for this application",
-        ));
+        return Err(page_err("redirect_uri_mismatch", "redirect_uri does not match the redirect URL registered for this application"));
     }
     let state = p.get("state").map(str::to_string);
     let back = |error: &str| {
@@ -108,17 +80,9 @@ pub fn validate(app: &App, p: &Params) -> Result<AuthRequest, AuthError> {
 }
 
 /// Applies the user's decision; returns the URL the browser is sent to.
-pub fn decide(
-    app: &App,
-    req: &AuthRequest,
-    user_id: &str,
-    decision: &str,
-) -> Result<String, AuthError> {
+pub fn decide(app: &App, req: &AuthRequest, user_id: &str, decision: &str) -> Result<String, AuthError> {
     let cfg = &app.cfg.logiless;
-    let user: &User = app
-        .cfg
-        .user(user_id)
-        .ok_or_else(|| page_err("invalid_request", format!("Unknown user: {user_id}")))?;
+    let user: &User = app.cfg.user(user_id).ok_or_else(|| page_err("invalid_request", format!("Unknown user: {user_id}")))?;
     let code;
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     match decision {
@@ -126,25 +90,14 @@ pub fn decide(
             code = token_hex(20);
             let expires_at = app.now() + cfg.code_lifetime_secs;
             app.with(|s| {
-                s.logiless.codes.insert(
-                    code.clone(),
-                    LogilessCode {
-                        user_id: user.id.clone(),
-                        redirect_uri: cfg.redirect_uri.clone(),
-                        expires_at,
-                        used: false,
-                    },
-                )
+                s.logiless
+                    .codes
+                    .insert(code.clone(), LogilessCode { user_id: user.id.clone(), redirect_uri: cfg.redirect_uri.clone(), expires_at, used: false })
             });
             pairs.push(("code", &code));
         }
         "deny" => pairs.push(("error", "access_denied")),
-        other => {
-            return Err(page_err(
-                "invalid_request",
-                format!("decision must be \"approve\" or \"deny\", not {other:?}"),
-            ))
-        }
+        other => return Err(page_err("invalid_request", format!("decision must be \"approve\" or \"deny\", not {other:?}"))),
     }
     if let Some(s) = &req.state {
         pairs.push(("state", s));
@@ -168,10 +121,7 @@ fn error_page(error: &str, description: &str) -> Response {
 fn redirect(url: &str) -> Response {
     match HeaderValue::from_str(url) {
         Ok(v) => (StatusCode::FOUND, [(header::LOCATION, v)]).into_response(),
-        Err(_) => error_page(
-            "invalid_request",
-            "redirect URL is not a valid header value",
-        ),
+        Err(_) => error_page("invalid_request", "redirect URL is not a valid header value"),
     }
 }
 
@@ -189,13 +139,7 @@ async fn auth_page(State(app): State<Arc<App>>, uri: Uri) -> Response {
         Ok(r) => r,
         Err(e) => return auth_error_response(e),
     };
-    let hidden = |name: &str, value: &str| {
-        format!(
-            "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-            html_escape(name),
-            html_escape(value)
-        )
-    };
+    let hidden = |name: &str, value: &str| format!("<input type=\"hidden\" name=\"{}\" value=\"{}\">", html_escape(name), html_escape(value));
     let mut fields = String::new();
     for name in ["client_id", "redirect_uri", "response_type"] {
         fields.push_str(&hidden(name, p.get(name).unwrap_or("")));
@@ -207,14 +151,7 @@ async fn auth_page(State(app): State<Arc<App>>, uri: Uri) -> Response {
         .cfg
         .users
         .iter()
-        .map(|u| {
-            format!(
-                "<option value=\"{}\">{} ({})</option>",
-                html_escape(&u.id),
-                html_escape(&u.name),
-                html_escape(&u.email)
-            )
-        })
+        .map(|u| format!("<option value=\"{}\">{} ({})</option>", html_escape(&u.id), html_escape(&u.name), html_escape(&u.email)))
         .collect();
     util::html(
         StatusCode::OK,
@@ -239,14 +176,7 @@ async fn auth_submit(State(app): State<Arc<App>>, headers: HeaderMap, body: Byte
         return error_page("invalid_request", "form submission expected");
     }
     let p = Params::parse(&body);
-    let result = validate(&app, &p).and_then(|req| {
-        decide(
-            &app,
-            &req,
-            p.get("user_id").unwrap_or(""),
-            p.get("decision").unwrap_or(""),
-        )
-    });
+    let result = validate(&app, &p).and_then(|req| decide(&app, &req, p.get("user_id").unwrap_or(""), p.get("decision").unwrap_or("")));
     match result {
         Ok(url) => redirect(&url),
         Err(e) => auth_error_response(e),
@@ -275,12 +205,8 @@ pub async fn control_approve(State(app): State<Arc<App>>, body: Bytes) -> Respon
         _ => return bad("give exactly one of authorize_url or params".into()),
     };
     match validate(&app, &p).and_then(|r| decide(&app, &r, &user_id, &decision)) {
-        Ok(url) | Err(AuthError::Redirect(url)) => {
-            util::json(StatusCode::OK, &json!({"redirect_url": url}))
-        }
-        Err(AuthError::Page { error, description }) => {
-            util::oauth_error(StatusCode::BAD_REQUEST, error, &description)
-        }
+        Ok(url) | Err(AuthError::Redirect(url)) => util::json(StatusCode::OK, &json!({"redirect_url": url})),
+        Err(AuthError::Page { error, description }) => util::oauth_error(StatusCode::BAD_REQUEST, error, &description),
     }
 }
 
@@ -299,11 +225,7 @@ async fn token(State(app): State<Arc<App>>, method: Method, uri: Uri) -> Respons
             s.stats.logiless.token_requests.count(p.get("grant_type"));
             handle_token(&app, s, &p)
         } else {
-            Err(TokenError(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "invalid_request",
-                "The token endpoint accepts GET requests with query parameters only".into(),
-            ))
+            Err(TokenError(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "The token endpoint accepts GET requests with query parameters only".into()))
         };
         if result.is_err() {
             s.stats.logiless.token_errors += 1;
@@ -313,9 +235,7 @@ async fn token(State(app): State<Arc<App>>, method: Method, uri: Uri) -> Respons
     match result {
         Ok((access, refresh, expires_in)) => {
             let body = if sample {
-                format!(
-                    "{{\"access_token\":\"{access}\",\"token_type\":\"bearer\",\"expires_in\":{expires_in},\"refresh_token\":{refresh},\"scope\":\"\"}}"
-                )
+                format!("{{\"access_token\":\"{access}\",\"token_type\":\"bearer\",\"expires_in\":{expires_in},\"refresh_token\":{refresh},\"scope\":\"\"}}")
             } else {
                 format!(
                     "{{\"access_token\":{},\"token_type\":\"bearer\",\"expires_in\":{expires_in},\"refresh_token\":{},\"scope\":\"\"}}",
@@ -325,13 +245,7 @@ async fn token(State(app): State<Arc<App>>, method: Method, uri: Uri) -> Respons
             };
             (
                 StatusCode::OK,
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("application/json"),
-                    ),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-                ],
+                [(header::CONTENT_TYPE, HeaderValue::from_static("application/json")), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
                 body,
             )
                 .into_response()
@@ -339,8 +253,7 @@ async fn token(State(app): State<Arc<App>>, method: Method, uri: Uri) -> Respons
         Err(TokenError(status, code, d)) => {
             let mut r = util::oauth_error(status, code, &d);
             if status == StatusCode::METHOD_NOT_ALLOWED {
-                r.headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static("GET"));
+                r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET"));
             }
             r
         }
@@ -349,82 +262,43 @@ async fn token(State(app): State<Arc<App>>, method: Method, uri: Uri) -> Respons
 
 fn handle_token(app: &App, s: &mut Inner, p: &Params) -> Result<(String, String, i64), TokenError> {
     let cfg = &app.cfg.logiless;
-    let names = [
-        "grant_type",
-        "client_id",
-        "client_secret",
-        "code",
-        "redirect_uri",
-        "refresh_token",
-    ];
+    let names = ["grant_type", "client_id", "client_secret", "code", "redirect_uri", "refresh_token"];
     if let Some(d) = p.first_duplicate(&names) {
-        return Err(bad_request(
-            "invalid_request",
-            format!("Duplicate parameter: {d}"),
-        ));
+        return Err(bad_request("invalid_request", format!("Duplicate parameter: {d}")));
     }
-    let need = |n: &str| {
-        p.get(n).ok_or_else(|| {
-            bad_request(
-                "invalid_request",
-                format!("Missing required parameter: {n}"),
-            )
-        })
-    };
+    let need = |n: &str| p.get(n).ok_or_else(|| bad_request("invalid_request", format!("Missing required parameter: {n}")));
     let grant = need("grant_type")?;
     if grant != "authorization_code" && grant != "refresh_token" {
-        return Err(bad_request(
-            "unsupported_grant_type",
-            format!("Unsupported grant_type: {grant}"),
-        ));
+        return Err(bad_request("unsupported_grant_type", format!("Unsupported grant_type: {grant}")));
     }
     let client_id = need("client_id")?;
     let secret = need("client_secret")?;
     if client_id != cfg.client_id || secret != cfg.client_secret {
-        return Err(TokenError(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "Client authentication failed".into(),
-        ));
+        return Err(TokenError(StatusCode::UNAUTHORIZED, "invalid_client", "Client authentication failed".into()));
     }
     let now = app.now();
     let user_id = if grant == "authorization_code" {
         let code = need("code")?;
         let redirect_uri = need("redirect_uri")?;
-        let invalid = || {
-            bad_request(
-                "invalid_grant",
-                "The authorization code is invalid, expired or already used",
-            )
-        };
+        let invalid = || bad_request("invalid_grant", "The authorization code is invalid, expired or already used");
         let rec = s.logiless.codes.get_mut(code).ok_or_else(invalid)?;
         if rec.used || rec.expires_at <= now {
             return Err(invalid());
         }
         if redirect_uri != rec.redirect_uri {
-            return Err(bad_request(
-                "redirect_uri_mismatch",
-                "redirect_uri does not match the redirect URL registered for this application",
-            ));
+            return Err(bad_request("redirect_uri_mismatch", "redirect_uri does not match the redirect URL registered for this application"));
         }
         rec.used = true;
         rec.user_id.clone()
     } else {
         let token = need("refresh_token")?;
-        let rec = s
-            .logiless
-            .refresh
-            .get_mut(token)
-            .ok_or_else(|| bad_request("invalid_grant", "The refresh token is invalid"))?;
+        let rec = s.logiless.refresh.get_mut(token).ok_or_else(|| bad_request("invalid_grant", "The refresh token is invalid"))?;
         if rec.spent {
             s.stats.logiless.refresh_reuse += 1;
             return Err(bad_request("invalid_grant", "The refresh token is invalid"));
         }
         if rec.expires_at <= now {
-            return Err(bad_request(
-                "invalid_grant",
-                "The refresh token has expired",
-            ));
+            return Err(bad_request("invalid_grant", "The refresh token has expired"));
         }
         rec.spent = true;
         rec.user_id.clone()
@@ -432,11 +306,7 @@ fn handle_token(app: &App, s: &mut Inner, p: &Params) -> Result<(String, String,
     let access = token_hex(16);
     let refresh = token_hex(16);
     let expires_at = now + cfg.token_lifetime_secs;
-    let tok = |user_id: &str| LogilessToken {
-        user_id: user_id.to_string(),
-        expires_at,
-        spent: false,
-    };
+    let tok = |user_id: &str| LogilessToken { user_id: user_id.to_string(), expires_at, spent: false };
     s.logiless.access.insert(access.clone(), tok(&user_id));
     s.logiless.refresh.insert(refresh.clone(), tok(&user_id));
     Ok((access, refresh, cfg.token_lifetime_secs))

@@ -21,27 +21,16 @@ use std::sync::Arc;
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/merchant/{merchant_id}/stores", get(stores))
-        .route(
-            "/merchant/{merchant_id}/sales_orders/new",
-            post(create_sales_order),
-        )
-        .fallback(|| async {
-            util::oauth_error(StatusCode::NOT_FOUND, "not_found", "No such API endpoint")
-        })
+        .route("/merchant/{merchant_id}/sales_orders/new", post(create_sales_order))
+        .fallback(|| async { util::oauth_error(StatusCode::NOT_FOUND, "not_found", "No such API endpoint") })
         .layer(middleware::from_fn_with_state(app.clone(), guard))
-        .layer(middleware::from_fn_with_state(
-            (app.clone(), Provider::Logiless, Endpoint::Api),
-            faults::middleware,
-        ))
+        .layer(middleware::from_fn_with_state((app.clone(), Provider::Logiless, Endpoint::Api), faults::middleware))
         .with_state(app)
 }
 
 /// The 400 envelope Logiless uses for validation errors.
 pub fn validation_failed(errors: Value) -> Response {
-    util::json(
-        StatusCode::BAD_REQUEST,
-        &json!({"code": 400, "message": "Validation Failed", "errors": errors}),
-    )
+    util::json(StatusCode::BAD_REQUEST, &json!({"code": 400, "message": "Validation Failed", "errors": errors}))
 }
 
 /// Counts the call, applies the rate limit (every request counts except those
@@ -67,17 +56,12 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
         (d, auth)
     });
     let mut resp = if !decision.allowed {
-        util::oauth_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            "too_many_requests",
-            "API rate limit exceeded; retry after X-RateLimit-Reset seconds",
-        )
+        util::oauth_error(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "API rate limit exceeded; retry after X-RateLimit-Reset seconds")
     } else {
         match auth {
             Err(d) => {
                 let mut r = util::oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", d);
-                let challenge =
-                    format!("Bearer error=\"invalid_token\", error_description=\"{d}\"");
+                let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{d}\"");
                 if let Ok(v) = HeaderValue::from_str(&challenge) {
                     r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
                 }
@@ -92,31 +76,17 @@ async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Respons
 
 /// `Some(403)` when the path's merchant is not the token's merchant.
 fn check_merchant(app: &App, merchant_id: &str) -> Option<Response> {
-    (merchant_id != app.cfg.logiless.merchant_id).then(|| {
-        util::oauth_error(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "The access token does not grant access to this merchant",
-        )
-    })
+    (merchant_id != app.cfg.logiless.merchant_id)
+        .then(|| util::oauth_error(StatusCode::FORBIDDEN, "forbidden", "The access token does not grant access to this merchant"))
 }
 
-fn int_param(
-    p: &Params,
-    name: &str,
-    default: u64,
-    max: u64,
-    errors: &mut Map<String, Value>,
-) -> u64 {
+fn int_param(p: &Params, name: &str, default: u64, max: u64, errors: &mut Map<String, Value>) -> u64 {
     match p.get(name) {
         None => default,
         Some(v) => match v.parse::<u64>() {
             Ok(n) if (1..=max).contains(&n) => n,
             _ => {
-                errors.insert(
-                    name.to_string(),
-                    json!([format!("{name} must be an integer between 1 and {max}")]),
-                );
+                errors.insert(name.to_string(), json!([format!("{name} must be an integer between 1 and {max}")]));
                 default
             }
         },
@@ -124,11 +94,7 @@ fn int_param(
 }
 
 /// `GET /api/v1/merchant/{merchant_id}/stores?limit=&page=`.
-async fn stores(
-    State(app): State<Arc<App>>,
-    Path(merchant_id): Path<String>,
-    uri: Uri,
-) -> Response {
+async fn stores(State(app): State<Arc<App>>, Path(merchant_id): Path<String>, uri: Uri) -> Response {
     if let Some(r) = check_merchant(&app, &merchant_id) {
         return r;
     }
@@ -141,32 +107,17 @@ async fn stores(
     }
     let all = seed::logiless_stores();
     let skip = usize::try_from((page - 1).saturating_mul(limit)).unwrap_or(usize::MAX);
-    let data: Vec<Value> = all
-        .iter()
-        .skip(skip)
-        .take(limit as usize)
-        .cloned()
-        .collect();
-    util::json(
-        StatusCode::OK,
-        &json!({"data": data, "current_page": page, "limit": limit, "total_count": all.len()}),
-    )
+    let data: Vec<Value> = all.iter().skip(skip).take(limit as usize).cloned().collect();
+    util::json(StatusCode::OK, &json!({"data": data, "current_page": page, "limit": limit, "total_count": all.len()}))
 }
 
 /// `POST /api/v1/merchant/{merchant_id}/sales_orders/new`.
-async fn create_sales_order(
-    State(app): State<Arc<App>>,
-    Path(merchant_id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn create_sales_order(State(app): State<Arc<App>>, Path(merchant_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
     if let Some(r) = check_merchant(&app, &merchant_id) {
         return r;
     }
     if !content_type_is(&headers, "application/json") {
-        return validation_failed(
-            json!({"Content-Type": ["Content-Type must be application/json"]}),
-        );
+        return validation_failed(json!({"Content-Type": ["Content-Type must be application/json"]}));
     }
     if let Some(pos) = body.iter().position(|b| !b.is_ascii()) {
         return validation_failed(json!({"body": [format!(

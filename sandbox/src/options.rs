@@ -46,20 +46,14 @@ impl Options {
         let mut next = self.clone();
         if let Some(ct) = &p.lawvu_token_content_type {
             if !CONTENT_TYPES.contains(&ct.as_str()) {
-                return Err(format!(
-                    "lawvu_token_content_type must be one of {}",
-                    CONTENT_TYPES.join(", ")
-                ));
+                return Err(format!("lawvu_token_content_type must be one of {}", CONTENT_TYPES.join(", ")));
             }
             next.lawvu_token_content_type = ct.clone();
         }
         if let Some(b) = p.logiless_sample_format {
             next.logiless_sample_format = b;
         }
-        for (src, dst) in [
-            (p.legalon_rate_limit, &mut next.legalon_rate_limit),
-            (p.logiless_rate_limit, &mut next.logiless_rate_limit),
-        ] {
+        for (src, dst) in [(p.legalon_rate_limit, &mut next.legalon_rate_limit), (p.logiless_rate_limit, &mut next.logiless_rate_limit)] {
             if let Some(rl) = src {
                 if rl.limit == 0 || rl.window_secs == 0 {
                     return Err("rate limits need limit >= 1 and window_secs >= 1".into());

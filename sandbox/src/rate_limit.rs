@@ -24,11 +24,7 @@ pub struct Decision {
 
 impl FixedWindow {
     pub fn new(cfg: RateLimitConfig) -> Self {
-        Self {
-            cfg,
-            window_start_ms: None,
-            count: 0,
-        }
+        Self { cfg, window_start_ms: None, count: 0 }
     }
 
     fn window_ms(&self) -> i64 {
@@ -49,12 +45,7 @@ impl FixedWindow {
             Some(start) => start + self.window_ms() - now_ms,
             None => self.window_ms(),
         };
-        Decision {
-            allowed,
-            limit: self.cfg.limit,
-            remaining: self.cfg.limit.saturating_sub(self.count),
-            reset_secs: ((reset_ms + 999) / 1000).max(1),
-        }
+        Decision { allowed, limit: self.cfg.limit, remaining: self.cfg.limit.saturating_sub(self.count), reset_secs: ((reset_ms + 999) / 1000).max(1) }
     }
 
     /// Current state without counting (for requests that do not count).
@@ -98,10 +89,7 @@ mod tests {
 
     #[test]
     fn window_counts_and_resets() {
-        let mut w = FixedWindow::new(RateLimitConfig {
-            limit: 2,
-            window_secs: 5,
-        });
+        let mut w = FixedWindow::new(RateLimitConfig { limit: 2, window_secs: 5 });
         let d = w.hit(1_000);
         assert_eq!((d.allowed, d.remaining, d.reset_secs), (true, 1, 5));
         let d = w.hit(2_500);

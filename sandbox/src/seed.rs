@@ -7,55 +7,13 @@ use serde_json::{json, Value};
 /// LawVu legal matters for two organisations.
 pub fn lawvu_matters() -> Vec<Value> {
     let rows = [
-        (
-            1001,
-            "Acme supply agreement renewal",
-            "Contract review",
-            "Open",
-            "org-id-456",
-        ),
-        (
-            1002,
-            "Office lease – Level 12, 55 Shortland St",
-            "Property",
-            "Open",
-            "org-id-456",
-        ),
-        (
-            1003,
-            "Employment dispute – J. Doe",
-            "Employment",
-            "On hold",
-            "org-id-456",
-        ),
-        (
-            1004,
-            "GDPR data processing addendum",
-            "Privacy",
-            "Closed",
-            "org-id-456",
-        ),
-        (
-            1005,
-            "Trademark filing: TSUNAGI",
-            "Intellectual property",
-            "Open",
-            "org-id-456",
-        ),
-        (
-            2001,
-            "Shareholder agreement",
-            "Corporate",
-            "Open",
-            "org-id-789",
-        ),
-        (
-            2002,
-            "Supplier NDA – Kōwhai Ltd",
-            "Contract review",
-            "Closed",
-            "org-id-789",
-        ),
+        (1001, "Acme supply agreement renewal", "Contract review", "Open", "org-id-456"),
+        (1002, "Office lease – Level 12, 55 Shortland St", "Property", "Open", "org-id-456"),
+        (1003, "Employment dispute – J. Doe", "Employment", "On hold", "org-id-456"),
+        (1004, "GDPR data processing addendum", "Privacy", "Closed", "org-id-456"),
+        (1005, "Trademark filing: TSUNAGI", "Intellectual property", "Open", "org-id-456"),
+        (2001, "Shareholder agreement", "Corporate", "Open", "org-id-789"),
+        (2002, "Supplier NDA – Kōwhai Ltd", "Contract review", "Closed", "org-id-789"),
     ];
     rows.iter()
         .map(|(id, name, kind, status, org)| {
@@ -117,16 +75,7 @@ pub fn logiless_stores() -> Vec<Value> {
         .collect()
 }
 
-const DEPARTMENTS: [&str; 8] = [
-    "法務部",
-    "総務部",
-    "経営企画部",
-    "営業部",
-    "人事部",
-    "経理部",
-    "情報システム部",
-    "知的財産部",
-];
+const DEPARTMENTS: [&str; 8] = ["法務部", "総務部", "経営企画部", "営業部", "人事部", "経理部", "情報システム部", "知的財産部"];
 
 /// A LegalOn collection by name (`users`, `departments`, `user-groups`, `spaces`).
 pub fn legalon_collection(name: &str) -> Vec<Value> {
@@ -164,13 +113,7 @@ fn legalon_users() -> Vec<Value> {
         ("中村", "nakamura"),
         ("小林", "kobayashi"),
     ];
-    let given = [
-        ("花子", "hanako"),
-        ("一郎", "ichiro"),
-        ("美咲", "misaki"),
-        ("健太", "kenta"),
-        ("陽菜", "hina"),
-    ];
+    let given = [("花子", "hanako"), ("一郎", "ichiro"), ("美咲", "misaki"), ("健太", "kenta"), ("陽菜", "hina")];
     let mut out = Vec::new();
     for (fi, (fj, fr)) in family.iter().enumerate() {
         for (gi, (gj, gr)) in given.iter().enumerate() {

@@ -118,10 +118,7 @@ impl Inner {
             stats: Stats::default(),
             faults: Faults::default(),
             lawvu: LawvuStore::default(),
-            logiless: LogilessStore {
-                next_order_id: 500_001,
-                ..LogilessStore::default()
-            },
+            logiless: LogilessStore { next_order_id: 500_001, ..LogilessStore::default() },
             legalon: LegalonStore::default(),
         }
     }
@@ -130,12 +127,7 @@ impl Inner {
 impl App {
     pub fn new(cfg: Config, endpoints: Endpoints) -> Self {
         let inner = Mutex::new(Inner::new(&cfg));
-        App {
-            cfg,
-            endpoints,
-            clock: Clock::new(),
-            inner,
-        }
+        App { cfg, endpoints, clock: Clock::new(), inner }
     }
 
     /// Runs `f` with the state locked. Never hold it across an `.await`.

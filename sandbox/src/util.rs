@@ -12,10 +12,7 @@ use std::collections::HashMap;
 pub fn random_bytes(n: usize) -> Vec<u8> {
     let mut buf = vec![0u8; n];
     if getrandom::fill(&mut buf).is_err() {
-        let seed = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
+        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
         for (i, b) in buf.iter_mut().enumerate() {
             *b = (seed.rotate_left(i as u32 % 128) as u8) ^ (i as u8);
         }
@@ -31,10 +28,7 @@ pub fn token_b64(bytes: usize) -> String {
 
 /// Lowercase hex of `bytes` random bytes (Logiless: 16 bytes = 32 chars).
 pub fn token_hex(bytes: usize) -> String {
-    random_bytes(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    random_bytes(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A request id in UUID v4 textual form.
@@ -44,14 +38,7 @@ pub fn request_id() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
 }
 
 /// Parsed `application/x-www-form-urlencoded` parameters.
@@ -80,18 +67,12 @@ impl Params {
 
     /// Builds from an already-decoded map (the control plane's `params`).
     pub fn from_map(map: HashMap<String, String>) -> Self {
-        Params {
-            map,
-            duplicates: Vec::new(),
-        }
+        Params { map, duplicates: Vec::new() }
     }
 
     /// The value of `name`, with an empty value treated as absent.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.map
-            .get(name)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.map.get(name).map(String::as_str).filter(|v| !v.is_empty())
     }
 
     /// Whether the parameter is present at all (even empty).
@@ -101,10 +82,7 @@ impl Params {
 
     /// The first of `names` that occurred more than once.
     pub fn first_duplicate<'a>(&self, names: &[&'a str]) -> Option<&'a str> {
-        names
-            .iter()
-            .copied()
-            .find(|n| self.duplicates.iter().any(|d| d == n))
+        names.iter().copied().find(|n| self.duplicates.iter().any(|d| d == n))
     }
 }
 
@@ -122,36 +100,19 @@ pub fn content_type_is(headers: &HeaderMap, media: &str) -> bool {
 /// A JSON response with the given status.
 pub fn json(status: StatusCode, body: &impl serde::Serialize) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        bytes,
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response()
 }
 
 /// The RFC 6749 §5.2 error envelope `{"error", "error_description"}`.
 pub fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
-    json(
-        status,
-        &serde_json::json!({"error": error, "error_description": description}),
-    )
+    json(status, &serde_json::json!({"error": error, "error_description": description}))
 }
 
 /// An HTML page response.
 pub fn html(status: StatusCode, body: String) -> Response {
     (
         status,
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            ),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
-        ],
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")), (header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
         body,
     )
         .into_response()
@@ -269,17 +230,8 @@ mod tests {
 
     #[test]
     fn append_query_uses_amp_when_query_exists() {
-        assert_eq!(
-            append_query("https://a.example/cb", &[("code", "x")]),
-            "https://a.example/cb?code=x"
-        );
-        assert_eq!(
-            append_query(
-                "https://a.example/cb?x=1",
-                &[("code", "c"), ("state", "a b&c")]
-            ),
-            "https://a.example/cb?x=1&code=c&state=a+b%26c"
-        );
+        assert_eq!(append_query("https://a.example/cb", &[("code", "x")]), "https://a.example/cb?code=x");
+        assert_eq!(append_query("https://a.example/cb?x=1", &[("code", "c"), ("state", "a b&c")]), "https://a.example/cb?x=1&code=c&state=a+b%26c");
     }
 
     #[test]

@@ -22,12 +22,7 @@ impl Drop for Running {
 }
 
 fn spawn(args: &[&str]) -> Running {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn sandbox binary");
+    let mut child = Command::new(BIN).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn sandbox binary");
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -41,24 +36,15 @@ fn spawn(args: &[&str]) -> Running {
 }
 
 fn next_line(r: &Running) -> String {
-    r.lines
-        .recv_timeout(Duration::from_secs(10))
-        .expect("a line on stdout")
+    r.lines.recv_timeout(Duration::from_secs(10)).expect("a line on stdout")
 }
 
 fn temp_path(name: &str) -> std::path::PathBuf {
-    std::env::temp_dir().join(format!(
-        "tsunagi-sandbox-test-{}-{name}",
-        std::process::id()
-    ))
+    std::env::temp_dir().join(format!("tsunagi-sandbox-test-{}-{name}", std::process::id()))
 }
 
 fn sigterm(pid: u32) {
-    let ok = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status()
-        .unwrap()
-        .success();
+    let ok = Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success();
     assert!(ok);
 }
 
@@ -78,12 +64,7 @@ async fn prints_endpoints_then_ready_writes_file_and_stops_on_sigterm() {
     let dir = temp_path("nested");
     let file = dir.join("endpoints.json");
     let started = Instant::now();
-    let mut run = spawn(&[
-        "--base-port",
-        "0",
-        "--endpoints-file",
-        file.to_str().unwrap(),
-    ]);
+    let mut run = spawn(&["--base-port", "0", "--endpoints-file", file.to_str().unwrap()]);
     let first = next_line(&run);
     let second = next_line(&run);
     assert_eq!(second, "tsunagi-sandbox ready");
@@ -93,21 +74,11 @@ async fn prints_endpoints_then_ready_writes_file_and_stops_on_sigterm() {
     assert_eq!(printed, written);
     let control = printed["control_url"].as_str().unwrap();
     assert!(control.starts_with("http://127.0.0.1:"));
-    let served: Value = reqwest::get(format!("{control}/endpoints"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served: Value = reqwest::get(format!("{control}/endpoints")).await.unwrap().json().await.unwrap();
     assert_eq!(served, printed);
     // Every emulated host answers.
-    for url in [
-        printed["lawvu"]["web_base"].as_str().unwrap().to_string(),
-        format!(
-            "{}/__sandbox/clock",
-            printed["legalon"]["api_base_url"].as_str().unwrap()
-        ),
-    ] {
+    for url in [printed["lawvu"]["web_base"].as_str().unwrap().to_string(), format!("{}/__sandbox/clock", printed["legalon"]["api_base_url"].as_str().unwrap())]
+    {
         assert_eq!(reqwest::get(&url).await.unwrap().status(), 200, "{url}");
     }
     sigterm(run.child.id());
@@ -142,53 +113,24 @@ async fn config_file_overrides_seeds() {
     assert_eq!(ep["lawvu"]["confidential_client"]["client_id"], "acme-inc");
     assert_eq!(ep["lawvu"]["public_client"], Value::Null);
     assert_eq!(ep["logiless"]["merchant_id"], "77");
-    assert_eq!(
-        ep["logiless"]["client_id"], "sbx_logiless_client_6d2f9a41",
-        "unset fields keep defaults"
-    );
-    assert_eq!(
-        ep["legalon"]["credentials"],
-        "sbx_only_one_credential_abcdefgh"
-    );
+    assert_eq!(ep["logiless"]["client_id"], "sbx_logiless_client_6d2f9a41", "unset fields keep defaults");
+    assert_eq!(ep["legalon"]["credentials"], "sbx_only_one_credential_abcdefgh");
     assert_eq!(ep["legalon"]["expired_credentials"], Value::Null);
     let _ = std::fs::remove_file(&cfg);
 }
 
 #[test]
 fn bad_arguments_and_bad_config_exit_with_status_2() {
-    for args in [
-        vec!["--bogus"],
-        vec!["--base-port", "notaport"],
-        vec!["--base-port"],
-    ] {
-        let st = Command::new(BIN)
-            .args(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
+    for args in [vec!["--bogus"], vec!["--base-port", "notaport"], vec!["--base-port"]] {
+        let st = Command::new(BIN).args(&args).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
         assert_eq!(st.code(), Some(2), "{args:?}");
     }
     let cfg = temp_path("bad.json");
-    std::fs::write(
-        &cfg,
-        r#"{"lawvu": {"clients": [{"client_id": "x", "environment": "staging"}]}}"#,
-    )
-    .unwrap();
-    let st = Command::new(BIN)
-        .args(["--config", cfg.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
+    std::fs::write(&cfg, r#"{"lawvu": {"clients": [{"client_id": "x", "environment": "staging"}]}}"#).unwrap();
+    let st = Command::new(BIN).args(["--config", cfg.to_str().unwrap()]).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
     assert_eq!(st.code(), Some(2));
     std::fs::write(&cfg, r#"{"typo_field": 1}"#).unwrap();
-    let st = Command::new(BIN)
-        .args(["--config", cfg.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
+    let st = Command::new(BIN).args(["--config", cfg.to_str().unwrap()]).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
     assert_eq!(st.code(), Some(2));
     let _ = std::fs::remove_file(&cfg);
     let out = Command::new(BIN).arg("--help").output().unwrap();
@@ -200,10 +142,7 @@ fn bad_arguments_and_bad_config_exit_with_status_2() {
 fn occupied_port_is_reported() {
     let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = blocker.local_addr().unwrap().port();
-    let out = Command::new(BIN)
-        .args(["--base-port", &port.to_string()])
-        .output()
-        .unwrap();
+    let out = Command::new(BIN).args(["--base-port", &port.to_string()]).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot bind"));
 }

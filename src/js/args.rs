@@ -4,9 +4,9 @@
 //! become a typed [`Error`] (`invalid_parameter`, or `invalid_config` for configuration fields),
 //! never a panic (a panic aborts the whole wasm module).
 
+use serde_json::{Map, Value};
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::{Error, ErrorCode, Result};
-use serde_json::{Map, Value};
 
 /// The largest integer a JS number holds exactly (2^53 - 1).
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;

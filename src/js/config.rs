@@ -26,8 +26,7 @@ fn owned(v: Option<&str>) -> Option<String> {
 pub(crate) fn client(c: &Args<'_>) -> Result<Client> {
     match c.str("provider")? {
         "lawvu" => {
-            let environment = LawVuEnvironment::parse(c.str("environment")?)
-                .ok_or_else(|| bad("config.environment must be \"sandbox\" or \"production\""))?;
+            let environment = LawVuEnvironment::parse(c.str("environment")?).ok_or_else(|| bad("config.environment must be \"sandbox\" or \"production\""))?;
             let mut cfg = LawVuConfig::new(environment, c.str("clientId")?, c.str("redirectUri")?);
             cfg.client_secret = c.opt_str("clientSecret")?.map(ClientSecret::new);
             cfg.region_hint = owned(c.opt_str("regionHint")?);
@@ -56,9 +55,8 @@ pub(crate) fn client(c: &Args<'_>) -> Result<Client> {
             cfg.redirect_uri = owned(c.opt_str("redirectUri")?);
             cfg.client_auth = match c.opt_str("clientAuth")? {
                 None => ClientAuthMethod::None,
-                Some(s) => ClientAuthMethod::parse(s).ok_or_else(|| {
-                    bad("config.clientAuth must be \"none\", \"client_secret_post\", \"client_secret_basic\" or \"basic_raw\"")
-                })?,
+                Some(s) => ClientAuthMethod::parse(s)
+                    .ok_or_else(|| bad("config.clientAuth must be \"none\", \"client_secret_post\", \"client_secret_basic\" or \"basic_raw\""))?,
             };
             cfg.client_secret = c.opt_str("clientSecret")?.map(ClientSecret::new);
             cfg.credentials = c.opt_str("credentials")?.map(BasicCredentials::new);

@@ -1,8 +1,8 @@
 //! [`Error`] → the JSON the wrapper turns into a `TsunagiError`. Only fields the core already
 //! scrubbed cross (never a secret, code or token).
 
-use tsunagi_core::Error;
 use serde_json::{Map, Value};
+use tsunagi_core::Error;
 
 /// `{ code, message, status?, requestId?, oauthError?, description?, errorUri?, bodyExcerpt?,
 /// refreshExpiredAt?, retryAfterMs?, requiresReauthorization }` as JSON text.

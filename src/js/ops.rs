@@ -5,6 +5,9 @@
 
 use super::args::{self, Args};
 use super::{config, tokens};
+use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::rc::Rc;
 use tsunagi_core::api::{self, ApiDecision, Attempt, RetryPolicy};
 use tsunagi_core::authorize::AuthorizationRequest;
 use tsunagi_core::client::Client;
@@ -16,9 +19,6 @@ use tsunagi_core::state::State;
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::token_set::{NextStep, TokenSet, DEFAULT_LEEWAY_SECS};
 use tsunagi_core::{Error, ErrorCode, Result};
-use serde_json::{Map, Value};
-use std::cell::RefCell;
-use std::rc::Rc;
 
 const P: ErrorCode = ErrorCode::InvalidParameter;
 

@@ -1,8 +1,8 @@
 //! Native tests of the JS layer's operations (the same code the wasm module runs).
 
 use super::ops::{self, Side};
-use tsunagi_core::Result;
 use serde_json::{json, Value};
+use tsunagi_core::Result;
 
 /// Calls `op` the way `js/core.js` does: `config` and `response.body` travel beside the other
 /// arguments, not inside them. Text that is not a JSON object is passed as is.
@@ -75,7 +75,10 @@ fn rfc7636_vector_and_fresh_pkce() {
 fn callback_checks_state() {
     assert_eq!(ok("parse_callback", json!({"url": "https://acme-inc.com/auth?code=C1&state=s1", "expectedState": "s1"})), "C1");
     assert_eq!(code("parse_callback", &json!({"url": "https://acme-inc.com/auth?code=C1&state=s2", "expectedState": "s1"}).to_string()), "state_mismatch");
-    assert_eq!(code("parse_callback", &json!({"url": "https://acme-inc.com/auth?error=access_denied&state=s1", "expectedState": "s1"}).to_string()), "access_denied");
+    assert_eq!(
+        code("parse_callback", &json!({"url": "https://acme-inc.com/auth?error=access_denied&state=s1", "expectedState": "s1"}).to_string()),
+        "access_denied"
+    );
     assert_eq!(code("parse_callback", &json!({"url": "https://acme-inc.com/auth?code=C1"}).to_string()), "invalid_parameter");
 }
 
@@ -169,7 +172,8 @@ fn token_sets_record_their_grant() {
 fn lawvu_refresh_errors_require_reauthorization() {
     let r = dispatch(
         "parse_token_response",
-        &json!({"config": lawvu(), "response": {"status": 400, "headers": [["x-request-id", "req-9"]], "body": "Refresh token is not valid"}, "now": 0}).to_string(),
+        &json!({"config": lawvu(), "response": {"status": 400, "headers": [["x-request-id", "req-9"]], "body": "Refresh token is not valid"}, "now": 0})
+            .to_string(),
     );
     let e = r.err().unwrap_or_else(|| panic!("should fail"));
     let v = parsed(&super::error::to_json(&e));
@@ -185,7 +189,8 @@ fn api_request_and_decisions() {
     let r = parsed(&ok("api_request", json!({"config": lawvu(), "tokens": tokens, "path": "/account-apis/v1/users"})));
     assert_eq!(r["url"], "https://api-sandbox.lawvu.com/account-apis/v1/users");
     assert_eq!(r["headers"]["authorization"], "Bearer AT");
-    let r = parsed(&ok("api_request", json!({"config": lawvu(), "tokens": tokens, "path": "https://api-sandbox.lawvu.com/x?y=1", "method": "post", "body": "{}"})));
+    let r =
+        parsed(&ok("api_request", json!({"config": lawvu(), "tokens": tokens, "path": "https://api-sandbox.lawvu.com/x?y=1", "method": "post", "body": "{}"})));
     assert_eq!(r["url"], "https://api-sandbox.lawvu.com/x?y=1");
     assert_eq!(r["method"], "POST");
     for bad in ["https://evil.example/x", "https://api-sandbox.lawvu.com.evil.example/x", "/../x", "//evil.example/x"] {
@@ -200,7 +205,10 @@ fn api_request_and_decisions() {
     let wait = decide(429, json!([["X-RateLimit-Reset", "2"]]), json!({}));
     assert_eq!((wait["action"].as_str(), wait["delayMs"].as_u64()), (Some("wait"), Some(2000)));
     assert_eq!(decide(429, json!([["X-RateLimit-Reset", "2"]]), json!({"rateLimitRetries": 2}))["action"], "fail");
-    assert_eq!(code("api_error", &json!({"config": lawvu(), "response": {"status": 429, "headers": [["retry-after", "5"]]}, "now": 0}).to_string()), "rate_limited");
+    assert_eq!(
+        code("api_error", &json!({"config": lawvu(), "response": {"status": 429, "headers": [["retry-after", "5"]]}, "now": 0}).to_string()),
+        "rate_limited"
+    );
 }
 
 #[test]
@@ -211,19 +219,43 @@ fn garbage_is_a_typed_error_never_a_panic() {
         ("authorization_url", "{}", "invalid_config"),
         ("authorization_url", r#"{"config": 5}"#, "invalid_config"),
         ("authorization_url", r#"{"config": {"provider": "nope"}}"#, "invalid_config"),
-        ("authorization_url", r#"{"config": {"provider": "lawvu", "environment": "sandbox", "clientId": 7, "redirectUri": "https://a.example/"}}"#, "invalid_config"),
-        ("authorization_url", r#"{"config": {"provider": "lawvu", "environment": "moon", "clientId": "c", "redirectUri": "https://a.example/"}}"#, "invalid_config"),
-        ("authorization_url", r#"{"config": {"provider": "lawvu", "environment": "sandbox", "clientId": "c", "redirectUri": "http://a.example/"}}"#, "invalid_redirect_uri"),
+        (
+            "authorization_url",
+            r#"{"config": {"provider": "lawvu", "environment": "sandbox", "clientId": 7, "redirectUri": "https://a.example/"}}"#,
+            "invalid_config",
+        ),
+        (
+            "authorization_url",
+            r#"{"config": {"provider": "lawvu", "environment": "moon", "clientId": "c", "redirectUri": "https://a.example/"}}"#,
+            "invalid_config",
+        ),
+        (
+            "authorization_url",
+            r#"{"config": {"provider": "lawvu", "environment": "sandbox", "clientId": "c", "redirectUri": "http://a.example/"}}"#,
+            "invalid_redirect_uri",
+        ),
         ("authorization_url", r#"{"config": {"provider": "legalon", "region": "us", "credentials": "x"}}"#, "unsupported_operation"),
-        ("authorization_url", r#"{"config": {"provider": "lawvu", "environment": "sandbox", "clientId": "c", "redirectUri": "https://a.example/"}, "codeChallenge": "x"}"#, "invalid_parameter"),
-        ("authorization_url", r#"{"config": {"provider": "lawvu", "environment": "sandbox", "clientId": "c", "redirectUri": "https://a.example/"}, "extraParams": {"a": 1}}"#, "invalid_parameter"),
+        (
+            "authorization_url",
+            r#"{"config": {"provider": "lawvu", "environment": "sandbox", "clientId": "c", "redirectUri": "https://a.example/"}, "codeChallenge": "x"}"#,
+            "invalid_parameter",
+        ),
+        (
+            "authorization_url",
+            r#"{"config": {"provider": "lawvu", "environment": "sandbox", "clientId": "c", "redirectUri": "https://a.example/"}, "extraParams": {"a": 1}}"#,
+            "invalid_parameter",
+        ),
         ("token_request", r#"{"config": {"provider": "legalon", "region": "us", "credentials": "x"}, "grant": "x"}"#, "invalid_parameter"),
         ("token_request", r#"{"config": {"provider": "legalon", "region": "us", "credentials": "x"}, "grant": {"grantType": "magic"}}"#, "invalid_parameter"),
         ("parse_token_response", r#"{"response": {"status": 99999, "body": ""}, "now": 0}"#, "invalid_parameter"),
         ("parse_token_response", r#"{"response": {"status": 200, "body": "<html>"}, "now": 0}"#, "token_response_invalid"),
         ("parse_token_response", r#"{"response": {"status": 200, "body": "{}"}, "now": -1}"#, "invalid_parameter"),
         ("parse_token_response", r#"{"response": {"status": 200, "headers": {"a": "b"}, "body": "{}"}, "now": 0}"#, "invalid_parameter"),
-        ("parse_token_response", r#"{"response": {"status": 200, "body": "{\"access_token\":\"a\"}"}, "now": 0, "previous": {"accessToken": 3}}"#, "invalid_parameter"),
+        (
+            "parse_token_response",
+            r#"{"response": {"status": 200, "body": "{\"access_token\":\"a\"}"}, "now": 0, "previous": {"accessToken": 3}}"#,
+            "invalid_parameter",
+        ),
         ("jwt_payload", "a.b", "jwt_malformed"),
         ("jwt_payload", "a.!!!.c", "jwt_invalid_base64"),
         ("no_such_op", "{}", "unsupported_operation"),

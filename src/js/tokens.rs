@@ -4,12 +4,12 @@
 //! they are, [`TokenGrant`]); a set stored without it reads as `"user"`.
 
 use super::args::Args;
+use serde::Serialize;
+use serde_json::{Map, Value};
 use tsunagi_core::secret::{AccessToken, RefreshToken};
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::token_set::{TokenGrant, TokenSet};
 use tsunagi_core::{Error, ErrorCode, Result};
-use serde::Serialize;
-use serde_json::{Map, Value};
 
 /// The JS object for `t`, borrowed field by field (nothing is cloned on the way out).
 #[derive(Serialize)]
@@ -64,8 +64,7 @@ pub(crate) fn from_args(a: &Args<'_>) -> Result<TokenSet> {
     let expires_at = a.opt_time("expiresAt")?;
     let grant = match a.opt_str("grant")? {
         None => TokenGrant::User,
-        Some(g) => TokenGrant::parse(g)
-            .ok_or_else(|| Error::new(ErrorCode::InvalidParameter, "tokens.grant must be \"user\" or \"client_credentials\""))?,
+        Some(g) => TokenGrant::parse(g).ok_or_else(|| Error::new(ErrorCode::InvalidParameter, "tokens.grant must be \"user\" or \"client_credentials\""))?,
     };
     Ok(TokenSet {
         access_token: AccessToken::new(access_token),

@@ -14,10 +14,7 @@ fn code_of(err: &str) -> String {
 #[wasm_bindgen_test]
 fn lawvu_document_url() {
     let url = call("authorization_url", "{}", LAWVU, "");
-    assert_eq!(
-        url.as_deref(),
-        Ok("https://demo.lawvu.com/#/authorize?response_type=code&client_id=acme-inc&redirect_uri=https%3A%2F%2Facme-inc.com%2Fauth")
-    );
+    assert_eq!(url.as_deref(), Ok("https://demo.lawvu.com/#/authorize?response_type=code&client_id=acme-inc&redirect_uri=https%3A%2F%2Facme-inc.com%2Fauth"));
 }
 
 #[wasm_bindgen_test]

@@ -155,15 +155,12 @@ impl Client {
     /// token response, otherwise the profile's (Logiless: merchant-scoped when configured).
     pub fn api_base(&self, tokens: Option<&TokenSet>) -> Result<String> {
         if self.profile.provider == Provider::LegalOn {
-            let url = tokens.and_then(|t| t.api_base_url.as_deref()).ok_or_else(|| {
-                Error::new(ErrorCode::LoginRequired, "LegalOn's API base comes with a token: acquire one first")
-            })?;
+            let url = tokens
+                .and_then(|t| t.api_base_url.as_deref())
+                .ok_or_else(|| Error::new(ErrorCode::LoginRequired, "LegalOn's API base comes with a token: acquire one first"))?;
             return legalon::api_base(url);
         }
-        self.profile
-            .api_base
-            .clone()
-            .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "no API base is configured for this provider"))
+        self.profile.api_base.clone().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "no API base is configured for this provider"))
     }
 
     /// An API request: `path` (checked by [`check_api_path`]) appended to the API base, the
@@ -243,7 +240,18 @@ mod tests {
         for bad in ["users", "//evil.example/x", "/../x", "/a/%2e%2e/x", "/a%2Fb", "/a\\b", "/a b", "/a#b", "/a/./b", "/%5c"] {
             assert_eq!(check_api_path(bad).map_err(|e| e.code()), Err(ErrorCode::InvalidParameter), "{bad}");
         }
-        for good in ["/users", "/users?page_token=a%2Fb", "/stores?limit=20&page=1", "/a..b/c", "/stores/%E5%B1%B1", "/a/.b/c..", "/q%3Fx", "/100%25", "/100%25zz", "/%2541"] {
+        for good in [
+            "/users",
+            "/users?page_token=a%2Fb",
+            "/stores?limit=20&page=1",
+            "/a..b/c",
+            "/stores/%E5%B1%B1",
+            "/a/.b/c..",
+            "/q%3Fx",
+            "/100%25",
+            "/100%25zz",
+            "/%2541",
+        ] {
             assert!(check_api_path(good).is_ok(), "{good}");
         }
     }
@@ -298,7 +306,9 @@ mod tests {
         assert_eq!(decide(&c, &p, &first, &resp(429, &[("X-RateLimit-Reset", "3")]), now), ApiDecision::Wait { delay_ms: 3000 });
         assert_eq!(decide(&c, &p, &first, &resp(429, &[]), now), ApiDecision::Wait { delay_ms: 1000 });
         let too_long = decide(&c, &p, &first, &resp(429, &[("X-RateLimit-Reset", "600"), ("X-Request-Id", "r1")]), now);
-        assert!(matches!(&too_long, ApiDecision::Fail(e) if e.code() == ErrorCode::RateLimited && e.retry_after_ms() == Some(600_000) && e.request_id() == Some("r1")));
+        assert!(
+            matches!(&too_long, ApiDecision::Fail(e) if e.code() == ErrorCode::RateLimited && e.retry_after_ms() == Some(600_000) && e.request_id() == Some("r1"))
+        );
         let spent = Attempt { rate_limit_retries: 2, ..first };
         assert!(matches!(decide(&c, &p, &spent, &resp(429, &[("Retry-After", "1")]), now), ApiDecision::Fail(_)));
     }

@@ -40,13 +40,12 @@ impl Client {
     /// endpoint, PKCE is required but missing, or an extra parameter is empty or reserved.
     pub fn authorization_url(&self, request: &AuthorizationRequest<'_>) -> Result<String> {
         self.require_grant(GrantType::AuthorizationCode)?;
-        let endpoint = self.profile.authorization_endpoint.as_ref().ok_or_else(|| {
-            Error::new(ErrorCode::UnsupportedOperation, format!("{} has no authorization endpoint", self.profile.provider.as_str()))
-        })?;
-        let client_id = self
-            .client_id
+        let endpoint = self
+            .profile
+            .authorization_endpoint
             .as_ref()
-            .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "the authorization request needs a client id"))?;
+            .ok_or_else(|| Error::new(ErrorCode::UnsupportedOperation, format!("{} has no authorization endpoint", self.profile.provider.as_str())))?;
+        let client_id = self.client_id.as_ref().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "the authorization request needs a client id"))?;
         if self.profile.pkce && request.code_challenge.is_none() {
             return Err(Error::new(ErrorCode::InvalidParameter, "this profile requires PKCE: pass a code challenge"));
         }
@@ -71,8 +70,7 @@ impl Client {
             q.append_pair("state", state.as_str());
         }
         if let Some(challenge) = request.code_challenge {
-            q.append_pair("code_challenge", challenge.as_str())
-                .append_pair("code_challenge_method", PkceChallenge::METHOD);
+            q.append_pair("code_challenge", challenge.as_str()).append_pair("code_challenge_method", PkceChallenge::METHOD);
         }
         for (name, value) in request.extra_params {
             q.append_pair(name, value);
@@ -92,11 +90,7 @@ impl Client {
         let state = State::from_entropy(state_entropy);
         let verifier = self.profile.pkce.then(|| PkceVerifier::from_entropy(verifier_entropy));
         let challenge = verifier.as_ref().map(PkceVerifier::challenge);
-        let url = self.authorization_url(&AuthorizationRequest {
-            state: Some(&state),
-            code_challenge: challenge.as_ref(),
-            extra_params,
-        })?;
+        let url = self.authorization_url(&AuthorizationRequest { state: Some(&state), code_challenge: challenge.as_ref(), extra_params })?;
         Ok((url, PendingAuthorization { state, pkce_verifier: verifier }))
     }
 
@@ -118,9 +112,7 @@ mod tests {
     use crate::secret::ClientSecret;
 
     fn lawvu() -> Client {
-        LawVuConfig::new(LawVuEnvironment::Sandbox, "acme-inc", "https://acme-inc.com/auth")
-            .client()
-            .unwrap_or_else(|e| panic!("{e}"))
+        LawVuConfig::new(LawVuEnvironment::Sandbox, "acme-inc", "https://acme-inc.com/auth").client().unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]

@@ -85,9 +85,7 @@ impl Client {
             Some("") | None => None,
             Some(id) => Some(ClientId::new(id)),
         };
-        let redirect_uri = redirect_uri
-            .map(|uri| RedirectUri::parse(uri, profile.redirect_policy))
-            .transpose()?;
+        let redirect_uri = redirect_uri.map(|uri| RedirectUri::parse(uri, profile.redirect_policy)).transpose()?;
         if profile.supports(GrantType::AuthorizationCode) && profile.authorization_endpoint.is_some() && client_id.is_none() {
             return Err(Error::new(ErrorCode::InvalidConfig, format!("{} needs a client id", profile.provider.as_str())));
         }
@@ -128,16 +126,11 @@ impl Client {
         if self.profile.supports(grant) {
             Ok(())
         } else {
-            Err(Error::new(
-                ErrorCode::UnsupportedOperation,
-                format!("{} does not support the {} grant", self.profile.provider.as_str(), grant.as_str()),
-            ))
+            Err(Error::new(ErrorCode::UnsupportedOperation, format!("{} does not support the {} grant", self.profile.provider.as_str(), grant.as_str())))
         }
     }
 
     pub(crate) fn require_redirect_uri(&self) -> Result<&RedirectUri> {
-        self.redirect_uri
-            .as_ref()
-            .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "this flow needs a redirect URI"))
+        self.redirect_uri.as_ref().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "this flow needs a redirect URI"))
     }
 }

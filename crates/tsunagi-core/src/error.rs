@@ -205,13 +205,7 @@ impl ErrorCode {
 
     /// Whether the only way forward is a new interactive authorization (the stored grant is gone).
     pub const fn requires_reauthorization(self) -> bool {
-        matches!(
-            self,
-            ErrorCode::InvalidGrant
-                | ErrorCode::RefreshTokenInvalid
-                | ErrorCode::RefreshTokenExpired
-                | ErrorCode::LoginRequired
-        )
+        matches!(self, ErrorCode::InvalidGrant | ErrorCode::RefreshTokenInvalid | ErrorCode::RefreshTokenExpired | ErrorCode::LoginRequired)
     }
 }
 
@@ -408,25 +402,19 @@ mod tests {
     #[test]
     fn oauth_error_values_map() {
         assert_eq!(ErrorCode::from_oauth_error("invalid_grant"), Some(ErrorCode::InvalidGrant));
-        assert_eq!(
-            ErrorCode::from_oauth_error("redirect_uri_mismatch"),
-            Some(ErrorCode::RedirectUriMismatch)
-        );
+        assert_eq!(ErrorCode::from_oauth_error("redirect_uri_mismatch"), Some(ErrorCode::RedirectUriMismatch));
         assert_eq!(ErrorCode::from_oauth_error("weird"), None);
     }
 
     #[test]
     fn display_includes_code_status_and_request_id() {
-        let e = Error::new(ErrorCode::RateLimited, "slow down")
-            .with_status(429)
-            .with_request_id(Some("req-1".into()));
+        let e = Error::new(ErrorCode::RateLimited, "slow down").with_status(429).with_request_id(Some("req-1".into()));
         assert_eq!(e.to_string(), "rate_limited: slow down (HTTP 429) [request id req-1]");
     }
 
     #[test]
     fn description_is_scrubbed() {
-        let e = Error::new(ErrorCode::HttpError, "x")
-            .with_description(Some(r#"{"access_token":"abc.def.ghi"}"#.into()));
+        let e = Error::new(ErrorCode::HttpError, "x").with_description(Some(r#"{"access_token":"abc.def.ghi"}"#.into()));
         assert!(!format!("{e:?}").contains("abc.def.ghi"));
     }
 }

@@ -54,7 +54,13 @@ pub(crate) fn classify(resp: &HttpResponse, hook: fn(&str) -> Option<ProviderMes
 /// wherever they appear in what the error keeps (description, `error`, `error_uri`, request id,
 /// body excerpt), besides the token-shaped values every excerpt loses. The code is decided on
 /// the text as received (LawVu's messages are matched before anything is redacted).
-pub(crate) fn classify_sent(resp: &HttpResponse, hook: fn(&str) -> Option<ProviderMessage>, exchange: Exchange, now: Option<Timestamp>, sent: &SentSecrets<'_>) -> Error {
+pub(crate) fn classify_sent(
+    resp: &HttpResponse,
+    hook: fn(&str) -> Option<ProviderMessage>,
+    exchange: Exchange,
+    now: Option<Timestamp>,
+    sent: &SentSecrets<'_>,
+) -> Error {
     let status = resp.status;
     let media = resp.media_type().unwrap_or_default();
     let body = resp.body.as_str();
@@ -92,10 +98,7 @@ pub(crate) fn classify_sent(resp: &HttpResponse, hook: fn(&str) -> Option<Provid
     if description.is_none() {
         description = plain_text.clone();
     }
-    let provider = [description.as_deref(), oauth_error.as_deref(), title.as_deref(), plain_text.as_deref()]
-        .into_iter()
-        .flatten()
-        .find_map(hook);
+    let provider = [description.as_deref(), oauth_error.as_deref(), title.as_deref(), plain_text.as_deref()].into_iter().flatten().find_map(hook);
     let rate_limit = RateLimit::from_headers(&resp.headers, now.unwrap_or(Timestamp::from_millis(0)));
     let code = if let Some(p) = provider {
         p.code
@@ -161,8 +164,16 @@ mod tests {
 
     #[test]
     fn rfc6749_codes_and_unknown_codes() {
-        let e = classify(&resp(400, "application/json", r#"{"error":"invalid_grant","error_description":"nope","error_uri":"https://x/e"}"#), no_messages, Exchange::Token, None);
-        assert_eq!((e.code(), e.oauth_error(), e.description(), e.error_uri()), (ErrorCode::InvalidGrant, Some("invalid_grant"), Some("nope"), Some("https://x/e")));
+        let e = classify(
+            &resp(400, "application/json", r#"{"error":"invalid_grant","error_description":"nope","error_uri":"https://x/e"}"#),
+            no_messages,
+            Exchange::Token,
+            None,
+        );
+        assert_eq!(
+            (e.code(), e.oauth_error(), e.description(), e.error_uri()),
+            (ErrorCode::InvalidGrant, Some("invalid_grant"), Some("nope"), Some("https://x/e"))
+        );
         let e = classify(&resp(400, "application/json", r#"{"error":"weird_thing"}"#), no_messages, Exchange::Token, None);
         assert_eq!((e.code(), e.oauth_error()), (ErrorCode::OAuthError, Some("weird_thing")));
         let e = classify(&resp(200, "application/json", r#"{"error":"invalid_client"}"#), no_messages, Exchange::Token, None);
@@ -171,7 +182,12 @@ mod tests {
 
     #[test]
     fn logiless_bodies() {
-        let e = classify(&resp(400, "application/json", r#"{"code":400,"message":"Validation Failed","errors":{"name":["required"]}}"#), no_messages, Exchange::Api, None);
+        let e = classify(
+            &resp(400, "application/json", r#"{"code":400,"message":"Validation Failed","errors":{"name":["required"]}}"#),
+            no_messages,
+            Exchange::Api,
+            None,
+        );
         assert_eq!((e.code(), e.description()), (ErrorCode::ValidationFailed, Some("Validation Failed")));
         let e = classify(&resp(400, "application/json", r#"{"error":"redirect_uri_mismatch","error_description":"x"}"#), no_messages, Exchange::Token, None);
         assert_eq!(e.code(), ErrorCode::RedirectUriMismatch);
@@ -181,7 +197,12 @@ mod tests {
 
     #[test]
     fn problem_json_and_statuses() {
-        let e = classify(&resp(404, "application/problem+json", r#"{"type":"https://lawvu/errors/nf","title":"Not Found","status":404,"detail":"no matter 7"}"#), no_messages, Exchange::Api, None);
+        let e = classify(
+            &resp(404, "application/problem+json", r#"{"type":"https://lawvu/errors/nf","title":"Not Found","status":404,"detail":"no matter 7"}"#),
+            no_messages,
+            Exchange::Api,
+            None,
+        );
         assert_eq!((e.code(), e.description(), e.error_uri()), (ErrorCode::Problem, Some("no matter 7"), Some("https://lawvu/errors/nf")));
         let e = classify(&resp(401, "application/problem+json", r#"{"title":"Unauthorized","status":401}"#), no_messages, Exchange::Api, None);
         assert_eq!(e.code(), ErrorCode::Unauthorized);
@@ -204,7 +225,12 @@ mod tests {
 
     #[test]
     fn tokens_in_error_bodies_are_scrubbed() {
-        let e = classify(&resp(500, "application/json", r#"{"message":"oops","access_token":"LEAKED-AT","refresh_token":"LEAKED-RT"}"#), no_messages, Exchange::Token, None);
+        let e = classify(
+            &resp(500, "application/json", r#"{"message":"oops","access_token":"LEAKED-AT","refresh_token":"LEAKED-RT"}"#),
+            no_messages,
+            Exchange::Token,
+            None,
+        );
         let all = format!("{e:?} {e}");
         assert!(!all.contains("LEAKED"), "{all}");
     }
@@ -227,7 +253,9 @@ mod tests {
             method: crate::http::Method::Post,
             url: "https://as.example/token".into(),
             headers: vec![("authorization".into(), "Basic Y2lkOnNieF9iYXNpYyUyRnNlY3JldA==".into())],
-            body: Some("grant_type=authorization_code&code=Splx%2FlOBeZQ&code_verifier=vvvvvvvvvv&client_secret=sbx_post_secret&refresh_token=rt-000001".into()),
+            body: Some(
+                "grant_type=authorization_code&code=Splx%2FlOBeZQ&code_verifier=vvvvvvvvvv&client_secret=sbx_post_secret&refresh_token=rt-000001".into(),
+            ),
         };
         let sent = SentSecrets::from_request(&request);
         let bodies = [

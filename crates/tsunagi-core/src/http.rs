@@ -74,13 +74,7 @@ impl fmt::Debug for HttpRequest {
         let headers: Vec<String> = self
             .headers
             .iter()
-            .map(|(k, v)| {
-                if PRINTABLE_HEADERS.contains(&k.to_ascii_lowercase().as_str()) {
-                    format!("{k}: {v}")
-                } else {
-                    format!("{k}: [redacted]")
-                }
-            })
+            .map(|(k, v)| if PRINTABLE_HEADERS.contains(&k.to_ascii_lowercase().as_str()) { format!("{k}: {v}") } else { format!("{k}: [redacted]") })
             .collect();
         f.debug_struct("HttpRequest")
             .field("method", &self.method.as_str())
@@ -129,8 +123,7 @@ impl HttpResponse {
     }
     /// The media type of `Content-Type` (lowercase, parameters dropped).
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type")
-            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+        self.header("content-type").map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
     }
     /// Whether the status is 2xx.
     pub fn is_success(&self) -> bool {
@@ -153,10 +146,7 @@ impl fmt::Debug for HttpResponse {
 }
 
 fn find_header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+    headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
 }
 
 #[cfg(test)]

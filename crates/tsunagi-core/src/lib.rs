@@ -19,11 +19,11 @@
 
 pub mod api;
 pub mod ascii_json;
-mod decimal;
 pub mod authorize;
 pub mod base64url;
 pub mod callback;
 pub mod client;
+mod decimal;
 mod error;
 mod error_body;
 pub mod http;

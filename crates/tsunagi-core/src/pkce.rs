@@ -34,16 +34,11 @@ impl PkceVerifier {
     pub fn new(value: impl Into<String>) -> Result<Self> {
         let value = value.into();
         let ok_len = (43..=128).contains(&value.len());
-        let ok_chars = value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
+        let ok_chars = value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'));
         if ok_len && ok_chars {
             Ok(PkceVerifier(value))
         } else {
-            Err(Error::new(
-                ErrorCode::InvalidParameter,
-                "a PKCE code verifier is 43-128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)",
-            ))
+            Err(Error::new(ErrorCode::InvalidParameter, "a PKCE code verifier is 43-128 characters of A-Z a-z 0-9 - . _ ~ (RFC 7636 §4.1)"))
         }
     }
 
@@ -126,10 +121,8 @@ mod tests {
         let v = v.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(v.challenge().as_str(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
         // Appendix B's octets produce that very verifier
-        let octets: [u8; 32] = [
-            116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77,
-            105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121,
-        ];
+        let octets: [u8; 32] =
+            [116, 24, 223, 180, 151, 153, 224, 37, 79, 250, 96, 125, 216, 173, 187, 186, 22, 212, 37, 77, 105, 214, 191, 240, 91, 88, 5, 88, 83, 132, 141, 121];
         assert_eq!(PkceVerifier::from_entropy(&octets).secret(), v.secret());
     }
 

@@ -42,9 +42,7 @@ impl RateLimit {
                 Some(ms)
             }
         });
-        let retry_after_ms = header(headers, "retry-after").and_then(|v| {
-            seconds_to_ms(v).or_else(|| parse_http_date(v).map(|t| now.millis_until(t)))
-        });
+        let retry_after_ms = header(headers, "retry-after").and_then(|v| seconds_to_ms(v).or_else(|| parse_http_date(v).map(|t| now.millis_until(t))));
         RateLimit { limit: int("x-ratelimit-limit"), remaining: int("x-ratelimit-remaining"), reset_after_ms, retry_after_ms }
     }
 
@@ -65,7 +63,8 @@ mod tests {
 
     #[test]
     fn legalon_headers() {
-        let r = RateLimit::from_headers(&h(&[("X-RateLimit-Limit", "100"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "12")]), Timestamp::from_secs(0));
+        let r =
+            RateLimit::from_headers(&h(&[("X-RateLimit-Limit", "100"), ("X-RateLimit-Remaining", "0"), ("X-RateLimit-Reset", "12")]), Timestamp::from_secs(0));
         assert_eq!(r, RateLimit { limit: Some(100), remaining: Some(0), reset_after_ms: Some(12_000), retry_after_ms: None });
         assert_eq!(r.wait_ms(), Some(12_000));
     }

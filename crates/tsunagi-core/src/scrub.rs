@@ -4,17 +4,7 @@
 //! secret back; this module redacts token-shaped values and bounds the length.
 
 /// Keys whose values are secrets wherever they appear (`key=value`, `"key":"value"`, `key: value`).
-const SECRET_KEYS: &[&str] = &[
-    "access_token",
-    "refresh_token",
-    "id_token",
-    "client_secret",
-    "code_verifier",
-    "assertion",
-    "password",
-    "code",
-    "credentials",
-];
+const SECRET_KEYS: &[&str] = &["access_token", "refresh_token", "id_token", "client_secret", "code_verifier", "assertion", "password", "code", "credentials"];
 
 const REDACTED: &str = "[redacted]";
 
@@ -37,10 +27,7 @@ pub(crate) fn bound(s: &str, max: usize) -> String {
 pub(crate) fn scrub_text(s: &str, max: usize) -> String {
     // Work on a bounded prefix first so hostile megabyte bodies cost little.
     let head = bound(s, max.saturating_mul(4));
-    let mut text: String = head
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut text: String = head.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
     text = redact_auth_schemes(&text);
     text = redact_keyed_values(&text);
     text = redact_jwts(&text);
@@ -179,9 +166,7 @@ fn redact_jwts(s: &str) -> String {
     while let Some(pos) = next_jwt_start(rest) {
         let (head, tail) = rest.split_at(pos);
         out.push_str(head);
-        let len = tail
-            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=')))
-            .unwrap_or(tail.len());
+        let len = tail.find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '='))).unwrap_or(tail.len());
         let candidate = tail.get(..len).unwrap_or_default();
         if candidate.matches('.').count() >= 1 && len >= 16 {
             out.push_str(REDACTED);

@@ -194,7 +194,14 @@ impl<'a> SentSecrets<'a> {
     /// A Basic credential: the value itself and the password half of what it decodes to.
     fn add_credentials(&mut self, credentials: &'a str) {
         self.add(credentials);
-        let url_alphabet: String = credentials.chars().map(|c| match c { '+' => '-', '/' => '_', c => c }).collect();
+        let url_alphabet: String = credentials
+            .chars()
+            .map(|c| match c {
+                '+' => '-',
+                '/' => '_',
+                c => c,
+            })
+            .collect();
         let Some(pair) = crate::base64url::decode(&url_alphabet).ok().and_then(|b| String::from_utf8(b).ok()) else { return };
         let Some((_, password)) = pair.split_once(':') else { return };
         let decoded: String = form_urlencoded::parse(format!("p={password}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();

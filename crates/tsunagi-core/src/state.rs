@@ -66,9 +66,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 #[cfg(feature = "getrandom")]
 pub(crate) fn random_32() -> Result<[u8; 32]> {
     let mut buf = [0u8; 32];
-    getrandom::fill(&mut buf).map_err(|_| {
-        Error::new(ErrorCode::InvalidConfig, "no cryptographically secure random source is available")
-    })?;
+    getrandom::fill(&mut buf).map_err(|_| Error::new(ErrorCode::InvalidConfig, "no cryptographically secure random source is available"))?;
     Ok(buf)
 }
 

@@ -99,10 +99,8 @@ fn to_timestamp(c: Civil, offset_secs: i64) -> Option<Timestamp> {
     if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
         return None;
     }
-    let secs = days_from_civil(y, mo, d)
-        .checked_mul(86400)?
-        .checked_add(i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s.min(59)))?
-        .checked_sub(offset_secs)?;
+    let secs =
+        days_from_civil(y, mo, d).checked_mul(86400)?.checked_add(i64::from(h) * 3600 + i64::from(mi) * 60 + i64::from(s.min(59)))?.checked_sub(offset_secs)?;
     let ms_total = secs.checked_mul(1000)?.checked_add(i64::from(ms))?;
     u64::try_from(ms_total).ok().map(Timestamp)
 }
@@ -286,12 +284,7 @@ pub fn format_iso8601(t: Timestamp) -> String {
     let days = secs.div_euclid(86400);
     let rem = secs.rem_euclid(86400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", rem / 3600, (rem % 3600) / 60, rem % 60)
 }
 
 #[cfg(test)]
@@ -316,7 +309,9 @@ mod tests {
             assert_eq!(parse_iso8601(s), Some(t), "{s}");
         }
         assert_eq!(parse_iso8601("2025-02-19T21:20:00.5Z"), Some(t.plus_millis(500)));
-        for bad in ["", "2025-02-30T00:00:00Z", "2025-13-01T00:00:00Z", "2025-02-19", "2025-02-19T25:00:00Z", "1969-12-31T23:59:59Z", "2025-02-19T21:20:00Zjunk"] {
+        for bad in
+            ["", "2025-02-30T00:00:00Z", "2025-13-01T00:00:00Z", "2025-02-19", "2025-02-19T25:00:00Z", "1969-12-31T23:59:59Z", "2025-02-19T21:20:00Zjunk"]
+        {
             assert_eq!(parse_iso8601(bad), None, "{bad}");
         }
     }

@@ -92,7 +92,14 @@ impl Client {
         self.token_set(grant, resp, now, previous, SentSecrets::from_request(request))
     }
 
-    fn token_set<'s>(&'s self, grant: GrantType, resp: &HttpResponse, now: Timestamp, previous: Option<&'s TokenSet>, mut sent: SentSecrets<'s>) -> Result<TokenSet> {
+    fn token_set<'s>(
+        &'s self,
+        grant: GrantType,
+        resp: &HttpResponse,
+        now: Timestamp,
+        previous: Option<&'s TokenSet>,
+        mut sent: SentSecrets<'s>,
+    ) -> Result<TokenSet> {
         sent.extend(SentSecrets::of_client(self));
         if let Some(rt) = previous.and_then(|p| p.refresh_token.as_ref()) {
             sent.add(rt.secret());
@@ -127,9 +134,12 @@ impl Client {
             None | Some(Value::Null) => "Bearer".to_owned(),
             Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => t.clone(),
             Some(Value::String(t)) => {
-                return Err(Error::new(ErrorCode::UnsupportedTokenType, format!("token_type '{}' is not Bearer (RFC 6750)", crate::scrub::scrub_text(&sent.redact(t), 40)))
-                    .with_status(resp.status)
-                    .with_request_id(resp.request_id()))
+                return Err(Error::new(
+                    ErrorCode::UnsupportedTokenType,
+                    format!("token_type '{}' is not Bearer (RFC 6750)", crate::scrub::scrub_text(&sent.redact(t), 40)),
+                )
+                .with_status(resp.status)
+                .with_request_id(resp.request_id()))
             }
             Some(_) => return Err(invalid(resp, sent, "has a token_type that is not a string")),
         };
@@ -235,14 +245,18 @@ mod tests {
 
     #[test]
     fn legalon_response_and_forward_compatibility() {
-        let body = r#"{"access_token":"<ACCESS_TOKEN>","expires_in":1200,"token_type":"Bearer","api_base_url":"https://api.legalon.example","new_field":{"x":1}}"#;
+        let body =
+            r#"{"access_token":"<ACCESS_TOKEN>","expires_in":1200,"token_type":"Bearer","api_base_url":"https://api.legalon.example","new_field":{"x":1}}"#;
         let t = ok(legalon().parse_token_response(&resp("application/json", body), NOW, None));
         assert_eq!(t.expires_at, Some(NOW.plus_secs(1200)));
         assert_eq!(t.api_base_url.as_deref(), Some("https://api.legalon.example"));
         assert!(t.refresh_token.is_none() && t.refresh_expires_at.is_none());
         assert!(t.extra.contains_key("new_field"));
         let no_base = r#"{"access_token":"a","expires_in":1200,"token_type":"Bearer"}"#;
-        assert_eq!(legalon().parse_token_response(&resp("application/json", no_base), NOW, None).map_err(|e| e.code()).map(|_| ()), Err(ErrorCode::TokenResponseInvalid));
+        assert_eq!(
+            legalon().parse_token_response(&resp("application/json", no_base), NOW, None).map_err(|e| e.code()).map(|_| ()),
+            Err(ErrorCode::TokenResponseInvalid)
+        );
     }
 
     #[test]
@@ -273,7 +287,11 @@ mod tests {
 
     #[test]
     fn error_status_keeps_request_id_and_no_secret() {
-        let r = HttpResponse::new(400, vec![("X-Request-Id".into(), "req-9".into())], r#"{"error":"invalid_grant","error_description":"Supplied authorization_code is not valid or has expired"}"#);
+        let r = HttpResponse::new(
+            400,
+            vec![("X-Request-Id".into(), "req-9".into())],
+            r#"{"error":"invalid_grant","error_description":"Supplied authorization_code is not valid or has expired"}"#,
+        );
         let e = lawvu(false).parse_token_response(&r, NOW, None).err().unwrap_or_else(|| panic!("expected error"));
         assert_eq!((e.code(), e.status(), e.request_id()), (ErrorCode::AuthorizationCodeInvalid, Some(400), Some("req-9")));
     }

@@ -37,9 +37,7 @@ pub fn split(url: &str) -> Option<UrlParts<'_>> {
     }
     let (scheme, rest) = url.split_once("://")?;
     let mut sc = scheme.chars();
-    if !sc.next().is_some_and(|c| c.is_ascii_alphabetic())
-        || !sc.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-    {
+    if !sc.next().is_some_and(|c| c.is_ascii_alphabetic()) || !sc.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
         return None;
     }
     let (before_fragment, fragment) = match rest.split_once('#') {
@@ -116,9 +114,7 @@ impl RedirectUri {
     /// Validates `uri` under `policy`: absolute, no fragment (RFC 6749 §3.1.2), no userinfo, and
     /// for [`RedirectPolicy::HttpsOrLoopback`] `https`, or `http` on a loopback host.
     pub fn parse(uri: &str, policy: RedirectPolicy) -> Result<Self> {
-        let bad = |why: &str| {
-            Error::new(ErrorCode::InvalidRedirectUri, format!("redirect URI {why}: {}", crate::scrub::bound(uri, 200)))
-        };
+        let bad = |why: &str| Error::new(ErrorCode::InvalidRedirectUri, format!("redirect URI {why}: {}", crate::scrub::bound(uri, 200)));
         let parts = split(uri).ok_or_else(|| bad("must be an absolute URL (scheme://host/path), relative paths are not permitted"))?;
         if parts.fragment.is_some() {
             return Err(bad("must not contain a fragment (RFC 6749 §3.1.2)"));
@@ -159,9 +155,7 @@ impl Endpoint {
     /// endpoints such as LawVu's `https://{web_host}/#/authorize`); RFC 6749 §3.1 forbids it
     /// otherwise.
     pub fn parse(url: &str, allow_fragment: bool) -> Result<Self> {
-        let bad = |why: &str| {
-            Error::new(ErrorCode::InvalidEndpoint, format!("endpoint {why}: {}", crate::scrub::bound(url, 200)))
-        };
+        let bad = |why: &str| Error::new(ErrorCode::InvalidEndpoint, format!("endpoint {why}: {}", crate::scrub::bound(url, 200)));
         let parts = split(url).ok_or_else(|| bad("must be an absolute URL"))?;
         let scheme = parts.scheme.to_ascii_lowercase();
         if !(scheme == "https" || (scheme == "http" && is_loopback_host(parts.host))) {
@@ -229,7 +223,9 @@ mod tests {
         );
         let p = split("http://[::1]:8080/cb?x=1").map(|p| (p.host, p.port, p.path, p.query));
         assert_eq!(p, Some(("[::1]", Some(8080), "/cb", Some("x=1"))));
-        for bad in ["", "/relative", "acme.com/auth", "https://", "https://a b", "https://h:99999/", "https://h:x/", "https://ex\\ample.com", "https://例え.jp/"] {
+        for bad in
+            ["", "/relative", "acme.com/auth", "https://", "https://a b", "https://h:99999/", "https://h:x/", "https://ex\\ample.com", "https://例え.jp/"]
+        {
             assert_eq!(split(bad), None, "{bad}");
         }
     }

@@ -12,7 +12,9 @@ use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
 use tsunagi_core::providers::legalon::{LegalOnConfig, LegalOnRegion};
 use tsunagi_core::providers::logiless::LogilessConfig;
 use tsunagi_core::token_set::TokenGrant;
-use tsunagi_core::{BasicCredentials, Client, ClientAuthMethod, ClientSecret, ErrorCode, GrantType, HttpRequest, HttpResponse, Method, NextStep, Timestamp, TokenSet};
+use tsunagi_core::{
+    BasicCredentials, Client, ClientAuthMethod, ClientSecret, ErrorCode, GrantType, HttpRequest, HttpResponse, Method, NextStep, Timestamp, TokenSet,
+};
 use tsunagi_sandbox::{start, Config, Endpoints, Handle};
 
 const SPA_CALLBACK: &str = "http://localhost:5173/callback";
@@ -109,7 +111,10 @@ async fn lawvu_public_client_full_flow_rotation_and_one_day_expiry() {
     let client = w.lawvu(false);
     let tokens = w.lawvu_login(&client).await;
     let claims = decode_claims_unverified(tokens.access_token.secret()).unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((claims.sub.as_deref(), claims.name.as_deref(), claims.organisation_id.as_deref()), (Some("user-id-123"), Some("Jane Smith"), Some("org-id-456")));
+    assert_eq!(
+        (claims.sub.as_deref(), claims.name.as_deref(), claims.organisation_id.as_deref()),
+        (Some("user-id-123"), Some("Jane Smith"), Some("org-id-456"))
+    );
     let now = w.now().await;
     assert_eq!(tokens.refresh_expires_at, Some(now.plus_secs(86_400)), "no secret: 1-day refresh token");
 
@@ -120,7 +125,8 @@ async fn lawvu_public_client_full_flow_rotation_and_one_day_expiry() {
     assert!(resp.request_id().is_some());
 
     // refresh rotates; the spent token is rejected with LawVu's own message
-    let refresh = |t: &TokenSet| client.refresh_request(t.refresh_token.as_ref().unwrap_or_else(|| panic!("no refresh token"))).unwrap_or_else(|e| panic!("{e}"));
+    let refresh =
+        |t: &TokenSet| client.refresh_request(t.refresh_token.as_ref().unwrap_or_else(|| panic!("no refresh token"))).unwrap_or_else(|e| panic!("{e}"));
     let resp = w.send(&refresh(&tokens)).await;
     let rotated = client.parse_token_response(&resp, w.now().await, Some(&tokens)).unwrap_or_else(|e| panic!("{e}"));
     assert_ne!(rotated.refresh_token, tokens.refresh_token);

@@ -6,6 +6,9 @@
 //!
 //! Nothing here does I/O or reads the clock.
 
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
 use tsunagi_core::base64url;
 use tsunagi_core::jwt::decode_claims_unverified;
 use tsunagi_core::pkce::PkceVerifier;
@@ -13,9 +16,6 @@ use tsunagi_core::state::{constant_time_eq, State};
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::token_set::TokenSet;
 use tsunagi_core::{Error, ErrorCode, Result};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
 
 /// The session cookie's name. `__Host-`: `Secure`, `Path=/`, no `Domain` (RFC 6265bis §4.1.3.2).
 pub const COOKIE_NAME: &str = "__Host-tsunagi";
@@ -432,7 +432,9 @@ pub fn http_status(err: &Error) -> u16 {
         C::BodyTooLarge => 413,
         C::RateLimited => 429,
         C::Timeout => 504,
-        C::InvalidParameter | C::InvalidUrl | C::StateMissing | C::StateMismatch | C::CallbackInvalid | C::AuthorizationCodeInvalid | C::ValidationFailed => 400,
+        C::InvalidParameter | C::InvalidUrl | C::StateMissing | C::StateMismatch | C::CallbackInvalid | C::AuthorizationCodeInvalid | C::ValidationFailed => {
+            400
+        }
         C::ConfigMissing | C::InvalidConfig | C::InvalidEndpoint | C::InvalidRedirectUri | C::UnsupportedOperation => 500,
         C::Forbidden => 403,
         C::Locked => 423,
@@ -559,8 +561,22 @@ mod tests {
     #[test]
     fn return_to_is_same_origin_only() {
         for bad in [
-            "//evil.example", "https://evil.example", "/\\evil", "\\\\evil", "/%2F/evil.example", "/%2f%2fevil", "%2F%2Fevil",
-            "/%5Cevil", "/%255C%255Cevil", "/%252F/evil", "javascript:alert(1)", "evil", "/a b", "/a\tb", "/%0d%0aSet-Cookie:x", "/\u{3042}",
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil",
+            "\\\\evil",
+            "/%2F/evil.example",
+            "/%2f%2fevil",
+            "%2F%2Fevil",
+            "/%5Cevil",
+            "/%255C%255Cevil",
+            "/%252F/evil",
+            "javascript:alert(1)",
+            "evil",
+            "/a b",
+            "/a\tb",
+            "/%0d%0aSet-Cookie:x",
+            "/\u{3042}",
             "/%09/evil.example",
         ] {
             assert_eq!(check_return_to(Some(bad)).map_err(|e| e.code()), Err(ErrorCode::InvalidParameter), "{bad}");

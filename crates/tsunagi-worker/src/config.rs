@@ -3,13 +3,13 @@
 //! [`ErrorCode::ConfigMissing`] error on the routes that need it, never a panic.
 
 use crate::bff::{OriginPolicy, SessionKeys};
+use serde::{Deserialize, Serialize};
+use std::cell::RefCell;
 use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
 use tsunagi_core::providers::legalon::{LegalOnConfig, LegalOnRegion};
 use tsunagi_core::providers::logiless::LogilessConfig;
 use tsunagi_core::secret::{BasicCredentials, ClientSecret};
 use tsunagi_core::{Client, Error, ErrorCode, Method, Result};
-use serde::{Deserialize, Serialize};
-use std::cell::RefCell;
 use worker::Env;
 
 /// What is derived from the variables and secrets, kept per isolate: they are fixed for an
@@ -133,8 +133,7 @@ fn build_session_client(env: &Env, provider: SessionProvider, origin: &str) -> R
         SessionProvider::LawVu => {
             let environment = match var(env, "LAWVU_ENVIRONMENT").as_deref() {
                 None => LawVuEnvironment::Production,
-                Some(e) => LawVuEnvironment::parse(e)
-                    .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "LAWVU_ENVIRONMENT is sandbox or production"))?,
+                Some(e) => LawVuEnvironment::parse(e).ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "LAWVU_ENVIRONMENT is sandbox or production"))?,
             };
             let mut cfg = LawVuConfig::new(environment, required(env, "LAWVU_CLIENT_ID")?, redirect_uri(env, "LAWVU_REDIRECT_URI", origin, provider));
             cfg.client_secret = Some(ClientSecret::new(secret(env, "LAWVU_CLIENT_SECRET")?));
@@ -200,7 +199,12 @@ fn entries(list: &str) -> impl Iterator<Item = &str> {
 }
 
 fn parse_legalon_access(allowed_for: Option<String>, methods: Option<String>) -> Result<LegalOnAccess> {
-    let invalid = |what: &str, entry: &str| Error::new(ErrorCode::InvalidConfig, format!("{what} entry '{entry}' is not one of {}", if what == "LEGALON_ALLOWED_FOR" { "lawvu, logiless" } else { "GET, POST, PUT, PATCH, DELETE" }));
+    let invalid = |what: &str, entry: &str| {
+        Error::new(
+            ErrorCode::InvalidConfig,
+            format!("{what} entry '{entry}' is not one of {}", if what == "LEGALON_ALLOWED_FOR" { "lawvu, logiless" } else { "GET, POST, PUT, PATCH, DELETE" }),
+        )
+    };
     let allowed_for = entries(allowed_for.as_deref().unwrap_or_default())
         .map(|e| SessionProvider::parse(&e.to_ascii_lowercase()).ok_or_else(|| invalid("LEGALON_ALLOWED_FOR", e)))
         .collect::<Result<Vec<_>>>()?;

@@ -7,11 +7,11 @@
 //! Blob format: `v2.{key id}.` + base64url(IV ‖ ciphertext ‖ tag). Records of format `v1` (bound
 //! to the record name only) are not opened: they are dropped, and their session signs in again.
 
-use tsunagi_core::base64url;
 use crate::bff::SessionKeys;
-use tsunagi_core::{Error, ErrorCode, Result};
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
+use tsunagi_core::base64url;
+use tsunagi_core::{Error, ErrorCode, Result};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 

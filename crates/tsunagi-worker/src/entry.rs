@@ -1,20 +1,20 @@
 //! The Worker's entry point: routes each request, applies the BFF rules ([`crate::bff`]) and
 //! proxies API calls; the session and LegalOn objects hold the tokens.
 
-use crate::runtime::{Fetcher, Timer, WorkerClock};
-use std::cell::Cell;
-use tsunagi_core::api::RetryPolicy;
-use tsunagi_core::PendingAuthorization;
-use tsunagi_flows::memory::{LocalLock, MemoryStore};
-use tsunagi_flows::{ApiCall, Flow, Outcome, TokenSource};
 use crate::bff::{self, PendingLogin, RouteKind, SessionKeys, VerifiedCookie};
-use crate::request_target::RequestTarget;
-use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
 use crate::config::{self, SessionProvider};
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
+use crate::request_target::RequestTarget;
+use crate::runtime::{Fetcher, Timer, WorkerClock};
 use crate::{crypto, http, legalon};
 use serde::de::DeserializeOwned;
 use serde_json::json;
+use std::cell::Cell;
+use tsunagi_core::api::RetryPolicy;
+use tsunagi_core::PendingAuthorization;
+use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
+use tsunagi_flows::memory::{LocalLock, MemoryStore};
+use tsunagi_flows::{ApiCall, Flow, Outcome, TokenSource};
 use wasm_bindgen::JsValue;
 use worker::{event, Context, Env, Headers, Method, Request, RequestInit, Response, Stub};
 
@@ -200,7 +200,15 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
 /// session fixation: an id issued before a sign-in never grants the signed-in session). The
 /// browser's earlier session, if its cookie verifies, hands its other providers' token sets over
 /// and is emptied, so any copy of the old cookie grants nothing. Answers `(return_to, Set-Cookie)`.
-async fn callback(env: &Env, keys: &SessionKeys, old: Result<VerifiedCookie>, login_cookie: Option<&str>, p: SessionProvider, origin: &str, url: &str) -> Result<(String, String)> {
+async fn callback(
+    env: &Env,
+    keys: &SessionKeys,
+    old: Result<VerifiedCookie>,
+    login_cookie: Option<&str>,
+    p: SessionProvider,
+    origin: &str,
+    url: &str,
+) -> Result<(String, String)> {
     let over = || Error::new(ErrorCode::StateMismatch, "this sign-in is over (already completed, refused or expired): nothing was exchanged");
     let sealed = match login_cookie {
         None => return Err(Error::new(ErrorCode::SessionMissing, "no sign-in is in progress in this browser: start at /auth/{provider}/login")),
@@ -217,7 +225,8 @@ async fn callback(env: &Env, keys: &SessionKeys, old: Result<VerifiedCookie>, lo
     let client = config::session_client(env, p, origin)?;
     let authorization = PendingAuthorization { state: pending.state.clone(), pkce_verifier: pending.pkce_verifier.clone() };
     let (store, lock) = (MemoryStore::default(), LocalLock::default());
-    let flow = Flow { client: &client, transport: &Fetcher { timeout_ms: config::timeout_ms(env) }, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
+    let flow =
+        Flow { client: &client, transport: &Fetcher { timeout_ms: config::timeout_ms(env) }, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
     let tokens = flow.exchange(url, &authorization).await?;
     let mut sets = vec![StoredSet { provider: p, tokens }];
     if let Ok(old) = old {
@@ -402,7 +411,10 @@ async fn check_legalon_access(env: &Env, keys: &SessionKeys, cookie: Result<Veri
         return Err(Error::new(ErrorCode::SessionMissing, "this session is signed in to no provider: sign in first"));
     }
     if !signed_in.iter().any(|p| rules.allowed_for.contains(p)) {
-        return Err(Error::new(ErrorCode::ConnectionNotAllowed, "LegalOn is open only to sessions signed in to a provider in LEGALON_ALLOWED_FOR: sign in to one first"));
+        return Err(Error::new(
+            ErrorCode::ConnectionNotAllowed,
+            "LegalOn is open only to sessions signed in to a provider in LEGALON_ALLOWED_FOR: sign in to one first",
+        ));
     }
     Ok(())
 }

@@ -3,10 +3,10 @@
 //! carries the client secret and the code.
 
 use crate::bff;
-use tsunagi_core::{Error, ErrorCode, HttpRequest, HttpResponse, Method as CoreMethod};
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use std::time::Duration;
+use tsunagi_core::{Error, ErrorCode, HttpRequest, HttpResponse, Method as CoreMethod};
 use wasm_bindgen::JsValue;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, ResponseBody};
 
@@ -97,7 +97,11 @@ async fn read_bounded(resp: &mut Response) -> tsunagi_core::Result<Vec<u8>> {
 
 /// `fut` with the `controller` handed back, or [`ErrorCode::Timeout`] after `timeout_ms` (then
 /// the controller aborts the fetch, body included).
-async fn within<T>(timeout_ms: u64, controller: AbortController, fut: impl std::future::Future<Output = tsunagi_core::Result<T>>) -> tsunagi_core::Result<(T, AbortController)> {
+async fn within<T>(
+    timeout_ms: u64,
+    controller: AbortController,
+    fut: impl std::future::Future<Output = tsunagi_core::Result<T>>,
+) -> tsunagi_core::Result<(T, AbortController)> {
     let timer = Delay::from(Duration::from_millis(timeout_ms));
     match select(Box::pin(fut), Box::pin(timer)).await {
         Either::Left((result, _)) => result.map(|v| (v, controller)),

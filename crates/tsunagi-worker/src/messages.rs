@@ -3,9 +3,9 @@
 //! Worker's own error body ([`crate::bff::error_body`]) and are rebuilt with the same code.
 
 use crate::config::SessionProvider;
+use serde::{Deserialize, Serialize};
 use tsunagi_core::secret::AccessToken;
 use tsunagi_core::TokenSet;
-use serde::{Deserialize, Serialize};
 
 /// What the Worker asks of a session object.
 #[derive(Serialize, Deserialize)]

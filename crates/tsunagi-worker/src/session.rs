@@ -5,19 +5,19 @@
 //! refresh takes the lock and the others, once they get it, re-read the rotated pair, which was
 //! stored before anyone was answered. See docs/storage.md.
 
+use crate::bff::{self, SessionKeys};
 use crate::config::{self, SessionProvider};
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
-use crate::bff::{self, SessionKeys};
 use crate::runtime::{Fetcher, WorkerClock};
 use crate::{crypto, http, now};
 use serde::{Deserialize, Serialize};
-use tsunagi_core::{Client, Error, ErrorCode, Result, Timestamp, TokenSet};
-use tsunagi_flows::memory::LocalLock;
-use tsunagi_flows::{Flow, TokenStore};
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use tsunagi_core::{Client, Error, ErrorCode, Result, Timestamp, TokenSet};
+use tsunagi_flows::memory::LocalLock;
+use tsunagi_flows::{Flow, TokenStore};
 use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
 
 /// Refresh leeway, seconds.
@@ -56,7 +56,15 @@ impl DurableObject for TsunagiSession {
     fn new(state: State, env: Env) -> Self {
         let object_id = state.id().to_string();
         TsunagiSession {
-            inner: Rc::new(Inner { state, env, object_id, dropped: RefCell::new(None), tokens: RefCell::new(None), lawvu_lock: LocalLock::default(), logiless_lock: LocalLock::default() }),
+            inner: Rc::new(Inner {
+                state,
+                env,
+                object_id,
+                dropped: RefCell::new(None),
+                tokens: RefCell::new(None),
+                lawvu_lock: LocalLock::default(),
+                logiless_lock: LocalLock::default(),
+            }),
         }
     }
 
@@ -138,8 +146,10 @@ impl Inner {
                 // the held access token counts as "failed", so the single-flight refresh runs now
                 let t = self.access_token(p, &client, Some(&failed)).await?;
                 let expires = self.session_expiry();
-                text(&json!({"provider": p.as_str(), "old_refresh_fingerprint": old, "new_refresh_fingerprint": t.refresh_token.as_ref().map(|r| r.fingerprint()),
-                          "session": bff::session_view(&t), "session_expires_at": expires.map(|t| t.as_millis())}))
+                text(
+                    &json!({"provider": p.as_str(), "old_refresh_fingerprint": old, "new_refresh_fingerprint": t.refresh_token.as_ref().map(|r| r.fingerprint()),
+                          "session": bff::session_view(&t), "session_expires_at": expires.map(|t| t.as_millis())}),
+                )
             }
             SessionOp::Logout { provider } => text(&self.logout(provider).await?),
             SessionOp::Take => text(&self.take().await?),

@@ -20,10 +20,7 @@ pub async fn sandbox_with(mut cfg: Config) -> Sbx {
     cfg.base_port = 0;
     let handle = start(cfg).await.expect("sandbox starts");
     let ep = handle.endpoints().clone();
-    let http = Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
+    let http = Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
     Sbx { handle, ep, http }
 }
 
@@ -35,10 +32,7 @@ pub fn query_pairs(url: &str) -> Vec<(String, String)> {
 }
 
 pub fn query_get(url: &str, name: &str) -> Option<String> {
-    query_pairs(url)
-        .into_iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v)
+    query_pairs(url).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 pub fn enc(s: &str) -> String {
@@ -53,12 +47,7 @@ impl Sbx {
     }
 
     pub async fn post_control(&self, path: &str, body: Value) -> Response {
-        self.http
-            .post(self.control(path))
-            .json(&body)
-            .send()
-            .await
-            .expect("control request")
+        self.http.post(self.control(path)).json(&body).send().await.expect("control request")
     }
 
     pub async fn control_ok(&self, path: &str, body: Value) -> Value {
@@ -69,14 +58,7 @@ impl Sbx {
 
     /// `GET {control_url}/{path}` as JSON.
     pub async fn get_control(&self, path: &str) -> Value {
-        self.http
-            .get(self.control(path))
-            .send()
-            .await
-            .expect("control request")
-            .json()
-            .await
-            .expect("json")
+        self.http.get(self.control(path)).send().await.expect("control request").json().await.expect("json")
     }
 
     pub async fn stats(&self) -> Value {
@@ -84,33 +66,16 @@ impl Sbx {
     }
 
     pub async fn advance(&self, secs: i64) {
-        self.control_ok("clock", json!({"advance_secs": secs}))
-            .await;
+        self.control_ok("clock", json!({"advance_secs": secs})).await;
     }
 
     pub async fn now(&self) -> i64 {
-        let v: Value = self
-            .http
-            .get(self.control("clock"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v: Value = self.http.get(self.control("clock")).send().await.unwrap().json().await.unwrap();
         v["now"].as_i64().unwrap()
     }
 
-    pub async fn fault(
-        &self,
-        provider: &str,
-        endpoint: &str,
-        kind: &str,
-        count: u32,
-        delay_ms: Option<u64>,
-    ) {
-        let mut body =
-            json!({"provider": provider, "endpoint": endpoint, "kind": kind, "count": count});
+    pub async fn fault(&self, provider: &str, endpoint: &str, kind: &str, count: u32, delay_ms: Option<u64>) {
+        let mut body = json!({"provider": provider, "endpoint": endpoint, "kind": kind, "count": count});
         if let Some(d) = delay_ms {
             body["delay_ms"] = json!(d);
         }
@@ -118,49 +83,20 @@ impl Sbx {
     }
 
     pub fn confidential_id(&self) -> String {
-        self.ep
-            .lawvu
-            .confidential_client
-            .as_ref()
-            .unwrap()
-            .client_id
-            .clone()
+        self.ep.lawvu.confidential_client.as_ref().unwrap().client_id.clone()
     }
 
     pub fn confidential_secret(&self) -> String {
-        self.ep
-            .lawvu
-            .confidential_client
-            .as_ref()
-            .unwrap()
-            .client_secret
-            .clone()
-            .unwrap()
+        self.ep.lawvu.confidential_client.as_ref().unwrap().client_secret.clone().unwrap()
     }
 
     pub fn public_id(&self) -> String {
-        self.ep
-            .lawvu
-            .public_client
-            .as_ref()
-            .unwrap()
-            .client_id
-            .clone()
+        self.ep.lawvu.public_client.as_ref().unwrap().client_id.clone()
     }
 
     /// The LawVu authorize URL a correct client builds (query inside the fragment).
-    pub fn lawvu_authorize_url(
-        &self,
-        client_id: &str,
-        redirect_uri: &str,
-        state: Option<&str>,
-    ) -> String {
-        let mut url = format!(
-            "{}?response_type=code&client_id={}&redirect_uri={}",
-            self.ep.lawvu.authorize_url,
-            enc(client_id),
-            enc(redirect_uri)
-        );
+    pub fn lawvu_authorize_url(&self, client_id: &str, redirect_uri: &str, state: Option<&str>) -> String {
+        let mut url = format!("{}?response_type=code&client_id={}&redirect_uri={}", self.ep.lawvu.authorize_url, enc(client_id), enc(redirect_uri));
         if let Some(s) = state {
             url.push_str(&format!("&state={}", enc(s)));
         }
@@ -168,36 +104,19 @@ impl Sbx {
     }
 
     /// Runs the LawVu approve flow; returns the redirect URL.
-    pub async fn lawvu_redirect(
-        &self,
-        client_id: &str,
-        redirect_uri: &str,
-        state: Option<&str>,
-    ) -> String {
+    pub async fn lawvu_redirect(&self, client_id: &str, redirect_uri: &str, state: Option<&str>) -> String {
         let url = self.lawvu_authorize_url(client_id, redirect_uri, state);
-        let v = self
-            .control_ok(
-                "lawvu/approve",
-                json!({"authorize_url": url, "user_id": "user-id-123"}),
-            )
-            .await;
+        let v = self.control_ok("lawvu/approve", json!({"authorize_url": url, "user_id": "user-id-123"})).await;
         v["redirect_url"].as_str().unwrap().to_string()
     }
 
     pub async fn lawvu_code(&self, client_id: &str, redirect_uri: &str) -> String {
-        let r = self
-            .lawvu_redirect(client_id, redirect_uri, Some("st"))
-            .await;
+        let r = self.lawvu_redirect(client_id, redirect_uri, Some("st")).await;
         query_get(&r, "code").expect("code in redirect")
     }
 
     pub async fn lawvu_token(&self, form: &[(&str, &str)]) -> Response {
-        self.http
-            .post(&self.ep.lawvu.token_url)
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.http.post(&self.ep.lawvu.token_url).form(form).send().await.unwrap()
     }
 
     /// Exchanges a fresh code; `secret` selects the 30-day family.
@@ -205,12 +124,7 @@ impl Sbx {
         let id = self.confidential_id();
         let secret = self.confidential_secret();
         let code = self.lawvu_code(&id, LAWVU_CB).await;
-        let mut form = vec![
-            ("grant_type", "authorization_code"),
-            ("client_id", id.as_str()),
-            ("code", code.as_str()),
-            ("redirect_uri", LAWVU_CB),
-        ];
+        let mut form = vec![("grant_type", "authorization_code"), ("client_id", id.as_str()), ("code", code.as_str()), ("redirect_uri", LAWVU_CB)];
         if with_secret {
             form.push(("client_secret", secret.as_str()));
         }
@@ -228,22 +142,12 @@ impl Sbx {
         if let Some(s) = state {
             params["state"] = json!(s);
         }
-        let v = self
-            .control_ok(
-                "logiless/approve",
-                json!({"params": params, "user_id": "user-id-125"}),
-            )
-            .await;
+        let v = self.control_ok("logiless/approve", json!({"params": params, "user_id": "user-id-125"})).await;
         query_get(v["redirect_url"].as_str().unwrap(), "code").expect("code")
     }
 
     pub async fn logiless_token(&self, params: &[(&str, &str)]) -> Response {
-        self.http
-            .get(&self.ep.logiless.token_url)
-            .query(params)
-            .send()
-            .await
-            .unwrap()
+        self.http.get(&self.ep.logiless.token_url).query(params).send().await.unwrap()
     }
 
     /// Code → tokens; returns the parsed body.
@@ -264,11 +168,7 @@ impl Sbx {
     }
 
     pub async fn legalon_token_with(&self, auth: Option<&str>, body: &str) -> Response {
-        let mut req = self
-            .http
-            .post(&self.ep.legalon.token_url)
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .body(body.to_string());
+        let mut req = self.http.post(&self.ep.legalon.token_url).header("Content-Type", "application/x-www-form-urlencoded").body(body.to_string());
         if let Some(a) = auth {
             req = req.header("Authorization", a);
         }
@@ -277,12 +177,7 @@ impl Sbx {
 
     pub async fn legalon_access(&self) -> String {
         let cred = self.ep.legalon.credentials.clone().unwrap();
-        let r = self
-            .legalon_token_with(
-                Some(&format!("Basic {cred}")),
-                "grant_type=client_credentials",
-            )
-            .await;
+        let r = self.legalon_token_with(Some(&format!("Basic {cred}")), "grant_type=client_credentials").await;
         assert_eq!(r.status(), 200);
         let v: Value = r.json().await.unwrap();
         v["access_token"].as_str().unwrap().to_string()
@@ -292,12 +187,5 @@ impl Sbx {
 pub async fn error_of(r: Response) -> (u16, String, String) {
     let status = r.status().as_u16();
     let v: Value = r.json().await.expect("json error body");
-    (
-        status,
-        v["error"].as_str().unwrap_or_default().to_string(),
-        v["error_description"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string(),
-    )
+    (status, v["error"].as_str().unwrap_or_default().to_string(), v["error_description"].as_str().unwrap_or_default().to_string())
 }

@@ -59,12 +59,8 @@ impl GenericConfig {
 
     /// The generic profile.
     pub fn profile(&self) -> Result<Profile> {
-        let authorization_endpoint = self
-            .authorization_endpoint
-            .as_deref()
-            .filter(|s| !s.trim().is_empty())
-            .map(|s| Endpoint::parse(s, self.hash_route))
-            .transpose()?;
+        let authorization_endpoint =
+            self.authorization_endpoint.as_deref().filter(|s| !s.trim().is_empty()).map(|s| Endpoint::parse(s, self.hash_route)).transpose()?;
         if self.hash_route && !authorization_endpoint.as_ref().is_some_and(|e| e.as_str().contains('#')) {
             return Err(Error::new(ErrorCode::InvalidConfig, "hash_route needs an authorization endpoint with a #fragment"));
         }
