@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: fuzz fuzz-smoke demo test test-demo setup test-native lint wasm-check lint-worker test-worker pkg lint-js test-js test-wasm test-bundles
+.PHONY: fuzz fuzz-smoke demo test test-demo setup test-native lint wasm-check lint-worker test-worker pkg lint-js lint-format test-js test-wasm test-bundles
 .PHONY: bench bench-quick
 
 ## make demo: the provider sandbox, the Worker in `wrangler dev` and the www/ page, all on
@@ -15,7 +15,7 @@ demo: setup
 ## make test: installs what is missing, then runs every test.
 # Lint and the wasm32 check run first so the run closes on test results.
 # bench-quick only checks that the benchmarks run (no timing is asserted); it reuses pkg/ and build/worker.
-test: setup lint lint-worker lint-js wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundlers test-bundles test-demo
+test: setup lint lint-worker lint-js lint-format wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundlers test-bundles test-demo
 
 setup:
 	@scripts/setup.sh
@@ -47,6 +47,12 @@ test-worker: pkg
 ## The npm package (src/js/ + js/, feature `js`): clippy on its real target, and its native tests.
 lint-js:
 	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --features js -- -D warnings
+
+## The project's own JS (js/, test-worker/, tests/, bench/, scripts/, www/, worker/shim.mjs): one style
+## and Biome's recommended lint rules (biome.json; Biome pinned in package.json). Checks only:
+## `node_modules/.bin/biome check --write .` applies the formatting and the safe fixes.
+lint-format:
+	node_modules/.bin/biome ci .
 
 ## pkg/: cargo build --release (wasm32) → wasm-bindgen --target web → wasm-opt -Oz (npm binaryen);
 ## prints the gzip -9 size.
