@@ -5,6 +5,9 @@
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// Content types LawVu is known to serve token responses with.
+pub const CONTENT_TYPES: [&str; 3] = ["application/json", "text/plain", "text/json"];
+
 /// Everything the sandbox is seeded with.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -236,7 +239,7 @@ impl Config {
                 return bad("lawvu client environment must be \"sandbox\" or \"production\"");
             }
         }
-        if !crate::options::CONTENT_TYPES.contains(&self.lawvu.token_content_type.as_str()) {
+        if !CONTENT_TYPES.contains(&self.lawvu.token_content_type.as_str()) {
             return bad("lawvu.token_content_type must be application/json, text/plain or text/json");
         }
         for rl in [self.logiless.rate_limit, self.legalon.rate_limit] {

@@ -1,18 +1,10 @@
-//! Fault injection: queued faults per (provider, endpoint) consumed one per
-//! request by a middleware that sits in front of the handlers, so a faulted
-//! token request never touches (or burns) a code or refresh token.
+//! Fault injection: queued faults per (provider, endpoint), consumed one per request by the
+//! middleware in `fault_layer.rs` that sits in front of the handlers, so a faulted token request
+//! never touches (or burns) a code or refresh token.
 
-use crate::state::App;
-use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderValue;
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, VecDeque};
-use std::convert::Infallible;
-use std::sync::Arc;
-use std::time::Duration;
 
 /// Which provider a fault targets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -49,7 +41,7 @@ pub enum FaultKind {
 /// Size of the `huge_chunked_body` answer: 1 GiB, far more than any client should buffer (a
 /// client that stops at its bound hangs up long before the end).
 pub const HUGE_BODY_BYTES: usize = 1024 * 1024 * 1024;
-const HUGE_CHUNK_BYTES: usize = 64 * 1024;
+pub const HUGE_CHUNK_BYTES: usize = 64 * 1024;
 
 /// `POST /__sandbox/faults` body.
 #[derive(Debug, Clone, Deserialize)]
@@ -145,58 +137,4 @@ impl Faults {
         }
         serde_json::Value::Array(out)
     }
-}
-
-/// Middleware state: which queue this route draws from.
-pub type FaultTarget = (Arc<App>, Provider, Endpoint);
-
-/// Applies the next queued fault, or passes the request through.
-pub async fn middleware(State((app, provider, endpoint)): State<FaultTarget>, req: Request, next: Next) -> Response {
-    let fault = app.with(|s| s.faults.take(provider, endpoint));
-    let Some(fault) = fault else {
-        return next.run(req).await;
-    };
-    match fault.kind {
-        FaultKind::DelayMs => {
-            tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
-            next.run(req).await
-        }
-        FaultKind::Status500 => {
-            (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], "Internal Server Error")
-                .into_response()
-        }
-        FaultKind::Status503 => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")), (header::RETRY_AFTER, HeaderValue::from_static("1"))],
-            "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>",
-        )
-            .into_response(),
-        FaultKind::MalformedBody => {
-            let body = match endpoint {
-                Endpoint::Token => r#"{"access_token":"eyJhbGciOiJIUzI1NiIsInR5cCI6Ik"#,
-                Endpoint::Api => r#"{"data":[{"id":1,"name":"\u6771"#,
-            };
-            (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
-        }
-        FaultKind::Close => {
-            let mut resp = Response::new(Body::empty());
-            resp.extensions_mut().insert(CloseConnection);
-            resp
-        }
-        FaultKind::Redirect => {
-            let (status, location) = fault.redirect.unwrap_or((307, HeaderValue::from_static("/")));
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
-            (status, [(header::LOCATION, location)]).into_response()
-        }
-        FaultKind::HugeChunkedBody => huge_chunked_body(),
-    }
-}
-
-/// [`HUGE_BODY_BYTES`] of spaces in 64 KiB chunks; the stream has no known length, so hyper sends
-/// it with `Transfer-Encoding: chunked` and no `Content-Length`.
-fn huge_chunked_body() -> Response {
-    let chunk = Bytes::from(vec![b' '; HUGE_CHUNK_BYTES]);
-    let chunks = std::iter::repeat(chunk).take(HUGE_BODY_BYTES / HUGE_CHUNK_BYTES);
-    let body = Body::from_stream(futures_util::stream::iter(chunks.map(Ok::<_, Infallible>)));
-    (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
 }

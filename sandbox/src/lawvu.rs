@@ -4,7 +4,8 @@
 
 use crate::clock::iso_utc;
 use crate::config::{LawvuClient, User};
-use crate::faults::{self, Endpoint, Provider};
+use crate::fault_layer;
+use crate::faults::{Endpoint, Provider};
 use crate::jwt::{self, Claims};
 use crate::layers;
 use crate::seed;
@@ -98,13 +99,13 @@ fn missing(name: &str) -> TokenError {
 pub fn api_router(app: Arc<App>) -> Router {
     let token = Router::new()
         .route("/account-apis/v1/auth/token", post(token))
-        .layer(middleware::from_fn_with_state((app.clone(), Provider::Lawvu, Endpoint::Token), faults::middleware));
+        .layer(middleware::from_fn_with_state((app.clone(), Provider::Lawvu, Endpoint::Token), fault_layer::middleware));
     let api = Router::new()
         .route("/account-apis/v1/users", get(users))
         .route("/matter-apis/v1/matters", get(matters))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(app.clone(), api_guard))
-        .layer(middleware::from_fn_with_state((app.clone(), Provider::Lawvu, Endpoint::Api), faults::middleware));
+        .layer(middleware::from_fn_with_state((app.clone(), Provider::Lawvu, Endpoint::Api), fault_layer::middleware));
     token.merge(api).with_state(app).layer(middleware::from_fn(layers::cors)).layer(middleware::from_fn(layers::request_id_header))
 }
 

@@ -2,8 +2,8 @@
 //! script reads `#/authorize?...` from the fragment, the JSON endpoints the
 //! page calls, and the shared authorize validation used by the control plane.
 
+use crate::approve::ApproveRequest;
 use crate::config::{LawvuClient, User};
-use crate::control::ApproveRequest;
 use crate::state::{App, LawvuCode};
 use crate::util::{self, append_query, is_allowed_redirect_uri, token_b64, Params};
 use axum::body::Bytes;

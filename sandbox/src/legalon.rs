@@ -2,7 +2,8 @@
 //! credentials compared verbatim) and the API host (`/rest/v1/...`, opaque
 //! page tokens, rate limit that skips invalid tokens and 429s, unknown fields).
 
-use crate::faults::{self, Endpoint, Provider};
+use crate::fault_layer;
+use crate::faults::{Endpoint, Provider};
 use crate::layers;
 use crate::seed;
 use crate::state::{App, LegalonToken};
@@ -23,7 +24,7 @@ use std::sync::Arc;
 pub fn token_router(app: Arc<App>) -> Router {
     Router::new()
         .route("/oauth/token", post(token))
-        .layer(middleware::from_fn_with_state((app.clone(), Provider::Legalon, Endpoint::Token), faults::middleware))
+        .layer(middleware::from_fn_with_state((app.clone(), Provider::Legalon, Endpoint::Token), fault_layer::middleware))
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, "NOT_FOUND", "No such endpoint") })
         .with_state(app)
         .layer(middleware::from_fn(layers::request_id_header))
@@ -38,7 +39,7 @@ pub fn api_router(app: Arc<App>) -> Router {
         .route("/rest/v1/spaces", get(|s: State<Arc<App>>, u: Uri| list(s, u, "spaces")))
         .fallback(|| async { api_error(StatusCode::NOT_FOUND, "NOT_FOUND", "No such API endpoint") })
         .layer(middleware::from_fn_with_state(app.clone(), guard))
-        .layer(middleware::from_fn_with_state((app.clone(), Provider::Legalon, Endpoint::Api), faults::middleware))
+        .layer(middleware::from_fn_with_state((app.clone(), Provider::Legalon, Endpoint::Api), fault_layer::middleware))
         .with_state(app)
         .layer(middleware::from_fn(layers::request_id_header))
 }

@@ -2,10 +2,12 @@
 //! LegalOn OAuth 2.0 providers, one loopback port per emulated host, with a
 //! control plane for tests. Start it with [`start`]; stop it with [`Handle::shutdown`].
 
+pub mod approve;
 pub mod clock;
 pub mod config;
 pub mod control;
 pub mod endpoints;
+pub mod fault_layer;
 pub mod faults;
 pub mod jwt;
 pub mod lawvu;

@@ -2,9 +2,10 @@
 //! GET-only token endpoint (`/oauth2/token`, query parameters only, rotating
 //! refresh tokens, optional byte-exact vendor-sample body) and the control-plane approve.
 
+use crate::approve::ApproveRequest;
 use crate::config::User;
-use crate::control::ApproveRequest;
-use crate::faults::{self, Endpoint, Provider};
+use crate::fault_layer;
+use crate::faults::{Endpoint, Provider};
 use crate::state::{App, Inner, LogilessCode, LogilessToken};
 use crate::util::{self, append_query, html_escape, token_hex, Params};
 use axum::body::Bytes;
@@ -21,7 +22,7 @@ use std::sync::Arc;
 pub fn router(app: Arc<App>) -> Router {
     let token = Router::new()
         .route("/oauth2/token", any(token))
-        .layer(middleware::from_fn_with_state((app.clone(), Provider::Logiless, Endpoint::Token), faults::middleware));
+        .layer(middleware::from_fn_with_state((app.clone(), Provider::Logiless, Endpoint::Token), fault_layer::middleware));
     Router::new()
         .route("/oauth/v2/auth", get(auth_page).post(auth_submit))
         .merge(token)

@@ -3,7 +3,8 @@
 //! stores, and sales-order creation that rejects raw non-ASCII JSON bytes.
 
 use crate::clock::iso_utc;
-use crate::faults::{self, Endpoint, Provider};
+use crate::fault_layer;
+use crate::faults::{Endpoint, Provider};
 use crate::seed;
 use crate::state::App;
 use crate::util::{self, content_type_is, Params};
@@ -24,7 +25,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/merchant/{merchant_id}/sales_orders/new", post(create_sales_order))
         .fallback(|| async { util::oauth_error(StatusCode::NOT_FOUND, "not_found", "No such API endpoint") })
         .layer(middleware::from_fn_with_state(app.clone(), guard))
-        .layer(middleware::from_fn_with_state((app.clone(), Provider::Logiless, Endpoint::Api), faults::middleware))
+        .layer(middleware::from_fn_with_state((app.clone(), Provider::Logiless, Endpoint::Api), fault_layer::middleware))
         .with_state(app)
 }
 

@@ -2,11 +2,8 @@
 //! token content type, the Logiless sample-format body and the rate limits.
 //! `POST /__sandbox/reset` puts them back to the configured values.
 
-use crate::config::{Config, RateLimitConfig};
+use crate::config::{Config, RateLimitConfig, CONTENT_TYPES};
 use serde::{Deserialize, Serialize};
-
-/// Content types LawVu is known to serve token responses with.
-pub const CONTENT_TYPES: [&str; 3] = ["application/json", "text/plain", "text/json"];
 
 /// The current runtime switches.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
