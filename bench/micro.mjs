@@ -1,6 +1,6 @@
 // Figures 1–4: package size vs the peers' esbuild bundles, and JS-side ops/s (Node and headless
 // Chromium) vs the peers, in one process. Writes JSON to the path given as argv[2].
-import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync, copyFileSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
 import { gzipSync, constants } from 'node:zlib';
 import { createServer } from 'node:http';
 import { tmpdir, loadavg } from 'node:os';
@@ -21,7 +21,17 @@ mkdirSync(WORK, { recursive: true });
 const gz = (buf) => gzipSync(buf, { level: constants.Z_BEST_COMPRESSION }).length;
 const versionOf = (name) => JSON.parse(readFileSync(join(BENCH, 'node_modules', name, 'package.json'), 'utf8')).version;
 
-const result = { loadavg_start: loadavg(), rounds: ROUNDS, sliceMs: SLICE_MS, quick: QUICK, node: process.version, versions: {}, size: {}, node_ops: {}, chromium_ops: null };
+const result = {
+  loadavg_start: loadavg(),
+  rounds: ROUNDS,
+  sliceMs: SLICE_MS,
+  quick: QUICK,
+  node: process.version,
+  versions: {},
+  size: {},
+  node_ops: {},
+  chromium_ops: null,
+};
 for (const p of ['oauth4webapi', 'oidc-client-ts', '@auth0/auth0-spa-js', 'arctic', 'jose', 'jwt-decode', 'esbuild']) result.versions[p] = versionOf(p);
 result.versions.tsunagi = JSON.parse(readFileSync(join(PKG, 'package.json'), 'utf8')).version;
 
@@ -29,8 +39,15 @@ result.versions.tsunagi = JSON.parse(readFileSync(join(PKG, 'package.json'), 'ut
 async function bundle(entry, platform = 'browser') {
   const outfile = join(WORK, entry.replace(/\.js$/, '.min.js'));
   await esbuild.build({
-    entryPoints: [join(BENCH, 'entries', entry)], bundle: true, minify: true, format: 'esm', platform,
-    outfile, logLevel: 'silent', external: ['node:*'], target: 'es2022',
+    entryPoints: [join(BENCH, 'entries', entry)],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform,
+    outfile,
+    logLevel: 'silent',
+    external: ['node:*'],
+    target: 'es2022',
   });
   const b = readFileSync(outfile);
   return { raw: b.length, gz: gz(b) };
@@ -40,8 +57,12 @@ const tsJs = await bundle('tsunagi.js');
 const perFile = {};
 for (const f of ['tsunagi_wasm.js', 'index.js', 'core.js', 'client.js']) perFile[f] = gz(readFileSync(join(PKG, f)));
 result.size.tsunagi = {
-  wasm_raw: wasm.length, wasm_gz: gz(wasm), js_min_raw: tsJs.raw, js_min_gz: tsJs.gz,
-  total_gz: gz(wasm) + tsJs.gz, unbundled_js_gz: perFile,
+  wasm_raw: wasm.length,
+  wasm_gz: gz(wasm),
+  js_min_raw: tsJs.raw,
+  js_min_gz: tsJs.gz,
+  total_gz: gz(wasm) + tsJs.gz,
+  unbundled_js_gz: perFile,
   unbundled_total_gz: gz(wasm) + Object.values(perFile).reduce((a, b) => a + b, 0),
 };
 result.size.peers = {
@@ -54,30 +75,55 @@ result.size.peers = {
 // ---- inputs ---------------------------------------------------------------------------------
 const b64u = (s) => Buffer.from(s).toString('base64url');
 const claims = {
-  iss: 'https://lawvu-prod.au.auth0.com/', sub: 'auth0|5f1b2c3d4e5f6a7b8c9d0e1f', aud: ['https://api.lawvu.com', 'https://lawvu-prod.au.auth0.com/userinfo'],
-  iat: 1763800000, exp: 1763803600, azp: 'acme-inc', scope: 'openid profile email offline_access',
-  'https://lawvu.com/userId': 'user-id-123', 'https://lawvu.com/orgId': 'org-4567', 'https://lawvu.com/roles': ['legal-admin', 'matter-owner'],
-  name: 'Alex Example', email: 'alex@acme-inc.com', permissions: ['read:matters', 'write:matters', 'read:contracts', 'read:users'],
+  iss: 'https://lawvu-prod.au.auth0.com/',
+  sub: 'auth0|5f1b2c3d4e5f6a7b8c9d0e1f',
+  aud: ['https://api.lawvu.com', 'https://lawvu-prod.au.auth0.com/userinfo'],
+  iat: 1763800000,
+  exp: 1763803600,
+  azp: 'acme-inc',
+  scope: 'openid profile email offline_access',
+  'https://lawvu.com/userId': 'user-id-123',
+  'https://lawvu.com/orgId': 'org-4567',
+  'https://lawvu.com/roles': ['legal-admin', 'matter-owner'],
+  name: 'Alex Example',
+  email: 'alex@acme-inc.com',
+  permissions: ['read:matters', 'write:matters', 'read:contracts', 'read:users'],
 };
 const JWT = `${b64u(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'k1' }))}.${b64u(JSON.stringify(claims))}.${b64u('x'.repeat(256))}`;
 const TOKEN_BODY = JSON.stringify({
-  access_token: 'eyJ' + 'A'.repeat(780), token_type: 'Bearer', expires_in: 3600, expires: '2026-11-22T16:00:00Z',
-  refresh_token: 'd461ab8' + 'X'.repeat(57), userName: 'Alex Example', userId: 'user-id-123',
-  gateway: 'https://api-au.lawvu.com', emailDomain: 'acme-inc.com',
+  access_token: `eyJ${'A'.repeat(780)}`,
+  token_type: 'Bearer',
+  expires_in: 3600,
+  expires: '2026-11-22T16:00:00Z',
+  refresh_token: `d461ab8${'X'.repeat(57)}`,
+  userName: 'Alex Example',
+  userId: 'user-id-123',
+  gateway: 'https://api-au.lawvu.com',
+  emailDomain: 'acme-inc.com',
 });
 const TOKEN_BYTES = new TextEncoder().encode(TOKEN_BODY);
 result.inputs = { jwt_bytes: JWT.length, token_body_bytes: TOKEN_BYTES.length };
 
 // ---- (2)(3)(4) Node -------------------------------------------------------------------------
 const t = await import(join(PKG, 'node.js'));
-const generic = { provider: 'generic', authorizationEndpoint: 'https://auth.example.com/authorize', tokenEndpoint: 'https://auth.example.com/token', clientId: 'acme-inc', redirectUri: 'https://acme-inc.com/auth' };
+const generic = {
+  provider: 'generic',
+  authorizationEndpoint: 'https://auth.example.com/authorize',
+  tokenEndpoint: 'https://auth.example.com/token',
+  clientId: 'acme-inc',
+  redirectUri: 'https://acme-inc.com/auth',
+};
 const as = { issuer: 'https://auth.example.com', authorization_endpoint: generic.authorizationEndpoint, token_endpoint: generic.tokenEndpoint };
 const client = { client_id: 'acme-inc' };
 
 // sanity: same answers
 if (t.decodeJwtClaims(JWT).sub !== decodeJwt(JWT).sub || jwtDecode(JWT).sub !== claims.sub) throw new Error('decoders disagree');
 const tsTok = t.parseTokenResponse({ status: 200, headers: { 'content-type': 'application/json' }, body: TOKEN_BODY });
-const o4Tok = await oauth.processAuthorizationCodeResponse(as, client, new Response(TOKEN_BYTES, { status: 200, headers: { 'content-type': 'application/json' } }));
+const o4Tok = await oauth.processAuthorizationCodeResponse(
+  as,
+  client,
+  new Response(TOKEN_BYTES, { status: 200, headers: { 'content-type': 'application/json' } }),
+);
 if (tsTok.accessToken !== o4Tok.access_token || tsTok.extra.userId !== o4Tok.userId) throw new Error('token parsers disagree');
 
 async function o4Url() {
@@ -102,8 +148,13 @@ result.node_ops.jwt = await compare({
   'jwt-decode': (ms) => opsSync(() => jwtDecode(JWT), ms),
 });
 result.node_ops.token = await compare({
-  tsunagi: (ms) => opsSync(() => t.parseTokenResponse({ status: 200, headers: { 'content-type': 'application/json' }, body: new TextDecoder().decode(TOKEN_BYTES) }), ms),
-  'oauth4webapi processAuthorizationCodeResponse': (ms) => opsAsync(() => oauth.processAuthorizationCodeResponse(as, client, new Response(TOKEN_BYTES, { status: 200, headers: { 'content-type': 'application/json' } })), ms),
+  tsunagi: (ms) =>
+    opsSync(() => t.parseTokenResponse({ status: 200, headers: { 'content-type': 'application/json' }, body: new TextDecoder().decode(TOKEN_BYTES) }), ms),
+  'oauth4webapi processAuthorizationCodeResponse': (ms) =>
+    opsAsync(
+      () => oauth.processAuthorizationCodeResponse(as, client, new Response(TOKEN_BYTES, { status: 200, headers: { 'content-type': 'application/json' } })),
+      ms,
+    ),
 });
 result.node_ops.authorize = await compare({
   'tsunagi beginAuthorization': (ms) => opsSync(() => t.beginAuthorization(generic), ms),
@@ -117,9 +168,22 @@ async function chromiumJwt() {
   const dir = join(WORK, 'browser');
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  await esbuild.build({ entryPoints: [join(BENCH, 'entries', 'browser.js')], bundle: true, minify: true, format: 'esm', platform: 'browser', outfile: join(dir, 'bundle.js'), logLevel: 'silent', external: ['node:*'], target: 'es2022' });
+  await esbuild.build({
+    entryPoints: [join(BENCH, 'entries', 'browser.js')],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    outfile: join(dir, 'bundle.js'),
+    logLevel: 'silent',
+    external: ['node:*'],
+    target: 'es2022',
+  });
   copyFileSync(join(PKG, 'tsunagi_wasm_bg.wasm'), join(dir, 'tsunagi_wasm_bg.wasm'));
-  writeFileSync(join(dir, 'index.html'), `<!doctype html><script type="module">import * as m from './bundle.js'; window.m = m; document.title = 'ready';</script>`);
+  writeFileSync(
+    join(dir, 'index.html'),
+    `<!doctype html><script type="module">import * as m from './bundle.js'; window.m = m; document.title = 'ready';</script>`,
+  );
   const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
   const server = createServer((req, res) => {
     try {
@@ -133,7 +197,8 @@ async function chromiumJwt() {
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const profile = mkdtempSync(join(tmpdir(), 'tsunagi-bench-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium', headless: true,
+    executablePath: '/usr/bin/chromium',
+    headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
   try {
@@ -143,14 +208,26 @@ async function chromiumJwt() {
     return await page.evaluate(
       ([jwt, rounds, slice, opsSource]) => {
         // the same loop as in Node (lib.mjs opsSync), sent as source: the page cannot import it
-        const ops = (0, eval)(`(${opsSource})`);
-        const c = { tsunagi: () => window.m.decodeJwtClaims(jwt), 'jose decodeJwt': () => window.m.decodeJwt(jwt), 'jwt-decode': () => window.m.jwtDecode(jwt) };
+        // biome-ignore lint/security/noGlobalEval: the benchmark loop arrives as source text (a page cannot import it); evaluated globally on purpose
+        const ops = globalThis.eval(`(${opsSource})`);
+        const c = {
+          tsunagi: () => window.m.decodeJwtClaims(jwt),
+          'jose decodeJwt': () => window.m.decodeJwt(jwt),
+          'jwt-decode': () => window.m.jwtDecode(jwt),
+        };
         if (c.tsunagi().sub !== c['jose decodeJwt']().sub) throw new Error('decoders disagree');
         for (const fn of Object.values(c)) ops(fn, 50);
         const per = Object.fromEntries(Object.keys(c).map((k) => [k, []]));
         for (let r = 0; r < rounds; r++) for (const [k, fn] of Object.entries(c)) per[k].push(ops(fn, slice));
-        const med = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
-        return { version: navigator.userAgent.match(/Chrome\/([\d.]+)/)?.[1], jwt: Object.fromEntries(Object.entries(per).map(([k, v]) => [k, { median: med(v), rounds: v }])) };
+        const med = (xs) => {
+          const s = [...xs].sort((a, b) => a - b);
+          const m = s.length >> 1;
+          return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+        };
+        return {
+          version: navigator.userAgent.match(/Chrome\/([\d.]+)/)?.[1],
+          jwt: Object.fromEntries(Object.entries(per).map(([k, v]) => [k, { median: med(v), rounds: v }])),
+        };
       },
       [JWT, ROUNDS, SLICE_MS, opsSync.toString()],
     );

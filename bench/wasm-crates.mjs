@@ -7,8 +7,23 @@ import { readFileSync } from 'node:fs';
 export function crateSizes(path) {
   const b = readFileSync(path);
   let i = 8;
-  const leb = () => { let r = 0, s = 0, c; do { c = b[i++]; r += (c & 0x7f) * 2 ** s; s += 7; } while (c & 0x80); return r; };
-  const str = () => { const n = leb(); const t = b.toString('utf8', i, i + n); i += n; return t; };
+  const leb = () => {
+    let r = 0,
+      s = 0,
+      c;
+    do {
+      c = b[i++];
+      r += (c & 0x7f) * 2 ** s;
+      s += 7;
+    } while (c & 0x80);
+    return r;
+  };
+  const str = () => {
+    const n = leb();
+    const t = b.toString('utf8', i, i + n);
+    i += n;
+    return t;
+  };
   let imported = 0;
   const bodies = [];
   const names = new Map();
@@ -19,13 +34,36 @@ export function crateSizes(path) {
     if (id === 2) {
       const n = leb();
       for (let k = 0; k < n; k++) {
-        str(); str();
+        str();
+        str();
         const kind = b[i++];
-        if (kind === 0) { leb(); imported++; } else if (kind === 1) { i++; const f = b[i++]; leb(); if (f & 1) leb(); } else if (kind === 2) { const f = b[i++]; leb(); if (f & 1) leb(); } else if (kind === 3) { i++; i++; } else { leb(); leb(); }
+        if (kind === 0) {
+          leb();
+          imported++;
+        } else if (kind === 1) {
+          i++;
+          const f = b[i++];
+          leb();
+          if (f & 1) leb();
+        } else if (kind === 2) {
+          const f = b[i++];
+          leb();
+          if (f & 1) leb();
+        } else if (kind === 3) {
+          i++;
+          i++;
+        } else {
+          leb();
+          leb();
+        }
       }
     } else if (id === 10) {
       const n = leb();
-      for (let k = 0; k < n; k++) { const sz = leb(); bodies.push(sz); i += sz; }
+      for (let k = 0; k < n; k++) {
+        const sz = leb();
+        bodies.push(sz);
+        i += sz;
+      }
     } else if (id === 0) {
       const name = str();
       if (name === 'name') {
@@ -35,7 +73,10 @@ export function crateSizes(path) {
           const se = i + sl;
           if (sub === 1) {
             const n = leb();
-            for (let k = 0; k < n; k++) { const idx = leb(); names.set(idx, str()); }
+            for (let k = 0; k < n; k++) {
+              const idx = leb();
+              names.set(idx, str());
+            }
           }
           i = se;
         }
@@ -72,7 +113,7 @@ function crateOf(sym) {
 
 function crateOnly(sym) {
   if (!sym) return '(unnamed)';
-  let m = /^_ZN(\d+)(.*)$/.exec(sym);
+  const m = /^_ZN(\d+)(.*)$/.exec(sym);
   if (m) {
     const first = m[2].slice(0, Number(m[1]));
     // `<T as Trait>` impls are mangled as `_$LT$...`: take the implementing type's crate

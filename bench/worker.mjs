@@ -37,15 +37,30 @@ async function startTsunagi(bindings) {
   env.SESSIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiSession' };
   env.LEGALON = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiLegalOn' };
   const mf = new Miniflare({
-    host: '127.0.0.1', port: 0,
-    workers: [{ config: {
-      name: 'tsunagi', compatibilityDate: COMPAT, manifest: { mainModule: 'shim.mjs', modules: tsunagiModules() }, env,
-      exports: { TsunagiSession: { type: 'durable-object', storage: 'sqlite' }, TsunagiLegalOn: { type: 'durable-object', storage: 'sqlite' } },
-    } }],
+    host: '127.0.0.1',
+    port: 0,
+    workers: [
+      {
+        config: {
+          name: 'tsunagi',
+          compatibilityDate: COMPAT,
+          manifest: { mainModule: 'shim.mjs', modules: tsunagiModules() },
+          env,
+          exports: { TsunagiSession: { type: 'durable-object', storage: 'sqlite' }, TsunagiLegalOn: { type: 'durable-object', storage: 'sqlite' } },
+        },
+      },
+    ],
     resourcePersistencePath: dir,
   });
   const url = await mf.ready;
-  return { mf, url: url.origin, stop: async () => { await mf.dispose(); rmSync(dir, { recursive: true, force: true }); } };
+  return {
+    mf,
+    url: url.origin,
+    stop: async () => {
+      await mf.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 // The peer: a minimal JavaScript Worker that proxies /api/legalon/* with a fixed bearer token.
@@ -69,8 +84,18 @@ export default {
 
 async function startJsWorker(bindings) {
   const mf = new Miniflare({
-    host: '127.0.0.1', port: 0,
-    workers: [{ config: { name: 'jsproxy', compatibilityDate: COMPAT, manifest: { mainModule: 'proxy.mjs', modules: { 'proxy.mjs': { type: 'esm', contents: JS_WORKER } } }, env: textEnv(bindings) } }],
+    host: '127.0.0.1',
+    port: 0,
+    workers: [
+      {
+        config: {
+          name: 'jsproxy',
+          compatibilityDate: COMPAT,
+          manifest: { mainModule: 'proxy.mjs', modules: { 'proxy.mjs': { type: 'esm', contents: JS_WORKER } } },
+          env: textEnv(bindings),
+        },
+      },
+    ],
   });
   const url = await mf.ready;
   return { mf, url: url.origin, stop: () => mf.dispose() };
@@ -87,16 +112,20 @@ async function timed(url, headers) {
 
 /** req/s with CONNS concurrent loops for LOAD_MS (and at most 200k requests), from Node. */
 async function nodeLoad(url, headers) {
-  let n = 0, fail = 0;
+  let n = 0,
+    fail = 0;
   const end = performance.now() + LOAD_MS;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: CONNS }, async () => {
-    while (performance.now() < end && n < 200000) {
-      const r = await fetch(url, { headers });
-      await r.arrayBuffer();
-      if (r.status === 200) n++; else fail++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONNS }, async () => {
+      while (performance.now() < end && n < 200000) {
+        const r = await fetch(url, { headers });
+        await r.arrayBuffer();
+        if (r.status === 200) n++;
+        else fail++;
+      }
+    }),
+  );
   return { rps: (n * 1000) / (performance.now() - t0), failures: fail };
 }
 
@@ -124,7 +153,11 @@ try {
   await sbx.control('options', { legalon_rate_limit: { limit: 100000000, window_secs: 1 } });
   // (7) size
   const wasm = readFileSync(join(BUILD, 'index_bg.wasm'));
-  result.size = { wasm_raw: wasm.length, wasm_gz: gzipSync(wasm, { level: constants.Z_BEST_COMPRESSION }).length, glue_gz: gzipSync(readFileSync(join(BUILD, 'index.js')), { level: 9 }).length };
+  result.size = {
+    wasm_raw: wasm.length,
+    wasm_gz: gzipSync(wasm, { level: constants.Z_BEST_COMPRESSION }).length,
+    glue_gz: gzipSync(readFileSync(join(BUILD, 'index.js')), { level: 9 }).length,
+  };
 
   // (6) refresh under contention (LawVu, expired access token)
   {
@@ -141,9 +174,11 @@ try {
       const ms = performance.now() - t0;
       const after = (await sbx.stats()).lawvu;
       result.race = {
-        calls: RACE_N, failures: rs.filter((r) => r.status !== 200).length,
+        calls: RACE_N,
+        failures: rs.filter((r) => r.status !== 200).length,
         refreshes: after.token_requests.refresh_token - before.token_requests.refresh_token,
-        refresh_reuse: after.refresh_reuse - before.refresh_reuse, wall_ms: ms,
+        refresh_reuse: after.refresh_reuse - before.refresh_reuse,
+        wall_ms: ms,
       };
       await sbx.control('clock', { advance_secs: -2 * 3600 });
     } finally {
@@ -154,7 +189,8 @@ try {
   // (7) isolate start: first request of a fresh workerd vs the warm median, on a route with no upstream call and no
   // Durable Object (the CSRF guard's 403)
   {
-    const firsts = [], warms = [];
+    const firsts = [],
+      warms = [];
     for (let i = 0; i < COLD_N; i++) {
       const w = await startTsunagi(bindingsFor(ep));
       try {
@@ -181,7 +217,13 @@ try {
 
   // (5) added latency and req/s: direct sandbox vs tsunagi Worker vs JS Worker (LegalOn departments)
   {
-    const tok = await (await fetch(ep.legalon.token_url, { method: 'POST', headers: { authorization: `Basic ${ep.legalon.credentials}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })).json();
+    const tok = await (
+      await fetch(ep.legalon.token_url, {
+        method: 'POST',
+        headers: { authorization: `Basic ${ep.legalon.credentials}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      })
+    ).json();
     const ts = await startTsunagi(bindingsFor(ep));
     const js = await startJsWorker({ API_BASE: tok.api_base_url, TOKEN: tok.access_token });
     try {
@@ -212,7 +254,11 @@ try {
         }
       }
       result.proxy = {
-        latency_requests_per_round: LAT_N, load_ms: LOAD_MS, connections: CONNS, load_tool: WRK ? 'wrk' : 'node', failures,
+        latency_requests_per_round: LAT_N,
+        load_ms: LOAD_MS,
+        connections: CONNS,
+        load_tool: WRK ? 'wrk' : 'node',
+        failures,
         latency: Object.fromEntries(Object.entries(lat).map(([k, v]) => [k, { p50: median(v.p50), p99: median(v.p99) }])),
         rps: Object.fromEntries(Object.entries(rps).map(([k, v]) => [k, median(v)])),
       };

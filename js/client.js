@@ -10,7 +10,14 @@ const sleep = (ms, signal) =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), reject(signal.reason)), { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 
 function webStorage(name) {
@@ -67,7 +74,10 @@ export class OAuthClient {
     const o = options(opts, 'options');
     if (config === null || typeof config !== 'object') throw fail('invalid_config', 'config must be an object');
     if (inBrowser() && (config.clientSecret || config.credentials)) {
-      throw fail('invalid_config', 'a client secret or credentials value must never be shipped to a browser: run a backend (the Worker) for confidential clients');
+      throw fail(
+        'invalid_config',
+        'a client secret or credentials value must never be shipped to a browser: run a backend (the Worker) for confidential clients',
+      );
     }
     this.#config = { ...config };
     this.#now = typeof o.now === 'function' ? o.now : Date.now;
@@ -210,9 +220,7 @@ export class OAuthClient {
         if (i.signal?.aborted) throw cause;
         throw fail('transport', 'the API could not be reached', { cause });
       }
-      const d = JSON.parse(
-        call('api_decide', { response: responseArgs(resp), now: this.#now(), attempt, policy: this.#policy }, this.#config),
-      );
+      const d = JSON.parse(call('api_decide', { response: responseArgs(resp), now: this.#now(), attempt, policy: this.#policy }, this.#config));
       if (d.action === 'deliver') return resp;
       if (d.action === 'fail') {
         const text = await resp.text().catch(() => '');
@@ -263,7 +271,7 @@ export class OAuthClient {
         }
       }
     }
-    let step = t ? this.#step(stale !== undefined && t.accessToken === stale ? { ...t, expiresAt: 0 } : t) : this.#step(null);
+    const step = t ? this.#step(stale !== undefined && t.accessToken === stale ? { ...t, expiresAt: 0 } : t) : this.#step(null);
     if (step === 'use_access_token') return t;
     let grant;
     if (step === 'refresh') {
@@ -300,7 +308,14 @@ export class OAuthClient {
     let text;
     try {
       const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(this.#timeoutMs) : undefined;
-      resp = await this.#fetch(req.url, { method: req.method, headers: req.headers, body: req.body ?? undefined, redirect: 'error', credentials: 'omit', signal });
+      resp = await this.#fetch(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body ?? undefined,
+        redirect: 'error',
+        credentials: 'omit',
+        signal,
+      });
       text = await resp.text();
     } catch (cause) {
       if (cause?.name === 'TimeoutError') throw fail('timeout', 'the token endpoint took too long', { cause });

@@ -57,7 +57,7 @@ function json(value, what) {
  */
 export function call(op, args, config, body) {
   const text = typeof args === 'string' ? args : json(args === undefined ? {} : args, 'the arguments');
-  const cfg = config === undefined ? '' : json(config, 'config') ?? '';
+  const cfg = config === undefined ? '' : (json(config, 'config') ?? '');
   try {
     return wasmCall(op, text, cfg, body ?? '');
   } catch (e) {
@@ -161,7 +161,7 @@ export function buildApiRequest(config, tokens, path, opts) {
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^[^\u0080-\uffff]*$/; // every code unit below 0x80
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /**

@@ -2,21 +2,66 @@
 
 /** The core's stable error codes (README "Error codes"), plus `internal_error` for a bug in tsunagi. */
 export type ErrorCode =
-  | 'invalid_config' | 'invalid_redirect_uri' | 'invalid_endpoint' | 'invalid_parameter' | 'invalid_url'
-  | 'unsupported_operation' | 'state_missing' | 'state_mismatch' | 'callback_invalid'
-  | 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type'
-  | 'invalid_scope' | 'access_denied' | 'unsupported_response_type' | 'server_error' | 'temporarily_unavailable'
-  | 'redirect_uri_mismatch' | 'oauth_error'
-  | 'missing_redirect_uri_in_url' | 'missing_client_id_in_url' | 'redirect_uri_not_whitelisted' | 'missing_grant_type'
-  | 'missing_client_id' | 'missing_code' | 'authorization_code_invalid' | 'client_not_valid' | 'client_secret_incorrect'
-  | 'refresh_token_invalid' | 'refresh_token_expired'
-  | 'token_response_invalid' | 'unsupported_token_type' | 'login_required'
-  | 'jwt_malformed' | 'jwt_invalid_base64' | 'jwt_invalid_utf8' | 'jwt_invalid_json' | 'jwt_not_object'
-  | 'unauthorized' | 'forbidden' | 'locked' | 'rate_limited' | 'validation_failed' | 'problem' | 'http_error'
-  | 'upstream_error' | 'transport' | 'timeout' | 'body_too_large'
+  | 'invalid_config'
+  | 'invalid_redirect_uri'
+  | 'invalid_endpoint'
+  | 'invalid_parameter'
+  | 'invalid_url'
+  | 'unsupported_operation'
+  | 'state_missing'
+  | 'state_mismatch'
+  | 'callback_invalid'
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  | 'redirect_uri_mismatch'
+  | 'oauth_error'
+  | 'missing_redirect_uri_in_url'
+  | 'missing_client_id_in_url'
+  | 'redirect_uri_not_whitelisted'
+  | 'missing_grant_type'
+  | 'missing_client_id'
+  | 'missing_code'
+  | 'authorization_code_invalid'
+  | 'client_not_valid'
+  | 'client_secret_incorrect'
+  | 'refresh_token_invalid'
+  | 'refresh_token_expired'
+  | 'token_response_invalid'
+  | 'unsupported_token_type'
+  | 'login_required'
+  | 'jwt_malformed'
+  | 'jwt_invalid_base64'
+  | 'jwt_invalid_utf8'
+  | 'jwt_invalid_json'
+  | 'jwt_not_object'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'locked'
+  | 'rate_limited'
+  | 'validation_failed'
+  | 'problem'
+  | 'http_error'
+  | 'upstream_error'
+  | 'transport'
+  | 'timeout'
+  | 'body_too_large'
   // the Worker's own refusals (BrokerClient)
-  | 'forbidden_origin' | 'csrf_header_missing' | 'session_missing' | 'config_missing' | 'not_found' | 'method_not_allowed'
-  | 'method_refused' | 'connection_not_allowed'
+  | 'forbidden_origin'
+  | 'csrf_header_missing'
+  | 'session_missing'
+  | 'config_missing'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'method_refused'
+  | 'connection_not_allowed'
   | 'internal_error';
 
 /** Every failure of the package. Messages never contain a secret, code or token. */
@@ -157,8 +202,15 @@ export function buildTokenRequest(config: Config, grant: Grant): HttpRequest;
  * `grantType`: the grant the request used, recorded as the set's `grant`. Without it: a refresh of `previous` keeps its grant, LegalOn's
  * tokens are the client's own, anything else is taken as a user's (pass `'client_credentials'` for a generic client's own token).
  */
-export function parseTokenResponse(response: HttpResponseLike, options?: { now?: number; previous?: TokenSet; config?: Config; grantType?: Grant['grantType'] }): TokenSet;
-export function nextStep(config: Config, tokens: TokenSet | null | undefined, options?: { now?: number; leewaySecs?: number }): 'use_access_token' | 'refresh' | 'reacquire' | 'reauthorize';
+export function parseTokenResponse(
+  response: HttpResponseLike,
+  options?: { now?: number; previous?: TokenSet; config?: Config; grantType?: Grant['grantType'] },
+): TokenSet;
+export function nextStep(
+  config: Config,
+  tokens: TokenSet | null | undefined,
+  options?: { now?: number; leewaySecs?: number },
+): 'use_access_token' | 'refresh' | 'reacquire' | 'reauthorize';
 export function buildApiRequest(config: Config, tokens: TokenSet, path: string | URL, options?: { method?: string; body?: string }): HttpRequest;
 /** Unverified: for display and scheduling only. */
 export function decodeJwtClaims(jwt: string): Record<string, unknown>;
@@ -220,16 +272,19 @@ export class OAuthClient {
 /** `GET /session` of the Worker: who is signed in to which providers; never a token. */
 export interface BrokerSession {
   signed_in: boolean;
-  providers: Record<string, {
-    claims?: Record<string, unknown>;
-    userName?: string;
-    access_expires_at: number | null;
-    refresh_expires_at: number | null;
-    access_fingerprint: string;
-    refresh_fingerprint: string | null;
-    scope: string | null;
-    [field: string]: unknown;
-  }>;
+  providers: Record<
+    string,
+    {
+      claims?: Record<string, unknown>;
+      userName?: string;
+      access_expires_at: number | null;
+      refresh_expires_at: number | null;
+      access_fingerprint: string;
+      refresh_fingerprint: string | null;
+      scope: string | null;
+      [field: string]: unknown;
+    }
+  >;
   session_expires_at?: number | null;
 }
 
@@ -246,7 +301,9 @@ export class BrokerClient {
   /** The provider's answer as it came (a 404 from the API is a Response); throws TsunagiError for the Worker's own refusals and failures. */
   fetch(provider: string, path: string, init?: RequestInit): Promise<Response>;
   /** Rotates the refresh token now; fingerprints only. */
-  refresh(provider: string): Promise<{ old_refresh_fingerprint: string | null; new_refresh_fingerprint: string | null; session: BrokerSession['providers'][string] }>;
+  refresh(
+    provider: string,
+  ): Promise<{ old_refresh_fingerprint: string | null; new_refresh_fingerprint: string | null; session: BrokerSession['providers'][string] }>;
   /** One provider, or (no argument) the whole session. */
   logout(provider?: string): Promise<void>;
 }

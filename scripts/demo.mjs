@@ -81,12 +81,20 @@ async function shutdown(code, why) {
   server?.close();
   server?.closeAllConnections?.();
   for (const { child } of children) {
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { /* gone */ }
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
   }
   const deadline = Date.now() + 5000;
   while (children.some(({ child }) => alive(child.pid)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   for (const { child } of children) {
-    try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ }
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
   log('stopped');
   process.exit(code);
@@ -109,7 +117,10 @@ async function main() {
 
   // 2. the sandbox
   const endpointsFile = join(DIR, 'sandbox-endpoints.json');
-  const sbx = start('sandbox', sandboxBin, ['--base-port', String(SANDBOX_PORT), '--endpoints-file', endpointsFile], { marker: /tsunagi-sandbox ready/, timeoutMs: 20000 });
+  const sbx = start('sandbox', sandboxBin, ['--base-port', String(SANDBOX_PORT), '--endpoints-file', endpointsFile], {
+    marker: /tsunagi-sandbox ready/,
+    timeoutMs: 20000,
+  });
   await sbx.ready;
   const ep = JSON.parse(readFileSync(endpointsFile, 'utf8'));
   const lv = ep.lawvu;
@@ -166,20 +177,30 @@ async function main() {
     LEGALON_API_CREDENTIALS: ep.legalon.credentials,
     SESSION_KEY: randomBytes(32).toString('hex'),
   };
-  writeFileSync(join(DIR, '.dev.vars'), Object.entries(secrets).map(([k, v]) => `${k}=${v}`).join('\n') + '\n', { mode: 0o600 });
+  const devVars = Object.entries(secrets).map(([k, v]) => `${k}=${v}`);
+  writeFileSync(join(DIR, '.dev.vars'), `${devVars.join('\n')}\n`, { mode: 0o600 });
 
   const wrangler = start(
     'wrangler dev',
     NODE22,
     [
-      join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'), 'dev',
-      '--config', join(DIR, 'wrangler.toml'),
-      '--ip', '127.0.0.1', '--port', String(WORKER_PORT),
-      '--local-upstream', `localhost:${PORT}`,
-      '--persist-to', join(DIR, 'state'),
-      '--inspector-port', '0',
+      join(ROOT, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
+      'dev',
+      '--config',
+      join(DIR, 'wrangler.toml'),
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(WORKER_PORT),
+      '--local-upstream',
+      `localhost:${PORT}`,
+      '--persist-to',
+      join(DIR, 'state'),
+      '--inspector-port',
+      '0',
       '--show-interactive-dev-session=false',
-      '--log-level', 'warn',
+      '--log-level',
+      'warn',
     ],
     {
       env: {
@@ -204,9 +225,20 @@ async function main() {
     // what the page needs, and nothing secret: the public LawVu client has no secret
     sandbox: { control_url: ep.control_url, users: ep.users },
     logiless: { merchant_id: ep.logiless.merchant_id },
-    lawvu_public: { client_id: lv.public_client.client_id, environment: lv.public_client.environment, authorize_url: lv.authorize_url, token_url: lv.token_url, api_base: lv.api_base },
+    lawvu_public: {
+      client_id: lv.public_client.client_id,
+      environment: lv.public_client.environment,
+      authorize_url: lv.authorize_url,
+      token_url: lv.token_url,
+      api_base: lv.api_base,
+    },
   };
-  server = createServer((req, res) => handle(req, res, publicConfig).catch(() => { res.writeHead(500); res.end(); }));
+  server = createServer((req, res) =>
+    handle(req, res, publicConfig).catch(() => {
+      res.writeHead(500);
+      res.end();
+    }),
+  );
   await new Promise((ok, fail) => {
     server.once('error', fail);
     server.listen(PORT, '127.0.0.1', ok);
@@ -221,15 +253,29 @@ async function waitForWorker() {
     try {
       const r = await fetch(`http://127.0.0.1:${WORKER_PORT}/session`);
       if (r.status > 0) return;
-    } catch { /* not yet */ }
+    } catch {
+      /* not yet */
+    }
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error('wrangler dev did not answer');
 }
 
-const TYPES = { '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' };
+const TYPES = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
 const WORKER_ROUTES = /^\/(auth\/|api\/|session$|token\/)/;
-const MOUNTS = [['/pkg/', resolve(ROOT, 'pkg')], ['/', resolve(ROOT, 'www')]];
+const MOUNTS = [
+  ['/pkg/', resolve(ROOT, 'pkg')],
+  ['/', resolve(ROOT, 'www')],
+];
 
 async function handle(req, res, publicConfig) {
   const url = new URL(req.url, ORIGIN);

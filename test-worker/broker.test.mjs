@@ -1,13 +1,13 @@
 // BrokerClient (the npm package's client for this Worker) against the built Worker in workerd and
 // the sandbox: sign-in, the session view, API calls, the Worker's own errors as TsunagiErrors
 // (X-Tsunagi-Error) next to a provider's own 404 passed through, refresh and logout.
-import { test, before, after } from "node:test";
-import assert from "node:assert/strict";
-import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { startSandbox, startWorker, bindingsFor, Browser, login, ROOT, ORIGIN } from "./harness.mjs";
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startSandbox, startWorker, bindingsFor, Browser, login, ROOT, ORIGIN } from './harness.mjs';
 
-const { BrokerClient, TsunagiError } = await import(pathToFileURL(join(ROOT, "pkg", "node.js")).href);
+const { BrokerClient, TsunagiError } = await import(pathToFileURL(join(ROOT, 'pkg', 'node.js')).href);
 
 let sbx, worker;
 before(async () => {
@@ -33,43 +33,49 @@ async function rejectsWith(promise, code) {
   });
 }
 
-test("signed out: session() is empty, fetch() is session_missing with requiresReauthorization", async () => {
+test('signed out: session() is empty, fetch() is session_missing with requiresReauthorization', async () => {
   const { c } = broker();
   assert.deepEqual(await c.session(), { signed_in: false, providers: {} });
-  await assert.rejects(c.fetch("lawvu", "/account-apis/v1/users"), (e) => e.code === "session_missing" && e.requiresReauthorization === true && e.status === 401);
-  assert.equal(c.loginUrl("lawvu", { returnTo: "/matters?x=1" }), `${ORIGIN}/auth/lawvu/login?return_to=%2Fmatters%3Fx%3D1`);
-  assert.throws(() => c.loginUrl("../evil"), (e) => e.code === "invalid_parameter");
-  await rejectsWith(c.fetch("lawvu", "account-apis/v1/users"), "invalid_parameter");
+  await assert.rejects(
+    c.fetch('lawvu', '/account-apis/v1/users'),
+    (e) => e.code === 'session_missing' && e.requiresReauthorization === true && e.status === 401,
+  );
+  assert.equal(c.loginUrl('lawvu', { returnTo: '/matters?x=1' }), `${ORIGIN}/auth/lawvu/login?return_to=%2Fmatters%3Fx%3D1`);
+  assert.throws(
+    () => c.loginUrl('../evil'),
+    (e) => e.code === 'invalid_parameter',
+  );
+  await rejectsWith(c.fetch('lawvu', 'account-apis/v1/users'), 'invalid_parameter');
 });
 
-test("LawVu through the broker: session, API, a provider 404 passed through, refresh, logout", async () => {
+test('LawVu through the broker: session, API, a provider 404 passed through, refresh, logout', async () => {
   const { b, c } = broker();
-  assert.equal((await b.request(c.loginUrl("lawvu", { returnTo: "/app" }))).status, 302, "loginUrl starts a sign-in");
-  await login(b, sbx, "lawvu", "/app");
+  assert.equal((await b.request(c.loginUrl('lawvu', { returnTo: '/app' }))).status, 302, 'loginUrl starts a sign-in');
+  await login(b, sbx, 'lawvu', '/app');
   const s = await c.session();
   assert.equal(s.signed_in, true);
-  assert.equal(s.providers.lawvu.claims.name, "Jane Smith");
-  const users = await c.fetch("lawvu", "/account-apis/v1/users");
+  assert.equal(s.providers.lawvu.claims.name, 'Jane Smith');
+  const users = await c.fetch('lawvu', '/account-apis/v1/users');
   assert.equal(users.status, 200);
   assert.ok(Array.isArray((await users.json()).users ?? []));
-  const missing = await c.fetch("lawvu", "/account-apis/v1/no-such-thing");
+  const missing = await c.fetch('lawvu', '/account-apis/v1/no-such-thing');
   assert.equal(missing.status, 404, "the provider's own 404 is a Response, not an error");
-  assert.equal(missing.headers.get("x-tsunagi-error"), null);
-  const r = await c.refresh("lawvu");
+  assert.equal(missing.headers.get('x-tsunagi-error'), null);
+  const r = await c.refresh('lawvu');
   assert.equal(r.old_refresh_fingerprint, s.providers.lawvu.refresh_fingerprint);
   assert.notEqual(r.new_refresh_fingerprint, r.old_refresh_fingerprint);
-  await c.logout("lawvu");
-  await rejectsWith(c.fetch("lawvu", "/account-apis/v1/users"), "session_missing");
+  await c.logout('lawvu');
+  await rejectsWith(c.fetch('lawvu', '/account-apis/v1/users'), 'session_missing');
   await c.logout();
   assert.deepEqual(await c.session(), { signed_in: false, providers: {} });
 });
 
 test("the Worker's upstream failures are TsunagiErrors with status and request id", async () => {
   const { b, c } = broker();
-  await login(b, sbx, "logiless"); // LegalOn serves signed-in sessions only
-  await sbx.control("faults", { provider: "legalon", endpoint: "api", kind: "status503", count: 1 });
-  await assert.rejects(c.fetch("legalon", "/departments"), (e) => e.code === "upstream_error" && e.status === 503 && e.requiresReauthorization === false);
-  const ok = await c.fetch("legalon", "/departments?page_size=2");
+  await login(b, sbx, 'logiless'); // LegalOn serves signed-in sessions only
+  await sbx.control('faults', { provider: 'legalon', endpoint: 'api', kind: 'status503', count: 1 });
+  await assert.rejects(c.fetch('legalon', '/departments'), (e) => e.code === 'upstream_error' && e.status === 503 && e.requiresReauthorization === false);
+  const ok = await c.fetch('legalon', '/departments?page_size=2');
   assert.equal(ok.status, 200);
-  assert.ok(ok.headers.get("x-request-id"));
+  assert.ok(ok.headers.get('x-request-id'));
 });

@@ -1,25 +1,25 @@
 // Test harness for the Worker: the provider sandbox binary (sandbox.mjs) and the built Worker in
 // real workerd (Miniflare's Node API), always stopped; a browser-like client. No mocks.
-import { mkdtempSync, readFileSync } from "node:fs";
-import { createServer } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { createHmac } from "node:crypto";
-import { Miniflare } from "miniflare";
-import { ROOT } from "./sandbox.mjs";
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
+import { Miniflare } from 'miniflare';
+import { ROOT } from './sandbox.mjs';
 
-export { ROOT, startSandbox, seededSecrets, leaks } from "./sandbox.mjs";
-export const BUILD = join(ROOT, "build", "worker");
-export const ORIGIN = "http://localhost:8787"; // the Worker's own origin (sandbox-registered callbacks)
-export const SPA = "http://localhost:5173"; // an allowed SPA origin
-export const SESSION_KEY = "test-session-key-0123456789abcdef0123456789abcdef";
+export { ROOT, startSandbox, seededSecrets, leaks } from './sandbox.mjs';
+export const BUILD = join(ROOT, 'build', 'worker');
+export const ORIGIN = 'http://localhost:8787'; // the Worker's own origin (sandbox-registered callbacks)
+export const SPA = 'http://localhost:5173'; // an allowed SPA origin
+export const SESSION_KEY = 'test-session-key-0123456789abcdef0123456789abcdef';
 
 /** The Worker's bindings for a sandbox. */
 export function bindingsFor(ep, extra = {}) {
   const lv = ep.lawvu;
   const cc = lv.confidential_client;
   return {
-    LAWVU_ENVIRONMENT: "production",
+    LAWVU_ENVIRONMENT: 'production',
     LAWVU_CLIENT_ID: cc.client_id,
     LAWVU_CLIENT_SECRET: cc.client_secret,
     LAWVU_AUTHORIZE_URL: lv.authorize_url,
@@ -31,15 +31,15 @@ export function bindingsFor(ep, extra = {}) {
     LOGILESS_TOKEN_URL: ep.logiless.token_url,
     LOGILESS_API_BASE: ep.logiless.api_base,
     LOGILESS_MERCHANT_ID: ep.logiless.merchant_id,
-    LEGALON_REGION: "jp",
+    LEGALON_REGION: 'jp',
     LEGALON_TOKEN_URL: ep.legalon.token_url,
     LEGALON_API_CREDENTIALS: ep.legalon.credentials,
     SESSION_KEY,
     ALLOWED_ORIGINS: SPA,
-    TOKEN_MEDIATING: "true",
-    LEGALON_ALLOWED_FOR: "lawvu,logiless",
-    UPSTREAM_TIMEOUT_MS: "1500",
-    RATE_LIMIT_MAX_WAIT_MS: "3000",
+    TOKEN_MEDIATING: 'true',
+    LEGALON_ALLOWED_FOR: 'lawvu,logiless',
+    UPSTREAM_TIMEOUT_MS: '1500',
+    RATE_LIMIT_MAX_WAIT_MS: '3000',
     ...extra,
   };
 }
@@ -50,25 +50,35 @@ const LOG_CANARY = `export default { async fetch(r) { const t = await r.text(); 
 /** Starts the built Worker in workerd. `persist`: a directory for Durable Object storage. `logs`:
  * an array that receives every line workerd writes (the Worker's console, uncaught errors). */
 export async function startWorker(bindings, { persist, logs } = {}) {
-  const dir = persist || mkdtempSync(join(tmpdir(), "tsunagi-do-"));
-  const env = Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k, { type: "text", value: String(v) }]));
-  env.SESSIONS = { type: "durable-object", worker: "tsunagi", exportName: "TsunagiSession" };
-  env.LEGALON = { type: "durable-object", worker: "tsunagi", exportName: "TsunagiLegalOn" };
+  const dir = persist || mkdtempSync(join(tmpdir(), 'tsunagi-do-'));
+  const env = Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]));
+  env.SESSIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiSession' };
+  env.LEGALON = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiLegalOn' };
   const mf = new Miniflare({
     workers: [
       {
         config: {
-          name: "tsunagi",
+          name: 'tsunagi',
           compatibilityDate: COMPATIBILITY_DATE,
-          manifest: { mainModule: "shim.mjs", modules: manifestModules() },
+          manifest: { mainModule: 'shim.mjs', modules: manifestModules() },
           env,
           exports: {
-            TsunagiSession: { type: "durable-object", storage: "sqlite" },
-            TsunagiLegalOn: { type: "durable-object", storage: "sqlite" },
+            TsunagiSession: { type: 'durable-object', storage: 'sqlite' },
+            TsunagiLegalOn: { type: 'durable-object', storage: 'sqlite' },
           },
         },
       },
-      ...(logs ? [{ config: { name: "log-canary", compatibilityDate: COMPATIBILITY_DATE, manifest: { mainModule: "canary.mjs", modules: { "canary.mjs": { type: "esm", contents: LOG_CANARY } } } } }] : []),
+      ...(logs
+        ? [
+            {
+              config: {
+                name: 'log-canary',
+                compatibilityDate: COMPATIBILITY_DATE,
+                manifest: { mainModule: 'canary.mjs', modules: { 'canary.mjs': { type: 'esm', contents: LOG_CANARY } } },
+              },
+            },
+          ]
+        : []),
     ],
     resourcePersistencePath: dir,
     ...(logs && {
@@ -83,7 +93,7 @@ export async function startWorker(bindings, { persist, logs } = {}) {
     /** Writes `marker` through the same workerd's stdout and stderr and waits until both copies
      * reach `logs`: the capture works, and every earlier line has been read. */
     async markLogs(marker) {
-      await (await mf.getWorker("log-canary")).fetch("http://canary/", { method: "POST", body: marker });
+      await (await mf.getWorker('log-canary')).fetch('http://canary/', { method: 'POST', body: marker });
       for (let i = 0; i < 250 && logs.filter((l) => l.endsWith(marker)).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
       return logs.filter((l) => l.endsWith(marker)).length;
     },
@@ -93,18 +103,18 @@ export async function startWorker(bindings, { persist, logs } = {}) {
   };
 }
 
-const COMPATIBILITY_DATE = /compatibility_date = "([^"]+)"/.exec(readFileSync(join(ROOT, "wrangler.toml"), "utf8"))[1];
+const COMPATIBILITY_DATE = /compatibility_date = "([^"]+)"/.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))[1];
 
 /** The build output as a module manifest: the entry, the wasm-bindgen glue and its snippets, the wasm. */
 function manifestModules() {
-  const index = readFileSync(join(BUILD, "index.js"), "utf8");
+  const index = readFileSync(join(BUILD, 'index.js'), 'utf8');
   const mods = {
-    "shim.mjs": { type: "esm", contents: readFileSync(join(BUILD, "shim.mjs"), "utf8") },
-    "index.js": { type: "esm", contents: index },
-    "index_bg.wasm": { type: "wasm", contents: new Uint8Array(readFileSync(join(BUILD, "index_bg.wasm"))) },
+    'shim.mjs': { type: 'esm', contents: readFileSync(join(BUILD, 'shim.mjs'), 'utf8') },
+    'index.js': { type: 'esm', contents: index },
+    'index_bg.wasm': { type: 'wasm', contents: new Uint8Array(readFileSync(join(BUILD, 'index_bg.wasm'))) },
   };
   for (const m of index.matchAll(/from '\.\/(snippets\/[^']+)'/g)) {
-    mods[m[1]] = { type: "esm", contents: readFileSync(join(BUILD, m[1]), "utf8") };
+    mods[m[1]] = { type: 'esm', contents: readFileSync(join(BUILD, m[1]), 'utf8') };
   }
   return mods;
 }
@@ -120,53 +130,57 @@ export class Browser {
   }
   /** A `fetch` with this browser's cookies, for code that takes one. `cookie` overrides the
    * session cookie (null: none). */
-  async fetch(input, { method = "GET", headers, body, cookie } = {}) {
-    const url = String(input).startsWith("http") ? String(input) : `${ORIGIN}${input}`;
+  async fetch(input, { method = 'GET', headers, body, cookie } = {}) {
+    const url = String(input).startsWith('http') ? String(input) : `${ORIGIN}${input}`;
     const h = new Headers(headers);
     const c = cookie === undefined ? this.cookie : cookie;
     const pairs = [...(c ? [`__Host-tsunagi=${c}`] : []), ...[...this.jar].map(([k, v]) => `${k}=${v}`)];
-    if (pairs.length) h.set("cookie", pairs.join("; "));
-    const r = await this.worker.mf.dispatchFetch(url, { method, headers: h, body, redirect: "manual" });
+    if (pairs.length) h.set('cookie', pairs.join('; '));
+    const r = await this.worker.mf.dispatchFetch(url, { method, headers: h, body, redirect: 'manual' });
     for (const s of r.headers.getSetCookie?.() ?? []) {
       const m = /^([^=;]+)=([^;]*)/.exec(s);
       if (!m) continue;
       const gone = !m[2] || /Max-Age=0(;|$)/i.test(s);
-      if (m[1] === "__Host-tsunagi") this.cookie = gone ? null : m[2];
+      if (m[1] === '__Host-tsunagi') this.cookie = gone ? null : m[2];
       else if (gone) this.jar.delete(m[1]);
       else this.jar.set(m[1], m[2]);
     }
     return r;
   }
-  async request(path, { method = "GET", headers = {}, body, cookie } = {}) {
+  async request(path, { method = 'GET', headers = {}, body, cookie } = {}) {
     const r = await this.fetch(path, { method, headers, body, cookie });
     const set = r.headers.getSetCookie?.() ?? [];
     const text = await r.text();
     let json = null;
-    try { json = JSON.parse(text); } catch { /* not JSON */ }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      /* not JSON */
+    }
     const answer = { status: r.status, headers: r.headers, text, json, setCookie: set };
     this.seen.push(answer);
     return answer;
   }
   api(path, opts = {}) {
-    return this.request(path, { ...opts, headers: { "x-tsunagi": "1", ...(opts.headers || {}) } });
+    return this.request(path, { ...opts, headers: { 'x-tsunagi': '1', ...(opts.headers || {}) } });
   }
 }
 
 /** login → sandbox approve → callback; returns the callback response. */
-export async function login(browser, sandbox, provider, returnTo = "/app") {
+export async function login(browser, sandbox, provider, returnTo = '/app') {
   const start = await browser.request(`/auth/${provider}/login?return_to=${encodeURIComponent(returnTo)}`);
   if (start.status !== 302) throw new Error(`login: ${start.status} ${start.text}`);
-  const authorize = start.headers.get("location");
-  const { redirect_url } = await sandbox.control(`${provider}/approve`, { authorize_url: authorize, user_id: "user-id-123" });
+  const authorize = start.headers.get('location');
+  const { redirect_url } = await sandbox.control(`${provider}/approve`, { authorize_url: authorize, user_id: 'user-id-123' });
   const cb = await browser.request(redirect_url);
   return { start, authorize, redirect_url, cb };
 }
 
 /** A validly signed cookie for any session id and expiry (the tests know SESSION_KEY). */
 export function signCookie(sessionId, expiresAtSecs, key = SESSION_KEY) {
-  const cookieKey = createHmac("sha256", key).update("tsunagi/v1/cookie").digest();
+  const cookieKey = createHmac('sha256', key).update('tsunagi/v1/cookie').digest();
   const payload = `${sessionId}.${expiresAtSecs}`;
-  const mac = createHmac("sha256", cookieKey).update(payload).digest("base64url");
+  const mac = createHmac('sha256', cookieKey).update(payload).digest('base64url');
   return `${payload}.${mac}`;
 }
 
@@ -174,14 +188,16 @@ export function signCookie(sessionId, expiresAtSecs, key = SESSION_KEY) {
 export async function startTrap() {
   const requests = [];
   const server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (d) => { body += d; });
-    req.on("end", () => {
+    let body = '';
+    req.on('data', (d) => {
+      body += d;
+    });
+    req.on('end', () => {
       requests.push({ method: req.method, url: req.url, headers: req.headers, body });
-      res.writeHead(200, { "content-type": "application/json" }).end('{"access_token":"trap","token_type":"Bearer"}');
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"access_token":"trap","token_type":"Bearer"}');
     });
   });
-  await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const url = `http://127.0.0.1:${server.address().port}/trap`;
   return { url, requests, stop: () => new Promise((ok) => server.close(ok)) };
 }

@@ -1,53 +1,68 @@
 // The provider sandbox binary on ephemeral loopback ports (own process group, always stopped), its
 // seeded secrets and the shapes of the tokens it issues. No Miniflare here: tests/secrets/ uses it.
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
-export const ROOT = resolve(import.meta.dirname, "..");
+export const ROOT = resolve(import.meta.dirname, '..');
 
 const children = new Set();
 function killAll() {
   for (const c of children) {
-    try { process.kill(-c.pid, "SIGKILL"); } catch { /* gone */ }
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
   }
 }
-process.on("exit", killAll);
+process.on('exit', killAll);
 
 /** Starts the sandbox binary on ephemeral ports; resolves with its endpoints document. */
 export async function startSandbox() {
-  const bin = process.env.TSUNAGI_SANDBOX_BIN || resolve(ROOT, process.env.CARGO_TARGET_DIR || "target", "debug", "tsunagi-sandbox");
-  const dir = mkdtempSync(join(tmpdir(), "tsunagi-sbx-"));
-  const child = spawn(bin, ["--base-port", "0", "--endpoints-file", join(dir, "endpoints.json")], { detached: true, stdio: ["ignore", "pipe", "inherit"] });
+  const bin = process.env.TSUNAGI_SANDBOX_BIN || resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target', 'debug', 'tsunagi-sandbox');
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagi-sbx-'));
+  const child = spawn(bin, ['--base-port', '0', '--endpoints-file', join(dir, 'endpoints.json')], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   const ready = await new Promise((ok, fail) => {
-    let out = "";
-    child.on("error", fail);
-    child.on("exit", (code) => fail(new Error(`sandbox exited ${code}`)));
-    child.stdout.on("data", (d) => {
+    let out = '';
+    child.on('error', fail);
+    child.on('exit', (code) => fail(new Error(`sandbox exited ${code}`)));
+    child.stdout.on('data', (d) => {
       out += d;
-      if (out.includes("tsunagi-sandbox ready")) ok(true);
+      if (out.includes('tsunagi-sandbox ready')) ok(true);
     });
-    setTimeout(() => fail(new Error("sandbox did not start")), 20000).unref(); // never holds the process open
+    setTimeout(() => fail(new Error('sandbox did not start')), 20000).unref(); // never holds the process open
   });
-  const ep = JSON.parse(readFileSync(join(dir, "endpoints.json"), "utf8"));
+  const ep = JSON.parse(readFileSync(join(dir, 'endpoints.json'), 'utf8'));
   const stop = async () => {
     if (!children.has(child)) return;
     children.delete(child);
-    const done = new Promise((r) => child.once("exit", r));
-    try { process.kill(-child.pid, "SIGTERM"); } catch { /* gone */ }
+    const done = new Promise((r) => child.once('exit', r));
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
     await Promise.race([done, new Promise((r) => setTimeout(r, 3000))]);
-    try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ }
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
     rmSync(dir, { recursive: true, force: true });
   };
   const control = async (path, body) => {
-    const r = await fetch(`${ep.control_url}/${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const r = await fetch(
+      `${ep.control_url}/${path}`,
+      body === undefined ? {} : { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) },
+    );
     const text = await r.text();
     if (!r.ok) throw new Error(`control ${path}: ${r.status} ${text}`);
     return text ? JSON.parse(text) : null;
   };
-  return { ep, ready, stop, control, stats: () => control("stats") };
+  return { ep, ready, stop, control, stats: () => control('stats') };
 }
 
 /** The sandbox's seeded secret values, read from its endpoints document (so tests follow the seed). */

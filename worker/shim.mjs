@@ -1,8 +1,8 @@
 // Entry module of the tsunagi Worker (copied to build/worker/ by scripts/build-worker.sh).
 // index.js is wasm-bindgen's `--target module` glue: it instantiates the wasm on import.
 // This re-exports the fetch handler and wraps the Durable Object classes.
-import * as imports from "./index.js";
-import { DurableObject } from "cloudflare:workers";
+import * as imports from './index.js';
+import { DurableObject } from 'cloudflare:workers';
 
 export default {
   fetch(request, env, ctx) {

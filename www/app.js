@@ -40,15 +40,25 @@ const ADVICE = {
   timeout: ['The provider took too long to answer.', 'Try again.'],
   config_missing: ['The Worker is missing part of its configuration.', 'Check .dev.vars / wrangler.toml [vars].'],
   csrf_header_missing: ['The request lacked the X-Tsunagi header the Worker requires.', 'This is a bug in the page.'],
-  connection_not_allowed: ['The Worker serves LegalOn only to sessions signed in to a provider listed in LEGALON_ALLOWED_FOR.', 'Connect LawVu or Logiless via the Worker first.'],
-  method_refused: ['The Worker forwards only the methods its access rules allow to this API (LEGALON_METHODS; read-only by default).', 'Ask for read access only, or change the Worker configuration.'],
+  connection_not_allowed: [
+    'The Worker serves LegalOn only to sessions signed in to a provider listed in LEGALON_ALLOWED_FOR.',
+    'Connect LawVu or Logiless via the Worker first.',
+  ],
+  method_refused: [
+    'The Worker forwards only the methods its access rules allow to this API (LEGALON_METHODS; read-only by default).',
+    'Ask for read access only, or change the Worker configuration.',
+  ],
 };
 // LegalOn's token is the organisation's, not the user's: without a session the Worker refuses it
 const LEGALON_ADVICE = {
-  session_missing: ["LegalOn's token belongs to the organisation: the Worker serves it only to a signed-in session.", 'Connect LawVu or Logiless via the Worker first.'],
+  session_missing: [
+    "LegalOn's token belongs to the organisation: the Worker serves it only to a signed-in session.",
+    'Connect LawVu or Logiless via the Worker first.',
+  ],
 };
 function describe(code, message, key) {
-  const [what, todo] = (key === 'legalon' && LEGALON_ADVICE[code]) || ADVICE[code] || ['Something went wrong.', 'Try again; if it persists, see the message below.'];
+  const [what, todo] = (key === 'legalon' && LEGALON_ADVICE[code]) ||
+    ADVICE[code] || ['Something went wrong.', 'Try again; if it persists, see the message below.'];
   return { code: code || 'unknown', what, todo, detail: message || '' };
 }
 const REAUTH = new Set(['refresh_token_expired', 'refresh_token_invalid', 'login_required', 'session_missing', 'invalid_grant', 'access_denied']);
@@ -62,9 +72,12 @@ function left(ms) {
   if (ms == null) return '—';
   if (ms <= 0) return 'expired';
   let s = Math.floor(ms / 1000);
-  const d = Math.floor(s / 86400); s -= d * 86400;
-  const h = Math.floor(s / 3600); s -= h * 3600;
-  const m = Math.floor(s / 60); s -= m * 60;
+  const d = Math.floor(s / 86400);
+  s -= d * 86400;
+  const h = Math.floor(s / 3600);
+  s -= h * 3600;
+  const m = Math.floor(s / 60);
+  s -= m * 60;
   const pad = (n) => String(n).padStart(2, '0');
   return d > 0 ? `${d}d ${pad(h)}h ${pad(m)}m` : h > 0 ? `${h}h ${pad(m)}m ${pad(s)}s` : `${m}m ${pad(s)}s`;
 }
@@ -115,7 +128,10 @@ function errorBox(key, err) {
 }
 function clearError(key) {
   const box = $(`error-${key}`);
-  if (box) { box.hidden = true; box.replaceChildren(); }
+  if (box) {
+    box.hidden = true;
+    box.replaceChildren();
+  }
 }
 
 function renderDisconnected(key, err) {
@@ -124,9 +140,15 @@ function renderDisconnected(key, err) {
   setStatus(key, reconnect ? 'reconnect' : 'disconnected', reconnect ? 'Reconnect needed' : 'Not connected');
   b.append(
     el('div', { class: 'error', id: `error-${key}`, role: 'alert', hidden: true }),
-    el('div', { class: 'actions' },
-      el('button', { type: 'button', id: `connect-${key}`, onclick: () => connect(key) },
-        reconnect ? 'Connect again' : c.consent ? 'Connect' : 'Connect (no consent step)')),
+    el(
+      'div',
+      { class: 'actions' },
+      el(
+        'button',
+        { type: 'button', id: `connect-${key}`, onclick: () => connect(key) },
+        reconnect ? 'Connect again' : c.consent ? 'Connect' : 'Connect (no consent step)',
+      ),
+    ),
   );
   if (err) errorBox(key, err);
 }
@@ -135,27 +157,54 @@ function renderDisconnected(key, err) {
 function renderConnected(key, { rows, expiries, refreshFp }) {
   const { b, c } = body(key);
   setStatus(key, 'connected', 'Connected');
-  const table = el('table', { class: 'claims', id: `claims-${key}` },
+  const table = el(
+    'table',
+    { class: 'claims', id: `claims-${key}` },
     el('caption', { text: key.startsWith('lawvu') ? 'Who you are (decoded access-token claims)' : 'What the Worker holds' }),
-    el('tbody', {}, rows.map(([k, v, id]) => el('tr', {}, el('th', { scope: 'row', text: k }), el('td', { text: v ?? '—', 'data-claim': id })))),
-  );
-  const timers = el('dl', { class: 'timers' },
-    el('div', {}, el('dt', { text: 'Access token expires in' }), el('dd', { id: `access-left-${key}`, 'data-expires': expiries.access ?? '', 'data-clock': c.clock, text: expiries.access ? '—' : 'renewed by the Worker when due' })),
-    el('div', {}, el('dt', { text: 'Refresh token expires in' }), el('dd', { id: `refresh-left-${key}`, 'data-expires': expiries.refresh ?? '', 'data-clock': c.clock, text: expiries.refresh ? '—' : 'no refresh token' })),
-  );
-  b.append(...[
-    table,
-    timers,
-    refreshFp ? el('p', { class: 'fp' }, 'Refresh token fingerprint ', el('code', { id: `fp-${key}`, text: refreshFp })) : null,
-    el('div', { class: 'actions' },
-      el('button', { type: 'button', id: `call-${key}`, onclick: () => callApi(key) }, 'Call the API'),
-      c.canRefresh ? el('button', { type: 'button', class: 'secondary', id: `refresh-${key}`, onclick: () => refreshNow(key) }, 'Refresh now') : null,
-      el('button', { type: 'button', class: 'ghost', id: `disconnect-${key}`, onclick: () => disconnect(key) }, 'Disconnect'),
+    el(
+      'tbody',
+      {},
+      rows.map(([k, v, id]) => el('tr', {}, el('th', { scope: 'row', text: k }), el('td', { text: v ?? '—', 'data-claim': id }))),
     ),
-    el('div', { class: 'error', id: `error-${key}`, role: 'alert', hidden: true }),
-    el('p', { class: 'rotation', id: `rotation-${key}`, 'aria-live': 'polite' }),
-    el('section', { class: 'result', id: `result-${key}`, hidden: true, 'aria-label': 'API result' }),
-  ].filter(Boolean));
+  );
+  const timers = el(
+    'dl',
+    { class: 'timers' },
+    el(
+      'div',
+      {},
+      el('dt', { text: 'Access token expires in' }),
+      el('dd', {
+        id: `access-left-${key}`,
+        'data-expires': expiries.access ?? '',
+        'data-clock': c.clock,
+        text: expiries.access ? '—' : 'renewed by the Worker when due',
+      }),
+    ),
+    el(
+      'div',
+      {},
+      el('dt', { text: 'Refresh token expires in' }),
+      el('dd', { id: `refresh-left-${key}`, 'data-expires': expiries.refresh ?? '', 'data-clock': c.clock, text: expiries.refresh ? '—' : 'no refresh token' }),
+    ),
+  );
+  b.append(
+    ...[
+      table,
+      timers,
+      refreshFp ? el('p', { class: 'fp' }, 'Refresh token fingerprint ', el('code', { id: `fp-${key}`, text: refreshFp })) : null,
+      el(
+        'div',
+        { class: 'actions' },
+        el('button', { type: 'button', id: `call-${key}`, onclick: () => callApi(key) }, 'Call the API'),
+        c.canRefresh ? el('button', { type: 'button', class: 'secondary', id: `refresh-${key}`, onclick: () => refreshNow(key) }, 'Refresh now') : null,
+        el('button', { type: 'button', class: 'ghost', id: `disconnect-${key}`, onclick: () => disconnect(key) }, 'Disconnect'),
+      ),
+      el('div', { class: 'error', id: `error-${key}`, role: 'alert', hidden: true }),
+      el('p', { class: 'rotation', id: `rotation-${key}`, 'aria-live': 'polite' }),
+      el('section', { class: 'result', id: `result-${key}`, hidden: true, 'aria-label': 'API result' }),
+    ].filter(Boolean),
+  );
   tick();
 }
 
@@ -165,7 +214,11 @@ function showResult(key, { status, headers, json }) {
   const h = [['Status', String(status)], ...headers];
   r.replaceChildren(
     el('h3', { text: CARDS[key].api }),
-    el('dl', { class: 'headers', id: `headers-${key}` }, h.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v, 'data-header': k.toLowerCase() })))),
+    el(
+      'dl',
+      { class: 'headers', id: `headers-${key}` },
+      h.map(([k, v]) => el('div', {}, el('dt', { text: k }), el('dd', { text: v, 'data-header': k.toLowerCase() }))),
+    ),
     el('pre', { id: `json-${key}`, tabindex: '0', 'aria-label': 'JSON response' }, JSON.stringify(json, null, 2)),
   );
 }
@@ -240,13 +293,14 @@ function loadWorkerCard(key, err) {
   const p = session?.providers?.[key];
   if (!p) return renderDisconnected(key, err);
   const cl = p.claims || {};
-  const rows = key === 'lawvu'
-    ? lawvuRows(cl, p.userName)
-    : [
-        ['Merchant', cfg.logiless?.merchant_id ?? '—', 'merchant'],
-        ['Access token', 'opaque (32 hex characters); the Worker keeps it', 'token-kind'],
-        ['Scope', p.scope || '(none)', 'scope'],
-      ];
+  const rows =
+    key === 'lawvu'
+      ? lawvuRows(cl, p.userName)
+      : [
+          ['Merchant', cfg.logiless?.merchant_id ?? '—', 'merchant'],
+          ['Access token', 'opaque (32 hex characters); the Worker keeps it', 'token-kind'],
+          ['Scope', p.scope || '(none)', 'scope'],
+        ];
   renderConnected(key, { rows, expiries: { access: p.access_expires_at, refresh: p.refresh_expires_at }, refreshFp: p.refresh_fingerprint });
 }
 
@@ -285,7 +339,8 @@ async function callApi(key, { connecting = false } = {}) {
       } catch (e) {
         if (e.requiresReauthorization) {
           await browserClient.logout();
-          return renderDisconnected(key, describe(e.code === 'login_required' ? 'refresh_token_expired' : e.code, e.message)), false;
+          renderDisconnected(key, describe(e.code === 'login_required' ? 'refresh_token_expired' : e.code, e.message));
+          return false;
         }
         errorBox(key, describe(e.code, e.message));
         return false;
@@ -306,10 +361,15 @@ async function callApi(key, { connecting = false } = {}) {
     }
     const text = await res.text();
     let json;
-    try { json = JSON.parse(text); } catch { json = text; }
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = text;
+    }
     if (!res.ok) {
       // the provider's own error, passed through by the Worker or met by the browser client
-      if ($(`error-${key}`)) errorBox(key, describe(json?.error || (res.status === 401 ? 'unauthorized' : 'http_error'), json?.message || json?.detail || `HTTP ${res.status}`));
+      if ($(`error-${key}`))
+        errorBox(key, describe(json?.error || (res.status === 401 ? 'unauthorized' : 'http_error'), json?.message || json?.detail || `HTTP ${res.status}`));
       return false;
     }
     if (key !== 'lawvu-browser' && key !== 'legalon') {
@@ -351,7 +411,10 @@ async function refreshNow(key) {
       // the low-level API: one refresh_token grant, the answer stored where OAuthClient reads it
       const req = buildTokenRequest(lawvuPublic, { grantType: 'refresh_token', refreshToken: t.refreshToken });
       const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
-      const fresh = parseTokenResponse({ status: res.status, headers: res.headers, body: await res.text() }, { now: sandboxNow(), previous: t, config: lawvuPublic });
+      const fresh = parseTokenResponse(
+        { status: res.status, headers: res.headers, body: await res.text() },
+        { now: sandboxNow(), previous: t, config: lawvuPublic },
+      );
       sessionStorage.setItem(`${STORE_KEY}:tokens`, JSON.stringify(fresh));
       const [a, b] = [await fingerprint(t.refreshToken), await fingerprint(fresh.refreshToken)];
       await loadBrowser();
@@ -399,7 +462,9 @@ async function readClock() {
   try {
     const c = await (await fetch(`${CONTROL}/clock`)).json();
     skewMs = c.offset_secs * 1000;
-    $('sandbox-offset').textContent = c.offset_secs ? `(${c.offset_secs > 0 ? '+' : '−'}${left(Math.abs(c.offset_secs) * 1000)} ahead of this computer)` : '(in step with this computer)';
+    $('sandbox-offset').textContent = c.offset_secs
+      ? `(${c.offset_secs > 0 ? '+' : '−'}${left(Math.abs(c.offset_secs) * 1000)} ahead of this computer)`
+      : '(in step with this computer)';
     document.body.dataset.offset = String(c.offset_secs);
   } catch {
     $('sandbox-offset').textContent = '(the sandbox is not answering: is `make demo` running?)';

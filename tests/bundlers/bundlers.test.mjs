@@ -83,7 +83,11 @@ async function serve(dir) {
     log,
     // closeAllConnections: Chromium keeps a spare connection open on which it never sends a request,
     // and server.close() alone waits for it (about 100 s).
-    close: () => new Promise((ok) => { server.close(ok); server.closeAllConnections(); }),
+    close: () =>
+      new Promise((ok) => {
+        server.close(ok);
+        server.closeAllConnections();
+      }),
   };
 }
 

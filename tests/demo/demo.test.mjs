@@ -24,20 +24,34 @@ let profile;
 
 /** Every process in the demo's tree (pid → command), from /proc via ps. */
 function tree(rootPid) {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,pgid=,args='], { encoding: 'utf8' }).trim().split('\n').map((l) => {
-    const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(l);
-    return { pid: +m[1], ppid: +m[2], pgid: +m[3], args: m[4] };
-  });
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,pgid=,args='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((l) => {
+      const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(.*)$/.exec(l);
+      return { pid: +m[1], ppid: +m[2], pgid: +m[3], args: m[4] };
+    });
   const keep = new Map([[rootPid, 'demo']]);
-  for (let grew = true; grew;) {
+  for (let grew = true; grew; ) {
     grew = false;
-    for (const r of rows) if (!keep.has(r.pid) && keep.has(r.ppid)) { keep.set(r.pid, r.args); grew = true; }
+    for (const r of rows)
+      if (!keep.has(r.pid) && keep.has(r.ppid)) {
+        keep.set(r.pid, r.args);
+        grew = true;
+      }
   }
   // the script itself runs in this test's process group; everything it starts has its own
   const own = rows.find((r) => r.pid === rootPid)?.pgid;
   return { pids: keep, pgids: new Set(rows.filter((r) => keep.has(r.pid) && r.pgid !== own).map((r) => r.pgid)) };
 }
-const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
@@ -93,10 +107,7 @@ async function lawvuConsent() {
   await page.waitForURL(/\/#\/authorize\?/);
   await page.locator('#login-user-user-id-123').click();
   const approve = page.locator('#approve');
-  await Promise.race([
-    approve.waitFor({ state: 'visible' }).then(() => approve.click()),
-    page.waitForURL((u) => u.href.startsWith(url)),
-  ]);
+  await Promise.race([approve.waitFor({ state: 'visible' }).then(() => approve.click()), page.waitForURL((u) => u.href.startsWith(url))]);
   await page.waitForURL((u) => u.href.startsWith(url));
 }
 

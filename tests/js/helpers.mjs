@@ -30,11 +30,16 @@ export async function startSandbox() {
     });
   });
   const control = async (path, body) => {
-    const r = await fetch(`${endpoints.control_url}${path}`, body === undefined ? {} : {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    const r = await fetch(
+      `${endpoints.control_url}${path}`,
+      body === undefined
+        ? {}
+        : {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+          },
+    );
     const text = await r.text();
     if (!r.ok) throw new Error(`sandbox ${path}: HTTP ${r.status} ${text}`);
     return text ? JSON.parse(text) : null;

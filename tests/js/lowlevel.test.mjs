@@ -39,7 +39,10 @@ describe('vendor document examples', () => {
       'https://demo.lawvu.com/#/authorize?response_type=code&client_id=acme-inc&redirect_uri=https%3A%2F%2Facme-inc.com%2Fauth',
     );
     const url = t.buildAuthorizationUrl({ ...lawvu, environment: 'production' }, { state: 'xyz', extraParams: { prompt: 'login' } });
-    assert.equal(url, 'https://go.lawvu.com/#/authorize?response_type=code&client_id=acme-inc&redirect_uri=https%3A%2F%2Facme-inc.com%2Fauth&state=xyz&prompt=login');
+    assert.equal(
+      url,
+      'https://go.lawvu.com/#/authorize?response_type=code&client_id=acme-inc&redirect_uri=https%3A%2F%2Facme-inc.com%2Fauth&state=xyz&prompt=login',
+    );
   });
 
   test('LawVu token request as in the document (no secret: public client)', () => {
@@ -50,12 +53,16 @@ describe('vendor document examples', () => {
       headers: { accept: 'application/json', 'content-type': 'application/x-www-form-urlencoded' },
       body: 'grant_type=authorization_code&code=SplxlOBeZQQYbYS6WxSbIA&redirect_uri=https%3A%2F%2Facme-inc.com%2Fauth&client_id=acme-inc',
     });
-    const refresh = t.buildTokenRequest({ ...lawvu, clientSecret: 'your-client-secret' }, { grantType: 'refresh_token', refreshToken: 'tGzv3JOkF0XG5Qx2TlKWIA' });
+    const refresh = t.buildTokenRequest(
+      { ...lawvu, clientSecret: 'your-client-secret' },
+      { grantType: 'refresh_token', refreshToken: 'tGzv3JOkF0XG5Qx2TlKWIA' },
+    );
     assert.equal(refresh.body, 'grant_type=refresh_token&refresh_token=tGzv3JOkF0XG5Qx2TlKWIA&client_id=acme-inc&client_secret=your-client-secret');
   });
 
   test('Logiless sample response with the unquoted refresh_token', () => {
-    const body = '{"access_token":"d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX","token_type":"bearer","expires_in":2592000,"refresh_token":d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX,"scope":""}';
+    const body =
+      '{"access_token":"d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX","token_type":"bearer","expires_in":2592000,"refresh_token":d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX,"scope":""}';
     const now = 1_700_000_000_000;
     const tokens = t.parseTokenResponse({ status: 200, headers: { 'content-type': 'application/json' }, body }, { now });
     assert.deepEqual(tokens, {
@@ -109,7 +116,16 @@ describe('vendor document examples', () => {
     const s = t.createState();
     assert.match(s, /^[A-Za-z0-9_-]{43}$/);
     assert.notEqual(s, t.createState());
-    const generic = { provider: 'generic', authorizationEndpoint: 'https://as.example/authorize', tokenEndpoint: 'https://as.example/token', clientId: 'c', redirectUri: 'https://app.example/cb', clientAuth: 'none', tokenMethod: 'POST', pkce: true };
+    const generic = {
+      provider: 'generic',
+      authorizationEndpoint: 'https://as.example/authorize',
+      tokenEndpoint: 'https://as.example/token',
+      clientId: 'c',
+      redirectUri: 'https://app.example/cb',
+      clientAuth: 'none',
+      tokenMethod: 'POST',
+      pkce: true,
+    };
     const url = t.buildAuthorizationUrl(generic, { state: s, codeChallenge: p.challenge });
     assert.ok(url.endsWith(`&state=${s}&code_challenge=${p.challenge}&code_challenge_method=S256`), url);
     throwsCode(() => t.buildAuthorizationUrl(generic, { state: s }), 'invalid_parameter');
@@ -155,7 +171,11 @@ describe('vendor document examples', () => {
     assert.equal(e.requestId, 'req-42');
     assert.equal(e.requiresReauthorization, true);
     const expired = throwsCode(
-      () => t.parseTokenResponse({ status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: "Supplied refresh_token expired at '2026-11-23T13:25:00Z'" }) }, { config: lawvu }),
+      () =>
+        t.parseTokenResponse(
+          { status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: "Supplied refresh_token expired at '2026-11-23T13:25:00Z'" }) },
+          { config: lawvu },
+        ),
       'refresh_token_expired',
     );
     assert.equal(expired.refreshExpiredAt, Date.UTC(2026, 10, 23, 13, 25, 0));
@@ -219,16 +239,66 @@ describe('wrong types and garbage are TsunagiErrors with codes', () => {
 
   test('fuzz: random values into every function only ever throw TsunagiError', () => {
     let seed = 42;
-    const rnd = (n) => ((seed = (seed * 1103515245 + 12345) % 2147483648) % n);
-    const atoms = [undefined, null, true, 0, -1, 1e308, NaN, '', 'x', '\u0000', '\ud800', '日本', '{"a":', 'a.b.c', [], [[1, 2]], {}, { provider: 'lawvu' }, lawvu];
+    const rnd = (n) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const atoms = [
+      undefined,
+      null,
+      true,
+      0,
+      -1,
+      1e308,
+      NaN,
+      '',
+      'x',
+      '\u0000',
+      '\ud800',
+      '日本',
+      '{"a":',
+      'a.b.c',
+      [],
+      [[1, 2]],
+      {},
+      { provider: 'lawvu' },
+      lawvu,
+    ];
     const value = (depth) => {
       const k = rnd(depth > 2 ? 3 : 5);
       if (k < 3) return atoms[rnd(atoms.length)];
       if (k === 3) return Array.from({ length: rnd(3) }, () => value(depth + 1));
-      const keys = ['provider', 'environment', 'clientId', 'redirectUri', 'status', 'headers', 'body', 'grantType', 'code', 'state', 'accessToken', 'expiresAt', 'now', 'config', 'previous', 'extraParams'];
+      const keys = [
+        'provider',
+        'environment',
+        'clientId',
+        'redirectUri',
+        'status',
+        'headers',
+        'body',
+        'grantType',
+        'code',
+        'state',
+        'accessToken',
+        'expiresAt',
+        'now',
+        'config',
+        'previous',
+        'extraParams',
+      ];
       return Object.fromEntries(Array.from({ length: rnd(5) }, () => [keys[rnd(keys.length)], value(depth + 1)]));
     };
-    const fns = ['buildAuthorizationUrl', 'beginAuthorization', 'pkceChallenge', 'parseCallback', 'buildTokenRequest', 'parseTokenResponse', 'nextStep', 'buildApiRequest', 'decodeJwtClaims'];
+    const fns = [
+      'buildAuthorizationUrl',
+      'beginAuthorization',
+      'pkceChallenge',
+      'parseCallback',
+      'buildTokenRequest',
+      'parseTokenResponse',
+      'nextStep',
+      'buildApiRequest',
+      'decodeJwtClaims',
+    ];
     for (let i = 0; i < 3000; i++) {
       const name = fns[rnd(fns.length)];
       try {
@@ -244,7 +314,11 @@ describe('wrong types and garbage are TsunagiErrors with codes', () => {
     const secret = 'sbx_super_secret_value_123';
     const logiless = { provider: 'logiless', clientId: 'c', clientSecret: secret, redirectUri: 'https://app.example/cb' };
     const e = throwsCode(
-      () => t.parseTokenResponse({ status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: `bad refresh_token=RT-LEAK-999 client_secret=${secret}` }) }, { config: logiless }),
+      () =>
+        t.parseTokenResponse(
+          { status: 400, body: JSON.stringify({ error: 'invalid_grant', error_description: `bad refresh_token=RT-LEAK-999 client_secret=${secret}` }) },
+          { config: logiless },
+        ),
       'invalid_grant',
     );
     const all = JSON.stringify({ ...e, message: e.message });
@@ -255,7 +329,16 @@ describe('wrong types and garbage are TsunagiErrors with codes', () => {
 describe('against the sandbox (Node fetch on loopback)', () => {
   test('Logiless: authorize, GET token exchange, API, refresh rotation, sample format, ASCII JSON', async () => {
     const ep = sb.endpoints.logiless;
-    const config = { provider: 'logiless', clientId: ep.client_id, clientSecret: ep.client_secret, redirectUri: ep.redirect_uri, merchantId: ep.merchant_id, authorizeUrl: ep.authorize_url, tokenUrl: ep.token_url, apiBase: ep.api_base };
+    const config = {
+      provider: 'logiless',
+      clientId: ep.client_id,
+      clientSecret: ep.client_secret,
+      redirectUri: ep.redirect_uri,
+      merchantId: ep.merchant_id,
+      authorizeUrl: ep.authorize_url,
+      tokenUrl: ep.token_url,
+      apiBase: ep.api_base,
+    };
     const state = t.createState();
     const url = t.buildAuthorizationUrl(config, { state });
     assert.ok(url.startsWith(`${ep.authorize_url}?client_id=`), url);
@@ -285,7 +368,10 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     assert.equal(created.status, 201, created.body);
     assert.equal(JSON.parse(created.body).customer, '山田 太郎');
 
-    const refreshed = t.parseTokenResponse(await send(t.buildTokenRequest(config, { grantType: 'refresh_token', refreshToken: tokens.refreshToken })), { config, previous: tokens });
+    const refreshed = t.parseTokenResponse(await send(t.buildTokenRequest(config, { grantType: 'refresh_token', refreshToken: tokens.refreshToken })), {
+      config,
+      previous: tokens,
+    });
     assert.notEqual(refreshed.refreshToken, tokens.refreshToken);
     const spent = await send(t.buildTokenRequest(config, { grantType: 'refresh_token', refreshToken: tokens.refreshToken }));
     const e = throwsCode(() => t.parseTokenResponse(spent, { config, previous: refreshed }), 'invalid_grant');
@@ -324,7 +410,16 @@ describe('against the sandbox (Node fetch on loopback)', () => {
 
   test('OAuthClient in Node (Logiless): authorize, handleCallback, fetch waits out 429', async () => {
     const ep = sb.endpoints.logiless;
-    const config = { provider: 'logiless', clientId: ep.client_id, clientSecret: ep.client_secret, redirectUri: ep.redirect_uri, merchantId: ep.merchant_id, authorizeUrl: ep.authorize_url, tokenUrl: ep.token_url, apiBase: ep.api_base };
+    const config = {
+      provider: 'logiless',
+      clientId: ep.client_id,
+      clientSecret: ep.client_secret,
+      redirectUri: ep.redirect_uri,
+      merchantId: ep.merchant_id,
+      authorizeUrl: ep.authorize_url,
+      tokenUrl: ep.token_url,
+      apiBase: ep.api_base,
+    };
     const client = new t.OAuthClient(config);
     const url = await client.authorize();
     const { redirect_url } = await sb.control('/logiless/approve', { authorize_url: url, user_id: 'user-id-124' });
@@ -352,8 +447,28 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     const lg = sb.endpoints.logiless;
     const state = 'a b/c+d {"x":1}';
     const cases = [
-      ['lawvu', { provider: 'lawvu', environment: 'sandbox', clientId: lv.public_client.client_id, redirectUri: 'http://localhost:5173/callback', authorizeUrl: lv.authorize_url, tokenUrl: lv.token_url }],
-      ['logiless', { provider: 'logiless', clientId: lg.client_id, clientSecret: lg.client_secret, redirectUri: lg.redirect_uri, authorizeUrl: lg.authorize_url, tokenUrl: lg.token_url }],
+      [
+        'lawvu',
+        {
+          provider: 'lawvu',
+          environment: 'sandbox',
+          clientId: lv.public_client.client_id,
+          redirectUri: 'http://localhost:5173/callback',
+          authorizeUrl: lv.authorize_url,
+          tokenUrl: lv.token_url,
+        },
+      ],
+      [
+        'logiless',
+        {
+          provider: 'logiless',
+          clientId: lg.client_id,
+          clientSecret: lg.client_secret,
+          redirectUri: lg.redirect_uri,
+          authorizeUrl: lg.authorize_url,
+          tokenUrl: lg.token_url,
+        },
+      ],
     ];
     for (const [provider, config] of cases) {
       const url = t.buildAuthorizationUrl(config, { state });
@@ -370,12 +485,23 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     const lv = sb.endpoints.lawvu;
     const cc = lv.confidential_client;
     const config = {
-      provider: 'generic', authorizationEndpoint: lv.authorize_url, hashRoute: true, tokenEndpoint: lv.token_url, apiBase: lv.api_base,
-      clientId: cc.client_id, clientSecret: cc.client_secret, clientAuth: 'client_secret_post', redirectUri: cc.redirect_uris[0],
-      pkce: false, refreshLifetimeSecs: 3600,
+      provider: 'generic',
+      authorizationEndpoint: lv.authorize_url,
+      hashRoute: true,
+      tokenEndpoint: lv.token_url,
+      apiBase: lv.api_base,
+      clientId: cc.client_id,
+      clientSecret: cc.client_secret,
+      clientAuth: 'client_secret_post',
+      redirectUri: cc.redirect_uris[0],
+      pkce: false,
+      refreshLifetimeSecs: 3600,
     };
     const sent = [];
-    const spy = (url, init) => (sent.push(String(init?.body ?? url)), fetch(url, init));
+    const spy = (url, init) => {
+      sent.push(String(init?.body ?? url));
+      return fetch(url, init);
+    };
     let clock = Date.now();
     const client = new t.OAuthClient(config, { fetch: spy, now: () => clock });
     const url = await client.authorize();
@@ -395,13 +521,20 @@ describe('against the sandbox (Node fetch on loopback)', () => {
       });
     }
     assert.equal(await client.getTokens(), null);
-    assert.deepEqual(sent.filter((b) => b.includes('grant_type=client_credentials')), [], 'no client-credentials request was sent');
+    assert.deepEqual(
+      sent.filter((b) => b.includes('grant_type=client_credentials')),
+      [],
+      'no client-credentials request was sent',
+    );
     client.close();
 
     // a generic client used for client credentials only (no redirect URI) still acquires, and
     // re-acquires, its own token (LegalOn's token endpoint)
     const lo = sb.endpoints.legalon;
-    const machine = new t.OAuthClient({ provider: 'generic', tokenEndpoint: lo.token_url, clientAuth: 'basic_raw', credentials: lo.credentials }, { now: () => clock });
+    const machine = new t.OAuthClient(
+      { provider: 'generic', tokenEndpoint: lo.token_url, clientAuth: 'basic_raw', credentials: lo.credentials },
+      { now: () => clock },
+    );
     const first = await machine.getAccessToken();
     assert.equal((await machine.getTokens()).grant, 'client_credentials');
     clock += 1_200_000;
