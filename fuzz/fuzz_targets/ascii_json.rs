@@ -3,7 +3,7 @@
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use tsunagi_core::ascii_json::{escape_non_ascii, to_ascii_json};
+use tsunagi_core::codec::ascii_json::{escape_non_ascii, to_ascii_json};
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data).into_owned();

@@ -2,12 +2,10 @@
 //! base (bearer token, RFC 6750 §2.1), and deciding what a response means for the caller —
 //! deliver it, refresh once on 401, wait out a 429 within bounds, or fail with a typed error.
 
-use crate::ascii_json::escape_non_ascii;
 use crate::client::Client;
 use crate::error_body::{classify, Exchange};
 use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::profile::Provider;
-use crate::providers::legalon;
+use crate::profile::ApiBase;
 use crate::rate_limit::RateLimit;
 use crate::secret::AccessToken;
 use crate::time::Timestamp;
@@ -151,32 +149,33 @@ fn percent_decode(bytes: &[u8], strict: bool) -> Option<Vec<u8>> {
 }
 
 impl Client {
-    /// The API base for calls made with `tokens`: LegalOn's `{api_base_url}/rest/v1` from the
-    /// token response, otherwise the profile's (Logiless: merchant-scoped when configured).
+    /// The API base for calls made with `tokens`, as the profile's [`ApiBase`] says: the fixed
+    /// base (Logiless: merchant-scoped when configured), or the one the profile's hook makes of
+    /// the set's `api_base_url` (LegalOn's `{api_base_url}/rest/v1`, [`ErrorCode::LoginRequired`]
+    /// without a set that carries it); [`ErrorCode::InvalidConfig`] when there is none.
     pub fn api_base(&self, tokens: Option<&TokenSet>) -> Result<String> {
-        if self.profile.provider == Provider::LegalOn {
-            let url = tokens
-                .and_then(|t| t.api_base_url.as_deref())
-                .ok_or_else(|| Error::new(ErrorCode::LoginRequired, "LegalOn's API base comes with a token: acquire one first"))?;
-            return legalon::api_base(url);
+        match &self.profile.api_base {
+            ApiBase::Fixed(base) => Ok(base.clone()),
+            ApiBase::FromTokenResponse(resolve) => {
+                let url = tokens.and_then(|t| t.api_base_url.as_deref()).ok_or_else(|| {
+                    Error::new(ErrorCode::LoginRequired, format!("{}'s API base comes with a token: acquire one first", self.profile.provider.name()))
+                })?;
+                resolve(url)
+            }
+            ApiBase::None => Err(Error::new(ErrorCode::InvalidConfig, "no API base is configured for this provider")),
         }
-        self.profile.api_base.clone().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "no API base is configured for this provider"))
     }
 
     /// An API request: `path` (checked by [`check_api_path`]) appended to the API base, the
-    /// bearer header, and for a body `Content-Type: application/json` — re-encoded ASCII-only for
-    /// Logiless, which requires `\uNNNN` escapes.
+    /// bearer header, and for a body `Content-Type: application/json`, encoded as the profile's
+    /// [`BodyEncoding`](crate::profile::BodyEncoding) says (Logiless: ASCII-only, `\uNNNN` escapes).
     pub fn api_request(&self, tokens: &TokenSet, method: Method, path: &str, json_body: Option<&str>) -> Result<HttpRequest> {
         check_api_path(path)?;
         let url = format!("{}{path}", self.api_base(Some(tokens))?);
         let mut headers = vec![("accept".to_owned(), "application/json".to_owned()), bearer_header(&tokens.access_token)];
         let body = json_body.map(|b| {
             headers.push(("content-type".to_owned(), "application/json".to_owned()));
-            if self.profile.provider == Provider::Logiless {
-                escape_non_ascii(b)
-            } else {
-                b.to_owned()
-            }
+            self.profile.api_body_encoding.encode(b)
         });
         Ok(HttpRequest { method, url, headers, body })
     }

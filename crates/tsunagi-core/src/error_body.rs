@@ -2,8 +2,8 @@
 //! documents (LawVu API), Logiless' validation and error bodies, plain text, and the provider's
 //! documented messages (via the profile hook), keeping status, `X-Request-Id` and an excerpt.
 
+use crate::codec::lenient_json;
 use crate::http::HttpResponse;
-use crate::lenient_json;
 use crate::profile::ProviderMessage;
 use crate::rate_limit::RateLimit;
 use crate::scrub;

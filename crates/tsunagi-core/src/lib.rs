@@ -18,17 +18,16 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod api;
-pub mod ascii_json;
 pub mod authorize;
 pub mod base64url;
 pub mod callback;
 pub mod client;
+pub mod codec;
 mod decimal;
 mod error;
 mod error_body;
 pub mod http;
 pub mod jwt;
-mod lenient_json;
 pub mod pkce;
 pub mod profile;
 pub mod providers;

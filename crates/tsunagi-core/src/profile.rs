@@ -1,12 +1,13 @@
 //! A provider profile: the data and small hooks that make one OAuth 2.0 server different from
-//! another (endpoints, token method, refresh lifetimes, error messages).
+//! another (endpoints, token method, refresh lifetimes, API base, request bodies, error messages).
 //!
 //! Profiles are built by the files in [`crate::providers`]; nothing else in the core branches on
-//! which provider it is talking to.
+//! which provider it is talking to (a test below holds every other file of the crate to that).
 
+use crate::codec::ascii_json;
 use crate::time::Timestamp;
 use crate::uri::{Endpoint, RedirectPolicy};
-use crate::ErrorCode;
+use crate::{ErrorCode, Result};
 
 /// Which provider a profile describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -28,6 +29,16 @@ impl Provider {
             Provider::LawVu => "lawvu",
             Provider::Logiless => "logiless",
             Provider::LegalOn => "legalon",
+            Provider::Generic => "generic",
+        }
+    }
+
+    /// The provider's own spelling (`LawVu`, `Logiless`, `LegalOn`, `generic`), for messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Provider::LawVu => "LawVu",
+            Provider::Logiless => "Logiless",
+            Provider::LegalOn => "LegalOn",
             Provider::Generic => "generic",
         }
     }
@@ -114,6 +125,52 @@ impl RefreshLifetime {
     }
 }
 
+/// Where a provider's API lives.
+#[derive(Clone, Debug)]
+pub enum ApiBase {
+    /// Not configured (a generic server without one): API requests fail with
+    /// [`ErrorCode::InvalidConfig`].
+    None,
+    /// Known before any token response (LawVu's gateway host; Logiless' `/api/v1`, merchant-scoped
+    /// when configured).
+    Fixed(String),
+    /// Sent with every token response as `api_base_url` (LegalOn, `legalon-getting-started.txt`:
+    /// "Use api_base_url from the token response as the API base URL"). The hook turns that value
+    /// into the base or refuses it with [`ErrorCode::TokenResponseInvalid`]; a token response
+    /// without `api_base_url` is refused, and API requests need a token set that carries one.
+    FromTokenResponse(fn(&str) -> Result<String>),
+}
+
+impl ApiBase {
+    /// The base when it is known before any token response.
+    pub fn fixed(&self) -> Option<&str> {
+        match self {
+            ApiBase::Fixed(base) => Some(base),
+            ApiBase::None | ApiBase::FromTokenResponse(_) => None,
+        }
+    }
+}
+
+/// How the JSON body of an API request is put on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BodyEncoding {
+    /// Sent as the caller wrote it.
+    AsIs,
+    /// Every non-ASCII character escaped as `\uNNNN` ([`ascii_json::escape_non_ascii`]; RFC 8259
+    /// §7), as Logiless requires ("文字コードはUTF-8、\uNNNN 形式", `logiless-authentication.ja.txt`).
+    AsciiOnlyJson,
+}
+
+impl BodyEncoding {
+    /// `json` as this encoding sends it; for valid JSON, the same value either way (RFC 8259 §7).
+    pub fn encode(self, json: &str) -> String {
+        match self {
+            BodyEncoding::AsIs => json.to_owned(),
+            BodyEncoding::AsciiOnlyJson => ascii_json::escape_non_ascii(json),
+        }
+    }
+}
+
 /// What a provider hook recognised in an error message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProviderMessage {
@@ -132,8 +189,8 @@ pub struct Profile {
     pub authorization_endpoint: Option<Endpoint>,
     /// Token endpoint (RFC 6749 §3.2).
     pub token_endpoint: Endpoint,
-    /// API base URL, when it is known before any token response.
-    pub api_base: Option<String>,
+    /// Where API requests go: a fixed base, none, or the token response's `api_base_url`.
+    pub api_base: ApiBase,
     /// GET or POST token requests.
     pub token_method: TokenMethod,
     /// Grants the provider supports.
@@ -148,6 +205,8 @@ pub struct Profile {
     pub refresh_lifetime: RefreshLifetime,
     /// Extra parameters added to every token request (LawVu `region_hint`).
     pub token_params: Vec<(String, String)>,
+    /// How API request bodies are encoded (Logiless: ASCII-only JSON).
+    pub api_body_encoding: BodyEncoding,
     /// Maps a provider's human-readable error message to a code (LawVu's documented strings).
     pub classify_message: fn(&str) -> Option<ProviderMessage>,
 }
@@ -162,4 +221,54 @@ impl Profile {
 /// A hook that recognises nothing (providers whose errors are plain RFC 6749 codes).
 pub fn no_messages(_: &str) -> Option<ProviderMessage> {
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())).flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Issue 14: provider quirks are profile data or hooks set in `providers/`. No other file of
+    /// the crate (its tests aside: the part before `#[cfg(test)]`) compares against a provider
+    /// variant, nor, outside comments, reaches into one provider's module.
+    #[test]
+    fn nothing_outside_providers_names_a_provider() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        let providers = [Provider::LawVu, Provider::Logiless, Provider::LegalOn, Provider::Generic];
+        let variant = |p: Provider| format!("Provider::{p:?}");
+        let read = |path: &Path| std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        // the patterns match real code: the provider files use them
+        assert!(read(&src.join("providers/legalon.rs")).contains(&variant(Provider::LegalOn)));
+        let mut checked = 0;
+        for path in files.iter().filter(|p| !p.starts_with(src.join("providers")) && **p != src.join("profile.rs")) {
+            let text = read(path);
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for p in providers {
+                assert!(!code.contains(&variant(p)), "{} names {}", path.display(), variant(p));
+                let reaches = |line: &&str| !line.trim_start().starts_with("//") && line.contains("providers::") && line.contains(p.as_str());
+                assert_eq!(code.lines().find(reaches), None, "{} uses providers::{}", path.display(), p.as_str());
+            }
+            checked += 1;
+        }
+        assert!(checked >= 20, "only {checked} files checked under {}", src.display());
+    }
+
+    #[test]
+    fn body_encodings() {
+        assert_eq!(BodyEncoding::AsIs.encode(r#"{"a":"山"}"#), r#"{"a":"山"}"#);
+        assert_eq!(BodyEncoding::AsciiOnlyJson.encode(r#"{"a":"山"}"#), r#"{"a":"\u5c71"}"#);
+    }
 }

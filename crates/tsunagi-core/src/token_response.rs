@@ -4,11 +4,10 @@
 //! token type, a refresh reply that must not lose the stored refresh token).
 
 use crate::client::Client;
+use crate::codec::lenient_json::{self, NotAnObject};
 use crate::error_body::{classify_sent, Exchange};
 use crate::http::{HttpRequest, HttpResponse};
-use crate::lenient_json::{self, NotAnObject};
-use crate::profile::{GrantType, Provider};
-use crate::providers::legalon;
+use crate::profile::{ApiBase, GrantType};
 use crate::secret::{AccessToken, RefreshToken, SentSecrets};
 use crate::time::{parse_iso8601, Timestamp};
 use crate::token_set::{TokenGrant, TokenSet};
@@ -164,12 +163,15 @@ impl Client {
             _ => previous.and_then(|p| p.scope.clone()),
         };
         let api_base_url = obj.get("api_base_url").and_then(Value::as_str).map(str::to_owned);
-        if self.profile.provider == Provider::LegalOn {
+        if let ApiBase::FromTokenResponse(resolve) = self.profile.api_base {
             match &api_base_url {
                 Some(url) => {
-                    legalon::api_base(url).map_err(|e| e.with_status(resp.status).with_request_id(resp.request_id()))?;
+                    resolve(url).map_err(|e| e.with_status(resp.status).with_request_id(resp.request_id()))?;
                 }
-                None => return Err(invalid(resp, sent, "has no api_base_url (LegalOn sends the API base with every token)")),
+                None => {
+                    let why = format!("has no api_base_url ({} sends the API base with every token)", self.profile.provider.name());
+                    return Err(invalid(resp, sent, &why));
+                }
             }
         }
         for key in KNOWN {

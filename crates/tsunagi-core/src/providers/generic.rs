@@ -4,7 +4,7 @@
 
 use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuthMethod};
-use crate::profile::{no_messages, AuthorizeParamOrder, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
 use crate::secret::{BasicCredentials, ClientSecret};
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{Error, ErrorCode, Result};
@@ -69,7 +69,7 @@ impl GenericConfig {
             provider: Provider::Generic,
             authorization_endpoint,
             token_endpoint: Endpoint::parse(&self.token_endpoint, false)?,
-            api_base: api_base.map(|b| trim_base(b.as_str())),
+            api_base: api_base.map_or(ApiBase::None, |b| ApiBase::Fixed(trim_base(b.as_str()))),
             token_method: self.token_method,
             grants: &[GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials],
             pkce: self.pkce,
@@ -77,6 +77,7 @@ impl GenericConfig {
             authorize_param_order: AuthorizeParamOrder::ResponseTypeFirst,
             refresh_lifetime: self.refresh_lifetime_secs.map_or(RefreshLifetime::Unknown, RefreshLifetime::Fixed),
             token_params: Vec::new(),
+            api_body_encoding: BodyEncoding::AsIs,
             classify_message: no_messages,
         })
     }

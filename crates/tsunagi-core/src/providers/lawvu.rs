@@ -5,7 +5,7 @@
 
 use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuth};
-use crate::profile::{AuthorizeParamOrder, GrantType, Profile, Provider, ProviderMessage, RefreshLifetime, TokenMethod};
+use crate::profile::{ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, ProviderMessage, RefreshLifetime, TokenMethod};
 use crate::secret::ClientSecret;
 use crate::time::{parse_iso8601, parse_us_datetime};
 use crate::uri::RedirectPolicy;
@@ -99,7 +99,7 @@ impl LawVuConfig {
             provider: Provider::LawVu,
             authorization_endpoint: Some(authorize),
             token_endpoint: token,
-            api_base: Some(trim_base(api_base.as_str())),
+            api_base: ApiBase::Fixed(trim_base(api_base.as_str())),
             token_method: TokenMethod::Post,
             grants: &[GrantType::AuthorizationCode, GrantType::RefreshToken],
             pkce: false,
@@ -107,6 +107,7 @@ impl LawVuConfig {
             authorize_param_order: AuthorizeParamOrder::ResponseTypeFirst,
             refresh_lifetime: RefreshLifetime::ByClientType { public: PUBLIC_REFRESH_SECS, confidential: CONFIDENTIAL_REFRESH_SECS },
             token_params: self.region_hint.iter().map(|r| ("region_hint".to_owned(), r.clone())).collect(),
+            api_body_encoding: BodyEncoding::AsIs,
             classify_message,
         })
     }
@@ -215,12 +216,12 @@ mod tests {
         let mut cfg = LawVuConfig::new(LawVuEnvironment::Production, "acme-inc", "https://acme-inc.com/auth");
         let p = cfg.profile().map_err(|e| e.to_string());
         assert_eq!(p.as_ref().map(|p| p.token_endpoint.as_str().to_owned()), Ok("https://api.lawvu.com/account-apis/v1/auth/token".into()));
-        assert_eq!(p.as_ref().ok().and_then(|p| p.api_base.clone()).as_deref(), Some("https://api.lawvu.com"));
+        assert_eq!(p.as_ref().ok().and_then(|p| p.api_base.fixed()), Some("https://api.lawvu.com"));
         cfg.authorize_url = Some("http://127.0.0.1:9400/#/authorize".into());
         cfg.token_url = Some("http://127.0.0.1:9401/account-apis/v1/auth/token".into());
         cfg.api_base = Some("http://127.0.0.1:9401/".into());
         let p = cfg.profile().map_err(|e| e.to_string());
-        assert_eq!(p.as_ref().ok().and_then(|p| p.api_base.clone()).as_deref(), Some("http://127.0.0.1:9401"));
+        assert_eq!(p.as_ref().ok().and_then(|p| p.api_base.fixed()), Some("http://127.0.0.1:9401"));
         cfg.token_url = Some("http://evil.example/token".into());
         assert_eq!(cfg.profile().map(|_| ()).map_err(|e| e.code()), Err(ErrorCode::InvalidEndpoint));
     }

@@ -4,7 +4,7 @@
 
 use super::endpoint_or;
 use crate::client::{Client, ClientAuth};
-use crate::profile::{no_messages, AuthorizeParamOrder, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
 use crate::secret::BasicCredentials;
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{Error, ErrorCode, Result};
@@ -66,7 +66,7 @@ impl LegalOnConfig {
             provider: Provider::LegalOn,
             authorization_endpoint: None,
             token_endpoint: endpoint_or(self.token_url.as_deref(), &format!("https://{}/oauth/token", self.region.host()), false)?,
-            api_base: None,
+            api_base: ApiBase::FromTokenResponse(api_base),
             token_method: TokenMethod::Post,
             grants: &[GrantType::ClientCredentials],
             pkce: false,
@@ -74,6 +74,7 @@ impl LegalOnConfig {
             authorize_param_order: AuthorizeParamOrder::ResponseTypeFirst,
             refresh_lifetime: RefreshLifetime::None,
             token_params: Vec::new(),
+            api_body_encoding: BodyEncoding::AsIs,
             classify_message: no_messages,
         })
     }
@@ -87,9 +88,10 @@ impl LegalOnConfig {
     }
 }
 
-/// `{api_base_url}/rest/v1`, whether or not `api_base_url` carries a scheme (the document's
-/// example prints it as `https://${api_base_url}`): a bare host gets `https://`. The result must
-/// be a valid endpoint (https, or http on loopback).
+/// The profile's [`ApiBase::FromTokenResponse`] hook ("Use api_base_url from the token response as
+/// the API base URL", `legalon-getting-started.txt`): `{api_base_url}/rest/v1`, whether or not
+/// `api_base_url` carries a scheme (the document's example prints it as `https://${api_base_url}`):
+/// a bare host gets `https://`. The result must be a valid endpoint (https, or http on loopback).
 pub fn api_base(api_base_url: &str) -> Result<String> {
     let raw = api_base_url.trim().trim_end_matches('/');
     if raw.is_empty() {

@@ -4,7 +4,7 @@
 
 use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuth};
-use crate::profile::{no_messages, AuthorizeParamOrder, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
 use crate::secret::ClientSecret;
 use crate::uri::RedirectPolicy;
 use crate::{Error, ErrorCode, Result};
@@ -68,7 +68,7 @@ impl LogilessConfig {
             provider: Provider::Logiless,
             authorization_endpoint: Some(endpoint_or(self.authorize_url.as_deref(), AUTHORIZE_URL, false)?),
             token_endpoint: endpoint_or(self.token_url.as_deref(), TOKEN_URL, false)?,
-            api_base: Some(api_base),
+            api_base: ApiBase::Fixed(api_base),
             token_method: TokenMethod::Get,
             grants: &[GrantType::AuthorizationCode, GrantType::RefreshToken],
             pkce: false,
@@ -76,6 +76,7 @@ impl LogilessConfig {
             authorize_param_order: AuthorizeParamOrder::ClientIdFirst,
             refresh_lifetime: RefreshLifetime::Fixed(REFRESH_SECS),
             token_params: Vec::new(),
+            api_body_encoding: BodyEncoding::AsciiOnlyJson,
             classify_message: no_messages,
         })
     }
@@ -96,9 +97,9 @@ mod tests {
     #[test]
     fn merchant_scoped_api_base() {
         let mut cfg = LogilessConfig::new("cid", ClientSecret::new("s"), "https://app.example/cb");
-        assert_eq!(cfg.profile().ok().and_then(|p| p.api_base).as_deref(), Some(API_BASE));
+        assert_eq!(cfg.profile().ok().and_then(|p| p.api_base.fixed().map(str::to_owned)).as_deref(), Some(API_BASE));
         cfg.merchant_id = Some("42".into());
-        assert_eq!(cfg.profile().ok().and_then(|p| p.api_base).as_deref(), Some("https://app2.logiless.com/api/v1/merchant/42"));
+        assert_eq!(cfg.profile().ok().and_then(|p| p.api_base.fixed().map(str::to_owned)).as_deref(), Some("https://app2.logiless.com/api/v1/merchant/42"));
         cfg.merchant_id = Some("../x".into());
         assert_eq!(cfg.profile().map(|_| ()).map_err(|e| e.code()), Err(ErrorCode::InvalidConfig));
     }

@@ -1,8 +1,6 @@
-//! JSON object parsing that tolerates one documented vendor defect: Logiless' sample token
-//! response prints the `refresh_token` value unquoted (`"refresh_token":d461ab8…,`).
-//!
-//! Strict JSON is tried first; only if it fails are bare-word member values quoted and the text
-//! parsed again. Nothing else is repaired.
+//! The JSON object reader of every server's token responses and error bodies: strict JSON first,
+//! then one repair — bare-word member values quoted, the defect Logiless' sample token response prints
+//! (`"refresh_token":d461ab8…,`). Not under `providers/`: strict JSON reads the same, so it serves all.
 
 use serde_json::{Map, Value};
 

@@ -1,13 +1,14 @@
-//! ASCII-only JSON for Logiless request bodies ("Japanese text in a JSON body must be UTF-8 with
-//! `\uNNNN` escapes"): every non-ASCII character becomes `\uNNNN` (a surrogate pair above
-//! U+FFFF); every other byte is what standard JSON encoding produces.
+//! ASCII-only JSON (RFC 8259 §7 lets any character be written `\uNNNN`): generic, since every JSON
+//! reader gets the same value, and chosen by [`BodyEncoding::AsciiOnlyJson`](crate::profile::BodyEncoding)
+//! for Logiless' API bodies ("文字コードはUTF-8、\uNNNN 形式でエンコードされている必要があります", `logiless-authentication.ja.txt`).
 
 use crate::{Error, ErrorCode, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
 
-/// Escapes every non-ASCII character of a JSON text. Correct for any valid JSON text, since
-/// non-ASCII characters can only occur inside strings, where `\uNNNN` means the same character.
+/// Escapes every non-ASCII character of a JSON text as `\uNNNN` (a surrogate pair above U+FFFF);
+/// ASCII is copied unchanged. The output is ASCII, and for any valid JSON text it parses to the
+/// same value (RFC 8259 §7): non-ASCII characters can only occur inside strings.
 pub fn escape_non_ascii(json: &str) -> String {
     let mut out = String::with_capacity(json.len() + json.len() / 2);
     for c in json.chars() {
@@ -24,7 +25,9 @@ pub fn escape_non_ascii(json: &str) -> String {
     out
 }
 
-/// Serialises `value` as compact, ASCII-only JSON.
+/// Serialises `value` as compact, ASCII-only JSON: [`escape_non_ascii`] of `serde_json`'s output,
+/// byte-identical to it for ASCII-only values; [`ErrorCode::InvalidParameter`] if `value` cannot be
+/// serialised.
 pub fn to_ascii_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
     let json = serde_json::to_string(value).map_err(|e| Error::new(ErrorCode::InvalidParameter, format!("value is not JSON-serialisable: {e}")))?;
     Ok(escape_non_ascii(&json))
