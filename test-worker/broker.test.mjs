@@ -1,27 +1,19 @@
 // BrokerClient (the npm package's client for this Worker) against the built Worker in workerd and
 // the sandbox: sign-in, the session view, API calls, the Worker's own errors as TsunagiErrors
 // (X-Tsunagi-Error) next to a provider's own 404 passed through, refresh and logout.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { startSandbox, startWorker, bindingsFor, Browser, login, ROOT, ORIGIN } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login, ROOT, ORIGIN } from './harness.mjs';
 
 const { BrokerClient, TsunagiError } = await import(pathToFileURL(join(ROOT, 'pkg', 'node.js')).href);
 
-let sbx, worker;
-before(async () => {
-  sbx = await startSandbox();
-  worker = await startWorker(bindingsFor(sbx.ep));
-});
-after(async () => {
-  await worker?.stop();
-  await sbx?.stop();
-});
+const ctx = withSandboxAndWorker();
 
 /** A BrokerClient whose fetch is a cookie-keeping browser on the Worker's origin. */
 function broker() {
-  const b = new Browser(worker);
+  const b = new Browser(ctx.worker);
   return { b, c: new BrokerClient({ baseUrl: ORIGIN, fetch: (url, init) => b.fetch(url, init) }) };
 }
 
@@ -51,7 +43,7 @@ test('signed out: session() is empty, fetch() is session_missing with requiresRe
 test('LawVu through the broker: session, API, a provider 404 passed through, refresh, logout', async () => {
   const { b, c } = broker();
   assert.equal((await b.request(c.loginUrl('lawvu', { returnTo: '/app' }))).status, 302, 'loginUrl starts a sign-in');
-  await login(b, sbx, 'lawvu', '/app');
+  await login(b, ctx.sbx, 'lawvu', '/app');
   const s = await c.session();
   assert.equal(s.signed_in, true);
   assert.equal(s.providers.lawvu.claims.name, 'Jane Smith');
@@ -72,8 +64,8 @@ test('LawVu through the broker: session, API, a provider 404 passed through, ref
 
 test("the Worker's upstream failures are TsunagiErrors with status and request id", async () => {
   const { b, c } = broker();
-  await login(b, sbx, 'logiless'); // LegalOn serves signed-in sessions only
-  await sbx.control('faults', { provider: 'legalon', endpoint: 'api', kind: 'status503', count: 1 });
+  await login(b, ctx.sbx, 'logiless'); // LegalOn serves signed-in sessions only
+  await ctx.sbx.control('faults', { provider: 'legalon', endpoint: 'api', kind: 'status503', count: 1 });
   await assert.rejects(c.fetch('legalon', '/departments'), (e) => e.code === 'upstream_error' && e.status === 503 && e.requiresReauthorization === false);
   const ok = await c.fetch('legalon', '/departments?page_size=2');
   assert.equal(ok.status, 200);

@@ -1,21 +1,13 @@
 // Each provider's full flow through the Worker in workerd against the sandbox binary.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, startWorker, bindingsFor, Browser, login, SPA } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login, SPA } from './harness.mjs';
 
-let sbx, worker;
-before(async () => {
-  sbx = await startSandbox();
-  worker = await startWorker(bindingsFor(sbx.ep));
-});
-after(async () => {
-  await worker?.stop();
-  await sbx?.stop();
-});
+const ctx = withSandboxAndWorker();
 
 test('LawVu: login → consent → callback → /session → /api, confidential 30-day refresh', async () => {
-  const b = new Browser(worker);
-  const { start, authorize, cb } = await login(b, sbx, 'lawvu', '/app/matters?tab=open');
+  const b = new Browser(ctx.worker);
+  const { start, authorize, cb } = await login(b, ctx.sbx, 'lawvu', '/app/matters?tab=open');
   assert.match(
     authorize,
     /\/#\/authorize\?response_type=code&client_id=sbx-lawvu-backend&redirect_uri=http%3A%2F%2Flocalhost%3A8787%2Fauth%2Flawvu%2Fcallback&state=/,
@@ -53,14 +45,14 @@ test('LawVu: login → consent → callback → /session → /api, confidential 
   assert.equal(users.headers.get('access-control-allow-credentials'), 'true');
   const matters = await b.api('/api/lawvu/matter-apis/v1/matters');
   assert.equal(matters.status, 200, matters.text);
-  const stats = await sbx.stats();
+  const stats = await ctx.sbx.stats();
   assert.equal(stats.lawvu.token_requests.authorization_code, 1);
 });
 
 test('Logiless: GET token exchange, merchant-scoped API, ASCII-only JSON bodies', async () => {
-  const b = new Browser(worker);
-  const { authorize, cb } = await login(b, sbx, 'logiless', '/');
-  assert.ok(authorize.startsWith(`${sbx.ep.logiless.authorize_url}?client_id=`), authorize);
+  const b = new Browser(ctx.worker);
+  const { authorize, cb } = await login(b, ctx.sbx, 'logiless', '/');
+  assert.ok(authorize.startsWith(`${ctx.sbx.ep.logiless.authorize_url}?client_id=`), authorize);
   assert.equal(cb.status, 302, cb.text);
   const s = await b.request('/session');
   assert.ok(s.json.providers.logiless, s.text);
@@ -80,17 +72,17 @@ test('Logiless: GET token exchange, merchant-scoped API, ASCII-only JSON bodies'
 });
 
 test('LegalOn: client credentials, api_base_url, for signed-in sessions only, read-only', async () => {
-  const b = new Browser(worker);
+  const b = new Browser(ctx.worker);
   // issue 13 item 1: X-Tsunagi and no cookie used to be forwarded with the organisation's
   // credentials (this test asserted it as intended); now refused, nothing reaches LegalOn
-  const quietBefore = await sbx.stats();
+  const quietBefore = await ctx.sbx.stats();
   for (const opts of [{}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }]) {
     const anon = await b.api('/api/legalon/users?page_size=3', opts);
     assert.equal(anon.status, 401, anon.text);
     assert.equal(anon.json.error, 'session_missing');
   }
-  assert.deepEqual(await sbx.stats(), quietBefore, 'nothing reached LegalOn');
-  await login(b, sbx, 'lawvu');
+  assert.deepEqual(await ctx.sbx.stats(), quietBefore, 'nothing reached LegalOn');
+  await login(b, ctx.sbx, 'lawvu');
   const r = await b.api('/api/legalon/users?page_size=3');
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.users.length, 3);
@@ -101,16 +93,16 @@ test('LegalOn: client credentials, api_base_url, for signed-in sessions only, re
   assert.equal(noHeader.status, 403);
   assert.equal(noHeader.json.error, 'csrf_header_missing');
   // least privilege: read-only unless LEGALON_METHODS allows more
-  const before = await sbx.stats();
+  const before = await ctx.sbx.stats();
   const post = await b.api('/api/legalon/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.equal(post.status, 403, post.text);
   assert.equal(post.json.error, 'method_refused');
-  assert.deepEqual(await sbx.stats(), before, 'nothing forwarded');
+  assert.deepEqual(await ctx.sbx.stats(), before, 'nothing forwarded');
 });
 
 test('token-mediating mode returns only a short-lived access token; logout ends the session', async () => {
-  const b = new Browser(worker);
-  await login(b, sbx, 'lawvu');
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'lawvu');
   const t = await b.api('/token/lawvu', { method: 'POST' });
   assert.equal(t.status, 200, t.text);
   assert.ok(t.json.access_token.startsWith('eyJ'));
@@ -120,7 +112,7 @@ test('token-mediating mode returns only a short-lived access token; logout ends 
   const gone = await b.api('/api/lawvu/account-apis/v1/users');
   assert.equal(gone.status, 401);
   assert.equal(gone.json.error, 'session_missing');
-  await login(b, sbx, 'lawvu');
+  await login(b, ctx.sbx, 'lawvu');
   const cookie = b.cookie;
   const all = await b.api('/auth/logout', { method: 'POST' });
   assert.equal(all.status, 200);
@@ -132,26 +124,26 @@ test('token-mediating mode returns only a short-lived access token; logout ends 
 });
 
 test('POST /auth/{provider}/refresh: rotates now and answers with fingerprints only', async () => {
-  const b = new Browser(worker);
-  await login(b, sbx, 'lawvu', '/');
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'lawvu', '/');
   const before = (await b.request('/session')).json.providers.lawvu;
   assert.match(before.refresh_fingerprint, /^[0-9a-f]{8}$/);
   assert.match(before.access_fingerprint, /^[0-9a-f]{8}$/);
   const noHeader = await b.request('/auth/lawvu/refresh', { method: 'POST' });
   assert.equal(noHeader.status, 403, noHeader.text);
-  const spent = (await sbx.stats()).lawvu.token_requests.refresh_token ?? 0;
+  const spent = (await ctx.sbx.stats()).lawvu.token_requests.refresh_token ?? 0;
   const r = await b.request('/auth/lawvu/refresh', { method: 'POST', headers: { 'x-tsunagi': '1' } });
   assert.equal(r.status, 200, r.text);
   assert.equal(r.json.old_refresh_fingerprint, before.refresh_fingerprint);
   assert.match(r.json.new_refresh_fingerprint, /^[0-9a-f]{8}$/);
   assert.notEqual(r.json.new_refresh_fingerprint, before.refresh_fingerprint);
   assert.ok(!/eyJ|sbx_|refresh_token"|access_token"/.test(r.text), `no token in the answer: ${r.text}`);
-  assert.equal((await sbx.stats()).lawvu.token_requests.refresh_token, spent + 1);
+  assert.equal((await ctx.sbx.stats()).lawvu.token_requests.refresh_token, spent + 1);
   const after = (await b.request('/session')).json.providers.lawvu;
   assert.equal(after.refresh_fingerprint, r.json.new_refresh_fingerprint);
   const users = await b.api('/api/lawvu/account-apis/v1/users');
   assert.equal(users.status, 200, users.text);
-  const anon = new Browser(worker);
+  const anon = new Browser(ctx.worker);
   const none = await anon.request('/auth/lawvu/refresh', { method: 'POST', headers: { 'x-tsunagi': '1' } });
   assert.equal(none.status, 401, none.text);
 });

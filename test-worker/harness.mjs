@@ -1,12 +1,14 @@
 // Test harness for the Worker: the provider sandbox binary (sandbox.mjs) and the built Worker in
 // real workerd (Miniflare's Node API), always stopped; a browser-like client. No mocks.
-import { mkdtempSync, readFileSync } from 'node:fs';
+// A test file calls `withSandboxAndWorker()` (or `withSandbox()`) once at its top level.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
+import { after, before } from 'node:test';
 import { Miniflare } from 'miniflare';
-import { ROOT } from './sandbox.mjs';
+import { ROOT, startSandbox } from './sandbox.mjs';
 
 export { ROOT, startSandbox, seededSecrets, leaks } from './sandbox.mjs';
 export const BUILD = join(ROOT, 'build', 'worker');
@@ -99,6 +101,55 @@ export async function startWorker(bindings, { persist, logs } = {}) {
     },
     async stop() {
       await mf.dispose();
+    },
+  };
+}
+
+/** The sandbox for the whole test file: started in `before`, stopped in `after`. `ctx.sbx` is
+ * startSandbox's answer (`ep`, `control(path, body?)`, `stats()`, `stop()`). */
+export function withSandbox() {
+  let sbx;
+  before(async () => {
+    sbx = await startSandbox();
+  });
+  after(async () => {
+    await sbx?.stop();
+  });
+  return {
+    get sbx() {
+      return sbx;
+    },
+  };
+}
+
+/** The sandbox and the built Worker configured for it (`bindingsFor(ep, bindingsExtra)`), for the
+ * whole test file: started in `before`, stopped in `after` (the Worker first), the Worker's
+ * Durable Object storage in a temporary directory removed at the end. `logs`: as startWorker's.
+ * `ctx.sbx`, `ctx.worker`; `ctx.restartWorker()` stops the Worker and starts a new one with the
+ * same bindings on the same storage. */
+export function withSandboxAndWorker(bindingsExtra = {}, { logs } = {}) {
+  let sbx, worker, persist;
+  const start = () => startWorker(bindingsFor(sbx.ep, bindingsExtra), { persist, logs });
+  before(async () => {
+    sbx = await startSandbox();
+    persist = mkdtempSync(join(tmpdir(), 'tsunagi-persist-'));
+    worker = await start();
+  });
+  after(async () => {
+    await worker?.stop();
+    await sbx?.stop();
+    if (persist) rmSync(persist, { recursive: true, force: true });
+  });
+  return {
+    get sbx() {
+      return sbx;
+    },
+    get worker() {
+      return worker;
+    },
+    async restartWorker() {
+      await worker.stop();
+      worker = await start();
     },
   };
 }

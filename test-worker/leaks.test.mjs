@@ -1,35 +1,27 @@
 // Full flows (LawVu, Logiless, LegalOn; a failed refresh too) leak nothing: no seeded secret,
 // SESSION_KEY, authorization code, access or refresh token in any line workerd writes (captured
 // from its stdout and stderr), in any response body, or in any response header.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startSandbox, startWorker, bindingsFor, Browser, login, seededSecrets, leaks, SESSION_KEY } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login, seededSecrets, leaks, SESSION_KEY } from './harness.mjs';
 
-let sbx, worker;
 const logs = [];
-before(async () => {
-  sbx = await startSandbox();
-  worker = await startWorker(bindingsFor(sbx.ep), { logs });
-});
-after(async () => {
-  await worker?.stop();
-  await sbx?.stop();
-});
+const ctx = withSandboxAndWorker({}, { logs });
 
 const API = { lawvu: '/api/lawvu/account-apis/v1/users', logiless: '/api/logiless/stores' };
 
 /** login → consent → callback → /session → API → refresh (failed, then good) → API → logout.
  * Returns the code and the access tokens seen (via POST /token, TOKEN_MEDIATING). */
 async function flow(b, provider) {
-  const { redirect_url, cb } = await login(b, sbx, provider);
+  const { redirect_url, cb } = await login(b, ctx.sbx, provider);
   assert.equal(cb.status, 302, cb.text);
   const code = new URL(redirect_url).searchParams.get('code');
   assert.ok(code);
   assert.equal((await b.request('/session')).json.signed_in, true);
   assert.equal((await b.api(API[provider])).status, 200);
   const first = (await b.api(`/token/${provider}`, { method: 'POST' })).json.access_token;
-  await sbx.control('faults', { provider, endpoint: 'token', kind: 'status500' });
+  await ctx.sbx.control('faults', { provider, endpoint: 'token', kind: 'status500' });
   assert.equal((await b.api(`/auth/${provider}/refresh`, { method: 'POST' })).status, 502);
   assert.equal((await b.api(`/auth/${provider}/refresh`, { method: 'POST' })).status, 200);
   assert.equal((await b.api(API[provider])).status, 200);
@@ -64,17 +56,17 @@ function answerText(r) {
 }
 
 test('full flows: no secret, code or token in any log line, response body or header', async () => {
-  const b = new Browser(worker);
+  const b = new Browser(ctx.worker);
   const seen = [...(await flow(b, 'lawvu')), ...(await flow(b, 'logiless'))];
-  await login(b, sbx, 'lawvu'); // LegalOn serves signed-in sessions only
+  await login(b, ctx.sbx, 'lawvu'); // LegalOn serves signed-in sessions only
   assert.equal((await b.api('/api/legalon/users')).status, 200);
-  await sbx.control('faults', { provider: 'legalon', endpoint: 'api', kind: 'status503' });
+  await ctx.sbx.control('faults', { provider: 'legalon', endpoint: 'api', kind: 'status503' });
   assert.equal((await b.api('/api/legalon/users')).status, 502);
   assert.equal((await b.api('/auth/logout', { method: 'POST' })).status, 200);
 
   const marker = `log-capture-marker-${randomUUID()}`;
-  assert.equal(await worker.markLogs(marker), 2, "workerd's stdout and stderr are captured");
-  const secrets = [...seededSecrets(sbx.ep), SESSION_KEY, ...seen];
+  assert.equal(await ctx.worker.markLogs(marker), 2, "workerd's stdout and stderr are captured");
+  const secrets = [...seededSecrets(ctx.sbx.ep), SESSION_KEY, ...seen];
   for (const line of logs.filter((l) => !l.endsWith(marker))) {
     assert.deepEqual(leaks(line, secrets), [], `log line: ${line}`);
   }

@@ -1,26 +1,18 @@
 // Single-flight: 200 concurrent API calls on one session whose access token the provider now
 // rejects (sandbox clock moved past its expiry) → one refresh; 200 LegalOn calls → one token.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, startWorker, bindingsFor, Browser, login } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login } from './harness.mjs';
 
-let sbx, worker;
-before(async () => {
-  sbx = await startSandbox();
-  worker = await startWorker(bindingsFor(sbx.ep));
-});
-after(async () => {
-  await worker?.stop();
-  await sbx?.stop();
-});
+const ctx = withSandboxAndWorker();
 
 test('200 concurrent LawVu calls with an expired access token → all 200, exactly one refresh', async () => {
-  const b = new Browser(worker);
-  await login(b, sbx, 'lawvu');
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'lawvu');
   const warm = await b.api('/api/lawvu/account-apis/v1/users');
   assert.equal(warm.status, 200, warm.text);
-  await sbx.control('clock', { advance_secs: 2 * 3600 }); // the 1-hour access token is now expired upstream
-  const before = (await sbx.stats()).lawvu;
+  await ctx.sbx.control('clock', { advance_secs: 2 * 3600 }); // the 1-hour access token is now expired upstream
+  const before = (await ctx.sbx.stats()).lawvu;
   const results = await Promise.all(Array.from({ length: 200 }, () => b.api('/api/lawvu/account-apis/v1/users')));
   const statuses = results.map((r) => r.status);
   assert.deepEqual(
@@ -33,27 +25,27 @@ test('200 concurrent LawVu calls with an expired access token → all 200, exact
         .map((r) => r.text),
     )}`,
   );
-  const after = (await sbx.stats()).lawvu;
+  const after = (await ctx.sbx.stats()).lawvu;
   assert.equal(after.token_requests.refresh_token - before.token_requests.refresh_token, 1, 'exactly one refresh');
   assert.equal(after.refresh_reuse, 0, 'no spent refresh token replayed');
   assert.equal(after.token_errors, before.token_errors);
   // and the rotated pair was kept: the next expiry refreshes once more, with the new token
-  await sbx.control('clock', { advance_secs: 2 * 3600 });
+  await ctx.sbx.control('clock', { advance_secs: 2 * 3600 });
   const again = await b.api('/api/lawvu/matter-apis/v1/matters');
   assert.equal(again.status, 200, again.text);
-  const last = (await sbx.stats()).lawvu;
+  const last = (await ctx.sbx.stats()).lawvu;
   assert.equal(last.token_requests.refresh_token - before.token_requests.refresh_token, 2);
   assert.equal(last.refresh_reuse, 0);
 });
 
 test('200 concurrent LegalOn calls → exactly one client-credentials request', async () => {
-  await sbx.control('options', { legalon_rate_limit: { limit: 10000, window_secs: 60 } });
-  const before = (await sbx.stats()).legalon.token_requests.client_credentials;
-  const b = new Browser(worker);
-  await login(b, sbx, 'logiless'); // LegalOn serves signed-in sessions only (LEGALON_ALLOWED_FOR)
+  await ctx.sbx.control('options', { legalon_rate_limit: { limit: 10000, window_secs: 60 } });
+  const before = (await ctx.sbx.stats()).legalon.token_requests.client_credentials;
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'logiless'); // LegalOn serves signed-in sessions only (LEGALON_ALLOWED_FOR)
   const results = await Promise.all(Array.from({ length: 200 }, (_, i) => b.api(`/api/legalon/users?page_size=${1 + (i % 5)}`)));
   const bad = results.filter((r) => r.status !== 200);
   assert.equal(bad.length, 0, `failures: ${bad.slice(0, 3).map((r) => `${r.status} ${r.text}`)}`);
-  const after = (await sbx.stats()).legalon.token_requests.client_credentials;
+  const after = (await ctx.sbx.stats()).legalon.token_requests.client_credentials;
   assert.equal(after - before, 1, 'one token request for 200 callers');
 });

@@ -3,17 +3,14 @@
 // failed refresh keeps the stored refresh token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, startWorker, startTrap, bindingsFor, Browser, login } from './harness.mjs';
+import { withSandboxAndWorker, startTrap, Browser, login } from './harness.mjs';
 
-let sbx, worker, trap;
+const ctx = withSandboxAndWorker();
+let trap;
 before(async () => {
-  sbx = await startSandbox();
-  worker = await startWorker(bindingsFor(sbx.ep));
   trap = await startTrap();
 });
 after(async () => {
-  await worker?.stop();
-  await sbx?.stop();
   await trap?.stop();
 });
 
@@ -21,7 +18,7 @@ const API = { lawvu: '/api/lawvu/account-apis/v1/users', logiless: '/api/logiles
 
 /** Queues one `redirect` fault on `provider`'s token endpoint, pointing at the trap. */
 const redirectNext = (provider, status) =>
-  sbx.control('faults', { provider, endpoint: 'token', kind: 'redirect', location: `${trap.url}?from=${provider}`, status });
+  ctx.sbx.control('faults', { provider, endpoint: 'token', kind: 'redirect', location: `${trap.url}?from=${provider}`, status });
 
 /** The Worker's answer to a redirected token request: a clear 502, no redirect passed on. */
 function assertRefused(r, status, what) {
@@ -39,47 +36,47 @@ for (const [provider, status] of [
   ['logiless', 302],
 ]) {
   test(`${provider}: a redirected code exchange is refused, nothing sent to the target`, async () => {
-    const b = new Browser(worker);
+    const b = new Browser(ctx.worker);
     const start = await b.request(`/auth/${provider}/login`);
-    const { redirect_url } = await sbx.control(`${provider}/approve`, { authorize_url: start.headers.get('location'), user_id: 'user-id-123' });
-    const before = (await sbx.stats())[provider].token_requests.authorization_code;
+    const { redirect_url } = await ctx.sbx.control(`${provider}/approve`, { authorize_url: start.headers.get('location'), user_id: 'user-id-123' });
+    const before = (await ctx.sbx.stats())[provider].token_requests.authorization_code;
     await redirectNext(provider, status);
     assertRefused(await b.request(redirect_url), status, `${provider} callback`);
-    assert.equal((await sbx.stats())[provider].token_requests.authorization_code, before, 'the code was never presented');
+    assert.equal((await ctx.sbx.stats())[provider].token_requests.authorization_code, before, 'the code was never presented');
     // a new login works
-    const ok = await login(b, sbx, provider);
+    const ok = await login(b, ctx.sbx, provider);
     assert.equal(ok.cb.status, 302, ok.cb.text);
   });
 
   test(`${provider}: a redirected refresh is refused, the refresh token survives`, async () => {
-    const b = new Browser(worker);
-    await login(b, sbx, provider);
-    const before = (await sbx.stats())[provider];
+    const b = new Browser(ctx.worker);
+    await login(b, ctx.sbx, provider);
+    const before = (await ctx.sbx.stats())[provider];
     await redirectNext(provider, status);
     assertRefused(await b.api(`/auth/${provider}/refresh`, { method: 'POST' }), status, `${provider} refresh`);
     const again = await b.api(`/auth/${provider}/refresh`, { method: 'POST' });
     assert.equal(again.status, 200, `${provider}: the stored refresh token still works: ${again.text}`);
     assert.equal((await b.api(API[provider])).status, 200);
-    const after = (await sbx.stats())[provider];
+    const after = (await ctx.sbx.stats())[provider];
     assert.equal(after.token_requests.refresh_token - before.token_requests.refresh_token, 1);
     assert.equal(after.refresh_reuse, 0);
   });
 }
 
 test('lawvu: a refresh on an API call meets a redirect → 502, the next call refreshes', async () => {
-  const b = new Browser(worker);
-  await login(b, sbx, 'lawvu');
-  await sbx.control('clock', { advance_secs: 2 * 3600 });
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'lawvu');
+  await ctx.sbx.control('clock', { advance_secs: 2 * 3600 });
   await redirectNext('lawvu', 308);
   assertRefused(await b.api(API.lawvu), 308, 'lawvu API refresh');
   const next = await b.api(API.lawvu);
   assert.equal(next.status, 200, next.text);
-  assert.equal((await sbx.stats()).lawvu.refresh_reuse, 0);
+  assert.equal((await ctx.sbx.stats()).lawvu.refresh_reuse, 0);
 });
 
 test('legalon: a redirected client-credentials request is refused, the next call acquires', async () => {
-  const b = new Browser(worker);
-  await login(b, sbx, 'logiless');
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'logiless');
   await redirectNext('legalon', 307);
   assertRefused(await b.api('/api/legalon/users'), 307, 'legalon token');
   const ok = await b.api('/api/legalon/users');

@@ -1,33 +1,25 @@
 // Bad input → the documented 4xx code, nothing stored or forwarded, no panic. (Nothing secret in
 // any answer or log line: leaks.test.mjs.)
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSandbox, startWorker, bindingsFor, Browser, login, signCookie, SPA } from './harness.mjs';
+import { withSandboxAndWorker, startWorker, bindingsFor, Browser, login, signCookie, SPA } from './harness.mjs';
 
-let sbx, worker;
-before(async () => {
-  sbx = await startSandbox();
-  worker = await startWorker(bindingsFor(sbx.ep));
-});
-after(async () => {
-  await worker?.stop();
-  await sbx?.stop();
-});
+const ctx = withSandboxAndWorker();
 
 const quiet = async (fn) => {
-  const before = await sbx.stats();
+  const before = await ctx.sbx.stats();
   await fn();
-  const after = await sbx.stats();
+  const after = await ctx.sbx.stats();
   assert.deepEqual(after, before, 'nothing reached the provider');
 };
 const sid = () => randomBytes(32).toString('base64url');
 
 test('missing X-Tsunagi, disallowed origins and preflights', async () => {
-  const b = new Browser(worker);
-  await login(b, sbx, 'lawvu');
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'lawvu');
   await quiet(async () => {
     for (const [path, opts, code] of [
       ['/api/lawvu/account-apis/v1/users', {}, 'csrf_header_missing'],
@@ -64,7 +56,7 @@ test('missing X-Tsunagi, disallowed origins and preflights', async () => {
 });
 
 test('no, forged, expired and unknown session cookies', async () => {
-  const b = new Browser(worker);
+  const b = new Browser(ctx.worker);
   await quiet(async () => {
     const now = Math.floor(Date.now() / 1000);
     for (const cookie of [
@@ -101,10 +93,10 @@ test('no, forged, expired and unknown session cookies', async () => {
 });
 
 test('forged state, replayed state and replayed callback exchange nothing', async () => {
-  const b = new Browser(worker);
-  const codesBefore = (await sbx.stats()).lawvu.token_requests.authorization_code;
+  const b = new Browser(ctx.worker);
+  const codesBefore = (await ctx.sbx.stats()).lawvu.token_requests.authorization_code;
   const start = await b.request('/auth/lawvu/login');
-  const { redirect_url } = await sbx.control('lawvu/approve', { authorize_url: start.headers.get('location'), user_id: 'user-id-123' });
+  const { redirect_url } = await ctx.sbx.control('lawvu/approve', { authorize_url: start.headers.get('location'), user_id: 'user-id-123' });
   const forged = redirect_url.replace(/state=[^&]+/, 'state=forged-state-value');
   await quiet(async () => {
     const r = await b.request(forged);
@@ -116,22 +108,22 @@ test('forged state, replayed state and replayed callback exchange nothing', asyn
     assert.equal(again.json.error, 'state_mismatch');
   });
   // a genuine login, then the same callback replayed
-  const ok = await login(b, sbx, 'lawvu');
+  const ok = await login(b, ctx.sbx, 'lawvu');
   assert.equal(ok.cb.status, 302);
   await quiet(async () => {
     const replay = await b.request(ok.redirect_url);
     assert.equal(replay.status, 400, replay.text);
     assert.equal(replay.json.error, 'state_mismatch');
     // another browser (no cookie) replaying the callback URL
-    const other = await new Browser(worker).request(ok.redirect_url);
+    const other = await new Browser(ctx.worker).request(ok.redirect_url);
     assert.equal(other.status, 401);
     assert.equal(other.json.error, 'session_missing');
   });
-  assert.equal((await sbx.stats()).lawvu.token_requests.authorization_code - codesBefore, 1);
+  assert.equal((await ctx.sbx.stats()).lawvu.token_requests.authorization_code - codesBefore, 1);
 });
 
 test('open-redirect return_to values are refused before anything is stored', async () => {
-  const b = new Browser(worker);
+  const b = new Browser(ctx.worker);
   await quiet(async () => {
     for (const bad of [
       '//evil.example',
@@ -156,8 +148,8 @@ test('open-redirect return_to values are refused before anything is stored', asy
 });
 
 test('bad paths, methods, oversized and malformed bodies are refused and not forwarded', async () => {
-  const b = new Browser(worker);
-  await login(b, sbx, 'logiless');
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'logiless');
   await quiet(async () => {
     const cases = [
       ['/api/logiless/stores/..%2F..%2Fadmin', {}, 400, 'invalid_parameter'],
@@ -191,14 +183,14 @@ test('bad paths, methods, oversized and malformed bodies are refused and not for
 });
 
 test('missing configuration is a clear error, never a crash', async () => {
-  const bare = await startWorker(bindingsFor(sbx.ep, { LAWVU_CLIENT_SECRET: '', LEGALON_API_CREDENTIALS: '' }));
+  const bare = await startWorker(bindingsFor(ctx.sbx.ep, { LAWVU_CLIENT_SECRET: '', LEGALON_API_CREDENTIALS: '' }));
   try {
     const b = new Browser(bare);
     const r = await b.request('/auth/lawvu/login');
     assert.equal(r.status, 500);
     assert.equal(r.json.error, 'config_missing');
     assert.match(r.json.message, /LAWVU_CLIENT_SECRET/);
-    await login(b, sbx, 'logiless'); // LegalOn serves signed-in sessions only
+    await login(b, ctx.sbx, 'logiless'); // LegalOn serves signed-in sessions only
     const l = await b.api('/api/legalon/users');
     assert.equal(l.json.error, 'config_missing');
     // other routes keep working
@@ -207,7 +199,7 @@ test('missing configuration is a clear error, never a crash', async () => {
   } finally {
     await bare.stop();
   }
-  const nokey = await startWorker(bindingsFor(sbx.ep, { SESSION_KEY: '' }));
+  const nokey = await startWorker(bindingsFor(ctx.sbx.ep, { SESSION_KEY: '' }));
   try {
     const r = await new Browser(nokey).request('/session');
     assert.equal(r.status, 500);
@@ -226,8 +218,8 @@ function files(dir) {
 }
 
 test('issue 13 item 2: /login creates no Durable Object and no session cookie', async () => {
-  const before = files(worker.dir).length;
-  const b = new Browser(worker);
+  const before = files(ctx.worker.dir).length;
+  const b = new Browser(ctx.worker);
   for (let i = 0; i < 10; i++) {
     const r = await b.request('/auth/lawvu/login?return_to=%2Fapp');
     assert.equal(r.status, 302, r.text);
@@ -237,19 +229,19 @@ test('issue 13 item 2: /login creates no Durable Object and no session cookie', 
       r.setCookie.join('\n'),
     );
   }
-  assert.equal(files(worker.dir).length, before, 'no object storage for anonymous sign-in attempts');
+  assert.equal(files(ctx.worker.dir).length, before, 'no object storage for anonymous sign-in attempts');
   assert.equal(b.cookie, null);
 });
 
 test('issue 13 item 2: session fixation — a cookie from before a sign-in never grants the signed-in session', async () => {
   // the attacker's own signed-in session (Logiless), planted in the victim's browser
-  const attacker = new Browser(worker);
-  await login(attacker, sbx, 'logiless');
+  const attacker = new Browser(ctx.worker);
+  await login(attacker, ctx.sbx, 'logiless');
   const planted = attacker.cookie;
   assert.ok(planted);
-  const victim = new Browser(worker);
+  const victim = new Browser(ctx.worker);
   victim.cookie = planted;
-  const { cb } = await login(victim, sbx, 'lawvu');
+  const { cb } = await login(victim, ctx.sbx, 'lawvu');
   assert.equal(cb.status, 302, cb.text);
   assert.ok(victim.cookie && victim.cookie !== planted, 'a fresh session id at every sign-in');
   assert.notEqual(victim.cookie.split('.')[0], planted.split('.')[0]);
@@ -269,12 +261,12 @@ test('issue 13 item 2: session fixation — a cookie from before a sign-in never
     assert.equal(t.status, 401);
   });
   // the issue's first vector: what /login hands out, planted before the victim signs in
-  const fresh = new Browser(worker);
+  const fresh = new Browser(ctx.worker);
   await fresh.request('/auth/lawvu/login');
   assert.equal(fresh.cookie, null, '/login mints no session id to plant');
-  const victim2 = new Browser(worker);
+  const victim2 = new Browser(ctx.worker);
   victim2.jar = new Map(fresh.jar);
-  await login(victim2, sbx, 'lawvu');
+  await login(victim2, ctx.sbx, 'lawvu');
   assert.ok(victim2.cookie);
   await quiet(async () => {
     for (const path of ['/api/lawvu/account-apis/v1/users', '/api/legalon/users']) {
@@ -286,8 +278,8 @@ test('issue 13 item 2: session fixation — a cookie from before a sign-in never
 });
 
 test('issue 13 item 3: double, mixed and overlong encodings in API paths are refused, not forwarded', async () => {
-  const b = new Browser(worker);
-  await login(b, sbx, 'lawvu');
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'lawvu');
   await quiet(async () => {
     for (const path of [
       '/api/lawvu/%252e%252e/%252e%252e/x',
@@ -327,7 +319,7 @@ test('issue 13 item 1: LegalOn access rules — closed by default, named provide
   ];
   for (const [allowed, methods, signedIn, method, status, code] of cases) {
     const extra = { LEGALON_ALLOWED_FOR: allowed, LEGALON_METHODS: methods };
-    const bindings = bindingsFor(sbx.ep);
+    const bindings = bindingsFor(ctx.sbx.ep);
     for (const [k, v] of Object.entries(extra)) {
       if (v === undefined) delete bindings[k];
       else bindings[k] = v;
@@ -335,19 +327,19 @@ test('issue 13 item 1: LegalOn access rules — closed by default, named provide
     const w = await startWorker(bindings);
     try {
       const b = new Browser(w);
-      await login(b, sbx, signedIn);
-      const before = (await sbx.stats()).legalon;
+      await login(b, ctx.sbx, signedIn);
+      const before = (await ctx.sbx.stats()).legalon;
       const r = await b.api('/api/legalon/users', method === 'GET' ? {} : { method, headers: { 'content-type': 'application/json' }, body: '{}' });
       const label = `${allowed}/${methods}/${signedIn}/${method}: ${r.status} ${r.text.slice(0, 200)}`;
       if (status === null) {
         assert.equal(r.headers.get('x-tsunagi-error'), null, label);
-        assert.equal((await sbx.stats()).legalon.api_calls, before.api_calls + 1, `forwarded: ${label}`);
+        assert.equal((await ctx.sbx.stats()).legalon.api_calls, before.api_calls + 1, `forwarded: ${label}`);
         continue;
       }
       assert.equal(r.status, status, label);
       if (code) {
         assert.equal(r.json.error, code, label);
-        assert.equal((await sbx.stats()).legalon.api_calls, before.api_calls, `nothing forwarded: ${label}`);
+        assert.equal((await ctx.sbx.stats()).legalon.api_calls, before.api_calls, `nothing forwarded: ${label}`);
       }
       if (code === 'invalid_config') assert.match(r.json.message, /LEGALON_(ALLOWED_FOR|METHODS) entry '(admin|TRACE)'/);
       // the other routes of a misconfigured Worker keep working
@@ -357,8 +349,8 @@ test('issue 13 item 1: LegalOn access rules — closed by default, named provide
     }
   }
   // signed out of the allowed provider: refused again (a session signed in to nothing is no session)
-  const b = new Browser(worker);
-  await login(b, sbx, 'lawvu');
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'lawvu');
   assert.equal((await b.api('/api/legalon/users')).status, 200);
   assert.equal((await b.api('/auth/lawvu/logout', { method: 'POST' })).status, 200);
   const gone = await b.api('/api/legalon/users');

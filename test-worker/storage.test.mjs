@@ -2,21 +2,15 @@
 // those files hold no token or secret, and a record copied into another session's object does not
 // open there (its AES-GCM associated data names the object, the record and the key) and is
 // dropped. Also: token-mediating mode off and on (issue 13 item 6).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { startSandbox, startWorker, bindingsFor, Browser, login, seededSecrets, leaks, SESSION_KEY } from './harness.mjs';
+import { withSandbox, startWorker, bindingsFor, Browser, login, seededSecrets, leaks, SESSION_KEY } from './harness.mjs';
 
-let sbx;
-before(async () => {
-  sbx = await startSandbox();
-});
-after(async () => {
-  await sbx?.stop();
-});
+const ctx = withSandbox();
 
 const USERS = '/api/lawvu/account-apis/v1/users';
 
@@ -45,12 +39,12 @@ async function newObjectFile(dir, fn) {
 
 test('the raw stored bytes hold no token or secret; a record moved to another session object is refused and dropped', async () => {
   const persist = mkdtempSync(join(tmpdir(), 'tsunagi-at-rest-'));
-  let worker = await startWorker(bindingsFor(sbx.ep), { persist });
+  let worker = await startWorker(bindingsFor(ctx.sbx.ep), { persist });
   try {
     const a = new Browser(worker);
     const b = new Browser(worker);
-    const aFile = await newObjectFile(persist, () => login(a, sbx, 'lawvu'));
-    const bFile = await newObjectFile(persist, () => login(b, sbx, 'logiless'));
+    const aFile = await newObjectFile(persist, () => login(a, ctx.sbx, 'lawvu'));
+    const bFile = await newObjectFile(persist, () => login(b, ctx.sbx, 'logiless'));
     assert.equal((await a.api(USERS)).status, 200);
     assert.equal((await a.api('/api/legalon/users')).status, 200, 'the LegalOn object stores its token too');
     const held = [(await a.api('/token/lawvu', { method: 'POST' })).json.access_token, (await b.api('/token/logiless', { method: 'POST' })).json.access_token];
@@ -63,8 +57,8 @@ test('the raw stored bytes hold no token or secret; a record moved to another se
     const raw = all.map((f) => readFileSync(f).toString('latin1')).join('\n');
     assert.match(raw, /v2\.[0-9a-f]{8}\.[\w-]{40,}/, 'sealed records are stored');
     const names = [a, b].map((x) => objectName(`session:${x.cookie.split('.')[0]}`));
-    names.push(objectName(`legalon:${sbx.ep.legalon.token_url}:${sbx.ep.legalon.credentials}`));
-    const found = leaks(raw, [...seededSecrets(sbx.ep), SESSION_KEY, ...held]).filter((x) => !names.includes(x));
+    names.push(objectName(`legalon:${ctx.sbx.ep.legalon.token_url}:${ctx.sbx.ep.legalon.credentials}`));
+    const found = leaks(raw, [...seededSecrets(ctx.sbx.ep), SESSION_KEY, ...held]).filter((x) => !names.includes(x));
     assert.deepEqual(found, [], 'no token, code or secret in Durable Object storage (object names are keyed hashes)');
 
     // B's object now holds A's sealed LawVu record, byte for byte
@@ -72,7 +66,7 @@ test('the raw stored bytes hold no token or secret; a record moved to another se
       rmSync(bFile + suffix, { force: true });
       if (existsSync(aFile + suffix)) copyFileSync(aFile + suffix, bFile + suffix);
     }
-    worker = await startWorker(bindingsFor(sbx.ep), { persist });
+    worker = await startWorker(bindingsFor(ctx.sbx.ep), { persist });
     const b2 = new Browser(worker);
     b2.cookie = b.cookie;
     const moved = await b2.api(USERS);
@@ -99,10 +93,10 @@ test('TOKEN_MEDIATING off: /token/* is not found; on: the access token only', as
     ['', 404],
     ['true', 200],
   ]) {
-    const worker = await startWorker(bindingsFor(sbx.ep, { TOKEN_MEDIATING: mode }));
+    const worker = await startWorker(bindingsFor(ctx.sbx.ep, { TOKEN_MEDIATING: mode }));
     try {
       const b = new Browser(worker);
-      await login(b, sbx, 'lawvu');
+      await login(b, ctx.sbx, 'lawvu');
       const r = await b.api('/token/lawvu', { method: 'POST' });
       assert.equal(r.status, status, `TOKEN_MEDIATING=${JSON.stringify(mode)}: ${r.text}`);
       if (status === 200) {

@@ -20,7 +20,7 @@ let profile;
 before(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (apt-get install chromium)`);
   sb = await startSandbox();
-  web = await startStaticServer(sb.endpoints);
+  web = await startStaticServer(sb.ep);
   profile = mkdtempSync(resolve(tmpdir(), 'tsunagi-chromium-'));
   // launchPersistentContext is how Playwright takes a fresh --user-data-dir; it adds --headless.
   ctx = await chromium.launchPersistentContext(profile, {
@@ -46,15 +46,15 @@ async function openApp(path = '/app.html') {
 }
 
 async function stats() {
-  return (await sb.control('/stats')).lawvu;
+  return (await sb.stats()).lawvu;
 }
 
 /** authorize() in the page → the sandbox's approval → back on the redirect URI → handleCallback. */
 async function login(page) {
   const url = await page.evaluate(() => window.client.authorize());
-  assert.ok(url.startsWith(`${sb.endpoints.lawvu.authorize_url}?response_type=code&client_id=`), url);
+  assert.ok(url.startsWith(`${sb.ep.lawvu.authorize_url}?response_type=code&client_id=`), url);
   assert.match(url, /&state=[A-Za-z0-9_-]{43}$/);
-  const { redirect_url } = await sb.control('/lawvu/approve', { authorize_url: url, user_id: 'user-id-123' });
+  const { redirect_url } = await sb.control('lawvu/approve', { authorize_url: url, user_id: 'user-id-123' });
   assert.ok(redirect_url.startsWith(`${web.origin}/app.html?code=`), redirect_url);
   await page.goto(redirect_url);
   await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
@@ -116,7 +116,7 @@ describe('LawVu public client in Chromium', () => {
 
     // The provider's clock moves past the token's exp while the page still trusts it: 401 →
     // one refresh → the retry succeeds.
-    await sb.control('/clock', { advance_secs: 4000 });
+    await sb.control('clock', { advance_secs: 4000 });
     const retried = await page.evaluate(async () => (await window.client.fetch('/matter-apis/v1/matters')).status);
     assert.equal(retried, 200);
     const t3 = await page.evaluate(() => window.client.getTokens());
@@ -175,7 +175,7 @@ describe('LawVu public client in Chromium', () => {
       // A holds the lease over a slow refresh, waits, and then uses A's tokens.
       const stagger = locks === 'lease' ? 400 : 0;
       if (locks === 'lease') {
-        await sb.control('/faults', { provider: 'lawvu', endpoint: 'token', kind: 'delay_ms', count: 1, delay_ms: 1200 });
+        await sb.control('faults', { provider: 'lawvu', endpoint: 'token', kind: 'delay_ms', count: 1, delay_ms: 1200 });
       }
       const at = Date.now() + 500;
       const race = (page, at) =>

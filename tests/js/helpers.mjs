@@ -1,57 +1,11 @@
-// Shared test helpers: the provider sandbox as a child process, and its control plane.
-import { spawn } from 'node:child_process';
+// Shared test helpers for the package tests: the provider sandbox (the one starter all the Node
+// tests use, test-worker/sandbox.mjs), a fetch for the package's requests, the packed package.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
+
+export { startSandbox } from '../../test-worker/sandbox.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
-
-/** The sandbox binary: $TSUNAGI_SANDBOX_BIN, else {CARGO_TARGET_DIR or target}/debug/tsunagi-sandbox. */
-export function sandboxBinary() {
-  const bin = process.env.TSUNAGI_SANDBOX_BIN || resolve(root, process.env.CARGO_TARGET_DIR || 'target', 'debug', 'tsunagi-sandbox');
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p tsunagi-sandbox\` (make test does)`);
-  return bin;
-}
-
-/** Starts the sandbox on ephemeral ports; resolves to { endpoints, control(path, body?), stop() }. */
-export async function startSandbox() {
-  const child = spawn(sandboxBinary(), ['--base-port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  let endpoints;
-  await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error('the sandbox did not start in 10 s')), 10_000);
-    child.once('exit', (code) => fail(new Error(`the sandbox exited with ${code}`)));
-    lines.on('line', (line) => {
-      if (line.startsWith('{')) endpoints = JSON.parse(line);
-      if (line.trim() === 'tsunagi-sandbox ready') {
-        clearTimeout(timer);
-        ok();
-      }
-    });
-  });
-  const control = async (path, body) => {
-    const r = await fetch(
-      `${endpoints.control_url}${path}`,
-      body === undefined
-        ? {}
-        : {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body: JSON.stringify(body),
-          },
-    );
-    const text = await r.text();
-    if (!r.ok) throw new Error(`sandbox ${path}: HTTP ${r.status} ${text}`);
-    return text ? JSON.parse(text) : null;
-  };
-  const stop = () =>
-    new Promise((ok) => {
-      if (child.exitCode !== null) return ok();
-      child.once('exit', ok);
-      child.kill('SIGTERM');
-    });
-  return { endpoints, control, stop };
-}
 
 /** Sends a request built by the package with Node's fetch; returns { status, headers, body }. */
 export async function send(req) {

@@ -328,7 +328,7 @@ describe('wrong types and garbage are TsunagiErrors with codes', () => {
 
 describe('against the sandbox (Node fetch on loopback)', () => {
   test('Logiless: authorize, GET token exchange, API, refresh rotation, sample format, ASCII JSON', async () => {
-    const ep = sb.endpoints.logiless;
+    const ep = sb.ep.logiless;
     const config = {
       provider: 'logiless',
       clientId: ep.client_id,
@@ -342,7 +342,7 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     const state = t.createState();
     const url = t.buildAuthorizationUrl(config, { state });
     assert.ok(url.startsWith(`${ep.authorize_url}?client_id=`), url);
-    const { redirect_url } = await sb.control('/logiless/approve', { authorize_url: url, user_id: 'user-id-125' });
+    const { redirect_url } = await sb.control('logiless/approve', { authorize_url: url, user_id: 'user-id-125' });
     const { code } = t.parseCallback(redirect_url, state);
 
     const req = t.buildTokenRequest(config, { grantType: 'authorization_code', code });
@@ -377,22 +377,22 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     const e = throwsCode(() => t.parseTokenResponse(spent, { config, previous: refreshed }), 'invalid_grant');
     assert.equal(e.requiresReauthorization, true);
 
-    await sb.control('/options', { logiless_sample_format: true });
+    await sb.control('options', { logiless_sample_format: true });
     try {
       const sample = await send(t.buildTokenRequest(config, { grantType: 'refresh_token', refreshToken: refreshed.refreshToken }));
       assert.match(sample.body, /"refresh_token":[0-9a-f]{32},/, 'the sandbox serves the unquoted sample format');
       const third = t.parseTokenResponse(sample, { config, previous: refreshed });
       assert.match(third.refreshToken, /^[0-9a-f]{32}$/);
     } finally {
-      await sb.control('/options', { logiless_sample_format: false });
+      await sb.control('options', { logiless_sample_format: false });
     }
-    const stats = await sb.control('/stats');
+    const stats = await sb.stats();
     assert.equal(stats.logiless.token_requests.refresh_token, 3);
     assert.equal(stats.logiless.refresh_reuse, 1);
   });
 
   test('LegalOn: client credentials, api_base_url from the token, API, expired credentials', async () => {
-    const ep = sb.endpoints.legalon;
+    const ep = sb.ep.legalon;
     const config = { provider: 'legalon', region: 'jp', credentials: ep.credentials, tokenUrl: ep.token_url };
     const tokens = t.parseTokenResponse(await send(t.buildTokenRequest(config, { grantType: 'client_credentials' })), { config });
     assert.equal(tokens.apiBaseUrl, ep.api_base_url);
@@ -409,7 +409,7 @@ describe('against the sandbox (Node fetch on loopback)', () => {
   });
 
   test('OAuthClient in Node (Logiless): authorize, handleCallback, fetch waits out 429', async () => {
-    const ep = sb.endpoints.logiless;
+    const ep = sb.ep.logiless;
     const config = {
       provider: 'logiless',
       clientId: ep.client_id,
@@ -422,19 +422,19 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     };
     const client = new t.OAuthClient(config);
     const url = await client.authorize();
-    const { redirect_url } = await sb.control('/logiless/approve', { authorize_url: url, user_id: 'user-id-124' });
+    const { redirect_url } = await sb.control('logiless/approve', { authorize_url: url, user_id: 'user-id-124' });
     const tokens = await client.handleCallback(redirect_url);
     assert.equal(tokens.refreshExpiresAt - tokens.issuedAt, 2_592_000_000);
     await assert.rejects(client.handleCallback(redirect_url), (e) => e.code === 'state_missing');
-    await sb.control('/options', { logiless_rate_limit: { limit: 2, window_secs: 1 } });
+    await sb.control('options', { logiless_rate_limit: { limit: 2, window_secs: 1 } });
     try {
-      const before = (await sb.control('/stats')).logiless.rate_limited;
+      const before = (await sb.stats()).logiless.rate_limited;
       const statuses = [];
       for (let i = 0; i < 4; i++) statuses.push((await client.fetch('/stores?limit=1')).status);
       assert.deepEqual(statuses, [200, 200, 200, 200]);
-      assert.ok((await sb.control('/stats')).logiless.rate_limited > before, 'a 429 was waited out');
+      assert.ok((await sb.stats()).logiless.rate_limited > before, 'a 429 was waited out');
     } finally {
-      await sb.control('/options', { logiless_rate_limit: { limit: 5, window_secs: 5 } });
+      await sb.control('options', { logiless_rate_limit: { limit: 5, window_secs: 5 } });
     }
     await client.logout();
     await assert.rejects(client.getAccessToken(), (e) => e.code === 'login_required' && e.requiresReauthorization);
@@ -443,8 +443,8 @@ describe('against the sandbox (Node fetch on loopback)', () => {
 
   test('state with a space and a slash survives the providers: LawVu hash route and Logiless query', async () => {
     // issue 13 item 5: the sandbox decodes the authorize URL and re-encodes state in the redirect
-    const lv = sb.endpoints.lawvu;
-    const lg = sb.endpoints.logiless;
+    const lv = sb.ep.lawvu;
+    const lg = sb.ep.logiless;
     const state = 'a b/c+d {"x":1}';
     const cases = [
       [
@@ -472,7 +472,7 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     ];
     for (const [provider, config] of cases) {
       const url = t.buildAuthorizationUrl(config, { state });
-      const { redirect_url } = await sb.control(`/${provider}/approve`, { authorize_url: url, user_id: 'user-id-123' });
+      const { redirect_url } = await sb.control(`${provider}/approve`, { authorize_url: url, user_id: 'user-id-123' });
       const { code } = t.parseCallback(redirect_url, state);
       assert.ok(code, `${provider}: ${redirect_url}`);
       throwsCode(() => t.parseCallback(redirect_url, 'a b/c+d'), 'state_mismatch');
@@ -482,7 +482,7 @@ describe('against the sandbox (Node fetch on loopback)', () => {
   // issue 13 item 4: a generic confidential client may use client credentials, but a user's
   // expired session must end in login_required, never in the client's own token.
   test('OAuthClient, generic confidential client: an expired user session is never swapped for a client-credentials token', async () => {
-    const lv = sb.endpoints.lawvu;
+    const lv = sb.ep.lawvu;
     const cc = lv.confidential_client;
     const config = {
       provider: 'generic',
@@ -505,7 +505,7 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     let clock = Date.now();
     const client = new t.OAuthClient(config, { fetch: spy, now: () => clock });
     const url = await client.authorize();
-    const { redirect_url } = await sb.control('/lawvu/approve', { authorize_url: url, user_id: 'user-id-123' });
+    const { redirect_url } = await sb.control('lawvu/approve', { authorize_url: url, user_id: 'user-id-123' });
     const tokens = await client.handleCallback(redirect_url);
     assert.equal(t.decodeJwtClaims(tokens.accessToken).sub, 'user-id-123');
     assert.equal(await client.getAccessToken(), tokens.accessToken);
@@ -530,7 +530,7 @@ describe('against the sandbox (Node fetch on loopback)', () => {
 
     // a generic client used for client credentials only (no redirect URI) still acquires, and
     // re-acquires, its own token (LegalOn's token endpoint)
-    const lo = sb.endpoints.legalon;
+    const lo = sb.ep.legalon;
     const machine = new t.OAuthClient(
       { provider: 'generic', tokenEndpoint: lo.token_url, clientAuth: 'basic_raw', credentials: lo.credentials },
       { now: () => clock },
@@ -545,8 +545,8 @@ describe('against the sandbox (Node fetch on loopback)', () => {
   });
 
   test('OAuthClient in Node (LegalOn): one token request for concurrent callers, bearer fetch', async () => {
-    const ep = sb.endpoints.legalon;
-    const before = (await sb.control('/stats')).legalon.token_requests.client_credentials;
+    const ep = sb.ep.legalon;
+    const before = (await sb.stats()).legalon.token_requests.client_credentials;
     const client = new t.OAuthClient({ provider: 'legalon', region: 'us', credentials: ep.credentials, tokenUrl: ep.token_url });
     const [a, b, c] = await Promise.all([client.getAccessToken(), client.getAccessToken(), client.getAccessToken()]);
     assert.ok(a && a === b && b === c);
@@ -554,7 +554,7 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     const resp = await client.fetch('/departments?page_size=3');
     assert.equal(resp.status, 200);
     assert.equal(JSON.parse(await resp.text()).departments.length, 3);
-    const after = (await sb.control('/stats')).legalon.token_requests.client_credentials;
+    const after = (await sb.stats()).legalon.token_requests.client_credentials;
     assert.equal(after - before, 1);
   });
 });
