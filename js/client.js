@@ -1,9 +1,13 @@
 // tsunagi — OAuthClient: the browser-only public-client flow (LawVu's 1-day mode), with
 // race-free refresh of single-use refresh tokens across calls and tabs.
 //
-// JS-only concerns live here (storage, fetch, timers, navigator.locks, BroadcastChannel); every
-// protocol decision (URLs, requests, responses, next step, 401/429 handling) comes from the core.
-import { TsunagiError, call, pairs, options, responseArgs, buildTokenRequest, parseCallback, parseTokenResponse } from './core.js';
+// The flows — the code exchange, a usable token with single-flight refresh, the 401/429 API loop —
+// are the shared Rust ones (crates/tsunagi-flows, the same the Worker runs), called through
+// src/js/flow.rs. This file implements what they run on in a page (`#ports`): the storage, the
+// refresh lock across tabs (Web Locks, or a localStorage lease), `fetch`, the clock, timers, and
+// the events to other tabs (BroadcastChannel).
+import { TsunagiError, call, flow, options, pairs } from './core.js';
+import { flowAccessToken, flowExchange, flowFetch } from './tsunagi_wasm.js';
 
 const fail = (code, message, details) => new TsunagiError(code, `${code}: ${message}`, details);
 const sleep = (ms, signal) =>
@@ -62,7 +66,7 @@ export class OAuthClient {
   #policy;
   #timeoutMs;
   #locks;
-  #inflight = null;
+  #tabQueue = Promise.resolve();
   #channel = null;
   #listeners = new Set();
 
@@ -137,18 +141,6 @@ export class OAuthClient {
     }
   }
 
-  async #save(tokens) {
-    await this.#storage.set(`${this.#key}:tokens`, JSON.stringify(tokens));
-  }
-
-  async #clear() {
-    await this.#storage.remove(`${this.#key}:tokens`);
-  }
-
-  #step(tokens) {
-    return call('next_step', { tokens: tokens ?? undefined, now: this.#now(), leewaySecs: this.#leeway }, this.#config);
-  }
-
   /** Starts authorization: stores state (and PKCE verifier) in sessionStorage and returns the URL; `{ navigate: true }` also goes there. */
   async authorize(opts) {
     const o = options(opts, 'options');
@@ -173,12 +165,8 @@ export class OAuthClient {
     if (!pending || typeof pending.state !== 'string') {
       throw fail('state_missing', 'no authorization is pending in this browser session: call authorize() first');
     }
-    const { code } = parseCallback(url, pending.state);
-    const grant = { grantType: 'authorization_code', code, codeVerifier: pending.codeVerifier ?? undefined };
-    const tokens = await this.#exchange(buildTokenRequest(this.#config, grant), grant.grantType, undefined);
-    await this.#save(tokens);
-    this.#emit('tokens', false);
-    return tokens;
+    const text = await flow(flowExchange(JSON.stringify(this.#config), this.#ports(), String(url ?? ''), pending.state, pending.codeVerifier ?? undefined));
+    return JSON.parse(text);
   }
 
   /**
@@ -190,9 +178,15 @@ export class OAuthClient {
     return (await this.#valid(undefined)).accessToken;
   }
 
+  // A usable TokenSet from the shared flow. `stale`: an access token the API just refused.
+  async #valid(stale) {
+    const text = await flow(flowAccessToken(JSON.stringify(this.#config), this.#ports({ stale }), stale, this.#leeway));
+    return JSON.parse(text);
+  }
+
   /** Forgets the session here and in other tabs (LawVu documents no revocation endpoint). */
   async logout() {
-    await this.#clear();
+    await this.#storage.remove(`${this.#key}:tokens`);
     await this.#pending.remove(`${this.#key}:pending`);
     this.#emit('logout', false);
   }
@@ -205,144 +199,126 @@ export class OAuthClient {
   async fetch(input, init) {
     const i = options(init, 'init');
     const path = input instanceof URL ? input.href : input;
-    const body = i.body;
-    const jsonBody = typeof body === 'string' ? body : undefined;
-    const attempt = { reauthenticated: false, rateLimitRetries: 0 };
-    let tokens = await this.#valid(undefined);
-    for (;;) {
-      const req = JSON.parse(call('api_request', { tokens, path, method: i.method, body: jsonBody }, this.#config));
-      const headers = new Headers(i.headers);
-      for (const [k, v] of Object.entries(req.headers)) if (k === 'authorization' || !headers.has(k)) headers.set(k, v);
-      let resp;
-      try {
-        resp = await this.#fetch(req.url, { ...i, method: req.method, headers, body: req.body ?? body });
-      } catch (cause) {
-        if (i.signal?.aborted) throw cause;
-        throw fail('transport', 'the API could not be reached', { cause });
-      }
-      const d = JSON.parse(call('api_decide', { response: responseArgs(resp), now: this.#now(), attempt, policy: this.#policy }, this.#config));
-      if (d.action === 'deliver') return resp;
-      if (d.action === 'fail') {
-        const text = await resp.text().catch(() => '');
-        call('api_error', { response: responseArgs(resp), now: this.#now() }, this.#config, text);
-        throw fail('http_error', `the API answered HTTP ${resp.status}`, { status: resp.status }); // not reached: api_error throws
-      }
-      await resp.body?.cancel().catch(() => {});
-      if (d.action === 'reauthenticate') {
-        attempt.reauthenticated = true;
-        tokens = await this.#valid(tokens.accessToken);
-      } else {
-        attempt.rateLimitRetries += 1;
-        await sleep(d.delayMs, i.signal);
-      }
-    }
+    if (typeof path !== 'string') throw fail('invalid_parameter', 'input must be a path under the API base, or a URL under it');
+    const jsonBody = typeof i.body === 'string' ? i.body : undefined;
+    const method = i.method === undefined ? undefined : String(i.method);
+    const policy = this.#policy === undefined ? '' : JSON.stringify(this.#policy);
+    return flow(flowFetch(JSON.stringify(this.#config), this.#ports({ init: i }), path, method, jsonBody, policy, this.#leeway));
   }
 
-  // A usable TokenSet. `stale` is an access token the API rejected: never hand it out again.
-  async #valid(stale, retried = false) {
-    const t = await this.getTokens();
-    if (t && t.accessToken !== stale && this.#step(t) === 'use_access_token') return t;
-    if (!this.#inflight) {
-      this.#inflight = this.#withLock((waited) => this.#renew(stale, waited)).finally(() => {
-        this.#inflight = null;
-      });
-    }
-    const renewed = await this.#inflight;
-    // We joined a renewal started before `stale` was rejected: run our own, once.
-    if (renewed.accessToken === stale && !retried) return this.#valid(stale, true);
-    return renewed;
-  }
-
-  // Runs under the cross-tab lock: re-read (another tab may have refreshed), then refresh once.
-  async #renew(stale, waited) {
-    let t = await this.getTokens();
-    const usable = (x) => x && x.accessToken !== stale && this.#step(x) === 'use_access_token';
-    if (waited && t && !usable(t)) {
-      // Another tab held the lock, most likely refreshing. Its write to shared storage can reach
-      // this tab after the lock does (Chromium propagates localStorage between renderers
-      // asynchronously): wait, bounded, for the stored tokens to change before spending ours.
-      const seen = `${t.accessToken}|${t.refreshToken}`;
-      for (const until = Date.now() + 2_000; Date.now() < until; ) {
-        await sleep(15);
-        const u = await this.getTokens();
-        if (!u || `${u.accessToken}|${u.refreshToken}` !== seen) {
-          t = u;
-          break;
-        }
-      }
-    }
-    const step = t ? this.#step(stale !== undefined && t.accessToken === stale ? { ...t, expiresAt: 0 } : t) : this.#step(null);
-    if (step === 'use_access_token') return t;
-    let grant;
-    if (step === 'refresh') {
-      grant = { grantType: 'refresh_token', refreshToken: t.refreshToken };
-    } else if (step === 'reacquire') {
-      // the core answers this only for the client's own token (or none): never a user's
-      grant = { grantType: 'client_credentials' };
-      t = undefined;
-    } else {
-      if (t) {
-        await this.#clear();
+  // What the shared flows run on in this page, for one call. `init`: the app's RequestInit of an
+  // API call (headers, signal, a non-string body); `stale`: a token the API just refused.
+  #ports({ init, stale } = {}) {
+    const key = `${this.#key}:tokens`;
+    return {
+      load: async () => {
+        const raw = await this.#storage.get(key);
+        return typeof raw === 'string' && raw ? raw : null;
+      },
+      store: async (text) => {
+        await this.#storage.set(key, text); // stored before anyone (in this tab or another) is answered
+        this.#emit('tokens', false);
+      },
+      clear: async () => {
+        await this.#storage.remove(key);
         this.#emit('logout', false);
-      }
-      throw fail('login_required', 'no usable tokens: send the user through authorize() again', { requiresReauthorization: true });
-    }
-    let fresh;
-    try {
-      fresh = await this.#exchange(buildTokenRequest(this.#config, grant), grant.grantType, t ?? undefined);
-    } catch (e) {
-      if (e instanceof TsunagiError && e.requiresReauthorization) {
-        await this.#clear();
-        this.#emit('logout', false);
-      }
-      throw e;
-    }
-    await this.#save(fresh); // stored before anyone (in this tab or another) is answered
-    this.#emit('tokens', false);
-    return fresh;
+      },
+      acquire: () => this.#acquire(stale),
+      send: (url, method, headers, body, api) => (api ? this.#sendApi(url, method, headers, body, init ?? {}) : this.#sendToken(url, method, headers, body)),
+      text: (response) => response.text(),
+      discard: (response) => void response.body?.cancel().catch(() => {}),
+      now: () => this.#now(),
+      sleep: (ms) => sleep(ms, init?.signal),
+    };
   }
 
-  // `grantType` is recorded in the set (`grant`): whose tokens they are decides what replaces them.
-  async #exchange(req, grantType, previous) {
-    let resp;
-    let text;
+  // A token endpoint request: no redirects (its secrets must never reach a Location), no
+  // cookies, a time-out on the whole exchange.
+  async #sendToken(url, method, headers, body) {
     try {
       const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(this.#timeoutMs) : undefined;
-      resp = await this.#fetch(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body ?? undefined,
-        redirect: 'error',
-        credentials: 'omit',
-        signal,
-      });
-      text = await resp.text();
+      const response = await this.#fetch(url, { method, headers, body: body ?? undefined, redirect: 'error', credentials: 'omit', signal });
+      return { status: response.status, headers: [...response.headers], response };
     } catch (cause) {
       if (cause?.name === 'TimeoutError') throw fail('timeout', 'the token endpoint took too long', { cause });
       throw fail('transport', 'the token endpoint could not be reached', { cause });
     }
-    return parseTokenResponse({ status: resp.status, headers: resp.headers, body: text }, { config: this.#config, previous, grantType, now: this.#now() });
   }
 
-  #withLock(fn) {
+  // An API request: the app's RequestInit, with the core's headers (the bearer token wins) and
+  // body (a JSON text re-encoded where the provider needs it; any other body as the app gave it).
+  async #sendApi(url, method, coreHeaders, coreBody, init) {
+    const headers = new Headers(init.headers);
+    for (const [k, v] of coreHeaders) if (k === 'authorization' || !headers.has(k)) headers.set(k, v);
+    try {
+      const response = await this.#fetch(url, { ...init, method, headers, body: coreBody ?? init.body });
+      return { status: response.status, headers: [...response.headers], response };
+    } catch (cause) {
+      if (init.signal?.aborted) throw cause;
+      throw fail('transport', 'the API could not be reached', { cause });
+    }
+  }
+
+  // The refresh lock: one renewal at a time in this tab, then across tabs (Web Locks, or the
+  // localStorage lease). Resolves to the function that releases both.
+  async #acquire(stale) {
+    let releaseTab;
+    const before = this.#tabQueue;
+    this.#tabQueue = new Promise((resolve) => {
+      releaseTab = resolve;
+    });
+    await before;
+    try {
+      const { release, waited } = await this.#crossTabLock();
+      if (waited) await this.#settle(stale);
+      return () => {
+        release();
+        releaseTab();
+      };
+    } catch (e) {
+      releaseTab();
+      throw e;
+    }
+  }
+
+  #crossTabLock() {
     const name = `${this.#key}:refresh`;
     const locks = globalThis.navigator?.locks;
     if (this.#locks !== 'lease' && this.#locks !== 'none' && typeof locks?.request === 'function') {
-      // First without waiting, to learn whether another tab holds it (then it is likely refreshing).
-      const busy = Symbol('busy');
-      return locks
-        .request(name, { ifAvailable: true }, (lock) => (lock ? fn(false) : busy))
-        .then((r) => (r === busy ? locks.request(name, () => fn(true)) : r));
+      // held until the returned function is called; first without waiting, to learn whether
+      // another tab holds it (then it is likely refreshing)
+      const take = (opts) =>
+        new Promise((resolve, reject) => {
+          locks.request(name, opts, (lock) => (lock ? new Promise((release) => resolve(release)) : resolve(null))).catch(reject);
+        });
+      return take({ ifAvailable: true }).then((release) => (release ? { release, waited: false } : take({}).then((r) => ({ release: r, waited: true }))));
     }
     const ls = this.#locks !== 'none' && webStorage('localStorage');
-    return ls ? leaseLock(ls, `${name}:lease`, this.#timeoutMs + 5_000, fn) : fn(false);
+    return ls ? leaseLock(ls, `${name}:lease`, this.#timeoutMs + 5_000) : Promise.resolve({ release: () => {}, waited: false });
+  }
+
+  // Another tab held the lock, most likely refreshing. Its write to shared storage can reach this
+  // tab after the lock does (Chromium propagates localStorage between renderers asynchronously):
+  // when what this tab sees is not usable, wait, bounded, for the stored tokens to change.
+  async #settle(stale) {
+    const t = await this.getTokens();
+    const usable = (x) =>
+      x && x.accessToken !== stale && call('next_step', { tokens: x, now: this.#now(), leewaySecs: this.#leeway }, this.#config) === 'use_access_token';
+    if (!t || usable(t)) return;
+    const seen = `${t.accessToken}|${t.refreshToken}`;
+    for (const until = Date.now() + 2_000; Date.now() < until; ) {
+      await sleep(15);
+      const u = await this.getTokens();
+      if (!u || `${u.accessToken}|${u.refreshToken}` !== seen) return;
+    }
   }
 }
 
 // Fallback where the Web Locks API is missing: a localStorage lease with an expiry (as
 // auth0-spa-js PR #1530). Not atomic, so it writes, waits for the write to settle across tabs and
-// re-checks ownership; a holder that dies frees the lease when it expires.
-async function leaseLock(ls, key, ttlMs, fn) {
+// re-checks ownership; a holder that dies frees the lease when it expires. Resolves to
+// `{ release, waited }`.
+async function leaseLock(ls, key, ttlMs) {
   const me = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
   const read = () => {
     try {
@@ -372,9 +348,8 @@ async function leaseLock(ls, key, ttlMs, fn) {
     waited = true;
     await sleep(25 + Math.random() * 50);
   }
-  try {
-    return await fn(waited);
-  } finally {
+  const release = () => {
     if (read()?.id === me) ls.remove(key);
-  }
+  };
+  return { release, waited };
 }

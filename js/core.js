@@ -65,6 +65,19 @@ export function call(op, args, config, body) {
   }
 }
 
+/**
+ * @internal Awaits one of the wasm flows (src/js/flow.rs): a core error comes back as its JSON text
+ * and becomes a TsunagiError; anything the page's own code threw (an aborted fetch) is rethrown as
+ * it was.
+ */
+export async function flow(promise) {
+  try {
+    return await promise;
+  } catch (e) {
+    throw typeof e === 'string' ? fromWasmError(e) : e;
+  }
+}
+
 /** @internal `[name, value]` pairs from a plain object, `Headers`, `URLSearchParams` or pairs. */
 export function pairs(x) {
   if (x === undefined || x === null || Array.isArray(x)) return x;

@@ -10,6 +10,7 @@
 mod args;
 mod config;
 mod error;
+mod flow;
 mod ops;
 mod tokens;
 

@@ -60,13 +60,49 @@ fn cached(key: &str, build: impl FnOnce() -> Result<Client>) -> Result<Rc<Client
 
 /// The client for `side.config` (required), reused while its JSON text is unchanged.
 fn client_of(side: &Side<'_>) -> Result<Rc<Client>> {
-    if side.config.is_empty() {
+    client_for(side.config)
+}
+
+/// The client for a `config` object's JSON text, reused while the text is unchanged.
+pub(crate) fn client_for(config_text: &str) -> Result<Rc<Client>> {
+    if config_text.is_empty() {
         return Err(Error::new(ErrorCode::InvalidConfig, "config must be an object"));
     }
-    cached(side.config, || match serde_json::from_str::<Value>(side.config) {
+    cached(config_text, || match serde_json::from_str::<Value>(config_text) {
         Ok(Value::Object(map)) => config::client(&Args::new(&map, "config", ErrorCode::InvalidConfig)),
         _ => Err(Error::new(ErrorCode::InvalidConfig, "config must be an object")),
     })
+}
+
+/// `path` relative to the API base for `tokens`: a path (`/…`) as it is, or an absolute URL
+/// under the base with the base cut off.
+pub(crate) fn relative_api_path<'a>(client: &Client, tokens: &TokenSet, path: &'a str) -> Result<&'a str> {
+    let base = client.api_base(Some(tokens))?;
+    match path.strip_prefix(base.as_str()) {
+        Some(rest) if rest.starts_with('/') => Ok(rest),
+        Some(_) => Err(Error::new(P, "the URL is not under the API base")),
+        None if path.starts_with('/') => Ok(path),
+        None => Err(Error::new(P, "the URL is not under the API base: pass a path such as \"/v1/items\"")),
+    }
+}
+
+/// A `retryPolicy` object's JSON text (`""` for the defaults) → [`RetryPolicy`].
+pub(crate) fn policy_of(text: &str) -> Result<RetryPolicy> {
+    if text.is_empty() {
+        return Ok(RetryPolicy::default());
+    }
+    let map = args::parse(text)?;
+    retry_policy(Some(Args::new(&map, "policy", P)))
+}
+
+fn retry_policy(p: Option<Args<'_>>) -> Result<RetryPolicy> {
+    let mut policy = RetryPolicy::default();
+    if let Some(p) = p {
+        policy.max_rate_limit_retries = p.opt_u64("maxRateLimitRetries")?.map_or(policy.max_rate_limit_retries, |n| u32::try_from(n).unwrap_or(u32::MAX));
+        policy.max_wait_ms = p.opt_u64("maxWaitMs")?.unwrap_or(policy.max_wait_ms);
+        policy.default_wait_ms = p.opt_u64("defaultWaitMs")?.unwrap_or(policy.default_wait_ms);
+    }
+    Ok(policy)
 }
 
 fn tokens_of(a: &Args<'_>, key: &str) -> Result<Option<TokenSet>> {
@@ -223,14 +259,7 @@ pub(crate) fn api_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
         None => Method::Get,
         Some(m) => Method::parse(m).ok_or_else(|| Error::new(P, "method must be GET, POST, PUT, PATCH or DELETE"))?,
     };
-    let path = a.str("path")?;
-    let base = client.api_base(Some(&t))?;
-    let path = match path.strip_prefix(base.as_str()) {
-        Some(rest) if rest.starts_with('/') => rest,
-        Some(_) => return Err(Error::new(P, "the URL is not under the API base")),
-        None if path.starts_with('/') => path,
-        None => return Err(Error::new(P, "the URL is not under the API base: pass a path such as \"/v1/items\"")),
-    };
+    let path = relative_api_path(&client, &t, a.str("path")?)?;
     Ok(request_json(&client.api_request(&t, method, path, a.opt_str("body")?)?))
 }
 
@@ -238,12 +267,7 @@ pub(crate) fn api_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
 /// "wait" | "fail", delayMs? }`. On `fail` the wrapper reads the body and calls `api_error`.
 pub(crate) fn api_decide(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
     let client = client_of(side)?;
-    let mut policy = RetryPolicy::default();
-    if let Some(p) = a.opt_object("policy", "policy", P)? {
-        policy.max_rate_limit_retries = p.opt_u64("maxRateLimitRetries")?.map_or(policy.max_rate_limit_retries, |n| u32::try_from(n).unwrap_or(u32::MAX));
-        policy.max_wait_ms = p.opt_u64("maxWaitMs")?.unwrap_or(policy.max_wait_ms);
-        policy.default_wait_ms = p.opt_u64("defaultWaitMs")?.unwrap_or(policy.default_wait_ms);
-    }
+    let policy = retry_policy(a.opt_object("policy", "policy", P)?)?;
     let mut attempt = Attempt::default();
     if let Some(t) = a.opt_object("attempt", "attempt", P)? {
         attempt.reauthenticated = t.opt_bool("reauthenticated")?.unwrap_or(false);
