@@ -35,7 +35,7 @@ else
   cargo build --quiet --release --lib --target wasm32-unknown-unknown --features js
   cp "$T" "$OUT/pkg-pre-opt.wasm"
   scripts/build-worker.sh
-  cp "$T" "$OUT/worker-pre-opt.wasm"
+  cp "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/tsunagi_worker.wasm" "$OUT/worker-pre-opt.wasm"
 fi
 
 node bench/micro.mjs "$OUT/micro.json"
