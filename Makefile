@@ -4,7 +4,7 @@
 CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: fuzz fuzz-smoke demo test test-demo setup test-native lint wasm-check lint-worker test-worker pkg lint-js lint-format test-js test-wasm test-bundles
+.PHONY: fuzz fuzz-smoke demo test test-demo setup test-native lint wasm-check lint-worker test-worker pkg lint-js lint-format test-types test-js test-wasm test-bundles
 .PHONY: bench bench-quick
 
 ## make demo: the provider sandbox, the Worker in `wrangler dev` and the www/ page, all on
@@ -15,7 +15,7 @@ demo: setup
 ## make test: installs what is missing, then runs every test.
 # Lint and the wasm32 check run first so the run closes on test results.
 # bench-quick only checks that the benchmarks run (no timing is asserted); it reuses pkg/ and build/worker.
-test: setup lint lint-worker lint-js lint-format wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundlers test-bundles test-demo
+test: setup lint lint-worker lint-js lint-format test-types wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundlers test-bundles test-demo
 
 setup:
 	@scripts/setup.sh
@@ -53,6 +53,13 @@ lint-js:
 ## `node_modules/.bin/biome check --write .` applies the formatting and the safe fixes.
 lint-format:
 	node_modules/.bin/biome ci .
+
+## The package's hand-written declarations (js/index.d.ts, no build needed): `tsc --strict` against the
+## type tests in tests/types/ (every export's signatures, wrong calls as @ts-expect-error), and
+## node --test: its ErrorCode union is exactly the Rust list plus internal_error, its values js/api.js's.
+test-types:
+	node_modules/.bin/tsc -p tests/types
+	node --test tests/types/
 
 ## pkg/: cargo build --release (wasm32) → wasm-bindgen --target web → wasm-opt -Oz (npm binaryen);
 ## prints the gzip -9 size.

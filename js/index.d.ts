@@ -1,4 +1,5 @@
-// Type definitions for the npm package `tsunagi` (hand-written; kept in step with js/*.js).
+// Type definitions for the npm package `tsunagi` (hand-written; kept in step with js/*.js; `make test-types`
+// compiles them with tsc --strict against tests/types/ and checks ErrorCode against the Rust list).
 
 /** The core's stable error codes (README "Error codes"), plus `internal_error` for a bug in tsunagi. */
 export type ErrorCode =
@@ -64,8 +65,28 @@ export type ErrorCode =
   | 'connection_not_allowed'
   | 'internal_error';
 
-/** Every failure of the package. Messages never contain a secret, code or token. */
+/** What a {@link TsunagiError} knows besides its code and message (all optional). */
+export interface TsunagiErrorDetails {
+  status?: number;
+  requestId?: string;
+  oauthError?: string;
+  description?: string;
+  errorUri?: string;
+  bodyExcerpt?: string;
+  refreshExpiredAt?: number;
+  retryAfterMs?: number;
+  requiresReauthorization?: boolean;
+  /** The underlying failure (e.g. a `fetch` TypeError), as `Error.cause`. */
+  cause?: unknown;
+}
+
+/**
+ * Every failure of the package. Messages never contain a secret, code or token.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (the OAuth `error` values among the codes)
+ */
 export class TsunagiError extends Error {
+  /** The package throws these itself; an app constructs one only to stand in for it (tests, mocks). */
+  constructor(code: ErrorCode, message: string, details?: TsunagiErrorDetails);
   readonly name: 'TsunagiError';
   readonly code: ErrorCode;
   /** HTTP status, when the failure came from a response. */
@@ -190,29 +211,73 @@ export interface HttpResponseLike {
 
 export type Params = Record<string, string> | Iterable<[string, string]>;
 
+/**
+ * `config` → the authorization URL (LawVu's hash route included); pass `state` and, with PKCE, `codeChallenge`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ */
 export function buildAuthorizationUrl(config: Config, options?: { state?: string; codeChallenge?: string; extraParams?: Params }): string;
+/**
+ * Fresh `state` and (when the provider uses PKCE, else `null`) code verifier, and the authorization URL that carries them.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+ */
 export function beginAuthorization(config: Config, options?: { extraParams?: Params }): { url: string; state: string; codeVerifier: string | null };
+/**
+ * A fresh PKCE pair: a 256-bit verifier and its S256 challenge.
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1
+ */
 export function createPkce(): { verifier: string; challenge: string };
+/**
+ * `BASE64URL(SHA256(verifier))`.
+ * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.2
+ */
 export function pkceChallenge(verifier: string): string;
+/**
+ * A fresh `state` value (256 bits, base64url) that binds the callback to this browser session.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-10.12
+ */
 export function createState(): string;
+/**
+ * The redirect URL back from the provider → `{ code }`; throws on `error=` (e.g. `access_denied`), a missing or different `state`.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ */
 export function parseCallback(url: string | URL, expectedState: string): { code: string };
+/**
+ * The token endpoint request for `grant`, client authentication included; `body` is `null` for GET (Logiless).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.4.2
+ */
 export function buildTokenRequest(config: Config, grant: Grant): HttpRequest;
 /**
  * Without `config` the response is read as a generic RFC 6749 one; pass it for the provider's error strings, refresh lifetimes and checks.
  * `grantType`: the grant the request used, recorded as the set's `grant`. Without it: a refresh of `previous` keeps its grant, LegalOn's
  * tokens are the client's own, anything else is taken as a user's (pass `'client_credentials'` for a generic client's own token).
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.1
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2
  */
 export function parseTokenResponse(
   response: HttpResponseLike,
   options?: { now?: number; previous?: TokenSet; config?: Config; grantType?: Grant['grantType'] },
 ): TokenSet;
+/**
+ * What to do with the stored tokens now: use them, refresh, reacquire (a client's own token) or send the user through authorization again.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+ */
 export function nextStep(
   config: Config,
   tokens: TokenSet | null | undefined,
   options?: { now?: number; leewaySecs?: number },
 ): 'use_access_token' | 'refresh' | 'reacquire' | 'reauthorize';
+/**
+ * An API request with the bearer token; `path` is relative to the API base (or a URL under it). `method`: GET (default), POST, PUT, PATCH or DELETE.
+ * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+ */
 export function buildApiRequest(config: Config, tokens: TokenSet, path: string | URL, options?: { method?: string; body?: string }): HttpRequest;
-/** Unverified: for display and scheduling only. */
+/**
+ * The claims of a JWT, **unverified**: for display and scheduling only.
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-4
+ */
 export function decodeJwtClaims(jwt: string): Record<string, unknown>;
 
 /** A storage adapter; methods may return promises. Values are strings. */
@@ -222,6 +287,10 @@ export interface StorageAdapter {
   remove(key: string): void | Promise<void>;
 }
 
+/**
+ * Storage in this page's memory only (the default): lost on reload, invisible to other tabs.
+ * @see {@link OAuthClientOptions.storage}
+ */
 export function memoryStorage(): StorageAdapter;
 
 export interface RetryPolicy {
@@ -250,12 +319,18 @@ export interface OAuthClientOptions {
   locks?: 'auto' | 'lease' | 'none';
 }
 
+/**
+ * The browser-only public-client flow (LawVu's 1-day mode): authorization code with PKCE, refresh without races across calls and tabs, and
+ * `fetch` with the bearer token.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1
+ * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14 (refresh token rotation)
+ */
 export class OAuthClient {
   constructor(config: Config, options?: OAuthClientOptions);
   /** Stores state (and PKCE verifier) in sessionStorage; returns the URL, and goes there with `navigate: true`. */
   authorize(options?: { extraParams?: Params; navigate?: boolean }): Promise<string>;
   /** Verifies state, exchanges the code, stores and returns the tokens. Default `href`: `location.href`. */
-  handleCallback(href?: string): Promise<TokenSet>;
+  handleCallback(href?: string | URL): Promise<TokenSet>;
   /** A valid access token; at most one refresh runs at a time across calls and tabs. */
   getAccessToken(): Promise<string>;
   /** The stored tokens, without refreshing. */
@@ -282,13 +357,17 @@ export interface BrokerSession {
       access_fingerprint: string;
       refresh_fingerprint: string | null;
       scope: string | null;
-      [field: string]: unknown;
+      userId?: string;
+      emailDomain?: string;
     }
   >;
   session_expires_at?: number | null;
 }
 
-/** The tsunagi Worker (backend-for-frontend) from the page: the page holds no token, only the Worker's HttpOnly cookie. */
+/**
+ * The tsunagi Worker (backend-for-frontend) from the page: the page holds no token, only the Worker's HttpOnly cookie.
+ * @see https://datatracker.ietf.org/doc/draft-ietf-oauth-browser-based-apps/ (the Backend For Frontend pattern)
+ */
 export class BrokerClient {
   /** `baseUrl`: the Worker's origin ('' = this origin; another origin must be in its ALLOWED_ORIGINS). */
   constructor(options?: { baseUrl?: string; fetch?: typeof fetch });
@@ -300,10 +379,14 @@ export class BrokerClient {
   session(): Promise<BrokerSession>;
   /** The provider's answer as it came (a 404 from the API is a Response); throws TsunagiError for the Worker's own refusals and failures. */
   fetch(provider: string, path: string, init?: RequestInit): Promise<Response>;
-  /** Rotates the refresh token now; fingerprints only. */
-  refresh(
-    provider: string,
-  ): Promise<{ old_refresh_fingerprint: string | null; new_refresh_fingerprint: string | null; session: BrokerSession['providers'][string] }>;
+  /** Rotates the refresh token now; fingerprints only. `session_expires_at`: the session's new end (epoch ms). */
+  refresh(provider: string): Promise<{
+    provider: string;
+    old_refresh_fingerprint: string | null;
+    new_refresh_fingerprint: string | null;
+    session: BrokerSession['providers'][string];
+    session_expires_at: number | null;
+  }>;
   /** One provider, or (no argument) the whole session. */
   logout(provider?: string): Promise<void>;
 }
