@@ -6,7 +6,6 @@
 
 use super::{args, error, tokens};
 use js_sys::{Array, Function, Promise, Reflect};
-use serde_json::Value;
 use std::cell::RefCell;
 use std::future::Future;
 use std::rc::Rc;
@@ -60,17 +59,14 @@ struct Page {
 }
 
 impl Page {
-    /// Awaits a port's promise; a rejection is kept and becomes `error`.
+    /// Awaits a port's promise. What a port throws (the wrapper's own `TsunagiError`s, an aborted
+    /// `fetch`) is kept for the caller, and the flow goes on with `error` (it only ends there).
     async fn wait(&self, promise: std::result::Result<Promise, JsValue>, error: impl Fn() -> Error) -> Result<JsValue> {
         let result = match promise {
             Ok(p) => JsFuture::from(p).await,
             Err(e) => Err(e),
         };
         result.map_err(|thrown| {
-            // a TsunagiError's JSON (from the wrapper's own checks) or anything the page threw
-            if let Some(json) = thrown.as_string() {
-                return error_from_json(&json).unwrap_or_else(&error);
-            }
             self.thrown.borrow_mut().get_or_insert(thrown);
             error()
         })
@@ -83,13 +79,6 @@ impl Page {
             None => JsValue::from_str(&error::to_json(e)),
         }
     }
-}
-
-/// A TsunagiError's JSON (as the wrapper rejects with) back into an [`Error`] with its code.
-fn error_from_json(json: &str) -> Option<Error> {
-    let v: Value = serde_json::from_str(json).ok()?;
-    let code = ErrorCode::parse(v.get("code")?.as_str()?)?;
-    Some(Error::new(code, v.get("message").and_then(Value::as_str).unwrap_or_default().to_owned()))
 }
 
 fn transport() -> Error {
