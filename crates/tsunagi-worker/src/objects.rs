@@ -1,0 +1,69 @@
+//! Calls to the Durable Objects: the session and LegalOn stubs, one JSON operation per request
+//! (200 → its answer), and an object's error body rebuilt into the same [`Error`].
+
+use crate::bff::SessionKeys;
+use crate::entry::bad;
+use crate::messages::SessionOp;
+use serde::de::DeserializeOwned;
+use tsunagi_core::{Error, ErrorCode, Result};
+use wasm_bindgen::JsValue;
+use worker::{Env, Method, Request, RequestInit, Stub};
+
+/// Binding names in wrangler.toml.
+const SESSIONS: &str = "SESSIONS";
+const LEGALON: &str = "LEGALON";
+
+static NULL: serde_json::Value = serde_json::Value::Null;
+
+/// `v[key]` without indexing: a missing key (or a non-object) reads as `null`.
+pub fn field<'a>(v: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    v.get(key).unwrap_or(&NULL)
+}
+
+pub fn session_stub(env: &Env, keys: &SessionKeys, sid: &str) -> Result<Stub> {
+    let ns = env.durable_object(SESSIONS).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the SESSIONS Durable Object binding is missing"))?;
+    let id = ns.id_from_name(&keys.object_name(&format!("session:{sid}"))).map_err(|_| bad("object id"))?;
+    id.get_stub().map_err(|_| bad("object stub"))
+}
+
+/// The LegalOn object named `name`.
+pub fn legalon_stub(env: &Env, name: &str) -> Result<Stub> {
+    let ns = env.durable_object(LEGALON).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the LEGALON Durable Object binding is missing"))?;
+    ns.id_from_name(name).and_then(|id| id.get_stub()).map_err(|_| bad("object stub"))
+}
+
+/// Sends `op` to a session object: 200 → its typed answer; otherwise its error body is rebuilt
+/// into an [`Error`] with the same code and message.
+pub async fn call<T: DeserializeOwned>(stub: &Stub, op: &SessionOp) -> Result<T> {
+    let body = serde_json::to_string(op).map_err(|_| bad("internal request"))?;
+    let text = send_to_object(stub, body).await?;
+    serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the session store answered garbage"))
+}
+
+/// Posts `body` to an object; its answer text on 200, else its error rebuilt.
+pub async fn send_to_object(stub: &Stub, body: String) -> Result<String> {
+    let mut init = RequestInit::new();
+    init.with_method(Method::Post).with_body(Some(JsValue::from_str(&body)));
+    let req = Request::new_with_init("https://tsunagi.internal/", &init).map_err(|_| bad("internal request"))?;
+    let mut resp = stub.fetch_with_request(req).await.map_err(|_| Error::new(ErrorCode::Transport, "the session store could not be reached"))?;
+    let status = resp.status_code();
+    let text = resp.text().await.map_err(|_| Error::new(ErrorCode::Transport, "the session store could not be read"))?;
+    if status == 200 {
+        return Ok(text);
+    }
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the session store answered garbage"))?;
+    Err(rebuild_error(&v))
+}
+
+/// The object's error body back into an [`Error`] (same code, message and upstream details).
+fn rebuild_error(v: &serde_json::Value) -> Error {
+    let code = field(v, "error").as_str().and_then(ErrorCode::parse).unwrap_or(ErrorCode::Transport);
+    let mut e = Error::new(code, field(v, "message").as_str().unwrap_or("the session store failed").to_owned())
+        .with_request_id(field(v, "request_id").as_str().map(str::to_owned))
+        .with_retry_after_ms(field(v, "retry_after_ms").as_u64())
+        .with_description(field(v, "description").as_str().map(str::to_owned));
+    if let Some(s) = field(v, "upstream_status").as_u64().and_then(|s| u16::try_from(s).ok()) {
+        e = e.with_status(s);
+    }
+    e
+}
