@@ -66,6 +66,16 @@ pub async fn seal(keys: &SessionKeys, aad: &str, plaintext: &str) -> Result<Stri
     Ok(format!("v2.{}.{}", keys.key_id, base64url::encode(&out)))
 }
 
+/// A stored record as Durable Object storage holds it: the blob from [`seal`], and its expiry in
+/// clear (ms since the epoch) so an alarm can clean up without decrypting (docs/storage.md).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct Sealed {
+    /// When the record stops being needed.
+    pub exp: u64,
+    /// `v2.{key id}.{…}` from [`seal`].
+    pub blob: String,
+}
+
 /// Why a sealed blob did not open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum OpenError {

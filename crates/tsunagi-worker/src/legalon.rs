@@ -3,6 +3,7 @@
 //! new one through the shared flow under an in-object lock, so N concurrent callers cause one
 //! token request; each isolate also keeps it in memory until it is due.
 
+use crate::crypto::Sealed;
 use crate::runtime::{Fetcher, WorkerClock};
 use crate::session::LEEWAY_SECS;
 use crate::{config, crypto, http, now};
@@ -41,12 +42,6 @@ pub fn remember(object: &str, tokens: &TokenSet) {
 pub struct TokenOp {
     /// Fingerprint of a refused access token.
     pub failed: Option<String>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Sealed {
-    exp: u64,
-    blob: String,
 }
 
 struct Inner {

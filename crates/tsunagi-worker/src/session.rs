@@ -7,10 +7,11 @@
 
 use crate::bff::{self, SessionKeys};
 use crate::config::{self, SessionProvider};
+use crate::crypto::Sealed;
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
 use crate::runtime::{Fetcher, WorkerClock};
 use crate::{crypto, http, now};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -22,13 +23,6 @@ use worker::{durable_object, DurableObject, Env, Request, Response, State, Stora
 
 /// Refresh leeway, seconds.
 pub const LEEWAY_SECS: u64 = 60;
-
-/// A stored, encrypted record with its plaintext expiry (for cleanup without decrypting).
-#[derive(Serialize, Deserialize)]
-struct Sealed {
-    exp: u64,
-    blob: String,
-}
 
 struct Inner {
     state: State,
