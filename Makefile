@@ -15,7 +15,7 @@ demo: setup
 ## make test: installs what is missing, then runs every test.
 # Lint and the wasm32 check run first so the run closes on test results.
 # bench-quick only checks that the benchmarks run (no timing is asserted); it reuses pkg/ and build/worker.
-test: setup lint lint-worker lint-js lint-format test-types wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundlers test-bundles test-demo
+test: setup lint lint-worker lint-js lint-format test-types wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundlers test-package test-bundles test-demo
 
 setup:
 	@scripts/setup.sh
@@ -79,6 +79,18 @@ test-js: pkg
 .PHONY: test-bundlers
 test-bundlers: pkg
 	node --test tests/bundlers/
+
+## The package as it is published: publint --strict and Are the Types Wrong? (attw) on pkg/ packed
+## (both pinned in package.json), then tests/package/: the crates, pkg/package.json and CHANGELOG.md
+## carry one version; the tarball holds exactly js/package.json's `files`; js/README.md stands alone;
+## require() from CommonJS works. attw's cjs-resolves-to-esm is ignored: the package is ESM-only
+## (CommonJS callers use import(), or require() on Node 20.19+/22.12+, which tests/package/ runs).
+## The Worker build through the "workerd" condition is test-worker/workerd-import.test.mjs (test-worker).
+.PHONY: test-package
+test-package: pkg
+	node_modules/.bin/publint run --strict pkg
+	node_modules/.bin/attw --pack pkg --ignore-rules cjs-resolves-to-esm --no-color
+	node --test tests/package/
 
 ## The built bundles (pkg/, www/, build/worker/) carry no sandbox secret and nothing token-shaped.
 ## Reads what test-js and test-worker built (alone: `make pkg` and scripts/build-worker.sh first).

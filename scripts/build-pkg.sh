@@ -5,7 +5,8 @@
 #   → wasm-bindgen --target web (the exact version pinned in Cargo.toml / Cargo.lock)
 #   → wasm-opt -Oz from the npm package binaryen@132 (never Debian's binaryen: its modules crash)
 #   → the hand-written ESM wrapper (index.js for browsers and bundlers, node.js and workerd.js
-#     selected by export conditions, api.js the export list they share), types and package.json from js/.
+#     selected by export conditions, api.js the export list they share), types, package.json and README.md
+#     from js/; CHANGELOG.md and the licence texts from the root.
 #
 # Honours CARGO_TARGET_DIR. Run scripts/setup.sh first (it installs wasm-bindgen-cli and npm deps).
 set -euo pipefail
@@ -44,8 +45,15 @@ mkdir -p "$OUT"
 cp "$stage/${NAME}.js" "$OUT/${NAME}.js"
 cp "$stage/${NAME}_bg.opt.wasm" "$OUT/${NAME}_bg.wasm"
 cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/client.js js/broker.js js/index.d.ts js/package.json js/README.md "$OUT/"
+cp CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$OUT/"
+# The npm version is the root crate's (js/package.json says 0.0.0); make test-package checks that the
+# workspace crates, pkg/package.json and CHANGELOG.md's top entry agree.
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 sed -i "s/\"version\": \"0.0.0\"/\"version\": \"${version}\"/" "$OUT/package.json"
+if ! grep -q "\"version\": \"${version}\"" "$OUT/package.json"; then
+  log "pkg/package.json did not take the version ${version}: js/package.json must say \"version\": \"0.0.0\""
+  exit 1
+fi
 
 gz() { gzip -9 -c "$@" | wc -c; }
 wasm_gz=$(gz "$OUT/${NAME}_bg.wasm")
