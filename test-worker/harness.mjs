@@ -1,7 +1,7 @@
 // Test harness for the Worker: the provider sandbox binary (sandbox.mjs) and the built Worker in
 // real workerd (Miniflare's Node API), always stopped; a browser-like client. No mocks.
 // A test file calls `withSandboxAndWorker()` (or `withSandbox()`) once at its top level.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -251,4 +251,26 @@ export async function startTrap() {
   await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
   const url = `http://127.0.0.1:${server.address().port}/trap`;
   return { url, requests, stop: () => new Promise((ok) => server.close(ok)) };
+}
+
+export { COMPATIBILITY_DATE };
+
+/** A Worker given as a bundler's output directory (`wrangler deploy --dry-run --outdir`, esbuild) in
+ * workerd, no bindings: every `.js`/`.mjs` file an ES module, every `.wasm` a compiled WebAssembly
+ * module (what Workers' `import m from './x.wasm'` yields), source maps and READMEs left out.
+ * Resolves to `{ mf, stop() }`. */
+export async function startBundledWorker(dir, mainModule) {
+  const modules = {};
+  for (const name of readdirSync(dir)) {
+    if (/\.m?js$/.test(name)) modules[name] = { type: 'esm', contents: readFileSync(join(dir, name), 'utf8') };
+    else if (name.endsWith('.wasm')) modules[name] = { type: 'wasm', contents: new Uint8Array(readFileSync(join(dir, name))) };
+  }
+  const mf = new Miniflare({ workers: [{ config: { name: 'bundled', compatibilityDate: COMPATIBILITY_DATE, manifest: { mainModule, modules } } }] });
+  await mf.ready;
+  return {
+    mf,
+    async stop() {
+      await mf.dispose();
+    },
+  };
 }
