@@ -3,7 +3,7 @@
 // session cookie. This class only builds the Worker's URLs, adds the `X-Tsunagi: 1` header its
 // API, token and POST routes require, and turns the Worker's own JSON errors (marked with
 // `X-Tsunagi-Error`) into TsunagiErrors. No protocol logic lives here.
-import { TsunagiError, options } from './core.js';
+import { TsunagiError, abortSignal, options } from './core.js';
 
 const ERROR_HEADER = 'x-tsunagi-error';
 const PROVIDER = /^[a-z][a-z0-9_-]*$/;
@@ -55,13 +55,14 @@ export class BrokerClient {
     this.#fetch = f === globalThis.fetch ? f.bind(globalThis) : f;
   }
 
-  async #send(path, { method = 'GET', headers, body } = {}) {
+  async #send(path, { method = 'GET', headers, body, signal } = {}) {
     const h = new Headers(headers);
     h.set('x-tsunagi', '1');
     let res;
     try {
-      res = await this.#fetch(`${this.#base}${path}`, { method, headers: h, body, credentials: this.#credentials });
+      res = await this.#fetch(`${this.#base}${path}`, { method, headers: h, body, credentials: this.#credentials, signal });
     } catch (cause) {
+      if (signal?.aborted) throw cause; // the caller's abort, as fetch rejected with it (the signal's reason)
       throw new TsunagiError('transport', 'transport: the Worker could not be reached', { cause });
     }
     if (res.headers.has(ERROR_HEADER)) throw await workerError(res);
@@ -81,10 +82,14 @@ export class BrokerClient {
     globalThis.location.assign(this.loginUrl(name, opts));
   }
 
-  /** Who is signed in to which providers (claims, expiries, fingerprints; never a token). Signed out: `{ signed_in: false, providers: {} }`. */
-  async session() {
+  /**
+   * Who is signed in to which providers (claims, expiries, fingerprints; never a token). Signed
+   * out: `{ signed_in: false, providers: {} }`. `signal` aborts the request.
+   */
+  async session(opts) {
+    const signal = abortSignal(options(opts, 'options').signal);
     try {
-      return await (await this.#send('/session')).json();
+      return await (await this.#send('/session', { signal })).json();
     } catch (e) {
       if (e instanceof TsunagiError && e.code === 'session_missing') return { signed_in: false, providers: {} };
       throw e;
@@ -95,21 +100,28 @@ export class BrokerClient {
    * Calls `provider`'s API through the Worker (`path` relative to the API base, e.g.
    * "/account-apis/v1/users"). Returns the provider's answer as it came — a 404 from the API is a
    * Response — and throws a TsunagiError only for the Worker's own refusals and failures
-   * (`session_missing`, `rate_limited` past the wait, `upstream_error`, …).
+   * (`session_missing`, `rate_limited` past the wait, `upstream_error`, …). `init.signal` aborts
+   * it: the call rejects with the signal's reason.
    */
   async fetch(name, path, init) {
     const i = options(init, 'init');
     if (typeof path !== 'string' || !path.startsWith('/')) throw new TsunagiError('invalid_parameter', 'invalid_parameter: path must start with "/"');
-    return this.#send(`/api/${provider(name)}${path}`, { method: i.method, headers: i.headers, body: i.body });
+    const signal = abortSignal(i.signal);
+    return this.#send(`/api/${provider(name)}${path}`, { method: i.method, headers: i.headers, body: i.body, signal });
   }
 
-  /** Rotates `provider`'s refresh token now: `{ old_refresh_fingerprint, new_refresh_fingerprint, session }`. */
-  async refresh(name) {
-    return (await this.#send(`/auth/${provider(name)}/refresh`, { method: 'POST' })).json();
+  /**
+   * Rotates `provider`'s refresh token now: `{ old_refresh_fingerprint, new_refresh_fingerprint, session }`.
+   * An abort only stops waiting: the Worker finishes a rotation it started and keeps the tokens.
+   */
+  async refresh(name, opts) {
+    const signal = abortSignal(options(opts, 'options').signal);
+    return (await this.#send(`/auth/${provider(name)}/refresh`, { method: 'POST', signal })).json();
   }
 
   /** Forgets one provider's tokens, or (no argument) ends the whole session. */
-  async logout(name) {
-    await this.#send(name === undefined ? '/auth/logout' : `/auth/${provider(name)}/logout`, { method: 'POST' });
+  async logout(name, opts) {
+    const signal = abortSignal(options(opts, 'options').signal);
+    await this.#send(name === undefined ? '/auth/logout' : `/auth/${provider(name)}/logout`, { method: 'POST', signal });
   }
 }

@@ -5,9 +5,11 @@
 // are the shared Rust ones (crates/tsunagi-flows, the same the Worker runs), called through
 // src/js/flow.rs. This file implements what they run on in a page (`#ports`): the storage, the
 // refresh lock across tabs (Web Locks, or a localStorage lease), `fetch`, the clock, timers, and
-// the events to other tabs (BroadcastChannel).
-import { TsunagiError, call, flow, options, pairs } from './core.js';
-import { flowAccessToken, flowExchange, flowFetch } from './tsunagi_wasm.js';
+// the events to other tabs (BroadcastChannel) — and what an app expects around them: abort
+// signals, the app state carried through authorization, an idempotent callback, the unverified
+// user claims, and (opt-in) renewal ahead of expiry.
+import { TsunagiError, abortSignal, call, decodeJwtClaims, flow, options, pairs } from './core.js';
+import { flowAccessToken, flowExchange, flowFetch, refreshDueInMs } from './tsunagi_wasm.js';
 
 const fail = (code, message, details) => new TsunagiError(code, `${code}: ${message}`, details);
 const sleep = (ms, signal) =>
@@ -23,6 +25,84 @@ const sleep = (ms, signal) =>
       { once: true },
     );
   });
+
+// `promise`, or the signal's reason as soon as it aborts. The work behind `promise` goes on: a
+// refresh or code exchange already sent is finished and its tokens stored, so an abort loses
+// nothing (a single-use refresh token spent without its successor stored would end the session).
+function abortable(promise, signal) {
+  if (!signal) return promise;
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+// The code exchanges in flight in this tab, by client key and callback URL: a second
+// handleCallback() for the same URL while the first runs (React StrictMode's double effects, a
+// component mounted twice, two clients with the same key) shares its exchange instead of failing
+// on the spent pending state. Once settled the callback is spent, as before.
+const callbacks = new Map();
+
+// The authorization response's parameters (RFC 6749 §4.1.2 and §4.1.2.1, RFC 9207 `iss`, OpenID
+// Connect Session Management's `session_state`): removed from the address bar after a callback.
+const CALLBACK_PARAMS = new Set(['code', 'state', 'session_state', 'iss', 'error', 'error_description', 'error_uri']);
+
+function withoutCallbackParams(query) {
+  const name = (kv) => {
+    try {
+      return decodeURIComponent(kv.split('=', 1)[0].replace(/\+/g, ' '));
+    } catch {
+      return kv;
+    }
+  };
+  return query
+    .split('&')
+    .filter((kv) => kv && !CALLBACK_PARAMS.has(name(kv)))
+    .join('&');
+}
+
+/** `href` without the callback's parameters, in its query and in a hash route's (`#/cb?code=…`); other parameters kept as written. */
+function cleanCallbackUrl(href) {
+  const u = new URL(href);
+  const search = withoutCallbackParams(u.search.slice(1));
+  u.search = search ? `?${search}` : '';
+  const q = u.hash.indexOf('?');
+  if (q >= 0) {
+    const inHash = withoutCallbackParams(u.hash.slice(q + 1));
+    u.hash = u.hash.slice(0, q) + (inHash ? `?${inHash}` : '');
+  }
+  return u.href;
+}
+
+// After a callback: the address bar without `code` and `state`, if the page still shows `url`
+// (history.state kept for the app's router).
+function cleanAddressBar(url) {
+  const loc = globalThis.location;
+  const history = globalThis.history;
+  if (!loc || typeof history?.replaceState !== 'function' || loc.href !== url) return;
+  try {
+    const clean = cleanCallbackUrl(url);
+    if (clean !== url) history.replaceState(history.state, '', clean);
+  } catch {
+    // not a URL this page can show: leave the address bar alone
+  }
+}
+
+// autoRefresh: the longest single timer (a token lasting longer is re-checked then), and the
+// waits after renewals that failed without ending the session (5 s doubling, at most 5 min).
+const MAX_TIMER_MS = 3_600_000;
+const retryAfterFailure = (n) => Math.min(300_000, 5_000 * 2 ** Math.max(0, n - 1));
 
 function webStorage(name) {
   let s;
@@ -69,10 +149,11 @@ export class OAuthClient {
   #tabQueue = Promise.resolve();
   #channel = null;
   #listeners = new Set();
+  #auto = null; // autoRefresh: { timer, runs, failures, onVisible }
 
   /**
    * @param config a provider config (see index.d.ts); in a browser it must not hold a secret.
-   * @param opts `{ storage, key, fetch, now, leewaySecs, retryPolicy, requestTimeoutMs, locks }`
+   * @param opts `{ storage, key, fetch, now, leewaySecs, retryPolicy, requestTimeoutMs, locks, autoRefresh }`
    */
   constructor(config, opts) {
     const o = options(opts, 'options');
@@ -102,31 +183,80 @@ export class OAuthClient {
       this.#channel.onmessage = (ev) => this.#emit(ev.data?.type, true);
       this.#channel.unref?.(); // Node: never keep the process alive for it
     }
+    if (o.autoRefresh) this.#startAutoRefresh();
   }
 
-  /** Calls `listener(type, { remote })` on "tokens" (new tokens stored) and "logout"; returns an unsubscribe function. */
+  /**
+   * Calls `listener(type, info)` on "tokens" (new tokens stored) and "logout" (the session was
+   * cleared), from this tab or another (`info.remote`), and on "refresh_failed" (this tab's
+   * renewal failed: `info.error`); returns an unsubscribe function.
+   */
   onChange(listener) {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  #emit(type, remote) {
-    if (type !== 'tokens' && type !== 'logout') return;
-    if (!remote) this.#channel?.postMessage({ type }); // a notification only: tokens never cross the channel
+  #emit(type, remote, error) {
+    const failed = type === 'refresh_failed';
+    if (type !== 'tokens' && type !== 'logout' && !(failed && !remote)) return;
+    // a notification only: tokens never cross the channel; a failure is told to this tab only
+    if (!remote && !failed) this.#channel?.postMessage({ type });
+    const info = failed ? { remote, error } : { remote };
     for (const l of this.#listeners) {
       try {
-        l(type, { remote });
+        l(type, info);
       } catch {
         // a listener's failure is its own
       }
     }
+    if (type === 'tokens') this.#schedule();
+    else if (type === 'logout') this.#unschedule();
   }
 
-  /** Stops listening to other tabs (closes the BroadcastChannel). */
+  /** Stops listening to other tabs (closes the BroadcastChannel) and stops `autoRefresh`. */
   close() {
     this.#channel?.close();
     this.#channel = null;
     this.#listeners.clear();
+    this.#stopAutoRefresh();
+  }
+
+  /**
+   * Whether a session is usable without the user: tokens are stored and their access token is
+   * fresh, or can be renewed (a refresh token not known to be expired; a client's own token).
+   * Reads the storage only: nothing is sent, nothing refreshed.
+   */
+  async isAuthenticated() {
+    const t = await this.getTokens();
+    if (!t) return false;
+    try {
+      return call('next_step', { tokens: t, now: this.#now(), leewaySecs: this.#leeway }, this.#config) !== 'reauthorize';
+    } catch {
+      return false; // a stored value that is not a TokenSet
+    }
+  }
+
+  /**
+   * The signed-in user's claims, **unverified** (decoded, no signature checked: for display, never
+   * for access decisions): from the `id_token` of the stored set when the provider sent one, else
+   * from the access token when it is a JWT. `null` without tokens or claims.
+   */
+  async getUser() {
+    const t = await this.getTokens();
+    if (!t) return null;
+    const sources = [
+      ['id_token', t.extra?.id_token],
+      ['access_token', t.accessToken],
+    ];
+    for (const [source, jwt] of sources) {
+      if (typeof jwt !== 'string') continue;
+      try {
+        return { claims: decodeJwtClaims(jwt), source, verified: false };
+      } catch {
+        // not a JWT (e.g. an opaque access token): try the next
+      }
+    }
+    return null;
   }
 
   /** The stored TokenSet, or `null` (no refresh is attempted). */
@@ -141,18 +271,61 @@ export class OAuthClient {
     }
   }
 
-  /** Starts authorization: stores state (and PKCE verifier) in sessionStorage and returns the URL; `{ navigate: true }` also goes there. */
+  /**
+   * Starts authorization: stores state (and PKCE verifier, and `appState`) in sessionStorage and
+   * returns the URL; `{ navigate: true }` also goes there. `appState`: any JSON value, handed back
+   * by `handleRedirect()` (e.g. the route to return to).
+   */
   async authorize(opts) {
     const o = options(opts, 'options');
+    const signal = abortSignal(o.signal);
+    if (signal?.aborted) throw signal.reason;
     const p = JSON.parse(call('begin_authorization', { extraParams: pairs(o.extraParams) }, this.#config));
-    await this.#pending.set(`${this.#key}:pending`, JSON.stringify({ state: p.state, codeVerifier: p.codeVerifier }));
+    let pending;
+    try {
+      pending = JSON.stringify({ state: p.state, codeVerifier: p.codeVerifier, appState: o.appState });
+    } catch (cause) {
+      throw fail('invalid_parameter', 'appState must be plain JSON values', { cause });
+    }
+    await abortable(Promise.resolve(this.#pending.set(`${this.#key}:pending`, pending)), signal);
+    if (signal?.aborted) throw signal.reason;
     if (o.navigate) globalThis.location.assign(p.url);
     return p.url;
   }
 
-  /** On the redirect URI: checks state, exchanges the code (no secret in a browser), stores and returns the TokenSet. */
-  async handleCallback(href) {
-    const url = href ?? globalThis.location?.href;
+  /**
+   * On the redirect URI: checks state, exchanges the code (no secret in a browser), stores the
+   * TokenSet and returns `{ tokens, appState }` (`appState` as given to `authorize()`). Default
+   * `href`: `location.href`; when the callback is the page's location, `code` and `state` are then
+   * removed from the address bar (`cleanUrl: false` keeps them). A second call for the same URL
+   * while the first runs shares its exchange; a settled callback is spent (`state_missing`).
+   */
+  async handleRedirect(href, opts) {
+    const o = options(opts, 'options');
+    const signal = abortSignal(o.signal);
+    if (signal?.aborted) throw signal.reason; // nothing consumed: the callback can still be handled
+    const url = String((href instanceof URL ? href.href : href) ?? globalThis.location?.href ?? '');
+    const id = `${this.#key}\n${url}`;
+    let run = callbacks.get(id);
+    if (!run) {
+      run = { promise: this.#redeem(url), cleanUrl: true };
+      callbacks.set(id, run);
+      const settled = () => {
+        if (callbacks.get(id) === run) callbacks.delete(id);
+        if (run.cleanUrl) cleanAddressBar(url);
+      };
+      run.promise.then(settled, settled);
+    }
+    if (o.cleanUrl === false) run.cleanUrl = false;
+    return abortable(run.promise, signal);
+  }
+
+  /** `handleRedirect()`'s tokens alone: stores and returns the TokenSet. */
+  async handleCallback(href, opts) {
+    return (await this.handleRedirect(href, opts)).tokens;
+  }
+
+  async #redeem(url) {
     const key = `${this.#key}:pending`;
     const raw = await this.#pending.get(key);
     await this.#pending.remove(key); // one-shot: a callback is handled at most once
@@ -165,23 +338,47 @@ export class OAuthClient {
     if (!pending || typeof pending.state !== 'string') {
       throw fail('state_missing', 'no authorization is pending in this browser session: call authorize() first');
     }
-    const text = await flow(flowExchange(JSON.stringify(this.#config), this.#ports(), String(url ?? ''), pending.state, pending.codeVerifier ?? undefined));
-    return JSON.parse(text);
+    const text = await flow(flowExchange(JSON.stringify(this.#config), this.#ports(), url, pending.state, pending.codeVerifier ?? undefined));
+    return { tokens: JSON.parse(text), appState: pending.appState };
   }
 
   /**
    * A valid access token: refreshes (once, across calls and tabs) when needed. Only a client's
    * own token (client credentials, LegalOn) is reacquired; a user's session that cannot be
-   * refreshed ends in `login_required`, never in the client's token.
+   * refreshed ends in `login_required`, never in the client's token. `forceRefresh`: renew now
+   * even if the stored token looks fresh — under the same lock and single flight, so concurrent
+   * forced calls (and other tabs) still cause one refresh; a user's set without a refresh token
+   * has nothing to renew with and is returned as it is.
    */
-  async getAccessToken() {
-    return (await this.#valid(undefined)).accessToken;
+  async getAccessToken(opts) {
+    const o = options(opts, 'options');
+    const signal = abortSignal(o.signal);
+    if (signal?.aborted) throw signal.reason;
+    let stale;
+    if (o.forceRefresh) {
+      const t = await this.getTokens();
+      if (t && typeof t.accessToken === 'string' && (t.refreshToken || t.grant === 'client_credentials')) stale = t.accessToken;
+    }
+    return (await abortable(this.#valid(stale), signal)).accessToken;
   }
 
-  // A usable TokenSet from the shared flow. `stale`: an access token the API just refused.
+  // A usable TokenSet from the shared flow. `stale`: an access token the API just refused (or the
+  // app wants replaced).
   async #valid(stale) {
-    const text = await flow(flowAccessToken(JSON.stringify(this.#config), this.#ports({ stale }), stale, this.#leeway));
-    return JSON.parse(text);
+    const watch = { renewing: false, cleared: false };
+    try {
+      const text = await flow(flowAccessToken(JSON.stringify(this.#config), this.#ports({ stale, watch }), stale, this.#leeway));
+      return JSON.parse(text);
+    } catch (e) {
+      this.#failed(watch, e);
+      throw e;
+    }
+  }
+
+  // A flow failed: "refresh_failed" when it was renewing the tokens (a request to the token
+  // endpoint whose set was never stored) or found them beyond renewal (and cleared them).
+  #failed(watch, error) {
+    if (watch.renewing || watch.cleared) this.#emit('refresh_failed', false, error);
   }
 
   /** Forgets the session here and in other tabs (LawVu documents no revocation endpoint). */
@@ -191,6 +388,74 @@ export class OAuthClient {
     this.#emit('logout', false);
   }
 
+  // ---- autoRefresh: renew ahead of expiry. Each tab schedules from the stored expiry; the renewal
+  // is getAccessToken()'s flow (the refresh lock, then a re-read), so timers in several tabs still
+  // cause one refresh. Rescheduled when tokens change here or in another tab and when the page
+  // becomes visible again (timers are late or frozen while a computer sleeps); stopped by a
+  // logout until new tokens are stored, and by close().
+
+  #startAutoRefresh() {
+    const a = { timer: null, runs: 0, failures: 0, onVisible: null };
+    this.#auto = a;
+    const doc = globalThis.document;
+    if (typeof doc?.addEventListener === 'function') {
+      a.onVisible = () => doc.visibilityState === 'visible' && this.#schedule();
+      doc.addEventListener('visibilitychange', a.onVisible);
+    }
+    this.#schedule();
+  }
+
+  #stopAutoRefresh() {
+    const a = this.#auto;
+    if (!a) return;
+    this.#auto = null;
+    clearTimeout(a.timer);
+    if (a.onVisible) globalThis.document.removeEventListener('visibilitychange', a.onVisible);
+  }
+
+  #unschedule() {
+    const a = this.#auto;
+    if (!a) return;
+    clearTimeout(a.timer);
+    a.timer = null;
+    a.runs++; // a schedule still reading the storage is void
+  }
+
+  // Sets the timer for the stored tokens' renewal (the flow's own due time), at least `floorMs` away.
+  async #schedule(floorMs = 0) {
+    const a = this.#auto;
+    if (!a) return;
+    this.#unschedule();
+    const run = a.runs;
+    try {
+      const raw = await this.#storage.get(`${this.#key}:tokens`);
+      if (this.#auto !== a || a.runs !== run || typeof raw !== 'string' || !raw) return;
+      const due = refreshDueInMs(raw, this.#now(), this.#leeway);
+      if (due === undefined) return; // no expiry (or not a TokenSet): nothing to renew ahead of
+      const timer = setTimeout(() => this.#renew(a), Math.min(MAX_TIMER_MS, Math.max(floorMs, due)));
+      timer.unref?.(); // Node: never keep the process alive for it
+      a.timer = timer;
+    } catch {
+      // the storage or the clock failed: the next tokens event or visibility change schedules again
+    }
+  }
+
+  async #renew(a) {
+    if (this.#auto !== a) return;
+    a.timer = null;
+    try {
+      await this.#valid(undefined);
+      a.failures = 0;
+      // the next renewal: of the new tokens, or of these when the flow found them not due yet (a
+      // timer a little early on this clock) — at least a second away, never a busy loop
+      this.#schedule(1_000);
+    } catch {
+      // told as "refresh_failed"; a session that ended was cleared ("logout"): nothing to schedule
+      a.failures++;
+      this.#schedule(retryAfterFailure(a.failures));
+    }
+  }
+
   /**
    * `fetch` against the provider's API: `input` is a path under the API base (or a URL under it).
    * Adds the bearer token, refreshes and retries once on 401, waits out 429 (bounded), and
@@ -198,17 +463,23 @@ export class OAuthClient {
    */
   async fetch(input, init) {
     const i = options(init, 'init');
+    const signal = abortSignal(i.signal);
+    if (signal?.aborted) throw signal.reason;
     const path = input instanceof URL ? input.href : input;
     if (typeof path !== 'string') throw fail('invalid_parameter', 'input must be a path under the API base, or a URL under it');
     const jsonBody = typeof i.body === 'string' ? i.body : undefined;
     const method = i.method === undefined ? undefined : String(i.method);
     const policy = this.#policy === undefined ? '' : JSON.stringify(this.#policy);
-    return flow(flowFetch(JSON.stringify(this.#config), this.#ports({ init: i }), path, method, jsonBody, policy, this.#leeway));
+    const watch = { renewing: false, cleared: false };
+    const run = flow(flowFetch(JSON.stringify(this.#config), this.#ports({ init: i, watch }), path, method, jsonBody, policy, this.#leeway));
+    run.catch((e) => this.#failed(watch, e));
+    return abortable(run, signal);
   }
 
   // What the shared flows run on in this page, for one call. `init`: the app's RequestInit of an
-  // API call (headers, signal, a non-string body); `stale`: a token the API just refused.
-  #ports({ init, stale } = {}) {
+  // API call (headers, signal, a non-string body); `stale`: a token the API just refused; `watch`:
+  // told when the call renews tokens (a token endpoint request) and when it stores or clears them.
+  #ports({ init, stale, watch } = {}) {
     const key = `${this.#key}:tokens`;
     return {
       load: async () => {
@@ -217,14 +488,20 @@ export class OAuthClient {
       },
       store: async (text) => {
         await this.#storage.set(key, text); // stored before anyone (in this tab or another) is answered
+        if (watch) watch.renewing = false;
         this.#emit('tokens', false);
       },
       clear: async () => {
+        if (watch) watch.cleared = true;
         await this.#storage.remove(key);
         this.#emit('logout', false);
       },
       acquire: () => this.#acquire(stale),
-      send: (url, method, headers, body, api) => (api ? this.#sendApi(url, method, headers, body, init ?? {}) : this.#sendToken(url, method, headers, body)),
+      send: (url, method, headers, body, api) => {
+        if (api) return this.#sendApi(url, method, headers, body, init ?? {});
+        if (watch) watch.renewing = true;
+        return this.#sendToken(url, method, headers, body);
+      },
       text: (response) => response.text(),
       discard: (response) => void response.body?.cancel().catch(() => {}),
       now: () => this.#now(),

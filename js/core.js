@@ -94,6 +94,15 @@ export function options(x, what) {
   return x;
 }
 
+/** @internal An `AbortSignal` option: `undefined`/`null` → `undefined`; anything else must be one. */
+export function abortSignal(x) {
+  if (x === undefined || x === null) return undefined;
+  if (typeof x !== 'object' || typeof x.aborted !== 'boolean' || typeof x.addEventListener !== 'function') {
+    throw fail('invalid_parameter', 'invalid_parameter: signal must be an AbortSignal');
+  }
+  return x;
+}
+
 const str = (x) => (x instanceof URL ? x.href : x);
 
 /** `config` → the authorization URL (LawVu's hash route included). */

@@ -196,12 +196,17 @@ async fn with_flow<T>(
     let result = async {
         let client = client(config_text)?;
         let transport = PageTransport { page: Rc::clone(&page), api: false };
-        let leeway_secs = leeway_secs.filter(|s| s.is_finite() && *s >= 0.0).map_or(DEFAULT_LEEWAY_SECS, |s| s as u64);
+        let leeway_secs = leeway(leeway_secs);
         let flow = Flow { client: &client, transport: &transport, store: &*page, lock: &*page, clock: &*page, leeway_secs };
         run(&flow).await
     }
     .await;
     result.map_err(|e| page.reject(&e))
+}
+
+/// The page's `leewaySecs` option (absent or invalid: the default).
+fn leeway(secs: Option<f64>) -> u64 {
+    secs.filter(|s| s.is_finite() && *s >= 0.0).map_or(DEFAULT_LEEWAY_SECS, |s| s as u64)
 }
 
 fn page(ports: Ports) -> Rc<Page> {
@@ -268,4 +273,36 @@ pub async fn flow_fetch(
         }
     })
     .await
+}
+
+/// When `flowAccessToken` will renew `set` (a `TokenSet` as JSON text): the milliseconds from `now`
+/// until its access token stops being fresh (0: due now), or `undefined` when it has no expiry or
+/// is not a `TokenSet`. `OAuthClient`'s `autoRefresh` schedules its timer from it; whether to
+/// renew when the timer fires is still the flow's decision.
+#[wasm_bindgen(js_name = refreshDueInMs)]
+pub fn refresh_due_in_ms(set: &str, now: f64, leeway_secs: Option<f64>) -> Option<f64> {
+    let map = args::parse(set).ok()?;
+    let t = tokens::from_args(&args::Args::new(&map, "tokens", ErrorCode::InvalidParameter)).ok()?;
+    let now = Timestamp::from_millis(if now.is_finite() { now.max(0.0) as u64 } else { 0 });
+    t.refresh_due_in_ms(now, leeway(leeway_secs)).map(|ms| ms as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refresh_due_in_ms;
+
+    #[test]
+    fn due_when_the_access_token_stops_being_fresh() {
+        // issued at 1 000 s, one hour: due 60 s (the default leeway) before expiry
+        let set = r#"{"accessToken":"at","tokenType":"Bearer","issuedAt":1000000,"expiresAt":4600000,"extra":{}}"#;
+        assert_eq!(refresh_due_in_ms(set, 1_000_000.0, None), Some(3_540_000.0));
+        assert_eq!(refresh_due_in_ms(set, 1_000_000.0, Some(600.0)), Some(3_000_000.0));
+        // the leeway is capped at half the lifetime
+        assert_eq!(refresh_due_in_ms(set, 1_000_000.0, Some(7200.0)), Some(1_800_000.0));
+        assert_eq!(refresh_due_in_ms(set, 5_000_000.0, None), Some(0.0));
+        let no_expiry = r#"{"accessToken":"at","tokenType":"Bearer","issuedAt":0,"expiresAt":null,"extra":{}}"#;
+        assert_eq!(refresh_due_in_ms(no_expiry, 0.0, None), None);
+        assert_eq!(refresh_due_in_ms("not json", 0.0, None), None);
+        assert_eq!(refresh_due_in_ms(r#"{"accessToken":[]}"#, 0.0, None), None);
+    }
 }

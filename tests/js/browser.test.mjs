@@ -159,6 +159,152 @@ describe('LawVu public client in Chromium', () => {
     await page.close();
   });
 
+  // issue 17: React StrictMode runs an effect twice (and may build the client twice): both calls
+  // must share one exchange; the app state comes back; the address bar loses code and state.
+  test('callback handled twice at once → one exchange, one result; appState; the address bar is cleaned (issue 17)', async () => {
+    const page = await openApp();
+    await page.evaluate(() => localStorage.clear());
+    const s0 = await stats();
+    const url = await page.evaluate(() => window.client.authorize({ appState: { returnTo: '/matters/42' } }));
+    const { redirect_url } = await sb.control('lawvu/approve', { authorize_url: url, user_id: 'user-id-123' });
+    await page.goto(redirect_url);
+    await page.waitForFunction(() => document.getElementById('status')?.textContent === 'ready');
+    const r = await page.evaluate(async () => {
+      const twin = window.makeClient(); // the component's second client
+      const [a, b, c] = await Promise.all([window.client.handleRedirect(), window.client.handleCallback(), twin.handleCallback(location.href)]);
+      return {
+        tokens: [a.tokens.accessToken, b.accessToken, c.accessToken],
+        appState: a.appState,
+        href: location.href,
+        authenticated: await window.client.isAuthenticated(),
+        user: await window.client.getUser(),
+      };
+    });
+    assert.equal(new Set(r.tokens).size, 1, 'one result for the three calls');
+    assert.deepEqual(r.appState, { returnTo: '/matters/42' });
+    assert.equal(r.href, `${web.origin}/app.html`, 'code and state left the address bar');
+    assert.equal((await stats()).token_requests.authorization_code - s0.token_requests.authorization_code, 1, 'exactly one exchange');
+    assert.equal(r.authenticated, true);
+    assert.equal(r.user.source, 'access_token');
+    assert.equal(r.user.verified, false);
+    assert.equal(r.user.claims.sub, 'user-id-123');
+    const spent = await attempt(page, () => window.client.handleCallback());
+    assert.equal(spent.code, 'state_missing', 'a settled callback is spent');
+    const aborted = await attempt(page, () => window.client.getAccessToken({ signal: AbortSignal.abort() }));
+    assert.equal(aborted.name, 'AbortError');
+    assert.equal(await page.evaluate(() => window.client.isAuthenticated()), true, 'an abort loses nothing');
+    await page.close();
+  });
+
+  test('the address bar after a callback: query, hash route, other parameters and history.state kept; cleanUrl: false (issue 17)', async () => {
+    const page = await openApp();
+    const out = await page.evaluate(async () => {
+      const body = JSON.stringify({ access_token: 'at', token_type: 'Bearer', expires_in: 3600, refresh_token: 'rt' });
+      const fetch = async () => new Response(body, { headers: { 'content-type': 'application/json' } });
+      const c = window.makeClient({ storage: 'memory', key: 'clean-test', fetch });
+      const cases = [
+        ['/app.html?keep=1#/cb?code=abc&state=STATE&tab=2'],
+        ['/app.html?code=abc&state=STATE&keep=a%20b&iss=https%3A%2F%2Fas.example#/route'],
+        ['/app.html#/callback?code=abc&state=STATE'],
+        ['/app.html?code=abc&state=STATE', { cleanUrl: false }],
+        ['/app.html?code=abc&state=STATE', {}, '/elsewhere.html?code=abc&state=STATE'], // not the page's location
+      ];
+      const seen = [];
+      for (const [path, opts, other] of cases) {
+        const state = /[?&]state=([^&]+)/.exec(await c.authorize())[1];
+        history.replaceState({ router: 'kept' }, '', path.replace('STATE', state));
+        const href = other ? new URL(other.replace('STATE', state), location.origin).href : undefined;
+        await c.handleCallback(href, opts);
+        seen.push([location.href.slice(location.origin.length).replace(state, 'STATE'), history.state?.router]);
+      }
+      return seen;
+    });
+    assert.deepEqual(out, [
+      ['/app.html?keep=1#/cb?tab=2', 'kept'],
+      ['/app.html?keep=a%20b#/route', 'kept'],
+      ['/app.html#/callback', 'kept'],
+      ['/app.html?code=abc&state=STATE', 'kept'],
+      ['/app.html?code=abc&state=STATE', 'kept'],
+    ]);
+    await page.close();
+  });
+
+  // issue 17: each tab schedules its own renewal, from the same stored expiry; the renewal is the
+  // refresh flow (the cross-tab lock, then a re-read), so two timers firing together refresh once.
+  test('autoRefresh in two tabs: both timers fire at once → exactly one refresh; a wake re-checks (issue 17)', async () => {
+    const pa = await openApp();
+    await pa.evaluate(() => localStorage.clear());
+    const t1 = await login(pa);
+    const pb = await openApp();
+    const s0 = await stats();
+    // a clock on which the renewal (60 s before expiry) is 1.5 s away, in both tabs
+    const skew = t1.expiresAt - 60_000 - Date.now() - 1500;
+    const arm = (page) =>
+      page.evaluate((skew) => {
+        window.skewMs = skew;
+        window.autoEvents = [];
+        window.auto = window.makeClient({ autoRefresh: true });
+        window.auto.onChange((type, info) => window.autoEvents.push(`${type}:${info.remote ? 'remote' : 'local'}`));
+      }, skew);
+    await Promise.all([arm(pa), arm(pb)]);
+    const renewed = (page) =>
+      page.waitForFunction(
+        (old) => {
+          const k = Object.keys(localStorage).find((x) => x.endsWith(':tokens'));
+          return k && JSON.parse(localStorage.getItem(k)).accessToken !== old;
+        },
+        t1.accessToken,
+        { timeout: 10_000 },
+      );
+    await Promise.all([renewed(pa), renewed(pb)]);
+    // Back to the real clock at once: on the skewed one the new tokens (one hour, like the old)
+    // would be due again as many seconds after the renewal as the renewal came after the login.
+    await Promise.all([pa, pb].map((p) => p.evaluate(() => (window.skewMs = 0))));
+    await new Promise((r) => setTimeout(r, 1000)); // the second timer's flow has finished too
+    const s1 = await stats();
+    assert.equal(s1.token_requests.refresh_token - s0.token_requests.refresh_token, 1, 'exactly one refresh');
+    assert.equal(s1.refresh_reuse - s0.refresh_reuse, 0, 'no spent token replayed');
+    const [ta, tb] = await Promise.all([pa, pb].map((p) => p.evaluate(() => window.auto.getAccessToken())));
+    assert.equal(ta, tb);
+    assert.notEqual(ta, t1.accessToken);
+    const events = [...(await pa.evaluate(() => window.autoEvents)), ...(await pb.evaluate(() => window.autoEvents))];
+    assert.ok(events.includes('tokens:local') && events.includes('tokens:remote'), `${events}`);
+    assert.ok(!events.some((e) => e.startsWith('refresh_failed')), `${events}`);
+
+    // Tab A's computer slept past the new token's renewal time (its clock jumped): the page
+    // becoming visible again re-checks at once, without waiting for the (late) timer.
+    const t2 = await pa.evaluate(() => window.auto.getTokens());
+    await pa.evaluate(
+      (skew) => {
+        window.skewMs = skew;
+        document.dispatchEvent(new Event('visibilitychange'));
+      },
+      t2.expiresAt - 30_000 - Date.now(),
+    );
+    await pa.waitForFunction((old) => window.auto.getTokens().then((t) => t?.accessToken !== old), t2.accessToken, { timeout: 10_000 });
+    const s2 = await stats();
+    assert.equal(s2.token_requests.refresh_token - s1.token_requests.refresh_token, 1, 'renewed on wake');
+
+    // close() stops the timers and the wake check: nothing more is renewed, though it is due
+    const t3 = await pa.evaluate(() => window.auto.getTokens());
+    await Promise.all([pa, pb].map((p) => p.evaluate(() => window.auto.close())));
+    await Promise.all(
+      [pa, pb].map((p) =>
+        p.evaluate(
+          (skew) => {
+            window.skewMs = skew;
+            document.dispatchEvent(new Event('visibilitychange'));
+          },
+          t3.expiresAt - 30_000 - Date.now(),
+        ),
+      ),
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await stats()).token_requests.refresh_token - s2.token_requests.refresh_token, 0, 'a closed client renews nothing');
+    await pa.close();
+    await pb.close();
+  });
+
   for (const locks of ['auto', 'lease']) {
     test(`two tabs, expired access token, concurrent getAccessToken() → exactly one refresh (locks: ${locks})`, async () => {
       const pa = await openApp();

@@ -558,3 +558,288 @@ describe('against the sandbox (Node fetch on loopback)', () => {
     assert.equal(after - before, 1);
   });
 });
+
+// issue 17, "The client": what an SPA expects of OAuthClient — the session and user without the
+// network, a forced refresh through the same single flight, abort signals that lose nothing, the
+// app state through authorization, an idempotent callback, and the refresh_failed event.
+describe('OAuthClient: what an SPA expects (issue 17)', () => {
+  const HOUR = 3_600_000;
+  let config;
+  before(() => {
+    const lv = sb.ep.lawvu;
+    config = {
+      provider: 'lawvu',
+      environment: 'sandbox',
+      clientId: lv.public_client.client_id,
+      redirectUri: 'http://localhost:5173/callback',
+      authorizeUrl: lv.authorize_url,
+      tokenUrl: lv.token_url,
+      apiBase: lv.api_base,
+    };
+  });
+  const lawvuStats = async () => (await sb.stats()).lawvu;
+  const delta = (a, b) => ({
+    code: b.token_requests.authorization_code - a.token_requests.authorization_code,
+    refresh: b.token_requests.refresh_token - a.token_requests.refresh_token,
+    reuse: b.refresh_reuse - a.refresh_reuse,
+  });
+  /** authorize() → the sandbox's approval → the callback URL (not yet handled). */
+  async function approved(client, opts) {
+    const url = await client.authorize(opts);
+    return (await sb.control('lawvu/approve', { authorize_url: url, user_id: 'user-id-123' })).redirect_url;
+  }
+  const isAbort = (e) => e?.name === 'AbortError';
+  /** `promise`, or a failure after `ms` (a missing event must fail the test, not hang it). */
+  const within = (promise, ms, what) =>
+    Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms).unref())]);
+  const slowTokenEndpoint = (ms) => sb.control('faults', { provider: 'lawvu', endpoint: 'token', kind: 'delay_ms', count: 1, delay_ms: ms });
+
+  test('handleCallback twice for one URL (StrictMode): one exchange, one result; appState comes back; a settled callback is spent', async () => {
+    const storage = t.memoryStorage();
+    const client = new t.OAuthClient(config, { storage });
+    const twin = new t.OAuthClient(config, { storage }); // a component mounted twice builds its client twice
+    const s0 = await lawvuStats();
+    const url = await approved(client, { appState: { returnTo: '/matters/42', tab: 'docs' } });
+    const [a, b, c, d] = await Promise.all([client.handleCallback(url), client.handleCallback(url), twin.handleCallback(url), client.handleRedirect(url)]);
+    assert.equal(a.accessToken, b.accessToken);
+    assert.equal(a.accessToken, c.accessToken);
+    assert.equal(d.tokens.accessToken, a.accessToken);
+    assert.deepEqual(d.appState, { returnTo: '/matters/42', tab: 'docs' });
+    assert.equal(delta(s0, await lawvuStats()).code, 1, 'exactly one authorization_code request');
+    assert.equal((await client.getTokens()).accessToken, a.accessToken);
+    // settled: the callback is spent, as before (RFC 6749 §10.5: a code is used once)
+    await assert.rejects(client.handleCallback(url), (e) => e.code === 'state_missing');
+    await assert.rejects(client.handleRedirect(url), (e) => e.code === 'state_missing');
+    assert.equal(delta(s0, await lawvuStats()).code, 1);
+    // without appState, handleRedirect gives undefined; handleCallback still returns the TokenSet
+    const url2 = await approved(client);
+    const r = await client.handleRedirect(url2);
+    assert.equal(r.appState, undefined);
+    assert.ok(r.tokens.accessToken && r.tokens.refreshToken);
+    await assert.rejects(client.authorize({ appState: { n: 1n } }), (e) => e.code === 'invalid_parameter');
+    client.close();
+    twin.close();
+  });
+
+  test('isAuthenticated() and getUser(): from storage only, never the network', async () => {
+    let clock = Date.now();
+    const client = new t.OAuthClient(config, { now: () => clock });
+    assert.equal(await client.isAuthenticated(), false);
+    assert.equal(await client.getUser(), null);
+    await client.handleCallback(await approved(client));
+    const s0 = await lawvuStats();
+    assert.equal(await client.isAuthenticated(), true);
+    const user = await client.getUser();
+    assert.deepEqual(Object.keys(user).sort(), ['claims', 'source', 'verified']);
+    assert.equal(user.source, 'access_token', 'LawVu sends no id_token: the access token is a JWT');
+    assert.equal(user.verified, false);
+    assert.equal(user.claims.sub, 'user-id-123');
+    assert.equal(user.claims.organisationId, 'org-id-456');
+    clock += 2 * HOUR; // access token stale, refresh token good: still a session
+    assert.equal(await client.isAuthenticated(), true);
+    clock += 24 * HOUR; // the 1-day refresh token has expired too
+    assert.equal(await client.isAuthenticated(), false);
+    assert.deepEqual(delta(s0, await lawvuStats()), { code: 0, refresh: 0, reuse: 0 }, 'nothing was sent');
+    await client.logout();
+    assert.equal(await client.isAuthenticated(), false);
+    assert.equal(await client.getUser(), null);
+    client.close();
+
+    // an OpenID provider: the claims come from the id_token; an opaque access token has none
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const idToken = `${b64({ alg: 'RS256' })}.${b64({ sub: 'u-1', name: 'Ada', iss: 'https://as.example' })}.c2ln`;
+    let withId = true;
+    const fake = async () =>
+      new Response(JSON.stringify({ access_token: 'opaque-at', token_type: 'Bearer', expires_in: 3600, ...(withId ? { id_token: idToken } : {}) }), {
+        headers: { 'content-type': 'application/json' },
+      });
+    const generic = {
+      provider: 'generic',
+      authorizationEndpoint: 'https://as.example/authorize',
+      tokenEndpoint: 'https://as.example/token',
+      clientId: 'c',
+      redirectUri: 'https://app.example/cb',
+    };
+    for (const expected of [{ sub: 'u-1', name: 'Ada', iss: 'https://as.example' }, null]) {
+      const oidc = new t.OAuthClient(generic, { fetch: fake });
+      const state = new URL(await oidc.authorize()).searchParams.get('state');
+      await oidc.handleCallback(`https://app.example/cb?code=c1&state=${state}`);
+      const u = await oidc.getUser();
+      if (expected) assert.deepEqual(u, { claims: expected, source: 'id_token', verified: false });
+      else assert.equal(u, null, 'no id_token and an opaque access token: no claims');
+      assert.equal(await oidc.isAuthenticated(), true);
+      oidc.close();
+      withId = false;
+    }
+  });
+
+  test('getAccessToken({ forceRefresh }): renews a fresh token, once for concurrent callers', async () => {
+    const client = new t.OAuthClient(config);
+    const t1 = await client.handleCallback(await approved(client));
+    const s0 = await lawvuStats();
+    const forced = await Promise.all([1, 2, 3].map(() => client.getAccessToken({ forceRefresh: true })));
+    assert.equal(new Set(forced).size, 1, 'one token for all');
+    assert.notEqual(forced[0], t1.accessToken, 'a new token');
+    assert.equal(await client.getAccessToken(), forced[0]);
+    assert.equal(await client.getAccessToken({ forceRefresh: false }), forced[0]);
+    const t2 = await client.getTokens();
+    assert.notEqual(t2.refreshToken, t1.refreshToken, 'the refresh token rotated');
+    assert.deepEqual(delta(s0, await lawvuStats()), { code: 0, refresh: 1, reuse: 0 }, 'exactly one refresh');
+    await client.getAccessToken({ forceRefresh: true });
+    assert.equal(delta(s0, await lawvuStats()).refresh, 2, 'a later forced call refreshes again');
+    await assert.rejects(client.getAccessToken('read'), (e) => e.code === 'invalid_parameter');
+    client.close();
+  });
+
+  test('AbortSignal: an aborted call rejects with the reason and loses nothing', async () => {
+    let clock = Date.now();
+    const client = new t.OAuthClient(config, { now: () => clock });
+    const aborted = AbortSignal.abort();
+    await assert.rejects(client.authorize({ signal: aborted }), isAbort);
+    await assert.rejects(client.authorize({ signal: 'stop' }), (e) => e.code === 'invalid_parameter');
+
+    // before the exchange: nothing consumed, the callback can still be handled
+    const s0 = await lawvuStats();
+    const url = await approved(client);
+    await assert.rejects(client.handleCallback(url, { signal: aborted }), isAbort);
+    // during the exchange: the caller is answered at once; the exchange finishes and is stored, and
+    // a second call for the URL joins it
+    await slowTokenEndpoint(600);
+    const ac = new AbortController();
+    const started = Date.now();
+    const first = client.handleCallback(url, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 50);
+    await assert.rejects(first, isAbort);
+    assert.ok(Date.now() - started < 500, 'rejected on abort, not when the exchange ended');
+    const joined = await client.handleCallback(url);
+    assert.equal((await client.getTokens()).accessToken, joined.accessToken);
+    assert.equal(delta(s0, await lawvuStats()).code, 1, 'one exchange');
+
+    // a refresh under way is finished and stored: the single-use refresh token is never lost
+    await assert.rejects(client.getAccessToken({ signal: aborted }), isAbort);
+    clock += 2 * HOUR;
+    await slowTokenEndpoint(600);
+    const ac2 = new AbortController();
+    const refreshing = client.getAccessToken({ signal: ac2.signal });
+    setTimeout(() => ac2.abort(new DOMException('left the page', 'AbortError')), 50);
+    await assert.rejects(refreshing, (e) => isAbort(e) && e.message === 'left the page', 'the signal’s own reason');
+    const fresh = await client.getAccessToken();
+    assert.notEqual(fresh, joined.accessToken);
+    assert.deepEqual(delta(s0, await lawvuStats()), { code: 1, refresh: 1, reuse: 0 }, 'one refresh, nothing replayed');
+
+    // API calls: an abort while the API answers slowly
+    await sb.control('faults', { provider: 'lawvu', endpoint: 'api', kind: 'delay_ms', count: 1, delay_ms: 600 });
+    const ac3 = new AbortController();
+    const call = client.fetch('/account-apis/v1/users', { signal: ac3.signal });
+    setTimeout(() => ac3.abort(), 50);
+    await assert.rejects(call, isAbort);
+    await assert.rejects(client.fetch('/account-apis/v1/users', { signal: aborted }), isAbort);
+    assert.equal((await client.fetch('/account-apis/v1/users')).status, 200);
+    assert.equal(await client.getAccessToken(), fresh, 'the session is intact');
+    client.close();
+  });
+
+  test('refresh_failed: told with the error; a transient failure keeps the session, a refused refresh ends it', async () => {
+    let clock = Date.now();
+    const storage = t.memoryStorage();
+    const client = new t.OAuthClient(config, { storage, key: 'rf', now: () => clock });
+    const events = [];
+    client.onChange((type, info) => events.push({ type, ...info }));
+    const t1 = await client.handleCallback(await approved(client));
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['tokens'],
+    );
+    clock += 2 * HOUR;
+    await sb.control('faults', { provider: 'lawvu', endpoint: 'token', kind: 'status503', count: 1 });
+    await assert.rejects(client.getAccessToken(), (e) => e.code === 'upstream_error');
+    const failed = events.find((e) => e.type === 'refresh_failed');
+    assert.ok(failed, `events: ${events.map((e) => e.type)}`);
+    assert.equal(failed.remote, false);
+    assert.equal(failed.error.code, 'upstream_error');
+    assert.equal((await client.getTokens()).refreshToken, t1.refreshToken, 'a transient failure keeps the session');
+    // no refresh_failed for a call that renewed nothing
+    events.length = 0;
+    const t2 = await client.getAccessToken();
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['tokens'],
+    );
+    await client.fetch('/account-apis/v1/users');
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['tokens'],
+    );
+    // the spent refresh token: the provider refuses it, the session is cleared, both are told
+    storage.set('rf:tokens', JSON.stringify({ ...(await client.getTokens()), expiresAt: 0, refreshToken: t1.refreshToken }));
+    events.length = 0;
+    await assert.rejects(client.fetch('/account-apis/v1/users'), (e) => e.code === 'refresh_token_invalid' && e.requiresReauthorization);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['logout', 'refresh_failed'],
+    );
+    assert.equal(events[1].error.code, 'refresh_token_invalid');
+    assert.equal(await client.getTokens(), null);
+    assert.ok(t2);
+    client.close();
+  });
+
+  test('autoRefresh: renews ahead of expiry from the stored expiry, and stops on close()', async () => {
+    const storage = t.memoryStorage();
+    const client = new t.OAuthClient(config, { storage, key: 'auto' });
+    const t1 = await client.handleCallback(await approved(client));
+    const s0 = await lawvuStats();
+    // a clock on which the renewal (60 s before expiry) is 300 ms away
+    let skew = t1.expiresAt - 60_000 - Date.now() - 300;
+    const auto = new t.OAuthClient(config, { storage, key: 'auto', now: () => Date.now() + skew, autoRefresh: true });
+    const renewed = new Promise((resolve) => auto.onChange((type) => type === 'tokens' && resolve()));
+    await within(renewed, 5_000, 'the renewal');
+    skew = 0; // on the skewed clock the new (one-hour) tokens would soon be due as well
+    const t2 = await auto.getTokens();
+    assert.notEqual(t2.accessToken, t1.accessToken);
+    assert.deepEqual(delta(s0, await lawvuStats()), { code: 0, refresh: 1, reuse: 0 });
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(delta(s0, await lawvuStats()).refresh, 1, 'rescheduled for the new expiry, not again');
+    auto.close();
+
+    // closed before it was due: no renewal
+    const skew2 = t2.expiresAt - 60_000 - Date.now() - 200;
+    const closed = new t.OAuthClient(config, { storage, key: 'auto', now: () => Date.now() + skew2, autoRefresh: true });
+    closed.close();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(delta(s0, await lawvuStats()).refresh, 1, 'a closed client renews nothing');
+    assert.equal((await client.getTokens()).accessToken, t2.accessToken);
+    client.close();
+  });
+});
+
+describe('BrokerClient: abort signals reach fetch (issue 17)', () => {
+  test('fetch, session, refresh and logout pass the signal; an abort rejects with its reason, not as transport', async () => {
+    const seen = [];
+    const stub = (url, init) => {
+      seen.push([url, init.signal]);
+      if (init.signal?.aborted) return Promise.reject(init.signal.reason);
+      return new Promise((resolve, reject) => {
+        init.signal?.addEventListener('abort', () => reject(init.signal.reason));
+        setTimeout(() => resolve(new Response('{"signed_in":false,"providers":{}}', { headers: { 'content-type': 'application/json' } })), 200);
+      });
+    };
+    const broker = new t.BrokerClient({ fetch: stub, baseUrl: 'https://bff.example' });
+    const ac = new AbortController();
+    const call = broker.fetch('lawvu', '/matter-apis/v1/matters', { signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    await assert.rejects(call, (e) => e.name === 'AbortError');
+    assert.equal(seen[0][0], 'https://bff.example/api/lawvu/matter-apis/v1/matters');
+    assert.equal(seen[0][1], ac.signal);
+    const aborted = AbortSignal.abort();
+    await assert.rejects(broker.session({ signal: aborted }), (e) => e.name === 'AbortError');
+    await assert.rejects(broker.refresh('lawvu', { signal: aborted }), (e) => e.name === 'AbortError');
+    await assert.rejects(broker.logout('lawvu', { signal: aborted }), (e) => e.name === 'AbortError');
+    await assert.rejects(broker.fetch('lawvu', '/x', { signal: {} }), (e) => e.code === 'invalid_parameter');
+    assert.equal((await broker.fetch('lawvu', '/x')).status, 200);
+    assert.deepEqual(await broker.session(), { signed_in: false, providers: {} });
+    // a network failure without an abort is still the transport error
+    const down = new t.BrokerClient({ fetch: () => Promise.reject(new TypeError('fetch failed')) });
+    await assert.rejects(down.fetch('lawvu', '/x', { signal: new AbortController().signal }), (e) => e.code === 'transport');
+  });
+});
