@@ -317,6 +317,77 @@ export interface OAuthClientOptions {
   requestTimeoutMs?: number;
   /** Cross-tab refresh lock: Web Locks when available (`"auto"`), a localStorage lease (`"lease"`), or none. */
   locks?: 'auto' | 'lease' | 'none';
+  /**
+   * Renew the tokens ahead of expiry (`leewaySecs` before it) without waiting for a call. Default `false`. Each tab schedules from
+   * the stored expiry and re-checks when the page becomes visible again (after a computer slept); the renewal takes the same
+   * refresh lock and re-reads the storage, so timers in several tabs cause one refresh. Stopped by `logout()` (until new tokens
+   * are stored) and by `close()`. A failed renewal is told as `"refresh_failed"`.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+   */
+  autoRefresh?: boolean;
+}
+
+/** What {@link OAuthClient.onChange} listeners are told. */
+export type OAuthClientEvent = 'tokens' | 'logout' | 'refresh_failed';
+
+/**
+ * The arguments of an {@link OAuthClient.onChange} listener: `"tokens"` (new tokens stored) and `"logout"` (the session cleared), from
+ * this tab or another (`remote`); `"refresh_failed"`, from this tab only, with what the renewal threw (usually a {@link TsunagiError}:
+ * a transient failure keeps the session; one that ends it — `requiresReauthorization` — follows a `"logout"`).
+ */
+export type OAuthClientEventArgs = [type: 'tokens' | 'logout', info: { remote: boolean }] | [type: 'refresh_failed', info: { remote: false; error: unknown }];
+
+/**
+ * The signed-in user's claims, **unverified**: decoded from a JWT without checking its signature, issuer or audience. For display
+ * only, never for an access decision (the API decides, with the access token).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
+ * @see https://www.rfc-editor.org/rfc/rfc7519#section-4
+ */
+export interface UnverifiedUser {
+  claims: Record<string, unknown>;
+  /** `"id_token"`: the stored set's `extra.id_token` (an OpenID provider's); `"access_token"`: the access token, when it is a JWT (LawVu). */
+  source: 'id_token' | 'access_token';
+  /** Always `false`: nothing was verified. */
+  verified: false;
+}
+
+/** What {@link OAuthClient.handleRedirect} resolves to. */
+export interface RedirectResult<AppState = unknown> {
+  /** The stored TokenSet (what {@link OAuthClient.handleCallback} returns). */
+  tokens: TokenSet;
+  /** `authorize({ appState })`'s value, as JSON brought it back; `undefined` when none was given. */
+  appState: AppState | undefined;
+}
+
+export interface AuthorizeOptions {
+  extraParams?: Params;
+  /** Also go there (`location.assign`). */
+  navigate?: boolean;
+  /** Any JSON value (e.g. the route to return to), kept with the pending state in sessionStorage — never sent to the provider — and given back by {@link OAuthClient.handleRedirect}. */
+  appState?: unknown;
+  signal?: AbortSignal;
+}
+
+export interface CallbackOptions {
+  /**
+   * Default `true`: when the callback URL is the page's location, remove the authorization response's parameters (`code`, `state`,
+   * `iss`, `session_state`, `error`, `error_description`, `error_uri`) from the address bar with `history.replaceState` once it is
+   * handled — from the query and from a hash route's (`#/callback?code=…`); other parameters and `history.state` are kept.
+   */
+  cleanUrl?: boolean;
+  /** Rejects the call with the signal's reason; an exchange already sent still finishes and stores its tokens (a second call for the URL gets them). */
+  signal?: AbortSignal;
+}
+
+export interface GetAccessTokenOptions {
+  /**
+   * Renew now even if the stored token looks fresh (e.g. the API refused it): under the same refresh lock and single flight, so
+   * concurrent forced calls, here or in other tabs, still cause one refresh. A user's set without a refresh token is returned as it is.
+   * @see https://www.rfc-editor.org/rfc/rfc9700#section-4.14.2
+   */
+  forceRefresh?: boolean;
+  /** Rejects the call with the signal's reason; a refresh already sent still finishes and is stored (a single-use refresh token is never lost). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -327,21 +398,59 @@ export interface OAuthClientOptions {
  */
 export class OAuthClient {
   constructor(config: Config, options?: OAuthClientOptions);
-  /** Stores state (and PKCE verifier) in sessionStorage; returns the URL, and goes there with `navigate: true`. */
-  authorize(options?: { extraParams?: Params; navigate?: boolean }): Promise<string>;
-  /** Verifies state, exchanges the code, stores and returns the tokens. Default `href`: `location.href`. */
-  handleCallback(href?: string | URL): Promise<TokenSet>;
-  /** A valid access token; at most one refresh runs at a time across calls and tabs. */
-  getAccessToken(): Promise<string>;
+  /**
+   * Stores state (and PKCE verifier, and `appState`) in sessionStorage; returns the URL, and goes there with `navigate: true`.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
+   * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
+   */
+  authorize(options?: AuthorizeOptions): Promise<string>;
+  /**
+   * On the redirect URI: verifies state, exchanges the code, stores the tokens; resolves to them with `authorize()`'s `appState`.
+   * Default `href`: `location.href`. A second call for the same URL while the first runs (React StrictMode's double effects, a
+   * component mounted twice) shares its exchange and result; once settled the callback is spent (`state_missing`).
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+   */
+  handleRedirect<AppState = unknown>(href?: string | URL, options?: CallbackOptions): Promise<RedirectResult<AppState>>;
+  /**
+   * {@link OAuthClient.handleRedirect}'s tokens alone: verifies state, exchanges the code, stores and returns the tokens.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
+   */
+  handleCallback(href?: string | URL, options?: CallbackOptions): Promise<TokenSet>;
+  /**
+   * A valid access token; at most one refresh runs at a time across calls and tabs.
+   * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+   */
+  getAccessToken(options?: GetAccessTokenOptions): Promise<string>;
   /** The stored tokens, without refreshing. */
   getTokens(): Promise<TokenSet | null>;
-  /** API call with the bearer token; one refresh-and-retry on 401, bounded waits on 429. `input` is a path under the API base. */
+  /**
+   * Whether a session is usable without the user: tokens are stored and their access token is fresh or can be renewed (a refresh
+   * token not known to be expired; a client's own token). Reads the storage only: nothing is sent.
+   */
+  isAuthenticated(): Promise<boolean>;
+  /**
+   * The user's **unverified** claims, from the stored `id_token` if any, else from a JWT access token; `null` without tokens or claims.
+   * Reads the storage only.
+   * @see {@link UnverifiedUser}
+   */
+  getUser(): Promise<UnverifiedUser | null>;
+  /**
+   * API call with the bearer token; one refresh-and-retry on 401, bounded waits on 429. `input` is a path under the API base.
+   * `init.signal` aborts the call (a refresh it started still finishes and is stored).
+   * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
+   */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>;
+  /** Forgets the session here and in other tabs; stops `autoRefresh` until new tokens are stored. */
   logout(): Promise<void>;
-  /** Stops listening to other tabs (closes the BroadcastChannel). */
+  /** Stops listening to other tabs (closes the BroadcastChannel) and stops `autoRefresh`. */
   close(): void;
-  /** "tokens" when new tokens were stored, "logout" when the session was cleared (here or in another tab). */
-  onChange(listener: (type: 'tokens' | 'logout', info: { remote: boolean }) => void): () => void;
+  /**
+   * Calls `listener` on "tokens" (new tokens stored) and "logout" (the session cleared), here or in another tab, and on
+   * "refresh_failed" (this tab's renewal failed, with the error); returns an unsubscribe function.
+   * @see {@link OAuthClientEventArgs}
+   */
+  onChange(listener: (...event: OAuthClientEventArgs) => void): () => void;
 }
 
 /** `GET /session` of the Worker: who is signed in to which providers; never a token. */
@@ -376,11 +485,17 @@ export class BrokerClient {
   /** Navigates there. */
   login(provider: string, options?: { returnTo?: string }): void;
   /** Signed out: `{ signed_in: false, providers: {} }`. */
-  session(): Promise<BrokerSession>;
-  /** The provider's answer as it came (a 404 from the API is a Response); throws TsunagiError for the Worker's own refusals and failures. */
+  session(options?: { signal?: AbortSignal }): Promise<BrokerSession>;
+  /**
+   * The provider's answer as it came (a 404 from the API is a Response); throws TsunagiError for the Worker's own refusals and
+   * failures. `init.signal` aborts it: the call rejects with the signal's reason.
+   */
   fetch(provider: string, path: string, init?: RequestInit): Promise<Response>;
-  /** Rotates the refresh token now; fingerprints only. `session_expires_at`: the session's new end (epoch ms). */
-  refresh(provider: string): Promise<{
+  /** Rotates the refresh token now; fingerprints only. `session_expires_at`: the session's new end (epoch ms). An abort only stops the waiting: the Worker keeps what it rotated. */
+  refresh(
+    provider: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<{
     provider: string;
     old_refresh_fingerprint: string | null;
     new_refresh_fingerprint: string | null;
@@ -388,5 +503,5 @@ export class BrokerClient {
     session_expires_at: number | null;
   }>;
   /** One provider, or (no argument) the whole session. */
-  logout(provider?: string): Promise<void>;
+  logout(provider?: string, options?: { signal?: AbortSignal }): Promise<void>;
 }

@@ -17,8 +17,12 @@ import {
   type LawVuConfig,
   type LegalOnConfig,
   type LogilessConfig,
+  type OAuthClientEvent,
+  type OAuthClientEventArgs,
+  type RedirectResult,
   type StorageAdapter,
   type TokenSet,
+  type UnverifiedUser,
   BrokerClient,
   OAuthClient,
   TsunagiError,
@@ -250,6 +254,7 @@ new OAuthClient(lawvu, {
   retryPolicy: { maxRateLimitRetries: 2, maxWaitMs: 30_000, defaultWaitMs: 1_000 },
   requestTimeoutMs: 30_000,
   locks: 'lease',
+  autoRefresh: true,
 });
 new OAuthClient(lawvu, { storage: 'session' });
 new OAuthClient(lawvu, { storage: asyncStorage, locks: 'none' });
@@ -258,6 +263,8 @@ new OAuthClient(lawvu, { fetch: (input: RequestInfo | URL, init?: RequestInit) =
 new OAuthClient(lawvu, { storage: 'indexeddb' });
 // @ts-expect-error no such lock mode
 new OAuthClient(lawvu, { locks: 'mutex' });
+// @ts-expect-error autoRefresh is on or off
+new OAuthClient(lawvu, { autoRefresh: 30 });
 // @ts-expect-error the config is required
 new OAuthClient();
 
@@ -273,12 +280,59 @@ async function useClient(): Promise<void> {
   expectType<Promise<void>>()(client.logout());
   expectType<void>()(client.close());
   const off = client.onChange((type, info) => {
-    expectType<'tokens' | 'logout'>()(type);
+    expectType<'tokens' | 'logout' | 'refresh_failed'>()(type);
+    expectType<OAuthClientEvent>()(type);
     expectType<boolean>()(info.remote);
+    if (type === 'refresh_failed') {
+      // the error comes with refresh_failed only, and is never another tab's
+      expectType<unknown>()(info.error);
+      expectType<false>()(info.remote);
+    } else {
+      // @ts-expect-error tokens and logout carry no error
+      info.error;
+    }
   });
   expectType<() => void>()(off);
-  // @ts-expect-error the listener is told 'tokens' or 'logout', never another event
+  // a listener may take nothing, or the event as one tuple
+  client.onChange(() => {});
+  client.onChange((...event: OAuthClientEventArgs) => event[1].remote);
+  // @ts-expect-error the listener is told 'tokens', 'logout' or 'refresh_failed', never another event
   client.onChange((type: 'refresh') => type);
+
+  // issue 17: abort signals, the app state through authorization, the user, a forced refresh
+  const controller = new AbortController();
+  const signal = controller.signal;
+  expectType<string>()(await client.authorize({ appState: { returnTo: '/matters/42' }, signal }));
+  expectType<string>()(await client.authorize({ appState: '/home' }));
+  expectType<TokenSet>()(await client.handleCallback(undefined, { signal, cleanUrl: false }));
+  expectType<TokenSet>()(await client.handleCallback(new URL('https://app.example/cb?code=c&state=s'), {}));
+  const redirect = await client.handleRedirect();
+  expectType<RedirectResult<unknown>>()(redirect);
+  expectType<TokenSet>()(redirect.tokens);
+  expectType<unknown>()(redirect.appState);
+  const typed = await client.handleRedirect<{ returnTo: string }>(undefined, { signal });
+  expectType<{ returnTo: string } | undefined>()(typed.appState);
+  expectType<Promise<RedirectResult<{ returnTo: string }>>>()(client.handleRedirect<{ returnTo: string }>('https://app.example/cb?code=c&state=s'));
+  // @ts-expect-error cleanUrl is a boolean
+  await client.handleCallback(undefined, { cleanUrl: 'no' });
+  // @ts-expect-error a signal is an AbortSignal, not its controller
+  await client.handleRedirect(undefined, { signal: controller });
+  expectType<string>()(await client.getAccessToken({ forceRefresh: true, signal }));
+  expectType<string>()(await client.getAccessToken({ signal: AbortSignal.timeout(5_000) }));
+  expectType<string>()(await client.getAccessToken({}));
+  // @ts-expect-error forceRefresh is a boolean
+  await client.getAccessToken({ forceRefresh: 'yes' });
+  expectType<Promise<boolean>>()(client.isAuthenticated());
+  const user = await client.getUser();
+  expectType<UnverifiedUser | null>()(user);
+  if (user) {
+    expectType<Record<string, unknown>>()(user.claims);
+    expectType<'id_token' | 'access_token'>()(user.source);
+    expectType<false>()(user.verified);
+    // @ts-expect-error the claims are never verified
+    user.verified = true;
+  }
+  expectType<Response>()(await client.fetch('/matter-apis/v1/matters', { signal }));
   // @ts-expect-error fetch takes a path or URL under the API base, not a Request
   await client.fetch(new Request('https://api.example/v1/items'));
   // @ts-expect-error getAccessToken takes no scope
@@ -322,6 +376,15 @@ async function useBroker(): Promise<void> {
   expectType<number | null>()(rotated.session_expires_at);
   expectType<Promise<void>>()(broker.logout());
   expectType<Promise<void>>()(broker.logout('lawvu'));
+  // issue 17: abort signals
+  const signal = AbortSignal.timeout(5_000);
+  expectType<Response>()(await broker.fetch('lawvu', '/matter-apis/v1/matters', { signal }));
+  expectType<BrokerSession>()(await broker.session({ signal }));
+  expectType<string>()((await broker.refresh('lawvu', { signal })).provider);
+  expectType<Promise<void>>()(broker.logout(undefined, { signal }));
+  expectType<Promise<void>>()(broker.logout('lawvu', { signal }));
+  // @ts-expect-error session takes options, not a provider
+  await broker.session('lawvu');
   // @ts-expect-error the path under the provider's API is required
   await broker.fetch('lawvu');
   // @ts-expect-error refresh names the provider
