@@ -1,7 +1,7 @@
 // The tsunagi demo page: plain ESM, the npm package from /pkg/, the Worker on this same origin.
 // No secret is ever on this page: the browser card uses LawVu's public client; the Worker cards
 // only hold an HttpOnly session cookie, and tokens are only ever shown as fingerprints.
-import { OAuthClient, BrokerClient, decodeJwtClaims, nextStep, buildTokenRequest, parseTokenResponse } from '/pkg/index.js';
+import { OAuthClient, BrokerClient, nextStep } from '/pkg/index.js';
 
 const cfg = await (await fetch('/demo-config.json')).json();
 const CONTROL = cfg.sandbox.control_url;
@@ -238,13 +238,12 @@ async function loadBrowser() {
   const key = 'lawvu-browser';
   const u = new URL(location.href);
   if (u.searchParams.has('code') || u.searchParams.has('error')) {
+    // the client takes code and state out of the address bar once the callback is handled
     try {
-      await browserClient.handleCallback(location.href);
+      await browserClient.handleCallback();
     } catch (e) {
-      history.replaceState(null, '', '/');
       return renderDisconnected(key, describe(e.code, e.message));
     }
-    history.replaceState(null, '', '/');
   }
   const t = await browserClient.getTokens();
   if (!t) return renderDisconnected(key);
@@ -252,9 +251,9 @@ async function loadBrowser() {
   if (step === 'reauthorize') {
     return renderDisconnected(key, describe('refresh_token_expired', `the 1-day refresh token expired at ${when(t.refreshExpiresAt)} (sandbox time)`));
   }
-  const cl = decodeJwtClaims(t.accessToken);
+  const user = await browserClient.getUser(); // unverified claims: for display only
   renderConnected(key, {
-    rows: lawvuRows(cl, t.extra?.userName),
+    rows: lawvuRows(user?.claims ?? {}, t.extra?.userName),
     expiries: { access: t.expiresAt, refresh: t.refreshExpiresAt },
     refreshFp: t.refreshToken ? await fingerprint(t.refreshToken) : null,
   });
@@ -408,14 +407,10 @@ async function refreshNow(key) {
     const t = await browserClient.getTokens();
     if (!t?.refreshToken) return renderDisconnected(key, describe('login_required'));
     try {
-      // the low-level API: one refresh_token grant, the answer stored where OAuthClient reads it
-      const req = buildTokenRequest(lawvuPublic, { grantType: 'refresh_token', refreshToken: t.refreshToken });
-      const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body });
-      const fresh = parseTokenResponse(
-        { status: res.status, headers: res.headers, body: await res.text() },
-        { now: sandboxNow(), previous: t, config: lawvuPublic },
-      );
-      sessionStorage.setItem(`${STORE_KEY}:tokens`, JSON.stringify(fresh));
+      // a forced refresh through the client: the same lock and single flight as any renewal, the
+      // rotated pair stored before it answers
+      await browserClient.getAccessToken({ forceRefresh: true });
+      const fresh = await browserClient.getTokens();
       const [a, b] = [await fingerprint(t.refreshToken), await fingerprint(fresh.refreshToken)];
       await loadBrowser();
       showRotation(key, a, b);
