@@ -15,7 +15,7 @@ demo: setup
 ## make test: installs what is missing, then runs every test.
 # Lint and the wasm32 check run first so the run closes on test results.
 # bench-quick only checks that the benchmarks run (no timing is asserted); it reuses pkg/ and build/worker.
-test: setup lint lint-worker lint-js lint-format test-types wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundlers test-package test-bundles test-demo
+test: setup lint lint-worker lint-js lint-format test-types wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundlers test-package test-react test-bundles test-demo
 
 setup:
 	@scripts/setup.sh
@@ -91,6 +91,15 @@ test-package: pkg
 	node_modules/.bin/publint run --strict pkg
 	node_modules/.bin/attw --pack pkg --ignore-rules cjs-resolves-to-esm --no-color
 	node --test tests/package/
+
+## tsunagi/react (js/react.js): tests/react/app, a React 19 app in <StrictMode>, built by Vite 7 against the
+## packed pkg/ twice — production, and React's development build (StrictMode mounts effects twice) —
+## each run in headless Debian Chromium against the sandbox: login, one code exchange, one refresh for
+## two concurrent getAccessToken() calls, logout here and in a second tab.
+.PHONY: test-react
+test-react: pkg
+	$(CARGO) build --quiet -p tsunagi-sandbox
+	node --test tests/react/
 
 ## The built bundles (pkg/, www/, build/worker/) carry no sandbox secret and nothing token-shaped.
 ## Reads what test-js and test-worker built (alone: `make pkg` and scripts/build-worker.sh first).
