@@ -65,6 +65,22 @@ result.size.tsunagi = {
   unbundled_js_gz: perFile,
   unbundled_total_gz: gz(wasm) + Object.values(perFile).reduce((a, b) => a + b, 0),
 };
+// tsunagi/react (pkg/react.js), what it adds on top of the package: minified alone, react and tsunagi
+// external (esbuild --bundle --minify --format=esm --external:react --external:tsunagi), gzip -9.
+{
+  const outfile = join(WORK, 'react-adapter.min.js');
+  await esbuild.build({
+    entryPoints: [join(PKG, 'react.js')],
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    outfile,
+    logLevel: 'silent',
+    external: ['react', 'tsunagi'],
+  });
+  const b = readFileSync(outfile);
+  result.size.react_adapter = { raw: b.length, gz: gz(b) };
+}
 result.size.peers = {
   'oauth4webapi (code+refresh+client credentials)': await bundle('oauth4webapi.js'),
   'oidc-client-ts UserManager': await bundle('oidc-client-ts.js'),

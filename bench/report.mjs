@@ -116,6 +116,10 @@ L.push('| --- | ---: | ---: | ---: | --- | --- |');
 L.push(
   `| npm package, gzip -9 (wasm + JS glue) | ${fmtKB(sz.tsunagi.total_gz)} | ${fmtKB(maxPeer)} (largest peer bundle) | ${x(sz.tsunagi.total_gz, maxPeer)} | ≤ 20 KB | ${verdict(sz.tsunagi.total_gz <= 20 * 1024)} |`,
 );
+if (sz.react_adapter)
+  L.push(
+    `| tsunagi/react adapter, gzip -9 (on top of the package) | ${fmtKB(sz.react_adapter.gz)} | — | — | ≤ 1.5 KB | ${verdict(sz.react_adapter.gz <= 1.5 * 1024)} |`,
+  );
 L.push(
   `| JWT claims decode, Node | ${fmtOps(nj.tsunagi.median)}/s | ${fmtOps(nj['jose decodeJwt'].median)}/s (jose) | ${x(nj.tsunagi.median, nj['jose decodeJwt'].median)} | ≥ 1.2× jose | ${verdict(nj.tsunagi.median >= 1.2 * nj['jose decodeJwt'].median)} |`,
 );
@@ -165,6 +169,15 @@ L.push(
 );
 for (const [k, v] of peers) L.push(`| ${k} | ${fmtKB(v.raw)} | ${fmtKB(v.gz)} | ${x(sz.tsunagi.total_gz, v.gz)} |`);
 L.push('');
+const ra = sz.react_adapter;
+if (ra) {
+  L.push('On top of the package, for React apps (`pkg/react.js` minified alone, `react` and `tsunagi` external: `esbuild --bundle --minify --format=esm`):');
+  L.push('');
+  L.push('| addition | minified | gzip -9 | budget | verdict |');
+  L.push('| --- | ---: | ---: | --- | --- |');
+  L.push(`| tsunagi/react adapter | ${fmtKB(ra.raw)} (${ra.raw} B) | ${fmtKB(ra.gz)} (${ra.gz} B) | ≤ 1.5 KB gzip -9 | ${verdict(ra.gz <= 1.5 * 1024)} |`);
+  L.push('');
+}
 L.push(
   `Unbundled, as \`make pkg\` prints it (each file gzipped on its own): ${fmtKB(sz.tsunagi.unbundled_total_gz)} (Node's zlib level 9 here; \`make pkg\` uses gzip(1), within 1 %). auth0-spa-js ${m.versions['@auth0/auth0-spa-js']} bundles \`@auth0/auth0-auth-js\` and DPoP support, hence far more than the ~19 KB of earlier 2.x releases; 2.28.3 could not be pinned because its dependency \`@auth0/auth0-auth-js@^1.16.1\` is not on the registry this machine uses.`,
 );
