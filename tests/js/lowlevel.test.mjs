@@ -18,6 +18,20 @@ after(async () => {
 const lawvu = { provider: 'lawvu', environment: 'sandbox', clientId: 'acme-inc', redirectUri: 'https://acme-inc.com/auth' };
 
 /** Asserts `fn` throws a TsunagiError with `code`; returns it. */
+/** The sandbox's Logiless app as a package config (endpoints from its endpoints document). */
+function logilessConfig(ep) {
+  return {
+    provider: 'logiless',
+    clientId: ep.client_id,
+    clientSecret: ep.client_secret,
+    redirectUri: ep.redirect_uri,
+    merchantId: ep.merchant_id,
+    authorizeUrl: ep.authorize_url,
+    tokenUrl: ep.token_url,
+    apiBase: ep.api_base,
+  };
+}
+
 function throwsCode(fn, code) {
   let err;
   try {
@@ -329,16 +343,7 @@ describe('wrong types and garbage are TsunagiErrors with codes', () => {
 describe('against the sandbox (Node fetch on loopback)', () => {
   test('Logiless: authorize, GET token exchange, API, refresh rotation, sample format, ASCII JSON', async () => {
     const ep = sb.ep.logiless;
-    const config = {
-      provider: 'logiless',
-      clientId: ep.client_id,
-      clientSecret: ep.client_secret,
-      redirectUri: ep.redirect_uri,
-      merchantId: ep.merchant_id,
-      authorizeUrl: ep.authorize_url,
-      tokenUrl: ep.token_url,
-      apiBase: ep.api_base,
-    };
+    const config = logilessConfig(ep);
     const state = t.createState();
     const url = t.buildAuthorizationUrl(config, { state });
     assert.ok(url.startsWith(`${ep.authorize_url}?client_id=`), url);
@@ -410,16 +415,7 @@ describe('against the sandbox (Node fetch on loopback)', () => {
 
   test('OAuthClient in Node (Logiless): authorize, handleCallback, fetch waits out 429', async () => {
     const ep = sb.ep.logiless;
-    const config = {
-      provider: 'logiless',
-      clientId: ep.client_id,
-      clientSecret: ep.client_secret,
-      redirectUri: ep.redirect_uri,
-      merchantId: ep.merchant_id,
-      authorizeUrl: ep.authorize_url,
-      tokenUrl: ep.token_url,
-      apiBase: ep.api_base,
-    };
+    const config = logilessConfig(ep);
     const client = new t.OAuthClient(config);
     const url = await client.authorize();
     const { redirect_url } = await sb.control('logiless/approve', { authorize_url: url, user_id: 'user-id-124' });
