@@ -99,8 +99,10 @@ export async function startWorker(bindings, { persist, logs } = {}) {
       for (let i = 0; i < 250 && logs.filter((l) => l.endsWith(marker)).length < 2; i++) await new Promise((r) => setTimeout(r, 20));
       return logs.filter((l) => l.endsWith(marker)).length;
     },
+    /** Disposes of workerd; storage it made itself (no `persist` given) is removed with it. */
     async stop() {
       await mf.dispose();
+      if (!persist) rmSync(dir, { recursive: true, force: true });
     },
   };
 }
