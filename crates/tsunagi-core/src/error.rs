@@ -5,6 +5,7 @@
 //! exchange (status, `X-Request-Id`, a scrubbed body excerpt). No field ever holds a secret.
 
 use crate::time::Timestamp;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 
 macro_rules! error_codes {
@@ -177,6 +178,21 @@ error_codes! {
     ConnectionNotAllowed = "connection_not_allowed",
 }
 
+/// The stable string form ([`ErrorCode::as_str`]).
+impl Serialize for ErrorCode {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+/// From the stable string form; an unknown code is an error.
+impl<'de> Deserialize<'de> for ErrorCode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        ErrorCode::parse(&s).ok_or_else(|| serde::de::Error::custom("unknown error code"))
+    }
+}
+
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -229,7 +245,83 @@ struct Details {
     retry_after_ms: Option<u64>,
 }
 
+/// Every field of an [`Error`], named as the npm package's `TsunagiError` names them (camelCase):
+/// the one shape an error has wherever it crosses a boundary — wasm to JavaScript (`src/js`), a
+/// Durable Object to the Worker. Only values the core already scrubbed and bounded.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorFields {
+    /// [`Error::code`].
+    pub code: ErrorCode,
+    /// [`Error::message`].
+    pub message: String,
+    /// [`Error::status`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// [`Error::request_id`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// [`Error::oauth_error`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oauth_error: Option<String>,
+    /// [`Error::description`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// [`Error::error_uri`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_uri: Option<String>,
+    /// [`Error::body_excerpt`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_excerpt: Option<String>,
+    /// [`Error::refresh_expired_at`], ms since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_expired_at: Option<u64>,
+    /// [`Error::retry_after_ms`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_ms: Option<u64>,
+    /// [`Error::requires_reauthorization`] (derived from the code; ignored when read back).
+    #[serde(default)]
+    pub requires_reauthorization: bool,
+}
+
 impl Error {
+    /// The error's fields, to send across a boundary.
+    pub fn fields(&self) -> ErrorFields {
+        let d = &self.0;
+        ErrorFields {
+            code: d.code,
+            message: d.message.clone(),
+            status: d.status,
+            request_id: d.request_id.clone(),
+            oauth_error: d.oauth_error.clone(),
+            description: d.description.clone(),
+            error_uri: d.error_uri.clone(),
+            body_excerpt: d.body_excerpt.clone(),
+            refresh_expired_at: d.refresh_expired_at.map(Timestamp::as_millis),
+            retry_after_ms: d.retry_after_ms,
+            requires_reauthorization: self.requires_reauthorization(),
+        }
+    }
+
+    /// An error received as [`ErrorFields`], bounded and scrubbed again (a receiver trusts no
+    /// sender to have done it).
+    pub fn from_fields(f: ErrorFields) -> Self {
+        let mut e = Error::new(f.code, f.message)
+            .with_request_id(f.request_id)
+            .with_oauth_error(f.oauth_error)
+            .with_description(f.description)
+            .with_error_uri(f.error_uri)
+            .with_refresh_expired_at(f.refresh_expired_at.map(Timestamp::from_millis))
+            .with_retry_after_ms(f.retry_after_ms);
+        if let Some(excerpt) = f.body_excerpt {
+            e = e.with_body_excerpt(&excerpt);
+        }
+        if let Some(status) = f.status {
+            e = e.with_status(status);
+        }
+        e
+    }
+
     /// A new error with a code and a message written by tsunagi (never secret-bearing).
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Error(Box::new(Details {
@@ -416,5 +508,37 @@ mod tests {
     fn description_is_scrubbed() {
         let e = Error::new(ErrorCode::HttpError, "x").with_description(Some(r#"{"access_token":"abc.def.ghi"}"#.into()));
         assert!(!format!("{e:?}").contains("abc.def.ghi"));
+    }
+
+    #[test]
+    fn fields_cross_a_boundary_and_come_back_the_same() {
+        let e = Error::new(ErrorCode::RefreshTokenExpired, "expired")
+            .with_status(400)
+            .with_request_id(Some("req-1".into()))
+            .with_oauth_error(Some("invalid_grant".into()))
+            .with_description(Some("Supplied refresh_token expired".into()))
+            .with_error_uri(Some("https://as.example/e".into()))
+            .with_body_excerpt("{\"error\":\"invalid_grant\"}")
+            .with_refresh_expired_at(Some(Timestamp::from_secs(1_700_000_000)))
+            .with_retry_after_ms(Some(1500));
+        let json = serde_json::to_string(&e.fields()).unwrap_or_default();
+        for key in [
+            "\"code\":\"refresh_token_expired\"",
+            "\"requestId\"",
+            "\"oauthError\"",
+            "\"errorUri\"",
+            "\"bodyExcerpt\"",
+            "\"refreshExpiredAt\"",
+            "\"retryAfterMs\"",
+            "\"requiresReauthorization\":true",
+        ] {
+            assert!(json.contains(key), "{key} in {json}");
+        }
+        let back: ErrorFields = serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(Error::from_fields(back).fields(), e.fields());
+        // an unknown code is refused, not guessed
+        assert!(serde_json::from_str::<ErrorFields>(r#"{"code":"made_up","message":"x"}"#).is_err());
+        let minimal: ErrorFields = serde_json::from_str(r#"{"code":"transport","message":"x"}"#).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(Error::from_fields(minimal).code(), ErrorCode::Transport);
     }
 }

@@ -44,7 +44,7 @@ pub mod uri;
 pub use authorize::{AuthorizationRequest, PendingAuthorization};
 pub use callback::parse_callback;
 pub use client::{Client, ClientAuth, ClientAuthMethod};
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, ErrorCode, ErrorFields, Result};
 pub use http::{HttpRequest, HttpResponse, Method};
 pub use pkce::{PkceChallenge, PkceVerifier};
 pub use profile::{GrantType, Profile, Provider};

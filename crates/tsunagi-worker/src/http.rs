@@ -156,6 +156,13 @@ pub fn error(err: &Error) -> worker::Result<Response> {
     Ok(resp)
 }
 
+/// An object's failure answered to the Worker: the error's [`tsunagi_core::ErrorFields`] as JSON
+/// (the npm package's `TsunagiError` field names), every field kept across the hop; the Worker
+/// rebuilds it with [`tsunagi_core::Error::from_fields`]. Never sent to a browser as it is.
+pub fn object_error(err: &tsunagi_core::Error) -> worker::Result<Response> {
+    json(bff::http_status(err), &serde_json::to_string(&err.fields()).unwrap_or_default())
+}
+
 /// A 302 to `location`, with these `Set-Cookie` headers.
 pub fn redirect(location: &str, set_cookies: &[String]) -> worker::Result<Response> {
     let headers = Headers::new();

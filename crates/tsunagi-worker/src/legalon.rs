@@ -68,11 +68,11 @@ impl DurableObject for TsunagiLegalOn {
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let op: TokenOp = match req.json().await {
             Ok(op) => op,
-            Err(_) => return http::error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
+            Err(_) => return http::object_error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
         };
         match self.inner.token(op.failed.as_deref()).await.and_then(|t| serde_json::to_string(&t).map_err(|_| storage_error())) {
             Ok(text) => http::json(200, &text),
-            Err(e) => http::error(&e),
+            Err(e) => http::object_error(&e),
         }
     }
 }

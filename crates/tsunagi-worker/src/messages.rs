@@ -1,6 +1,6 @@
 //! The typed messages between the Worker and its session Durable Object: one request enum, one
 //! answer type per request, serialised as JSON over the object's `fetch`. Errors come back as the
-//! Worker's own error body ([`crate::bff::error_body`]) and are rebuilt with the same code.
+//! core's [`tsunagi_core::ErrorFields`] (the npm package's `TsunagiError` shape), every field kept.
 
 use crate::config::SessionProvider;
 use serde::{Deserialize, Serialize};

@@ -5,7 +5,7 @@ use crate::bff::SessionKeys;
 use crate::entry::bad;
 use crate::messages::SessionOp;
 use serde::de::DeserializeOwned;
-use tsunagi_core::{Error, ErrorCode, Result};
+use tsunagi_core::{Error, ErrorCode, ErrorFields, Result};
 use wasm_bindgen::JsValue;
 use worker::{Env, Method, Request, RequestInit, Stub};
 
@@ -51,19 +51,7 @@ pub async fn send_to_object(stub: &Stub, body: String) -> Result<String> {
     if status == 200 {
         return Ok(text);
     }
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the session store answered garbage"))?;
-    Err(rebuild_error(&v))
-}
-
-/// The object's error body back into an [`Error`] (same code, message and upstream details).
-fn rebuild_error(v: &serde_json::Value) -> Error {
-    let code = field(v, "error").as_str().and_then(ErrorCode::parse).unwrap_or(ErrorCode::Transport);
-    let mut e = Error::new(code, field(v, "message").as_str().unwrap_or("the session store failed").to_owned())
-        .with_request_id(field(v, "request_id").as_str().map(str::to_owned))
-        .with_retry_after_ms(field(v, "retry_after_ms").as_u64())
-        .with_description(field(v, "description").as_str().map(str::to_owned));
-    if let Some(s) = field(v, "upstream_status").as_u64().and_then(|s| u16::try_from(s).ok()) {
-        e = e.with_status(s);
-    }
-    e
+    // the object's error, every field kept (tsunagi_core::ErrorFields: one shape for every hop)
+    let fields: ErrorFields = serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the session store answered garbage"))?;
+    Err(Error::from_fields(fields))
 }

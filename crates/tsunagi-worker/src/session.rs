@@ -65,11 +65,11 @@ impl DurableObject for TsunagiSession {
     async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
         let op: SessionOp = match req.json().await {
             Ok(op) => op,
-            Err(_) => return http::error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
+            Err(_) => return http::object_error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
         };
         match self.inner.dispatch(op).await {
             Ok(text) => http::json(200, &text),
-            Err(e) => http::error(&e),
+            Err(e) => http::object_error(&e),
         }
     }
 
