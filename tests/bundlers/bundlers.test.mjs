@@ -15,11 +15,10 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../js/helpers.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'node_modules', '.bin');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
 const VERIFIER = 'dBjftJeZ4CVP-mJ92K9qp7yF4A0dD8-BqSx8f1D4ieE';
@@ -34,29 +33,21 @@ const EXPECTED = {
 
 let work; // the app: app/* + node_modules/tsunagi unpacked from `npm pack pkg/`
 let ctx;
-let profile;
 
 before(async () => {
   if (!existsSync(join(ROOT, 'pkg', 'package.json'))) throw new Error('pkg/ is not built: run `make pkg`');
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
   work = mkdtempSync(join(tmpdir(), 'tsunagi-bundlers-'));
   cpSync(join(import.meta.dirname, 'app'), work, { recursive: true });
   const packed = JSON.parse(execFileSync('npm', ['pack', join(ROOT, 'pkg'), '--pack-destination', work, '--json', '--silent'], { encoding: 'utf8' }));
   const target = join(work, 'node_modules', 'tsunagi');
   mkdirSync(target, { recursive: true });
   execFileSync('tar', ['-xzf', join(work, packed[0].filename), '-C', target, '--strip-components=1']);
-  profile = mkdtempSync(join(tmpdir(), 'tsunagi-chromium-'));
-  // launchPersistentContext is how Playwright takes a fresh --user-data-dir; it adds --headless.
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  ctx = await launchChromium();
 });
 
 after(async () => {
   await ctx?.close();
-  for (const dir of [profile, work]) if (dir) rmSync(dir, { recursive: true, force: true });
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 /** Runs a bundler's CLI in the app's directory; resolves to its stdout + stderr. */

@@ -5,14 +5,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, existsSync, copyFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../js/helpers.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const OUT = resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target', 'test-output');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const SHOT = process.env.TSUNAGI_DEMO_SCREENSHOT; // e.g. docs/demo.png: also write the README picture
 
 let demo;
@@ -20,7 +18,6 @@ let demoOut = '';
 let url;
 let ctx;
 let page;
-let profile;
 
 /** Every process in the demo's tree (pid → command), from /proc via ps. */
 function tree(rootPid) {
@@ -54,7 +51,6 @@ const alive = (pid) => {
 };
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
   mkdirSync(OUT, { recursive: true });
   demo = spawn(process.execPath, ['scripts/demo.mjs'], {
     cwd: ROOT,
@@ -72,13 +68,7 @@ before(async () => {
     demo.on('exit', (c) => fail(new Error(`demo exited ${c}:\n${demoOut}`)));
     setTimeout(() => fail(new Error(`demo printed no URL in 90 s:\n${demoOut}`)), 90_000).unref();
   });
-  profile = mkdtempSync(join(tmpdir(), 'tsunagi-demo-chromium-'));
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1280, height: 900 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  ctx = await launchChromium({ viewport: { width: 1280, height: 900 } });
   page = await ctx.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
@@ -86,7 +76,6 @@ before(async () => {
 
 after(async () => {
   await ctx?.close();
-  if (profile) rmSync(profile, { recursive: true, force: true });
   if (demo && demo.exitCode === null) demo.kill('SIGKILL');
 });
 

@@ -2,39 +2,25 @@
 // the provider sandbox: the whole LawVu public-client flow, and the multi-tab refresh race.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { resolve } from 'node:path';
-import { chromium } from 'playwright-core';
-import { startSandbox } from './helpers.mjs';
+import { launchChromium, startSandbox } from './helpers.mjs';
 import { startStaticServer } from './server.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const HOUR = 3_600_000;
 
 let sb;
 let web;
 let ctx;
-let profile;
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (apt-get install chromium)`);
   sb = await startSandbox();
   web = await startStaticServer(sb.ep);
-  profile = mkdtempSync(resolve(tmpdir(), 'tsunagi-chromium-'));
-  // launchPersistentContext is how Playwright takes a fresh --user-data-dir; it adds --headless.
-  ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  ctx = await launchChromium();
 });
 
 after(async () => {
   await ctx?.close();
   await web?.close();
   await sb?.stop();
-  if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
 async function openApp(path = '/app.html') {

@@ -19,11 +19,9 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
-import { startSandbox } from '../js/helpers.mjs';
+import { launchChromium, startSandbox } from '../js/helpers.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 const ADVANCE_SECS = 2 * 3600; // past the access token's hour, well inside the refresh token's day
 
@@ -32,7 +30,6 @@ let sb;
 
 before(async () => {
   if (!existsSync(join(ROOT, 'pkg', 'package.json'))) throw new Error('pkg/ is not built: run `make pkg`');
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh`);
   for (const dep of ['react', 'react-dom']) {
     if (!existsSync(join(ROOT, 'node_modules', dep))) throw new Error(`node_modules/${dep} is missing: run scripts/setup.sh (npm install)`);
   }
@@ -92,13 +89,7 @@ const lawvu = async () => (await sb.stats()).lawvu.token_requests;
 /** The whole story in one build: see the header. `strictDoubles`: React's development build (effects mounted twice). */
 async function run(dist, { strictDoubles }) {
   const web = await serve(dist);
-  const profile = mkdtempSync(join(tmpdir(), 'tsunagi-chromium-'));
-  // launchPersistentContext is how Playwright takes a fresh --user-data-dir; it adds --headless.
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const ctx = await launchChromium();
   // Playwright's clock in every page from the start (running in real time until moved below): the
   // client keeps the Date.now it was built with, so the page's clock must be faked before it is.
   await ctx.clock.install();
@@ -178,7 +169,6 @@ async function run(dist, { strictDoubles }) {
   } finally {
     await ctx.close();
     await web.close();
-    rmSync(profile, { recursive: true, force: true });
   }
 }
 
