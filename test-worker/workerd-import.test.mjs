@@ -10,25 +10,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { expectedAnswer, VERIFIER } from '../tests/bundlers/expected.mjs';
 import { COMPATIBILITY_DATE, ROOT, startBundledWorker } from './harness.mjs';
 
 const BIN = join(ROOT, 'node_modules', '.bin');
-const VERIFIER = 'dBjftJeZ4CVP-mJ92K9qp7yF4A0dD8-BqSx8f1D4ieE';
 const b64u = (s) => Buffer.from(s).toString('base64url');
 const JWT = `${b64u('{"alg":"none"}')}.${b64u('{"sub":"user-1","aud":"acme-inc"}')}.`;
-const EXPECTED = {
-  url:
-    'https://auth.example.com/authorize?response_type=code&client_id=acme-inc' +
-    '&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback&state=state-1' +
-    `&code_challenge=${createHash('sha256').update(VERIFIER).digest('base64url')}&code_challenge_method=S256`,
-  claims: { sub: 'user-1', aud: 'acme-inc' },
-  refused: 'jwt_malformed',
-};
+const EXPECTED = expectedAnswer('jwt_malformed');
 
 // The user's Worker: the package's answers as JSON (a TsunagiError must arrive as one, with its code).
 const WORKER = `import { buildAuthorizationUrl, decodeJwtClaims, pkceChallenge, TsunagiError } from 'tsunagi';

@@ -8,7 +8,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -16,20 +15,13 @@ import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { launchChromium } from '../js/helpers.mjs';
+import { expectedAnswer } from './expected.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'node_modules', '.bin');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm' };
 
-const VERIFIER = 'dBjftJeZ4CVP-mJ92K9qp7yF4A0dD8-BqSx8f1D4ieE';
-const EXPECTED = {
-  url:
-    'https://auth.example.com/authorize?response_type=code&client_id=acme-inc' +
-    '&redirect_uri=https%3A%2F%2Fapp.example.com%2Fcallback&state=state-1' +
-    `&code_challenge=${createHash('sha256').update(VERIFIER).digest('base64url')}&code_challenge_method=S256`,
-  claims: { sub: 'user-1', aud: 'acme-inc' },
-  refused: 'state_mismatch',
-};
+const EXPECTED = expectedAnswer('state_mismatch');
 
 let work; // the app: app/* + node_modules/tsunagi unpacked from `npm pack pkg/`
 let ctx;
