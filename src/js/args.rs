@@ -4,38 +4,38 @@
 //! become a typed [`Error`] (`invalid_parameter`, or `invalid_config` for configuration fields),
 //! never a panic (a panic aborts the whole wasm module).
 
-use serde_json::{Map, Value};
+use tsunagi_core::json::{self, Json, JsonObject};
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::{Error, ErrorCode, Result};
 
 /// The largest integer a JS number holds exactly (2^53 - 1).
-const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
 
 /// A JSON object read field by field; `what` names it in messages ("config", "grant", …).
 pub(crate) struct Args<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a JsonObject,
     what: &'a str,
     code: ErrorCode,
 }
 
 /// Parses the JSON text `text` (an object) as the call's arguments.
-pub(crate) fn parse(text: &str) -> Result<Map<String, Value>> {
-    match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(map)) => Ok(map),
+pub(crate) fn parse(text: &str) -> Result<JsonObject> {
+    match json::parse(text) {
+        Ok(Json::Object(map)) => Ok(map),
         _ => Err(Error::new(ErrorCode::InvalidParameter, "the arguments must be a JSON object")),
     }
 }
 
 impl<'a> Args<'a> {
     /// Fields of `map`, reported as `what.field` with `code` on a wrong type.
-    pub(crate) fn new(map: &'a Map<String, Value>, what: &'a str, code: ErrorCode) -> Self {
+    pub(crate) fn new(map: &'a JsonObject, what: &'a str, code: ErrorCode) -> Self {
         Args { map, what, code }
     }
 
     /// The object in field `key` (required), with its own name and error code.
     pub(crate) fn object(&self, key: &str, what: &'a str, code: ErrorCode) -> Result<Args<'a>> {
         match self.map.get(key) {
-            Some(Value::Object(map)) => Ok(Args { map, what, code }),
+            Some(Json::Object(map)) => Ok(Args { map, what, code }),
             _ => Err(Error::new(code, format!("{what} must be an object"))),
         }
     }
@@ -43,13 +43,13 @@ impl<'a> Args<'a> {
     /// The object in field `key`, if present and not null.
     pub(crate) fn opt_object(&self, key: &str, what: &'a str, code: ErrorCode) -> Result<Option<Args<'a>>> {
         match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
+            None | Some(Json::Null) => Ok(None),
             Some(_) => self.object(key, what, code).map(Some),
         }
     }
 
     /// The raw value of field `key`.
-    pub(crate) fn value(&self, key: &str) -> Option<&'a Value> {
+    pub(crate) fn value(&self, key: &str) -> Option<&'a Json> {
         self.map.get(key).filter(|v| !v.is_null())
     }
 
@@ -65,8 +65,8 @@ impl<'a> Args<'a> {
     /// An optional string (absent or null → `None`).
     pub(crate) fn opt_str(&self, key: &str) -> Result<Option<&'a str>> {
         match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) => Ok(Some(s.as_str())),
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::String(s)) => Ok(Some(s.as_str())),
             Some(_) => Err(self.wrong(key, "a string")),
         }
     }
@@ -74,8 +74,8 @@ impl<'a> Args<'a> {
     /// An optional boolean.
     pub(crate) fn opt_bool(&self, key: &str) -> Result<Option<bool>> {
         match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Bool(b)) => Ok(Some(*b)),
             Some(_) => Err(self.wrong(key, "a boolean")),
         }
     }
@@ -83,16 +83,11 @@ impl<'a> Args<'a> {
     /// An optional non-negative integer (a JS number; fractions are truncated).
     pub(crate) fn opt_u64(&self, key: &str) -> Result<Option<u64>> {
         match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::Number(n)) => {
-                if let Some(u) = n.as_u64() {
-                    return Ok(Some(u));
-                }
-                match n.as_f64() {
-                    Some(f) if f.is_finite() && (0.0..=MAX_SAFE_INTEGER).contains(&f) => Ok(Some(f as u64)),
-                    _ => Err(self.wrong(key, "a non-negative number")),
-                }
-            }
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::Number(n)) => match n.to_u64_saturating() {
+                Some(u) if u <= MAX_SAFE_INTEGER => Ok(Some(u)),
+                _ => Err(self.wrong(key, "a non-negative number")),
+            },
             Some(_) => Err(self.wrong(key, "a non-negative number")),
         }
     }
@@ -106,14 +101,14 @@ impl<'a> Args<'a> {
     /// plain objects to this).
     pub(crate) fn headers(&self, key: &str) -> Result<Vec<(String, String)>> {
         let items = match self.map.get(key) {
-            None | Some(Value::Null) => return Ok(Vec::new()),
-            Some(Value::Array(items)) => items,
+            None | Some(Json::Null) => return Ok(Vec::new()),
+            Some(Json::Array(items)) => items,
             Some(_) => return Err(self.wrong(key, "an array of [name, value] pairs")),
         };
         items
             .iter()
-            .map(|pair| match pair.as_array().map(Vec::as_slice) {
-                Some([Value::String(k), Value::String(v)]) => Ok((k.clone(), v.clone())),
+            .map(|pair| match pair.as_array() {
+                Some([Json::String(k), Json::String(v)]) => Ok((k.clone(), v.clone())),
                 _ => Err(self.wrong(key, "an array of [name, value] string pairs")),
             })
             .collect()

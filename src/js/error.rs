@@ -7,6 +7,5 @@ use tsunagi_core::Error;
 /// refreshExpiredAt?, retryAfterMs?, requiresReauthorization }` as JSON text: the core's
 /// [`ErrorFields`](tsunagi_core::ErrorFields), the one error shape of every boundary.
 pub(crate) fn to_json(e: &Error) -> String {
-    // a struct of strings, numbers and booleans always serialises
-    serde_json::to_string(&e.fields()).unwrap_or_default()
+    e.fields().to_json()
 }

@@ -5,13 +5,13 @@
 
 use super::args::{self, Args};
 use super::{config, tokens};
-use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
 use tsunagi_core::api::{self, ApiDecision, Attempt, RetryPolicy};
 use tsunagi_core::authorize::AuthorizationRequest;
 use tsunagi_core::client::Client;
 use tsunagi_core::http::{HttpRequest, HttpResponse, Method};
+use tsunagi_core::json::{self, Json, ObjectWriter};
 use tsunagi_core::pkce::{PkceChallenge, PkceVerifier};
 use tsunagi_core::profile::GrantType;
 use tsunagi_core::secret::{AuthorizationCode, RefreshToken};
@@ -68,8 +68,8 @@ pub(crate) fn client_for(config_text: &str) -> Result<Rc<Client>> {
     if config_text.is_empty() {
         return Err(Error::new(ErrorCode::InvalidConfig, "config must be an object"));
     }
-    cached(config_text, || match serde_json::from_str::<Value>(config_text) {
-        Ok(Value::Object(map)) => config::client(&Args::new(&map, "config", ErrorCode::InvalidConfig)),
+    cached(config_text, || match json::parse(config_text) {
+        Ok(Json::Object(map)) => config::client(&Args::new(&map, "config", ErrorCode::InvalidConfig)),
         _ => Err(Error::new(ErrorCode::InvalidConfig, "config must be an object")),
     })
 }
@@ -128,13 +128,11 @@ fn response_of(a: &Args<'_>, body: &str) -> Result<HttpResponse> {
 }
 
 fn request_json(req: &HttpRequest) -> String {
-    let headers: Map<String, Value> = req.headers.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
-    let mut m = Map::new();
-    m.insert("method".into(), Value::from(req.method.as_str()));
-    m.insert("url".into(), Value::from(req.url.as_str()));
-    m.insert("headers".into(), Value::Object(headers));
-    m.insert("body".into(), req.body.as_deref().map_or(Value::Null, Value::from));
-    Value::Object(m).to_string()
+    let mut w = ObjectWriter::new();
+    w.str("method", req.method.as_str()).str("url", &req.url);
+    w.str_pairs("headers", req.headers.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    w.str_or_null("body", req.body.as_deref());
+    w.finish()
 }
 
 fn non_empty<'a>(a: &Args<'a>, key: &str, what: &str) -> Result<&'a str> {
@@ -159,11 +157,9 @@ pub(crate) fn begin_authorization(a: &Args<'_>, side: &Side<'_>) -> Result<Strin
     let client = client_of(side)?;
     let extra = a.pairs("extraParams")?;
     let (url, pending) = client.begin_authorization(&pairs_ref(&extra))?;
-    let mut m = Map::new();
-    m.insert("url".into(), Value::from(url));
-    m.insert("state".into(), Value::from(pending.state.as_str()));
-    m.insert("codeVerifier".into(), pending.pkce_verifier.as_ref().map_or(Value::Null, |v| Value::from(v.secret())));
-    Ok(Value::Object(m).to_string())
+    let mut w = ObjectWriter::new();
+    w.str("url", &url).str("state", pending.state.as_str()).str_or_null("codeVerifier", pending.pkce_verifier.as_ref().map(|v| v.secret()));
+    Ok(w.finish())
 }
 
 /// A fresh `state` (256 bits, base64url).
@@ -174,10 +170,9 @@ pub(crate) fn create_state() -> Result<String> {
 /// `{ verifier, challenge }` from a fresh 256-bit verifier.
 pub(crate) fn create_pkce() -> Result<String> {
     let v = PkceVerifier::generate()?;
-    let mut m = Map::new();
-    m.insert("verifier".into(), Value::from(v.secret()));
-    m.insert("challenge".into(), Value::from(v.challenge().as_str()));
-    Ok(Value::Object(m).to_string())
+    let mut w = ObjectWriter::new();
+    w.str("verifier", v.secret()).str("challenge", v.challenge().as_str());
+    Ok(w.finish())
 }
 
 /// `{ verifier }` → its S256 challenge.
@@ -279,12 +274,9 @@ pub(crate) fn api_decide(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
         ApiDecision::Wait { delay_ms } => ("wait", Some(delay_ms)),
         ApiDecision::Fail(_) => ("fail", None),
     };
-    let mut m = Map::new();
-    m.insert("action".into(), Value::from(action));
-    if let Some(d) = delay {
-        m.insert("delayMs".into(), Value::from(d));
-    }
-    Ok(Value::Object(m).to_string())
+    let mut w = ObjectWriter::new();
+    w.str("action", action).opt_u64("delayMs", delay);
+    Ok(w.finish())
 }
 
 /// `{ config, response, now }` → the API error for a response (always `Err`).

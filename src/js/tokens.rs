@@ -4,50 +4,23 @@
 //! they are, [`TokenGrant`]); a set stored without it reads as `"user"`.
 
 use super::args::Args;
-use serde::Serialize;
-use serde_json::{Map, Value};
+use tsunagi_core::json::{Json, JsonObject, ObjectWriter};
 use tsunagi_core::secret::{AccessToken, RefreshToken};
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::token_set::{TokenGrant, TokenSet};
 use tsunagi_core::{Error, ErrorCode, Result};
 
-/// The JS object for `t`, borrowed field by field (nothing is cloned on the way out).
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsTokenSet<'a> {
-    access_token: &'a str,
-    token_type: &'a str,
-    issued_at: u64,
-    expires_at: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    refresh_expires_at: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    api_base_url: Option<&'a str>,
-    extra: &'a Map<String, Value>,
-    grant: &'static str,
-}
-
 /// The JSON text of the JS object for `t`. `expiresAt` is `null` when the server gave no
 /// lifetime; optional fields are left out when absent.
 pub(crate) fn to_json(t: &TokenSet) -> String {
-    let js = JsTokenSet {
-        access_token: t.access_token.secret(),
-        token_type: &t.token_type,
-        issued_at: t.issued_at.as_millis(),
-        expires_at: t.expires_at.map(Timestamp::as_millis),
-        refresh_token: t.refresh_token.as_ref().map(RefreshToken::secret),
-        refresh_expires_at: t.refresh_expires_at.map(Timestamp::as_millis),
-        scope: t.scope.as_deref(),
-        api_base_url: t.api_base_url.as_deref(),
-        extra: &t.extra,
-        grant: t.grant.as_str(),
-    };
-    // serialising borrowed strings, numbers and a JSON map into a String cannot fail
-    serde_json::to_string(&js).unwrap_or_default()
+    let mut w = ObjectWriter::new();
+    w.str("accessToken", t.access_token.secret()).str("tokenType", &t.token_type).u64("issuedAt", t.issued_at.as_millis());
+    w.u64_or_null("expiresAt", t.expires_at.map(Timestamp::as_millis));
+    w.opt_str("refreshToken", t.refresh_token.as_ref().map(RefreshToken::secret));
+    w.opt_u64("refreshExpiresAt", t.refresh_expires_at.map(Timestamp::as_millis));
+    w.opt_str("scope", t.scope.as_deref()).opt_str("apiBaseUrl", t.api_base_url.as_deref());
+    w.object("extra", &t.extra).str("grant", t.grant.as_str());
+    w.finish()
 }
 
 /// Reads a JS `TokenSet` (as stored by the package, or built by the app).
@@ -57,8 +30,8 @@ pub(crate) fn from_args(a: &Args<'_>) -> Result<TokenSet> {
         return Err(Error::new(ErrorCode::InvalidParameter, "tokens.accessToken must not be empty"));
     }
     let extra = match a.value("extra") {
-        None => Map::new(),
-        Some(Value::Object(m)) => m.clone(),
+        None => JsonObject::new(),
+        Some(Json::Object(m)) => m.clone(),
         Some(_) => return Err(Error::new(ErrorCode::InvalidParameter, "tokens.extra must be an object")),
     };
     let expires_at = a.opt_time("expiresAt")?;

@@ -189,10 +189,10 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::json::JsonObject;
     use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
     use crate::providers::logiless::LogilessConfig;
     use crate::secret::{BasicCredentials, ClientSecret};
-    use serde_json::Map;
 
     fn tokens(api_base_url: Option<&str>) -> TokenSet {
         TokenSet {
@@ -204,7 +204,7 @@ mod tests {
             refresh_expires_at: None,
             scope: None,
             api_base_url: api_base_url.map(str::to_owned),
-            extra: Map::new(),
+            extra: JsonObject::new(),
             grant: crate::token_set::TokenGrant::User,
         }
     }

@@ -284,6 +284,21 @@ pub struct ErrorFields {
     pub requires_reauthorization: bool,
 }
 
+impl ErrorFields {
+    /// The fields as compact JSON text, byte-identical to their serde form (same names, same order,
+    /// absent fields left out), written by the core's own writer so the browser build needs no
+    /// serde_json.
+    pub fn to_json(&self) -> String {
+        let mut w = crate::json::ObjectWriter::new();
+        w.str("code", self.code.as_str()).str("message", &self.message).opt_u64("status", self.status.map(u64::from));
+        w.opt_str("requestId", self.request_id.as_deref()).opt_str("oauthError", self.oauth_error.as_deref());
+        w.opt_str("description", self.description.as_deref()).opt_str("errorUri", self.error_uri.as_deref());
+        w.opt_str("bodyExcerpt", self.body_excerpt.as_deref()).opt_u64("refreshExpiredAt", self.refresh_expired_at);
+        w.opt_u64("retryAfterMs", self.retry_after_ms).bool("requiresReauthorization", self.requires_reauthorization);
+        w.finish()
+    }
+}
+
 impl Error {
     /// The error's fields, to send across a boundary.
     pub fn fields(&self) -> ErrorFields {
@@ -540,5 +555,21 @@ mod tests {
         assert!(serde_json::from_str::<ErrorFields>(r#"{"code":"made_up","message":"x"}"#).is_err());
         let minimal: ErrorFields = serde_json::from_str(r#"{"code":"transport","message":"x"}"#).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(Error::from_fields(minimal).code(), ErrorCode::Transport);
+    }
+
+    #[test]
+    fn own_writer_writes_what_serde_writes() {
+        let full = Error::new(ErrorCode::RefreshTokenExpired, "expired \"now\"\n")
+            .with_status(400)
+            .with_request_id(Some("req-1".into()))
+            .with_oauth_error(Some("invalid_grant".into()))
+            .with_description(Some("Supplied refresh_token expired".into()))
+            .with_error_uri(Some("https://as.example/e".into()))
+            .with_body_excerpt("{\"error\":\"invalid_grant\"}")
+            .with_refresh_expired_at(Some(Timestamp::from_secs(1_700_000_000)))
+            .with_retry_after_ms(Some(1500));
+        for e in [full, Error::new(ErrorCode::Transport, "x")] {
+            assert_eq!(e.fields().to_json(), serde_json::to_string(&e.fields()).unwrap_or_default());
+        }
     }
 }

@@ -4,13 +4,13 @@
 
 use crate::codec::lenient_json;
 use crate::http::HttpResponse;
+use crate::json::{Json, JsonObject};
 use crate::profile::ProviderMessage;
 use crate::rate_limit::RateLimit;
 use crate::scrub;
 use crate::secret::SentSecrets;
 use crate::time::Timestamp;
 use crate::{Error, ErrorCode};
-use serde_json::{Map, Value};
 
 /// Which exchange the response answered, for the message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,8 +21,8 @@ pub(crate) enum Exchange {
     Api,
 }
 
-fn str_field(obj: &Map<String, Value>, key: &str) -> Option<String> {
-    obj.get(key).and_then(Value::as_str).map(str::to_owned).filter(|s| !s.trim().is_empty())
+fn str_field(obj: &JsonObject, key: &str) -> Option<String> {
+    obj.get(key).and_then(Json::as_str).map(str::to_owned).filter(|s| !s.trim().is_empty())
 }
 
 fn looks_like_html(text: &str) -> bool {
@@ -73,9 +73,9 @@ pub(crate) fn classify_sent(
     let plain_text = match lenient_json::parse_object(body) {
         Ok(obj) => {
             match obj.get("error") {
-                Some(Value::String(s)) if !s.trim().is_empty() => oauth_error = Some(s.clone()),
+                Some(Json::String(s)) if !s.trim().is_empty() => oauth_error = Some(s.clone()),
                 // {"error": {"code": "...", "message": "..."}} as some gateways send
-                Some(Value::Object(inner)) => {
+                Some(Json::Object(inner)) => {
                     oauth_error = str_field(inner, "code");
                     description = str_field(inner, "message");
                 }
@@ -89,7 +89,7 @@ pub(crate) fn classify_sent(
                 .or_else(|| title.clone());
             problem |= obj.contains_key("title") && (obj.contains_key("status") || obj.contains_key("type"));
             error_uri = str_field(&obj, "error_uri").or_else(|| if problem { str_field(&obj, "type") } else { None });
-            validation = obj.get("code").is_some_and(Value::is_number) && obj.contains_key("errors") && obj.contains_key("message");
+            validation = obj.get("code").is_some_and(Json::is_number) && obj.contains_key("errors") && obj.contains_key("message");
             None
         }
         Err(_) if !body.trim().is_empty() && !looks_like_html(body) => Some(body.trim().to_owned()),

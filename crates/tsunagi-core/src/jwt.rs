@@ -2,8 +2,8 @@
 //! display and scheduling only, never for authorization decisions. LawVu access tokens are JWTs
 //! with `sub`, `name`, `organisationId`, `exp`, `iat` ("Decoding access tokens").
 
+use crate::json::{self, Json, JsonObject};
 use crate::{base64url, Error, ErrorCode, Result};
-use serde_json::{Map, Value};
 
 /// Claims of a JWT payload: the typed LawVu claims plus every claim as sent.
 #[derive(Clone, Debug, PartialEq)]
@@ -19,7 +19,7 @@ pub struct JwtClaims {
     /// `iat`, epoch seconds.
     pub iat: Option<i64>,
     /// Every claim.
-    pub raw: Map<String, Value>,
+    pub raw: JsonObject,
 }
 
 /// The payload segment's JSON text, after checking the compact form (three segments), base64url
@@ -37,23 +37,20 @@ pub fn payload_json_unverified(jwt: &str) -> Result<String> {
     String::from_utf8(bytes).map_err(|_| Error::new(ErrorCode::JwtInvalidUtf8, "the JWT payload is not UTF-8"))
 }
 
-fn int_claim(v: Option<&Value>) -> Option<i64> {
-    match v? {
-        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64)),
-        _ => None,
-    }
+fn int_claim(v: Option<&Json>) -> Option<i64> {
+    v?.as_number().map(json::Number::to_i64_saturating)
 }
 
-fn str_claim(map: &Map<String, Value>, key: &str) -> Option<String> {
-    map.get(key).and_then(Value::as_str).map(str::to_owned)
+fn str_claim(map: &JsonObject, key: &str) -> Option<String> {
+    map.get_str(key).map(str::to_owned)
 }
 
 /// Decodes the claims of `jwt` without verifying it. Distinct errors for each way it can be
 /// malformed: segment count, base64, UTF-8, JSON, not an object.
 pub fn decode_claims_unverified(jwt: &str) -> Result<JwtClaims> {
     let json = payload_json_unverified(jwt)?;
-    let value: Value = serde_json::from_str(&json).map_err(|_| Error::new(ErrorCode::JwtInvalidJson, "the JWT payload is not JSON"))?;
-    let Value::Object(raw) = value else {
+    let value = json::parse(&json).map_err(|_| Error::new(ErrorCode::JwtInvalidJson, "the JWT payload is not JSON"))?;
+    let Json::Object(raw) = value else {
         return Err(Error::new(ErrorCode::JwtNotObject, "the JWT payload is not a JSON object"));
     };
     Ok(JwtClaims {

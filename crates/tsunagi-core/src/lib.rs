@@ -27,6 +27,7 @@ mod decimal;
 mod error;
 mod error_body;
 pub mod http;
+pub mod json;
 pub mod jwt;
 pub mod pkce;
 pub mod profile;

@@ -7,12 +7,12 @@ use crate::client::Client;
 use crate::codec::lenient_json::{self, NotAnObject};
 use crate::error_body::{classify_sent, Exchange};
 use crate::http::{HttpRequest, HttpResponse};
+use crate::json::{Json, Number};
 use crate::profile::{ApiBase, GrantType};
 use crate::secret::{AccessToken, RefreshToken, SentSecrets};
 use crate::time::{parse_iso8601, Timestamp};
 use crate::token_set::{TokenGrant, TokenSet};
 use crate::{Error, ErrorCode, Result};
-use serde_json::Value;
 
 /// Fields this module interprets; everything else goes to [`TokenSet::extra`].
 const KNOWN: &[&str] = &["access_token", "token_type", "expires_in", "expires", "refresh_token", "refresh_token_expires_in", "scope", "api_base_url"];
@@ -29,11 +29,11 @@ fn invalid(resp: &HttpResponse, sent: &SentSecrets<'_>, why: &str) -> Error {
 
 /// Seconds from a number or numeric string (`expires_in` is sometimes a string). `Ok(None)` when
 /// absent or null; an error for negative, fractional-garbage or non-numeric values.
-fn seconds(value: Option<&Value>) -> std::result::Result<Option<u64>, ()> {
+fn seconds(value: Option<&Json>) -> std::result::Result<Option<u64>, ()> {
     let secs = match value {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| f.is_finite() && *f >= 0.0).map(|f| f as u64)),
-        Some(Value::String(s)) => crate::decimal::parse_scaled(s.trim(), 0),
+        None | Some(Json::Null) => return Ok(None),
+        Some(Json::Number(n)) => Number::to_u64_saturating(n),
+        Some(Json::String(s)) => crate::decimal::parse_scaled(s.trim(), 0),
         Some(_) => None,
     };
     secs.map(|s| Some(s.min(MAX_LIFETIME_SECS))).ok_or(())
@@ -125,14 +125,14 @@ impl Client {
             return Err(classify_sent(resp, hook, Exchange::Token, Some(now), sent));
         }
         let access_token = match obj.get("access_token") {
-            Some(Value::String(s)) if !s.trim().is_empty() => AccessToken::new(s.trim()),
+            Some(Json::String(s)) if !s.trim().is_empty() => AccessToken::new(s.trim()),
             Some(_) => return Err(invalid(resp, sent, "has an access_token that is not a non-empty string")),
             None => return Err(invalid(resp, sent, "has no access_token")),
         };
         let token_type = match obj.get("token_type") {
-            None | Some(Value::Null) => "Bearer".to_owned(),
-            Some(Value::String(t)) if t.eq_ignore_ascii_case("bearer") => t.clone(),
-            Some(Value::String(t)) => {
+            None | Some(Json::Null) => "Bearer".to_owned(),
+            Some(Json::String(t)) if t.eq_ignore_ascii_case("bearer") => t.clone(),
+            Some(Json::String(t)) => {
                 return Err(Error::new(
                     ErrorCode::UnsupportedTokenType,
                     format!("token_type '{}' is not Bearer (RFC 6750)", crate::scrub::scrub_text(&sent.redact(t), 40)),
@@ -144,25 +144,25 @@ impl Client {
         };
         let expires_in = seconds(obj.get("expires_in")).map_err(|_| invalid(resp, sent, "has an expires_in that is not a non-negative number"))?;
         // LawVu also sends `expires` (UTC). expires_in wins: it does not depend on clock agreement.
-        let expires = obj.get("expires").and_then(Value::as_str).and_then(parse_iso8601);
+        let expires = obj.get("expires").and_then(Json::as_str).and_then(parse_iso8601);
         let expires_at = expires_in.map(|s| now.plus_secs(s)).or(expires);
         let refresh_expires_in = seconds(obj.get("refresh_token_expires_in")).ok().flatten();
         let (refresh_token, refresh_expires_at) = match obj.get("refresh_token") {
-            Some(Value::String(s)) if !s.trim().is_empty() => {
+            Some(Json::String(s)) if !s.trim().is_empty() => {
                 let lifetime = refresh_expires_in.or_else(|| self.profile.refresh_lifetime.seconds(self.is_confidential()));
                 (Some(RefreshToken::new(s.trim())), lifetime.map(|l| now.plus_secs(l)))
             }
-            None | Some(Value::Null) | Some(Value::String(_)) => match previous {
+            None | Some(Json::Null) | Some(Json::String(_)) => match previous {
                 Some(p) => (p.refresh_token.clone(), p.refresh_expires_at),
                 None => (None, None),
             },
             Some(_) => return Err(invalid(resp, sent, "has a refresh_token that is not a string")),
         };
         let scope = match obj.get("scope") {
-            Some(Value::String(s)) => Some(s.clone()),
+            Some(Json::String(s)) => Some(s.clone()),
             _ => previous.and_then(|p| p.scope.clone()),
         };
-        let api_base_url = obj.get("api_base_url").and_then(Value::as_str).map(str::to_owned);
+        let api_base_url = obj.get("api_base_url").and_then(Json::as_str).map(str::to_owned);
         if let ApiBase::FromTokenResponse(resolve) = self.profile.api_base {
             match &api_base_url {
                 Some(url) => {
@@ -175,7 +175,7 @@ impl Client {
             }
         }
         for key in KNOWN {
-            obj.remove(*key);
+            obj.remove(key);
         }
         Ok(TokenSet { access_token, token_type, issued_at: now, expires_at, refresh_token, refresh_expires_at, scope, api_base_url, extra: obj, grant })
     }
@@ -219,7 +219,7 @@ mod tests {
             assert_eq!(t.expires_at, Some(NOW.plus_secs(3600)));
             assert_eq!(t.refresh_token.as_ref().map(|r| r.secret()), Some("tGzv3JOkF0XG5Qx2TlKWIA"));
             assert_eq!(t.refresh_expires_at, Some(NOW.plus_secs(86_400)), "public: 1 day");
-            assert_eq!(t.extra.get("userName").and_then(Value::as_str), Some("Jane Smith"));
+            assert_eq!(t.extra.get("userName").and_then(Json::as_str), Some("Jane Smith"));
             assert!(t.extra.contains_key("gateway") && !t.extra.contains_key("expires"));
         }
         let t = ok(lawvu(true).parse_token_response(&resp("application/json", LAWVU_BODY), NOW, None));

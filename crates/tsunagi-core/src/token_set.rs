@@ -8,11 +8,11 @@
 //! seconds, capped at half the token's lifetime so short-lived tokens stay usable.
 
 use crate::client::Client;
+use crate::json::JsonObject;
 use crate::profile::GrantType;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use std::fmt;
 
 /// Default refresh leeway in seconds.
@@ -72,7 +72,7 @@ pub struct TokenSet {
     pub api_base_url: Option<String>,
     /// Every other field of the response (LawVu `userName`, `userId`, …), kept as sent.
     #[serde(default)]
-    pub extra: Map<String, Value>,
+    pub extra: JsonObject,
     /// The grant that produced the set (a refresh keeps the grant it refreshes); absent in old
     /// records, which read as [`TokenGrant::User`].
     #[serde(default)]
@@ -187,7 +187,7 @@ mod tests {
             refresh_expires_at: refresh.map(|r| t0.plus_secs(r)),
             scope: None,
             api_base_url: None,
-            extra: Map::new(),
+            extra: JsonObject::new(),
             grant: TokenGrant::User,
         }
     }
@@ -293,7 +293,7 @@ mod tests {
     #[test]
     fn debug_never_shows_tokens() {
         let mut t = set(0, Some(1), Some(1));
-        t.extra.insert("id_token".into(), Value::String("secret-id-token".into()));
+        t.extra.insert("id_token", "secret-id-token");
         let dbg = format!("{t:?}");
         assert!(!dbg.contains("\"at\"") && !dbg.contains("secret-id-token") && dbg.contains("id_token"));
     }

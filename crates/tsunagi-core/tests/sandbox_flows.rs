@@ -193,7 +193,7 @@ async fn lawvu_text_plain_token_responses_parse() {
     let w = world().await;
     w.control("options", json!({"lawvu_token_content_type": "text/plain"})).await;
     let tokens = w.lawvu_login(&w.lawvu(false)).await;
-    assert!(tokens.extra.contains_key("userName"), "{:?}", tokens.extra.keys());
+    assert!(tokens.extra.contains_key("userName"), "{:?}", tokens.extra.keys().collect::<Vec<_>>());
 }
 
 #[tokio::test]

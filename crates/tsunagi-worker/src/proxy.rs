@@ -41,7 +41,7 @@ impl Source<'_> {
                     scope: None,
                     api_base_url: None,
                     grant: tsunagi_core::token_set::TokenGrant::User,
-                    extra: serde_json::Map::new(),
+                    extra: tsunagi_core::json::JsonObject::new(),
                 };
                 Ok((t, v.session_expires_at))
             }

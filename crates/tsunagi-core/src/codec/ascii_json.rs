@@ -2,8 +2,7 @@
 //! reader gets the same value, and chosen by [`BodyEncoding::AsciiOnlyJson`](crate::profile::BodyEncoding)
 //! for Logiless' API bodies ("文字コードはUTF-8、\uNNNN 形式でエンコードされている必要があります", `logiless-authentication.ja.txt`).
 
-use crate::{Error, ErrorCode, Result};
-use serde::Serialize;
+use crate::json::{Escape, Json};
 use std::fmt::Write as _;
 
 /// Escapes every non-ASCII character of a JSON text as `\uNNNN` (a surrogate pair above U+FFFF);
@@ -25,12 +24,11 @@ pub fn escape_non_ascii(json: &str) -> String {
     out
 }
 
-/// Serialises `value` as compact, ASCII-only JSON: [`escape_non_ascii`] of `serde_json`'s output,
-/// byte-identical to it for ASCII-only values; [`ErrorCode::InvalidParameter`] if `value` cannot be
-/// serialised.
-pub fn to_ascii_json<T: Serialize + ?Sized>(value: &T) -> Result<String> {
-    let json = serde_json::to_string(value).map_err(|e| Error::new(ErrorCode::InvalidParameter, format!("value is not JSON-serialisable: {e}")))?;
-    Ok(escape_non_ascii(&json))
+/// Writes `value` as compact, ASCII-only JSON: strings escaped as serde_json escapes them, and
+/// every non-ASCII character as `\uNNNN` ([`Escape::AsciiOnly`]), so the output is byte-identical
+/// to [`escape_non_ascii`] of the compact text.
+pub fn to_ascii_json(value: &Json) -> String {
+    value.to_json(Escape::AsciiOnly)
 }
 
 #[cfg(test)]
@@ -39,10 +37,14 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::{json, Value};
 
+    fn ours(v: &Value) -> Json {
+        crate::json::parse(&v.to_string()).unwrap_or_default()
+    }
+
     #[test]
     fn japanese_and_astral() {
         let v = json!({"name": "山田 太郎", "emoji": "📦", "plain": "abc\"\n"});
-        let s = to_ascii_json(&v).unwrap_or_default();
+        let s = to_ascii_json(&ours(&v));
         assert!(s.is_ascii());
         assert!(s.contains(r#""name":"\u5c71\u7530 \u592a\u90ce""#), "{s}");
         assert!(s.contains(r#""emoji":"\ud83d\udce6""#), "{s}");
@@ -53,14 +55,15 @@ mod tests {
     #[test]
     fn ascii_input_is_byte_identical() {
         let v = json!({"a": [1, 2.5, null, true], "b": "x/y"});
-        assert_eq!(to_ascii_json(&v).ok(), serde_json::to_string(&v).ok());
+        assert_eq!(Some(to_ascii_json(&ours(&v))), serde_json::to_string(&v).ok());
     }
 
     proptest! {
         #[test]
         fn output_is_ascii_and_decodes_to_input(s in ".{0,64}", k in "\\PC{0,8}") {
             let v = json!({ k.clone(): s.clone(), "n": [s.clone()] });
-            let out = to_ascii_json(&v).unwrap_or_default();
+            let out = to_ascii_json(&ours(&v));
+            prop_assert_eq!(&out, &escape_non_ascii(&v.to_string()));
             prop_assert!(out.is_ascii());
             prop_assert_eq!(serde_json::from_str::<Value>(&out).ok(), Some(v));
         }

@@ -2,7 +2,7 @@
 //! then one repair — bare-word member values quoted, the defect Logiless' sample token response prints
 //! (`"refresh_token":d461ab8…,`). Not under `providers/`: strict JSON reads the same, so it serves all.
 
-use serde_json::{Map, Value};
+use crate::json::{self, Json, JsonObject};
 
 /// Why a body is not a JSON object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -14,51 +14,23 @@ pub(crate) enum NotAnObject {
 }
 
 /// Parses `body` as a JSON object (a leading BOM and surrounding whitespace are ignored).
-pub(crate) fn parse_object(body: &str) -> Result<Map<String, Value>, NotAnObject> {
+pub(crate) fn parse_object(body: &str) -> Result<JsonObject, NotAnObject> {
     let text = body.trim_start_matches('\u{feff}').trim();
-    let value = match serde_json::from_str::<Value>(text) {
+    let value = match json::parse(text) {
         Ok(v) => v,
         Err(_) => {
             let repaired = quote_bare_values(text).ok_or(NotAnObject::NotJson)?;
-            serde_json::from_str::<Value>(&repaired).map_err(|_| NotAnObject::NotJson)?
+            json::parse(&repaired).map_err(|_| NotAnObject::NotJson)?
         }
     };
     match value {
-        Value::Object(map) => Ok(map),
+        Json::Object(map) => Ok(map),
         _ => Err(NotAnObject::NotObject),
     }
 }
 
 fn is_json_scalar(token: &str) -> bool {
-    matches!(token, "true" | "false" | "null") || is_json_number(token)
-}
-
-/// RFC 8259 §6: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-fn is_json_number(token: &str) -> bool {
-    fn digits(s: &str) -> (usize, &str) {
-        let n = s.bytes().take_while(u8::is_ascii_digit).count();
-        (n, s.get(n..).unwrap_or_default())
-    }
-    let s = token.strip_prefix('-').unwrap_or(token);
-    let (n, mut rest) = digits(s);
-    if n == 0 || (n > 1 && s.starts_with('0')) {
-        return false;
-    }
-    if let Some(f) = rest.strip_prefix('.') {
-        let (n, r) = digits(f);
-        if n == 0 {
-            return false;
-        }
-        rest = r;
-    }
-    if let Some(e) = rest.strip_prefix(['e', 'E']) {
-        let (n, r) = digits(e.strip_prefix(['+', '-']).unwrap_or(e));
-        if n == 0 {
-            return false;
-        }
-        rest = r;
-    }
-    rest.is_empty()
+    matches!(token, "true" | "false" | "null") || json::Number::parse(token).is_some()
 }
 
 /// Quotes bare-word member values (`:abc,` → `:"abc",`). `None` if nothing needed quoting or a
@@ -132,36 +104,25 @@ fn quote_bare_values(s: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn json_number_grammar() {
-        for good in ["0", "-0", "12", "1.5", "-1.25e+3", "2E-2", "1e9"] {
-            assert!(is_json_number(good), "{good}");
-            assert!(serde_json::from_str::<serde_json::Number>(good).is_ok(), "{good}");
-        }
-        for bad in ["", "-", "01", "1.", ".5", "1e", "1e+", "+1", "0x1", "1_0", "NaN", "1.5.2", "d461ab8"] {
-            assert!(!is_json_number(bad), "{bad}");
-            assert!(serde_json::from_str::<serde_json::Number>(bad).is_err(), "{bad}");
-        }
-    }
     use proptest::prelude::*;
 
     #[test]
     fn logiless_sample_parses_exactly_as_printed() {
         let sample = r#"{"access_token":"d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX","token_type":"bearer","expires_in":2592000,"refresh_token":d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX,"scope":""}"#;
         let map = parse_object(sample).unwrap_or_default();
-        assert_eq!(map.get("refresh_token").and_then(Value::as_str), Some("d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX"));
-        assert_eq!(map.get("expires_in").and_then(Value::as_u64), Some(2592000));
-        assert_eq!(map.get("scope").and_then(Value::as_str), Some(""));
+        assert_eq!(map.get("refresh_token").and_then(Json::as_str), Some("d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX"));
+        assert_eq!(map.get("expires_in").and_then(Json::as_u64), Some(2592000));
+        assert_eq!(map.get("scope").and_then(Json::as_str), Some(""));
     }
 
     #[test]
     fn numbers_and_literals_stay_typed() {
         let map = parse_object(r#"{"a":1.5e3,"b":true,"c":null,"d":bare, "e": x1 }"#).unwrap_or_default();
-        assert_eq!(map.get("a").and_then(Value::as_f64), Some(1500.0));
-        assert_eq!(map.get("b"), Some(&Value::Bool(true)));
-        assert_eq!(map.get("c"), Some(&Value::Null));
-        assert_eq!(map.get("d").and_then(Value::as_str), Some("bare"));
-        assert_eq!(map.get("e").and_then(Value::as_str), Some("x1"));
+        assert_eq!(map.get("a").and_then(Json::as_number).and_then(json::Number::to_u64_saturating), Some(1500));
+        assert_eq!(map.get("b"), Some(&Json::Bool(true)));
+        assert_eq!(map.get("c"), Some(&Json::Null));
+        assert_eq!(map.get("d").and_then(Json::as_str), Some("bare"));
+        assert_eq!(map.get("e").and_then(Json::as_str), Some("x1"));
     }
 
     #[test]
@@ -184,7 +145,7 @@ mod tests {
         fn bare_words_round_trip(word in "[A-Za-z][A-Za-z0-9_.-]{0,40}") {
             prop_assume!(!matches!(word.as_str(), "true" | "false" | "null"));
             let map = parse_object(&format!("{{\"refresh_token\":{word},\"n\":1}}")).unwrap_or_default();
-            prop_assert_eq!(map.get("refresh_token").and_then(Value::as_str), Some(word.as_str()));
+            prop_assert_eq!(map.get("refresh_token").and_then(Json::as_str), Some(word.as_str()));
         }
     }
 }

@@ -20,14 +20,14 @@ pub fn session_view(tokens: &TokenSet) -> Value {
         let mut c = Map::new();
         for key in ["sub", "name", "organisationId", "email", "exp", "iat", "client_id"] {
             if let Some(val) = claims.raw.get(key) {
-                c.insert(key.to_owned(), val.clone());
+                c.insert(key.to_owned(), json!(val));
             }
         }
         v.insert("claims".to_owned(), Value::Object(c));
     }
     for key in ["userName", "userId", "emailDomain"] {
-        if let Some(val) = tokens.extra.get(key).filter(|x| x.is_string()) {
-            v.insert(key.to_owned(), val.clone());
+        if let Some(val) = tokens.extra.get_str(key) {
+            v.insert(key.to_owned(), json!(val));
         }
     }
     let ms = |t: Option<Timestamp>| t.map(|t| json!(t.as_millis())).unwrap_or(Value::Null);
@@ -56,7 +56,7 @@ mod tests {
             refresh_expires_at: Some(Timestamp::from_secs(86_400)),
             scope: None,
             api_base_url: None,
-            extra: Map::new(),
+            extra: tsunagi_core::json::JsonObject::new(),
             grant: tsunagi_core::token_set::TokenGrant::User,
         }
     }
@@ -76,8 +76,8 @@ mod tests {
         // LawVu's documented JWT example payload
         let jwt = format!("e30.{}.sig", base64url::encode(br#"{"sub":"user-id-123","name":"Jane Smith","organisationId":"org-id-456","exp":1}"#));
         let mut t = set(&jwt);
-        t.extra.insert("userName".into(), json!("Jane Smith"));
-        t.extra.insert("id_token".into(), json!("secret-id-token"));
+        t.extra.insert("userName", "Jane Smith");
+        t.extra.insert("id_token", "secret-id-token");
         let v = session_view(&t).to_string();
         assert!(v.contains("Jane Smith") && v.contains("org-id-456") && v.contains("3600000"), "{v}");
         for secret in [jwt.as_str(), "rt-secret", "secret-id-token"] {
