@@ -47,6 +47,7 @@ test-worker: pkg
 ## The npm package (src/js/ + js/, feature `js`): clippy on its real target, and its native tests.
 lint-js:
 	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --features js -- -D warnings
+	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --features gloo-net -- -D warnings
 
 ## The project's own JS (js/, test-worker/, tests/, bench/, scripts/, www/, worker/shim.mjs): one style
 ## and Biome's recommended lint rules (biome.json; Biome pinned in package.json). Checks only:

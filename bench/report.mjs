@@ -197,12 +197,21 @@ if (pkgCrates) {
   L.push(pkgCrates);
   L.push('');
 }
+// The gloo-net variant (bench/run.sh builds it with `--features gloo-net` into pkg-gloo-net/).
+const glooDir = join(resolve(microPath, '..'), 'pkg-gloo-net');
+const loaded = (dir) => gz9(readFileSync(join(dir, 'tsunagi_wasm_bg.wasm'))) + gz9(readFileSync(join(dir, 'tsunagi_wasm.js')));
+const glooLine = existsSync(join(glooDir, 'tsunagi_wasm_bg.wasm'))
+  ? (() => {
+      const shipped = loaded(join(ROOT, 'pkg'));
+      const gloo = loaded(glooDir);
+      return `**gloo-net, measured inside this package** (the design card's HTTP crate): the same build with the token endpoint's requests sent through gloo-net 0.7 (\`--features gloo-net\`, \`src/js/gloo.rs\`) instead of the page's \`fetch\` port loads ${fmtKB(gloo)} of wasm and glue against ${fmtKB(shipped)}: **+${fmtKB(gloo - shipped)}** gzip -9, for a job the port already does with the app's own \`fetch\` (an \`OAuthClient\` option, which gloo-net could not honour) and no wasm bytes. So the package keeps the port; the feature keeps the choice one flag away from being revisited. web-sys' Storage/LockManager/BroadcastChannel bindings measured +7.5 KB on a toy crate (\`../shared/design/toolchain.md\`) and are not linked for the same reason: storage and the lock are \`OAuthClient\` options (custom storage, Web Locks or the localStorage lease) that reach the flows as ports.`;
+    })()
+  : null;
 L.push(
-  'The code section is the bulk: the core as a whole is in the browser build (all three providers, every error message, serde_json with its float formatting and parsing tables, B-tree maps, SHA-256, `format!` machinery); the data section is mostly messages and tables (README "npm package" has the per-crate estimate).',
+  "The code section is the bulk: the core (all four profiles, every error message, SHA-256, `format!` machinery), the allocator, and the Promise machinery of `wasm-bindgen-futures` with the `js_sys` bindings the flows' ports are called through (`Reflect`, `Array`, `Function`). JSON is the core's own codec (`tsunagi_core::json`: numbers kept as the text sent, members in the order sent): no serde_json, no float parsing or printing, no B-tree maps — `tests/package/lean.test.mjs` checks every build's symbols for them. That took the wasm from 96.3 to 77.5 KB gzip -9 (`make pkg`); the next levers are static error messages (no `format!`) and providers behind features.",
   '',
-  "This round (issues 13 and 14) made the package larger, not smaller, and on purpose: the defects fixed in the core (redacting every secret a request sent, the grant a token set records, the `state` range) took it from 78.5 to 90.3 KB (`make pkg`, unbundled), and running `OAuthClient` on the shared Rust flows (issue 14 step 5: the exchange, refresh and API loop in wasm, as Promises) to 112.8 KB, and what SPA developers expect of the client (issue 17: abort signals, `appState`, a callback handled once, `isAuthenticated`/`getUser`, `refresh_failed`, renewal ahead of expiry) to 116.7 KB. The flows themselves are small (`tsunagi_flows` in the table); what they bring is the Promise machinery of `wasm-bindgen-futures` and the `js_sys` bindings the ports are called through (`Reflect`, `Array`, `Function`). The design card's `gloo-net` and `web-sys` are not linked: the page hands its `fetch` (an `OAuthClient` option since the first release), storage and lock to the flows as JavaScript ports, which cost no wasm bytes; gloo-net measured +11.9 KB gz and web-sys' Storage/LockManager/BroadcastChannel bindings +7.5 KB on a toy crate (`../shared/design/toolchain.md`), and were not measured inside this package.",
 );
-L.push('');
+if (glooLine) L.push(glooLine, '');
 
 // ---- (2)(3)(4)
 const opsTable = (title, r) => {
@@ -250,7 +259,7 @@ L.push(
 L.push('');
 opsTable('parser', tok);
 L.push(
-  `${tokRatio >= 2 ? 'Target met.' : '**Target missed** (≥ 2×).'} The body crosses as its own string (no JSON-in-JSON) and the TokenSet comes back as JSON serialised from borrowed fields; what is left is the core's work in wasm: serde_json parses the body into a map of owned strings, the known fields are checked (types, \`expires_in\` as number or string, LawVu's \`expires\` date, the refresh token's lifetime) and the rest kept as \`extra\`. Measured while building this: the same parse natively takes 1.2 µs, in wasm at \`opt-level = "z"\` about 9 µs; \`opt-level = "s"\` makes it ~1.7× faster for +7 KB gzipped, \`3\` ~1.4× for +17 KB — the size target is the scarcer one, so the package stays at \`"z"\`. Next lever: the size pass below (a hand-written parser for the token fields instead of serde_json::Value) serves both.`,
+  `${tokRatio >= 2 ? 'Target met.' : '**Target missed** (≥ 2×).'} The body crosses as its own string (no JSON-in-JSON) and the TokenSet comes back as JSON serialised from borrowed fields; what is left is the core's work in wasm: its own JSON reader parses the body into an ordered object of owned strings (numbers kept as text), the known fields are checked (types, \`expires_in\` as number or string, LawVu's \`expires\` date, the refresh token's lifetime) and the rest kept as \`extra\`. Measured while building this: the same parse natively takes 1.2 µs, in wasm at \`opt-level = "z"\` about 9 µs; \`opt-level = "s"\` makes it ~1.7× faster for +7 KB gzipped, \`3\` ~1.4× for +17 KB — the size target is the scarcer one, so the package stays at \`"z"\`.`,
 );
 L.push('');
 

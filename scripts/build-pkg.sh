@@ -9,7 +9,8 @@
 #     the "./react" export: plain JS, no second wasm), types, package.json and README.md from js/;
 #     CHANGELOG.md and the licence texts from the root.
 #
-# Honours CARGO_TARGET_DIR. Run scripts/setup.sh first (it installs wasm-bindgen-cli and npm deps).
+# Honours CARGO_TARGET_DIR. TSUNAGI_PKG_FEATURES (default `js`) and TSUNAGI_PKG_OUT (default `pkg`)
+# build a variant elsewhere: `make bench` weighs the `gloo-net` feature this way (BENCHMARKS.md). Run scripts/setup.sh first (it installs wasm-bindgen-cli and npm deps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,8 @@ log() { printf 'build-pkg: %s\n' "$*" >&2; }
 
 TARGET_DIR="${CARGO_TARGET_DIR:-target}"
 WASM_OPT="node_modules/.bin/wasm-opt"
-OUT="pkg"
+OUT="${TSUNAGI_PKG_OUT:-pkg}"
+FEATURES="${TSUNAGI_PKG_FEATURES:-js}"
 NAME="tsunagi_wasm"
 
 want=$(sed -n 's/^wasm-bindgen = { version = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
@@ -31,7 +33,7 @@ if [ ! -x "$WASM_OPT" ]; then
   exit 1
 fi
 
-cargo build --quiet --release --lib --target wasm32-unknown-unknown --features js
+cargo build --quiet --release --lib --target wasm32-unknown-unknown --features "$FEATURES"
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT

@@ -182,6 +182,22 @@ impl Transport for PageTransport {
     }
 }
 
+/// The token endpoint's transport: the page's `fetch` port; gloo-net in the `gloo-net` measurement
+/// build (`src/js/gloo.rs`).
+#[cfg(not(feature = "gloo-net"))]
+type TokenTransport = PageTransport;
+#[cfg(feature = "gloo-net")]
+type TokenTransport = super::gloo::GlooTransport;
+
+#[cfg(not(feature = "gloo-net"))]
+fn token_transport(page: &Rc<Page>) -> TokenTransport {
+    PageTransport { page: Rc::clone(page), api: false }
+}
+#[cfg(feature = "gloo-net")]
+fn token_transport(_page: &Rc<Page>) -> TokenTransport {
+    super::gloo::GlooTransport
+}
+
 fn client(config_text: &str) -> Result<Rc<Client>> {
     super::ops::client_for(config_text)
 }
@@ -191,11 +207,11 @@ async fn with_flow<T>(
     config_text: &str,
     page: Rc<Page>,
     leeway_secs: Option<f64>,
-    run: impl AsyncFnOnce(&Flow<'_, PageTransport, Page, Page, Page>) -> Result<T>,
+    run: impl AsyncFnOnce(&Flow<'_, TokenTransport, Page, Page, Page>) -> Result<T>,
 ) -> std::result::Result<T, JsValue> {
     let result = async {
         let client = client(config_text)?;
-        let transport = PageTransport { page: Rc::clone(&page), api: false };
+        let transport = token_transport(&page);
         let leeway_secs = leeway(leeway_secs);
         let flow = Flow { client: &client, transport: &transport, store: &*page, lock: &*page, clock: &*page, leeway_secs };
         run(&flow).await

@@ -11,6 +11,8 @@ mod args;
 mod config;
 mod error;
 mod flow;
+#[cfg(feature = "gloo-net")]
+mod gloo;
 mod ops;
 mod tokens;
 
