@@ -23,10 +23,16 @@ fn push_unit(out: &mut String, unit: u16) {
     }
 }
 
-/// Appends `s` as a JSON string (quotes included).
+/// Appends `s` as a JSON string (quotes included). Runs that need no escape are copied whole.
 pub fn write_string(out: &mut String, s: &str, escape: Escape) {
+    out.reserve(s.len() + 2);
     out.push('"');
-    for c in s.chars() {
+    let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || (escape == Escape::AsciiOnly && b >= 0x80);
+    let mut rest = s;
+    while let Some(i) = rest.bytes().position(needs_escape) {
+        out.push_str(rest.get(..i).unwrap_or_default());
+        let tail = rest.get(i..).unwrap_or_default();
+        let Some(c) = tail.chars().next() else { break };
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -36,15 +42,17 @@ pub fn write_string(out: &mut String, s: &str, escape: Escape) {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             c if (c as u32) < 0x20 => push_unit(out, c as u16),
-            c if escape == Escape::AsciiOnly && !c.is_ascii() => {
+            c => {
+                // non-ASCII under Escape::AsciiOnly
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
                     push_unit(out, *unit);
                 }
             }
-            c => out.push(c),
         }
+        rest = tail.get(c.len_utf8()..).unwrap_or_default();
     }
+    out.push_str(rest);
     out.push('"');
 }
 
