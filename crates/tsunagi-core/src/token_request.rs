@@ -67,6 +67,25 @@ impl Client {
             Grant::ClientCredentials => {}
         }
         let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
+        self.authenticate(&mut q, &mut headers);
+        for (k, v) in &self.profile.token_params {
+            q.append_pair(k, v);
+        }
+        let params = q.finish();
+        let endpoint = &self.profile.token_endpoint;
+        Ok(match self.profile.token_method {
+            TokenMethod::Post => {
+                headers.push(("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
+                HttpRequest { method: Method::Post, url: endpoint.as_str().to_owned(), headers, body: Some(params) }
+            }
+            TokenMethod::Get => HttpRequest { method: Method::Get, url: endpoint.with_query(&params), headers, body: None },
+        })
+    }
+
+    /// The client's authentication (RFC 6749 §2.3.1), the same at every endpoint that takes it
+    /// (token, RFC 7009 revocation): `client_id` alone for public clients, plus `client_secret`
+    /// for `client_secret_post`, or the `Authorization: Basic` header and neither parameter.
+    pub(crate) fn authenticate(&self, q: &mut form_urlencoded::Serializer<'_, String>, headers: &mut Vec<(String, String)>) {
         let client_id = self.client_id.as_ref().map(|c| c.as_str());
         match &self.auth {
             ClientAuth::None => {
@@ -87,18 +106,6 @@ impl Client {
                 headers.push(("authorization".to_owned(), format!("Basic {}", credentials.secret().trim())));
             }
         }
-        for (k, v) in &self.profile.token_params {
-            q.append_pair(k, v);
-        }
-        let params = q.finish();
-        let endpoint = &self.profile.token_endpoint;
-        Ok(match self.profile.token_method {
-            TokenMethod::Post => {
-                headers.push(("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
-                HttpRequest { method: Method::Post, url: endpoint.as_str().to_owned(), headers, body: Some(params) }
-            }
-            TokenMethod::Get => HttpRequest { method: Method::Get, url: endpoint.with_query(&params), headers, body: None },
-        })
     }
 
     /// [`Client::token_request`] for the authorization-code grant.

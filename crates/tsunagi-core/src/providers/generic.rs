@@ -4,6 +4,7 @@
 
 use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuthMethod};
+use crate::issuer::AuthServer;
 use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
 use crate::secret::{BasicCredentials, ClientSecret};
 use crate::uri::{Endpoint, RedirectPolicy};
@@ -36,6 +37,16 @@ pub struct GenericConfig {
     pub api_base: Option<String>,
     /// Refresh token lifetime in seconds, if the server documents one.
     pub refresh_lifetime_secs: Option<u64>,
+    /// The issuer identifier (RFC 8414 §2). With it, an authorization response's `iss` must be
+    /// exactly this (RFC 9207); [`crate::discovery`] fills it, and everything below, from metadata.
+    pub issuer: Option<String>,
+    /// Every authorization response must carry `iss` (RFC 9207 §2.4; the server's
+    /// `authorization_response_iss_parameter_supported`). Needs `issuer`.
+    pub require_iss: bool,
+    /// RFC 7009 revocation endpoint, if any.
+    pub revocation_endpoint: Option<String>,
+    /// The server's JWKS URL (RFC 8414 `jwks_uri`), for id_token signatures.
+    pub jwks_uri: Option<String>,
 }
 
 impl GenericConfig {
@@ -54,6 +65,10 @@ impl GenericConfig {
             hash_route: false,
             api_base: None,
             refresh_lifetime_secs: None,
+            issuer: None,
+            require_iss: false,
+            revocation_endpoint: None,
+            jwks_uri: None,
         }
     }
 
@@ -82,10 +97,20 @@ impl GenericConfig {
         })
     }
 
+    /// What the client knows of the server beyond its endpoints: issuer, RFC 9207, revocation, JWKS.
+    pub fn server(&self) -> Result<AuthServer> {
+        let optional = |url: &Option<String>| url.as_deref().filter(|s| !s.trim().is_empty()).map(|s| Endpoint::parse(s, false)).transpose();
+        let issuer = self.issuer.as_deref().filter(|s| !s.is_empty()).map(|i| AuthServer::check_issuer(i).map(str::to_owned)).transpose()?;
+        if self.require_iss && issuer.is_none() {
+            return Err(Error::new(ErrorCode::InvalidConfig, "require_iss needs the issuer to compare iss with (RFC 9207)"));
+        }
+        Ok(AuthServer { issuer, require_iss: self.require_iss, revocation_endpoint: optional(&self.revocation_endpoint)?, jwks_uri: optional(&self.jwks_uri)? })
+    }
+
     /// The configured client.
     pub fn client(&self) -> Result<Client> {
         let auth = self.client_auth.with_secret(self.client_secret.clone(), self.credentials.clone())?;
-        Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)
+        Ok(Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)?.with_server(self.server()?))
     }
 }
 
