@@ -7,6 +7,7 @@ use crate::client::{Client, ClientAuth};
 use crate::http::{HttpRequest, Method};
 use crate::pkce::PkceVerifier;
 use crate::profile::{GrantType, TokenMethod};
+use crate::scope::ScopeParams;
 use crate::secret::{AuthorizationCode, RefreshToken};
 use crate::Result;
 
@@ -49,8 +50,22 @@ impl Client {
     /// refresh tokens); `client_secret_post` adds `client_secret`; Basic methods use the header
     /// and omit both from the parameters. The authorization-code grant repeats the exact
     /// redirect URI of the authorize step.
+    ///
+    /// Client credentials also carry the client's default [`ScopeParams`] (`scope`, `resource`,
+    /// `audience`); the other grants carry none (a refresh keeps the granted scope, RFC 6749 §6).
     pub fn token_request(&self, grant: Grant<'_>) -> Result<HttpRequest> {
+        let defaults = matches!(grant, Grant::ClientCredentials).then_some(&self.scope_params);
+        self.token_request_with(grant, defaults)
+    }
+
+    /// [`Client::token_request`] with `params` (checked, [`ScopeParams::check`]) sent instead of
+    /// the defaults: a refresh narrowed to a scope or a resource (RFC 6749 §6, RFC 8707 §2.2),
+    /// client credentials for another scope or resource (RFC 6749 §4.4.2).
+    pub fn token_request_with(&self, grant: Grant<'_>, params: Option<&ScopeParams>) -> Result<HttpRequest> {
         self.require_grant(grant.grant_type())?;
+        if let Some(p) = params {
+            p.check()?;
+        }
         let mut q = form_urlencoded::Serializer::new(String::new());
         q.append_pair("grant_type", grant.grant_type().as_str());
         match grant {
@@ -65,6 +80,9 @@ impl Client {
                 q.append_pair("refresh_token", rt.secret());
             }
             Grant::ClientCredentials => {}
+        }
+        if let Some(p) = params {
+            p.append(&mut q, &[]);
         }
         let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
         self.authenticate(&mut q, &mut headers);
@@ -121,6 +139,11 @@ impl Client {
     /// [`Client::token_request`] for the client-credentials grant.
     pub fn client_credentials_request(&self) -> Result<HttpRequest> {
         self.token_request(Grant::ClientCredentials)
+    }
+
+    /// A refresh that asks for `params` (a narrower scope, RFC 6749 §6; a resource, RFC 8707 §2.2).
+    pub fn refresh_request_with(&self, refresh_token: &RefreshToken, params: &ScopeParams) -> Result<HttpRequest> {
+        self.token_request_with(Grant::RefreshToken(refresh_token), Some(params))
     }
 }
 

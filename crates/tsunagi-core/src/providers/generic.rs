@@ -4,8 +4,10 @@
 
 use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuthMethod};
+use crate::discovery::ServerMetadata;
 use crate::issuer::AuthServer;
 use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::scope::ScopeParams;
 use crate::secret::{BasicCredentials, ClientSecret};
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{Error, ErrorCode, Result};
@@ -47,6 +49,9 @@ pub struct GenericConfig {
     pub revocation_endpoint: Option<String>,
     /// The server's JWKS URL (RFC 8414 `jwks_uri`), for id_token signatures.
     pub jwks_uri: Option<String>,
+    /// Default `scope`, `resource` (RFC 8707) and `audience` of authorization and
+    /// client-credentials requests ([`ScopeParams`]).
+    pub scope_params: ScopeParams,
 }
 
 impl GenericConfig {
@@ -69,7 +74,54 @@ impl GenericConfig {
             require_iss: false,
             revocation_endpoint: None,
             jwks_uri: None,
+            scope_params: ScopeParams::default(),
         }
+    }
+
+    /// A client configuration from checked server metadata ([`crate::discovery::parse_metadata`]):
+    /// its endpoints, issuer, RFC 9207 requirement, revocation endpoint and JWKS.
+    pub fn from_metadata(metadata: &ServerMetadata, client_id: impl Into<String>) -> Self {
+        let mut cfg = GenericConfig::new(None, metadata.token_endpoint.clone(), client_id);
+        cfg.issuer = Some(metadata.issuer.clone());
+        cfg.apply_metadata_endpoints(metadata);
+        cfg
+    }
+
+    /// Completes this configuration with `metadata` for its `issuer`. The metadata's issuer must
+    /// be exactly the configured one ([`ErrorCode::MetadataIssuerMismatch`]; none configured takes
+    /// the metadata's). Endpoints set here win over the metadata's (a local stand-in); the
+    /// `iss` requirement is on when either side says so; a client with a secret and no
+    /// authentication method gets the one the server takes ([`ServerMetadata::secret_auth_method`]).
+    pub fn apply_metadata(&mut self, metadata: &ServerMetadata) -> Result<()> {
+        match self.issuer.as_deref().filter(|i| !i.is_empty()) {
+            Some(i) if i != metadata.issuer => {
+                return Err(Error::new(ErrorCode::MetadataIssuerMismatch, "the server metadata is for another issuer than the configured one"));
+            }
+            _ => self.issuer = Some(metadata.issuer.clone()),
+        }
+        if self.token_endpoint.trim().is_empty() {
+            self.token_endpoint = metadata.token_endpoint.clone();
+        }
+        self.apply_metadata_endpoints(metadata);
+        if self.client_auth == ClientAuthMethod::None && self.client_secret.is_some() {
+            self.client_auth = match metadata.secret_auth_method() {
+                Some("client_secret_post") => ClientAuthMethod::SecretPost,
+                _ => ClientAuthMethod::SecretBasic,
+            };
+        }
+        Ok(())
+    }
+
+    fn apply_metadata_endpoints(&mut self, m: &ServerMetadata) {
+        let keep = |mine: &mut Option<String>, theirs: &Option<String>| {
+            if mine.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                mine.clone_from(theirs);
+            }
+        };
+        keep(&mut self.authorization_endpoint, &m.authorization_endpoint);
+        keep(&mut self.revocation_endpoint, &m.revocation_endpoint);
+        keep(&mut self.jwks_uri, &m.jwks_uri);
+        self.require_iss |= m.authorization_response_iss_parameter_supported;
     }
 
     /// The generic profile.
@@ -110,7 +162,9 @@ impl GenericConfig {
     /// The configured client.
     pub fn client(&self) -> Result<Client> {
         let auth = self.client_auth.with_secret(self.client_secret.clone(), self.credentials.clone())?;
-        Ok(Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)?.with_server(self.server()?))
+        Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)?
+            .with_server(self.server()?)
+            .with_scope_params(self.scope_params.clone())
     }
 }
 
@@ -125,6 +179,31 @@ mod tests {
         assert_eq!(cfg.profile().map(|_| ()).map_err(|e| e.code()), Err(ErrorCode::InvalidConfig));
         cfg.authorization_endpoint = Some("https://as.example/#/authorize".into());
         assert!(cfg.profile().is_ok());
+    }
+
+    #[test]
+    fn metadata_completes_an_issuer_only_config() {
+        let meta = ServerMetadata {
+            issuer: "https://as.example/t".into(),
+            authorization_endpoint: Some("https://as.example/t/auth".into()),
+            token_endpoint: "https://as.example/t/token".into(),
+            revocation_endpoint: Some("https://as.example/t/revoke".into()),
+            token_endpoint_auth_methods_supported: vec!["client_secret_post".into()],
+            authorization_response_iss_parameter_supported: true,
+            ..ServerMetadata::default()
+        };
+        let mut cfg = GenericConfig::new(None, "", "cid");
+        cfg.issuer = Some("https://as.example/t".into());
+        cfg.client_secret = Some(ClientSecret::new("s"));
+        assert!(cfg.apply_metadata(&meta).is_ok());
+        assert_eq!(cfg.client_auth, ClientAuthMethod::SecretPost);
+        let c = cfg.client().unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.server().require_iss && c.can_revoke());
+        assert_eq!(c.profile().token_endpoint.as_str(), "https://as.example/t/token");
+        let mut other = GenericConfig::new(None, "", "cid");
+        other.issuer = Some("https://as.example/u".into());
+        assert_eq!(other.apply_metadata(&meta).map_err(|e| e.code()), Err(ErrorCode::MetadataIssuerMismatch));
+        assert!(GenericConfig::from_metadata(&meta, "cid").client().is_ok_and(|c| c.server().issuer.as_deref() == Some("https://as.example/t")));
     }
 
     #[test]
