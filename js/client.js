@@ -387,11 +387,12 @@ export class OAuthClient {
     const tokens = JSON.parse(held.text);
     const idToken = tokens.extra?.id_token;
     let verifiedClaims = null;
-    if (typeof idToken === 'string' && typeof cfg.issuer === 'string') {
+    // with a known issuer, an id_token is verified (and one is required when openid sent a nonce);
+    // without one (the vendors, an endpoints-only config) it stays in `extra`, unverified, as before
+    if (typeof cfg.issuer === 'string' && (typeof idToken === 'string' || typeof pending.nonce === 'string')) {
+      if (typeof idToken !== 'string') throw fail('id_token_missing', 'openid was requested but the token response has no id_token');
       const opts = { nonce: pending.nonce, fetch: this.#fetch, now: this.#now, leewaySecs: this.#leeway };
       verifiedClaims = await verifyIdToken(cfg, idToken, opts);
-    } else if (typeof pending.nonce === 'string') {
-      throw fail('id_token_missing', 'openid was requested but the token response has no id_token');
     }
     const claimsKey = `${this.#key}:claims`;
     if (verifiedClaims) await this.#storage.set(claimsKey, JSON.stringify(verifiedClaims));
