@@ -13,6 +13,7 @@ mod error;
 mod flow;
 #[cfg(feature = "gloo-net")]
 mod gloo;
+mod oidc;
 mod ops;
 mod tokens;
 
