@@ -205,9 +205,8 @@ export interface GenericConfigFields {
 
 export type Config = LawVuConfig | LogilessConfig | LegalOnConfig | GenericConfig;
 
-/** Authorization server metadata as {@link discover} checked it (RFC 8414 §2 names; other members as the server sent them). */
+/** Authorization server metadata as {@link discover} checked it: the RFC 8414 §2 members tsunagi uses, as the server sent them. */
 export interface ServerMetadata {
-  [member: string]: unknown;
   issuer: string;
   authorization_endpoint?: string;
   token_endpoint: string;

@@ -32,6 +32,20 @@ function cached(cache, key, make, refresh = false) {
   return entry.value;
 }
 
+/** The RFC 8414 §2 members tsunagi uses (index.d.ts `ServerMetadata`). */
+const METADATA_MEMBERS = [
+  'issuer',
+  'authorization_endpoint',
+  'token_endpoint',
+  'jwks_uri',
+  'revocation_endpoint',
+  'scopes_supported',
+  'token_endpoint_auth_methods_supported',
+  'code_challenge_methods_supported',
+  'authorization_response_iss_parameter_supported',
+  'id_token_signing_alg_values_supported',
+];
+
 const fetchOf = (f) => {
   const g = f ?? globalThis.fetch;
   if (typeof g !== 'function') throw fail('invalid_config', 'no fetch function is available: pass options.fetch');
@@ -67,7 +81,9 @@ export async function discover(issuer, opts) {
         const r = await getJson(fetchFn, url);
         if (r.status !== 200 && i < urls.length - 1) continue;
         call('parse_metadata', { issuer, response: { status: r.status, headers: r.headers } }, undefined, r.body); // throws unless usable
-        return JSON.parse(r.body);
+        // only what tsunagi reads: the config carrying it crosses into wasm on every call
+        const doc = JSON.parse(r.body);
+        return Object.fromEntries(METADATA_MEMBERS.filter((k) => doc[k] !== undefined).map((k) => [k, doc[k]]));
       }
     },
     o.cache === false,

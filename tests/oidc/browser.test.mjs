@@ -1,7 +1,9 @@
 // node --test: the built package in headless Chromium (Debian's) against panva's oidc-provider
 // (tests/oidc/provider.mjs): an issuer-only config discovered from the page, the browser following
 // the real redirects (public client, PKCE), the id_token verified by Chromium's WebCrypto (ES256,
-// EdDSA, RS256), the RFC 9207 mix-up defence, a tampered signature, and revocation at logout.
+// EdDSA, RS256), the RFC 9207 mix-up defence, a swapped nonce, a tampered signature, refresh
+// rotation, and revocation at logout. (Confidential clients and client credentials need a secret,
+// which OAuthClient refuses in a page: tests/oidc/client.test.mjs runs them in Node.)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { launchChromium } from '../js/helpers.mjs';
@@ -105,6 +107,35 @@ test('a tampered id_token signature → id_token_signature_invalid, nothing stor
   const r = await follow(page, url, 'spa-eddsa');
   assert.equal(r.code, 'id_token_signature_invalid', r.message);
   assert.equal(await page.evaluate(() => window.makeClient('spa-eddsa').getTokens()), null);
+  await page.close();
+});
+
+test('an id_token carrying another nonce → nonce_mismatch, nothing stored', async () => {
+  const page = await openApp();
+  const url = new URL(await authorizeUrl(page, 'spa-es256'));
+  url.searchParams.set('nonce', 'a-nonce-this-page-never-sent');
+  const r = await follow(page, url.href, 'spa-es256');
+  assert.equal(r.code, 'nonce_mismatch', r.message);
+  assert.equal(await page.evaluate(() => window.makeClient('spa-es256').getTokens()), null);
+  await page.close();
+});
+
+test('refresh rotation in the page: a new refresh token, the spent one refused with invalid_grant', async () => {
+  const page = await openApp();
+  const r = await follow(page, await authorizeUrl(page, 'spa-eddsa'), 'spa-eddsa');
+  assert.ok(r.ok, r.message);
+  const after = await page.evaluate(async () => {
+    const client = window.makeClient('spa-eddsa');
+    await client.getAccessToken({ forceRefresh: true });
+    return (await client.getTokens()).refreshToken;
+  });
+  assert.ok(after && after !== r.tokens.refreshToken);
+  const spent = await fetch(`${op.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: r.tokens.refreshToken, client_id: 'spa-eddsa' }),
+  });
+  assert.equal((await spent.json()).error, 'invalid_grant');
   await page.close();
 });
 
