@@ -127,28 +127,39 @@ async function main() {
   const cc = lv.confidential_client;
 
   // 3. the Worker: a generated wrangler config (no [build]: the build above is used as is) with
-  // the sandbox's endpoints as [vars], and the seeded secrets in a .dev.vars next to it (0600).
+  // the sandbox's endpoints as connections under [vars] (docs/configuration.md), and the seeded
+  // secrets in a .dev.vars next to it (0600).
   const vars = {
-    LAWVU_ENVIRONMENT: cc.environment || 'production',
-    LAWVU_CLIENT_ID: cc.client_id,
-    LAWVU_REDIRECT_URI: `${ORIGIN}/auth/lawvu/callback`,
-    LAWVU_AUTHORIZE_URL: lv.authorize_url,
-    LAWVU_TOKEN_URL: lv.token_url,
-    LAWVU_API_BASE: lv.api_base,
-    LOGILESS_CLIENT_ID: ep.logiless.client_id,
-    LOGILESS_REDIRECT_URI: `${ORIGIN}/auth/logiless/callback`,
-    LOGILESS_AUTHORIZE_URL: ep.logiless.authorize_url,
-    LOGILESS_TOKEN_URL: ep.logiless.token_url,
-    LOGILESS_API_BASE: ep.logiless.api_base,
-    LOGILESS_MERCHANT_ID: ep.logiless.merchant_id,
-    LEGALON_REGION: 'jp',
-    LEGALON_TOKEN_URL: ep.legalon.token_url,
     ALLOWED_ORIGINS: ORIGIN,
     TOKEN_MEDIATING: 'false',
-    // LegalOn's organisation token only for sessions signed in to LawVu or Logiless (default: none)
-    LEGALON_ALLOWED_FOR: 'lawvu,logiless',
     UPSTREAM_TIMEOUT_MS: '10000',
     RATE_LIMIT_MAX_WAIT_MS: '3000',
+  };
+  const connections = {
+    lawvu: {
+      profile: 'lawvu',
+      environment: cc.environment || 'production',
+      client_id: cc.client_id,
+      secret: 'LAWVU_CLIENT_SECRET',
+      redirect_uri: `${ORIGIN}/auth/lawvu/callback`,
+      authorize_url: lv.authorize_url,
+      token_url: lv.token_url,
+      api_base: lv.api_base,
+      access: { methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] },
+    },
+    logiless: {
+      profile: 'logiless',
+      client_id: ep.logiless.client_id,
+      secret: 'LOGILESS_CLIENT_SECRET',
+      redirect_uri: `${ORIGIN}/auth/logiless/callback`,
+      authorize_url: ep.logiless.authorize_url,
+      token_url: ep.logiless.token_url,
+      api_base: ep.logiless.api_base,
+      merchant_id: ep.logiless.merchant_id,
+      access: { methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] },
+    },
+    // LegalOn's organisation token only for sessions signed in to LawVu or Logiless (default: none)
+    legalon: { profile: 'legalon', region: 'jp', token_url: ep.legalon.token_url, secret: 'LEGALON_API_CREDENTIALS', allowed_for: ['lawvu', 'logiless'] },
   };
   const base = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
   const compat = /compatibility_date = "([^"]+)"/.exec(base)[1];
@@ -162,13 +173,18 @@ async function main() {
     '',
     '[[durable_objects.bindings]]\nname = "SESSIONS"\nclass_name = "TsunagiSession"',
     '',
-    '[[durable_objects.bindings]]\nname = "LEGALON"\nclass_name = "TsunagiLegalOn"',
+    '[[durable_objects.bindings]]\nname = "CONNECTIONS"\nclass_name = "TsunagiConnection"',
     '',
-    '[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["TsunagiSession", "TsunagiLegalOn"]',
+    '[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["TsunagiSession", "TsunagiConnection"]',
     '',
     '[vars]',
     ...Object.entries(vars).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
     '',
+    ...Object.entries(connections).flatMap(([name, c]) => [
+      `[vars.TSUNAGI_CONNECTIONS.${name}]`,
+      ...Object.entries(c).map(([k, v]) => `${k} = ${tomlValue(v)}`),
+      '',
+    ]),
   ].join('\n');
   writeFileSync(join(DIR, 'wrangler.toml'), toml);
   const secrets = {
@@ -245,6 +261,16 @@ async function main() {
   });
   started = true;
   process.stdout.write(`\n  tsunagi demo ready: open ${ORIGIN}/\n\n  (sandbox control plane ${ep.control_url}; Ctrl-C stops everything)\n`);
+}
+
+/** A TOML value for strings, booleans, numbers, arrays of them and (inline) tables. */
+function tomlValue(v) {
+  if (Array.isArray(v)) return `[${v.map(tomlValue).join(', ')}]`;
+  if (v && typeof v === 'object')
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${k} = ${tomlValue(x)}`)
+      .join(', ')} }`;
+  return JSON.stringify(v);
 }
 
 async function waitForWorker() {

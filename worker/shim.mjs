@@ -24,10 +24,10 @@ export class TsunagiSession extends DurableObject {
   }
 }
 
-export class TsunagiLegalOn extends DurableObject {
+export class TsunagiConnection extends DurableObject {
   constructor(state, env) {
     super(state, env);
-    this.inner = new imports.TsunagiLegalOn(state, env);
+    this.inner = new imports.TsunagiConnection(state, env);
   }
   fetch(request) {
     return this.inner.fetch(request);

@@ -39,13 +39,15 @@ const ADVICE = {
   transport: ['The provider could not be reached.', 'Check that `make demo` is still running, then try again.'],
   timeout: ['The provider took too long to answer.', 'Try again.'],
   config_missing: ['The Worker is missing part of its configuration.', 'Check .dev.vars / wrangler.toml [vars].'],
+  config_invalid: ['A connection in the Worker configuration is invalid.', 'The message names the connection and the field (TSUNAGI_CONNECTIONS).'],
+  path_refused: ["The Worker's access rules keep this path off this API (the connection's access.paths).", 'Change the Worker configuration.'],
   csrf_header_missing: ['The request lacked the X-Tsunagi header the Worker requires.', 'This is a bug in the page.'],
   connection_not_allowed: [
-    'The Worker serves LegalOn only to sessions signed in to a provider listed in LEGALON_ALLOWED_FOR.',
+    'The Worker serves LegalOn only to sessions signed in to a connection its allowed_for names (TSUNAGI_CONNECTIONS).',
     'Connect LawVu or Logiless via the Worker first.',
   ],
   method_refused: [
-    'The Worker forwards only the methods its access rules allow to this API (LEGALON_METHODS; read-only by default).',
+    "The Worker forwards only the methods its access rules allow to this API (the connection's access.methods; read-only by default).",
     'Ask for read access only, or change the Worker configuration.',
   ],
 };

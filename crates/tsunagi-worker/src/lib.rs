@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod bff;
+pub mod connections;
 pub mod request_target;
 
 #[cfg(target_arch = "wasm32")]
@@ -22,13 +23,15 @@ mod http;
 // the `#[durable_object]` macro generates undocumented glue
 #[cfg(target_arch = "wasm32")]
 #[allow(missing_docs)]
-mod legalon;
+mod held;
 #[cfg(target_arch = "wasm32")]
 mod messages;
 #[cfg(target_arch = "wasm32")]
 mod objects;
 #[cfg(target_arch = "wasm32")]
 mod proxy;
+#[cfg(target_arch = "wasm32")]
+mod revoke;
 #[cfg(target_arch = "wasm32")]
 mod routes;
 #[cfg(target_arch = "wasm32")]
@@ -40,6 +43,6 @@ mod session;
 #[cfg(target_arch = "wasm32")]
 use entry::now;
 #[cfg(target_arch = "wasm32")]
-pub use legalon::TsunagiLegalOn;
+pub use held::TsunagiConnection;
 #[cfg(target_arch = "wasm32")]
 pub use session::TsunagiSession;
