@@ -5,7 +5,7 @@ CARGO ?= cargo
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: fuzz fuzz-smoke demo test test-demo setup test-native lint wasm-check lint-worker test-worker pkg lint-js lint-format test-types test-js test-wasm test-bundles
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick test-oidc
 
 ## make demo: the provider sandbox, the Worker in `wrangler dev` and the www/ page, all on
 ## loopback; prints one URL (http://localhost:8787/). Ctrl-C stops everything it started.
@@ -15,7 +15,7 @@ demo: setup
 ## make test: installs what is missing, then runs every test.
 # Lint and the wasm32 check run first so the run closes on test results.
 # bench-quick only checks that the benchmarks run (no timing is asserted); it reuses pkg/ and build/worker.
-test: setup lint lint-worker lint-js lint-format test-types wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-bundlers test-package test-react test-bundles test-demo
+test: setup lint lint-worker lint-js lint-format test-types wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-oidc test-bundlers test-package test-react test-bundles test-demo
 
 setup:
 	@scripts/setup.sh
@@ -72,6 +72,11 @@ test-js: pkg
 	$(CARGO) test -p tsunagi --lib --features js js::
 	$(CARGO) build --quiet -p tsunagi-sandbox
 	node --test tests/js/lowlevel.test.mjs tests/js/jwt_fast_path.test.mjs tests/js/browser.test.mjs
+
+## The generic profile against a real OpenID Connect / OAuth 2.0 server: panva's oidc-provider
+## (devDependency) on loopback with a scripted login (tests/oidc/provider.mjs), from Node and Chromium.
+test-oidc: pkg
+	node --test tests/oidc/*.test.mjs
 
 ## The package as an app's dependency: tests/bundlers/app built by webpack 5 (no config file), esbuild
 ## (--bundle --format=esm + the .wasm copied next to the bundle) and Vite 7 (`vite build`), each

@@ -234,7 +234,7 @@ pub async fn flow_exchange(
     code_verifier: Option<String>,
 ) -> std::result::Result<String, JsValue> {
     with_flow(&config, page(ports), None, async |flow| {
-        let pending = PendingAuthorization { state: State::new(state)?, pkce_verifier: code_verifier.map(PkceVerifier::new).transpose()? };
+        let pending = PendingAuthorization { state: State::new(state)?, pkce_verifier: code_verifier.map(PkceVerifier::new).transpose()?, nonce: None };
         flow.exchange(&callback_url, &pending).await.map(|t| tokens::to_json(&t))
     })
     .await

@@ -2,6 +2,7 @@
 //! query must live inside the fragment (LawVu: `https://{web_host}/#/authorize?…`).
 
 use crate::client::Client;
+use crate::nonce::Nonce;
 use crate::pkce::{PkceChallenge, PkceVerifier};
 use crate::profile::{AuthorizeParamOrder, GrantType};
 use crate::state::State;
@@ -29,6 +30,10 @@ pub struct PendingAuthorization {
     pub state: State,
     /// The PKCE verifier, when PKCE is on. Secret until the exchange.
     pub pkce_verifier: Option<PkceVerifier>,
+    /// The OpenID Connect nonce sent with this state, when `openid` was requested (OIDC Core
+    /// §3.1.2.1); the id_token must carry it ([`crate::id_token::IdToken::check_claims`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nonce: Option<Nonce>,
 }
 
 impl Client {
@@ -72,6 +77,8 @@ impl Client {
         if let Some(challenge) = request.code_challenge {
             q.append_pair("code_challenge", challenge.as_str()).append_pair("code_challenge_method", PkceChallenge::METHOD);
         }
+        let named: Vec<&str> = request.extra_params.iter().map(|(n, _)| *n).collect();
+        self.scope_params.append(&mut q, &named);
         for (name, value) in request.extra_params {
             q.append_pair(name, value);
         }
@@ -80,18 +87,43 @@ impl Client {
     }
 
     /// A fresh state (and PKCE verifier when the profile enables it) from caller entropy, and
-    /// the URL to send the user to.
+    /// the URL to send the user to. When the request asks for `openid` (the extra `scope`, else
+    /// the client's default), a nonce goes with it (OIDC Core §3.1.2.1) and into the pending
+    /// state: the caller's own `nonce` extra parameter when given, else one derived from both
+    /// entropies (SHA-256, so it reveals neither).
     pub fn begin_authorization_with_entropy(
         &self,
         state_entropy: &[u8; 32],
         verifier_entropy: &[u8; 32],
         extra_params: &[(&str, &str)],
     ) -> Result<(String, PendingAuthorization)> {
+        use sha2::Digest;
+        let derived: [u8; 32] = sha2::Sha256::new().chain_update(b"tsunagi nonce").chain_update(state_entropy).chain_update(verifier_entropy).finalize().into();
+        self.begin_with(state_entropy, verifier_entropy, &derived, extra_params)
+    }
+
+    fn begin_with(
+        &self,
+        state_entropy: &[u8; 32],
+        verifier_entropy: &[u8; 32],
+        nonce_entropy: &[u8; 32],
+        extra_params: &[(&str, &str)],
+    ) -> Result<(String, PendingAuthorization)> {
         let state = State::from_entropy(state_entropy);
         let verifier = self.profile.pkce.then(|| PkceVerifier::from_entropy(verifier_entropy));
         let challenge = verifier.as_ref().map(PkceVerifier::challenge);
-        let url = self.authorization_url(&AuthorizationRequest { state: Some(&state), code_challenge: challenge.as_ref(), extra_params })?;
-        Ok((url, PendingAuthorization { state, pkce_verifier: verifier }))
+        let extra = |name: &str| extra_params.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let openid = extra("scope").map_or_else(|| self.scope_params.requests_openid(), crate::scope::has_openid);
+        let nonce = match extra("nonce") {
+            Some(own) => Some(Nonce::new(own)?),
+            None => openid.then(|| Nonce::from_entropy(nonce_entropy)),
+        };
+        let mut params = extra_params.to_vec();
+        if let (Some(n), None) = (&nonce, extra("nonce")) {
+            params.push(("nonce", n.as_str()));
+        }
+        let url = self.authorization_url(&AuthorizationRequest { state: Some(&state), code_challenge: challenge.as_ref(), extra_params: &params })?;
+        Ok((url, PendingAuthorization { state, pkce_verifier: verifier, nonce }))
     }
 
     /// [`Client::begin_authorization_with_entropy`] with entropy from the platform CSPRNG.
@@ -99,7 +131,8 @@ impl Client {
     pub fn begin_authorization(&self, extra_params: &[(&str, &str)]) -> Result<(String, PendingAuthorization)> {
         let a = crate::state::random_32()?;
         let b = crate::state::random_32()?;
-        self.begin_authorization_with_entropy(&a, &b, extra_params)
+        let c = crate::state::random_32()?;
+        self.begin_with(&a, &b, &c, extra_params)
     }
 }
 

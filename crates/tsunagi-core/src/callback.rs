@@ -3,12 +3,13 @@
 //! for hash-router SPAs, in a query inside the fragment (`/#/callback?code=…`).
 
 use crate::client::Client;
+use crate::issuer::AuthServer;
 use crate::secret::AuthorizationCode;
 use crate::state::State;
 use crate::uri;
 use crate::{Error, ErrorCode, Result};
 
-const CALLBACK_PARAMS: &[&str] = &["code", "state", "error", "error_description", "error_uri"];
+const CALLBACK_PARAMS: &[&str] = &["code", "state", "error", "error_description", "error_uri", "iss"];
 
 /// Parses a callback URL. With `expected_state`, a missing state is [`ErrorCode::StateMissing`]
 /// and a different one [`ErrorCode::StateMismatch`] (checked before anything else, so a forged
@@ -16,6 +17,14 @@ const CALLBACK_PARAMS: &[&str] = &["code", "state", "error", "error_description"
 /// [`ErrorCode::OAuthError`] with the raw value kept). A repeated parameter, or neither `code`
 /// nor `error`, is [`ErrorCode::CallbackInvalid`].
 pub fn parse_callback(url: &str, expected_state: Option<&State>) -> Result<AuthorizationCode> {
+    parse_callback_from(url, expected_state, &AuthServer::default())
+}
+
+/// [`parse_callback`] for a response from `server`: after the state, its `iss` is checked
+/// (RFC 9207 §2.4, [`crate::issuer::check_iss`]) — for an error response too — so a response
+/// from another issuer ([`ErrorCode::IssuerMismatch`]) or without `iss` where the server sends it
+/// ([`ErrorCode::IssuerMissing`]) gives no code to exchange.
+pub fn parse_callback_from(url: &str, expected_state: Option<&State>, server: &AuthServer) -> Result<AuthorizationCode> {
     let parts = uri::split(url.trim()).ok_or_else(|| Error::new(ErrorCode::InvalidUrl, "the callback URL is not an absolute URL"))?;
     let from_query = parts.query.map(params).unwrap_or_default();
     let params = if has_callback_params(&from_query) {
@@ -34,6 +43,7 @@ pub fn parse_callback(url: &str, expected_state: Option<&State>) -> Result<Autho
     let mut error = None;
     let mut description = None;
     let mut error_uri = None;
+    let mut iss = None;
     for (k, v) in params {
         let slot = match k.as_str() {
             "code" => &mut code,
@@ -41,6 +51,7 @@ pub fn parse_callback(url: &str, expected_state: Option<&State>) -> Result<Autho
             "error" => &mut error,
             "error_description" => &mut description,
             "error_uri" => &mut error_uri,
+            "iss" => &mut iss,
             _ => continue,
         };
         if slot.replace(v).is_some() {
@@ -58,6 +69,7 @@ pub fn parse_callback(url: &str, expected_state: Option<&State>) -> Result<Autho
             Some(_) => {}
         }
     }
+    crate::issuer::check_iss(server, iss.as_deref())?;
     if let Some(err) = error {
         let code = ErrorCode::from_oauth_error(&err).unwrap_or(ErrorCode::OAuthError);
         let message = match code {
@@ -81,9 +93,10 @@ fn has_callback_params(p: &[(String, String)]) -> bool {
 }
 
 impl Client {
-    /// [`parse_callback`] for this client.
+    /// [`parse_callback_from`] this client's server: the state, then `iss` when the client knows
+    /// its issuer (RFC 9207; vendor profiles know none, so nothing changes for them).
     pub fn parse_callback(&self, url: &str, expected_state: Option<&State>) -> Result<AuthorizationCode> {
-        parse_callback(url, expected_state)
+        parse_callback_from(url, expected_state, &self.server)
     }
 }
 
@@ -156,6 +169,24 @@ mod tests {
         // exact comparison: no trimming, no case folding
         assert_eq!(e(parse_callback("https://a.example/cb?code=c&state=a+b+", Some(&st("a b")))), Err(ErrorCode::StateMismatch));
         assert_eq!(e(parse_callback("https://a.example/cb?code=c&state=+", Some(&st(" ")))), Ok("c".to_owned()));
+    }
+
+    #[test]
+    fn iss_checked_after_state_and_before_the_code_or_error() {
+        let server = AuthServer { issuer: Some("https://as.example".into()), require_iss: true, ..AuthServer::default() };
+        let e = |u: &str| parse_callback_from(u, Some(&st("s")), &server).map(|c| c.secret().to_owned()).map_err(|e| e.code());
+        assert_eq!(e("https://app.example/cb?code=c&state=s&iss=https%3A%2F%2Fas.example"), Ok("c".to_owned()));
+        assert_eq!(e("https://app.example/cb?code=c&state=s&iss=https%3A%2F%2Fevil.example"), Err(ErrorCode::IssuerMismatch));
+        assert_eq!(e("https://app.example/cb?error=access_denied&state=s&iss=https%3A%2F%2Fevil.example"), Err(ErrorCode::IssuerMismatch));
+        assert_eq!(e("https://app.example/cb?code=c&state=s"), Err(ErrorCode::IssuerMissing));
+        assert_eq!(e("https://app.example/cb?code=c&state=x&iss=https%3A%2F%2Fevil.example"), Err(ErrorCode::StateMismatch), "state first");
+        assert_eq!(e("https://app.example/cb?code=c&state=s&iss=https%3A%2F%2Fas.example&iss=https%3A%2F%2Fas.example"), Err(ErrorCode::CallbackInvalid));
+        assert_eq!(e("https://app.example/#/cb?code=c&state=s&iss=https%3A%2F%2Fas.example"), Ok("c".to_owned()), "hash route");
+        // without a configured issuer (every vendor profile) iss is ignored as before
+        assert_eq!(
+            parse_callback("https://app.example/cb?code=c&state=s&iss=https%3A%2F%2Fevil.example", Some(&st("s"))).map_err(|e| e.code()).map(|_| ()),
+            Ok(())
+        );
     }
 
     proptest! {

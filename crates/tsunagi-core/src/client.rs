@@ -75,6 +75,10 @@ pub struct Client {
     pub(crate) client_id: Option<ClientId>,
     pub(crate) redirect_uri: Option<RedirectUri>,
     pub(crate) auth: ClientAuth,
+    /// What is known of the server beyond the profile (issuer, RFC 9207, revocation, JWKS).
+    pub(crate) server: crate::issuer::AuthServer,
+    /// Default `scope`, `resource` and `audience` (empty for every vendor profile).
+    pub(crate) scope_params: crate::scope::ScopeParams,
 }
 
 impl Client {
@@ -92,7 +96,7 @@ impl Client {
         if matches!(auth, ClientAuth::None | ClientAuth::SecretPost(_) | ClientAuth::SecretBasic(_)) && client_id.is_none() {
             return Err(Error::new(ErrorCode::InvalidConfig, "this client authentication method needs a client id"));
         }
-        Ok(Client { profile, client_id, redirect_uri, auth })
+        Ok(Client { profile, client_id, redirect_uri, auth, server: crate::issuer::AuthServer::default(), scope_params: crate::scope::ScopeParams::default() })
     }
 
     /// The profile.

@@ -58,6 +58,13 @@ error_codes! {
     /// The callback has neither `code` nor `error`, or repeats a parameter (RFC 6749 §3.1).
     CallbackInvalid = "callback_invalid",
 
+    /// RFC 9207 §2.4: the authorization response has no `iss` although the server sends one
+    /// (it advertises `authorization_response_iss_parameter_supported`, or the configuration says so).
+    IssuerMissing = "issuer_missing",
+    /// RFC 9207 §2.4: the authorization response's `iss` is not the configured issuer: a possible
+    /// mix-up attack; the code was not exchanged.
+    IssuerMismatch = "issuer_mismatch",
+
     // --- OAuth error responses (RFC 6749 §4.1.2.1 and §5.2) --------------------------------
     /// RFC 6749 §5.2 `invalid_request`.
     InvalidRequest = "invalid_request",
@@ -131,6 +138,34 @@ error_codes! {
     JwtInvalidJson = "jwt_invalid_json",
     /// A JWT payload is JSON but not an object.
     JwtNotObject = "jwt_not_object",
+
+    // --- server metadata (RFC 8414, OpenID Connect Discovery 1.0) -----------------------------
+    /// The metadata document could not be used: not a JSON object, a required member missing or
+    /// of the wrong type, or an endpoint that is not `https`.
+    MetadataInvalid = "metadata_invalid",
+    /// The metadata's `issuer` is not exactly the configured issuer (RFC 8414 §3.3, OIDC
+    /// Discovery §4.3): the document is not used.
+    MetadataIssuerMismatch = "metadata_issuer_mismatch",
+
+    // --- OpenID Connect id_token (OIDC Core §3.1.3.7) ----------------------------------------
+    /// `openid` was requested but the token response has no `id_token`.
+    IdTokenMissing = "id_token_missing",
+    /// The id_token is malformed or a claim check failed (`iss`, `aud`, `azp`, `iat`, `typ`, `sub`).
+    IdTokenInvalid = "id_token_invalid",
+    /// The id_token's `exp` has passed (beyond the leeway).
+    IdTokenExpired = "id_token_expired",
+    /// The id_token's `nonce` is not the one stored with the request's `state` (replay or mix-up).
+    NonceMismatch = "nonce_mismatch",
+    /// The id_token's signature does not verify with the issuer's key.
+    IdTokenSignatureInvalid = "id_token_signature_invalid",
+    /// The id_token's `alg` is not one tsunagi verifies (RS256, PS256, ES256, EdDSA; never `none`
+    /// or an HMAC), or the runtime's WebCrypto lacks it.
+    UnsupportedAlgorithm = "unsupported_algorithm",
+    /// The issuer's JWKS (RFC 7517) is not a JSON object with a `keys` array.
+    JwksInvalid = "jwks_invalid",
+    /// No key of the issuer's JWKS fits the id_token (`kid`, `kty`, `alg`), even after refetching
+    /// the JWKS once.
+    JwkNotFound = "jwk_not_found",
 
     // --- API calls and transport ------------------------------------------------------------
     /// HTTP 401 from an API after the one allowed refresh (RFC 6750 §3.1 `invalid_token`).

@@ -19,6 +19,8 @@ pub(crate) enum Exchange {
     Token,
     /// An API call.
     Api,
+    /// An RFC 7009 revocation endpoint.
+    Revocation,
 }
 
 fn str_field(obj: &Map<String, Value>, key: &str) -> Option<String> {
@@ -41,6 +43,7 @@ fn message_for(code: ErrorCode, exchange: Exchange, status: u16) -> String {
         _ => match exchange {
             Exchange::Token => "the token endpoint rejected the request".to_owned(),
             Exchange::Api => format!("the API answered HTTP {status}"),
+            Exchange::Revocation => "the revocation endpoint rejected the request".to_owned(),
         },
     }
 }

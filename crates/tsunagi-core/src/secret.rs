@@ -97,7 +97,7 @@ plain_type!(
 /// Request parameters whose values are secrets the client sends: RFC 6749 §2.3.1
 /// (`client_secret`), §4.1.3 (`code`), §6 (`refresh_token`), §4.3.2 (`password`), RFC 7636 §4.5
 /// (`code_verifier`), RFC 7521 §4.2 (`assertion`, `client_assertion`).
-const SENT_SECRET_PARAMETERS: &[&str] = &["client_secret", "code", "refresh_token", "code_verifier", "password", "assertion", "client_assertion"];
+const SENT_SECRET_PARAMETERS: &[&str] = &["client_secret", "code", "refresh_token", "code_verifier", "password", "assertion", "client_assertion", "token"];
 
 const REDACTED: &str = "[redacted]";
 
@@ -159,7 +159,7 @@ impl<'a> SentSecrets<'a> {
     }
 
     /// Every secret in `request` as sent: the values of `client_secret`, `code`,
-    /// `refresh_token`, `code_verifier`, `password`, `assertion` and `client_assertion` in the
+    /// `refresh_token`, `code_verifier`, `password`, `assertion`, `client_assertion` and (RFC 7009) `token` in the
     /// query (Logiless' GET token endpoint) or the form body, both as sent and decoded, and the
     /// `Authorization` credential — for Basic also the password half of `id:password` (RFC 7617
     /// §2), raw and form-decoded (RFC 6749 §2.3.1).

@@ -7,6 +7,7 @@ use crate::client::{Client, ClientAuth};
 use crate::http::{HttpRequest, Method};
 use crate::pkce::PkceVerifier;
 use crate::profile::{GrantType, TokenMethod};
+use crate::scope::ScopeParams;
 use crate::secret::{AuthorizationCode, RefreshToken};
 use crate::Result;
 
@@ -49,8 +50,22 @@ impl Client {
     /// refresh tokens); `client_secret_post` adds `client_secret`; Basic methods use the header
     /// and omit both from the parameters. The authorization-code grant repeats the exact
     /// redirect URI of the authorize step.
+    ///
+    /// Client credentials also carry the client's default [`ScopeParams`] (`scope`, `resource`,
+    /// `audience`); the other grants carry none (a refresh keeps the granted scope, RFC 6749 §6).
     pub fn token_request(&self, grant: Grant<'_>) -> Result<HttpRequest> {
+        let defaults = matches!(grant, Grant::ClientCredentials).then_some(&self.scope_params);
+        self.token_request_with(grant, defaults)
+    }
+
+    /// [`Client::token_request`] with `params` (checked, [`ScopeParams::check`]) sent instead of
+    /// the defaults: a refresh narrowed to a scope or a resource (RFC 6749 §6, RFC 8707 §2.2),
+    /// client credentials for another scope or resource (RFC 6749 §4.4.2).
+    pub fn token_request_with(&self, grant: Grant<'_>, params: Option<&ScopeParams>) -> Result<HttpRequest> {
         self.require_grant(grant.grant_type())?;
+        if let Some(p) = params {
+            p.check()?;
+        }
         let mut q = form_urlencoded::Serializer::new(String::new());
         q.append_pair("grant_type", grant.grant_type().as_str());
         match grant {
@@ -66,7 +81,29 @@ impl Client {
             }
             Grant::ClientCredentials => {}
         }
+        if let Some(p) = params {
+            p.append(&mut q, &[]);
+        }
         let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
+        self.authenticate(&mut q, &mut headers);
+        for (k, v) in &self.profile.token_params {
+            q.append_pair(k, v);
+        }
+        let params = q.finish();
+        let endpoint = &self.profile.token_endpoint;
+        Ok(match self.profile.token_method {
+            TokenMethod::Post => {
+                headers.push(("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
+                HttpRequest { method: Method::Post, url: endpoint.as_str().to_owned(), headers, body: Some(params) }
+            }
+            TokenMethod::Get => HttpRequest { method: Method::Get, url: endpoint.with_query(&params), headers, body: None },
+        })
+    }
+
+    /// The client's authentication (RFC 6749 §2.3.1), the same at every endpoint that takes it
+    /// (token, RFC 7009 revocation): `client_id` alone for public clients, plus `client_secret`
+    /// for `client_secret_post`, or the `Authorization: Basic` header and neither parameter.
+    pub(crate) fn authenticate(&self, q: &mut form_urlencoded::Serializer<'_, String>, headers: &mut Vec<(String, String)>) {
         let client_id = self.client_id.as_ref().map(|c| c.as_str());
         match &self.auth {
             ClientAuth::None => {
@@ -87,18 +124,6 @@ impl Client {
                 headers.push(("authorization".to_owned(), format!("Basic {}", credentials.secret().trim())));
             }
         }
-        for (k, v) in &self.profile.token_params {
-            q.append_pair(k, v);
-        }
-        let params = q.finish();
-        let endpoint = &self.profile.token_endpoint;
-        Ok(match self.profile.token_method {
-            TokenMethod::Post => {
-                headers.push(("content-type".to_owned(), "application/x-www-form-urlencoded".to_owned()));
-                HttpRequest { method: Method::Post, url: endpoint.as_str().to_owned(), headers, body: Some(params) }
-            }
-            TokenMethod::Get => HttpRequest { method: Method::Get, url: endpoint.with_query(&params), headers, body: None },
-        })
     }
 
     /// [`Client::token_request`] for the authorization-code grant.
@@ -114,6 +139,11 @@ impl Client {
     /// [`Client::token_request`] for the client-credentials grant.
     pub fn client_credentials_request(&self) -> Result<HttpRequest> {
         self.token_request(Grant::ClientCredentials)
+    }
+
+    /// A refresh that asks for `params` (a narrower scope, RFC 6749 §6; a resource, RFC 8707 §2.2).
+    pub fn refresh_request_with(&self, refresh_token: &RefreshToken, params: &ScopeParams) -> Result<HttpRequest> {
+        self.token_request_with(Grant::RefreshToken(refresh_token), Some(params))
     }
 }
 

@@ -74,6 +74,7 @@ impl Client {
     /// ([`SentSecrets::from_request`]: client secret, Basic credentials, code, PKCE verifier,
     /// refresh token) is redacted wherever it appears in an error's description, `error`,
     /// `error_uri`, request id or body excerpt (RFC 6749 §10.3, §10.5, §10.6; RFC 7636 §4.5).
+    /// A response without `scope` records the requested one ([`Client::record_requested_scope`]).
     pub fn parse_token_response_to(&self, request: &HttpRequest, resp: &HttpResponse, now: Timestamp, previous: Option<&TokenSet>) -> Result<TokenSet> {
         let query = request.url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or_default());
         let sent_grant = query
@@ -88,7 +89,7 @@ impl Client {
             (None, None) if self.profile.supports(GrantType::AuthorizationCode) => GrantType::AuthorizationCode,
             (None, None) => GrantType::ClientCredentials,
         };
-        self.token_set(grant, resp, now, previous, SentSecrets::from_request(request))
+        self.token_set(grant, resp, now, previous, SentSecrets::from_request(request)).map(|set| self.record_requested_scope(request, resp, set))
     }
 
     fn token_set<'s>(

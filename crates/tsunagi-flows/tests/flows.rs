@@ -334,7 +334,8 @@ fn the_code_exchange_checks_state_then_stores() {
     let (lock, clock, client) = (LocalLock::default(), ManualClock::at(T0), public_client());
     let flow = flow!(client, server, store, lock, clock);
     let (_, pending) = client.begin_authorization_with_entropy(&[1; 32], &[2; 32], &[]).unwrap_or_else(|e| panic!("{e}"));
-    let forged = PendingAuthorization { state: State::new("other-state").unwrap_or_else(|e| panic!("{e}")), pkce_verifier: pending.pkce_verifier.clone() };
+    let forged =
+        PendingAuthorization { state: State::new("other-state").unwrap_or_else(|e| panic!("{e}")), pkce_verifier: pending.pkce_verifier.clone(), nonce: None };
     let url = format!("https://app.example/cb?code=c0de&state={}", pending.state.as_str());
     let err = run(flow.exchange(&url, &forged)).err().unwrap_or_else(|| panic!("mismatch"));
     assert_eq!(err.code(), ErrorCode::StateMismatch);

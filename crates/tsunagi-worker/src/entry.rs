@@ -236,7 +236,7 @@ async fn callback(
     // the shared exchange (state check, code + verifier, the answer parsed as the answer to that
     // request), into memory: the set goes to a fresh session object below
     let client = config::client(env, c, origin)?;
-    let authorization = PendingAuthorization { state: pending.state.clone(), pkce_verifier: pending.pkce_verifier.clone() };
+    let authorization = PendingAuthorization { state: pending.state.clone(), pkce_verifier: pending.pkce_verifier.clone(), nonce: None };
     let (store, lock) = (MemoryStore::default(), LocalLock::default());
     let flow =
         Flow { client: &client, transport: &Fetcher { timeout_ms: config::timeout_ms(env) }, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };

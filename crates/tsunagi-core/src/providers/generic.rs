@@ -4,7 +4,10 @@
 
 use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuthMethod};
+use crate::discovery::ServerMetadata;
+use crate::issuer::AuthServer;
 use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::scope::ScopeParams;
 use crate::secret::{BasicCredentials, ClientSecret};
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{Error, ErrorCode, Result};
@@ -36,6 +39,19 @@ pub struct GenericConfig {
     pub api_base: Option<String>,
     /// Refresh token lifetime in seconds, if the server documents one.
     pub refresh_lifetime_secs: Option<u64>,
+    /// The issuer identifier (RFC 8414 §2). With it, an authorization response's `iss` must be
+    /// exactly this (RFC 9207); [`crate::discovery`] fills it, and everything below, from metadata.
+    pub issuer: Option<String>,
+    /// Every authorization response must carry `iss` (RFC 9207 §2.4; the server's
+    /// `authorization_response_iss_parameter_supported`). Needs `issuer`.
+    pub require_iss: bool,
+    /// RFC 7009 revocation endpoint, if any.
+    pub revocation_endpoint: Option<String>,
+    /// The server's JWKS URL (RFC 8414 `jwks_uri`), for id_token signatures.
+    pub jwks_uri: Option<String>,
+    /// Default `scope`, `resource` (RFC 8707) and `audience` of authorization and
+    /// client-credentials requests ([`ScopeParams`]).
+    pub scope_params: ScopeParams,
 }
 
 impl GenericConfig {
@@ -54,7 +70,58 @@ impl GenericConfig {
             hash_route: false,
             api_base: None,
             refresh_lifetime_secs: None,
+            issuer: None,
+            require_iss: false,
+            revocation_endpoint: None,
+            jwks_uri: None,
+            scope_params: ScopeParams::default(),
         }
+    }
+
+    /// A client configuration from checked server metadata ([`crate::discovery::parse_metadata`]):
+    /// its endpoints, issuer, RFC 9207 requirement, revocation endpoint and JWKS.
+    pub fn from_metadata(metadata: &ServerMetadata, client_id: impl Into<String>) -> Self {
+        let mut cfg = GenericConfig::new(None, metadata.token_endpoint.clone(), client_id);
+        cfg.issuer = Some(metadata.issuer.clone());
+        cfg.apply_metadata_endpoints(metadata);
+        cfg
+    }
+
+    /// Completes this configuration with `metadata` for its `issuer`. The metadata's issuer must
+    /// be exactly the configured one ([`ErrorCode::MetadataIssuerMismatch`]; none configured takes
+    /// the metadata's). Endpoints set here win over the metadata's (a local stand-in); the
+    /// `iss` requirement is on when either side says so; a client with a secret and no
+    /// authentication method gets the one the server takes ([`ServerMetadata::secret_auth_method`]).
+    pub fn apply_metadata(&mut self, metadata: &ServerMetadata) -> Result<()> {
+        match self.issuer.as_deref().filter(|i| !i.is_empty()) {
+            Some(i) if i != metadata.issuer => {
+                return Err(Error::new(ErrorCode::MetadataIssuerMismatch, "the server metadata is for another issuer than the configured one"));
+            }
+            _ => self.issuer = Some(metadata.issuer.clone()),
+        }
+        if self.token_endpoint.trim().is_empty() {
+            self.token_endpoint = metadata.token_endpoint.clone();
+        }
+        self.apply_metadata_endpoints(metadata);
+        if self.client_auth == ClientAuthMethod::None && self.client_secret.is_some() {
+            self.client_auth = match metadata.secret_auth_method() {
+                Some("client_secret_post") => ClientAuthMethod::SecretPost,
+                _ => ClientAuthMethod::SecretBasic,
+            };
+        }
+        Ok(())
+    }
+
+    fn apply_metadata_endpoints(&mut self, m: &ServerMetadata) {
+        let keep = |mine: &mut Option<String>, theirs: &Option<String>| {
+            if mine.as_deref().is_none_or(|s| s.trim().is_empty()) {
+                mine.clone_from(theirs);
+            }
+        };
+        keep(&mut self.authorization_endpoint, &m.authorization_endpoint);
+        keep(&mut self.revocation_endpoint, &m.revocation_endpoint);
+        keep(&mut self.jwks_uri, &m.jwks_uri);
+        self.require_iss |= m.authorization_response_iss_parameter_supported;
     }
 
     /// The generic profile.
@@ -82,10 +149,22 @@ impl GenericConfig {
         })
     }
 
+    /// What the client knows of the server beyond its endpoints: issuer, RFC 9207, revocation, JWKS.
+    pub fn server(&self) -> Result<AuthServer> {
+        let optional = |url: &Option<String>| url.as_deref().filter(|s| !s.trim().is_empty()).map(|s| Endpoint::parse(s, false)).transpose();
+        let issuer = self.issuer.as_deref().filter(|s| !s.is_empty()).map(|i| AuthServer::check_issuer(i).map(str::to_owned)).transpose()?;
+        if self.require_iss && issuer.is_none() {
+            return Err(Error::new(ErrorCode::InvalidConfig, "require_iss needs the issuer to compare iss with (RFC 9207)"));
+        }
+        Ok(AuthServer { issuer, require_iss: self.require_iss, revocation_endpoint: optional(&self.revocation_endpoint)?, jwks_uri: optional(&self.jwks_uri)? })
+    }
+
     /// The configured client.
     pub fn client(&self) -> Result<Client> {
         let auth = self.client_auth.with_secret(self.client_secret.clone(), self.credentials.clone())?;
-        Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)
+        Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)?
+            .with_server(self.server()?)
+            .with_scope_params(self.scope_params.clone())
     }
 }
 
@@ -100,6 +179,31 @@ mod tests {
         assert_eq!(cfg.profile().map(|_| ()).map_err(|e| e.code()), Err(ErrorCode::InvalidConfig));
         cfg.authorization_endpoint = Some("https://as.example/#/authorize".into());
         assert!(cfg.profile().is_ok());
+    }
+
+    #[test]
+    fn metadata_completes_an_issuer_only_config() {
+        let meta = ServerMetadata {
+            issuer: "https://as.example/t".into(),
+            authorization_endpoint: Some("https://as.example/t/auth".into()),
+            token_endpoint: "https://as.example/t/token".into(),
+            revocation_endpoint: Some("https://as.example/t/revoke".into()),
+            token_endpoint_auth_methods_supported: vec!["client_secret_post".into()],
+            authorization_response_iss_parameter_supported: true,
+            ..ServerMetadata::default()
+        };
+        let mut cfg = GenericConfig::new(None, "", "cid");
+        cfg.issuer = Some("https://as.example/t".into());
+        cfg.client_secret = Some(ClientSecret::new("s"));
+        assert!(cfg.apply_metadata(&meta).is_ok());
+        assert_eq!(cfg.client_auth, ClientAuthMethod::SecretPost);
+        let c = cfg.client().unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.server().require_iss && c.can_revoke());
+        assert_eq!(c.profile().token_endpoint.as_str(), "https://as.example/t/token");
+        let mut other = GenericConfig::new(None, "", "cid");
+        other.issuer = Some("https://as.example/u".into());
+        assert_eq!(other.apply_metadata(&meta).map_err(|e| e.code()), Err(ErrorCode::MetadataIssuerMismatch));
+        assert!(GenericConfig::from_metadata(&meta, "cid").client().is_ok_and(|c| c.server().issuer.as_deref() == Some("https://as.example/t")));
     }
 
     #[test]
