@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `make demo`: the provider sandbox, the Worker in `wrangler dev` (real workerd), and the www/
-// page, all on loopback; prints one URL. Ctrl-C (SIGINT/SIGTERM) stops everything it started.
+// `make demo`: the provider sandbox, a generic OpenID provider (panva's oidc-provider, in this
+// process), the Worker in `wrangler dev` (real workerd), and the www/ page, all on loopback;
+// prints one URL. Ctrl-C (SIGINT/SIGTERM) stops everything it started.
 //
 // One origin for the visitor: http://localhost:8787. This script's own server listens there,
 // serves www/ and pkg/, and forwards /auth/*, /api/*, /session and /token/* to `wrangler dev`
@@ -17,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { startOidcProvider } from '../tests/oidc/provider.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TARGET = resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
@@ -74,12 +76,14 @@ function alive(pid) {
 
 let started = false;
 let server;
+let idp;
 async function shutdown(code, why) {
   if (stopping) return;
   stopping = true;
   if (why) log(why);
   server?.close();
   server?.closeAllConnections?.();
+  await idp?.close();
   for (const { child } of children) {
     try {
       process.kill(-child.pid, 'SIGTERM');
@@ -126,6 +130,23 @@ async function main() {
   const lv = ep.lawvu;
   const cc = lv.confidential_client;
 
+  // 2b. a fourth, generic authorization server: panva's oidc-provider with a scripted login (the
+  // same harness the tests use), its one client registered for this Worker's callback
+  const idpSecret = randomBytes(24).toString('hex');
+  idp = await startOidcProvider({
+    clients: [
+      {
+        client_id: 'tsunagi-demo',
+        client_secret: idpSecret,
+        redirect_uris: [`${ORIGIN}/auth/idp/callback`],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    accountId: 'user-id-123',
+    claims: { name: 'Jane Smith', email: 'jane.smith@acme-legal.example' },
+  });
+
   // 3. the Worker: a generated wrangler config (no [build]: the build above is used as is) with
   // the sandbox's endpoints as connections under [vars] (docs/configuration.md), and the seeded
   // secrets in a .dev.vars next to it (0600).
@@ -160,6 +181,18 @@ async function main() {
     },
     // LegalOn's organisation token only for sessions signed in to LawVu or Logiless (default: none)
     legalon: { profile: 'legalon', region: 'jp', token_url: ep.legalon.token_url, secret: 'LEGALON_API_CREDENTIALS', allowed_for: ['lawvu', 'logiless'] },
+    // any RFC 6749 / OpenID Connect server, configured by its endpoints; logout revokes (RFC 7009)
+    idp: {
+      profile: 'generic',
+      client_id: 'tsunagi-demo',
+      secret: 'IDP_CLIENT_SECRET',
+      issuer: idp.issuer,
+      authorize_url: `${idp.issuer}/auth`,
+      token_url: `${idp.issuer}/token`,
+      revocation_url: `${idp.issuer}/token/revocation`,
+      api_base: idp.issuer,
+      scopes: ['openid', 'offline_access', 'profile'],
+    },
   };
   const base = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
   const compat = /compatibility_date = "([^"]+)"/.exec(base)[1];
@@ -191,6 +224,7 @@ async function main() {
     LAWVU_CLIENT_SECRET: cc.client_secret,
     LOGILESS_CLIENT_SECRET: ep.logiless.client_secret,
     LEGALON_API_CREDENTIALS: ep.legalon.credentials,
+    IDP_CLIENT_SECRET: idpSecret,
     SESSION_KEY: randomBytes(32).toString('hex'),
   };
   const devVars = Object.entries(secrets).map(([k, v]) => `${k}=${v}`);
@@ -241,6 +275,7 @@ async function main() {
     // what the page needs, and nothing secret: the public LawVu client has no secret
     sandbox: { control_url: ep.control_url, users: ep.users },
     logiless: { merchant_id: ep.logiless.merchant_id },
+    idp: { issuer: idp.issuer },
     lawvu_public: {
       client_id: lv.public_client.client_id,
       environment: lv.public_client.environment,

@@ -95,12 +95,13 @@ const el = (tag, attrs = {}, ...kids) => {
   return e;
 };
 
-// ---------------------------------------------------------------- the four cards
+// ---------------------------------------------------------------- the five cards
 const CARDS = {
   'lawvu-browser': { clock: 'sandbox', api: 'GET /account-apis/v1/users (from the browser)', canRefresh: true, consent: true },
   lawvu: { clock: 'worker', api: 'GET /api/lawvu/account-apis/v1/users', path: '/account-apis/v1/users', canRefresh: true, consent: true },
   logiless: { clock: 'worker', api: 'GET /api/logiless/stores?limit=3', path: '/stores?limit=3', canRefresh: true, consent: true },
   legalon: { clock: 'worker', api: 'GET /api/legalon/users?page_size=3', path: '/users?page_size=3', canRefresh: false, consent: false },
+  idp: { clock: 'worker', api: 'GET /api/idp/me (OpenID userinfo)', path: '/me', canRefresh: true, consent: true },
 };
 
 function body(key) {
@@ -297,11 +298,18 @@ function loadWorkerCard(key, err) {
   const rows =
     key === 'lawvu'
       ? lawvuRows(cl, p.userName)
-      : [
-          ['Merchant', cfg.logiless?.merchant_id ?? '—', 'merchant'],
-          ['Access token', 'opaque (32 hex characters); the Worker keeps it', 'token-kind'],
-          ['Scope', p.scope || '(none)', 'scope'],
-        ];
+      : key === 'idp'
+        ? [
+            ['Issuer', cfg.idp?.issuer ?? '—', 'issuer'],
+            ['Access token', 'opaque; the Worker keeps it', 'token-kind'],
+            ['Scope', p.scope || 'openid offline_access profile', 'scope'],
+            ['On disconnect', 'revoked at the provider (RFC 7009)', 'revocation'],
+          ]
+        : [
+            ['Merchant', cfg.logiless?.merchant_id ?? '—', 'merchant'],
+            ['Access token', 'opaque (32 hex characters); the Worker keeps it', 'token-kind'],
+            ['Scope', p.scope || '(none)', 'scope'],
+          ];
   renderConnected(key, { rows, expiries: { access: p.access_expires_at, refresh: p.refresh_expires_at }, refreshFp: p.refresh_fingerprint });
 }
 
@@ -491,7 +499,7 @@ setInterval(tick, 1000);
 async function refreshAll() {
   await loadSession();
   await loadBrowser();
-  for (const k of ['lawvu', 'logiless', 'legalon']) loadWorkerCard(k);
+  for (const k of ['lawvu', 'logiless', 'legalon', 'idp']) loadWorkerCard(k);
 }
 
 await readClock();

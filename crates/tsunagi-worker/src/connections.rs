@@ -85,6 +85,9 @@ pub struct Connection {
     pub api_base: Option<String>,
     /// `revocation_url` (generic: RFC 7009).
     pub revocation_url: Option<String>,
+    /// `issuer` (generic): the authorization server's issuer identifier; every authorization
+    /// response must then carry `iss` equal to it (RFC 9207), which stops mix-up attacks.
+    pub issuer: Option<String>,
     /// `merchant_id` (Logiless).
     pub merchant_id: Option<String>,
     /// `client_auth` (generic): default `client_secret_basic` with a secret, `none` without.
@@ -125,6 +128,20 @@ impl Connection {
     /// The `scope` parameter, if any scopes are configured.
     pub fn scope(&self) -> Option<String> {
         (!self.scopes.is_empty()).then(|| self.scopes.join(" "))
+    }
+
+    /// Extra parameters of the authorization request: `scope` for the vendor profiles (a generic
+    /// client sends its own), and `prompt=consent` when `offline_access` is asked for (OIDC Core
+    /// §11: a refresh token for offline use needs explicit consent).
+    pub fn authorize_params(&self) -> Vec<(&'static str, String)> {
+        let mut p = Vec::new();
+        if let (Some(s), false) = (self.scope(), self.profile == ProfileName::Generic) {
+            p.push(("scope", s));
+        }
+        if self.scopes.iter().any(|s| s == "offline_access") {
+            p.push(("prompt", "consent".to_owned()));
+        }
+        p
     }
 
     /// The core client, with the secret's value (looked up by the caller under [`Self::secret`])
@@ -170,6 +187,10 @@ impl Connection {
                 cfg.pkce = self.pkce;
                 cfg.api_base = self.api_base.clone();
                 cfg.refresh_lifetime_secs = self.refresh_lifetime_secs;
+                cfg.issuer = self.issuer.clone();
+                cfg.require_iss = self.issuer.is_some();
+                cfg.revocation_endpoint = self.revocation_url.clone();
+                cfg.scope_params.scope = self.scope();
                 cfg.client()
             }
         }
@@ -342,7 +363,7 @@ fn applies(profile: ProfileName, key: &str) -> bool {
             ProfileName::LawVu => key == "environment",
             ProfileName::Logiless => key == "merchant_id",
             ProfileName::LegalOn => key == "region",
-            ProfileName::Generic => matches!(key, "grant" | "client_auth" | "revocation_url" | "pkce" | "refresh_lifetime_secs"),
+            ProfileName::Generic => matches!(key, "grant" | "client_auth" | "revocation_url" | "issuer" | "pkce" | "refresh_lifetime_secs"),
         }
 }
 
@@ -415,6 +436,7 @@ fn parse_connection(name: &str, map: &Map<String, Value>) -> Result<Connection> 
         token_url: f.url("token_url")?,
         api_base: f.url("api_base")?,
         revocation_url: f.url("revocation_url")?,
+        issuer: f.url("issuer")?,
         merchant_id: f.string("merchant_id")?,
         client_auth,
         pkce,

@@ -82,8 +82,8 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             let c = session_connection(env, &name)?;
             let return_to = bff::check_return_to(url.query_param("return_to").as_deref())?;
             let client = config::client(env, &c, &self_origin)?;
-            let scope = c.scope();
-            let extra: Vec<(&str, &str)> = scope.as_deref().map(|s| ("scope", s)).into_iter().collect();
+            let params = c.authorize_params();
+            let extra: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let (authorize_url, pending) = client.begin_authorization(&extra)?;
             let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
             let record = PendingLogin { connection: name.clone(), state: pending.state, pkce_verifier: pending.pkce_verifier, return_to, expires_at };
