@@ -77,9 +77,22 @@ export function bindingsFor(ep, extra = {}) {
 /** A second worker in the same workerd that echoes a marker to stdout and stderr (see `markLogs`). */
 const LOG_CANARY = `export default { async fetch(r) { const t = await r.text(); console.log(t); console.error(t); return new Response(null, { status: 204 }); } };`;
 
+/** A Worker (ES module source) bound to tsunagi's broker entrypoint as `env.TSUNAGI`
+ * (`services = [{ binding = "TSUNAGI", service = "tsunagi", entrypoint = "TsunagiBroker" }]`). */
+export function brokerClient(name, source) {
+  return {
+    name,
+    compatibilityDate: COMPATIBILITY_DATE,
+    manifest: { mainModule: 'client.mjs', modules: { 'client.mjs': { type: 'esm', contents: source } } },
+    env: { TSUNAGI: { type: 'worker', worker: 'tsunagi', exportName: 'TsunagiBroker' } },
+  };
+}
+
 /** Starts the built Worker in workerd. `persist`: a directory for Durable Object storage. `logs`:
- * an array that receives every line workerd writes (the Worker's console, uncaught errors). */
-export async function startWorker(bindings, { persist, logs } = {}) {
+ * an array that receives every line workerd writes (the Worker's console, uncaught errors).
+ * `workers`: more Workers' configs in the same workerd (`brokerClient(…)`), reached with
+ * `mf.getWorker(name)`. */
+export async function startWorker(bindings, { persist, logs, workers = [] } = {}) {
   const dir = persist || mkdtempSync(join(tmpdir(), 'tsunagi-do-'));
   const env = Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]));
   env.SESSIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiSession' };
@@ -95,9 +108,11 @@ export async function startWorker(bindings, { persist, logs } = {}) {
           exports: {
             TsunagiSession: { type: 'durable-object', storage: 'sqlite' },
             TsunagiConnection: { type: 'durable-object', storage: 'sqlite' },
+            TsunagiBroker: { type: 'worker' },
           },
         },
       },
+      ...workers.map((config) => ({ config })),
       ...(logs
         ? [
             {

@@ -13,6 +13,8 @@ pub mod connections;
 pub mod request_target;
 
 #[cfg(target_arch = "wasm32")]
+mod broker;
+#[cfg(target_arch = "wasm32")]
 mod config;
 #[cfg(target_arch = "wasm32")]
 mod crypto;
@@ -41,7 +43,7 @@ mod runtime;
 mod session;
 
 #[cfg(target_arch = "wasm32")]
-use entry::now;
+use entry::{bad, now};
 #[cfg(target_arch = "wasm32")]
 pub use held::TsunagiConnection;
 #[cfg(target_arch = "wasm32")]

@@ -121,6 +121,15 @@ async fn check_held_access(env: &Env, keys: &SessionKeys, cookie: Result<Verifie
     Ok(())
 }
 
+/// The method as the core sends it, and whether the answer's body is dropped (`HEAD`).
+pub fn api_method(method_name: &str) -> Result<(CoreMethod, bool)> {
+    let head = method_name == "HEAD";
+    // HEAD is a GET whose body is not delivered
+    let method = if head { Some(CoreMethod::Get) } else { CoreMethod::parse(method_name) }
+        .ok_or_else(|| Error::new(ErrorCode::MethodNotAllowed, "GET, HEAD, POST, PUT, PATCH or DELETE"))?;
+    Ok((method, head))
+}
+
 pub async fn proxy(
     req: &mut Request,
     env: &Env,
@@ -131,10 +140,7 @@ pub async fn proxy(
     self_origin: &str,
 ) -> Result<Response> {
     let method_name = req.method().as_ref().to_ascii_uppercase();
-    let head = method_name == "HEAD";
-    // HEAD is a GET whose body is not delivered
-    let method = if head { Some(CoreMethod::Get) } else { CoreMethod::parse(&method_name) }
-        .ok_or_else(|| Error::new(ErrorCode::MethodNotAllowed, "GET, HEAD, POST, PUT, PATCH or DELETE"))?;
+    let (method, head) = api_method(&method_name)?;
     tsunagi_core::api::check_api_path(path)?;
     let conn = config::connection(env, name)?;
     conn.access.check(&conn.name, &method_name, path)?;
@@ -148,10 +154,42 @@ pub async fn proxy(
         Source::Session(stub, c, conn.name.clone(), self_origin)
     };
     let body = read_body(req, method).await?;
+    forward(env, Some(keys), &client, source, method, path, body.as_deref(), head).await
+}
+
+/// A held connection's API call for another Worker (the RPC broker): the same access rules,
+/// body checks and 401/429 policy as the browser's `/api`, without a session.
+pub async fn forward_held(env: &Env, req: &mut Request, name: &str, path: &str, origin: &str) -> Result<Response> {
+    let method_name = req.method().as_ref().to_ascii_uppercase();
+    let (method, head) = api_method(&method_name)?;
+    tsunagi_core::api::check_api_path(path)?;
+    let conn = crate::broker::served(env, name)?;
+    conn.access.check(&conn.name, &method_name, path)?;
+    let client = config::client(env, &conn, origin)?;
+    let source = Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), origin);
+    let body = read_body(req, method).await?;
+    forward(env, None, &client, source, method, path, body.as_deref(), head).await
+}
+
+/// The shared API loop (`ApiCall`: one re-acquire on 401, bounded waits on 429) over `source`,
+/// and the answer: the upstream's status, safe headers and body, or the Worker's error with the
+/// provider's rate-limit and request-id headers. A session's cookie is renewed when the session
+/// now lasts longer (`keys` given).
+#[allow(clippy::too_many_arguments)]
+async fn forward(
+    env: &Env,
+    keys: Option<&SessionKeys>,
+    client: &Client,
+    source: Source<'_>,
+    method: CoreMethod,
+    path: &str,
+    body: Option<&str>,
+    head: bool,
+) -> Result<Response> {
     let tokens = Tokens { source, session_exp: Cell::new(None) };
     let timeout_ms = config::timeout_ms(env);
     let call = ApiCall {
-        client: &client,
+        client,
         transport: &Fetcher { timeout_ms },
         tokens: &tokens,
         clock: &WorkerClock,
@@ -160,10 +198,10 @@ pub async fn proxy(
     };
     // the request carries only the core's headers (accept, bearer, content type): never the
     // browser's cookies or authorization; status and headers decide, a delivered body streams on
-    match call.send(method, path, body.as_deref()).await? {
+    match call.send(method, path, body).await? {
         Outcome::Delivered(upstream) => {
-            let mut resp = deliver(&client, upstream, timeout_ms, head).await?;
-            if let Source::Session(_, c, ..) = &tokens.source {
+            let mut resp = deliver(client, upstream, timeout_ms, head).await?;
+            if let (Source::Session(_, c, ..), Some(keys)) = (&tokens.source, keys) {
                 if let Some(set) = renewed_cookie(keys, c, tokens.session_exp.get()) {
                     resp.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
                 }
