@@ -77,6 +77,7 @@ export type ErrorCode =
   | 'connection_not_allowed'
   | 'path_refused'
   | 'config_invalid'
+  | 'admin_unauthorized'
   | 'internal_error';
 
 /** What a {@link TsunagiError} knows besides its code and message (all optional). */

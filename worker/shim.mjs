@@ -33,6 +33,9 @@ export class TsunagiConnection extends DurableObject {
   fetch(request) {
     return this.inner.fetch(request);
   }
+  alarm() {
+    return this.inner.alarm();
+  }
 }
 
 // The broker for other Workers: `services = [{ binding = "TSUNAGI", service = "tsunagi",

@@ -217,6 +217,9 @@ error_codes! {
     /// A connection in the Worker's configuration (`TSUNAGI_CONNECTIONS`) is invalid; the message
     /// names the connection and the field. Only that connection's routes fail.
     ConfigInvalid = "config_invalid",
+    /// An admin route of the Worker without the administrator's secret (`X-Tsunagi-Admin`, the
+    /// `ADMIN_TOKEN` secret): nothing was done.
+    AdminUnauthorized = "admin_unauthorized",
 }
 
 /// The stable string form ([`ErrorCode::as_str`]).

@@ -92,6 +92,10 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             w(http::redirect(&authorize_url, &[bff::login_cookie_header(&name, &sealed)]))
         }
         Route::Callback(name) => {
+            if config::connection(env, &name)?.unattended {
+                // an administrator's grant: the connection's object holds the state it must match
+                return crate::admin::complete(env, &name, url.url).await;
+            }
             let c = session_connection(env, &name)?;
             let login_cookie = bff::cookie_value(&cookie_header(&headers), &bff::login_cookie_name(&name)).map(str::to_owned);
             // the sign-in cookie is spent by its callback, whatever the outcome
@@ -161,6 +165,18 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
                 r.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
             }
             Ok(r)
+        }
+        Route::AdminGrant(name) => {
+            crate::admin::authorize(env, &headers)?;
+            crate::admin::grant(env, &name, &self_origin).await
+        }
+        Route::AdminDisconnect(name) => {
+            crate::admin::authorize(env, &headers)?;
+            crate::admin::disconnect(env, &name).await
+        }
+        Route::Health(name) => {
+            crate::admin::authorize(env, &headers)?;
+            crate::admin::health(env, &name).await
         }
         Route::Api(name, path) => {
             let query = url.query.map(|q| format!("?{q}")).unwrap_or_default();

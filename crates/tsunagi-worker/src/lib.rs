@@ -11,7 +11,10 @@
 pub mod bff;
 pub mod connections;
 pub mod request_target;
+pub mod schedule;
 
+#[cfg(target_arch = "wasm32")]
+mod admin;
 #[cfg(target_arch = "wasm32")]
 mod broker;
 #[cfg(target_arch = "wasm32")]

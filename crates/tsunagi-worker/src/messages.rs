@@ -94,4 +94,61 @@ pub enum HeldOp {
         /// Fingerprint of a refused access token.
         failed: Option<String>,
     },
+    /// An administrator starts granting an unattended connection: keep this sign-in (sealed,
+    /// single use, 10 minutes) until its callback ([`serde_json::Value`] `{}`).
+    Begin {
+        /// Which connection.
+        connection: String,
+        /// The Worker's origin (kept for the alarm's refreshes).
+        origin: String,
+        /// The state and PKCE verifier sent.
+        pending: crate::bff::PendingLogin,
+    },
+    /// The provider's callback for an administrator's grant: the `state` must be the one kept;
+    /// the code is exchanged and the set held ([`Health`]).
+    Complete {
+        /// Which connection.
+        connection: String,
+        /// The callback URL as received.
+        callback_url: String,
+    },
+    /// The connection's health ([`Health`]; never a token).
+    Health {
+        /// Which connection.
+        connection: String,
+    },
+    /// Forget the grant (revoking it where the provider offers it); answers the revocation
+    /// outcome ([`serde_json::Value`]).
+    Disconnect {
+        /// Which connection.
+        connection: String,
+    },
+}
+
+/// An unattended connection's health, kept in clear in its object (never a token): what
+/// `GET /connections/{name}` shows.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Health {
+    /// The connection's name (the alarm reads its configuration by it).
+    pub connection: String,
+    /// `connected`, `refresh_failing` (retrying), `requires_reauthorization` or `disconnected`.
+    pub status: String,
+    /// The Worker origin the grant was made through (the client's default redirect URI).
+    pub origin: String,
+    /// When the administrator granted it, ms since the epoch.
+    pub granted_at: Option<u64>,
+    /// When the access token expires.
+    pub access_expires_at: Option<u64>,
+    /// When the refresh token expires.
+    pub refresh_expires_at: Option<u64>,
+    /// The last successful refresh.
+    pub last_refresh_at: Option<u64>,
+    /// When the alarm refreshes next.
+    pub next_refresh_at: Option<u64>,
+    /// Successful refreshes since the grant.
+    pub refreshes: u64,
+    /// Failed refreshes in a row.
+    pub failures: u32,
+    /// The last error's code.
+    pub last_error: Option<String>,
 }

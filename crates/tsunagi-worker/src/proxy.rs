@@ -24,8 +24,8 @@ enum Source<'a> {
     /// The session's object, its cookie, the connection and the Worker's origin.
     Session(Stub, VerifiedCookie, String, &'a str),
     /// A held connection: its object's name (the stub is made only when the isolate's memory has
-    /// no token), the connection and the Worker's origin.
-    Held(&'a Env, String, String, &'a str),
+    /// no token), the connection, the Worker's origin, and whether the isolate may keep the token.
+    Held(&'a Env, String, String, &'a str, bool),
 }
 
 impl Source<'_> {
@@ -48,7 +48,7 @@ impl Source<'_> {
                 };
                 Ok((t, v.session_expires_at))
             }
-            Source::Held(env, object, c, origin) => Ok((held_token(env, object, c, origin, failed).await?, None)),
+            Source::Held(env, object, c, origin, cache) => Ok((held_token(env, object, c, origin, failed, *cache).await?, None)),
         }
     }
 }
@@ -87,15 +87,19 @@ async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<Strin
 }
 
 /// A held connection's token: the isolate's copy when fresh, else its object's (which renews it
-/// single-flight). Also the RPC broker's source.
-pub async fn held_token(env: &Env, object: &str, connection: &str, origin: &str, failed: Option<&str>) -> Result<TokenSet> {
-    if let Some(t) = held::from_memory(object, failed) {
+/// single-flight). Also the RPC broker's source. Only client-credentials tokens are kept in the
+/// isolate (`cache`): an unattended grant is always read from its object, so a disconnect or a
+/// lost grant holds at once in every isolate.
+pub async fn held_token(env: &Env, object: &str, connection: &str, origin: &str, failed: Option<&str>, cache: bool) -> Result<TokenSet> {
+    if let Some(t) = held::from_memory(object, failed).filter(|_| cache) {
         return Ok(t);
     }
     let stub = held_stub(env, object)?;
     let op = HeldOp::Token { connection: connection.to_owned(), origin: origin.to_owned(), failed: failed.map(str::to_owned) };
     let t: TokenSet = call_held(&stub, &op).await?;
-    held::remember(object, &t);
+    if cache {
+        held::remember(object, &t);
+    }
     Ok(t)
 }
 
@@ -147,7 +151,7 @@ pub async fn proxy(
     let client = config::client(env, &conn, self_origin)?;
     let source = if conn.is_held() {
         check_held_access(env, keys, cookie, &conn).await?;
-        Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), self_origin)
+        Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), self_origin, !conn.unattended)
     } else {
         let c = cookie?;
         let stub = session_stub(env, keys, &c.session_id)?;
@@ -166,7 +170,7 @@ pub async fn forward_held(env: &Env, req: &mut Request, name: &str, path: &str, 
     let conn = crate::broker::served(env, name)?;
     conn.access.check(&conn.name, &method_name, path)?;
     let client = config::client(env, &conn, origin)?;
-    let source = Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), origin);
+    let source = Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), origin, !conn.unattended);
     let body = read_body(req, method).await?;
     forward(env, None, &client, source, method, path, body.as_deref(), head).await
 }

@@ -16,10 +16,16 @@ pub enum Route {
     Logout(Option<String>),
     Token(String),
     Refresh(String),
+    /// `POST /admin/connections/{name}/grant`: an administrator starts an unattended grant.
+    AdminGrant(String),
+    /// `POST /admin/connections/{name}/disconnect`.
+    AdminDisconnect(String),
+    /// `GET /connections/{name}`: a held connection's health (admin).
+    Health(String),
 }
 
 pub fn route(method: &Method, path: &str) -> Result<(Route, RouteKind)> {
-    let segments: Vec<&str> = path.trim_start_matches('/').splitn(3, '/').collect();
+    let segments: Vec<&str> = path.trim_start_matches('/').splitn(4, '/').collect();
     let get = *method == Method::Get || *method == Method::Head;
     let post = *method == Method::Post;
     let name = |s: &&str| (*s).to_owned();
@@ -31,7 +37,10 @@ pub fn route(method: &Method, path: &str) -> Result<(Route, RouteKind)> {
         ["auth", c, "refresh"] => (Route::Refresh(name(c)), RouteKind::Other, post),
         ["session"] => (Route::Session, RouteKind::Other, get),
         ["token", c] => (Route::Token(name(c)), RouteKind::Token, post),
-        ["api", c, rest] => (Route::Api(name(c), format!("/{rest}")), RouteKind::Api, true),
+        ["api", c, rest @ ..] if !rest.is_empty() => (Route::Api(name(c), format!("/{}", rest.join("/"))), RouteKind::Api, true),
+        ["admin", "connections", c, "grant"] => (Route::AdminGrant(name(c)), RouteKind::Other, post),
+        ["admin", "connections", c, "disconnect"] => (Route::AdminDisconnect(name(c)), RouteKind::Other, post),
+        ["connections", c] => (Route::Health(name(c)), RouteKind::Other, get),
         _ => return Err(Error::new(ErrorCode::NotFound, "no such route")),
     };
     if !allowed {

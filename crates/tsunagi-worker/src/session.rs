@@ -9,7 +9,7 @@ use crate::bff::{self, SessionKeys};
 use crate::config;
 use crate::crypto::Sealed;
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
-use crate::runtime::{Fetcher, WorkerClock};
+use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::{crypto, http, now};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -321,8 +321,9 @@ impl Inner {
             }
         }
         if let Some(at) = earliest {
-            let at = i64::try_from(at).unwrap_or(i64::MAX);
-            self.storage().set_alarm(at).await.map_err(|_| storage_error())?;
+            // an absolute time (workers-rs took the bare integer as an offset from now: the
+            // cleanup alarm was set decades late)
+            set_alarm_at(&self.storage(), at).await.map_err(|_| storage_error())?;
         }
         Ok(())
     }

@@ -14,7 +14,9 @@ pub fn http_status(err: &Error) -> u16 {
     use ErrorCode as C;
     match err.code() {
         C::ForbiddenOrigin | C::CsrfHeaderMissing | C::AccessDenied | C::MethodRefused | C::ConnectionNotAllowed | C::PathRefused => 403,
-        C::SessionMissing | C::LoginRequired | C::RefreshTokenInvalid | C::RefreshTokenExpired | C::InvalidGrant | C::Unauthorized => 401,
+        C::SessionMissing | C::AdminUnauthorized | C::LoginRequired | C::RefreshTokenInvalid | C::RefreshTokenExpired | C::InvalidGrant | C::Unauthorized => {
+            401
+        }
         C::NotFound => 404,
         C::MethodNotAllowed => 405,
         // the browser's request body is too large; a provider's answer (it carries the upstream
