@@ -16,4 +16,5 @@ export {
   decodeJwtClaims,
 } from './core.js';
 export { OAuthClient, memoryStorage } from './client.js';
+export { discover, verifyIdToken, buildRevocationRequest, parseRevocationResponse } from './oidc.js';
 export { BrokerClient } from './broker.js';

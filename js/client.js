@@ -7,8 +7,12 @@
 // refresh lock across tabs (Web Locks, or a localStorage lease), `fetch`, the clock, timers, and
 // the events to other tabs (BroadcastChannel) — and what an app expects around them: abort
 // signals, the app state carried through authorization, an idempotent callback, the unverified
-// user claims, and (opt-in) renewal ahead of expiry.
+// user claims, and (opt-in) renewal ahead of expiry. A generic config may name only its `issuer`:
+// the metadata is discovered on first use (js/oidc.js), the callback's `iss` checked (RFC 9207),
+// an `openid` login's id_token verified (signature, claims, nonce) before anything is stored, and
+// logout revokes the tokens where the server has a revocation endpoint (RFC 7009).
 import { TsunagiError, abortSignal, call, decodeJwtClaims, flow, options, pairs } from './core.js';
+import { canRevoke, needsMetadata, verifyIdToken, withMetadata } from './oidc.js';
 import { flowAccessToken, flowExchange, flowFetch, refreshDueInMs } from './tsunagi_wasm.js';
 
 const fail = (code, message, details) => new TsunagiError(code, `${code}: ${message}`, details);
@@ -137,6 +141,8 @@ const inBrowser = () => typeof window !== 'undefined' && typeof document !== 'un
 
 export class OAuthClient {
   #config;
+  #ready = null; // the config with its discovered metadata, once known
+  #discovering = null;
   #storage;
   #pending;
   #key;
@@ -166,7 +172,10 @@ export class OAuthClient {
     }
     this.#config = { ...config };
     this.#now = typeof o.now === 'function' ? o.now : Date.now;
-    call('next_step', { now: this.#now() }, this.#config); // validates the config now
+    if (!needsMetadata(this.#config)) {
+      call('next_step', { now: this.#now() }, this.#config); // validates the config now
+      this.#ready = this.#config;
+    }
     this.#storage = resolveStorage(o.storage);
     this.#pending = webStorage('sessionStorage') || this.#storage;
     const id = `${config.provider}:${config.clientId ?? ''}`;
@@ -184,6 +193,24 @@ export class OAuthClient {
       this.#channel.unref?.(); // Node: never keep the process alive for it
     }
     if (o.autoRefresh) this.#startAutoRefresh();
+  }
+
+  // The config the core can build a client from: an issuer-only generic config gets its metadata
+  // (discovered once per client, cached per page by js/oidc.js; a failed discovery is retried).
+  async #cfg() {
+    if (this.#ready) return this.#ready;
+    this.#discovering ??= withMetadata(this.#config, this.#fetch).then(
+      (c) => {
+        call('next_step', { now: this.#now() }, c);
+        this.#ready = c;
+        return c;
+      },
+      (e) => {
+        this.#discovering = null;
+        throw e;
+      },
+    );
+    return this.#discovering;
   }
 
   /**
@@ -230,7 +257,7 @@ export class OAuthClient {
     const t = await this.getTokens();
     if (!t) return false;
     try {
-      return call('next_step', { tokens: t, now: this.#now(), leewaySecs: this.#leeway }, this.#config) !== 'reauthorize';
+      return call('next_step', { tokens: t, now: this.#now(), leewaySecs: this.#leeway }, await this.#cfg()) !== 'reauthorize';
     } catch {
       return false; // a stored value that is not a TokenSet
     }
@@ -259,6 +286,21 @@ export class OAuthClient {
     return null;
   }
 
+  /**
+   * The claims of the id_token received at login, **verified**: its signature checked against the
+   * issuer's keys and its `iss`, `aud`, `azp`, `exp`, `iat` and `nonce` checked, before the tokens
+   * were stored. `null` when the login had no id_token (no `openid` scope, or a vendor profile).
+   */
+  async getVerifiedClaims() {
+    const raw = await this.#storage.get(`${this.#key}:claims`);
+    if (typeof raw !== 'string' || !raw) return null;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  }
+
   /** The stored TokenSet, or `null` (no refresh is attempted). */
   async getTokens() {
     const raw = await this.#storage.get(`${this.#key}:tokens`);
@@ -280,10 +322,10 @@ export class OAuthClient {
     const o = options(opts, 'options');
     const signal = abortSignal(o.signal);
     if (signal?.aborted) throw signal.reason;
-    const p = JSON.parse(call('begin_authorization', { extraParams: pairs(o.extraParams) }, this.#config));
+    const p = JSON.parse(call('begin_authorization', { extraParams: pairs(o.extraParams) }, await abortable(this.#cfg(), signal)));
     let pending;
     try {
-      pending = JSON.stringify({ state: p.state, codeVerifier: p.codeVerifier, appState: o.appState });
+      pending = JSON.stringify({ state: p.state, codeVerifier: p.codeVerifier, nonce: p.nonce ?? undefined, appState: o.appState });
     } catch (cause) {
       throw fail('invalid_parameter', 'appState must be plain JSON values', { cause });
     }
@@ -338,8 +380,25 @@ export class OAuthClient {
     if (!pending || typeof pending.state !== 'string') {
       throw fail('state_missing', 'no authorization is pending in this browser session: call authorize() first');
     }
-    const text = await flow(flowExchange(JSON.stringify(this.#config), this.#ports(), url, pending.state, pending.codeVerifier ?? undefined));
-    return { tokens: JSON.parse(text), appState: pending.appState };
+    const cfg = await this.#cfg();
+    // the flow hands the set over instead of storing it: an id_token is verified first
+    const held = {};
+    await flow(flowExchange(JSON.stringify(cfg), this.#ports({ held }), url, pending.state, pending.codeVerifier ?? undefined));
+    const tokens = JSON.parse(held.text);
+    const idToken = tokens.extra?.id_token;
+    let verifiedClaims = null;
+    if (typeof idToken === 'string' && typeof cfg.issuer === 'string') {
+      const opts = { nonce: pending.nonce, fetch: this.#fetch, now: this.#now, leewaySecs: this.#leeway };
+      verifiedClaims = await verifyIdToken(cfg, idToken, opts);
+    } else if (typeof pending.nonce === 'string') {
+      throw fail('id_token_missing', 'openid was requested but the token response has no id_token');
+    }
+    const claimsKey = `${this.#key}:claims`;
+    if (verifiedClaims) await this.#storage.set(claimsKey, JSON.stringify(verifiedClaims));
+    else await this.#storage.remove(claimsKey);
+    await this.#storage.set(`${this.#key}:tokens`, held.text);
+    this.#emit('tokens', false);
+    return { tokens, appState: pending.appState, verifiedClaims };
   }
 
   /**
@@ -367,7 +426,8 @@ export class OAuthClient {
   async #valid(stale) {
     const watch = { renewing: false, cleared: false };
     try {
-      const text = await flow(flowAccessToken(JSON.stringify(this.#config), this.#ports({ stale, watch }), stale, this.#leeway));
+      const cfg = JSON.stringify(await this.#cfg());
+      const text = await flow(flowAccessToken(cfg, this.#ports({ stale, watch }), stale, this.#leeway));
       return JSON.parse(text);
     } catch (e) {
       this.#failed(watch, e);
@@ -381,11 +441,40 @@ export class OAuthClient {
     if (watch.renewing || watch.cleared) this.#emit('refresh_failed', false, error);
   }
 
-  /** Forgets the session here and in other tabs (LawVu documents no revocation endpoint). */
+  /**
+   * Forgets the session here and in other tabs. Where the server has a revocation endpoint (a
+   * generic server's metadata or `revocationEndpoint`; LawVu, Logiless and LegalOn document none),
+   * the refresh token (else the access token) is revoked first (RFC 7009). Resolves to
+   * `{ revoked }`, with `error` when the revocation failed: the session is forgotten here anyway.
+   */
   async logout() {
+    const t = await this.getTokens();
+    let revoked = false;
+    let error;
+    if (t) {
+      try {
+        const cfg = await this.#cfg();
+        if (canRevoke(cfg)) revoked = await this.#revoke(cfg, t);
+      } catch (e) {
+        error = e;
+      }
+    }
     await this.#storage.remove(`${this.#key}:tokens`);
+    await this.#storage.remove(`${this.#key}:claims`);
     await this.#pending.remove(`${this.#key}:pending`);
     this.#emit('logout', false);
+    return error ? { revoked, error } : { revoked };
+  }
+
+  // RFC 7009 §2.1: the refresh token (it ends the grant) or, without one, the access token.
+  async #revoke(cfg, t) {
+    const which =
+      typeof t.refreshToken === 'string' ? { token: t.refreshToken, tokenTypeHint: 'refresh_token' } : { token: t.accessToken, tokenTypeHint: 'access_token' };
+    if (typeof which.token !== 'string') return false;
+    const req = JSON.parse(call('revocation_request', which, cfg));
+    const { status, headers, response } = await this.#sendToken(req.url, req.method, Object.entries(req.headers), req.body);
+    call('parse_revocation_response', { ...which, response: { status, headers } }, cfg, await response.text());
+    return true;
   }
 
   // ---- autoRefresh: renew ahead of expiry. Each tab schedules from the stored expiry; the renewal
@@ -471,7 +560,7 @@ export class OAuthClient {
     const method = i.method === undefined ? undefined : String(i.method);
     const policy = this.#policy === undefined ? '' : JSON.stringify(this.#policy);
     const watch = { renewing: false, cleared: false };
-    const run = flow(flowFetch(JSON.stringify(this.#config), this.#ports({ init: i, watch }), path, method, jsonBody, policy, this.#leeway));
+    const run = this.#cfg().then((cfg) => flow(flowFetch(JSON.stringify(cfg), this.#ports({ init: i, watch }), path, method, jsonBody, policy, this.#leeway)));
     run.catch((e) => this.#failed(watch, e));
     return abortable(run, signal);
   }
@@ -479,7 +568,7 @@ export class OAuthClient {
   // What the shared flows run on in this page, for one call. `init`: the app's RequestInit of an
   // API call (headers, signal, a non-string body); `stale`: a token the API just refused; `watch`:
   // told when the call renews tokens (a token endpoint request) and when it stores or clears them.
-  #ports({ init, stale, watch } = {}) {
+  #ports({ init, stale, watch, held } = {}) {
     const key = `${this.#key}:tokens`;
     return {
       load: async () => {
@@ -487,6 +576,10 @@ export class OAuthClient {
         return typeof raw === 'string' && raw ? raw : null;
       },
       store: async (text) => {
+        if (held) {
+          held.text = text; // the caller checks, then stores
+          return;
+        }
         await this.#storage.set(key, text); // stored before anyone (in this tab or another) is answered
         if (watch) watch.renewing = false;
         this.#emit('tokens', false);
@@ -494,6 +587,7 @@ export class OAuthClient {
       clear: async () => {
         if (watch) watch.cleared = true;
         await this.#storage.remove(key);
+        await this.#storage.remove(`${this.#key}:claims`);
         this.#emit('logout', false);
       },
       acquire: () => this.#acquire(stale),
@@ -580,7 +674,9 @@ export class OAuthClient {
   async #settle(stale) {
     const t = await this.getTokens();
     const usable = (x) =>
-      x && x.accessToken !== stale && call('next_step', { tokens: x, now: this.#now(), leewaySecs: this.#leeway }, this.#config) === 'use_access_token';
+      x &&
+      x.accessToken !== stale &&
+      call('next_step', { tokens: x, now: this.#now(), leewaySecs: this.#leeway }, this.#ready ?? this.#config) === 'use_access_token';
     if (!t || usable(t)) return;
     const seen = `${t.accessToken}|${t.refreshToken}`;
     for (const until = Date.now() + 2_000; Date.now() < until; ) {

@@ -132,9 +132,13 @@ export function createState() {
   return call('create_state', '{}');
 }
 
-/** The redirect URL back from the provider → `{ code }`; throws on `error=` or a state mismatch. */
-export function parseCallback(url, expectedState) {
-  return { code: call('parse_callback', { url: str(url), expectedState }) };
+/**
+ * The redirect URL back from the provider → `{ code }`; throws on `error=` or a state mismatch, and
+ * with `{ issuer }` on an `iss` from another issuer (RFC 9207; `requireIss`: also on a missing one).
+ */
+export function parseCallback(url, expectedState, opts) {
+  const o = options(opts, 'options');
+  return { code: call('parse_callback', { url: str(url), expectedState, issuer: o.issuer, requireIss: o.requireIss }) };
 }
 
 /** `{ method, url, headers, body }` for the token endpoint; `body` is `null` for GET (Logiless). */

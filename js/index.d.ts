@@ -158,11 +158,38 @@ export interface LegalOnConfig {
   tokenUrl?: string;
 }
 
-/** Any RFC 6749 server. */
-export interface GenericConfig {
+/**
+ * Any RFC 6749 server. With `issuer` alone (no `tokenEndpoint`) the endpoints come from its metadata (RFC 8414 / OpenID Connect
+ * Discovery): {@link OAuthClient} discovers it on first use; the low-level functions take {@link discover}'s result as `metadata`.
+ * @see https://www.rfc-editor.org/rfc/rfc8414
+ */
+export type GenericConfig = GenericConfigFields & ({ tokenEndpoint: string } | { issuer: string });
+
+/** The fields of a {@link GenericConfig}. */
+export interface GenericConfigFields {
   provider: 'generic';
+  /**
+   * The issuer identifier (`https`, no query or fragment), compared exactly: the metadata must name it, and a callback's `iss` must equal
+   * it (RFC 9207) — required when the server advertises `authorization_response_iss_parameter_supported` or `requireIss` is set.
+   */
+  issuer?: string;
+  /** The checked metadata ({@link discover}); its endpoints fill in what this config does not set. */
+  metadata?: ServerMetadata;
+  /** A callback without `iss` is refused (`issuer_missing`). Needs `issuer`. */
+  requireIss?: boolean;
+  /** Space-separated scopes for the authorization request and client credentials; `openid` adds a `nonce` and id_token verification. */
+  scope?: string;
+  /** RFC 8707 resource indicator(s), sent as repeated `resource` parameters. */
+  resource?: string | string[];
+  /** An `audience` parameter, for servers that use one instead of `resource`. */
+  audience?: string;
+  /** RFC 7009 revocation endpoint (else the metadata's); {@link OAuthClient.logout} revokes there. */
+  revocationEndpoint?: string;
+  /** The JWKS URL for id_token signatures (else the metadata's `jwks_uri`). */
+  jwksUri?: string;
   authorizationEndpoint?: string;
-  tokenEndpoint: string;
+  /** Required unless `issuer` is given. */
+  tokenEndpoint?: string;
   clientId?: string;
   redirectUri?: string;
   /** Default `"none"`. */
@@ -180,6 +207,27 @@ export interface GenericConfig {
 }
 
 export type Config = LawVuConfig | LogilessConfig | LegalOnConfig | GenericConfig;
+
+/** Authorization server metadata as {@link discover} checked it (RFC 8414 §2 names). */
+export interface ServerMetadata {
+  issuer: string;
+  authorization_endpoint?: string;
+  token_endpoint: string;
+  jwks_uri?: string;
+  revocation_endpoint?: string;
+  scopes_supported?: string[];
+  token_endpoint_auth_methods_supported?: string[];
+  code_challenge_methods_supported?: string[];
+  authorization_response_iss_parameter_supported: boolean;
+  id_token_signing_alg_values_supported?: string[];
+}
+
+/** The scope, resource indicators and audience a refresh or client-credentials request asks for (instead of the config's). */
+export interface ScopeParams {
+  scope?: string;
+  resource?: string | string[];
+  audience?: string;
+}
 
 /** Times are epoch milliseconds. */
 export interface TokenSet {
@@ -205,8 +253,8 @@ export interface TokenSet {
 
 export type Grant =
   | { grantType: 'authorization_code'; code: string; codeVerifier?: string }
-  | { grantType: 'refresh_token'; refreshToken: string }
-  | { grantType: 'client_credentials' };
+  | ({ grantType: 'refresh_token'; refreshToken: string } & ScopeParams)
+  | ({ grantType: 'client_credentials' } & ScopeParams);
 
 export interface HttpRequest {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -236,7 +284,15 @@ export function buildAuthorizationUrl(config: Config, options?: { state?: string
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.1
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.3
  */
-export function beginAuthorization(config: Config, options?: { extraParams?: Params }): { url: string; state: string; codeVerifier: string | null };
+export function beginAuthorization(
+  config: Config,
+  options?: { extraParams?: Params },
+): {
+  url: string;
+  state: string;
+  codeVerifier: string | null /** Sent when `openid` is requested: keep it with `state` for {@link verifyIdToken}. */;
+  nonce: string | null;
+};
 /**
  * A fresh PKCE pair: a 256-bit verifier and its S256 challenge.
  * @see https://www.rfc-editor.org/rfc/rfc7636#section-4.1
@@ -253,10 +309,12 @@ export function pkceChallenge(verifier: string): string;
  */
 export function createState(): string;
 /**
- * The redirect URL back from the provider → `{ code }`; throws on `error=` (e.g. `access_denied`), a missing or different `state`.
+ * The redirect URL back from the provider → `{ code }`; throws on `error=` (e.g. `access_denied`), a missing or different `state`,
+ * and with `issuer` on an `iss` naming another issuer (`issuer_mismatch`) or, with `requireIss`, none (`issuer_missing`).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.2
+ * @see https://www.rfc-editor.org/rfc/rfc9207
  */
-export function parseCallback(url: string | URL, expectedState: string): { code: string };
+export function parseCallback(url: string | URL, expectedState: string, options?: { issuer?: string; requireIss?: boolean }): { code: string };
 /**
  * The token endpoint request for `grant`, client authentication included; `body` is `null` for GET (Logiless).
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-4.1.3
@@ -294,6 +352,37 @@ export function buildApiRequest(config: Config, tokens: TokenSet, path: string |
  * @see https://www.rfc-editor.org/rfc/rfc7519#section-4
  */
 export function decodeJwtClaims(jwt: string): Record<string, unknown>;
+/**
+ * The checked metadata of `issuer`: RFC 8414's location, then OpenID Connect Discovery's; its `issuer` must equal the argument exactly
+ * (`metadata_issuer_mismatch`). Cached in memory (at most 16 issuers, one hour each). `fetch` defaults to the global one.
+ * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+ */
+export function discover(issuer: string, options?: { fetch?: typeof fetch; cache?: boolean }): Promise<ServerMetadata>;
+/**
+ * The **verified** claims of an id_token: its signature checked with WebCrypto against the issuer's JWKS (RS256, PS256, ES256, EdDSA
+ * where the runtime has Ed25519; the JWKS is cached, and fetched again once for an unknown `kid`), then `iss`, `aud`, `azp`,
+ * `exp`/`iat` (with `leewaySecs`, default 60), `sub` and `nonce`. `config`: a generic config with `issuer` and `clientId`.
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+ */
+export function verifyIdToken(
+  config: GenericConfig,
+  idToken: string,
+  options?: { nonce?: string; fetch?: typeof fetch; now?: number | (() => number); leewaySecs?: number },
+): Promise<Record<string, unknown>>;
+/**
+ * The RFC 7009 revocation request for a token (`tokenTypeHint` default `"refresh_token"`), authenticated as at the token endpoint.
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.1
+ */
+export function buildRevocationRequest(config: GenericConfig, options: { token: string; tokenTypeHint?: 'refresh_token' | 'access_token' }): HttpRequest;
+/**
+ * The revocation endpoint's answer: returns on 200 (also for a token the server did not know), throws the RFC 6749 §5.2 error otherwise.
+ * @see https://www.rfc-editor.org/rfc/rfc7009#section-2.2
+ */
+export function parseRevocationResponse(
+  config: GenericConfig,
+  options: { token: string; tokenTypeHint?: 'refresh_token' | 'access_token' },
+  response: HttpResponseLike,
+): void;
 
 /** A storage adapter; methods may return promises. Values are strings. */
 export interface StorageAdapter {
@@ -372,6 +461,16 @@ export interface RedirectResult<AppState = unknown> {
   tokens: TokenSet;
   /** `authorize({ appState })`'s value, as JSON brought it back; `undefined` when none was given. */
   appState: AppState | undefined;
+  /** The id_token's claims, **verified** (signature, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`); `null` when the login had no id_token. */
+  verifiedClaims: Record<string, unknown> | null;
+}
+
+/** What {@link OAuthClient.logout} resolves to. */
+export interface LogoutResult {
+  /** The server revoked the tokens (RFC 7009); `false` when it has no revocation endpoint or there was nothing to revoke. */
+  revoked: boolean;
+  /** Why the revocation failed (the session is forgotten here anyway). */
+  error?: TsunagiError;
 }
 
 export interface AuthorizeOptions {
@@ -451,13 +550,23 @@ export class OAuthClient {
    */
   getUser(): Promise<UnverifiedUser | null>;
   /**
+   * The claims of the id_token received at login, **verified** before the tokens were stored (signature against the issuer's keys,
+   * `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`); `null` when the login had no id_token. Reads the storage only.
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+   */
+  getVerifiedClaims(): Promise<Record<string, unknown> | null>;
+  /**
    * API call with the bearer token; one refresh-and-retry on 401, bounded waits on 429. `input` is a path under the API base.
    * `init.signal` aborts the call (a refresh it started still finishes and is stored).
    * @see https://www.rfc-editor.org/rfc/rfc6750#section-2.1
    */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>;
-  /** Forgets the session here and in other tabs; stops `autoRefresh` until new tokens are stored. */
-  logout(): Promise<void>;
+  /**
+   * Forgets the session here and in other tabs; stops `autoRefresh` until new tokens are stored. Where the server has a revocation
+   * endpoint, revokes the refresh token (else the access token) first.
+   * @see https://www.rfc-editor.org/rfc/rfc7009
+   */
+  logout(): Promise<LogoutResult>;
   /** Stops listening to other tabs (closes the BroadcastChannel) and stops `autoRefresh`. */
   close(): void;
   /**

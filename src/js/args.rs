@@ -119,6 +119,18 @@ impl<'a> Args<'a> {
             .collect()
     }
 
+    /// A string or an array of strings (absent or null → empty), e.g. RFC 8707's repeatable `resource`.
+    pub(crate) fn strings(&self, key: &str) -> Result<Vec<String>> {
+        match self.map.get(key) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::String(s)) => Ok(vec![s.clone()]),
+            Some(Value::Array(items)) => {
+                items.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(|| self.wrong(key, "a string or an array of strings"))).collect()
+            }
+            Some(_) => Err(self.wrong(key, "a string or an array of strings")),
+        }
+    }
+
     /// String parameters as `[name, value]` pairs, in the caller's order (the wrapper turns a
     /// plain object into `Object.entries`).
     pub(crate) fn pairs(&self, key: &str) -> Result<Vec<(String, String)>> {

@@ -11,6 +11,7 @@ mod args;
 mod config;
 mod error;
 mod flow;
+mod oidc;
 mod ops;
 mod tokens;
 

@@ -4,7 +4,7 @@
 //! plain string); every failure is a core [`Error`].
 
 use super::args::{self, Args};
-use super::{config, tokens};
+use super::{config, oidc, tokens};
 use serde_json::{Map, Value};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -12,11 +12,14 @@ use tsunagi_core::api::{self, ApiDecision, Attempt, RetryPolicy};
 use tsunagi_core::authorize::AuthorizationRequest;
 use tsunagi_core::client::Client;
 use tsunagi_core::http::{HttpRequest, HttpResponse, Method};
+use tsunagi_core::issuer::AuthServer;
 use tsunagi_core::pkce::{PkceChallenge, PkceVerifier};
 use tsunagi_core::profile::GrantType;
+use tsunagi_core::scope::ScopeParams;
 use tsunagi_core::secret::{AuthorizationCode, RefreshToken};
 use tsunagi_core::state::State;
 use tsunagi_core::time::Timestamp;
+use tsunagi_core::token_request::Grant;
 use tsunagi_core::token_set::{NextStep, TokenSet, DEFAULT_LEEWAY_SECS};
 use tsunagi_core::{Error, ErrorCode, Result};
 
@@ -59,7 +62,7 @@ fn cached(key: &str, build: impl FnOnce() -> Result<Client>) -> Result<Rc<Client
 }
 
 /// The client for `side.config` (required), reused while its JSON text is unchanged.
-fn client_of(side: &Side<'_>) -> Result<Rc<Client>> {
+pub(crate) fn client_of(side: &Side<'_>) -> Result<Rc<Client>> {
     client_for(side.config)
 }
 
@@ -109,7 +112,7 @@ fn tokens_of(a: &Args<'_>, key: &str) -> Result<Option<TokenSet>> {
     a.opt_object(key, "tokens", P)?.map(|t| tokens::from_args(&t)).transpose()
 }
 
-fn now_of(a: &Args<'_>) -> Result<Timestamp> {
+pub(crate) fn now_of(a: &Args<'_>) -> Result<Timestamp> {
     a.opt_time("now")?.ok_or_else(|| Error::new(P, "now must be epoch milliseconds"))
 }
 
@@ -117,7 +120,7 @@ fn pairs_ref(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
     pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
-fn response_of(a: &Args<'_>, body: &str) -> Result<HttpResponse> {
+pub(crate) fn response_of(a: &Args<'_>, body: &str) -> Result<HttpResponse> {
     let r = a.object("response", "response", P)?;
     let status = r
         .opt_u64("status")?
@@ -127,7 +130,7 @@ fn response_of(a: &Args<'_>, body: &str) -> Result<HttpResponse> {
     Ok(HttpResponse::new(status, r.headers("headers")?, body))
 }
 
-fn request_json(req: &HttpRequest) -> String {
+pub(crate) fn request_json(req: &HttpRequest) -> String {
     let headers: Map<String, Value> = req.headers.iter().map(|(k, v)| (k.clone(), Value::from(v.as_str()))).collect();
     let mut m = Map::new();
     m.insert("method".into(), Value::from(req.method.as_str()));
@@ -163,6 +166,7 @@ pub(crate) fn begin_authorization(a: &Args<'_>, side: &Side<'_>) -> Result<Strin
     m.insert("url".into(), Value::from(url));
     m.insert("state".into(), Value::from(pending.state.as_str()));
     m.insert("codeVerifier".into(), pending.pkce_verifier.as_ref().map_or(Value::Null, |v| Value::from(v.secret())));
+    m.insert("nonce".into(), pending.nonce.as_ref().map_or(Value::Null, |n| Value::from(n.as_str())));
     Ok(Value::Object(m).to_string())
 }
 
@@ -185,10 +189,16 @@ pub(crate) fn pkce_challenge(a: &Args<'_>) -> Result<String> {
     Ok(PkceChallenge::s256(a.str("verifier")?).as_str().to_owned())
 }
 
-/// `{ url, expectedState }` → the authorization code.
+/// `{ url, expectedState, issuer?, requireIss? }` → the authorization code; with `issuer`, the
+/// RFC 9207 `iss` check too (`requireIss`: a missing `iss` is `issuer_missing`).
 pub(crate) fn parse_callback(a: &Args<'_>) -> Result<String> {
     let expected = State::new(non_empty(a, "expectedState", "expectedState")?)?;
-    let code = tsunagi_core::callback::parse_callback(a.str("url")?, Some(&expected))?;
+    let mut server = AuthServer::default();
+    if let Some(issuer) = a.opt_str("issuer")? {
+        server.issuer = Some(AuthServer::check_issuer(issuer).map_err(|_| Error::new(P, "issuer must be an https URL without query or fragment"))?.to_owned());
+        server.require_iss = a.opt_bool("requireIss")?.unwrap_or(false);
+    }
+    let code = tsunagi_core::callback::parse_callback_from(a.str("url")?, Some(&expected), &server)?;
     Ok(code.secret().to_owned())
 }
 
@@ -202,11 +212,24 @@ pub(crate) fn token_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
             let verifier = g.opt_str("codeVerifier")?.map(PkceVerifier::new).transpose()?;
             client.authorization_code_request(&code, verifier.as_ref())?
         }
-        "refresh_token" => client.refresh_request(&RefreshToken::new(non_empty(&g, "refreshToken", "grant.refreshToken")?))?,
-        "client_credentials" => client.client_credentials_request()?,
+        "refresh_token" => {
+            let rt = RefreshToken::new(non_empty(&g, "refreshToken", "grant.refreshToken")?);
+            client.token_request_with(Grant::RefreshToken(&rt), scope_params(&g)?.as_ref())?
+        }
+        "client_credentials" => match scope_params(&g)? {
+            Some(p) => client.token_request_with(Grant::ClientCredentials, Some(&p))?,
+            None => client.client_credentials_request()?,
+        },
         _ => return Err(Error::new(P, "grant.grantType must be \"authorization_code\", \"refresh_token\" or \"client_credentials\"")),
     };
     Ok(request_json(&req))
+}
+
+/// A grant's own `scope`, `resource` (string or list) and `audience`, if it names any.
+fn scope_params(g: &Args<'_>) -> Result<Option<ScopeParams>> {
+    let p =
+        ScopeParams { scope: g.opt_str("scope")?.map(str::to_owned), resources: g.strings("resource")?, audience: g.opt_str("audience")?.map(str::to_owned) };
+    Ok((!p.is_empty()).then_some(p))
 }
 
 /// `{ config?, response, now, previous?, grantType? }` → the JS `TokenSet`. `grantType` is the
@@ -313,6 +336,13 @@ pub(crate) fn dispatch(op: &str, json: &str, side: &Side<'_>) -> Result<String> 
         "api_request" => api_request(&a, side),
         "api_decide" => api_decide(&a, side),
         "api_error" => api_error(&a, side),
+        "metadata_urls" => oidc::metadata_urls(&a),
+        "parse_metadata" => oidc::parse_metadata(&a, side),
+        "id_token_parts" => oidc::id_token_parts(&a),
+        "select_jwk" => oidc::select_jwk(&a, side),
+        "check_id_token" => oidc::check_id_token(&a, side),
+        "revocation_request" => oidc::revocation_request(&a, side),
+        "parse_revocation_response" => oidc::parse_revocation_response(&a, side),
         _ => Err(Error::new(ErrorCode::UnsupportedOperation, "unknown operation")),
     }
 }

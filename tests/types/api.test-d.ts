@@ -17,6 +17,8 @@ import {
   type LawVuConfig,
   type LegalOnConfig,
   type LogilessConfig,
+  type LogoutResult,
+  type ServerMetadata,
   type OAuthClientEvent,
   type OAuthClientEventArgs,
   type RedirectResult,
@@ -29,15 +31,19 @@ import {
   beginAuthorization,
   buildApiRequest,
   buildAuthorizationUrl,
+  buildRevocationRequest,
   buildTokenRequest,
   createPkce,
   createState,
   decodeJwtClaims,
+  discover,
   memoryStorage,
   nextStep,
   parseCallback,
+  parseRevocationResponse,
   parseTokenResponse,
   pkceChallenge,
+  verifyIdToken,
 } from 'tsunagi';
 import { type LoginOptions, type TsunagiProviderProps, type TsunagiState, TsunagiProvider, useTsunagi } from 'tsunagi/react';
 import type { ReactElement } from 'react';
@@ -83,8 +89,17 @@ expectAssignable<Config>({ provider: 'logiless', clientId: 'c', redirectUri: 'ht
 expectAssignable<Config>({ provider: 'legalon', region: 'eu', credentials: 'x' });
 // @ts-expect-error no such provider
 expectAssignable<Config>({ provider: 'github', clientId: 'c' });
-// @ts-expect-error a generic server needs its token endpoint
+// @ts-expect-error a generic server needs its token endpoint or its issuer
 expectAssignable<Config>({ provider: 'generic', clientId: 'c' });
+expectAssignable<Config>({
+  provider: 'generic',
+  issuer: 'https://as.example',
+  clientId: 'c',
+  scope: 'openid offline_access',
+  resource: ['https://api.example/'],
+});
+// @ts-expect-error resource indicators are strings
+expectAssignable<Config>({ provider: 'generic', issuer: 'https://as.example', clientId: 'c', resource: [1] });
 // @ts-expect-error not a client authentication method
 expectAssignable<Config>({ provider: 'generic', tokenEndpoint: 'https://as.example/token', clientAuth: 'private_key_jwt' });
 // @ts-expect-error a misspelt field is caught (clientID)
@@ -104,8 +119,10 @@ buildAuthorizationUrl(config, { state: 1 });
 // @ts-expect-error extra parameters are strings
 buildAuthorizationUrl(config, { extraParams: { max_age: 0 } });
 
-expectType<{ url: string; state: string; codeVerifier: string | null }>()(beginAuthorization(config));
-expectType<{ url: string; state: string; codeVerifier: string | null }>()(beginAuthorization(config, { extraParams: { prompt: 'login' } }));
+expectType<{ url: string; state: string; codeVerifier: string | null; nonce: string | null }>()(beginAuthorization(config));
+expectType<{ url: string; state: string; codeVerifier: string | null; nonce: string | null }>()(
+  beginAuthorization(config, { extraParams: { prompt: 'login' } }),
+);
 // @ts-expect-error beginAuthorization makes its own state
 beginAuthorization(config, { state: 's' });
 
@@ -199,6 +216,28 @@ expectType<Record<string, unknown>>()(decodeJwtClaims(tokens.accessToken));
 // @ts-expect-error a JWT is a string
 decodeJwtClaims(tokens);
 
+// --- OpenID Connect, RFC 8414 metadata, RFC 7009 revocation ------------------------------------
+
+async function oidc() {
+  const meta = await discover('https://as.example', { fetch });
+  expectType<ServerMetadata>()(meta);
+  expectType<boolean>()(meta.authorization_response_iss_parameter_supported);
+  const generic: GenericConfig = { provider: 'generic', issuer: meta.issuer, metadata: meta, clientId: 'c' };
+  expectType<Record<string, unknown>>()(await verifyIdToken(generic, 'h.p.s', { nonce: 'n', leewaySecs: 30 }));
+  // @ts-expect-error the id_token is a string
+  await verifyIdToken(generic, 1);
+  expectType<HttpRequest>()(buildRevocationRequest(generic, { token: 'rt', tokenTypeHint: 'refresh_token' }));
+  // @ts-expect-error only refresh and access tokens are revocable here
+  buildRevocationRequest(generic, { token: 'rt', tokenTypeHint: 'id_token' });
+  expectType<void>()(parseRevocationResponse(generic, { token: 'rt' }, { status: 200, body: '' }));
+  expectType<{ code: string }>()(parseCallback('https://app.example/cb?code=c&state=s&iss=x', 's', { issuer: meta.issuer, requireIss: true }));
+  expectType<HttpRequest>()(buildTokenRequest(generic, { grantType: 'client_credentials', scope: 'api:read', resource: 'https://api.example/' }));
+  expectType<HttpRequest>()(buildTokenRequest(generic, { grantType: 'refresh_token', refreshToken: 'rt', scope: 'api:read' }));
+  const r: LogoutResult = { revoked: false };
+  expectType<boolean>()(r.revoked);
+}
+void oidc;
+
 // --- errors -------------------------------------------------------------------------------------
 
 function handle(e: unknown): void {
@@ -279,7 +318,10 @@ async function useClient(): Promise<void> {
   expectType<Promise<TokenSet | null>>()(client.getTokens());
   expectType<Promise<Response>>()(client.fetch('/matter-apis/v1/matters'));
   expectType<Response>()(await client.fetch(new URL('https://api.example/v1/items'), { method: 'POST', body: '{}', signal: AbortSignal.timeout(1) }));
-  expectType<Promise<void>>()(client.logout());
+  expectType<Promise<LogoutResult>>()(client.logout());
+  expectType<boolean>()((await client.logout()).revoked);
+  expectType<Promise<Record<string, unknown> | null>>()(client.getVerifiedClaims());
+  expectType<Record<string, unknown> | null>()((await client.handleRedirect()).verifiedClaims);
   expectType<void>()(client.close());
   const off = client.onChange((type, info) => {
     expectType<'tokens' | 'logout' | 'refresh_failed'>()(type);

@@ -1,0 +1,119 @@
+//! The operations behind the package's OpenID Connect and RFC 8414/7009 functions (`js/oidc.js`):
+//! metadata locations and the checked document, the id_token's parts for WebCrypto and its claim
+//! checks, the JWKS key choice, and revocation. The wrapper fetches, caches and verifies.
+
+use super::args::Args;
+use super::ops::{client_of, now_of, request_json, response_of, Side};
+use serde_json::{Map, Value};
+use tsunagi_core::discovery::{self, MetadataKind};
+use tsunagi_core::id_token::{IdToken, IdTokenExpectations, JwsAlgorithm};
+use tsunagi_core::revocation::RevocableToken;
+use tsunagi_core::secret::{AccessToken, RefreshToken};
+use tsunagi_core::token_set::DEFAULT_LEEWAY_SECS;
+use tsunagi_core::{base64url, jwks, Error, ErrorCode, Nonce, Result};
+
+const P: ErrorCode = ErrorCode::InvalidParameter;
+
+/// `{ issuer }` → the metadata URLs to try, in order (RFC 8414 §3.1, then OIDC Discovery §4.1).
+pub(crate) fn metadata_urls(a: &Args<'_>) -> Result<String> {
+    let issuer = a.str("issuer")?;
+    let urls: Vec<Value> =
+        [MetadataKind::OAuth, MetadataKind::OpenId].into_iter().map(|k| discovery::metadata_url(issuer, k).map(Value::from)).collect::<Result<_>>()?;
+    Ok(Value::Array(urls).to_string())
+}
+
+/// `{ issuer, response }` + body → the checked metadata (RFC 8414 names), as JSON.
+pub(crate) fn parse_metadata(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let meta = discovery::parse_metadata(a.str("issuer")?, &response_of(a, side.body)?)?;
+    let mut m = Map::new();
+    let mut put = |k: &str, v: Value| {
+        if !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()) {
+            m.insert(k.to_owned(), v);
+        }
+    };
+    let text = |s: &Option<String>| s.as_deref().map_or(Value::Null, Value::from);
+    let list = |l: &[String]| Value::Array(l.iter().map(|s| Value::from(s.as_str())).collect());
+    put("issuer", Value::from(meta.issuer.as_str()));
+    put("authorization_endpoint", text(&meta.authorization_endpoint));
+    put("token_endpoint", Value::from(meta.token_endpoint.as_str()));
+    put("jwks_uri", text(&meta.jwks_uri));
+    put("revocation_endpoint", text(&meta.revocation_endpoint));
+    put("scopes_supported", list(&meta.scopes_supported));
+    put("token_endpoint_auth_methods_supported", list(&meta.token_endpoint_auth_methods_supported));
+    put("code_challenge_methods_supported", list(&meta.code_challenge_methods_supported));
+    put("authorization_response_iss_parameter_supported", Value::from(meta.authorization_response_iss_parameter_supported));
+    put("id_token_signing_alg_values_supported", list(&meta.id_token_signing_alg_values_supported));
+    Ok(Value::Object(m).to_string())
+}
+
+/// `{ idToken }` → what WebCrypto needs: `{ alg, kid, importAlgorithm, verifyAlgorithm,
+/// signingInput, signature }` (the signature base64url). Nothing is verified here.
+pub(crate) fn id_token_parts(a: &Args<'_>) -> Result<String> {
+    let t = IdToken::parse(a.str("idToken")?)?;
+    let alg = t.alg();
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
+    let mut m = Map::new();
+    m.insert("alg".into(), Value::from(alg_name(alg)));
+    m.insert("kid".into(), t.kid().map_or(Value::Null, Value::from));
+    m.insert("importAlgorithm".into(), parse(alg.webcrypto_import()));
+    m.insert("verifyAlgorithm".into(), parse(alg.webcrypto_verify()));
+    m.insert("signingInput".into(), Value::from(String::from_utf8_lossy(t.signing_input()).into_owned()));
+    m.insert("signature".into(), Value::from(base64url::encode(t.signature())));
+    Ok(Value::Object(m).to_string())
+}
+
+fn alg_name(alg: JwsAlgorithm) -> &'static str {
+    match alg {
+        JwsAlgorithm::Rs256 => "RS256",
+        JwsAlgorithm::Ps256 => "PS256",
+        JwsAlgorithm::Es256 => "ES256",
+        JwsAlgorithm::EdDsa => "EdDSA",
+    }
+}
+
+/// `{ alg, kid? }` + the JWKS as body → the public JWK's JSON text, or `""` when no key fits.
+pub(crate) fn select_jwk(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let alg = JwsAlgorithm::parse(a.str("alg")?)?;
+    Ok(jwks::select_jwk(side.body, alg, a.opt_str("kid")?)?.unwrap_or_default())
+}
+
+/// `{ idToken, nonce?, now, leewaySecs? }` with the config (its issuer and client id) → the
+/// claims' JSON text, once every claim check passed. Called only after the signature verified.
+pub(crate) fn check_id_token(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let client = client_of(side)?;
+    let issuer = client.server().issuer.as_deref().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "checking an id_token needs config.issuer"))?;
+    let client_id = client.client_id().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "checking an id_token needs config.clientId"))?;
+    let nonce = a.opt_str("nonce")?.map(Nonce::new).transpose()?;
+    let t = IdToken::parse(a.str("idToken")?)?;
+    let expected = IdTokenExpectations {
+        issuer,
+        client_id: client_id.as_str(),
+        nonce: nonce.as_ref(),
+        now: now_of(a)?,
+        leeway_secs: a.opt_u64("leewaySecs")?.unwrap_or(DEFAULT_LEEWAY_SECS),
+    };
+    t.check_claims(&expected)?;
+    Ok(t.claims_json_unverified().to_owned())
+}
+
+fn revocation(a: &Args<'_>, side: &Side<'_>) -> Result<tsunagi_core::HttpRequest> {
+    let client = client_of(side)?;
+    let token = a.str("token")?;
+    match a.opt_str("tokenTypeHint")? {
+        None | Some("refresh_token") => client.revocation_request(RevocableToken::Refresh(&RefreshToken::new(token))),
+        Some("access_token") => client.revocation_request(RevocableToken::Access(&AccessToken::new(token))),
+        Some(_) => Err(Error::new(P, "tokenTypeHint must be \"refresh_token\" or \"access_token\"")),
+    }
+}
+
+/// `{ token, tokenTypeHint? }` with the config → the RFC 7009 request `{ method, url, headers, body }`.
+pub(crate) fn revocation_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    Ok(request_json(&revocation(a, side)?))
+}
+
+/// `{ token, tokenTypeHint?, response }` + body → `""` when revoked, else the error.
+pub(crate) fn parse_revocation_response(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
+    let request = revocation(a, side)?;
+    client_of(side)?.parse_revocation_response(&request, &response_of(a, side.body)?)?;
+    Ok(String::new())
+}
