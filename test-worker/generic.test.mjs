@@ -30,8 +30,8 @@ after(async () => {
 });
 
 /** /auth/idp/login → oidc-provider's scripted login → the Worker's callback. */
-async function signIn(b) {
-  const start = await b.request('/auth/idp/login?return_to=%2Fhome');
+async function signIn(b, connection = 'idp') {
+  const start = await b.request(`/auth/${connection}/login?return_to=%2Fhome`);
   assert.equal(start.status, 302, start.text);
   const authorize = new URL(start.headers.get('location'));
   const back = await idp.authorize(authorize.href);
@@ -123,4 +123,27 @@ test('generic: logout revokes the refresh token at the revocation endpoint (RFC 
   assert.equal(lv.json.revocation.lawvu.revoked, false);
   assert.equal(lv.json.revocation.lawvu.forgotten, true);
   assert.match(lv.json.revocation.lawvu.reason, /no revocation endpoint/);
+});
+
+test('generic: the issuer alone — endpoints, revocation and the iss requirement discovered (RFC 8414 / OIDC Discovery)', async () => {
+  const b = new Browser(worker);
+  const { authorize, back, cb } = await signIn(b, 'idp-discovered');
+  assert.equal(authorize.origin + authorize.pathname, `${idp.issuer}/auth`, 'the authorization endpoint from the metadata');
+  assert.equal(authorize.searchParams.get('redirect_uri'), `${ORIGIN}/auth/idp-discovered/callback`);
+  assert.equal(back.searchParams.get('iss'), idp.issuer);
+  assert.equal(cb.status, 302, cb.text);
+  const me = await b.api('/api/idp-discovered/whoami');
+  assert.equal(me.status, 200, me.text);
+  assert.equal(me.json.sub, 'user-1');
+  const r = await b.request('/auth/idp-discovered/refresh', { method: 'POST', headers: { 'x-tsunagi': '1' } });
+  assert.equal(r.status, 200, r.text);
+  const before = revoked.length;
+  const out = await b.api('/auth/idp-discovered/logout', { method: 'POST' });
+  assert.equal(out.json.revocation['idp-discovered'].revoked, true, out.text);
+  assert.equal(revoked.length, before + 1);
+  // an issuer without metadata: its own routes fail with the metadata error, nothing else does
+  const none = await new Browser(worker).request('/auth/idp-elsewhere/login');
+  assert.equal(none.status, 502, none.text);
+  assert.equal(none.json.error, 'metadata_invalid');
+  assert.equal((await new Browser(worker).request('/auth/idp/login')).status, 302);
 });

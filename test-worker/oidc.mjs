@@ -39,6 +39,17 @@ export function genericConnections(ep, idpHandle, apiUrl) {
       api_base: apiUrl,
       scopes: ['openid', 'offline_access'],
     },
+    // the issuer only: endpoints from its metadata (RFC 8414 / OpenID Connect Discovery)
+    'idp-discovered': {
+      profile: 'generic',
+      client_id: 'tsunagi',
+      secret: 'IDP_CLIENT_SECRET',
+      issuer: idpHandle.issuer,
+      api_base: apiUrl,
+      scopes: ['openid', 'offline_access'],
+    },
+    // an issuer with no metadata anywhere: its routes fail, the others do not
+    'idp-elsewhere': { profile: 'generic', client_id: 'tsunagi', secret: 'IDP_CLIENT_SECRET', issuer: `${idpHandle.origin}/nowhere`, api_base: apiUrl },
     'idp-service': {
       profile: 'generic',
       grant: 'client_credentials',
@@ -56,7 +67,7 @@ export const GENERIC_CLIENTS = [
   {
     client_id: 'tsunagi',
     client_secret: SECRET,
-    redirect_uris: [`${ORIGIN}/auth/idp/callback`],
+    redirect_uris: [`${ORIGIN}/auth/idp/callback`, `${ORIGIN}/auth/idp-discovered/callback`],
     grant_types: ['authorization_code', 'refresh_token'],
     token_endpoint_auth_method: 'client_secret_basic',
   },

@@ -24,12 +24,12 @@ pub fn authorize(env: &Env, headers: &Headers) -> Result<()> {
 }
 
 /// The held connection `name`'s object stub.
-fn object(env: &Env, name: &str) -> Result<(crate::connections::Connection, worker::Stub)> {
+async fn object(env: &Env, name: &str) -> Result<(crate::connections::Connection, worker::Stub)> {
     let c = config::connection(env, name)?;
     if !c.is_held() {
         return Err(Error::new(ErrorCode::NotFound, format!("connection '{name}' lives in browser sessions: it has no health or grant of its own")));
     }
-    let client = config::client(env, &c, SERVER_ORIGIN)?;
+    let client = config::client(env, &c, SERVER_ORIGIN).await?;
     let stub = held_stub(env, &config::held_object_name(env, &c, &client)?)?;
     Ok((c, stub))
 }
@@ -37,11 +37,11 @@ fn object(env: &Env, name: &str) -> Result<(crate::connections::Connection, work
 /// Starts an unattended grant: a fresh `state` (and PKCE verifier) kept sealed in the
 /// connection's object for 10 minutes; answers the URL the administrator opens.
 pub async fn grant(env: &Env, name: &str, origin: &str) -> Result<Response> {
-    let (c, stub) = object(env, name)?;
+    let (c, stub) = object(env, name).await?;
     if !c.unattended {
         return Err(Error::new(ErrorCode::NotFound, format!("connection '{name}' is not unattended: it has no administrator grant")));
     }
-    let client = config::client(env, &c, origin)?;
+    let client = config::client(env, &c, origin).await?;
     let params = c.authorize_params();
     let extra: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (authorize_url, pending) = client.begin_authorization(&extra)?;
@@ -53,21 +53,21 @@ pub async fn grant(env: &Env, name: &str, origin: &str) -> Result<Response> {
 
 /// The provider's callback for an administrator's grant.
 pub async fn complete(env: &Env, name: &str, callback_url: &str) -> Result<Response> {
-    let (c, stub) = object(env, name)?;
+    let (c, stub) = object(env, name).await?;
     let h: Health = call_held(&stub, &HeldOp::Complete { connection: c.name.clone(), callback_url: callback_url.to_owned() }).await?;
     respond(200, &json!({"granted": true, "connection": c.name, "status": h.status, "next_refresh_at": h.next_refresh_at}))
 }
 
 /// A held connection's health: connected or not, expiries, last and next refresh, last error.
 pub async fn health(env: &Env, name: &str) -> Result<Response> {
-    let (c, stub) = object(env, name)?;
+    let (c, stub) = object(env, name).await?;
     let v: Value = call_held(&stub, &HeldOp::Health { connection: c.name }).await?;
     respond(200, &v)
 }
 
 /// Forgets an unattended grant (revoking it where the provider offers it).
 pub async fn disconnect(env: &Env, name: &str) -> Result<Response> {
-    let (c, stub) = object(env, name)?;
+    let (c, stub) = object(env, name).await?;
     let v: Value = call_held(&stub, &HeldOp::Disconnect { connection: c.name }).await?;
     respond(200, &v)
 }

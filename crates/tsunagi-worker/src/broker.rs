@@ -48,7 +48,7 @@ fn thrown(e: &Error) -> JsValue {
 pub async fn broker_access_token(env: Env, connection: String) -> std::result::Result<JsValue, JsValue> {
     let answer = async {
         let c = served(&env, &connection)?;
-        let client = config::client(&env, &c, SERVER_ORIGIN)?;
+        let client = config::client(&env, &c, SERVER_ORIGIN).await?;
         let object = config::held_object_name(&env, &c, &client)?;
         let t = held_token(&env, &object, &c.name, SERVER_ORIGIN, None, !c.unattended).await?;
         Ok::<_, Error>(json!({"access_token": t.access_token.secret(), "token_type": t.token_type, "expires_at": t.expires_at.map(|e| e.as_millis())}))

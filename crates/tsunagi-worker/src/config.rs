@@ -5,9 +5,12 @@
 
 use crate::bff::{OriginPolicy, SessionKeys};
 use crate::connections::{Connection, Connections, GrantKind, VARIABLE};
+use crate::runtime::Fetcher;
 use std::cell::RefCell;
 use std::rc::Rc;
+use tsunagi_core::discovery::{self, ServerMetadata};
 use tsunagi_core::{Client, Error, ErrorCode, Result};
+use tsunagi_flows::Transport;
 use wasm_bindgen::JsValue;
 use worker::Env;
 
@@ -23,6 +26,8 @@ struct Memo {
     connections: Option<Rc<Connections>>,
     /// Clients by connection and the Worker origin their default redirect URI comes from.
     clients: Vec<(String, String, Client)>,
+    /// Discovered server metadata by issuer.
+    metadata: Vec<(String, ServerMetadata)>,
 }
 
 thread_local! {
@@ -104,17 +109,52 @@ pub fn connection(env: &Env, name: &str) -> Result<Connection> {
 }
 
 /// The core client of `c`, with its secret from the Worker's secrets; `origin` (the Worker's own)
-/// gives the default redirect URI `{origin}/auth/{name}/callback`.
-pub fn client(env: &Env, c: &Connection, origin: &str) -> Result<Client> {
-    memo(
-        |m| m.clients.iter().find(|(n, o, _)| *n == c.name && o == origin).map(|(_, _, cl)| cl.clone()),
-        |m, cl| {
+/// gives the default redirect URI `{origin}/auth/{name}/callback`. A connection that
+/// [`Connection::discovers`] gets its endpoints from its issuer's metadata, fetched once per
+/// isolate (a failure is not kept: the next request tries again).
+pub async fn client(env: &Env, c: &Connection, origin: &str) -> Result<Client> {
+    let hit = MEMO.with(|m| m.try_borrow().ok().and_then(|m| m.clients.iter().find(|(n, o, _)| *n == c.name && o == origin).map(|(_, _, cl)| cl.clone())));
+    if let Some(cl) = hit {
+        return Ok(cl);
+    }
+    let metadata = if c.discovers() { Some(metadata(env, c).await?) } else { None };
+    let cl = c.client(c.secret.as_deref().and_then(|name| secret(env, name)).as_deref(), origin, metadata.as_ref())?;
+    MEMO.with(|m| {
+        if let Ok(mut m) = m.try_borrow_mut() {
             // the origin comes from the request's Host: keep a few, so odd hosts cannot grow it
-            m.clients.insert(0, (c.name.clone(), origin.to_owned(), cl));
+            m.clients.insert(0, (c.name.clone(), origin.to_owned(), cl.clone()));
             m.clients.truncate(16);
-        },
-        || c.client(c.secret.as_deref().and_then(|name| secret(env, name)).as_deref(), origin),
-    )
+        }
+    });
+    Ok(cl)
+}
+
+/// The issuer's metadata (RFC 8414 §3, then OpenID Connect Discovery §4): the first location
+/// that answers 200 is parsed and its `issuer` must be exactly the configured one.
+async fn metadata(env: &Env, c: &Connection) -> Result<ServerMetadata> {
+    let issuer = c.issuer.clone().unwrap_or_default();
+    if let Some(hit) = MEMO.with(|m| m.try_borrow().ok().and_then(|m| m.metadata.iter().find(|(i, _)| *i == issuer).map(|(_, md)| md.clone()))) {
+        return Ok(hit);
+    }
+    let timeout_ms = timeout_ms(env);
+    let mut last = Error::new(ErrorCode::MetadataInvalid, "no server metadata was found for the issuer");
+    for request in discovery::metadata_requests(&issuer)? {
+        let head = Fetcher { timeout_ms }.send(&request).await?;
+        if head.response.status != 200 {
+            last = Error::new(ErrorCode::MetadataInvalid, format!("connection '{}': no server metadata at the issuer's well-known locations", c.name))
+                .with_status(head.response.status);
+            continue;
+        }
+        let md = discovery::parse_metadata(&issuer, &head.read(timeout_ms).await?)?;
+        MEMO.with(|m| {
+            if let Ok(mut m) = m.try_borrow_mut() {
+                m.metadata.insert(0, (issuer.clone(), md.clone()));
+                m.metadata.truncate(16);
+            }
+        });
+        return Ok(md);
+    }
+    Err(last)
 }
 
 /// The name of a held connection's object: a keyed hash ([`SessionKeys::object_name`]) of the

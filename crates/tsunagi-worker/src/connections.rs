@@ -8,6 +8,8 @@ use crate::bff::AccessRules;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tsunagi_core::client::ClientAuthMethod;
+use tsunagi_core::discovery::ServerMetadata;
+use tsunagi_core::issuer::AuthServer;
 use tsunagi_core::providers::generic::GenericConfig;
 use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
 use tsunagi_core::providers::legalon::{LegalOnConfig, LegalOnRegion};
@@ -125,6 +127,15 @@ impl Connection {
         !self.is_held()
     }
 
+    /// Whether the client's endpoints come from the issuer's metadata (a generic connection with
+    /// an `issuer` and no `token_url`, or no `authorize_url` for a code grant): fetched once per
+    /// isolate (RFC 8414 / OpenID Connect Discovery), the issuer matched exactly.
+    pub fn discovers(&self) -> bool {
+        self.profile == ProfileName::Generic
+            && self.issuer.is_some()
+            && (self.token_url.is_none() || (self.grant == GrantKind::AuthorizationCode && self.authorize_url.is_none()))
+    }
+
     /// The `scope` parameter, if any scopes are configured.
     pub fn scope(&self) -> Option<String> {
         (!self.scopes.is_empty()).then(|| self.scopes.join(" "))
@@ -144,9 +155,10 @@ impl Connection {
         p
     }
 
-    /// The core client, with the secret's value (looked up by the caller under [`Self::secret`])
-    /// and the Worker's origin for the default redirect URI.
-    pub fn client(&self, secret: Option<&str>, origin: &str) -> Result<Client> {
+    /// The core client, with the secret's value (looked up by the caller under [`Self::secret`]),
+    /// the Worker's origin for the default redirect URI, and — for a connection that
+    /// [`Self::discovers`] — the issuer's checked metadata (configured endpoints win over it).
+    pub fn client(&self, secret: Option<&str>, origin: &str, metadata: Option<&ServerMetadata>) -> Result<Client> {
         let redirect = self.redirect_uri.clone().unwrap_or_else(|| format!("{origin}/auth/{}/callback", self.name));
         let secret_value = || secret.map(ClientSecret::new).ok_or_else(|| self.missing_secret());
         match self.profile {
@@ -191,6 +203,13 @@ impl Connection {
                 cfg.require_iss = self.issuer.is_some();
                 cfg.revocation_endpoint = self.revocation_url.clone();
                 cfg.scope_params.scope = self.scope();
+                if let Some(m) = metadata {
+                    cfg.apply_metadata(m)?;
+                    if self.grant == GrantKind::ClientCredentials {
+                        // the client's own token: no user, whatever the server also offers
+                        cfg.authorization_endpoint = None;
+                    }
+                }
                 cfg.client()
             }
         }
@@ -457,9 +476,16 @@ fn parse_connection(name: &str, map: &Map<String, Value>) -> Result<Connection> 
         }
         ProfileName::Generic => {
             needs("client_id", c.client_id.is_some(), "is required")?;
-            needs("token_url", c.token_url.is_some(), "is required for a generic connection")?;
+            needs("token_url", c.token_url.is_some() || c.issuer.is_some(), "is required for a generic connection without an issuer to discover")?;
             if c.grant == GrantKind::AuthorizationCode {
-                needs("authorize_url", c.authorize_url.is_some(), "is required for a generic authorization_code connection")?;
+                needs(
+                    "authorize_url",
+                    c.authorize_url.is_some() || c.issuer.is_some(),
+                    "is required for a generic authorization_code connection without an issuer",
+                )?;
+            }
+            if let Some(i) = &c.issuer {
+                AuthServer::check_issuer(i).map_err(|e| invalid(name, "issuer", e.message()))?;
             }
             if c.client_auth != ClientAuthMethod::None {
                 needs("secret", c.secret.is_some(), "is required by client_auth")?;
@@ -475,8 +501,12 @@ fn parse_connection(name: &str, map: &Map<String, Value>) -> Result<Connection> 
     if c.server && !c.is_held() {
         return Err(invalid(name, "server", "applies to held connections (client credentials or unattended): other Workers have no browser session"));
     }
-    // what the core checks (endpoint schemes, redirect URI rules), with a stand-in secret
-    c.client(Some("stand-in"), "https://worker.invalid").map_err(|e| invalid(name, "(endpoints)", format!("{} ({})", e.message(), e.code().as_str())))?;
+    // what the core checks (endpoint schemes, redirect URI rules), with a stand-in secret; a
+    // discovering connection's endpoints are checked when its metadata arrives
+    if !c.discovers() {
+        c.client(Some("stand-in"), "https://worker.invalid", None)
+            .map_err(|e| invalid(name, "(endpoints)", format!("{} ({})", e.message(), e.code().as_str())))?;
+    }
     Ok(c)
 }
 
@@ -504,6 +534,8 @@ mod tests {
             "idp": {"profile": "generic", "client_id": "app", "secret": "IDP_SECRET", "token_url": "http://127.0.0.1:9/token", "authorize_url": "http://127.0.0.1:9/auth", "scopes": ["openid", "offline_access"]},
             "idp-cc": {"profile": "generic", "grant": "client_credentials", "client_id": "app", "secret": "IDP_SECRET", "token_url": "http://127.0.0.1:9/token", "allowed_for": ["nobody"]},
             "Bad Name": {"profile": "lawvu"},
+            "idp-issuer": {"profile": "generic", "client_id": "app", "secret": "IDP_SECRET", "issuer": "https://id.example/tenant"},
+            "idp-bad-issuer": {"profile": "generic", "client_id": "app", "issuer": "https://id.example/?x=1"},
             "notls": {"profile": "generic", "client_id": "a", "token_url": "http://idp.example/token", "authorize_url": "http://idp.example/auth"},
         }));
         assert_eq!(c.get("lawvu").map(|c| (c.profile, c.environment)).ok(), Some((ProfileName::LawVu, Some(LawVuEnvironment::Sandbox))));
@@ -517,18 +549,21 @@ mod tests {
             ("idp-cc", "'allowed_for'"),
             ("Bad Name", "(name)"),
             ("notls", "(endpoints)"),
+            ("idp-bad-issuer", "'issuer'"),
         ] {
             let e = err(&c, name);
             assert!(e.starts_with("config_invalid") && e.contains(&format!("'{name}'")) && e.contains(field), "{name}: {e}");
         }
         assert!(!err(&c, "value").contains("sk_live_abc"), "a pasted value is never echoed");
         assert_eq!(c.get("nope").err().map(|e| e.code()), Some(ErrorCode::NotFound));
-        assert_eq!(c.session_connections().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["idp", "lawvu", "lawvu-eu"]);
+        assert_eq!(c.get("idp-issuer").map(Connection::discovers).ok(), Some(true), "issuer only: discovered");
+        assert_eq!(c.get("idp").map(Connection::discovers).ok(), Some(false), "endpoints given: not discovered");
+        assert_eq!(c.session_connections().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["idp", "idp-issuer", "lawvu", "lawvu-eu"]);
         // the client: default redirect URI from the Worker's origin; a missing secret value
         let lv = c.get("lawvu").unwrap_or_else(|e| panic!("{e}"));
-        let client = lv.client(Some("s3cret"), "https://w.example").unwrap_or_else(|e| panic!("{e}"));
+        let client = lv.client(Some("s3cret"), "https://w.example", None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(client.redirect_uri().map(|r| r.as_str().to_owned()).as_deref(), Some("https://w.example/auth/lawvu/callback"));
-        let missing = lv.client(None, "https://w.example").err().map(|e| (e.code(), e.message().to_owned()));
+        let missing = lv.client(None, "https://w.example", None).err().map(|e| (e.code(), e.message().to_owned()));
         assert!(missing.as_ref().is_some_and(|(c, m)| *c == ErrorCode::ConfigMissing && m.contains("LAWVU_CLIENT_SECRET")), "{missing:?}");
     }
 

@@ -81,7 +81,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             // sealed in its own short-lived cookie
             let c = session_connection(env, &name)?;
             let return_to = bff::check_return_to(url.query_param("return_to").as_deref())?;
-            let client = config::client(env, &c, &self_origin)?;
+            let client = config::client(env, &c, &self_origin).await?;
             let params = c.authorize_params();
             let extra: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let (authorize_url, pending) = client.begin_authorization(&extra)?;
@@ -251,7 +251,7 @@ async fn callback(
     }
     // the shared exchange (state check, code + verifier, the answer parsed as the answer to that
     // request), into memory: the set goes to a fresh session object below
-    let client = config::client(env, c, origin)?;
+    let client = config::client(env, c, origin).await?;
     let authorization = PendingAuthorization { state: pending.state.clone(), pkce_verifier: pending.pkce_verifier.clone(), nonce: None };
     let (store, lock) = (MemoryStore::default(), LocalLock::default());
     let flow =

@@ -129,14 +129,14 @@ impl Inner {
         }
     }
 
-    fn client(&self, c: &Connection, origin: &str) -> Result<Client> {
-        config::client(&self.env, c, origin)
+    async fn client(&self, c: &Connection, origin: &str) -> Result<Client> {
+        config::client(&self.env, c, origin).await
     }
 
     /// The connection's token from the shared flow: the client's own (RFC 6749 §4.4: acquired
     /// again when due or refused), or an unattended grant's (refreshed when due or refused).
     async fn token(&self, c: &Connection, origin: &str, failed: Option<&str>) -> Result<TokenSet> {
-        let client = self.client(c, origin)?;
+        let client = self.client(c, origin).await?;
         let store = HeldStore { inner: self, connection: c };
         if c.unattended && store.load().await?.is_none() {
             return Err(Error::new(
@@ -195,7 +195,7 @@ impl Inner {
         if !grant.pending.is_live(now()) || grant.pending.connection != c.name {
             return Err(over());
         }
-        let client = self.client(&c, &grant.origin)?;
+        let client = self.client(&c, &grant.origin).await?;
         // a new grant starts a new history
         self.put_health(&Health { connection: c.name.clone(), origin: grant.origin.clone(), status: "granting".into(), ..Health::default() }).await?;
         let store = HeldStore { inner: self, connection: &c };
@@ -327,7 +327,7 @@ impl TokenStore for HeldStore<'_> {
     async fn store(&self, tokens: &TokenSet) -> Result<()> {
         let inner = self.inner;
         // the API base must be valid before the token is kept (LegalOn: the token's api_base_url)
-        config::client(&inner.env, self.connection, crate::broker::SERVER_ORIGIN)?.api_base(Some(tokens))?;
+        config::client(&inner.env, self.connection, crate::broker::SERVER_ORIGIN).await?.api_base(Some(tokens))?;
         let text = serde_json::to_string(tokens).map_err(|_| storage_error())?;
         let exp = tokens.refresh_expires_at.or(tokens.expires_at).unwrap_or_else(|| now().plus_secs(3600));
         // the rotated pair first: nothing below may lose it

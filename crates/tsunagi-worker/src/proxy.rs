@@ -148,7 +148,7 @@ pub async fn proxy(
     tsunagi_core::api::check_api_path(path)?;
     let conn = config::connection(env, name)?;
     conn.access.check(&conn.name, &method_name, path)?;
-    let client = config::client(env, &conn, self_origin)?;
+    let client = config::client(env, &conn, self_origin).await?;
     let source = if conn.is_held() {
         check_held_access(env, keys, cookie, &conn).await?;
         Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), self_origin, !conn.unattended)
@@ -169,7 +169,7 @@ pub async fn forward_held(env: &Env, req: &mut Request, name: &str, path: &str, 
     tsunagi_core::api::check_api_path(path)?;
     let conn = crate::broker::served(env, name)?;
     conn.access.check(&conn.name, &method_name, path)?;
-    let client = config::client(env, &conn, origin)?;
+    let client = config::client(env, &conn, origin).await?;
     let source = Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), origin, !conn.unattended);
     let body = read_body(req, method).await?;
     forward(env, None, &client, source, method, path, body.as_deref(), head).await

@@ -9,7 +9,7 @@ use crate::messages::StoredSet;
 use crate::runtime::Fetcher;
 use serde_json::{json, Map, Value};
 use tsunagi_core::revocation::RevocableToken;
-use tsunagi_core::{Result, TokenSet};
+use tsunagi_core::{ErrorCode, Result, TokenSet};
 use tsunagi_flows::Transport;
 use worker::Env;
 
@@ -23,24 +23,23 @@ pub async fn after_logout(env: &Env, origin: &str, forgotten: Vec<StoredSet>) ->
     Value::Object(out)
 }
 
-/// Revokes one connection's tokens where its provider offers it; the answer for the browser.
+/// Revokes one connection's tokens where its provider offers it (a configured `revocation_url`, or
+/// a `revocation_endpoint` in the discovered metadata); the answer for the browser.
 pub async fn revoke(env: &Env, origin: &str, connection: &str, tokens: &TokenSet) -> Value {
-    let offers = config::connection(env, connection).ok().filter(|c| c.revocation_url.is_some());
-    let Some(c) = offers else {
-        return json!({"revoked": false, "forgotten": true,
-            "reason": "the provider documents no revocation endpoint: the tokens were forgotten here and stay valid upstream until they expire"});
-    };
-    match send(env, &c, origin, tokens).await {
+    match send(env, origin, connection, tokens).await {
         Ok(()) => json!({"revoked": true, "forgotten": true}),
+        Err(e) if e.code() == ErrorCode::UnsupportedOperation => json!({"revoked": false, "forgotten": true,
+            "reason": "the provider documents no revocation endpoint: the tokens were forgotten here and stay valid upstream until they expire"}),
         Err(e) => json!({"revoked": false, "forgotten": true, "error": e.code().as_str(),
             "reason": "the revocation request failed: the tokens were forgotten here"}),
     }
 }
 
-async fn send(env: &Env, c: &crate::connections::Connection, origin: &str, tokens: &TokenSet) -> Result<()> {
-    let client = config::client(env, c, origin)?;
+async fn send(env: &Env, origin: &str, connection: &str, tokens: &TokenSet) -> Result<()> {
+    let c = config::connection(env, connection)?;
+    let client = config::client(env, &c, origin).await?;
     // RFC 7009 §2.1: revoking the refresh token ends the grant (and its access tokens where the
-    // server links them)
+    // server links them); no endpoint is unsupported_operation
     let token = match &tokens.refresh_token {
         Some(r) => RevocableToken::Refresh(r),
         None => RevocableToken::Access(&tokens.access_token),

@@ -94,9 +94,9 @@ impl Inner {
         config::keys(&self.env)
     }
 
-    fn client(&self, origin: &str, name: &str) -> Result<Client> {
+    async fn client(&self, origin: &str, name: &str) -> Result<Client> {
         let c = config::connection(&self.env, name)?;
-        config::client(&self.env, &c, origin)
+        config::client(&self.env, &c, origin).await
     }
 
     fn not_signed_in(&self, c: &str) -> Error {
@@ -122,7 +122,7 @@ impl Inner {
             SessionOp::Session => text(&self.session().await?),
             SessionOp::SignedIn => text(&self.signed_in().await?),
             SessionOp::Token { connection, origin, failed } => {
-                let client = self.client(&origin, &connection)?;
+                let client = self.client(&origin, &connection).await?;
                 let t = self.access_token(&connection, &client, failed.as_deref()).await?;
                 let expires = self.session_expiry();
                 text(&TokenAnswer {
@@ -133,7 +133,7 @@ impl Inner {
                 })
             }
             SessionOp::Refresh { connection: p, origin } => {
-                let client = self.client(&origin, &p)?;
+                let client = self.client(&origin, &p).await?;
                 self.ensure_loaded().await?;
                 let (old, failed) = {
                     let cache = self.tokens.borrow();
