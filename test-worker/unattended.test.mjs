@@ -3,7 +3,8 @@
 // token's expiry. The sandbox clock moves 90 days, 10 days at a time, while the alarms fire:
 // LawVu's 30-day refresh tokens would have lapsed three times over; the connection stays usable,
 // the sandbox counts the refreshes the Worker reports and no reuse. A provider that forgets the
-// grant turns the status to requires_reauthorization. Real sandbox, real workerd (its alarms).
+// grant turns the status to requires_reauthorization; a failed refresh is kept, counted and
+// retried with backoff. Real sandbox, real workerd (its alarms).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, startWorker, bindingsFor, connectionsFor, brokerClient, Browser, leaks, seededSecrets } from './harness.mjs';
@@ -146,6 +147,18 @@ test('a provider that forgets the grant: the next alarm marks it requires_reauth
   const { redirect_url } = await sbx.control('lawvu/approve', { authorize_url: g.json.authorize_url, user_id: 'user-id-123' });
   assert.equal((await new Browser(worker).request(redirect_url)).status, 200);
   assert.equal((await health()).status, 'connected');
+  // a refresh the provider fails (503): kept, counted, reported, retried later with backoff
+  const seen = (await health()).refreshes;
+  await sbx.control('faults', { provider: 'lawvu', endpoint: 'token', kind: 'status503', count: 1 });
+  const failed = await until(async () => {
+    const v = await health();
+    return v.failures === 1 && v;
+  }, 'a failed refresh');
+  assert.equal(failed.connected, true, 'the pair is kept');
+  assert.equal(failed.status, 'connected', 'one failure is retried, not yet reported as refresh_failing');
+  assert.ok(failed.last_error && failed.last_error !== 'refresh_token_invalid', JSON.stringify(failed));
+  assert.equal(failed.refreshes, seen);
+  assert.ok(failed.next_refresh_at - Date.now() > 20000, `the retry backs off (30 s): ${JSON.stringify(failed)}`);
   const out = await admin(b, '/admin/connections/lawvu/disconnect', 'POST');
   assert.equal(out.status, 200, out.text);
   assert.equal(out.json.revocation.revoked, false);
