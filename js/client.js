@@ -213,6 +213,12 @@ export class OAuthClient {
     return this.#discovering;
   }
 
+  // A config for decisions about stored tokens alone (next_step reads no endpoint): the real one,
+  // or before discovery a stand-in, so that nothing is fetched to answer isAuthenticated().
+  #stepConfig() {
+    return this.#ready ?? { ...this.#config, tokenEndpoint: 'https://token.invalid/' };
+  }
+
   /**
    * Calls `listener(type, info)` on "tokens" (new tokens stored) and "logout" (the session was
    * cleared), from this tab or another (`info.remote`), and on "refresh_failed" (this tab's
@@ -257,7 +263,7 @@ export class OAuthClient {
     const t = await this.getTokens();
     if (!t) return false;
     try {
-      return call('next_step', { tokens: t, now: this.#now(), leewaySecs: this.#leeway }, await this.#cfg()) !== 'reauthorize';
+      return call('next_step', { tokens: t, now: this.#now(), leewaySecs: this.#leeway }, this.#stepConfig()) !== 'reauthorize';
     } catch {
       return false; // a stored value that is not a TokenSet
     }
@@ -368,6 +374,7 @@ export class OAuthClient {
   }
 
   async #redeem(url) {
+    const cfg = await this.#cfg(); // before the one-shot pending state is spent
     const key = `${this.#key}:pending`;
     const raw = await this.#pending.get(key);
     await this.#pending.remove(key); // one-shot: a callback is handled at most once
@@ -380,18 +387,18 @@ export class OAuthClient {
     if (!pending || typeof pending.state !== 'string') {
       throw fail('state_missing', 'no authorization is pending in this browser session: call authorize() first');
     }
-    const cfg = await this.#cfg();
     // the flow hands the set over instead of storing it: an id_token is verified first
     const held = {};
     await flow(flowExchange(JSON.stringify(cfg), this.#ports({ held }), url, pending.state, pending.codeVerifier ?? undefined));
     const tokens = JSON.parse(held.text);
     const idToken = tokens.extra?.id_token;
     let verifiedClaims = null;
-    if (typeof idToken === 'string' && typeof cfg.issuer === 'string') {
+    // with a known issuer, an id_token is verified (and one is required when openid sent a nonce);
+    // without one (the vendors, an endpoints-only config) it stays in `extra`, unverified, as before
+    if (typeof cfg.issuer === 'string' && (typeof idToken === 'string' || typeof pending.nonce === 'string')) {
+      if (typeof idToken !== 'string') throw fail('id_token_missing', 'openid was requested but the token response has no id_token');
       const opts = { nonce: pending.nonce, fetch: this.#fetch, now: this.#now, leewaySecs: this.#leeway };
       verifiedClaims = await verifyIdToken(cfg, idToken, opts);
-    } else if (typeof pending.nonce === 'string') {
-      throw fail('id_token_missing', 'openid was requested but the token response has no id_token');
     }
     const claimsKey = `${this.#key}:claims`;
     if (verifiedClaims) await this.#storage.set(claimsKey, JSON.stringify(verifiedClaims));
@@ -674,9 +681,7 @@ export class OAuthClient {
   async #settle(stale) {
     const t = await this.getTokens();
     const usable = (x) =>
-      x &&
-      x.accessToken !== stale &&
-      call('next_step', { tokens: x, now: this.#now(), leewaySecs: this.#leeway }, this.#ready ?? this.#config) === 'use_access_token';
+      x && x.accessToken !== stale && call('next_step', { tokens: x, now: this.#now(), leewaySecs: this.#leeway }, this.#stepConfig()) === 'use_access_token';
     if (!t || usable(t)) return;
     const seen = `${t.accessToken}|${t.refreshToken}`;
     for (const until = Date.now() + 2_000; Date.now() < until; ) {

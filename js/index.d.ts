@@ -208,8 +208,9 @@ export interface GenericConfigFields {
 
 export type Config = LawVuConfig | LogilessConfig | LegalOnConfig | GenericConfig;
 
-/** Authorization server metadata as {@link discover} checked it (RFC 8414 §2 names). */
+/** Authorization server metadata as {@link discover} checked it (RFC 8414 §2 names; other members as the server sent them). */
 export interface ServerMetadata {
+  [member: string]: unknown;
   issuer: string;
   authorization_endpoint?: string;
   token_endpoint: string;
@@ -218,7 +219,7 @@ export interface ServerMetadata {
   scopes_supported?: string[];
   token_endpoint_auth_methods_supported?: string[];
   code_challenge_methods_supported?: string[];
-  authorization_response_iss_parameter_supported: boolean;
+  authorization_response_iss_parameter_supported?: boolean;
   id_token_signing_alg_values_supported?: string[];
 }
 

@@ -54,7 +54,7 @@ async function getJson(fetchFn, url) {
  * Discovery's; the first 200 answer is taken), cached. Throws `metadata_issuer_mismatch` when the
  * document names another issuer, `metadata_invalid` when it cannot be used or none was found.
  */
-export function discover(issuer, opts) {
+export async function discover(issuer, opts) {
   const o = options(opts, 'options');
   const fetchFn = fetchOf(o.fetch);
   if (typeof issuer !== 'string') throw fail('invalid_config', 'issuer must be a string');
@@ -66,7 +66,8 @@ export function discover(issuer, opts) {
       for (const [i, url] of urls.entries()) {
         const r = await getJson(fetchFn, url);
         if (r.status !== 200 && i < urls.length - 1) continue;
-        return JSON.parse(call('parse_metadata', { issuer, response: { status: r.status, headers: r.headers } }, undefined, r.body));
+        call('parse_metadata', { issuer, response: { status: r.status, headers: r.headers } }, undefined, r.body); // throws unless usable
+        return JSON.parse(r.body);
       }
     },
     o.cache === false,
@@ -87,6 +88,21 @@ export const needsMetadata = (config) => config?.provider === 'generic' && typeo
 
 const b64urlBytes = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 
+// WebCrypto's importKey and verify algorithms for each JWS alg the core accepts (RFC 7518 §3.3-3.5,
+// RFC 8037: PS256's salt is the hash length; ES256's signature is r || s, as WebCrypto takes it).
+const WEBCRYPTO = {
+  RS256: [{ name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, { name: 'RSASSA-PKCS1-v1_5' }],
+  PS256: [
+    { name: 'RSA-PSS', hash: 'SHA-256' },
+    { name: 'RSA-PSS', saltLength: 32 },
+  ],
+  ES256: [
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    { name: 'ECDSA', hash: 'SHA-256' },
+  ],
+  EdDSA: [{ name: 'Ed25519' }, { name: 'Ed25519' }],
+};
+
 /**
  * Verifies an id_token (OpenID Connect Core §3.1.3.7) and returns its **verified** claims: the
  * signature with WebCrypto against the issuer's JWKS (RS256, PS256, ES256, EdDSA where the runtime
@@ -98,8 +114,11 @@ export async function verifyIdToken(config, idToken, opts) {
   const o = options(opts, 'options');
   const fetchFn = fetchOf(o.fetch);
   if (typeof idToken !== 'string') throw fail('id_token_invalid', 'the id_token is not a string');
-  const cfg = config?.jwksUri ? config : await withMetadata(config, fetchFn, true);
-  const parts = JSON.parse(call('id_token_parts', { idToken }));
+  const cfg = await withMetadata(config, fetchFn, !config?.jwksUri);
+  const parts = JSON.parse(call('id_token_parts', { idToken })); // a well-formed JWS with an accepted alg
+  const [importAlgorithm, verifyAlgorithm] = WEBCRYPTO[parts.alg];
+  const signingInput = idToken.slice(0, idToken.lastIndexOf('.'));
+  const signature = idToken.slice(idToken.lastIndexOf('.') + 1);
   const jwksUri = cfg?.jwksUri ?? cfg?.metadata?.jwks_uri;
   if (typeof jwksUri !== 'string') throw fail('invalid_config', 'verifying an id_token needs the issuer’s jwks_uri (metadata) or config.jwksUri');
   const subtle = globalThis.crypto?.subtle;
@@ -111,8 +130,8 @@ export async function verifyIdToken(config, idToken, opts) {
   if (!jwk) throw fail('jwk_not_found', 'no key of the issuer’s JWKS fits the id_token (kid, key type, alg), even after refetching it');
   let valid;
   try {
-    const key = await subtle.importKey('jwk', JSON.parse(jwk), parts.importAlgorithm, false, ['verify']);
-    valid = await subtle.verify(parts.verifyAlgorithm, key, b64urlBytes(parts.signature), new TextEncoder().encode(parts.signingInput));
+    const key = await subtle.importKey('jwk', JSON.parse(jwk), importAlgorithm, false, ['verify']);
+    valid = await subtle.verify(verifyAlgorithm, key, b64urlBytes(signature), new TextEncoder().encode(signingInput));
   } catch (cause) {
     if (cause?.name === 'NotSupportedError') throw fail('unsupported_algorithm', `this runtime’s WebCrypto cannot verify ${parts.alg}`, { cause });
     throw fail('id_token_signature_invalid', 'the id_token’s key or signature could not be used', { cause });

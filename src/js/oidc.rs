@@ -10,7 +10,7 @@ use tsunagi_core::id_token::{IdToken, IdTokenExpectations, JwsAlgorithm};
 use tsunagi_core::revocation::RevocableToken;
 use tsunagi_core::secret::{AccessToken, RefreshToken};
 use tsunagi_core::token_set::DEFAULT_LEEWAY_SECS;
-use tsunagi_core::{base64url, jwks, Error, ErrorCode, Nonce, Result};
+use tsunagi_core::{jwks, Error, ErrorCode, Nonce, Result};
 
 const P: ErrorCode = ErrorCode::InvalidParameter;
 
@@ -22,43 +22,20 @@ pub(crate) fn metadata_urls(a: &Args<'_>) -> Result<String> {
     Ok(Value::Array(urls).to_string())
 }
 
-/// `{ issuer, response }` + body → the checked metadata (RFC 8414 names), as JSON.
+/// `{ issuer, response }` + body → `""` when the document is usable for `issuer` (RFC 8414 §3.3:
+/// the same issuer; endpoints `https`), else the error. The wrapper keeps the document.
 pub(crate) fn parse_metadata(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
-    let meta = discovery::parse_metadata(a.str("issuer")?, &response_of(a, side.body)?)?;
-    let mut m = Map::new();
-    let mut put = |k: &str, v: Value| {
-        if !v.is_null() && v.as_array().is_none_or(|a| !a.is_empty()) {
-            m.insert(k.to_owned(), v);
-        }
-    };
-    let text = |s: &Option<String>| s.as_deref().map_or(Value::Null, Value::from);
-    let list = |l: &[String]| Value::Array(l.iter().map(|s| Value::from(s.as_str())).collect());
-    put("issuer", Value::from(meta.issuer.as_str()));
-    put("authorization_endpoint", text(&meta.authorization_endpoint));
-    put("token_endpoint", Value::from(meta.token_endpoint.as_str()));
-    put("jwks_uri", text(&meta.jwks_uri));
-    put("revocation_endpoint", text(&meta.revocation_endpoint));
-    put("scopes_supported", list(&meta.scopes_supported));
-    put("token_endpoint_auth_methods_supported", list(&meta.token_endpoint_auth_methods_supported));
-    put("code_challenge_methods_supported", list(&meta.code_challenge_methods_supported));
-    put("authorization_response_iss_parameter_supported", Value::from(meta.authorization_response_iss_parameter_supported));
-    put("id_token_signing_alg_values_supported", list(&meta.id_token_signing_alg_values_supported));
-    Ok(Value::Object(m).to_string())
+    discovery::parse_metadata(a.str("issuer")?, &response_of(a, side.body)?)?;
+    Ok(String::new())
 }
 
-/// `{ idToken }` → what WebCrypto needs: `{ alg, kid, importAlgorithm, verifyAlgorithm,
-/// signingInput, signature }` (the signature base64url). Nothing is verified here.
+/// `{ idToken }` → `{ alg, kid }` once the compact JWS is well-formed and its `alg` one tsunagi
+/// verifies (the wrapper then splits the checked token for WebCrypto). Nothing is verified here.
 pub(crate) fn id_token_parts(a: &Args<'_>) -> Result<String> {
     let t = IdToken::parse(a.str("idToken")?)?;
-    let alg = t.alg();
-    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap_or(Value::Null);
     let mut m = Map::new();
-    m.insert("alg".into(), Value::from(alg_name(alg)));
+    m.insert("alg".into(), Value::from(alg_name(t.alg())));
     m.insert("kid".into(), t.kid().map_or(Value::Null, Value::from));
-    m.insert("importAlgorithm".into(), parse(alg.webcrypto_import()));
-    m.insert("verifyAlgorithm".into(), parse(alg.webcrypto_verify()));
-    m.insert("signingInput".into(), Value::from(String::from_utf8_lossy(t.signing_input()).into_owned()));
-    m.insert("signature".into(), Value::from(base64url::encode(t.signature())));
     Ok(Value::Object(m).to_string())
 }
 

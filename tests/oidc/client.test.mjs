@@ -97,6 +97,24 @@ describe('discovery (RFC 8414, OpenID Connect Discovery)', () => {
     await rejects(t.discover(`${op.issuer}/`, { cache: false }), 'metadata_issuer_mismatch');
   });
 
+  test('an issuer-only OAuthClient fetches nothing until it must: isAuthenticated() reads the storage only', async () => {
+    const seen = [];
+    const spy = (input, init) => {
+      seen.push(String(input));
+      return fetch(input, init);
+    };
+    const client = new t.OAuthClient(config('spa'), { fetch: spy });
+    assert.equal(await client.isAuthenticated(), false);
+    assert.deepEqual(seen, []);
+    // authorize() needs the endpoints: the metadata (unless this process has it cached), nothing else
+    assert.ok((await client.authorize({ extraParams: CONSENT })).startsWith(`${op.issuer}/auth?`));
+    assert.ok(
+      seen.every((u) => u.includes('/.well-known/')),
+      seen.join(' '),
+    );
+    client.close();
+  });
+
   test('no metadata at an issuer: metadata_invalid', async () => {
     await rejects(t.discover(`${op.origin}/nowhere`, { cache: false }), 'metadata_invalid');
   });

@@ -221,7 +221,7 @@ decodeJwtClaims(tokens);
 async function oidc() {
   const meta = await discover('https://as.example', { fetch });
   expectType<ServerMetadata>()(meta);
-  expectType<boolean>()(meta.authorization_response_iss_parameter_supported);
+  expectType<boolean | undefined>()(meta.authorization_response_iss_parameter_supported);
   const generic: GenericConfig = { provider: 'generic', issuer: meta.issuer, metadata: meta, clientId: 'c' };
   expectType<Record<string, unknown>>()(await verifyIdToken(generic, 'h.p.s', { nonce: 'n', leewaySecs: 30 }));
   // @ts-expect-error the id_token is a string

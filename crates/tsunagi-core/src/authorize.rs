@@ -87,10 +87,11 @@ impl Client {
     }
 
     /// A fresh state (and PKCE verifier when the profile enables it) from caller entropy, and
-    /// the URL to send the user to. When the request asks for `openid` (the extra `scope`, else
-    /// the client's default), a nonce goes with it (OIDC Core §3.1.2.1) and into the pending
-    /// state: the caller's own `nonce` extra parameter when given, else one derived from both
-    /// entropies (SHA-256, so it reveals neither).
+    /// the URL to send the user to. When the client knows its issuer (the id_token can be
+    /// checked) and the request asks for `openid` (the extra `scope`, else the client's default),
+    /// a nonce goes with it (OIDC Core §3.1.2.1) and into the pending state: the caller's own
+    /// `nonce` extra parameter when given, else one derived from both entropies (SHA-256, so it
+    /// reveals neither). Vendor profiles know no issuer: their URLs are unchanged.
     pub fn begin_authorization_with_entropy(
         &self,
         state_entropy: &[u8; 32],
@@ -115,8 +116,9 @@ impl Client {
         let extra = |name: &str| extra_params.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
         let openid = extra("scope").map_or_else(|| self.scope_params.requests_openid(), crate::scope::has_openid);
         let nonce = match extra("nonce") {
-            Some(own) => Some(Nonce::new(own)?),
-            None => openid.then(|| Nonce::from_entropy(nonce_entropy)),
+            Some(own) if self.server.issuer.is_some() => Some(Nonce::new(own)?),
+            Some(_) => None,
+            None => (openid && self.server.issuer.is_some()).then(|| Nonce::from_entropy(nonce_entropy)),
         };
         let mut params = extra_params.to_vec();
         if let (Some(n), None) = (&nonce, extra("nonce")) {

@@ -5,7 +5,7 @@
 
 use crate::http::{HttpRequest, HttpResponse, Method};
 use crate::issuer::AuthServer;
-use crate::json_fields::{self as json, Object};
+use crate::json_fields as json;
 use crate::uri::{self, Endpoint};
 use crate::{Error, ErrorCode, Result};
 use serde::{Deserialize, Serialize};
@@ -86,9 +86,11 @@ pub fn metadata_requests(issuer: &str) -> Result<Vec<HttpRequest>> {
         .collect()
 }
 
-fn invalid(resp: &HttpResponse, why: &str) -> Error {
-    Error::new(ErrorCode::MetadataInvalid, format!("the server metadata {why}")).with_status(resp.status).with_request_id(resp.request_id())
+fn invalid(resp: &HttpResponse, why: &'static str) -> Error {
+    Error::new(ErrorCode::MetadataInvalid, why).with_status(resp.status).with_request_id(resp.request_id())
 }
+
+const WRONG_TYPE: &str = "the server metadata has a member of the wrong type (RFC 8414 §2)";
 
 /// Checks a metadata response for `issuer`: status 200, a JSON object, `issuer` exactly the
 /// configured value ([`ErrorCode::MetadataIssuerMismatch`] otherwise: no trailing-slash or case
@@ -96,43 +98,51 @@ fn invalid(resp: &HttpResponse, why: &str) -> Error {
 /// arrays of strings, the RFC 9207 flag a boolean. Unknown members are ignored.
 pub fn parse_metadata(issuer: &str, resp: &HttpResponse) -> Result<ServerMetadata> {
     if resp.status != 200 {
-        return Err(invalid(resp, &format!("was not found (HTTP {})", resp.status)));
+        return Err(invalid(resp, "no server metadata was found for the issuer (see the status)"));
     }
-    let obj = json::object(&resp.body).ok_or_else(|| invalid(resp, "is not a JSON object"))?;
-    let text = |key: &str| json::string(&obj, key).map_err(|_| invalid(resp, &format!("has a {key} that is not a string")));
-    match text("issuer")? {
-        Some(got) if got == issuer => {}
-        Some(_) => {
+    let obj = json::object(&resp.body).ok_or_else(|| invalid(resp, "the server metadata is not a JSON object"))?;
+    match json::string(&obj, "issuer") {
+        Ok(Some(got)) if got == issuer => {}
+        Ok(Some(_)) => {
             return Err(Error::new(ErrorCode::MetadataIssuerMismatch, "the server metadata names another issuer: it is not used (RFC 8414 §3.3)")
                 .with_status(resp.status))
         }
-        None => return Err(invalid(resp, "has no issuer")),
+        _ => return Err(invalid(resp, "the server metadata has no issuer")),
     }
-    let endpoint = |key: &str| -> Result<Option<String>> {
-        let url = text(key)?;
-        if let Some(u) = url {
-            Endpoint::parse(u, false).map_err(|_| invalid(resp, &format!("has a {key} that is not an https URL")))?;
-        }
-        Ok(url.map(str::to_owned))
-    };
-    let list = |key: &str| json::strings(&obj, key, false).map_err(|_| invalid(resp, &format!("has a {key} that is not a list of strings")));
+    let mut urls: [Option<String>; 4] = Default::default();
+    for (slot, key) in urls.iter_mut().zip(["authorization_endpoint", "token_endpoint", "jwks_uri", "revocation_endpoint"]) {
+        *slot = endpoint(&obj, key).map_err(|why| invalid(resp, why))?;
+    }
+    let mut lists: [Vec<String>; 4] = Default::default();
+    let list_keys = ["scopes_supported", "token_endpoint_auth_methods_supported", "code_challenge_methods_supported", "id_token_signing_alg_values_supported"];
+    for (slot, key) in lists.iter_mut().zip(list_keys) {
+        *slot = json::strings(&obj, key, false).map_err(|()| invalid(resp, WRONG_TYPE))?;
+    }
+    let iss_supported = json::boolean(&obj, "authorization_response_iss_parameter_supported").map_err(|()| invalid(resp, WRONG_TYPE))?;
+    let [authorization_endpoint, token_endpoint, jwks_uri, revocation_endpoint] = urls;
+    let [scopes_supported, token_endpoint_auth_methods_supported, code_challenge_methods_supported, id_token_signing_alg_values_supported] = lists;
     Ok(ServerMetadata {
         issuer: issuer.to_owned(),
-        authorization_endpoint: endpoint("authorization_endpoint")?,
-        token_endpoint: endpoint("token_endpoint")?.ok_or_else(|| invalid(resp, "has no token_endpoint"))?,
-        jwks_uri: endpoint("jwks_uri")?,
-        revocation_endpoint: endpoint("revocation_endpoint")?,
-        scopes_supported: list("scopes_supported")?,
-        token_endpoint_auth_methods_supported: list("token_endpoint_auth_methods_supported")?,
-        code_challenge_methods_supported: list("code_challenge_methods_supported")?,
-        authorization_response_iss_parameter_supported: flag(&obj, "authorization_response_iss_parameter_supported")
-            .map_err(|_| invalid(resp, "has an authorization_response_iss_parameter_supported that is not a boolean"))?,
-        id_token_signing_alg_values_supported: list("id_token_signing_alg_values_supported")?,
+        authorization_endpoint,
+        token_endpoint: token_endpoint.ok_or_else(|| invalid(resp, "the server metadata has no token_endpoint"))?,
+        jwks_uri,
+        revocation_endpoint,
+        scopes_supported,
+        token_endpoint_auth_methods_supported,
+        code_challenge_methods_supported,
+        authorization_response_iss_parameter_supported: iss_supported.unwrap_or(false),
+        id_token_signing_alg_values_supported,
     })
 }
 
-fn flag(obj: &Object, key: &str) -> std::result::Result<bool, ()> {
-    json::boolean(obj, key).map(|b| b.unwrap_or(false))
+/// An endpoint member: absent, or an `https` URL (`http` on loopback).
+fn endpoint(obj: &json::Object, key: &str) -> std::result::Result<Option<String>, &'static str> {
+    match json::string(obj, key) {
+        Ok(None) => Ok(None),
+        Ok(Some(u)) if Endpoint::parse(u, false).is_ok() => Ok(Some(u.to_owned())),
+        Ok(Some(_)) => Err("the server metadata has an endpoint that is not an https URL"),
+        Err(()) => Err(WRONG_TYPE),
+    }
 }
 
 impl ServerMetadata {

@@ -49,7 +49,8 @@ impl JwsAlgorithm {
         }
     }
 
-    /// WebCrypto's `importKey` algorithm for a JWK of this algorithm, as JSON.
+    /// WebCrypto's `importKey` algorithm for a JWK of this algorithm, as JSON (for a Rust runtime;
+    /// the npm package keeps the same table on its JS side, `js/oidc.js`, which costs no wasm).
     pub const fn webcrypto_import(self) -> &'static str {
         match self {
             JwsAlgorithm::Rs256 => r#"{"name":"RSASSA-PKCS1-v1_5","hash":"SHA-256"}"#,
@@ -92,9 +93,11 @@ impl std::fmt::Debug for IdToken {
     }
 }
 
-fn invalid(why: &str) -> Error {
-    Error::new(ErrorCode::IdTokenInvalid, format!("the id_token {why}"))
+fn invalid(why: &'static str) -> Error {
+    Error::new(ErrorCode::IdTokenInvalid, why)
 }
+
+const WRONG_TYPE: &str = "the id_token has a claim of the wrong type (OIDC Core §2)";
 
 impl IdToken {
     /// Splits a compact JWS (RFC 7515 §7.1): three base64url segments, a JSON header whose `alg`
@@ -103,19 +106,21 @@ impl IdToken {
     pub fn parse(jwt: &str) -> Result<Self> {
         let mut parts = jwt.split('.');
         let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
-            return Err(invalid("is not a compact JWS of three segments"));
+            return Err(invalid("the id_token is not a compact JWS of three segments"));
         };
         let decode = |s: &str| base64url::decode(s).ok().filter(|_| !s.contains('='));
-        let header_obj =
-            decode(header).and_then(|b| String::from_utf8(b).ok()).and_then(|t| json::object(&t)).ok_or_else(|| invalid("header is not a JSON object"))?;
+        let header_obj = decode(header)
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|t| json::object(&t))
+            .ok_or_else(|| invalid("the id_token header is not a JSON object"))?;
         if json::has(&header_obj, "crit") {
-            return Err(invalid("header has crit extensions, which are not understood"));
+            return Err(invalid("the id_token header has crit extensions, which are not understood"));
         }
         let alg = JwsAlgorithm::parse(json::string(&header_obj, "alg").ok().flatten().unwrap_or_default())?;
-        let kid = json::string(&header_obj, "kid").map_err(|_| invalid("header has a kid that is not a string"))?.map(str::to_owned);
-        let payload_json = decode(payload).and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| invalid("payload is not base64url UTF-8"))?;
-        let claims = json::object(&payload_json).ok_or_else(|| invalid("payload is not a JSON object"))?;
-        let signature = decode(signature).filter(|s| !s.is_empty()).ok_or_else(|| invalid("has no signature"))?;
+        let kid = json::string(&header_obj, "kid").map_err(|_| invalid("the id_token header has a kid that is not a string"))?.map(str::to_owned);
+        let payload_json = decode(payload).and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| invalid("the id_token payload is not base64url UTF-8"))?;
+        let claims = json::object(&payload_json).ok_or_else(|| invalid("the id_token payload is not a JSON object"))?;
+        let signature = decode(signature).filter(|s| !s.is_empty()).ok_or_else(|| invalid("the id_token has no signature"))?;
         let signing_input = jwt.get(..header.len() + 1 + payload.len()).unwrap_or_default().to_owned();
         Ok(IdToken { alg, kid, signing_input, signature, claims, payload_json })
     }
@@ -152,32 +157,30 @@ impl IdToken {
     /// Every other failure is [`ErrorCode::IdTokenInvalid`].
     pub fn check_claims(&self, expected: &IdTokenExpectations<'_>) -> Result<()> {
         let c = &self.claims;
-        let text = |key: &str| json::string(c, key).map_err(|_| invalid(&format!("has a {key} that is not a string")));
+        let text = |key: &str| json::string(c, key).map_err(|()| invalid(WRONG_TYPE));
         if text("iss")? != Some(expected.issuer) {
-            return Err(invalid("was issued by another issuer (iss)"));
+            return Err(invalid("the id_token was issued by another issuer (iss)"));
         }
         if text("sub")?.is_none_or(str::is_empty) {
-            return Err(invalid("has no sub"));
+            return Err(invalid("the id_token has no sub"));
         }
-        let aud = json::strings(c, "aud", true).map_err(|_| invalid("has an aud that is not a string or a list of strings"))?;
+        let aud = json::strings(c, "aud", true).map_err(|_| invalid("the id_token has an aud that is not a string or a list of strings"))?;
         if !aud.iter().any(|a| a == expected.client_id) {
-            return Err(invalid("is not for this client (aud)"));
+            return Err(invalid("the id_token is not for this client (aud)"));
         }
         match text("azp")? {
-            Some(azp) if azp != expected.client_id => return Err(invalid("was issued to another party (azp)")),
-            None if aud.len() > 1 => return Err(invalid("has several audiences and no azp")),
+            Some(azp) if azp != expected.client_id => return Err(invalid("the id_token was issued to another party (azp)")),
+            None if aud.len() > 1 => return Err(invalid("the id_token has several audiences and no azp")),
             _ => {}
         }
-        let time = |key: &str| {
-            json::seconds(c, key).map_err(|_| invalid(&format!("has a {key} that is not a number")))?.ok_or_else(|| invalid(&format!("has no {key}")))
-        };
+        let time = |key: &str| json::seconds(c, key).ok().flatten().ok_or_else(|| invalid("the id_token's exp or iat is missing or not a number"));
         let now = i64::try_from(expected.now.as_secs()).unwrap_or(i64::MAX);
         let leeway = i64::try_from(expected.leeway_secs).unwrap_or(i64::MAX);
         if now.saturating_sub(leeway) >= time("exp")? {
             return Err(Error::new(ErrorCode::IdTokenExpired, "the id_token has expired (exp)"));
         }
         if time("iat")? > now.saturating_add(leeway) {
-            return Err(invalid("was issued in the future (iat)"));
+            return Err(invalid("the id_token was issued in the future (iat)"));
         }
         if let Some(nonce) = expected.nonce {
             if !text("nonce")?.is_some_and(|got| nonce.matches(got)) {

@@ -62,7 +62,13 @@ pub(crate) fn seconds(obj: &Object, key: &str) -> Result<Option<i64>, ()> {
 /// The members named in `keys` that are strings, as a new object's JSON text (a public JWK
 /// without private or unknown members).
 pub(crate) fn pick_strings(obj: &Object, keys: &[&str]) -> String {
-    let picked: Object = keys.iter().filter_map(|k| obj.get(*k).filter(|v| v.is_string()).map(|v| ((*k).to_owned(), v.clone()))).collect();
+    // inserted one by one: collecting into the map would link a sort for a handful of members
+    let mut picked = Object::new();
+    for key in keys {
+        if let Some(v @ Value::String(_)) = obj.get(*key) {
+            picked.insert((*key).to_owned(), v.clone());
+        }
+    }
     Value::Object(picked).to_string()
 }
 

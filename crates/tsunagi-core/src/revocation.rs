@@ -1,11 +1,10 @@
 //! Token revocation (RFC 7009): the request to the server's revocation endpoint, with the same
 //! client authentication as the token endpoint (§2.1), and what its answer means (§2.2, §2.2.1).
-//! Used at logout, where the server has the endpoint ([`AuthServer::revocation_endpoint`]).
+//! Used at logout, where the server has the endpoint ([`crate::issuer::AuthServer::revocation_endpoint`]).
 
 use crate::client::Client;
 use crate::error_body::{classify_sent, Exchange};
 use crate::http::{HttpRequest, HttpResponse, Method};
-use crate::issuer::AuthServer;
 use crate::secret::{AccessToken, RefreshToken, SentSecrets};
 use crate::{Error, ErrorCode, Result};
 
@@ -76,15 +75,11 @@ impl Client {
     }
 }
 
-/// Where a server with this [`AuthServer`] revokes tokens, if it does.
-pub fn revocation_endpoint(server: &AuthServer) -> Option<&str> {
-    server.revocation_endpoint.as_ref().map(|e| e.as_str())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::client::ClientAuthMethod;
+    use crate::issuer::AuthServer;
     use crate::providers::generic::GenericConfig;
     use crate::providers::lawvu::{LawVuConfig, LawVuEnvironment};
     use crate::secret::ClientSecret;

@@ -141,6 +141,7 @@ mod tests {
         cfg.redirect_uri = Some("https://app.example/cb".into());
         cfg.client_auth = ClientAuthMethod::SecretBasic;
         cfg.client_secret = Some(ClientSecret::new("s"));
+        cfg.issuer = Some("https://as.example".into());
         cfg.scope_params = ScopeParams {
             scope: Some("openid api:read".into()),
             resources: vec!["https://api.example/".into(), "urn:example:b".into()],
@@ -171,6 +172,11 @@ mod tests {
             c.refresh_request_with(&rt, &narrow).map(|r| r.body).ok().flatten().as_deref(),
             Some("grant_type=refresh_token&refresh_token=rt&scope=api%3Aread")
         );
+        // no issuer (every vendor profile, an endpoints-only config): no nonce, the URL as before
+        let lawvu = crate::providers::lawvu::LawVuConfig::new(crate::providers::lawvu::LawVuEnvironment::Sandbox, "acme-inc", "https://acme-inc.com/auth");
+        let (url, pending) =
+            lawvu.client().and_then(|c| c.begin_authorization_with_entropy(&[1; 32], &[2; 32], &[("scope", "openid")])).unwrap_or_else(|e| panic!("{e}"));
+        assert!(pending.nonce.is_none() && !url.contains("nonce"), "{url}");
         let bad = ScopeParams { resources: vec!["nope".into()], ..Default::default() };
         assert_eq!(c.refresh_request_with(&rt, &bad).map_err(|e| e.code()).map(|_| ()), Err(ErrorCode::InvalidParameter));
     }
