@@ -50,6 +50,20 @@ export function genericConnections(ep, idpHandle, apiUrl) {
     },
     // an issuer with no metadata anywhere: its routes fail, the others do not
     'idp-elsewhere': { profile: 'generic', client_id: 'tsunagi', secret: 'IDP_CLIENT_SECRET', issuer: `${idpHandle.origin}/nowhere`, api_base: apiUrl },
+    // granted once by an administrator, held for the deployment, served to other Workers
+    'idp-robot': {
+      profile: 'generic',
+      client_id: 'tsunagi',
+      secret: 'IDP_CLIENT_SECRET',
+      issuer: idpHandle.issuer,
+      authorize_url: `${idpHandle.issuer}/auth`,
+      token_url: `${idpHandle.issuer}/token`,
+      revocation_url: `${idpHandle.issuer}/token/revocation`,
+      api_base: apiUrl,
+      scopes: ['openid', 'offline_access'],
+      unattended: true,
+      server: true,
+    },
     'idp-service': {
       profile: 'generic',
       grant: 'client_credentials',
@@ -67,7 +81,7 @@ export const GENERIC_CLIENTS = [
   {
     client_id: 'tsunagi',
     client_secret: SECRET,
-    redirect_uris: [`${ORIGIN}/auth/idp/callback`, `${ORIGIN}/auth/idp-discovered/callback`],
+    redirect_uris: [`${ORIGIN}/auth/idp/callback`, `${ORIGIN}/auth/idp-discovered/callback`, `${ORIGIN}/auth/idp-robot/callback`],
     grant_types: ['authorization_code', 'refresh_token'],
     token_endpoint_auth_method: 'client_secret_basic',
   },

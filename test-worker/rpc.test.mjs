@@ -2,10 +2,11 @@
 // `TsunagiBroker` entrypoint through a service binding (Workers RPC) — `accessToken(connection)`,
 // `fetchApi(connection, request)` and the binding's own `fetch` — against a client-credentials
 // connection to panva's oidc-provider. 200 concurrent accessToken calls on a connection whose
-// token is due → exactly one token request upstream.
+// token is due → exactly one token request upstream; on an unattended connection (granted by an
+// administrator) whose access token is due → exactly one refresh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, startWorker, bindingsFor, brokerClient } from './harness.mjs';
+import { startSandbox, startWorker, bindingsFor, brokerClient, Browser } from './harness.mjs';
 import { startOidcProvider } from '../tests/oidc/provider.mjs';
 import { GENERIC_CLIENTS, SECRET, SERVICE_SECRET, genericConnections, startApi } from './oidc.mjs';
 
@@ -34,17 +35,24 @@ export default {
 
 let sbx, idp, api, worker;
 let ccTtl = 3600;
+let atTtl = 3600;
 const tokenRequests = []; // client ids of successful token requests at oidc-provider
+const refreshes = []; // successful refresh_token grants at oidc-provider
+const ADMIN_TOKEN = 'admin-secret-for-the-rpc-tests-0123456789abcdef';
 
 before(async () => {
   sbx = await startSandbox();
   // a client-credentials token lives `ccTtl` seconds (a function: the test changes it)
   const clientCredentialsTtl = () => ccTtl;
-  idp = await startOidcProvider({ clients: GENERIC_CLIENTS, ttl: { ClientCredentials: clientCredentialsTtl } });
-  idp.provider.on('grant.success', (ctx) => tokenRequests.push(ctx.oidc.client?.clientId));
+  const accessTokenTtl = () => atTtl;
+  idp = await startOidcProvider({ clients: GENERIC_CLIENTS, ttl: { ClientCredentials: clientCredentialsTtl, AccessToken: accessTokenTtl } });
+  idp.provider.on('grant.success', (ctx) => {
+    tokenRequests.push(ctx.oidc.client?.clientId);
+    if (ctx.oidc.params?.grant_type === 'refresh_token') refreshes.push(ctx.oidc.client?.clientId);
+  });
   api = await startApi(() => idp);
   const connections = genericConnections(sbx.ep, idp, api.url);
-  worker = await startWorker(bindingsFor(sbx.ep, { connections, IDP_CLIENT_SECRET: SECRET, IDP_SERVICE_SECRET: SERVICE_SECRET }), {
+  worker = await startWorker(bindingsFor(sbx.ep, { connections, IDP_CLIENT_SECRET: SECRET, IDP_SERVICE_SECRET: SERVICE_SECRET, ADMIN_TOKEN }), {
     workers: [brokerClient('other', CLIENT)],
   });
 });
@@ -129,4 +137,36 @@ test('only connections marked server = true are served; the access rules hold fo
   // the entrypoint is not reachable from the internet: the Worker's own fetch has no broker route
   const direct = await worker.mf.dispatchFetch('http://localhost:8787/idp-service/whoami');
   assert.equal(direct.status, 404);
+});
+
+test('200 concurrent accessToken calls on an unattended connection whose access token is due → exactly one refresh', async () => {
+  // granted once by an administrator, through oidc-provider's scripted consent
+  const admin = { 'x-tsunagi-admin': ADMIN_TOKEN, 'x-tsunagi': '1' };
+  const g = await new Browser(worker).request('/admin/connections/idp-robot/grant', { method: 'POST', headers: admin });
+  assert.equal(g.status, 200, g.text);
+  atTtl = 2; // the granted access token is due one second after it was issued (see above)
+  const back = await idp.authorize(g.json.authorize_url);
+  const cb = await new Browser(worker).request(back);
+  assert.equal(cb.status, 200, cb.text);
+  atTtl = 3600;
+  await new Promise((r) => setTimeout(r, 1500));
+  const before = refreshes.length;
+  const all = (await other({ op: 'tokens', connection: 'idp-robot', n: 200 })).json;
+  assert.deepEqual(
+    all.filter((a) => a.error),
+    [],
+  );
+  assert.equal(refreshes.length - before, 1, 'exactly one refresh for 200 callers');
+  assert.equal(new Set(all.map((a) => a.token)).size, 1);
+  const h = await new Browser(worker).request('/connections/idp-robot', { headers: admin });
+  assert.equal(h.json.refreshes, 1, h.text);
+  assert.equal(h.json.status, 'connected');
+  const api = await other({ op: 'api', connection: 'idp-robot' });
+  assert.equal(api.status, 200, api.text);
+  assert.equal(api.json.sub, 'user-1', "the administrator's grant: the account it was granted for");
+  // disconnect revokes at the provider (RFC 7009) and the broker stops serving it
+  const out = await new Browser(worker).request('/admin/connections/idp-robot/disconnect', { method: 'POST', headers: admin });
+  assert.equal(out.json.revocation.revoked, true, out.text);
+  const [gone] = (await other({ op: 'tokens', connection: 'idp-robot' })).json;
+  assert.match(gone.error, /^login_required: /);
 });
