@@ -35,7 +35,7 @@ async function startTsunagi(bindings) {
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-bench-do-'));
   const env = textEnv(bindings);
   env.SESSIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiSession' };
-  env.LEGALON = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiLegalOn' };
+  env.CONNECTIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiConnection' };
   const mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,
@@ -46,7 +46,7 @@ async function startTsunagi(bindings) {
           compatibilityDate: COMPAT,
           manifest: { mainModule: 'shim.mjs', modules: tsunagiModules() },
           env,
-          exports: { TsunagiSession: { type: 'durable-object', storage: 'sqlite' }, TsunagiLegalOn: { type: 'durable-object', storage: 'sqlite' } },
+          exports: { TsunagiSession: { type: 'durable-object', storage: 'sqlite' }, TsunagiConnection: { type: 'durable-object', storage: 'sqlite' } },
         },
       },
     ],
@@ -227,7 +227,7 @@ try {
     const ts = await startTsunagi(bindingsFor(ep));
     const js = await startJsWorker({ API_BASE: tok.api_base_url, TOKEN: tok.access_token });
     try {
-      // LegalOn serves signed-in sessions only (LEGALON_ALLOWED_FOR): the Worker checks the session's
+      // LegalOn serves signed-in sessions only (legalon's allowed_for): the Worker checks the session's
       // object on every call, as a deployment would
       const signedIn = new Browser({ mf: ts.mf });
       await login(signedIn, sbx, 'logiless');

@@ -75,6 +75,9 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'method_refused'
   | 'connection_not_allowed'
+  | 'path_refused'
+  | 'config_invalid'
+  | 'admin_unauthorized'
   | 'internal_error';
 
 /** What a {@link TsunagiError} knows besides its code and message (all optional). */
@@ -574,9 +577,24 @@ export class OAuthClient {
   onChange(listener: (...event: OAuthClientEventArgs) => void): () => void;
 }
 
-/** `GET /session` of the Worker: who is signed in to which providers; never a token. */
+/** `GET /session` of the Worker: which connections this session is signed in to (`providers`, keyed by
+ * connection name) and every configured connection (`connections`); never a token. */
 export interface BrokerSession {
   signed_in: boolean;
+  /** Every configured connection: its kind, whether this session is signed in to it, or the error code of an invalid one. */
+  connections?: Record<
+    string,
+    {
+      profile?: 'lawvu' | 'logiless' | 'legalon' | 'generic';
+      grant?: 'authorization_code' | 'client_credentials';
+      held?: boolean;
+      unattended?: boolean;
+      server?: boolean;
+      revocation?: boolean;
+      signed_in: boolean;
+      error?: ErrorCode;
+    }
+  >;
   providers: Record<
     string,
     {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `make demo`: the provider sandbox, the Worker in `wrangler dev` (real workerd), and the www/
-// page, all on loopback; prints one URL. Ctrl-C (SIGINT/SIGTERM) stops everything it started.
+// `make demo`: the provider sandbox, a generic OpenID provider (panva's oidc-provider, in this
+// process), the Worker in `wrangler dev` (real workerd), and the www/ page, all on loopback;
+// prints one URL. Ctrl-C (SIGINT/SIGTERM) stops everything it started.
 //
 // One origin for the visitor: http://localhost:8787. This script's own server listens there,
 // serves www/ and pkg/, and forwards /auth/*, /api/*, /session and /token/* to `wrangler dev`
@@ -17,6 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { extname, join, normalize, resolve, sep } from 'node:path';
+import { startOidcProvider } from '../tests/oidc/provider.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TARGET = resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');
@@ -74,12 +76,14 @@ function alive(pid) {
 
 let started = false;
 let server;
+let idp;
 async function shutdown(code, why) {
   if (stopping) return;
   stopping = true;
   if (why) log(why);
   server?.close();
   server?.closeAllConnections?.();
+  await idp?.close();
   for (const { child } of children) {
     try {
       process.kill(-child.pid, 'SIGTERM');
@@ -126,29 +130,69 @@ async function main() {
   const lv = ep.lawvu;
   const cc = lv.confidential_client;
 
+  // 2b. a fourth, generic authorization server: panva's oidc-provider with a scripted login (the
+  // same harness the tests use), its one client registered for this Worker's callback
+  const idpSecret = randomBytes(24).toString('hex');
+  idp = await startOidcProvider({
+    clients: [
+      {
+        client_id: 'tsunagi-demo',
+        client_secret: idpSecret,
+        redirect_uris: [`${ORIGIN}/auth/idp/callback`],
+        grant_types: ['authorization_code', 'refresh_token'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+    ],
+    accountId: 'user-id-123',
+    claims: { name: 'Jane Smith', email: 'jane.smith@acme-legal.example' },
+  });
+
   // 3. the Worker: a generated wrangler config (no [build]: the build above is used as is) with
-  // the sandbox's endpoints as [vars], and the seeded secrets in a .dev.vars next to it (0600).
+  // the sandbox's endpoints as connections under [vars] (docs/configuration.md), and the seeded
+  // secrets in a .dev.vars next to it (0600).
   const vars = {
-    LAWVU_ENVIRONMENT: cc.environment || 'production',
-    LAWVU_CLIENT_ID: cc.client_id,
-    LAWVU_REDIRECT_URI: `${ORIGIN}/auth/lawvu/callback`,
-    LAWVU_AUTHORIZE_URL: lv.authorize_url,
-    LAWVU_TOKEN_URL: lv.token_url,
-    LAWVU_API_BASE: lv.api_base,
-    LOGILESS_CLIENT_ID: ep.logiless.client_id,
-    LOGILESS_REDIRECT_URI: `${ORIGIN}/auth/logiless/callback`,
-    LOGILESS_AUTHORIZE_URL: ep.logiless.authorize_url,
-    LOGILESS_TOKEN_URL: ep.logiless.token_url,
-    LOGILESS_API_BASE: ep.logiless.api_base,
-    LOGILESS_MERCHANT_ID: ep.logiless.merchant_id,
-    LEGALON_REGION: 'jp',
-    LEGALON_TOKEN_URL: ep.legalon.token_url,
     ALLOWED_ORIGINS: ORIGIN,
     TOKEN_MEDIATING: 'false',
-    // LegalOn's organisation token only for sessions signed in to LawVu or Logiless (default: none)
-    LEGALON_ALLOWED_FOR: 'lawvu,logiless',
     UPSTREAM_TIMEOUT_MS: '10000',
     RATE_LIMIT_MAX_WAIT_MS: '3000',
+  };
+  const connections = {
+    lawvu: {
+      profile: 'lawvu',
+      environment: cc.environment || 'production',
+      client_id: cc.client_id,
+      secret: 'LAWVU_CLIENT_SECRET',
+      redirect_uri: `${ORIGIN}/auth/lawvu/callback`,
+      authorize_url: lv.authorize_url,
+      token_url: lv.token_url,
+      api_base: lv.api_base,
+      access: { methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] },
+    },
+    logiless: {
+      profile: 'logiless',
+      client_id: ep.logiless.client_id,
+      secret: 'LOGILESS_CLIENT_SECRET',
+      redirect_uri: `${ORIGIN}/auth/logiless/callback`,
+      authorize_url: ep.logiless.authorize_url,
+      token_url: ep.logiless.token_url,
+      api_base: ep.logiless.api_base,
+      merchant_id: ep.logiless.merchant_id,
+      access: { methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] },
+    },
+    // LegalOn's organisation token only for sessions signed in to LawVu or Logiless (default: none)
+    legalon: { profile: 'legalon', region: 'jp', token_url: ep.legalon.token_url, secret: 'LEGALON_API_CREDENTIALS', allowed_for: ['lawvu', 'logiless'] },
+    // any RFC 6749 / OpenID Connect server, configured by its endpoints; logout revokes (RFC 7009)
+    idp: {
+      profile: 'generic',
+      client_id: 'tsunagi-demo',
+      secret: 'IDP_CLIENT_SECRET',
+      issuer: idp.issuer,
+      authorize_url: `${idp.issuer}/auth`,
+      token_url: `${idp.issuer}/token`,
+      revocation_url: `${idp.issuer}/token/revocation`,
+      api_base: idp.issuer,
+      scopes: ['openid', 'offline_access', 'profile'],
+    },
   };
   const base = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
   const compat = /compatibility_date = "([^"]+)"/.exec(base)[1];
@@ -162,19 +206,25 @@ async function main() {
     '',
     '[[durable_objects.bindings]]\nname = "SESSIONS"\nclass_name = "TsunagiSession"',
     '',
-    '[[durable_objects.bindings]]\nname = "LEGALON"\nclass_name = "TsunagiLegalOn"',
+    '[[durable_objects.bindings]]\nname = "CONNECTIONS"\nclass_name = "TsunagiConnection"',
     '',
-    '[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["TsunagiSession", "TsunagiLegalOn"]',
+    '[[migrations]]\ntag = "v1"\nnew_sqlite_classes = ["TsunagiSession", "TsunagiConnection"]',
     '',
     '[vars]',
     ...Object.entries(vars).map(([k, v]) => `${k} = ${JSON.stringify(v)}`),
     '',
+    ...Object.entries(connections).flatMap(([name, c]) => [
+      `[vars.TSUNAGI_CONNECTIONS.${name}]`,
+      ...Object.entries(c).map(([k, v]) => `${k} = ${tomlValue(v)}`),
+      '',
+    ]),
   ].join('\n');
   writeFileSync(join(DIR, 'wrangler.toml'), toml);
   const secrets = {
     LAWVU_CLIENT_SECRET: cc.client_secret,
     LOGILESS_CLIENT_SECRET: ep.logiless.client_secret,
     LEGALON_API_CREDENTIALS: ep.legalon.credentials,
+    IDP_CLIENT_SECRET: idpSecret,
     SESSION_KEY: randomBytes(32).toString('hex'),
   };
   const devVars = Object.entries(secrets).map(([k, v]) => `${k}=${v}`);
@@ -225,6 +275,7 @@ async function main() {
     // what the page needs, and nothing secret: the public LawVu client has no secret
     sandbox: { control_url: ep.control_url, users: ep.users },
     logiless: { merchant_id: ep.logiless.merchant_id },
+    idp: { issuer: idp.issuer },
     lawvu_public: {
       client_id: lv.public_client.client_id,
       environment: lv.public_client.environment,
@@ -245,6 +296,16 @@ async function main() {
   });
   started = true;
   process.stdout.write(`\n  tsunagi demo ready: open ${ORIGIN}/\n\n  (sandbox control plane ${ep.control_url}; Ctrl-C stops everything)\n`);
+}
+
+/** A TOML value for strings, booleans, numbers, arrays of them and (inline) tables. */
+function tomlValue(v) {
+  if (Array.isArray(v)) return `[${v.map(tomlValue).join(', ')}]`;
+  if (v && typeof v === 'object')
+    return `{ ${Object.entries(v)
+      .map(([k, x]) => `${k} = ${tomlValue(x)}`)
+      .join(', ')} }`;
+  return JSON.stringify(v);
 }
 
 async function waitForWorker() {

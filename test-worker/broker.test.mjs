@@ -27,7 +27,9 @@ async function rejectsWith(promise, code) {
 
 test('signed out: session() is empty, fetch() is session_missing with requiresReauthorization', async () => {
   const { c } = broker();
-  assert.deepEqual(await c.session(), { signed_in: false, providers: {} });
+  const { connections, ...signedOut } = await c.session();
+  assert.deepEqual(signedOut, { signed_in: false, providers: {} });
+  assert.deepEqual(Object.keys(connections), ['lawvu', 'legalon', 'logiless'], 'every configured connection, signed in to none');
   await assert.rejects(
     c.fetch('lawvu', '/account-apis/v1/users'),
     (e) => e.code === 'session_missing' && e.requiresReauthorization === true && e.status === 401,
@@ -59,7 +61,8 @@ test('LawVu through the broker: session, API, a provider 404 passed through, ref
   await c.logout('lawvu');
   await rejectsWith(c.fetch('lawvu', '/account-apis/v1/users'), 'session_missing');
   await c.logout();
-  assert.deepEqual(await c.session(), { signed_in: false, providers: {} });
+  const { connections: _, ...after } = await c.session();
+  assert.deepEqual(after, { signed_in: false, providers: {} });
 });
 
 test("the Worker's upstream failures are TsunagiErrors with status and request id", async () => {

@@ -76,10 +76,14 @@ test('LegalOn: client credentials, api_base_url, for signed-in sessions only, re
   // issue 13 item 1: X-Tsunagi and no cookie used to be forwarded with the organisation's
   // credentials (this test asserted it as intended); now refused, nothing reaches LegalOn
   const quietBefore = await ctx.sbx.stats();
-  for (const opts of [{}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }]) {
+  // (the access rules come first: a method the connection refuses is refused before any session is read)
+  for (const [opts, status, code] of [
+    [{}, 401, 'session_missing'],
+    [{ method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }, 403, 'method_refused'],
+  ]) {
     const anon = await b.api('/api/legalon/users?page_size=3', opts);
-    assert.equal(anon.status, 401, anon.text);
-    assert.equal(anon.json.error, 'session_missing');
+    assert.equal(anon.status, status, anon.text);
+    assert.equal(anon.json.error, code);
   }
   assert.deepEqual(await ctx.sbx.stats(), quietBefore, 'nothing reached LegalOn');
   await login(b, ctx.sbx, 'lawvu');
@@ -92,7 +96,7 @@ test('LegalOn: client credentials, api_base_url, for signed-in sessions only, re
   const noHeader = await b.request('/api/legalon/users');
   assert.equal(noHeader.status, 403);
   assert.equal(noHeader.json.error, 'csrf_header_missing');
-  // least privilege: read-only unless LEGALON_METHODS allows more
+  // least privilege: read-only unless the connection's access.methods allows more
   const before = await ctx.sbx.stats();
   const post = await b.api('/api/legalon/users', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.equal(post.status, 403, post.text);

@@ -16,46 +16,87 @@ export const ORIGIN = 'http://localhost:8787'; // the Worker's own origin (sandb
 export const SPA = 'http://localhost:5173'; // an allowed SPA origin
 export const SESSION_KEY = 'test-session-key-0123456789abcdef0123456789abcdef';
 
-/** The Worker's bindings for a sandbox. */
-export function bindingsFor(ep, extra = {}) {
+/** Every method, for connections the tests write through (the default is read-only). */
+export const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
+/** The Worker's connections document (TSUNAGI_CONNECTIONS, docs/configuration.md) for a sandbox:
+ * LawVu and Logiless (users sign in; every method), LegalOn (client credentials, for sessions
+ * signed in to either). */
+export function connectionsFor(ep) {
   const lv = ep.lawvu;
   const cc = lv.confidential_client;
   return {
-    LAWVU_ENVIRONMENT: 'production',
-    LAWVU_CLIENT_ID: cc.client_id,
-    LAWVU_CLIENT_SECRET: cc.client_secret,
-    LAWVU_AUTHORIZE_URL: lv.authorize_url,
-    LAWVU_TOKEN_URL: lv.token_url,
-    LAWVU_API_BASE: lv.api_base,
-    LOGILESS_CLIENT_ID: ep.logiless.client_id,
+    lawvu: {
+      profile: 'lawvu',
+      environment: 'production',
+      client_id: cc.client_id,
+      secret: 'LAWVU_CLIENT_SECRET',
+      authorize_url: lv.authorize_url,
+      token_url: lv.token_url,
+      api_base: lv.api_base,
+      access: { methods: ALL_METHODS },
+    },
+    logiless: {
+      profile: 'logiless',
+      client_id: ep.logiless.client_id,
+      secret: 'LOGILESS_CLIENT_SECRET',
+      authorize_url: ep.logiless.authorize_url,
+      token_url: ep.logiless.token_url,
+      api_base: ep.logiless.api_base,
+      merchant_id: ep.logiless.merchant_id,
+      access: { methods: ALL_METHODS },
+    },
+    legalon: {
+      profile: 'legalon',
+      region: 'jp',
+      token_url: ep.legalon.token_url,
+      secret: 'LEGALON_API_CREDENTIALS',
+      allowed_for: ['lawvu', 'logiless'],
+    },
+  };
+}
+
+/** The Worker's bindings for a sandbox. `extra.connections` replaces the connections document
+ * (an object, or text taken as it is); every other key of `extra` is a variable or secret. */
+export function bindingsFor(ep, extra = {}) {
+  const { connections = connectionsFor(ep), ...rest } = extra;
+  return {
+    TSUNAGI_CONNECTIONS: typeof connections === 'string' ? connections : JSON.stringify(connections),
+    LAWVU_CLIENT_SECRET: ep.lawvu.confidential_client.client_secret,
     LOGILESS_CLIENT_SECRET: ep.logiless.client_secret,
-    LOGILESS_AUTHORIZE_URL: ep.logiless.authorize_url,
-    LOGILESS_TOKEN_URL: ep.logiless.token_url,
-    LOGILESS_API_BASE: ep.logiless.api_base,
-    LOGILESS_MERCHANT_ID: ep.logiless.merchant_id,
-    LEGALON_REGION: 'jp',
-    LEGALON_TOKEN_URL: ep.legalon.token_url,
     LEGALON_API_CREDENTIALS: ep.legalon.credentials,
     SESSION_KEY,
     ALLOWED_ORIGINS: SPA,
     TOKEN_MEDIATING: 'true',
-    LEGALON_ALLOWED_FOR: 'lawvu,logiless',
     UPSTREAM_TIMEOUT_MS: '1500',
     RATE_LIMIT_MAX_WAIT_MS: '3000',
-    ...extra,
+    ...rest,
   };
 }
 
 /** A second worker in the same workerd that echoes a marker to stdout and stderr (see `markLogs`). */
 const LOG_CANARY = `export default { async fetch(r) { const t = await r.text(); console.log(t); console.error(t); return new Response(null, { status: 204 }); } };`;
 
+/** A Worker (ES module source) bound to tsunagi's broker entrypoint as `env.TSUNAGI`
+ * (`services = [{ binding = "TSUNAGI", service = "tsunagi", entrypoint = "TsunagiBroker" }]`). */
+export function brokerClient(name, source) {
+  return {
+    name,
+    compatibilityDate: COMPATIBILITY_DATE,
+    manifest: { mainModule: 'client.mjs', modules: { 'client.mjs': { type: 'esm', contents: source } } },
+    env: { TSUNAGI: { type: 'worker', worker: 'tsunagi', exportName: 'TsunagiBroker' } },
+  };
+}
+
 /** Starts the built Worker in workerd. `persist`: a directory for Durable Object storage. `logs`:
- * an array that receives every line workerd writes (the Worker's console, uncaught errors). */
-export async function startWorker(bindings, { persist, logs } = {}) {
+ * an array that receives every line workerd writes (the Worker's console, uncaught errors).
+ * `workers`: more Workers' configs in the same workerd (`brokerClient(…)`), reached with
+ * `mf.getWorker(name)`. */
+export async function startWorker(bindings, { persist, logs, workers = [] } = {}) {
   const dir = persist || mkdtempSync(join(tmpdir(), 'tsunagi-do-'));
   const env = Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]));
   env.SESSIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiSession' };
-  env.LEGALON = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiLegalOn' };
+  env.CONNECTIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiConnection' };
   const mf = new Miniflare({
     workers: [
       {
@@ -66,10 +107,12 @@ export async function startWorker(bindings, { persist, logs } = {}) {
           env,
           exports: {
             TsunagiSession: { type: 'durable-object', storage: 'sqlite' },
-            TsunagiLegalOn: { type: 'durable-object', storage: 'sqlite' },
+            TsunagiConnection: { type: 'durable-object', storage: 'sqlite' },
+            TsunagiBroker: { type: 'worker' },
           },
         },
       },
+      ...workers.map((config) => ({ config })),
       ...(logs
         ? [
             {
@@ -124,14 +167,15 @@ export function withSandbox() {
   };
 }
 
-/** The sandbox and the built Worker configured for it (`bindingsFor(ep, bindingsExtra)`), for the
+/** The sandbox and the built Worker configured for it (`bindingsFor(ep, bindingsExtra)`; a
+ * function of `ep` gives the extra bindings once the sandbox runs), for the
  * whole test file: started in `before`, stopped in `after` (the Worker first), the Worker's
  * Durable Object storage in a temporary directory removed at the end. `logs`: as startWorker's.
  * `ctx.sbx`, `ctx.worker`; `ctx.restartWorker()` stops the Worker and starts a new one with the
  * same bindings on the same storage. */
 export function withSandboxAndWorker(bindingsExtra = {}, { logs } = {}) {
   let sbx, worker, persist;
-  const start = () => startWorker(bindingsFor(sbx.ep, bindingsExtra), { persist, logs });
+  const start = () => startWorker(bindingsFor(sbx.ep, typeof bindingsExtra === 'function' ? bindingsExtra(sbx.ep) : bindingsExtra), { persist, logs });
   before(async () => {
     sbx = await startSandbox();
     persist = mkdtempSync(join(tmpdir(), 'tsunagi-persist-'));
@@ -219,9 +263,11 @@ export class Browser {
   }
 }
 
-/** login → sandbox approve → callback; returns the callback response. */
-export async function login(browser, sandbox, provider, returnTo = '/app') {
-  const start = await browser.request(`/auth/${provider}/login?return_to=${encodeURIComponent(returnTo)}`);
+/** login → sandbox approve → callback; returns the callback response. `connection` is the
+ * Worker's connection; the sandbox provider that approves is `provider` (default: the connection
+ * name up to its first '-', so `lawvu-spa` is approved by LawVu). */
+export async function login(browser, sandbox, connection, returnTo = '/app', provider = connection.replace(/-.*$/, '')) {
+  const start = await browser.request(`/auth/${connection}/login?return_to=${encodeURIComponent(returnTo)}`);
   if (start.status !== 302) throw new Error(`login: ${start.status} ${start.text}`);
   const authorize = start.headers.get('location');
   const { redirect_url } = await sandbox.control(`${provider}/approve`, { authorize_url: authorize, user_id: 'user-id-123' });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { withSandboxAndWorker, startWorker, bindingsFor, Browser, login, signCookie, SPA } from './harness.mjs';
+import { withSandboxAndWorker, startWorker, bindingsFor, connectionsFor, Browser, login, signCookie, SPA } from './harness.mjs';
 
 const ctx = withSandboxAndWorker();
 
@@ -75,7 +75,8 @@ test('no, forged, expired and unknown session cookies', async () => {
       // issue 13 item 8: being signed out is a state, not an error (this used to be a 401)
       const s = await b.api('/session', { cookie });
       assert.equal(s.status, 200, s.text);
-      assert.deepEqual(s.json, { signed_in: false, providers: {} });
+      const { connections: _, ...view } = s.json;
+      assert.deepEqual(view, { signed_in: false, providers: {} });
       assert.equal(
         s.setCookie.some((c) => c.startsWith('__Host-tsunagi=;') && c.includes('Max-Age=0')),
         cookie !== null && cookie.length < 9000,
@@ -304,33 +305,33 @@ test('issue 13 item 3: double, mixed and overlong encodings in API paths are ref
   assert.equal((await b.api('/api/lawvu/account-apis/v1/users')).status, 200);
 });
 
-test('issue 13 item 1: LegalOn access rules — closed by default, named providers only, read-only', async () => {
+test("issue 13 item 1 / issue 15: a held connection's access rules — closed by default, named connections only, read-only, path prefixes", async () => {
   const cases = [
-    // [LEGALON_ALLOWED_FOR, LEGALON_METHODS, signed in to, method, expected status, code]
-    [undefined, undefined, 'lawvu', 'GET', 403, 'connection_not_allowed'],
-    ['', '', 'logiless', 'GET', 403, 'connection_not_allowed'],
-    ['lawvu', undefined, 'logiless', 'GET', 403, 'connection_not_allowed'],
-    ['lawvu', undefined, 'lawvu', 'GET', 200, null],
-    ['lawvu', undefined, 'lawvu', 'POST', 403, 'method_refused'],
-    ['logiless lawvu', 'GET, POST', 'lawvu', 'POST', null, null], // forwarded: LegalOn answers
-    ['LawVu,Logiless', 'get', 'logiless', 'DELETE', 403, 'method_refused'],
-    ['admin', undefined, 'lawvu', 'GET', 500, 'invalid_config'],
-    ['lawvu', 'TRACE', 'lawvu', 'GET', 500, 'invalid_config'],
+    // [legalon's allowed_for, access, signed in to, method, path, expected status, code]
+    [undefined, undefined, 'lawvu', 'GET', '/users', 403, 'connection_not_allowed'],
+    [[], {}, 'logiless', 'GET', '/users', 403, 'connection_not_allowed'],
+    [['lawvu'], undefined, 'logiless', 'GET', '/users', 403, 'connection_not_allowed'],
+    [['lawvu'], undefined, 'lawvu', 'GET', '/users', 200, null],
+    [['lawvu'], undefined, 'lawvu', 'POST', '/users', 403, 'method_refused'],
+    [['logiless', 'lawvu'], { methods: ['GET', 'POST'] }, 'lawvu', 'POST', '/users', null, null], // forwarded: LegalOn answers
+    [['lawvu', 'logiless'], { methods: ['get'] }, 'logiless', 'DELETE', '/users', 403, 'method_refused'],
+    [['lawvu'], { paths: ['/departments'] }, 'lawvu', 'GET', '/users', 403, 'path_refused'],
+    [['lawvu'], { paths: ['/departments', '/users/'] }, 'lawvu', 'GET', '/users?page_size=1', 200, null],
+    [['admin'], undefined, 'lawvu', 'GET', '/users', 500, 'config_invalid'],
+    [['lawvu'], { methods: ['TRACE'] }, 'lawvu', 'GET', '/users', 500, 'config_invalid'],
   ];
-  for (const [allowed, methods, signedIn, method, status, code] of cases) {
-    const extra = { LEGALON_ALLOWED_FOR: allowed, LEGALON_METHODS: methods };
-    const bindings = bindingsFor(ctx.sbx.ep);
-    for (const [k, v] of Object.entries(extra)) {
-      if (v === undefined) delete bindings[k];
-      else bindings[k] = v;
-    }
-    const w = await startWorker(bindings);
+  for (const [allowed, access, signedIn, method, path, status, code] of cases) {
+    const connections = connectionsFor(ctx.sbx.ep);
+    if (allowed === undefined) delete connections.legalon.allowed_for;
+    else connections.legalon.allowed_for = allowed;
+    if (access !== undefined) connections.legalon.access = access;
+    const w = await startWorker(bindingsFor(ctx.sbx.ep, { connections }));
     try {
       const b = new Browser(w);
       await login(b, ctx.sbx, signedIn);
       const before = (await ctx.sbx.stats()).legalon;
-      const r = await b.api('/api/legalon/users', method === 'GET' ? {} : { method, headers: { 'content-type': 'application/json' }, body: '{}' });
-      const label = `${allowed}/${methods}/${signedIn}/${method}: ${r.status} ${r.text.slice(0, 200)}`;
+      const r = await b.api(`/api/legalon${path}`, method === 'GET' ? {} : { method, headers: { 'content-type': 'application/json' }, body: '{}' });
+      const label = `${JSON.stringify(allowed)}/${JSON.stringify(access)}/${signedIn}/${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`;
       if (status === null) {
         assert.equal(r.headers.get('x-tsunagi-error'), null, label);
         assert.equal((await ctx.sbx.stats()).legalon.api_calls, before.api_calls + 1, `forwarded: ${label}`);
@@ -341,7 +342,7 @@ test('issue 13 item 1: LegalOn access rules — closed by default, named provide
         assert.equal(r.json.error, code, label);
         assert.equal((await ctx.sbx.stats()).legalon.api_calls, before.api_calls, `nothing forwarded: ${label}`);
       }
-      if (code === 'invalid_config') assert.match(r.json.message, /LEGALON_(ALLOWED_FOR|METHODS) entry '(admin|TRACE)'/);
+      if (code === 'config_invalid') assert.match(r.json.message, /connection 'legalon', field '(allowed_for|access\.methods)'.*'(admin|TRACE)'/);
       // the other routes of a misconfigured Worker keep working
       assert.equal((await b.api(signedIn === 'lawvu' ? '/api/lawvu/account-apis/v1/users' : '/api/logiless/stores')).status, 200);
     } finally {

@@ -180,7 +180,7 @@ fn readme_ja_names_exist_in_readme() {
     problems.extend(ja_targets.difference(&en_targets).map(|t| format!("`make {t}` is not a command of README.md")));
 
     let (en_names, ja_names) = (variable_names(&en), variable_names(&ja));
-    assert!(["LEGALON_ALLOWED_FOR", "LEGALON_METHODS", "SESSION_KEY", "ALLOWED_ORIGINS"].iter().all(|n| ja_names.contains(n)), "{ja_names:?}");
+    assert!(["TSUNAGI_CONNECTIONS", "LEGALON_API_CREDENTIALS", "SESSION_KEY", "ALLOWED_ORIGINS"].iter().all(|n| ja_names.contains(n)), "{ja_names:?}");
     problems.extend(ja_names.difference(&en_names).map(|n| format!("`{n}` is not a variable of README.md")));
     problems.extend(en_names.difference(&ja_names).map(|n| format!("README.md's `{n}` is missing from README.ja.md")));
 

@@ -1,8 +1,9 @@
 // Entry module of the tsunagi Worker (copied to build/worker/ by scripts/build-worker.sh).
 // index.js is wasm-bindgen's `--target module` glue: it instantiates the wasm on import.
-// This re-exports the fetch handler and wraps the Durable Object classes.
+// This re-exports the fetch handler, wraps the Durable Object classes, and is the broker other
+// Workers call through a service binding (TsunagiBroker, Workers RPC; README "Other Workers").
 import * as imports from './index.js';
-import { DurableObject } from 'cloudflare:workers';
+import { DurableObject, WorkerEntrypoint } from 'cloudflare:workers';
 
 export default {
   fetch(request, env, ctx) {
@@ -24,12 +25,33 @@ export class TsunagiSession extends DurableObject {
   }
 }
 
-export class TsunagiLegalOn extends DurableObject {
+export class TsunagiConnection extends DurableObject {
   constructor(state, env) {
     super(state, env);
-    this.inner = new imports.TsunagiLegalOn(state, env);
+    this.inner = new imports.TsunagiConnection(state, env);
   }
   fetch(request) {
     return this.inner.fetch(request);
+  }
+  alarm() {
+    return this.inner.alarm();
+  }
+}
+
+// The broker for other Workers: `services = [{ binding = "TSUNAGI", service = "tsunagi",
+// entrypoint = "TsunagiBroker" }]`. Not reachable from the internet; no cookie. Only connections
+// configured with `server = true` are served (crates/tsunagi-worker/src/broker.rs).
+export class TsunagiBroker extends WorkerEntrypoint {
+  /** `{ access_token, token_type, expires_at }` of a served connection; throws a TsunagiError. */
+  accessToken(connection) {
+    return imports.brokerAccessToken(this.env, String(connection));
+  }
+  /** The connection's API at the request's path and query (same rules and 401/429 policy as /api). */
+  fetchApi(connection, request) {
+    return imports.brokerFetch(this.env, String(connection), request);
+  }
+  /** `env.TSUNAGI.fetch('https://tsunagi/{connection}/{path}')`: the same as `fetchApi`. */
+  fetch(request) {
+    return imports.brokerFetch(this.env, '', request);
   }
 }

@@ -39,13 +39,15 @@ const ADVICE = {
   transport: ['The provider could not be reached.', 'Check that `make demo` is still running, then try again.'],
   timeout: ['The provider took too long to answer.', 'Try again.'],
   config_missing: ['The Worker is missing part of its configuration.', 'Check .dev.vars / wrangler.toml [vars].'],
+  config_invalid: ['A connection in the Worker configuration is invalid.', 'The message names the connection and the field (TSUNAGI_CONNECTIONS).'],
+  path_refused: ["The Worker's access rules keep this path off this API (the connection's access.paths).", 'Change the Worker configuration.'],
   csrf_header_missing: ['The request lacked the X-Tsunagi header the Worker requires.', 'This is a bug in the page.'],
   connection_not_allowed: [
-    'The Worker serves LegalOn only to sessions signed in to a provider listed in LEGALON_ALLOWED_FOR.',
+    'The Worker serves LegalOn only to sessions signed in to a connection its allowed_for names (TSUNAGI_CONNECTIONS).',
     'Connect LawVu or Logiless via the Worker first.',
   ],
   method_refused: [
-    'The Worker forwards only the methods its access rules allow to this API (LEGALON_METHODS; read-only by default).',
+    "The Worker forwards only the methods its access rules allow to this API (the connection's access.methods; read-only by default).",
     'Ask for read access only, or change the Worker configuration.',
   ],
 };
@@ -93,12 +95,13 @@ const el = (tag, attrs = {}, ...kids) => {
   return e;
 };
 
-// ---------------------------------------------------------------- the four cards
+// ---------------------------------------------------------------- the five cards
 const CARDS = {
   'lawvu-browser': { clock: 'sandbox', api: 'GET /account-apis/v1/users (from the browser)', canRefresh: true, consent: true },
   lawvu: { clock: 'worker', api: 'GET /api/lawvu/account-apis/v1/users', path: '/account-apis/v1/users', canRefresh: true, consent: true },
   logiless: { clock: 'worker', api: 'GET /api/logiless/stores?limit=3', path: '/stores?limit=3', canRefresh: true, consent: true },
   legalon: { clock: 'worker', api: 'GET /api/legalon/users?page_size=3', path: '/users?page_size=3', canRefresh: false, consent: false },
+  idp: { clock: 'worker', api: 'GET /api/idp/me (OpenID userinfo)', path: '/me', canRefresh: true, consent: true },
 };
 
 function body(key) {
@@ -295,11 +298,18 @@ function loadWorkerCard(key, err) {
   const rows =
     key === 'lawvu'
       ? lawvuRows(cl, p.userName)
-      : [
-          ['Merchant', cfg.logiless?.merchant_id ?? '—', 'merchant'],
-          ['Access token', 'opaque (32 hex characters); the Worker keeps it', 'token-kind'],
-          ['Scope', p.scope || '(none)', 'scope'],
-        ];
+      : key === 'idp'
+        ? [
+            ['Issuer', cfg.idp?.issuer ?? '—', 'issuer'],
+            ['Access token', 'opaque; the Worker keeps it', 'token-kind'],
+            ['Scope', p.scope || 'openid offline_access profile', 'scope'],
+            ['On disconnect', 'revoked at the provider (RFC 7009)', 'revocation'],
+          ]
+        : [
+            ['Merchant', cfg.logiless?.merchant_id ?? '—', 'merchant'],
+            ['Access token', 'opaque (32 hex characters); the Worker keeps it', 'token-kind'],
+            ['Scope', p.scope || '(none)', 'scope'],
+          ];
   renderConnected(key, { rows, expiries: { access: p.access_expires_at, refresh: p.refresh_expires_at }, refreshFp: p.refresh_fingerprint });
 }
 
@@ -489,7 +499,7 @@ setInterval(tick, 1000);
 async function refreshAll() {
   await loadSession();
   await loadBrowser();
-  for (const k of ['lawvu', 'logiless', 'legalon']) loadWorkerCard(k);
+  for (const k of ['lawvu', 'logiless', 'legalon', 'idp']) loadWorkerCard(k);
 }
 
 await readClock();

@@ -100,11 +100,11 @@ async function lawvuConsent() {
   await page.waitForURL((u) => u.href.startsWith(url));
 }
 
-test('the page loads from the printed URL with four cards', async () => {
+test('the page loads from the printed URL with five cards (the three providers and a generic connection)', async () => {
   await page.goto(url);
   await ready();
-  assert.equal(await page.locator('article.card').count(), 4);
-  for (const key of ['lawvu-browser', 'lawvu', 'logiless', 'legalon']) {
+  assert.equal(await page.locator('article.card').count(), 5);
+  for (const key of ['lawvu-browser', 'lawvu', 'logiless', 'legalon', 'idp']) {
     assert.equal(await card(key).getAttribute('data-state'), 'disconnected', key);
     await assert.doesNotReject(page.locator(`#connect-${key}`).waitFor());
   }
@@ -196,6 +196,23 @@ test('LegalOn via the Worker: client credentials, no consent page', async () => 
   assert.match(await page.locator('#headers-legalon [data-header="x-ratelimit-limit"]').textContent(), /^\d+$/);
   await shot('legalon');
   await page.screenshot({ path: join(OUT, 'demo-page.png'), fullPage: true });
+});
+
+test('Any OpenID provider via the Worker: a generic connection to oidc-provider, refresh, revocation on disconnect', async () => {
+  await page.locator('#connect-idp').click();
+  await ready();
+  await page.locator('#claims-idp').waitFor();
+  assert.equal(await card('idp').getAttribute('data-state'), 'connected');
+  await page.locator('#call-idp').click();
+  await page.locator('#json-idp').waitFor();
+  assert.match(await page.locator('#json-idp').textContent(), /"sub": "user-id-123"/);
+  const before = await page.locator('#fp-idp').textContent();
+  await page.locator('#refresh-idp').click();
+  await page.waitForFunction((fp) => document.getElementById('fp-idp')?.textContent !== fp, before);
+  await shot('idp');
+  await page.locator('#disconnect-idp').click();
+  await page.locator('#connect-idp').waitFor();
+  assert.equal(await card('idp').getAttribute('data-state'), 'disconnected');
 });
 
 test('advance 25 hours: the public LawVu card asks to reconnect, the Worker one refreshes', async () => {

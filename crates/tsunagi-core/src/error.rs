@@ -205,12 +205,21 @@ error_codes! {
     /// The route exists but not for this HTTP method.
     MethodNotAllowed = "method_not_allowed",
     /// The Worker's access rules keep this method off this provider's API (least privilege, RFC
-    /// 10017 §6.1; LegalOn: `LEGALON_METHODS`, default `GET`): nothing was forwarded.
+    /// 10017 §6.1; a connection's `access.methods`, default `GET`, `HEAD`): nothing was forwarded.
     MethodRefused = "method_refused",
     /// The Worker's access rules keep this session off this provider's API: a client-credentials
-    /// provider (LegalOn) serves only sessions signed in to the providers named in
-    /// `LEGALON_ALLOWED_FOR` (default: none). Nothing was forwarded.
+    /// connection serves only sessions signed in to the connections its `allowed_for` names
+    /// (default: none). Nothing was forwarded.
     ConnectionNotAllowed = "connection_not_allowed",
+    /// The Worker's access rules keep this path off this connection's API (its `access.paths`
+    /// prefixes, docs/configuration.md): nothing was forwarded.
+    PathRefused = "path_refused",
+    /// A connection in the Worker's configuration (`TSUNAGI_CONNECTIONS`) is invalid; the message
+    /// names the connection and the field. Only that connection's routes fail.
+    ConfigInvalid = "config_invalid",
+    /// An admin route of the Worker without the administrator's secret (`X-Tsunagi-Admin`, the
+    /// `ADMIN_TOKEN` secret): nothing was done.
+    AdminUnauthorized = "admin_unauthorized",
 }
 
 /// The stable string form ([`ErrorCode::as_str`]).

@@ -1,9 +1,11 @@
 //! The Worker's entry point: routes each request ([`crate::routes`]), applies the BFF rules
-//! ([`crate::bff`]), runs the sign-in and session routes here, and hands `/api` to the proxy
-//! ([`crate::proxy`]); the session and LegalOn objects ([`crate::objects`]) hold the tokens.
+//! ([`crate::bff`]), runs the sign-in and session routes of each configured connection here, and
+//! hands `/api` to the proxy ([`crate::proxy`]); the session and held-connection objects
+//! ([`crate::objects`]) hold the tokens.
 
 use crate::bff::{self, PendingLogin, SessionKeys, VerifiedCookie};
-use crate::config::{self, SessionProvider};
+use crate::config;
+use crate::connections::Connection;
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
 use crate::objects::{call, field, session_stub};
 use crate::proxy::proxy;
@@ -74,23 +76,31 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
     let cookie = session_cookie(&headers, &keys);
     let w = |r: worker::Result<Response>| r.map_err(|_| Error::new(ErrorCode::Transport, "response could not be built"));
     match route {
-        Route::Login(p) => {
+        Route::Login(name) => {
             // nothing is stored server-side before a sign-in completes: the pending login travels
             // sealed in its own short-lived cookie
+            let c = session_connection(env, &name)?;
             let return_to = bff::check_return_to(url.query_param("return_to").as_deref())?;
-            let client = config::session_client(env, p, &self_origin)?;
-            let (authorize_url, pending) = client.begin_authorization(&[])?;
+            let client = config::client(env, &c, &self_origin).await?;
+            let params = c.authorize_params();
+            let extra: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (authorize_url, pending) = client.begin_authorization(&extra)?;
             let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
-            let record = PendingLogin { provider: p.as_str().to_owned(), state: pending.state, pkce_verifier: pending.pkce_verifier, return_to, expires_at };
+            let record = PendingLogin { connection: name.clone(), state: pending.state, pkce_verifier: pending.pkce_verifier, return_to, expires_at };
             let text = serde_json::to_string(&record).map_err(|_| bad("the sign-in could not be recorded"))?;
-            let sealed = crypto::seal(&keys, &keys.login_aad(p.as_str()), &text).await?;
-            w(http::redirect(&authorize_url, &[bff::login_cookie_header(p.as_str(), &sealed)]))
+            let sealed = crypto::seal(&keys, &keys.login_aad(&name), &text).await?;
+            w(http::redirect(&authorize_url, &[bff::login_cookie_header(&name, &sealed)]))
         }
-        Route::Callback(p) => {
-            let login_cookie = bff::cookie_value(&cookie_header(&headers), &bff::login_cookie_name(p.as_str())).map(str::to_owned);
+        Route::Callback(name) => {
+            if config::connection(env, &name)?.unattended {
+                // an administrator's grant: the connection's object holds the state it must match
+                return crate::admin::complete(env, &name, url.url).await;
+            }
+            let c = session_connection(env, &name)?;
+            let login_cookie = bff::cookie_value(&cookie_header(&headers), &bff::login_cookie_name(&name)).map(str::to_owned);
             // the sign-in cookie is spent by its callback, whatever the outcome
-            let spent = login_cookie.as_ref().map(|_| bff::login_cookie_header(p.as_str(), bff::SPENT_LOGIN));
-            match callback(env, &keys, cookie, login_cookie.as_deref(), p, &self_origin, url.url).await {
+            let spent = login_cookie.as_ref().map(|_| bff::login_cookie_header(&name, bff::SPENT_LOGIN));
+            match callback(env, &keys, cookie, login_cookie.as_deref(), &c, &self_origin, url.url).await {
                 Ok((to, session_cookie)) => w(http::redirect(&to, &[Some(session_cookie), spent].into_iter().flatten().collect::<Vec<_>>())),
                 Err(e) => {
                     let mut r = http::error(&e).map_err(|_| bad("response"))?;
@@ -107,7 +117,8 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             let c = match cookie {
                 Ok(c) => c,
                 Err(_) => {
-                    let mut r = w(http::json(200, &json!({"signed_in": false, "providers": {}}).to_string()))?;
+                    let v = with_connections(env, json!({"signed_in": false, "providers": {}}));
+                    let mut r = w(http::json(200, &v.to_string()))?;
                     if headers.get("cookie").ok().flatten().is_some_and(|h| bff::cookie_value(&h, bff::COOKIE_NAME).is_some()) {
                         r.headers_mut().append("set-cookie", &bff::clear_cookie_header()).map_err(|_| bad("header"))?;
                     }
@@ -115,43 +126,102 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
                 }
             };
             let v: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Session).await?;
-            w(http::json(200, &v.to_string()))
+            w(http::json(200, &with_connections(env, v).to_string()))
         }
-        Route::Logout(p) => {
-            if let Ok(c) = cookie {
-                let _: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Logout { provider: p }).await?;
+        Route::Logout(name) => {
+            if let Some(n) = &name {
+                config::connection(env, n)?;
             }
-            let mut r = w(http::json(200, &json!({"signed_out": true}).to_string()))?;
-            if p.is_none() {
+            let mut forgotten = Vec::new();
+            if let Ok(c) = cookie {
+                forgotten = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Logout { connection: name.clone() }).await?;
+            }
+            let body = json!({"signed_out": true, "revocation": crate::revoke::after_logout(env, &self_origin, forgotten).await});
+            let mut r = w(http::json(200, &body.to_string()))?;
+            if name.is_none() {
                 r.headers_mut().append("set-cookie", &bff::clear_cookie_header()).map_err(|_| bad("header"))?;
             }
             Ok(r)
         }
-        Route::Token(p) => {
+        Route::Token(name) => {
             if !config::token_mediating(env) {
                 return Err(Error::new(ErrorCode::NotFound, "token-mediating mode is off (TOKEN_MEDIATING)"));
             }
+            session_connection(env, &name)?;
             let c = cookie?;
-            let t: TokenAnswer = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Token { provider: p, origin: self_origin, failed: None }).await?;
+            let t: TokenAnswer =
+                call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Token { connection: name, origin: self_origin, failed: None }).await?;
             // only the access token and its expiry, never the refresh token
             let body = json!({"access_token": t.access_token.secret(), "token_type": t.token_type, "expires_at": t.expires_at});
             w(http::json(200, &body.to_string()))
         }
-        Route::Refresh(p) => {
+        Route::Refresh(name) => {
             // rotates now; answers with fingerprints only (old → new), never a token
+            session_connection(env, &name)?;
             let c = cookie?;
-            let v: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Refresh { provider: p, origin: self_origin }).await?;
+            let v: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Refresh { connection: name, origin: self_origin }).await?;
             let mut r = w(http::json(200, &v.to_string()))?;
             if let Some(set) = renewed_cookie(&keys, &c, field(&v, "session_expires_at").as_u64()) {
                 r.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
             }
             Ok(r)
         }
-        Route::Api(p, path) => {
+        Route::AdminGrant(name) => {
+            crate::admin::authorize(env, &headers)?;
+            crate::admin::grant(env, &name, &self_origin).await
+        }
+        Route::AdminDisconnect(name) => {
+            crate::admin::authorize(env, &headers)?;
+            crate::admin::disconnect(env, &name).await
+        }
+        Route::Health(name) => {
+            crate::admin::authorize(env, &headers)?;
+            crate::admin::health(env, &name).await
+        }
+        Route::Api(name, path) => {
             let query = url.query.map(|q| format!("?{q}")).unwrap_or_default();
-            proxy(&mut req, env, &keys, cookie, &p, &format!("{path}{query}"), &self_origin).await
+            proxy(&mut req, env, &keys, cookie, &name, &format!("{path}{query}"), &self_origin).await
         }
     }
+}
+
+/// The connection `name`, which browsers sign in to: a held one (client credentials, unattended)
+/// has no sign-in, refresh or token route ([`ErrorCode::NotFound`]).
+fn session_connection(env: &Env, name: &str) -> Result<Connection> {
+    let c = config::connection(env, name)?;
+    if !c.is_session() {
+        return Err(Error::new(
+            ErrorCode::NotFound,
+            format!("connection '{name}' is held for the deployment (client credentials or unattended): browsers do not sign in to it"),
+        ));
+    }
+    Ok(c)
+}
+
+/// A session view with `connections`: every configured connection, what kind it is, whether this
+/// session is signed in to it, and the error code of an invalid one (never a secret).
+fn with_connections(env: &Env, mut view: serde_json::Value) -> serde_json::Value {
+    let mut list = serde_json::Map::new();
+    if let Ok(all) = config::connections(env) {
+        for (name, c) in all.iter() {
+            let signed_in = field(&view, "providers").get(name).is_some();
+            let entry = match c {
+                Ok(c) => {
+                    let mut s = c.summary();
+                    if let Some(o) = s.as_object_mut() {
+                        o.insert("signed_in".to_owned(), json!(signed_in));
+                    }
+                    s
+                }
+                Err(e) => json!({"error": e.code().as_str(), "signed_in": false}),
+            };
+            list.insert(name.to_owned(), entry);
+        }
+    }
+    if let Some(o) = view.as_object_mut() {
+        o.insert("connections".to_owned(), serde_json::Value::Object(list));
+    }
+    view
 }
 
 /// The callback: the sealed sign-in from its cookie, the `state` check, the code exchange — all
@@ -164,34 +234,34 @@ async fn callback(
     keys: &SessionKeys,
     old: Result<VerifiedCookie>,
     login_cookie: Option<&str>,
-    p: SessionProvider,
+    c: &Connection,
     origin: &str,
     url: &str,
 ) -> Result<(String, String)> {
     let over = || Error::new(ErrorCode::StateMismatch, "this sign-in is over (already completed, refused or expired): nothing was exchanged");
     let sealed = match login_cookie {
-        None => return Err(Error::new(ErrorCode::SessionMissing, "no sign-in is in progress in this browser: start at /auth/{provider}/login")),
+        None => return Err(Error::new(ErrorCode::SessionMissing, "no sign-in is in progress in this browser: start at /auth/{connection}/login")),
         Some(bff::SPENT_LOGIN) => return Err(over()),
         Some(v) => v,
     };
-    let text = crypto::open(keys, &keys.login_aad(p.as_str()), sealed).await.map_err(|_| over())?;
+    let text = crypto::open(keys, &keys.login_aad(&c.name), sealed).await.map_err(|_| over())?;
     let pending: PendingLogin = serde_json::from_str(&text).map_err(|_| over())?;
-    if !pending.is_live(now()) || pending.provider != p.as_str() {
+    if !pending.is_live(now()) || pending.connection != c.name {
         return Err(over());
     }
     // the shared exchange (state check, code + verifier, the answer parsed as the answer to that
     // request), into memory: the set goes to a fresh session object below
-    let client = config::session_client(env, p, origin)?;
+    let client = config::client(env, c, origin).await?;
     let authorization = PendingAuthorization { state: pending.state.clone(), pkce_verifier: pending.pkce_verifier.clone(), nonce: None };
     let (store, lock) = (MemoryStore::default(), LocalLock::default());
     let flow =
         Flow { client: &client, transport: &Fetcher { timeout_ms: config::timeout_ms(env) }, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
     let tokens = flow.exchange(url, &authorization).await?;
-    let mut sets = vec![StoredSet { provider: p, tokens }];
+    let mut sets = vec![StoredSet { connection: c.name.clone(), tokens }];
     if let Ok(old) = old {
         // best effort: a session that cannot be read keeps nothing worth moving
         if let Ok(taken) = call::<Vec<StoredSet>>(&session_stub(env, keys, &old.session_id)?, &SessionOp::Take).await {
-            sets.extend(taken.into_iter().filter(|s| s.provider != p));
+            sets.extend(taken.into_iter().filter(|s| s.connection != c.name));
         }
     }
     let sid = bff::session_id_from_entropy(&random_32()?);

@@ -9,8 +9,14 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod bff;
+pub mod connections;
 pub mod request_target;
+pub mod schedule;
 
+#[cfg(target_arch = "wasm32")]
+mod admin;
+#[cfg(target_arch = "wasm32")]
+mod broker;
 #[cfg(target_arch = "wasm32")]
 mod config;
 #[cfg(target_arch = "wasm32")]
@@ -22,13 +28,15 @@ mod http;
 // the `#[durable_object]` macro generates undocumented glue
 #[cfg(target_arch = "wasm32")]
 #[allow(missing_docs)]
-mod legalon;
+mod held;
 #[cfg(target_arch = "wasm32")]
 mod messages;
 #[cfg(target_arch = "wasm32")]
 mod objects;
 #[cfg(target_arch = "wasm32")]
 mod proxy;
+#[cfg(target_arch = "wasm32")]
+mod revoke;
 #[cfg(target_arch = "wasm32")]
 mod routes;
 #[cfg(target_arch = "wasm32")]
@@ -38,8 +46,8 @@ mod runtime;
 mod session;
 
 #[cfg(target_arch = "wasm32")]
-use entry::now;
+use entry::{bad, now};
 #[cfg(target_arch = "wasm32")]
-pub use legalon::TsunagiLegalOn;
+pub use held::TsunagiConnection;
 #[cfg(target_arch = "wasm32")]
 pub use session::TsunagiSession;

@@ -1,8 +1,8 @@
-//! The typed messages between the Worker and its session Durable Object: one request enum, one
-//! answer type per request, serialised as JSON over the object's `fetch`. Errors come back as the
+//! The typed messages between the Worker and its Durable Objects — the session object
+//! ([`SessionOp`]) and a held connection's object ([`HeldOp`]) — one request enum each, one answer
+//! type per request, serialised as JSON over the object's `fetch`. Errors come back as the
 //! core's [`tsunagi_core::ErrorFields`] (the npm package's `TsunagiError` shape), every field kept.
 
-use crate::config::SessionProvider;
 use serde::{Deserialize, Serialize};
 use tsunagi_core::secret::AccessToken;
 use tsunagi_core::TokenSet;
@@ -13,47 +13,48 @@ use tsunagi_core::TokenSet;
 pub enum SessionOp {
     /// The `/session` view ([`serde_json::Value`]; never a token).
     Session,
-    /// The providers this session holds a live grant for ([`Vec<SessionProvider>`]): the access
-    /// rules of a client-credentials provider (LegalOn) ask this.
+    /// The connections this session holds a live grant for ([`Vec<String>`]): the `allowed_for`
+    /// rule of a held connection (client credentials, unattended) asks this.
     SignedIn,
-    /// A usable access token for `provider` ([`TokenAnswer`]); `failed` is the fingerprint of
+    /// A usable access token for `connection` ([`TokenAnswer`]); `failed` is the fingerprint of
     /// one the API just rejected (refresh unless another caller already did).
     Token {
-        /// Which provider.
-        provider: SessionProvider,
-        /// The Worker's origin (the default redirect URI of the provider's client).
+        /// Which connection.
+        connection: String,
+        /// The Worker's origin (the default redirect URI of the connection's client).
         origin: String,
         /// Fingerprint of an access token the API rejected with 401.
         failed: Option<String>,
     },
     /// Rotate now ([`serde_json::Value`]: fingerprints only).
     Refresh {
-        /// Which provider.
-        provider: SessionProvider,
+        /// Which connection.
+        connection: String,
         /// The Worker's origin.
         origin: String,
     },
-    /// Forget one provider, or the whole session (`None`).
+    /// Forget one connection, or the whole session (`None`); answers the token sets forgotten
+    /// ([`Vec<StoredSet>`]) so the Worker can revoke them where the provider offers it.
     Logout {
-        /// Which provider; `None` for all.
-        provider: Option<SessionProvider>,
+        /// Which connection; `None` for all.
+        connection: Option<String>,
     },
     /// Hand over every token set and empty the object (a sign-in moves them to a fresh session
     /// id): answers [`Vec<StoredSet>`].
     Take,
     /// Store these sets in a new session ([`PutAnswer`]).
     Put {
-        /// The sets, one per provider.
+        /// The sets, one per connection.
         sets: Vec<StoredSet>,
     },
 }
 
-/// One provider's token set in transit between the Worker and an object (inside the isolate's
+/// One connection's token set in transit between the Worker and an object (inside the isolate's
 /// own runtime, never over the network).
 #[derive(Serialize, Deserialize)]
 pub struct StoredSet {
-    /// Which provider.
-    pub provider: SessionProvider,
+    /// Which connection.
+    pub connection: String,
     /// Its tokens.
     pub tokens: TokenSet,
 }
@@ -76,4 +77,78 @@ pub struct TokenAnswer {
 pub struct PutAnswer {
     /// When the session ends, ms since the epoch.
     pub session_expires_at: Option<u64>,
+}
+
+/// What the Worker asks of a held connection's object (`TsunagiConnection`: client credentials or
+/// unattended).
+#[derive(Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum HeldOp {
+    /// A usable token set ([`tsunagi_core::TokenSet`], inside the isolate only); `failed` is the
+    /// fingerprint of an access token the API just refused with 401.
+    Token {
+        /// Which connection.
+        connection: String,
+        /// The Worker's origin (the client's default redirect URI).
+        origin: String,
+        /// Fingerprint of a refused access token.
+        failed: Option<String>,
+    },
+    /// An administrator starts granting an unattended connection: keep this sign-in (sealed,
+    /// single use, 10 minutes) until its callback ([`serde_json::Value`] `{}`).
+    Begin {
+        /// Which connection.
+        connection: String,
+        /// The Worker's origin (kept for the alarm's refreshes).
+        origin: String,
+        /// The state and PKCE verifier sent.
+        pending: crate::bff::PendingLogin,
+    },
+    /// The provider's callback for an administrator's grant: the `state` must be the one kept;
+    /// the code is exchanged and the set held ([`Health`]).
+    Complete {
+        /// Which connection.
+        connection: String,
+        /// The callback URL as received.
+        callback_url: String,
+    },
+    /// The connection's health ([`Health`]; never a token).
+    Health {
+        /// Which connection.
+        connection: String,
+    },
+    /// Forget the grant (revoking it where the provider offers it); answers the revocation
+    /// outcome ([`serde_json::Value`]).
+    Disconnect {
+        /// Which connection.
+        connection: String,
+    },
+}
+
+/// An unattended connection's health, kept in clear in its object (never a token): what
+/// `GET /connections/{name}` shows.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Health {
+    /// The connection's name (the alarm reads its configuration by it).
+    pub connection: String,
+    /// `connected`, `refresh_failing` (retrying), `requires_reauthorization` or `disconnected`.
+    pub status: String,
+    /// The Worker origin the grant was made through (the client's default redirect URI).
+    pub origin: String,
+    /// When the administrator granted it, ms since the epoch.
+    pub granted_at: Option<u64>,
+    /// When the access token expires.
+    pub access_expires_at: Option<u64>,
+    /// When the refresh token expires.
+    pub refresh_expires_at: Option<u64>,
+    /// The last successful refresh.
+    pub last_refresh_at: Option<u64>,
+    /// When the alarm refreshes next.
+    pub next_refresh_at: Option<u64>,
+    /// Successful refreshes since the grant.
+    pub refreshes: u64,
+    /// Failed refreshes in a row.
+    pub failures: u32,
+    /// The last error's code.
+    pub last_error: Option<String>,
 }

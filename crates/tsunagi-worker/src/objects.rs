@@ -1,9 +1,9 @@
-//! Calls to the Durable Objects: the session and LegalOn stubs, one JSON operation per request
-//! (200 → its answer), and an object's error body rebuilt into the same [`Error`].
+//! Calls to the Durable Objects: the session and held-connection stubs, one JSON operation per
+//! request (200 → its answer), and an object's error body rebuilt into the same [`Error`].
 
 use crate::bff::SessionKeys;
 use crate::entry::bad;
-use crate::messages::SessionOp;
+use crate::messages::{HeldOp, SessionOp};
 use serde::de::DeserializeOwned;
 use tsunagi_core::{Error, ErrorCode, ErrorFields, Result};
 use wasm_bindgen::JsValue;
@@ -11,7 +11,7 @@ use worker::{Env, Method, Request, RequestInit, Stub};
 
 /// Binding names in wrangler.toml.
 const SESSIONS: &str = "SESSIONS";
-const LEGALON: &str = "LEGALON";
+const CONNECTIONS: &str = "CONNECTIONS";
 
 static NULL: serde_json::Value = serde_json::Value::Null;
 
@@ -26,10 +26,17 @@ pub fn session_stub(env: &Env, keys: &SessionKeys, sid: &str) -> Result<Stub> {
     id.get_stub().map_err(|_| bad("object stub"))
 }
 
-/// The LegalOn object named `name`.
-pub fn legalon_stub(env: &Env, name: &str) -> Result<Stub> {
-    let ns = env.durable_object(LEGALON).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the LEGALON Durable Object binding is missing"))?;
+/// The held connection object named `name`.
+pub fn held_stub(env: &Env, name: &str) -> Result<Stub> {
+    let ns = env.durable_object(CONNECTIONS).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the CONNECTIONS Durable Object binding is missing"))?;
     ns.id_from_name(name).and_then(|id| id.get_stub()).map_err(|_| bad("object stub"))
+}
+
+/// Sends `op` to a held connection's object: 200 → its typed answer, else its error rebuilt.
+pub async fn call_held<T: DeserializeOwned>(stub: &Stub, op: &HeldOp) -> Result<T> {
+    let body = serde_json::to_string(op).map_err(|_| bad("internal request"))?;
+    let text = send_to_object(stub, body).await?;
+    serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the connection store answered garbage"))
 }
 
 /// Sends `op` to a session object: 200 → its typed answer; otherwise its error body is rebuilt

@@ -1,15 +1,16 @@
-//! The API proxy (`/api/{provider}/…`): the browser's body checked, the LegalOn access rule, the
-//! shared API loop over a token source that asks the objects, and the upstream answer delivered
-//! with only its safe headers (the session cookie renewed when the session now lasts longer).
+//! The API proxy (`/api/{connection}/…`): the connection's access rules (methods, paths, and for a
+//! held connection which signed-in connections may use it), the browser's body checked, the shared
+//! API loop over a token source that asks the objects, and the upstream answer delivered with only
+//! its safe headers (the session cookie renewed when the session now lasts longer).
 
 use crate::bff::{self, SessionKeys, VerifiedCookie};
-use crate::config::{self, SessionProvider};
+use crate::config;
+use crate::connections::Connection;
 use crate::entry::{bad, renewed_cookie};
-use crate::messages::{SessionOp, TokenAnswer};
-use crate::objects::{call, legalon_stub, send_to_object, session_stub};
-use crate::routes::provider;
+use crate::messages::{HeldOp, SessionOp, TokenAnswer};
+use crate::objects::{call, call_held, held_stub, session_stub};
 use crate::runtime::{Fetcher, Timer, WorkerClock};
-use crate::{http, legalon, now};
+use crate::{held, http, now};
 use std::cell::Cell;
 use tsunagi_core::api::RetryPolicy;
 use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
@@ -20,16 +21,18 @@ use worker::{Env, Headers, Request, Response, Stub};
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 enum Source<'a> {
-    Session(Stub, VerifiedCookie, SessionProvider, &'a str),
-    /// The LegalOn object's name; its stub is made only when the isolate's memory has no token.
-    LegalOn(&'a Env, String),
+    /// The session's object, its cookie, the connection and the Worker's origin.
+    Session(Stub, VerifiedCookie, String, &'a str),
+    /// A held connection: its object's name (the stub is made only when the isolate's memory has
+    /// no token), the connection, the Worker's origin, and whether the isolate may keep the token.
+    Held(&'a Env, String, String, &'a str, bool),
 }
 
 impl Source<'_> {
     async fn token(&self, failed: Option<&str>) -> Result<(TokenSet, Option<u64>)> {
         match self {
-            Source::Session(stub, _, p, origin) => {
-                let op = SessionOp::Token { provider: *p, origin: (*origin).to_owned(), failed: failed.map(str::to_owned) };
+            Source::Session(stub, _, c, origin) => {
+                let op = SessionOp::Token { connection: c.clone(), origin: (*origin).to_owned(), failed: failed.map(str::to_owned) };
                 let v: TokenAnswer = call(stub, &op).await?;
                 let t = TokenSet {
                     access_token: v.access_token,
@@ -45,17 +48,7 @@ impl Source<'_> {
                 };
                 Ok((t, v.session_expires_at))
             }
-            Source::LegalOn(env, name) => {
-                if let Some(t) = legalon::from_memory(name, failed) {
-                    return Ok((t, None));
-                }
-                let stub = legalon_stub(env, name)?;
-                let op = serde_json::to_string(&legalon::TokenOp { failed: failed.map(str::to_owned) }).map_err(|_| bad("internal request"))?;
-                let text = send_to_object(&stub, op).await?;
-                let t: TokenSet = serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "bad token from the LegalOn object"))?;
-                legalon::remember(name, &t);
-                Ok((t, None))
-            }
+            Source::Held(env, object, c, origin, cache) => Ok((held_token(env, object, c, origin, failed, *cache).await?, None)),
         }
     }
 }
@@ -93,30 +86,52 @@ async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<Strin
     Ok(Some(text))
 }
 
-/// LegalOn's token is the organisation's (client credentials): the Worker forwards only for a
-/// valid session signed in to a provider named in `LEGALON_ALLOWED_FOR` (default none), and only
-/// the methods of `LEGALON_METHODS` (default `GET`). RFC 10017 §6.1; checked before anything is
-/// read or forwarded.
-async fn check_legalon_access(env: &Env, keys: &SessionKeys, cookie: Result<VerifiedCookie>, method: CoreMethod) -> Result<()> {
+/// A held connection's token: the isolate's copy when fresh, else its object's (which renews it
+/// single-flight). Also the RPC broker's source. Only client-credentials tokens are kept in the
+/// isolate (`cache`): an unattended grant is always read from its object, so a disconnect or a
+/// lost grant holds at once in every isolate.
+pub async fn held_token(env: &Env, object: &str, connection: &str, origin: &str, failed: Option<&str>, cache: bool) -> Result<TokenSet> {
+    if let Some(t) = held::from_memory(object, failed).filter(|_| cache) {
+        return Ok(t);
+    }
+    let stub = held_stub(env, object)?;
+    let op = HeldOp::Token { connection: connection.to_owned(), origin: origin.to_owned(), failed: failed.map(str::to_owned) };
+    let t: TokenSet = call_held(&stub, &op).await?;
+    if cache {
+        held::remember(object, &t);
+    }
+    Ok(t)
+}
+
+/// A held connection's token (client credentials, unattended) is the deployment's, not the
+/// user's: the Worker forwards only for a valid session signed in to a connection its
+/// `allowed_for` names (default none). RFC 10017 §6.1; checked before anything is read or
+/// forwarded.
+async fn check_held_access(env: &Env, keys: &SessionKeys, cookie: Result<VerifiedCookie>, conn: &Connection) -> Result<()> {
     let c = cookie?;
-    let rules = config::legalon_access(env)?;
-    if !rules.methods.contains(&method) {
-        return Err(Error::new(ErrorCode::MethodRefused, "LegalOn takes only the methods in LEGALON_METHODS through this Worker (default GET: read-only)"));
+    if conn.allowed_for.is_empty() {
+        return Err(Error::new(ErrorCode::ConnectionNotAllowed, format!("connection '{}': allowed_for names no connection (default: none)", conn.name)));
     }
-    if rules.allowed_for.is_empty() {
-        return Err(Error::new(ErrorCode::ConnectionNotAllowed, "LegalOn is open to no signed-in provider (LEGALON_ALLOWED_FOR is empty)"));
-    }
-    let signed_in: Vec<SessionProvider> = call(&session_stub(env, keys, &c.session_id)?, &SessionOp::SignedIn).await?;
+    let signed_in: Vec<String> = call(&session_stub(env, keys, &c.session_id)?, &SessionOp::SignedIn).await?;
     if signed_in.is_empty() {
-        return Err(Error::new(ErrorCode::SessionMissing, "this session is signed in to no provider: sign in first"));
+        return Err(Error::new(ErrorCode::SessionMissing, "this session is signed in to no connection: sign in first"));
     }
-    if !signed_in.iter().any(|p| rules.allowed_for.contains(p)) {
+    if !signed_in.iter().any(|p| conn.allowed_for.contains(p)) {
         return Err(Error::new(
             ErrorCode::ConnectionNotAllowed,
-            "LegalOn is open only to sessions signed in to a provider in LEGALON_ALLOWED_FOR: sign in to one first",
+            format!("connection '{}': allowed_for serves only sessions signed in to {}: sign in to one first", conn.name, conn.allowed_for.join(", ")),
         ));
     }
     Ok(())
+}
+
+/// The method as the core sends it, and whether the answer's body is dropped (`HEAD`).
+pub fn api_method(method_name: &str) -> Result<(CoreMethod, bool)> {
+    let head = method_name == "HEAD";
+    // HEAD is a GET whose body is not delivered
+    let method = if head { Some(CoreMethod::Get) } else { CoreMethod::parse(method_name) }
+        .ok_or_else(|| Error::new(ErrorCode::MethodNotAllowed, "GET, HEAD, POST, PUT, PATCH or DELETE"))?;
+    Ok((method, head))
 }
 
 pub async fn proxy(
@@ -124,31 +139,61 @@ pub async fn proxy(
     env: &Env,
     keys: &SessionKeys,
     cookie: Result<VerifiedCookie>,
-    p: &str,
+    name: &str,
     path: &str,
     self_origin: &str,
 ) -> Result<Response> {
-    let method = CoreMethod::parse(req.method().as_ref()).ok_or_else(|| Error::new(ErrorCode::MethodNotAllowed, "GET, POST, PUT, PATCH or DELETE"))?;
+    let method_name = req.method().as_ref().to_ascii_uppercase();
+    let (method, head) = api_method(&method_name)?;
     tsunagi_core::api::check_api_path(path)?;
-    let (client, source): (Client, Source<'_>) = match p {
-        "legalon" => {
-            check_legalon_access(env, keys, cookie, method).await?;
-            let (client, name) = config::legalon_client(env)?;
-            (client, Source::LegalOn(env, name))
-        }
-        other => {
-            let sp = provider(other).map_err(|_| Error::new(ErrorCode::NotFound, "unknown provider: lawvu, logiless or legalon"))?;
-            let client = config::session_client(env, sp, self_origin)?;
-            let c = cookie?;
-            let stub = session_stub(env, keys, &c.session_id)?;
-            (client, Source::Session(stub, c, sp, self_origin))
-        }
+    let conn = config::connection(env, name)?;
+    conn.access.check(&conn.name, &method_name, path)?;
+    let client = config::client(env, &conn, self_origin).await?;
+    let source = if conn.is_held() {
+        check_held_access(env, keys, cookie, &conn).await?;
+        Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), self_origin, !conn.unattended)
+    } else {
+        let c = cookie?;
+        let stub = session_stub(env, keys, &c.session_id)?;
+        Source::Session(stub, c, conn.name.clone(), self_origin)
     };
     let body = read_body(req, method).await?;
+    forward(env, Some(keys), &client, source, method, path, body.as_deref(), head).await
+}
+
+/// A held connection's API call for another Worker (the RPC broker): the same access rules,
+/// body checks and 401/429 policy as the browser's `/api`, without a session.
+pub async fn forward_held(env: &Env, req: &mut Request, name: &str, path: &str, origin: &str) -> Result<Response> {
+    let method_name = req.method().as_ref().to_ascii_uppercase();
+    let (method, head) = api_method(&method_name)?;
+    tsunagi_core::api::check_api_path(path)?;
+    let conn = crate::broker::served(env, name)?;
+    conn.access.check(&conn.name, &method_name, path)?;
+    let client = config::client(env, &conn, origin).await?;
+    let source = Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), origin, !conn.unattended);
+    let body = read_body(req, method).await?;
+    forward(env, None, &client, source, method, path, body.as_deref(), head).await
+}
+
+/// The shared API loop (`ApiCall`: one re-acquire on 401, bounded waits on 429) over `source`,
+/// and the answer: the upstream's status, safe headers and body, or the Worker's error with the
+/// provider's rate-limit and request-id headers. A session's cookie is renewed when the session
+/// now lasts longer (`keys` given).
+#[allow(clippy::too_many_arguments)]
+async fn forward(
+    env: &Env,
+    keys: Option<&SessionKeys>,
+    client: &Client,
+    source: Source<'_>,
+    method: CoreMethod,
+    path: &str,
+    body: Option<&str>,
+    head: bool,
+) -> Result<Response> {
     let tokens = Tokens { source, session_exp: Cell::new(None) };
     let timeout_ms = config::timeout_ms(env);
     let call = ApiCall {
-        client: &client,
+        client,
         transport: &Fetcher { timeout_ms },
         tokens: &tokens,
         clock: &WorkerClock,
@@ -157,10 +202,10 @@ pub async fn proxy(
     };
     // the request carries only the core's headers (accept, bearer, content type): never the
     // browser's cookies or authorization; status and headers decide, a delivered body streams on
-    match call.send(method, path, body.as_deref()).await? {
+    match call.send(method, path, body).await? {
         Outcome::Delivered(upstream) => {
-            let mut resp = deliver(&client, upstream, timeout_ms).await?;
-            if let Source::Session(_, c, ..) = &tokens.source {
+            let mut resp = deliver(client, upstream, timeout_ms, head).await?;
+            if let (Source::Session(_, c, ..), Some(keys)) = (&tokens.source, keys) {
                 if let Some(set) = renewed_cookie(keys, c, tokens.session_exp.get()) {
                     resp.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
                 }
@@ -180,8 +225,9 @@ pub async fn proxy(
     }
 }
 
-/// The proxy's token source for the shared API loop: the session's object or LegalOn's (through
-/// the isolate's memory), remembering when the session now ends (for the cookie).
+/// The proxy's token source for the shared API loop: the session's object or a held
+/// connection's (through the isolate's memory), remembering when the session now ends (for the
+/// cookie).
 struct Tokens<'a> {
     source: Source<'a>,
     session_exp: Cell<Option<u64>>,
@@ -200,7 +246,7 @@ impl TokenSource for Tokens<'_> {
 /// The upstream answer for the browser: its status and body (streamed on untouched when its length
 /// is declared and within [`http::MAX_UPSTREAM_BODY`], else read within that bound), with only the
 /// safe headers (never `Set-Cookie`); a 5xx becomes a 502 `upstream_error` JSON body.
-async fn deliver(client: &Client, upstream: http::Head, timeout: u64) -> Result<Response> {
+async fn deliver(client: &Client, upstream: http::Head, timeout: u64, head: bool) -> Result<Response> {
     let status = upstream.response.status;
     if status >= 500 {
         let full = upstream.read(timeout).await?;
@@ -217,7 +263,7 @@ async fn deliver(client: &Client, upstream: http::Head, timeout: u64) -> Result<
             headers.append(k, v).map_err(|_| bad("header"))?;
         }
     }
-    let resp = if status == 204 || status == 304 {
+    let resp = if status == 204 || status == 304 || head {
         Response::empty()
     } else if upstream.declared_length().is_some_and(|n| n <= http::MAX_UPSTREAM_BODY) {
         // a declared, bounded length: streamed on without passing through wasm

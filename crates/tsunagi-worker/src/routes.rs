@@ -1,39 +1,46 @@
 //! Routing: which route a request asks for ([`Route`]) from its method and path, with the route
 //! family the request guard needs ([`RouteKind`]); an unknown route is 404, a wrong method 405.
+//! Routes name a connection (`/auth/{connection}/…`, `/api/{connection}/…`); whether it is
+//! configured is the caller's question.
 
 use crate::bff::RouteKind;
-use crate::config::SessionProvider;
 use tsunagi_core::{Error, ErrorCode, Result};
 use worker::Method;
 
-/// What the incoming request asked for.
+/// What the incoming request asked for; each `String` is a connection name.
 pub enum Route {
-    Login(SessionProvider),
-    Callback(SessionProvider),
+    Login(String),
+    Callback(String),
     Session,
     Api(String, String),
-    Logout(Option<SessionProvider>),
-    Token(SessionProvider),
-    Refresh(SessionProvider),
-}
-
-pub fn provider(s: &str) -> Result<SessionProvider> {
-    SessionProvider::parse(s).ok_or_else(|| Error::new(ErrorCode::NotFound, "unknown provider: lawvu or logiless"))
+    Logout(Option<String>),
+    Token(String),
+    Refresh(String),
+    /// `POST /admin/connections/{name}/grant`: an administrator starts an unattended grant.
+    AdminGrant(String),
+    /// `POST /admin/connections/{name}/disconnect`.
+    AdminDisconnect(String),
+    /// `GET /connections/{name}`: a held connection's health (admin).
+    Health(String),
 }
 
 pub fn route(method: &Method, path: &str) -> Result<(Route, RouteKind)> {
-    let segments: Vec<&str> = path.trim_start_matches('/').splitn(3, '/').collect();
+    let segments: Vec<&str> = path.trim_start_matches('/').splitn(4, '/').collect();
     let get = *method == Method::Get || *method == Method::Head;
     let post = *method == Method::Post;
+    let name = |s: &&str| (*s).to_owned();
     let (route, kind, allowed) = match segments.as_slice() {
-        ["auth", p, "login"] => (Route::Login(provider(p)?), RouteKind::Other, get),
-        ["auth", p, "callback"] => (Route::Callback(provider(p)?), RouteKind::Other, get),
-        ["auth", p, "logout"] => (Route::Logout(Some(provider(p)?)), RouteKind::Other, post),
-        ["auth", p, "refresh"] => (Route::Refresh(provider(p)?), RouteKind::Other, post),
         ["auth", "logout"] => (Route::Logout(None), RouteKind::Other, post),
+        ["auth", c, "login"] => (Route::Login(name(c)), RouteKind::Other, get),
+        ["auth", c, "callback"] => (Route::Callback(name(c)), RouteKind::Other, get),
+        ["auth", c, "logout"] => (Route::Logout(Some(name(c))), RouteKind::Other, post),
+        ["auth", c, "refresh"] => (Route::Refresh(name(c)), RouteKind::Other, post),
         ["session"] => (Route::Session, RouteKind::Other, get),
-        ["token", p] => (Route::Token(provider(p)?), RouteKind::Token, post),
-        ["api", p, rest] => (Route::Api((*p).to_owned(), format!("/{rest}")), RouteKind::Api, true),
+        ["token", c] => (Route::Token(name(c)), RouteKind::Token, post),
+        ["api", c, rest @ ..] if !rest.is_empty() => (Route::Api(name(c), format!("/{}", rest.join("/"))), RouteKind::Api, true),
+        ["admin", "connections", c, "grant"] => (Route::AdminGrant(name(c)), RouteKind::Other, post),
+        ["admin", "connections", c, "disconnect"] => (Route::AdminDisconnect(name(c)), RouteKind::Other, post),
+        ["connections", c] => (Route::Health(name(c)), RouteKind::Other, get),
         _ => return Err(Error::new(ErrorCode::NotFound, "no such route")),
     };
     if !allowed {

@@ -5,7 +5,7 @@
 use crate::http::{self, Head};
 use tsunagi_core::{HttpRequest, HttpResponse, Result, Timestamp};
 use tsunagi_flows::{Answer, Clock, Sleep, Transport};
-use worker::Delay;
+use worker::{Delay, Storage};
 
 /// Upstream requests through the runtime's `fetch`, each within `timeout_ms` (head and body).
 pub struct Fetcher {
@@ -46,4 +46,12 @@ impl Sleep for Timer {
     async fn sleep(&self, ms: u64) {
         Delay::from(std::time::Duration::from_millis(ms)).await;
     }
+}
+
+/// Sets a Durable Object's alarm to the absolute time `at` (ms since the epoch). workers-rs reads
+/// an integer as an offset from now, not as a time: this converts (an `at` in the past fires at
+/// once).
+pub async fn set_alarm_at(storage: &Storage, at_ms: u64) -> worker::Result<()> {
+    let offset = at_ms.saturating_sub(crate::now().as_millis());
+    storage.set_alarm(i64::try_from(offset).unwrap_or(i64::MAX)).await
 }

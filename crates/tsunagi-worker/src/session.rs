@@ -1,15 +1,15 @@
 //! The session Durable Object (`TsunagiSession`, one per signed-in browser session): the token
-//! sets of LawVu and Logiless, encrypted at rest and bound to this object. Tokens come from the
-//! shared flows ([`tsunagi_flows::Flow`]) over this object's storage and one in-object lock per
-//! provider: requests interleave while the object awaits `fetch`, so the first caller that needs a
+//! sets of the connections its browser signed in to, encrypted at rest and bound to this object.
+//! Tokens come from the shared flows ([`tsunagi_flows::Flow`]) over this object's storage and one
+//! in-object lock per connection: requests interleave while the object awaits `fetch`, so the first caller that needs a
 //! refresh takes the lock and the others, once they get it, re-read the rotated pair, which was
 //! stored before anyone was answered. See docs/storage.md.
 
 use crate::bff::{self, SessionKeys};
-use crate::config::{self, SessionProvider};
+use crate::config;
 use crate::crypto::Sealed;
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
-use crate::runtime::{Fetcher, WorkerClock};
+use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::{crypto, http, now};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -19,7 +19,7 @@ use std::rc::Rc;
 use tsunagi_core::{Client, Error, ErrorCode, Result, Timestamp, TokenSet};
 use tsunagi_flows::memory::LocalLock;
 use tsunagi_flows::{Flow, TokenStore};
-use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
+use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, State, Storage};
 
 /// Refresh leeway, seconds.
 pub const LEEWAY_SECS: u64 = 60;
@@ -32,12 +32,10 @@ struct Inner {
     /// A stored record did not open (moved from another object, or another `SESSION_KEY`) and
     /// was dropped: the next "not signed in" answer says so.
     dropped: RefCell<Option<crypto::OpenError>>,
-    /// Decrypted token sets, once loaded (`None` = not loaded yet).
-    tokens: RefCell<Option<HashMap<SessionProvider, TokenSet>>>,
-    /// LawVu's refresh lock.
-    lawvu_lock: LocalLock,
-    /// Logiless' refresh lock.
-    logiless_lock: LocalLock,
+    /// Decrypted token sets by connection, once loaded (`None` = not loaded yet).
+    tokens: RefCell<Option<HashMap<String, TokenSet>>>,
+    /// One refresh lock per connection.
+    locks: RefCell<HashMap<String, Rc<LocalLock>>>,
 }
 
 /// One browser session.
@@ -50,15 +48,7 @@ impl DurableObject for TsunagiSession {
     fn new(state: State, env: Env) -> Self {
         let object_id = state.id().to_string();
         TsunagiSession {
-            inner: Rc::new(Inner {
-                state,
-                env,
-                object_id,
-                dropped: RefCell::new(None),
-                tokens: RefCell::new(None),
-                lawvu_lock: LocalLock::default(),
-                logiless_lock: LocalLock::default(),
-            }),
+            inner: Rc::new(Inner { state, env, object_id, dropped: RefCell::new(None), tokens: RefCell::new(None), locks: RefCell::new(HashMap::new()) }),
         }
     }
 
@@ -79,10 +69,12 @@ impl DurableObject for TsunagiSession {
     }
 }
 
-fn tokens_key(p: SessionProvider) -> String {
-    format!("tokens:{}", p.as_str())
+/// Where a connection's token set is stored: `tokens:{connection}`.
+const TOKENS_PREFIX: &str = "tokens:";
+
+fn tokens_key(c: &str) -> String {
+    format!("{TOKENS_PREFIX}{c}")
 }
-const PROVIDERS: [SessionProvider; 2] = [SessionProvider::LawVu, SessionProvider::Logiless];
 
 /// An answer as JSON text.
 fn text<T: Serialize>(v: &T) -> Result<String> {
@@ -102,15 +94,26 @@ impl Inner {
         config::keys(&self.env)
     }
 
-    fn client(&self, origin: &str, p: SessionProvider) -> Result<Client> {
-        config::session_client(&self.env, p, origin)
+    async fn client(&self, origin: &str, name: &str) -> Result<Client> {
+        let c = config::connection(&self.env, name)?;
+        config::client(&self.env, &c, origin).await
     }
 
-    fn not_signed_in(&self, p: SessionProvider) -> Error {
+    fn not_signed_in(&self, c: &str) -> Error {
         match *self.dropped.borrow() {
             Some(why) => why.to_error(),
-            None => Error::new(ErrorCode::SessionMissing, format!("not signed in to {}", p.as_str())),
+            None => Error::new(ErrorCode::SessionMissing, format!("not signed in to {c}")),
         }
+    }
+
+    /// The keys of every stored token set (whatever the configuration says now).
+    async fn stored_keys(&self) -> Result<Vec<String>> {
+        let map = self.storage().list_with_options(ListOptions::new().prefix(TOKENS_PREFIX)).await.map_err(|_| storage_error())?;
+        Ok(map.keys().into_iter().filter_map(|k| k.ok().and_then(|k| k.as_string())).collect())
+    }
+
+    fn lock(&self, c: &str) -> Rc<LocalLock> {
+        self.locks.borrow_mut().entry(c.to_owned()).or_default().clone()
     }
 
     /// Runs one operation; its answer as JSON text.
@@ -118,9 +121,9 @@ impl Inner {
         match op {
             SessionOp::Session => text(&self.session().await?),
             SessionOp::SignedIn => text(&self.signed_in().await?),
-            SessionOp::Token { provider, origin, failed } => {
-                let client = self.client(&origin, provider)?;
-                let t = self.access_token(provider, &client, failed.as_deref()).await?;
+            SessionOp::Token { connection, origin, failed } => {
+                let client = self.client(&origin, &connection).await?;
+                let t = self.access_token(&connection, &client, failed.as_deref()).await?;
                 let expires = self.session_expiry();
                 text(&TokenAnswer {
                     access_token: t.access_token,
@@ -129,27 +132,25 @@ impl Inner {
                     session_expires_at: expires.map(Timestamp::as_millis),
                 })
             }
-            SessionOp::Refresh { provider: p, origin } => {
-                let client = self.client(&origin, p)?;
+            SessionOp::Refresh { connection: p, origin } => {
+                let client = self.client(&origin, &p).await?;
                 self.ensure_loaded().await?;
                 let (old, failed) = {
                     let cache = self.tokens.borrow();
-                    let held = cache.as_ref().and_then(|m| m.get(&p)).ok_or_else(|| self.not_signed_in(p))?;
+                    let held = cache.as_ref().and_then(|m| m.get(&p)).ok_or_else(|| self.not_signed_in(&p))?;
                     (held.refresh_token.as_ref().map(|r| r.fingerprint()), held.access_token.fingerprint())
                 };
                 // the held access token counts as "failed", so the single-flight refresh runs now
-                let t = self.access_token(p, &client, Some(&failed)).await?;
+                let t = self.access_token(&p, &client, Some(&failed)).await?;
                 let expires = self.session_expiry();
-                text(
-                    &json!({"provider": p.as_str(), "old_refresh_fingerprint": old, "new_refresh_fingerprint": t.refresh_token.as_ref().map(|r| r.fingerprint()),
-                          "session": bff::session_view(&t), "session_expires_at": expires.map(|t| t.as_millis())}),
-                )
+                text(&json!({"connection": p, "old_refresh_fingerprint": old, "new_refresh_fingerprint": t.refresh_token.as_ref().map(|r| r.fingerprint()),
+                          "session": bff::session_view(&t), "session_expires_at": expires.map(|t| t.as_millis())}))
             }
-            SessionOp::Logout { provider } => text(&self.logout(provider).await?),
+            SessionOp::Logout { connection } => text(&self.logout(connection.as_deref()).await?),
             SessionOp::Take => text(&self.take().await?),
             SessionOp::Put { sets } => {
                 for set in &sets {
-                    self.store_tokens(set.provider, &set.tokens).await?;
+                    self.store_tokens(&set.connection, &set.tokens).await?;
                 }
                 text(&PutAnswer { session_expires_at: self.session_expiry().map(Timestamp::as_millis) })
             }
@@ -187,10 +188,10 @@ impl Inner {
             return Ok(());
         }
         let mut loaded = HashMap::new();
-        for p in PROVIDERS {
-            if let Some((_, text)) = self.get_sealed(&tokens_key(p)).await? {
+        for key in self.stored_keys().await? {
+            if let (Some((_, text)), Some(c)) = (self.get_sealed(&key).await?, key.strip_prefix(TOKENS_PREFIX)) {
                 let t: TokenSet = serde_json::from_str(&text).map_err(|_| storage_error())?;
-                loaded.insert(p, t);
+                loaded.insert(c.to_owned(), t);
             }
         }
         // another request may have loaded (and since refreshed) meanwhile: never overwrite it
@@ -207,7 +208,7 @@ impl Inner {
 
     /// Encrypts and stores `tokens`, then updates the in-memory copy (so a caller sees it only
     /// once it is durable).
-    async fn store_tokens(&self, p: SessionProvider, tokens: &TokenSet) -> Result<()> {
+    async fn store_tokens(&self, p: &str, tokens: &TokenSet) -> Result<()> {
         let text = serde_json::to_string(tokens).map_err(|_| storage_error())?;
         let exp = bff::session_expiry([tokens]).unwrap_or_else(|| now().plus_secs(3600));
         self.put_sealed(&tokens_key(p), exp, &text).await?;
@@ -215,15 +216,15 @@ impl Inner {
             self.ensure_loaded().await?;
         }
         if let Some(m) = self.tokens.borrow_mut().as_mut() {
-            m.insert(p, tokens.clone());
+            m.insert(p.to_owned(), tokens.clone());
         }
         self.schedule_cleanup().await
     }
 
-    async fn forget(&self, p: SessionProvider) -> Result<()> {
+    async fn forget(&self, p: &str) -> Result<()> {
         self.storage().delete(&tokens_key(p)).await.map_err(|_| storage_error())?;
         if let Some(m) = self.tokens.borrow_mut().as_mut() {
-            m.remove(&p);
+            m.remove(p);
         }
         Ok(())
     }
@@ -232,27 +233,25 @@ impl Inner {
     /// that just failed with 401), else one refresh under `p`'s lock. Not signed in to `p` is
     /// `session_missing`; a grant that is gone is forgotten and answered `login_required` (or the
     /// provider's own code).
-    async fn access_token(&self, p: SessionProvider, client: &Client, failed: Option<&str>) -> Result<TokenSet> {
+    async fn access_token(&self, p: &str, client: &Client, failed: Option<&str>) -> Result<TokenSet> {
         self.ensure_loaded().await?;
         if self.held(p).is_none() {
             return Err(self.not_signed_in(p));
         }
+        let lock = self.lock(p);
         let flow = Flow {
             client,
             transport: &Fetcher { timeout_ms: config::timeout_ms(&self.env) },
-            store: &ProviderStore { inner: self, provider: p },
-            lock: match p {
-                SessionProvider::LawVu => &self.lawvu_lock,
-                SessionProvider::Logiless => &self.logiless_lock,
-            },
+            store: &ConnectionStore { inner: self, connection: p },
+            lock: &*lock,
             clock: &WorkerClock,
             leeway_secs: LEEWAY_SECS,
         };
         flow.access_token(failed).await
     }
 
-    fn held(&self, p: SessionProvider) -> Option<TokenSet> {
-        self.tokens.borrow().as_ref().and_then(|m| m.get(&p)).cloned()
+    fn held(&self, p: &str) -> Option<TokenSet> {
+        self.tokens.borrow().as_ref().and_then(|m| m.get(p)).cloned()
     }
 
     async fn session(&self) -> Result<Value> {
@@ -260,9 +259,11 @@ impl Inner {
         let cache = self.tokens.borrow();
         let mut providers = serde_json::Map::new();
         if let Some(m) = cache.as_ref() {
-            for p in PROVIDERS {
-                if let Some(t) = m.get(&p) {
-                    providers.insert(p.as_str().to_owned(), bff::session_view(t));
+            let mut names: Vec<&String> = m.keys().collect();
+            names.sort();
+            for p in names {
+                if let Some(t) = m.get(p) {
+                    providers.insert(p.clone(), bff::session_view(t));
                 }
             }
         }
@@ -270,26 +271,37 @@ impl Inner {
         Ok(json!({"signed_in": !providers.is_empty(), "providers": providers, "session_expires_at": expires.map(|t| t.as_millis())}))
     }
 
-    /// The providers whose grant is still alive (an access token or a refresh token not known to
-    /// be expired).
-    async fn signed_in(&self) -> Result<Vec<SessionProvider>> {
+    /// The connections whose grant is still alive (an access token or a refresh token not known
+    /// to be expired).
+    async fn signed_in(&self) -> Result<Vec<String>> {
         self.ensure_loaded().await?;
         let now = now();
         let cache = self.tokens.borrow();
-        let live = |p: &SessionProvider| cache.as_ref().and_then(|m| m.get(p)).is_some_and(|t| bff::session_expiry([t]).is_none_or(|exp| now < exp));
-        Ok(PROVIDERS.into_iter().filter(live).collect())
+        let live = |t: &TokenSet| bff::session_expiry([t]).is_none_or(|exp| now < exp);
+        Ok(cache.as_ref().map(|m| m.iter().filter(|(_, t)| live(t)).map(|(c, _)| c.clone()).collect()).unwrap_or_default())
     }
 
     /// Every token set, then an empty object: a sign-in moves them to its fresh session id.
     async fn take(&self) -> Result<Vec<StoredSet>> {
         self.ensure_loaded().await?;
-        let sets = self.tokens.borrow().as_ref().map(|m| m.iter().map(|(p, t)| StoredSet { provider: *p, tokens: t.clone() }).collect()).unwrap_or_default();
-        self.logout(None).await?;
-        Ok(sets)
+        self.logout(None).await
     }
 
-    async fn logout(&self, provider: Option<SessionProvider>) -> Result<Value> {
-        match provider {
+    /// Forgets one connection's set, or all of them; answers what was forgotten (for revocation).
+    async fn logout(&self, connection: Option<&str>) -> Result<Vec<StoredSet>> {
+        self.ensure_loaded().await?;
+        let held: Vec<StoredSet> = self
+            .tokens
+            .borrow()
+            .as_ref()
+            .map(|m| {
+                m.iter()
+                    .filter(|(c, _)| connection.is_none_or(|x| x == c.as_str()))
+                    .map(|(c, t)| StoredSet { connection: c.clone(), tokens: t.clone() })
+                    .collect()
+            })
+            .unwrap_or_default();
+        match connection {
             None => {
                 self.storage().delete_all().await.map_err(|_| storage_error())?;
                 let _ = self.storage().delete_alarm().await;
@@ -297,20 +309,21 @@ impl Inner {
             }
             Some(p) => self.forget(p).await?,
         }
-        Ok(json!({"signed_out": true}))
+        Ok(held)
     }
 
     /// Sets the alarm to the earliest expiry among stored records.
     async fn schedule_cleanup(&self) -> Result<()> {
         let mut earliest: Option<u64> = None;
-        for key in PROVIDERS.map(tokens_key) {
+        for key in self.stored_keys().await? {
             if let Some(s) = self.storage().get::<Sealed>(&key).await.map_err(|_| storage_error())? {
                 earliest = Some(earliest.map_or(s.exp, |e| e.min(s.exp)));
             }
         }
         if let Some(at) = earliest {
-            let at = i64::try_from(at).unwrap_or(i64::MAX);
-            self.storage().set_alarm(at).await.map_err(|_| storage_error())?;
+            // an absolute time (workers-rs took the bare integer as an offset from now: the
+            // cleanup alarm was set decades late)
+            set_alarm_at(&self.storage(), at).await.map_err(|_| storage_error())?;
         }
         Ok(())
     }
@@ -319,7 +332,7 @@ impl Inner {
     async fn cleanup(&self) -> Result<()> {
         let now_ms = now().as_millis();
         let mut left = 0;
-        for key in PROVIDERS.map(tokens_key) {
+        for key in self.stored_keys().await? {
             if let Some(s) = self.storage().get::<Sealed>(&key).await.map_err(|_| storage_error())? {
                 if s.exp <= now_ms {
                     self.storage().delete(&key).await.map_err(|_| storage_error())?;
@@ -338,22 +351,22 @@ impl Inner {
     }
 }
 
-/// One provider's token set in this object, as the flows' [`TokenStore`]: sealed in storage and
-/// kept decrypted in memory once loaded.
-struct ProviderStore<'a> {
+/// One connection's token set in this object, as the flows' [`TokenStore`]: sealed in storage
+/// and kept decrypted in memory once loaded.
+struct ConnectionStore<'a> {
     inner: &'a Inner,
-    provider: SessionProvider,
+    connection: &'a str,
 }
 
-impl TokenStore for ProviderStore<'_> {
+impl TokenStore for ConnectionStore<'_> {
     async fn load(&self) -> Result<Option<TokenSet>> {
         self.inner.ensure_loaded().await?;
-        Ok(self.inner.held(self.provider))
+        Ok(self.inner.held(self.connection))
     }
     async fn store(&self, tokens: &TokenSet) -> Result<()> {
-        self.inner.store_tokens(self.provider, tokens).await
+        self.inner.store_tokens(self.connection, tokens).await
     }
     async fn clear(&self) -> Result<()> {
-        self.inner.forget(self.provider).await
+        self.inner.forget(self.connection).await
     }
 }

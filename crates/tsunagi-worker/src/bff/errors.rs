@@ -13,8 +13,10 @@ pub const ERROR_HEADER: &str = "x-tsunagi-error";
 pub fn http_status(err: &Error) -> u16 {
     use ErrorCode as C;
     match err.code() {
-        C::ForbiddenOrigin | C::CsrfHeaderMissing | C::AccessDenied | C::MethodRefused | C::ConnectionNotAllowed => 403,
-        C::SessionMissing | C::LoginRequired | C::RefreshTokenInvalid | C::RefreshTokenExpired | C::InvalidGrant | C::Unauthorized => 401,
+        C::ForbiddenOrigin | C::CsrfHeaderMissing | C::AccessDenied | C::MethodRefused | C::ConnectionNotAllowed | C::PathRefused => 403,
+        C::SessionMissing | C::AdminUnauthorized | C::LoginRequired | C::RefreshTokenInvalid | C::RefreshTokenExpired | C::InvalidGrant | C::Unauthorized => {
+            401
+        }
         C::NotFound => 404,
         C::MethodNotAllowed => 405,
         // the browser's request body is too large; a provider's answer (it carries the upstream
@@ -26,7 +28,7 @@ pub fn http_status(err: &Error) -> u16 {
         C::InvalidParameter | C::InvalidUrl | C::StateMissing | C::StateMismatch | C::CallbackInvalid | C::AuthorizationCodeInvalid | C::ValidationFailed => {
             400
         }
-        C::ConfigMissing | C::InvalidConfig | C::InvalidEndpoint | C::InvalidRedirectUri | C::UnsupportedOperation => 500,
+        C::ConfigMissing | C::ConfigInvalid | C::InvalidConfig | C::InvalidEndpoint | C::InvalidRedirectUri | C::UnsupportedOperation => 500,
         C::Forbidden => 403,
         C::Locked => 423,
         C::Problem | C::HttpError => match err.status() {

@@ -11,11 +11,15 @@
 //!   [`guard`];
 //! - `headers.rs`: CORS headers, and which upstream response headers may reach the browser;
 //! - `session_view.rs`: the `/session` view (never a token) and when a session ends;
-//! - `errors.rs`: HTTP statuses and JSON bodies for error codes.
+//! - `errors.rs`: HTTP statuses and JSON bodies for error codes;
+//! - `access.rs`: a connection's access rules (methods and path prefixes, [`AccessRules`]);
+//! - `admin.rs`: the admin routes' secret header ([`check_admin`]).
 //!
 //! Nothing here does I/O or reads the clock. Everything is re-exported here: callers write
 //! `bff::verify_cookie`, not `bff::cookie::verify_cookie`.
 
+mod access;
+mod admin;
 mod cookie;
 mod errors;
 mod headers;
@@ -25,6 +29,8 @@ mod pending;
 mod return_to;
 mod session_view;
 
+pub use access::{AccessRules, DEFAULT_METHODS, METHODS};
+pub use admin::{check_admin, ADMIN_HEADER, MIN_ADMIN_TOKEN_LEN};
 pub use cookie::{
     clear_cookie_header, cookie_value, login_cookie_header, login_cookie_name, session_id_from_entropy, set_cookie_header, sign_cookie, verify_cookie,
     VerifiedCookie, COOKIE_NAME, MAX_COOKIE_HEADER_LEN, SPENT_LOGIN,

@@ -1,5 +1,5 @@
 //! A sign-in in progress between `/login` and `/callback`: what the sealed sign-in cookie holds
-//! (provider, `state`, PKCE verifier, `return_to`) and how long it may take.
+//! (connection, `state`, PKCE verifier, `return_to`) and how long it may take.
 
 use serde::{Deserialize, Serialize};
 use tsunagi_core::pkce::PkceVerifier;
@@ -14,8 +14,8 @@ pub const PENDING_LOGIN_SECS: u64 = 600;
 /// spends the cookie whatever the outcome).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingLogin {
-    /// `lawvu` or `logiless`.
-    pub provider: String,
+    /// The connection signed in to.
+    pub connection: String,
     /// The state sent to the provider.
     pub state: State,
     /// The PKCE verifier, when the profile uses PKCE.
@@ -41,7 +41,7 @@ mod tests {
     fn pending_login_expires_and_survives_its_cookie() {
         let at = Timestamp::from_secs(1_000);
         let p = PendingLogin {
-            provider: "lawvu".into(),
+            connection: "lawvu".into(),
             state: State::from_entropy(&[1; 32]),
             pkce_verifier: Some(PkceVerifier::from_entropy(&[2; 32])),
             return_to: "/app".into(),

@@ -1,0 +1,90 @@
+//! The broker for other Workers (Workers RPC through a service binding): the `TsunagiBroker`
+//! entrypoint in `worker/shim.mjs` calls these exports. `accessToken(connection)` answers a held
+//! connection's access token; `fetchApi(connection, request)` (and the entrypoint's own `fetch`,
+//! `https://…/{connection}/{path}`) calls its API with the same access rules and 401/429 policy as
+//! the browser's `/api`. A binding is not reachable from the internet and carries no cookie; only
+//! connections marked `server = true` are served (docs/configuration.md).
+
+use crate::config;
+use crate::connections::Connection;
+use crate::proxy::{forward_held, held_token};
+use crate::request_target::RequestTarget;
+use crate::{bad, http};
+use serde_json::json;
+use tsunagi_core::{Error, ErrorCode, Result};
+use wasm_bindgen::prelude::*;
+use worker::worker_sys::web_sys;
+use worker::{Env, IntoResponse, Request};
+
+/// The origin a held client's default redirect URI is built from when no browser request gives
+/// one (client credentials have none; nothing is redirected there).
+pub const SERVER_ORIGIN: &str = "https://broker.tsunagi.invalid";
+
+/// The connection `name`, if it may be served to other Workers: held (client credentials or
+/// unattended) and marked `server = true`; else [`ErrorCode::ConnectionNotAllowed`].
+pub fn served(env: &Env, name: &str) -> Result<Connection> {
+    let c = config::connection(env, name)?;
+    if !c.server || !c.is_held() {
+        return Err(Error::new(
+            ErrorCode::ConnectionNotAllowed,
+            format!("connection '{name}' is not served to other Workers (server = true on a held connection)"),
+        ));
+    }
+    Ok(c)
+}
+
+/// A thrown error for the calling Worker: a JS `Error` named `TsunagiError`, its message
+/// `"{code}: {message}"` (RPC keeps an Error's message), with `code` set too.
+fn thrown(e: &Error) -> JsValue {
+    let err = js_sys::Error::new(&format!("{}: {}", e.code().as_str(), e.message()));
+    err.set_name("TsunagiError");
+    let _ = js_sys::Reflect::set(&err, &JsValue::from_str("code"), &JsValue::from_str(e.code().as_str()));
+    err.into()
+}
+
+/// `accessToken(connection)`: `{access_token, token_type, expires_at}` of a served connection —
+/// from the isolate's memory or its object, renewed single-flight when due. Never a refresh token.
+#[wasm_bindgen(js_name = brokerAccessToken)]
+pub async fn broker_access_token(env: Env, connection: String) -> std::result::Result<JsValue, JsValue> {
+    let answer = async {
+        let c = served(&env, &connection)?;
+        let client = config::client(&env, &c, SERVER_ORIGIN).await?;
+        let object = config::held_object_name(&env, &c, &client)?;
+        let t = held_token(&env, &object, &c.name, SERVER_ORIGIN, None, !c.unattended).await?;
+        Ok::<_, Error>(json!({"access_token": t.access_token.secret(), "token_type": t.token_type, "expires_at": t.expires_at.map(|e| e.as_millis())}))
+    }
+    .await;
+    match answer {
+        Ok(v) => js_sys::JSON::parse(&v.to_string()).map_err(|_| thrown(&bad("the answer could not be built"))),
+        Err(e) => Err(thrown(&e)),
+    }
+}
+
+/// `fetchApi(connection, request)`: the request's path and query (its origin is ignored) sent to
+/// the connection's API with its token. `connection` empty: the path's first segment names it
+/// (the entrypoint's own `fetch`). The Worker's refusals are its JSON error answers, as on `/api`.
+#[wasm_bindgen(js_name = brokerFetch)]
+pub async fn broker_fetch(env: Env, connection: String, request: web_sys::Request) -> std::result::Result<web_sys::Response, JsValue> {
+    let mut req = Request::from(request);
+    let raw_url = req.inner().url();
+    let answer = async {
+        let url = RequestTarget::parse(&raw_url)?;
+        let query = url.query.map(|q| format!("?{q}")).unwrap_or_default();
+        let (name, path) = if connection.is_empty() {
+            let rest = url.path.trim_start_matches('/');
+            match rest.split_once('/') {
+                Some((n, p)) => (n.to_owned(), format!("/{p}")),
+                None => (rest.to_owned(), "/".to_owned()),
+            }
+        } else {
+            (connection, url.path.to_owned())
+        };
+        forward_held(&env, &mut req, &name, &format!("{path}{query}"), SERVER_ORIGIN).await
+    }
+    .await;
+    let resp = match answer {
+        Ok(r) => r,
+        Err(e) => http::error(&e).map_err(|_| thrown(&bad("response")))?,
+    };
+    resp.into_raw().map_err(|_| thrown(&bad("response")))
+}

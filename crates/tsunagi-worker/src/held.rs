@@ -1,0 +1,369 @@
+//! A held connection's token: one Durable Object per connection (`TsunagiConnection`, named from a
+//! keyed hash of the connection, its token endpoint and client) holds it encrypted for the whole
+//! deployment — a client-credentials token (LegalOn, a generic `client_credentials` connection),
+//! or an unattended connection's pair, granted once by an administrator — and renews it through
+//! the shared flow under an in-object lock, so N concurrent callers cause one token request; each
+//! isolate also keeps it in memory until it is due. An unattended connection's alarm refreshes it
+//! ahead of the refresh token's expiry ([`crate::schedule`]), storing the rotated pair before
+//! anything else, retrying with backoff and reporting in its health. docs/storage.md.
+
+use crate::bff::PendingLogin;
+use crate::connections::Connection;
+use crate::crypto::Sealed;
+use crate::messages::{Health, HeldOp};
+use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
+use crate::session::LEEWAY_SECS;
+use crate::{config, crypto, http, now, revoke, schedule};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use std::cell::RefCell;
+use tsunagi_core::{Client, Error, ErrorCode, PendingAuthorization, Result, Timestamp, TokenSet};
+use tsunagi_flows::memory::LocalLock;
+use tsunagi_flows::{Flow, RefreshLock, TokenStore};
+use worker::{console_error, durable_object, DurableObject, Env, Request, Response, State};
+
+/// The sealed token set.
+const KEY: &str = "token";
+/// The health record (clear JSON, never a token).
+const HEALTH: &str = "health";
+/// An administrator's grant in progress (sealed, single use).
+const PENDING: &str = "pending";
+/// How many held tokens an isolate keeps in memory.
+const MEMORY_SLOTS: usize = 16;
+
+thread_local! {
+    /// The isolate's copies: (object name, token set), most recent first.
+    static MEMORY: RefCell<Vec<(String, TokenSet)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The isolate's cached token for `object`, if fresh and not the one that just failed.
+pub fn from_memory(object: &str, failed: Option<&str>) -> Option<TokenSet> {
+    MEMORY.with(|m| {
+        m.borrow()
+            .iter()
+            .find(|(name, t)| name == object && t.access_token_is_fresh(now(), LEEWAY_SECS) && failed.is_none_or(|fp| t.access_token.fingerprint() != fp))
+            .map(|(_, t)| t.clone())
+    })
+}
+
+/// Remembers a token in the isolate.
+pub fn remember(object: &str, tokens: &TokenSet) {
+    MEMORY.with(|m| {
+        let mut m = m.borrow_mut();
+        m.retain(|(name, _)| name != object);
+        m.insert(0, (object.to_owned(), tokens.clone()));
+        m.truncate(MEMORY_SLOTS);
+    });
+}
+
+/// What [`PENDING`] holds: the sign-in and the origin it was started through.
+#[derive(Serialize, Deserialize)]
+struct PendingGrant {
+    pending: PendingLogin,
+    origin: String,
+}
+
+struct Inner {
+    state: State,
+    env: Env,
+    /// This object's id (hex), part of each record's associated data.
+    object_id: String,
+    token: RefCell<Option<TokenSet>>,
+    lock: LocalLock,
+}
+
+/// One held connection's token.
+#[durable_object]
+pub struct TsunagiConnection {
+    inner: Inner,
+}
+
+impl DurableObject for TsunagiConnection {
+    fn new(state: State, env: Env) -> Self {
+        let object_id = state.id().to_string();
+        TsunagiConnection { inner: Inner { state, env, object_id, token: RefCell::new(None), lock: LocalLock::default() } }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let op: HeldOp = match req.json().await {
+            Ok(op) => op,
+            Err(_) => return http::object_error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
+        };
+        match self.inner.dispatch(op).await {
+            Ok(text) => http::json(200, &text),
+            Err(e) => http::object_error(&e),
+        }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        self.inner.on_alarm().await;
+        Response::ok("ok")
+    }
+}
+
+fn storage_error() -> Error {
+    Error::new(ErrorCode::Transport, "token storage failed")
+}
+
+fn text<T: Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|_| storage_error())
+}
+
+impl Inner {
+    async fn dispatch(&self, op: HeldOp) -> Result<String> {
+        match op {
+            HeldOp::Token { connection, origin, failed } => {
+                let c = config::connection(&self.env, &connection)?;
+                let origin = self.health().await?.filter(|_| c.unattended).map(|h| h.origin).unwrap_or(origin);
+                text(&self.token(&c, &origin, failed.as_deref()).await?)
+            }
+            HeldOp::Begin { connection, origin, pending } => {
+                let c = unattended(&self.env, &connection)?;
+                let record = text(&PendingGrant { pending, origin })?;
+                self.put_sealed(PENDING, &record, now().plus_secs(crate::bff::PENDING_LOGIN_SECS)).await?;
+                text(&json!({"connection": c.name}))
+            }
+            HeldOp::Complete { connection, callback_url } => text(&self.complete(&connection, &callback_url).await?),
+            HeldOp::Health { connection } => text(&self.health_view(&connection).await?),
+            HeldOp::Disconnect { connection } => text(&self.disconnect(&connection).await?),
+        }
+    }
+
+    async fn client(&self, c: &Connection, origin: &str) -> Result<Client> {
+        config::client(&self.env, c, origin).await
+    }
+
+    /// The connection's token from the shared flow: the client's own (RFC 6749 §4.4: acquired
+    /// again when due or refused), or an unattended grant's (refreshed when due or refused).
+    async fn token(&self, c: &Connection, origin: &str, failed: Option<&str>) -> Result<TokenSet> {
+        let client = self.client(c, origin).await?;
+        let store = HeldStore { inner: self, connection: c };
+        if c.unattended && store.load().await?.is_none() {
+            return Err(Error::new(
+                ErrorCode::LoginRequired,
+                format!("connection '{}' is not granted: an administrator grants it (POST /admin/connections/{}/grant)", c.name, c.name),
+            ));
+        }
+        let flow = Flow {
+            client: &client,
+            transport: &Fetcher { timeout_ms: config::timeout_ms(&self.env) },
+            store: &store,
+            lock: &self.lock,
+            clock: &WorkerClock,
+            leeway_secs: LEEWAY_SECS,
+        };
+        flow.access_token(failed).await
+    }
+
+    async fn put_sealed(&self, key: &str, plaintext: &str, exp: Timestamp) -> Result<()> {
+        let keys = config::keys(&self.env)?;
+        let blob = crypto::seal(&keys, &keys.record_aad(&self.object_id, key), plaintext).await?;
+        self.state.storage().put(key, Sealed { exp: exp.as_millis(), blob }).await.map_err(|_| storage_error())
+    }
+
+    /// A sealed record's plaintext; one that does not open here is deleted and reads as absent.
+    async fn get_sealed(&self, key: &str) -> Result<Option<String>> {
+        let Some(s) = self.state.storage().get::<Sealed>(key).await.map_err(|_| storage_error())? else { return Ok(None) };
+        let keys = config::keys(&self.env)?;
+        match crypto::open(&keys, &keys.record_aad(&self.object_id, key), &s.blob).await {
+            Ok(t) => Ok(Some(t)),
+            Err(_) => {
+                self.state.storage().delete(key).await.map_err(|_| storage_error())?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn health(&self) -> Result<Option<Health>> {
+        self.state.storage().get::<Health>(HEALTH).await.map_err(|_| storage_error())
+    }
+
+    async fn put_health(&self, h: &Health) -> Result<()> {
+        self.state.storage().put(HEALTH, h).await.map_err(|_| storage_error())
+    }
+
+    /// The administrator's grant completes: the kept sign-in is spent (single use, whatever the
+    /// outcome), the callback's `state` checked against it, the code exchanged and the pair held.
+    async fn complete(&self, connection: &str, callback_url: &str) -> Result<Health> {
+        let c = unattended(&self.env, connection)?;
+        let over = || {
+            Error::new(ErrorCode::StateMismatch, "no grant of this connection is in progress (already completed, refused or expired): nothing was exchanged")
+        };
+        let record = self.get_sealed(PENDING).await?.ok_or_else(over)?;
+        self.state.storage().delete(PENDING).await.map_err(|_| storage_error())?;
+        let grant: PendingGrant = serde_json::from_str(&record).map_err(|_| over())?;
+        if !grant.pending.is_live(now()) || grant.pending.connection != c.name {
+            return Err(over());
+        }
+        let client = self.client(&c, &grant.origin).await?;
+        // a new grant starts a new history
+        self.put_health(&Health { connection: c.name.clone(), origin: grant.origin.clone(), status: "granting".into(), ..Health::default() }).await?;
+        let store = HeldStore { inner: self, connection: &c };
+        let flow = Flow {
+            client: &client,
+            transport: &Fetcher { timeout_ms: config::timeout_ms(&self.env) },
+            store: &store,
+            lock: &self.lock,
+            clock: &WorkerClock,
+            leeway_secs: LEEWAY_SECS,
+        };
+        let authorization = PendingAuthorization { state: grant.pending.state, pkce_verifier: grant.pending.pkce_verifier, nonce: None };
+        self.lock.exclusive(flow.exchange(callback_url, &authorization)).await?;
+        let mut h = self.health().await?.unwrap_or_default();
+        h.granted_at = Some(now().as_millis());
+        // a grant replacing an earlier one is not a refresh
+        h.refreshes = 0;
+        h.last_refresh_at = None;
+        self.put_health(&h).await?;
+        Ok(h)
+    }
+
+    async fn health_view(&self, connection: &str) -> Result<serde_json::Value> {
+        let c = config::connection(&self.env, connection)?;
+        let held = HeldStore { inner: self, connection: &c }.load().await?;
+        let mut v = match self.health().await? {
+            Some(h) => serde_json::to_value(h).map_err(|_| storage_error())?,
+            None => json!({"status": if held.is_some() { "connected" } else { "disconnected" }}),
+        };
+        if let Some(o) = v.as_object_mut() {
+            o.insert("connection".into(), json!(c.name));
+            o.insert("unattended".into(), json!(c.unattended));
+            o.insert("connected".into(), json!(held.is_some()));
+            o.insert("access_expires_at".into(), json!(held.as_ref().and_then(|t| t.expires_at).map(Timestamp::as_millis)));
+            o.insert("refresh_expires_at".into(), json!(held.as_ref().and_then(|t| t.refresh_expires_at).map(Timestamp::as_millis)));
+            o.remove("origin");
+        }
+        Ok(v)
+    }
+
+    /// Forgets the grant (its alarm too); the refresh token is revoked first where the provider
+    /// offers it.
+    async fn disconnect(&self, connection: &str) -> Result<serde_json::Value> {
+        let c = config::connection(&self.env, connection)?;
+        let store = HeldStore { inner: self, connection: &c };
+        let held = store.load().await?;
+        let h = self.health().await?.unwrap_or_default();
+        let origin = if h.origin.is_empty() { crate::broker::SERVER_ORIGIN.to_owned() } else { h.origin.clone() };
+        let revocation = match &held {
+            Some(t) => revoke::revoke(&self.env, &origin, &c.name, t).await,
+            None => json!({"revoked": false, "forgotten": false, "reason": "nothing was held"}),
+        };
+        self.state.storage().delete(KEY).await.map_err(|_| storage_error())?;
+        *self.token.borrow_mut() = None;
+        let _ = self.state.storage().delete_alarm().await;
+        self.put_health(&Health { connection: c.name.clone(), origin: h.origin, status: "disconnected".into(), ..Health::default() }).await?;
+        Ok(json!({"disconnected": true, "revocation": revocation}))
+    }
+
+    /// The alarm: refresh now (the held access token counts as refused, so the single-flight
+    /// refresh runs under the lock); a failure that ends the grant marks it
+    /// `requires_reauthorization`, any other is retried with backoff and reported.
+    async fn on_alarm(&self) {
+        let Ok(Some(h)) = self.health().await else { return };
+        if h.status == "disconnected" || h.status == "requires_reauthorization" {
+            return;
+        }
+        let Ok(c) = config::connection(&self.env, &h.connection) else { return };
+        let store = HeldStore { inner: self, connection: &c };
+        let Ok(Some(held)) = store.load().await else { return };
+        let failed = held.access_token.fingerprint();
+        let outcome = self.token(&c, &h.origin, Some(&failed)).await;
+        if let Err(e) = outcome {
+            let mut h = self.health().await.ok().flatten().unwrap_or(h);
+            h.last_error = Some(e.code().as_str().to_owned());
+            if e.requires_reauthorization() {
+                // the flow emptied the store (HeldStore::clear marked the health)
+                h.status = "requires_reauthorization".into();
+                h.next_refresh_at = None;
+                let _ = self.state.storage().delete_alarm().await;
+            } else {
+                h.failures = h.failures.saturating_add(1);
+                if h.failures >= schedule::REPORT_AFTER_FAILURES {
+                    h.status = "refresh_failing".into();
+                }
+                h.next_refresh_at = schedule::retry_at(h.failures, now(), held.refresh_expires_at).map(Timestamp::as_millis);
+                if let Some(at) = h.next_refresh_at {
+                    let _ = set_alarm_at(&self.state.storage(), at).await;
+                }
+                console_error!("tsunagi: connection '{}': refresh failed ({}), failure {} in a row", c.name, e.code().as_str(), h.failures);
+            }
+            let _ = self.put_health(&h).await;
+        }
+    }
+}
+
+/// `name` if it is an unattended connection, else [`ErrorCode::NotFound`].
+fn unattended(env: &Env, name: &str) -> Result<Connection> {
+    let c = config::connection(env, name)?;
+    if !c.unattended {
+        return Err(Error::new(ErrorCode::NotFound, format!("connection '{name}' is not unattended: it has no administrator grant")));
+    }
+    Ok(c)
+}
+
+/// The object's one sealed token set, as the flows' [`TokenStore`]; for an unattended
+/// connection a store also updates its health and sets its next alarm — after the pair is stored.
+struct HeldStore<'a> {
+    inner: &'a Inner,
+    connection: &'a Connection,
+}
+
+impl TokenStore for HeldStore<'_> {
+    async fn load(&self) -> Result<Option<TokenSet>> {
+        let inner = self.inner;
+        if let Some(t) = inner.token.borrow().as_ref() {
+            return Ok(Some(t.clone()));
+        }
+        // one that does not open here (key rotated, moved, altered) is dropped; a new one is acquired
+        match inner.get_sealed(KEY).await?.and_then(|text| serde_json::from_str::<TokenSet>(&text).ok()) {
+            Some(t) => {
+                let mut slot = inner.token.borrow_mut();
+                Ok(Some(slot.get_or_insert(t).clone()))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn store(&self, tokens: &TokenSet) -> Result<()> {
+        let inner = self.inner;
+        // the API base must be valid before the token is kept (LegalOn: the token's api_base_url)
+        config::client(&inner.env, self.connection, crate::broker::SERVER_ORIGIN).await?.api_base(Some(tokens))?;
+        let text = serde_json::to_string(tokens).map_err(|_| storage_error())?;
+        let exp = tokens.refresh_expires_at.or(tokens.expires_at).unwrap_or_else(|| now().plus_secs(3600));
+        // the rotated pair first: nothing below may lose it
+        inner.put_sealed(KEY, &text, exp).await?;
+        let replaced = inner.token.borrow_mut().replace(tokens.clone()).is_some();
+        if self.connection.unattended {
+            let mut h = inner.health().await?.unwrap_or_default();
+            h.connection = self.connection.name.clone();
+            if replaced {
+                h.refreshes = h.refreshes.saturating_add(1);
+                h.last_refresh_at = Some(now().as_millis());
+            }
+            h.status = "connected".into();
+            h.failures = 0;
+            h.last_error = None;
+            h.next_refresh_at = schedule::next_refresh(tokens, self.connection.refresh_leeway_secs, now()).map(Timestamp::as_millis);
+            match h.next_refresh_at {
+                Some(at) => set_alarm_at(&inner.state.storage(), at).await.map_err(|_| storage_error())?,
+                None => inner.state.storage().delete_alarm().await.map_err(|_| storage_error())?,
+            }
+            inner.put_health(&h).await?;
+        }
+        Ok(())
+    }
+
+    async fn clear(&self) -> Result<()> {
+        let inner = self.inner;
+        inner.state.storage().delete(KEY).await.map_err(|_| storage_error())?;
+        *inner.token.borrow_mut() = None;
+        if self.connection.unattended {
+            let mut h = inner.health().await?.unwrap_or_default();
+            h.status = "requires_reauthorization".into();
+            h.next_refresh_at = None;
+            let _ = inner.state.storage().delete_alarm().await;
+            inner.put_health(&h).await?;
+        }
+        Ok(())
+    }
+}
