@@ -4,7 +4,8 @@
 //   node bench/wasm-crates.mjs <module.wasm>  → JSON [{crate, bytes, functions}], largest first
 import { readFileSync } from 'node:fs';
 
-export function crateSizes(path) {
+/** The module's function bodies' sizes, its imported-function count and the `name` section's names. */
+function readModule(path) {
   const b = readFileSync(path);
   let i = 8;
   const leb = () => {
@@ -84,6 +85,16 @@ export function crateSizes(path) {
     }
     i = end;
   }
+  return { imported, bodies, names };
+}
+
+/** Every function name in the module's `name` section (empty after wasm-opt, which drops them). */
+export function functionNames(path) {
+  return [...readModule(path).names.values()];
+}
+
+export function crateSizes(path) {
+  const { imported, bodies, names } = readModule(path);
   const per = new Map();
   bodies.forEach((sz, k) => {
     const sym = names.get(imported + k) || '';

@@ -26,19 +26,21 @@ export async function startApi(idpOf) {
 }
 
 export function genericConnections(ep, idpHandle, apiUrl) {
+  // configured by its endpoints; logout revokes (RFC 7009)
+  const byEndpoints = {
+    profile: 'generic',
+    client_id: 'tsunagi',
+    secret: 'IDP_CLIENT_SECRET',
+    issuer: idpHandle.issuer,
+    authorize_url: `${idpHandle.issuer}/auth`,
+    token_url: `${idpHandle.issuer}/token`,
+    revocation_url: `${idpHandle.issuer}/token/revocation`,
+    api_base: apiUrl,
+    scopes: ['openid', 'offline_access'],
+  };
   return {
     ...connectionsFor(ep),
-    idp: {
-      profile: 'generic',
-      client_id: 'tsunagi',
-      secret: 'IDP_CLIENT_SECRET',
-      issuer: idpHandle.issuer,
-      authorize_url: `${idpHandle.issuer}/auth`,
-      token_url: `${idpHandle.issuer}/token`,
-      revocation_url: `${idpHandle.issuer}/token/revocation`,
-      api_base: apiUrl,
-      scopes: ['openid', 'offline_access'],
-    },
+    idp: byEndpoints,
     // the issuer only: endpoints from its metadata (RFC 8414 / OpenID Connect Discovery)
     'idp-discovered': {
       profile: 'generic',
@@ -51,19 +53,7 @@ export function genericConnections(ep, idpHandle, apiUrl) {
     // an issuer with no metadata anywhere: its routes fail, the others do not
     'idp-elsewhere': { profile: 'generic', client_id: 'tsunagi', secret: 'IDP_CLIENT_SECRET', issuer: `${idpHandle.origin}/nowhere`, api_base: apiUrl },
     // granted once by an administrator, held for the deployment, served to other Workers
-    'idp-robot': {
-      profile: 'generic',
-      client_id: 'tsunagi',
-      secret: 'IDP_CLIENT_SECRET',
-      issuer: idpHandle.issuer,
-      authorize_url: `${idpHandle.issuer}/auth`,
-      token_url: `${idpHandle.issuer}/token`,
-      revocation_url: `${idpHandle.issuer}/token/revocation`,
-      api_base: apiUrl,
-      scopes: ['openid', 'offline_access'],
-      unattended: true,
-      server: true,
-    },
+    'idp-robot': { ...byEndpoints, unattended: true, server: true },
     'idp-service': {
       profile: 'generic',
       grant: 'client_credentials',

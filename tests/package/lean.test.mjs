@@ -4,60 +4,15 @@
 // zmij/ryu). Checked on the release build's symbol names, before wasm-opt strips them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { functionNames } from '../../bench/wasm-crates.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TARGET = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
 const WASM = join(TARGET, 'wasm32-unknown-unknown', 'release', 'tsunagi.wasm');
 
-/** The function names of a wasm module's `name` custom section. */
-function functionNames(bytes) {
-  let i = 8;
-  const leb = () => {
-    let r = 0;
-    let shift = 0;
-    for (;;) {
-      const b = bytes[i++];
-      r += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (b < 0x80) return r;
-    }
-  };
-  const names = [];
-  while (i < bytes.length) {
-    const id = bytes[i++];
-    const size = leb();
-    const end = i + size;
-    if (id === 0) {
-      const len = leb();
-      const section = Buffer.from(bytes.subarray(i, i + len)).toString('utf8');
-      i += len;
-      if (section === 'name') {
-        while (i < end) {
-          const sub = bytes[i++];
-          const subSize = leb();
-          const subEnd = i + subSize;
-          if (sub === 1) {
-            const count = leb();
-            for (let n = 0; n < count; n++) {
-              leb(); // function index
-              const l = leb();
-              names.push(Buffer.from(bytes.subarray(i, i + l)).toString('utf8'));
-              i += l;
-            }
-          }
-          i = subEnd;
-        }
-      }
-    }
-    i = end;
-  }
-  return names;
-}
-
 test('the browser wasm links no serde_json and no float parser or printer', () => {
-  const names = functionNames(readFileSync(WASM));
+  const names = functionNames(WASM);
   assert.ok(names.length > 1000, `the release build keeps its names (${names.length} found)`);
   assert.ok(
     names.some((n) => n.includes('tsunagi_core') && n.includes('json')),

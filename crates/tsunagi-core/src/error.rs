@@ -569,9 +569,9 @@ mod tests {
         assert!(!format!("{e:?}").contains("abc.def.ghi"));
     }
 
-    #[test]
-    fn fields_cross_a_boundary_and_come_back_the_same() {
-        let e = Error::new(ErrorCode::RefreshTokenExpired, "expired")
+    /// An error with every optional field set.
+    fn every_field(message: &str) -> Error {
+        Error::new(ErrorCode::RefreshTokenExpired, message.to_owned())
             .with_status(400)
             .with_request_id(Some("req-1".into()))
             .with_oauth_error(Some("invalid_grant".into()))
@@ -579,7 +579,12 @@ mod tests {
             .with_error_uri(Some("https://as.example/e".into()))
             .with_body_excerpt("{\"error\":\"invalid_grant\"}")
             .with_refresh_expired_at(Some(Timestamp::from_secs(1_700_000_000)))
-            .with_retry_after_ms(Some(1500));
+            .with_retry_after_ms(Some(1500))
+    }
+
+    #[test]
+    fn fields_cross_a_boundary_and_come_back_the_same() {
+        let e = every_field("expired");
         let json = serde_json::to_string(&e.fields()).unwrap_or_default();
         for key in [
             "\"code\":\"refresh_token_expired\"",
@@ -603,15 +608,7 @@ mod tests {
 
     #[test]
     fn own_writer_writes_what_serde_writes() {
-        let full = Error::new(ErrorCode::RefreshTokenExpired, "expired \"now\"\n")
-            .with_status(400)
-            .with_request_id(Some("req-1".into()))
-            .with_oauth_error(Some("invalid_grant".into()))
-            .with_description(Some("Supplied refresh_token expired".into()))
-            .with_error_uri(Some("https://as.example/e".into()))
-            .with_body_excerpt("{\"error\":\"invalid_grant\"}")
-            .with_refresh_expired_at(Some(Timestamp::from_secs(1_700_000_000)))
-            .with_retry_after_ms(Some(1500));
+        let full = every_field("expired \"now\"\n");
         for e in [full, Error::new(ErrorCode::Transport, "x")] {
             assert_eq!(e.fields().to_json(), serde_json::to_string(&e.fields()).unwrap_or_default());
         }

@@ -5,6 +5,8 @@
 //! what the Worker does with the same API: discovery, RFC 9207 `iss`, the id_token's claims and
 //! key, scopes and resources, refresh rotation, RFC 7009 revocation.
 
+mod common;
+
 use reqwest::redirect::Policy;
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
@@ -66,18 +68,7 @@ fn get(url: &str) -> HttpRequest {
 
 impl Servers {
     async fn send(&self, req: &HttpRequest) -> HttpResponse {
-        let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes()).unwrap_or(reqwest::Method::GET);
-        let mut b = self.http.request(method, &req.url);
-        for (k, v) in &req.headers {
-            b = b.header(k, v);
-        }
-        if let Some(body) = &req.body {
-            b = b.body(body.clone());
-        }
-        let resp = b.send().await.unwrap_or_else(|e| panic!("send {}: {e}", tsunagi_core::http::redact_query(&req.url)));
-        let status = resp.status().as_u16();
-        let headers = resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned())).collect();
-        HttpResponse::new(status, headers, resp.text().await.unwrap_or_default())
+        common::send(&self.http, req).await
     }
 
     /// The scripted login for `url` on `issuer`, as a browser follows it: the redirect back.

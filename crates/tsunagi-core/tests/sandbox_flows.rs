@@ -3,6 +3,8 @@
 //! tsunagi, sent by a plain HTTP client, and every response processed by tsunagi. This is the
 //! proof that the sans-IO core speaks each provider's documented dialect.
 
+mod common;
+
 use reqwest::redirect::Policy;
 use serde_json::{json, Value};
 use tsunagi_core::api::{decide, ApiDecision, Attempt, RetryPolicy};
@@ -35,18 +37,7 @@ async fn world() -> World {
 
 impl World {
     async fn send(&self, req: &HttpRequest) -> HttpResponse {
-        let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes()).unwrap_or(reqwest::Method::GET);
-        let mut b = self.http.request(method, &req.url);
-        for (k, v) in &req.headers {
-            b = b.header(k, v);
-        }
-        if let Some(body) = &req.body {
-            b = b.body(body.clone());
-        }
-        let resp = b.send().await.unwrap_or_else(|e| panic!("send {}: {e}", tsunagi_core::http::redact_query(&req.url)));
-        let status = resp.status().as_u16();
-        let headers = resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or_default().to_owned())).collect();
-        HttpResponse::new(status, headers, resp.text().await.unwrap_or_default())
+        common::send(&self.http, req).await
     }
 
     async fn control(&self, path: &str, body: Value) -> Value {

@@ -84,15 +84,8 @@ impl DurableObject for TsunagiConnection {
         TsunagiConnection { inner: Inner { state, env, object_id, token: RefCell::new(None), lock: LocalLock::default() } }
     }
 
-    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let op: HeldOp = match req.json().await {
-            Ok(op) => op,
-            Err(_) => return http::object_error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
-        };
-        match self.inner.dispatch(op).await {
-            Ok(text) => http::json(200, &text),
-            Err(e) => http::object_error(&e),
-        }
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        http::answer_op(req, |op: HeldOp| self.inner.dispatch(op)).await
     }
 
     async fn alarm(&self) -> worker::Result<Response> {

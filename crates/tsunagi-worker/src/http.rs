@@ -10,6 +10,23 @@ use tsunagi_core::{Error, ErrorCode, HttpRequest, HttpResponse, Method as CoreMe
 use wasm_bindgen::JsValue;
 use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, ResponseBody};
 
+/// Answers one typed message to a Durable Object (`messages.rs`): the body read as `Op` (else
+/// `invalid_parameter`, nothing run), then `run`'s JSON text as a 200, or its error in the one error
+/// shape ([`object_error`]).
+pub async fn answer_op<Op: serde::de::DeserializeOwned, F: std::future::Future<Output = tsunagi_core::Result<String>>>(
+    mut req: Request,
+    run: impl FnOnce(Op) -> F,
+) -> worker::Result<Response> {
+    let op: Op = match req.json().await {
+        Ok(op) => op,
+        Err(_) => return object_error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
+    };
+    match run(op).await {
+        Ok(text) => json(200, &text),
+        Err(e) => object_error(&e),
+    }
+}
+
 /// Largest upstream body read.
 pub const MAX_UPSTREAM_BODY: usize = 8 * 1024 * 1024;
 

@@ -52,15 +52,8 @@ impl DurableObject for TsunagiSession {
         }
     }
 
-    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
-        let op: SessionOp = match req.json().await {
-            Ok(op) => op,
-            Err(_) => return http::object_error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
-        };
-        match self.inner.dispatch(op).await {
-            Ok(text) => http::json(200, &text),
-            Err(e) => http::object_error(&e),
-        }
+    async fn fetch(&self, req: Request) -> worker::Result<Response> {
+        http::answer_op(req, |op: SessionOp| self.inner.dispatch(op)).await
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
