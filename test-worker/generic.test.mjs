@@ -76,6 +76,40 @@ test('generic: a callback whose iss is another server is refused, nothing exchan
   assert.equal((await b.request('/session')).json.signed_in, false);
 });
 
+/** Signs in to `connection` with the authorization URL rewritten by `edit` before the browser follows it. */
+async function signInEdited(b, connection, edit) {
+  const start = await b.request(`/auth/${connection}/login?return_to=%2Fhome`);
+  assert.equal(start.status, 302, start.text);
+  const authorize = new URL(start.headers.get('location'));
+  edit(authorize);
+  return b.request(await idp.authorize(authorize.href));
+}
+
+// OpenID Connect Core §3.1.3.7: the Worker verifies the id_token (signature through WebCrypto
+// against the issuer's JWKS, iss, aud, exp, nonce) before any session holds the tokens.
+test('generic: an id_token for another nonce is refused (nonce_mismatch), no session made', async () => {
+  const b = new Browser(worker);
+  const cb = await signInEdited(b, 'idp', (u) => u.searchParams.set('nonce', 'a-nonce-the-worker-never-sent-0123456789'));
+  assert.equal(cb.status, 400, cb.text);
+  assert.equal(cb.json.error, 'nonce_mismatch');
+  assert.equal((await b.request('/session')).json.signed_in, false);
+});
+
+test('generic: an id_token whose signature does not verify is refused (id_token_signature_invalid)', async () => {
+  const b = new Browser(worker);
+  const start = await b.request('/auth/idp/login?return_to=%2Fhome');
+  const back = await idp.authorize(start.headers.get('location'));
+  idp.tamperNextTokenResponse((body) => {
+    const [h, p] = body.id_token.split('.');
+    const claims = { ...JSON.parse(Buffer.from(p, 'base64url')), sub: 'admin' };
+    return { ...body, id_token: [h, Buffer.from(JSON.stringify(claims)).toString('base64url'), body.id_token.split('.')[2]].join('.') };
+  });
+  const cb = await b.request(back);
+  assert.equal(cb.status, 502, 'the provider side answered a forged token');
+  assert.equal(cb.json.error, 'id_token_signature_invalid');
+  assert.equal((await b.request('/session')).json.signed_in, false);
+});
+
 test('generic: refresh rotation — each refresh spends the last token and stores the next', async () => {
   const b = new Browser(worker);
   await signIn(b);

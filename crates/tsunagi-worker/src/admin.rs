@@ -46,7 +46,14 @@ pub async fn grant(env: &Env, name: &str, origin: &str) -> Result<Response> {
     let extra: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (authorize_url, pending) = client.begin_authorization(&extra)?;
     let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
-    let pending = PendingLogin { connection: c.name.clone(), state: pending.state, pkce_verifier: pending.pkce_verifier, return_to: "/".into(), expires_at };
+    let pending = PendingLogin {
+        connection: c.name.clone(),
+        state: pending.state,
+        pkce_verifier: pending.pkce_verifier,
+        nonce: pending.nonce,
+        return_to: "/".into(),
+        expires_at,
+    };
     let _: Value = call_held(&stub, &HeldOp::Begin { connection: c.name.clone(), origin: origin.to_owned(), pending }).await?;
     respond(200, &json!({"connection": c.name, "authorize_url": authorize_url, "expires_at": expires_at.as_millis()}))
 }

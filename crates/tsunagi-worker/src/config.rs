@@ -129,6 +129,18 @@ pub async fn client(env: &Env, c: &Connection, origin: &str) -> Result<Client> {
     Ok(cl)
 }
 
+/// Where the issuer of `c` publishes its keys, to verify id_tokens: the client's `jwks_uri` (from
+/// discovery), else the issuer's metadata (a connection configured by its endpoints and an issuer).
+pub async fn jwks_uri(env: &Env, c: &Connection, client: &Client) -> Result<String> {
+    if let Some(uri) = &client.server().jwks_uri {
+        return Ok(uri.as_str().to_owned());
+    }
+    metadata(env, c)
+        .await?
+        .jwks_uri
+        .ok_or_else(|| Error::new(ErrorCode::MetadataInvalid, "the issuer's metadata names no jwks_uri: its id_tokens cannot be verified"))
+}
+
 /// The issuer's metadata (RFC 8414 §3, then OpenID Connect Discovery §4): the first location
 /// that answers 200 is parsed and its `issuer` must be exactly the configured one.
 async fn metadata(env: &Env, c: &Connection) -> Result<ServerMetadata> {

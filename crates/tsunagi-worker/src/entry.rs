@@ -86,7 +86,14 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             let extra: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let (authorize_url, pending) = client.begin_authorization(&extra)?;
             let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
-            let record = PendingLogin { connection: name.clone(), state: pending.state, pkce_verifier: pending.pkce_verifier, return_to, expires_at };
+            let record = PendingLogin {
+                connection: name.clone(),
+                state: pending.state,
+                pkce_verifier: pending.pkce_verifier,
+                nonce: pending.nonce,
+                return_to,
+                expires_at,
+            };
             let text = serde_json::to_string(&record).map_err(|_| bad("the sign-in could not be recorded"))?;
             let sealed = crypto::seal(&keys, &keys.login_aad(&name), &text).await?;
             w(http::redirect(&authorize_url, &[bff::login_cookie_header(&name, &sealed)]))
@@ -252,11 +259,13 @@ async fn callback(
     // the shared exchange (state check, code + verifier, the answer parsed as the answer to that
     // request), into memory: the set goes to a fresh session object below
     let client = config::client(env, c, origin).await?;
-    let authorization = PendingAuthorization { state: pending.state.clone(), pkce_verifier: pending.pkce_verifier.clone(), nonce: None };
+    let authorization = PendingAuthorization { state: pending.state.clone(), pkce_verifier: pending.pkce_verifier.clone(), nonce: pending.nonce.clone() };
     let (store, lock) = (MemoryStore::default(), LocalLock::default());
     let flow =
         Flow { client: &client, transport: &Fetcher { timeout_ms: config::timeout_ms(env) }, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
     let tokens = flow.exchange(url, &authorization).await?;
+    // an OpenID sign-in: its id_token verified (signature, iss, aud, exp, nonce) before any session holds it
+    crate::id_token::verify_sign_in(env, c, &client, &tokens, pending.nonce.as_ref()).await?;
     let mut sets = vec![StoredSet { connection: c.name.clone(), tokens }];
     if let Ok(old) = old {
         // best effort: a session that cannot be read keeps nothing worth moving

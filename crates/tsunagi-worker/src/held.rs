@@ -200,8 +200,14 @@ impl Inner {
             clock: &WorkerClock,
             leeway_secs: LEEWAY_SECS,
         };
-        let authorization = PendingAuthorization { state: grant.pending.state, pkce_verifier: grant.pending.pkce_verifier, nonce: None };
-        self.lock.exclusive(flow.exchange(callback_url, &authorization)).await?;
+        let nonce = grant.pending.nonce;
+        let authorization = PendingAuthorization { state: grant.pending.state, pkce_verifier: grant.pending.pkce_verifier, nonce: nonce.clone() };
+        let tokens = self.lock.exclusive(flow.exchange(callback_url, &authorization)).await?;
+        // an OpenID grant: the id_token verified, else the grant is forgotten at once
+        if let Err(e) = crate::id_token::verify_sign_in(&self.env, &c, &client, &tokens, nonce.as_ref()).await {
+            store.clear().await?;
+            return Err(e);
+        }
         let mut h = self.health().await?.unwrap_or_default();
         h.granted_at = Some(now().as_millis());
         // a grant replacing an earlier one is not a refresh

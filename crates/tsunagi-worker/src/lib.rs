@@ -30,6 +30,8 @@ mod http;
 #[allow(missing_docs)]
 mod held;
 #[cfg(target_arch = "wasm32")]
+mod id_token;
+#[cfg(target_arch = "wasm32")]
 mod messages;
 #[cfg(target_arch = "wasm32")]
 mod objects;

@@ -28,6 +28,9 @@ pub fn http_status(err: &Error) -> u16 {
         C::InvalidParameter | C::InvalidUrl | C::StateMissing | C::StateMismatch | C::CallbackInvalid | C::AuthorizationCodeInvalid | C::ValidationFailed => {
             400
         }
+        // a callback that is not this sign-in's answer (RFC 9207 mix-up, OIDC nonce), like `state`;
+        // an id_token whose signature fails came from the provider's side: a bad gateway (below)
+        C::IssuerMismatch | C::IssuerMissing | C::NonceMismatch => 400,
         C::ConfigMissing | C::ConfigInvalid | C::InvalidConfig | C::InvalidEndpoint | C::InvalidRedirectUri | C::UnsupportedOperation => 500,
         C::Forbidden => 403,
         C::Locked => 423,
@@ -78,6 +81,7 @@ mod tests {
         let s = |c| http_status(&Error::new(c, "x"));
         assert_eq!((s(ErrorCode::ForbiddenOrigin), s(ErrorCode::CsrfHeaderMissing), s(ErrorCode::SessionMissing)), (403, 403, 401));
         assert_eq!((s(ErrorCode::UpstreamError), s(ErrorCode::TokenResponseInvalid), s(ErrorCode::Transport), s(ErrorCode::Timeout)), (502, 502, 502, 504));
+        assert_eq!((s(ErrorCode::IssuerMismatch), s(ErrorCode::NonceMismatch), s(ErrorCode::IdTokenSignatureInvalid)), (400, 400, 502));
         assert_eq!((s(ErrorCode::ConfigMissing), s(ErrorCode::InvalidParameter), s(ErrorCode::StateMismatch)), (500, 400, 400));
         assert_eq!((s(ErrorCode::RefreshTokenInvalid), s(ErrorCode::NotFound), s(ErrorCode::BodyTooLarge)), (401, 404, 413));
         assert_eq!(http_status(&Error::new(ErrorCode::BodyTooLarge, "x").with_status(200)), 502, "an upstream answer too large");

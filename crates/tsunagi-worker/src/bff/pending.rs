@@ -2,6 +2,7 @@
 //! (connection, `state`, PKCE verifier, `return_to`) and how long it may take.
 
 use serde::{Deserialize, Serialize};
+use tsunagi_core::nonce::Nonce;
 use tsunagi_core::pkce::PkceVerifier;
 use tsunagi_core::state::State;
 use tsunagi_core::time::Timestamp;
@@ -20,6 +21,10 @@ pub struct PendingLogin {
     pub state: State,
     /// The PKCE verifier, when the profile uses PKCE.
     pub pkce_verifier: Option<PkceVerifier>,
+    /// The OpenID Connect nonce sent with an `openid` request to a known issuer, which the
+    /// id_token must carry back (OIDC Core §3.1.2.1); absent in sign-ins sealed before it existed.
+    #[serde(default)]
+    pub nonce: Option<Nonce>,
     /// Where to send the browser afterwards (checked by [`check_return_to`](super::check_return_to)).
     pub return_to: String,
     /// When the login stops being accepted.
@@ -44,6 +49,7 @@ mod tests {
             connection: "lawvu".into(),
             state: State::from_entropy(&[1; 32]),
             pkce_verifier: Some(PkceVerifier::from_entropy(&[2; 32])),
+            nonce: Some(Nonce::from_entropy(&[3; 32])),
             return_to: "/app".into(),
             expires_at: at.plus_secs(PENDING_LOGIN_SECS),
         };
