@@ -139,6 +139,24 @@ test('only connections marked server = true are served; the access rules hold fo
   assert.equal(direct.status, 404);
 });
 
+test("an administrator's grant whose id_token does not verify is refused: the connection holds nothing", async () => {
+  const admin = { 'x-tsunagi-admin': ADMIN_TOKEN, 'x-tsunagi': '1' };
+  const g = await new Browser(worker).request('/admin/connections/idp-robot/grant', { method: 'POST', headers: admin });
+  assert.equal(g.status, 200, g.text);
+  const back = await idp.authorize(g.json.authorize_url);
+  idp.tamperNextTokenResponse((body) => {
+    const [h, p, sig] = body.id_token.split('.');
+    const claims = { ...JSON.parse(Buffer.from(p, 'base64url')), sub: 'admin' };
+    return { ...body, id_token: [h, Buffer.from(JSON.stringify(claims)).toString('base64url'), sig].join('.') };
+  });
+  const cb = await new Browser(worker).request(back);
+  assert.equal(cb.json?.error, 'id_token_signature_invalid', cb.text);
+  const h = await new Browser(worker).request('/connections/idp-robot', { headers: admin });
+  assert.notEqual(h.json.status, 'connected', h.text);
+  const [refused] = (await other({ op: 'tokens', connection: 'idp-robot' })).json;
+  assert.match(refused.error, /^login_required: /);
+});
+
 test('200 concurrent accessToken calls on an unattended connection whose access token is due → exactly one refresh', async () => {
   // granted once by an administrator, through oidc-provider's scripted consent
   const admin = { 'x-tsunagi-admin': ADMIN_TOKEN, 'x-tsunagi': '1' };

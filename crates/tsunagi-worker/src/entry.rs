@@ -11,13 +11,10 @@ use crate::objects::{call, field, session_stub};
 use crate::proxy::proxy;
 use crate::request_target::RequestTarget;
 use crate::routes::{route, Route};
-use crate::runtime::{Fetcher, WorkerClock};
 use crate::{crypto, http};
 use serde_json::json;
 use tsunagi_core::PendingAuthorization;
 use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
-use tsunagi_flows::memory::{LocalLock, MemoryStore};
-use tsunagi_flows::Flow;
 use worker::{event, Context, Env, Headers, Method, Request, Response};
 
 /// The Worker's clock.
@@ -257,15 +254,11 @@ async fn callback(
         return Err(over());
     }
     // the shared exchange (state check, code + verifier, the answer parsed as the answer to that
-    // request), into memory: the set goes to a fresh session object below
+    // request) into memory, an OpenID sign-in's id_token verified: the set goes to a fresh session
+    // object below
     let client = config::client(env, c, origin).await?;
     let authorization = PendingAuthorization { state: pending.state.clone(), pkce_verifier: pending.pkce_verifier.clone(), nonce: pending.nonce.clone() };
-    let (store, lock) = (MemoryStore::default(), LocalLock::default());
-    let flow =
-        Flow { client: &client, transport: &Fetcher { timeout_ms: config::timeout_ms(env) }, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
-    let tokens = flow.exchange(url, &authorization).await?;
-    // an OpenID sign-in: its id_token verified (signature, iss, aud, exp, nonce) before any session holds it
-    crate::id_token::verify_sign_in(env, c, &client, &tokens, pending.nonce.as_ref()).await?;
+    let tokens = crate::sign_in::exchange(env, c, &client, url, &authorization).await?;
     let mut sets = vec![StoredSet { connection: c.name.clone(), tokens }];
     if let Ok(old) = old {
         // best effort: a session that cannot be read keeps nothing worth moving

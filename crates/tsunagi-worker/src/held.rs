@@ -191,23 +191,11 @@ impl Inner {
         let client = self.client(&c, &grant.origin).await?;
         // a new grant starts a new history
         self.put_health(&Health { connection: c.name.clone(), origin: grant.origin.clone(), status: "granting".into(), ..Health::default() }).await?;
+        let authorization = PendingAuthorization { state: grant.pending.state, pkce_verifier: grant.pending.pkce_verifier, nonce: grant.pending.nonce };
+        // exchanged into memory and its id_token verified before the connection holds anything
+        let tokens = crate::sign_in::exchange(&self.env, &c, &client, callback_url, &authorization).await?;
         let store = HeldStore { inner: self, connection: &c };
-        let flow = Flow {
-            client: &client,
-            transport: &Fetcher { timeout_ms: config::timeout_ms(&self.env) },
-            store: &store,
-            lock: &self.lock,
-            clock: &WorkerClock,
-            leeway_secs: LEEWAY_SECS,
-        };
-        let nonce = grant.pending.nonce;
-        let authorization = PendingAuthorization { state: grant.pending.state, pkce_verifier: grant.pending.pkce_verifier, nonce: nonce.clone() };
-        let tokens = self.lock.exclusive(flow.exchange(callback_url, &authorization)).await?;
-        // an OpenID grant: the id_token verified, else the grant is forgotten at once
-        if let Err(e) = crate::id_token::verify_sign_in(&self.env, &c, &client, &tokens, nonce.as_ref()).await {
-            store.clear().await?;
-            return Err(e);
-        }
+        self.lock.exclusive(store.store(&tokens)).await?;
         let mut h = self.health().await?.unwrap_or_default();
         h.granted_at = Some(now().as_millis());
         // a grant replacing an earlier one is not a refresh

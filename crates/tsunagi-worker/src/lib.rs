@@ -30,8 +30,6 @@ mod http;
 #[allow(missing_docs)]
 mod held;
 #[cfg(target_arch = "wasm32")]
-mod id_token;
-#[cfg(target_arch = "wasm32")]
 mod messages;
 #[cfg(target_arch = "wasm32")]
 mod objects;
@@ -46,6 +44,8 @@ mod runtime;
 #[cfg(target_arch = "wasm32")]
 #[allow(missing_docs)]
 mod session;
+#[cfg(target_arch = "wasm32")]
+mod sign_in;
 
 #[cfg(target_arch = "wasm32")]
 use entry::{bad, now};

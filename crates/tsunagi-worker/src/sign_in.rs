@@ -1,13 +1,17 @@
-//! The id_token of an OpenID Connect sign-in, verified before any session holds the tokens
-//! (OpenID Connect Core §3.1.3.7): the signature through WebCrypto (`crypto.subtle`) against the
-//! issuer's JWKS, then the core's claim checks (`iss`, `aud`, `azp`, `exp`/`iat`, `sub`, `nonce`).
+//! A sign-in's code exchange, for a browser session and for an administrator's grant alike: the
+//! shared flow into memory, then an OpenID Connect id_token verified (OIDC Core §3.1.3.7: the
+//! signature through WebCrypto against the issuer's JWKS, the core's claim checks) before the caller
+//! keeps anything.
 
 use crate::connections::Connection;
+use crate::runtime::{Fetcher, WorkerClock};
 use crate::{config, http, now};
 use js_sys::{Array, Promise, Uint8Array, JSON};
 use tsunagi_core::id_token::{IdToken, IdTokenExpectations};
 use tsunagi_core::token_set::DEFAULT_LEEWAY_SECS;
-use tsunagi_core::{jwks, Client, Error, ErrorCode, HttpRequest, Method, Nonce, Result, TokenSet};
+use tsunagi_core::{jwks, Client, Error, ErrorCode, HttpRequest, Method, Nonce, PendingAuthorization, Result, TokenSet};
+use tsunagi_flows::memory::{LocalLock, MemoryStore};
+use tsunagi_flows::Flow;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use worker::Env;
@@ -24,12 +28,24 @@ fn signature_invalid() -> Error {
     Error::new(ErrorCode::IdTokenSignatureInvalid, "the id_token's signature does not verify with the issuer's key")
 }
 
+/// Exchanges the code of `callback_url` (the `state` checked against `authorization`, the PKCE
+/// verifier sent) into memory and verifies the set's id_token: the set a session or an unattended
+/// grant may keep. Nothing is stored here, so a set that fails is never seen by anyone.
+pub async fn exchange(env: &Env, c: &Connection, client: &Client, callback_url: &str, authorization: &PendingAuthorization) -> Result<TokenSet> {
+    let (store, lock) = (MemoryStore::default(), LocalLock::default());
+    let transport = Fetcher { timeout_ms: config::timeout_ms(env) };
+    let flow = Flow { client, transport: &transport, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
+    let tokens = flow.exchange(callback_url, authorization).await?;
+    verify(env, c, client, &tokens, authorization.nonce.as_ref()).await?;
+    Ok(tokens)
+}
+
 /// Verifies `tokens`' id_token for a sign-in that sent `nonce`. Nothing to do when the client has
 /// no issuer (an endpoints-only configuration keeps any id_token unverified in `extra`, as the npm
 /// package does); with an issuer, an id_token is required when a nonce was sent
 /// ([`ErrorCode::IdTokenMissing`]). The JWKS (`config::jwks_uri`) is fetched for each sign-in (no
 /// cache: sign-ins are rare, and a rotated key is then always seen).
-pub async fn verify_sign_in(env: &Env, c: &Connection, client: &Client, tokens: &TokenSet, nonce: Option<&Nonce>) -> Result<()> {
+async fn verify(env: &Env, c: &Connection, client: &Client, tokens: &TokenSet, nonce: Option<&Nonce>) -> Result<()> {
     let Some(issuer) = client.server().issuer.as_deref() else { return Ok(()) };
     let Some(id_token) = tokens.extra.get_str("id_token") else {
         return match nonce {
