@@ -15,6 +15,14 @@ after(async () => {
   await sb?.stop();
 });
 
+/** A public generic client of a made-up server (nothing is sent to it). */
+const asExample = {
+  provider: 'generic',
+  authorizationEndpoint: 'https://as.example/authorize',
+  tokenEndpoint: 'https://as.example/token',
+  clientId: 'c',
+  redirectUri: 'https://app.example/cb',
+};
 const lawvu = { provider: 'lawvu', environment: 'sandbox', clientId: 'acme-inc', redirectUri: 'https://acme-inc.com/auth' };
 
 /** Asserts `fn` throws a TsunagiError with `code`; returns it. */
@@ -131,11 +139,7 @@ describe('vendor document examples', () => {
     assert.match(s, /^[A-Za-z0-9_-]{43}$/);
     assert.notEqual(s, t.createState());
     const generic = {
-      provider: 'generic',
-      authorizationEndpoint: 'https://as.example/authorize',
-      tokenEndpoint: 'https://as.example/token',
-      clientId: 'c',
-      redirectUri: 'https://app.example/cb',
+      ...asExample,
       clientAuth: 'none',
       tokenMethod: 'POST',
       pkce: true,
@@ -649,13 +653,7 @@ describe('OAuthClient: what an SPA expects (issue 17)', () => {
       new Response(JSON.stringify({ access_token: 'opaque-at', token_type: 'Bearer', expires_in: 3600, ...(withId ? { id_token: idToken } : {}) }), {
         headers: { 'content-type': 'application/json' },
       });
-    const generic = {
-      provider: 'generic',
-      authorizationEndpoint: 'https://as.example/authorize',
-      tokenEndpoint: 'https://as.example/token',
-      clientId: 'c',
-      redirectUri: 'https://app.example/cb',
-    };
+    const generic = asExample;
     for (const expected of [{ sub: 'u-1', name: 'Ada', iss: 'https://as.example' }, null]) {
       const oidc = new t.OAuthClient(generic, { fetch: fake });
       const state = new URL(await oidc.authorize()).searchParams.get('state');
