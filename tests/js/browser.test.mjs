@@ -233,13 +233,15 @@ describe('LawVu public client in Chromium', () => {
         window.auto.onChange((type, info) => window.autoEvents.push(`${type}:${info.remote ? 'remote' : 'local'}`));
       }, skew);
     await Promise.all([arm(pa), arm(pb)]);
-    const renewed = (page) =>
+    // Playwright's waitForFunction takes any truthy return as done, a Promise included: the
+    // predicate must be synchronous, so it reads the storage itself.
+    const renewed = (page, old = t1.accessToken) =>
       page.waitForFunction(
         (old) => {
           const k = Object.keys(localStorage).find((x) => x.endsWith(':tokens'));
           return k && JSON.parse(localStorage.getItem(k)).accessToken !== old;
         },
-        t1.accessToken,
+        old,
         { timeout: 10_000 },
       );
     await Promise.all([renewed(pa), renewed(pb)]);
@@ -267,7 +269,7 @@ describe('LawVu public client in Chromium', () => {
       },
       t2.expiresAt - 30_000 - Date.now(),
     );
-    await pa.waitForFunction((old) => window.auto.getTokens().then((t) => t?.accessToken !== old), t2.accessToken, { timeout: 10_000 });
+    await renewed(pa, t2.accessToken);
     const s2 = await stats();
     assert.equal(s2.token_requests.refresh_token - s1.token_requests.refresh_token, 1, 'renewed on wake');
 
