@@ -171,6 +171,18 @@ impl BodyEncoding {
     }
 }
 
+/// How a provider's token responses and token-endpoint error bodies are read as JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonReading {
+    /// RFC 8259 as it is: a malformed body is not JSON (`token_response_invalid`). Every server
+    /// but Logiless.
+    Strict,
+    /// Strict first, then one repair: bare-word member values quoted, the defect Logiless'
+    /// documented sample token response prints (`"refresh_token":d461ab8…,`,
+    /// `logiless-authentication.ja.txt`).
+    QuoteBareValues,
+}
+
 /// What a provider hook recognised in an error message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ProviderMessage {
@@ -207,6 +219,9 @@ pub struct Profile {
     pub token_params: Vec<(String, String)>,
     /// How API request bodies are encoded (Logiless: ASCII-only JSON).
     pub api_body_encoding: BodyEncoding,
+    /// How token responses and token-endpoint error bodies are read (Logiless: its unquoted value
+    /// repaired; everyone else strictly).
+    pub json_reading: JsonReading,
     /// Maps a provider's human-readable error message to a code (LawVu's documented strings).
     pub classify_message: fn(&str) -> Option<ProviderMessage>,
 }

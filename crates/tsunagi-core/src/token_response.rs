@@ -110,11 +110,11 @@ impl Client {
             GrantType::RefreshToken => previous.map_or(TokenGrant::User, |p| p.grant),
             GrantType::ClientCredentials => TokenGrant::ClientCredentials,
         };
-        let hook = self.profile.classify_message;
+        let (hook, reading) = (self.profile.classify_message, self.profile.json_reading);
         if !resp.is_success() {
-            return Err(classify_sent(resp, hook, Exchange::Token, Some(now), sent));
+            return Err(classify_sent(resp, hook, reading, Exchange::Token, Some(now), sent));
         }
-        let mut obj = match lenient_json::parse_object(&resp.body) {
+        let mut obj = match lenient_json::parse_object(&resp.body, self.profile.json_reading) {
             Ok(obj) => obj,
             Err(NotAnObject::NotObject) => return Err(invalid(resp, sent, "is JSON but not an object")),
             Err(NotAnObject::NotJson) => {
@@ -123,7 +123,7 @@ impl Client {
             }
         };
         if obj.get("error").is_some_and(|e| !e.is_null()) {
-            return Err(classify_sent(resp, hook, Exchange::Token, Some(now), sent));
+            return Err(classify_sent(resp, hook, reading, Exchange::Token, Some(now), sent));
         }
         let access_token = match obj.get("access_token") {
             Some(Json::String(s)) if !s.trim().is_empty() => AccessToken::new(s.trim()),
@@ -207,6 +207,11 @@ mod tests {
     fn legalon() -> Client {
         ok(LegalOnConfig::new(LegalOnRegion::Jp, BasicCredentials::new("c")).client())
     }
+    fn generic_public() -> Client {
+        let mut cfg = crate::providers::generic::GenericConfig::new(Some("https://as.example/authorize".into()), "https://as.example/token", "cid");
+        cfg.redirect_uri = Some("https://app.example/cb".into());
+        ok(cfg.client())
+    }
     fn resp(ct: &str, body: &str) -> HttpResponse {
         HttpResponse::new(200, vec![("content-type".into(), ct.into())], body)
     }
@@ -286,6 +291,24 @@ mod tests {
         assert_eq!(code("[]"), Err(ErrorCode::TokenResponseInvalid));
         assert_eq!(code("<html>gateway</html>"), Err(ErrorCode::TokenResponseInvalid));
         assert_eq!(code(r#"{"access_token":"a","expires_in":1e300}"#), Ok(()));
+    }
+
+    /// Issue 21 item 10: only Logiless' profile repairs its documented unquoted value; every other
+    /// server's malformed body is refused as it is (RFC 8259), never "repaired" into a token.
+    #[test]
+    fn only_logiless_reads_bare_words() {
+        let bare = r#"{"access_token":abc,"token_type":"Bearer","refresh_token":def}"#;
+        for client in [lawvu(false), legalon(), generic_public()] {
+            let e = client.parse_token_response(&resp("application/json", bare), NOW, None).map(|_| ()).map_err(|e| e.code());
+            assert_eq!(e, Err(ErrorCode::TokenResponseInvalid), "{:?}", client.profile().provider);
+        }
+        let t = ok(logiless().parse_token_response(&resp("application/json", bare), NOW, None));
+        assert_eq!((t.access_token.secret(), t.refresh_token.as_ref().map(|r| r.secret())), ("abc", Some("def")));
+        // an error body is read the same way: strict for a generic server, so its bare word is no code
+        let err = HttpResponse::new(400, vec![("content-type".into(), "application/json".into())], r#"{"error":invalid_grant}"#);
+        let code = |c: Client| c.parse_token_response(&err, NOW, None).err().map(|e| e.code());
+        assert_eq!(code(logiless()), Some(ErrorCode::InvalidGrant));
+        assert_ne!(code(generic_public()), Some(ErrorCode::InvalidGrant));
     }
 
     #[test]
