@@ -150,8 +150,11 @@ mod tests {
         cfg.client().unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Scope and audience go on the authorization request and client credentials; the resources
+    /// (RFC 8707 §2.2) go on every token request too — the code exchange and the refresh — so a
+    /// server that follows §2.2 mints the token for them (issue 21 item 5: they were left out).
     #[test]
-    fn sent_on_authorize_and_client_credentials_not_on_refresh() {
+    fn scope_on_authorize_and_client_credentials_resources_on_every_token_request() {
         let c = client();
         let (url, pending) = c.begin_authorization_with_entropy(&[1; 32], &[2; 32], &[]).unwrap_or_else(|e| panic!("{e}"));
         let nonce = pending.nonce.unwrap_or_else(|| panic!("openid requested: a nonce"));
@@ -166,7 +169,15 @@ mod tests {
             Some("grant_type=client_credentials&scope=openid+api%3Aread&resource=https%3A%2F%2Fapi.example%2F&resource=urn%3Aexample%3Ab&audience=aud-1")
         );
         let rt = RefreshToken::new("rt");
-        assert_eq!(c.refresh_request(&rt).map(|r| r.body).ok().flatten().as_deref(), Some("grant_type=refresh_token&refresh_token=rt"));
+        assert_eq!(
+            c.refresh_request(&rt).map(|r| r.body).ok().flatten().as_deref(),
+            Some("grant_type=refresh_token&refresh_token=rt&resource=https%3A%2F%2Fapi.example%2F&resource=urn%3Aexample%3Ab")
+        );
+        let code = crate::secret::AuthorizationCode::new("c");
+        assert_eq!(
+            c.authorization_code_request(&code, None).map(|r| r.body).ok().flatten().as_deref(),
+            Some("grant_type=authorization_code&code=c&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&resource=https%3A%2F%2Fapi.example%2F&resource=urn%3Aexample%3Ab")
+        );
         let narrow = ScopeParams { scope: Some("api:read".into()), ..Default::default() };
         assert_eq!(
             c.refresh_request_with(&rt, &narrow).map(|r| r.body).ok().flatten().as_deref(),
