@@ -5,6 +5,7 @@
 //! which provider it is talking to (a test below holds every other file of the crate to that).
 
 use crate::codec::ascii_json;
+pub use crate::codec::lenient_json::JsonReading;
 use crate::time::Timestamp;
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{ErrorCode, Result};
@@ -169,18 +170,6 @@ impl BodyEncoding {
             BodyEncoding::AsciiOnlyJson => ascii_json::escape_non_ascii(json),
         }
     }
-}
-
-/// How a provider's token responses and token-endpoint error bodies are read as JSON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum JsonReading {
-    /// RFC 8259 as it is: a malformed body is not JSON (`token_response_invalid`). Every server
-    /// but Logiless.
-    Strict,
-    /// Strict first, then one repair: bare-word member values quoted, the defect Logiless'
-    /// documented sample token response prints (`"refresh_token":d461ab8…,`,
-    /// `logiless-authentication.ja.txt`).
-    QuoteBareValues,
 }
 
 /// What a provider hook recognised in an error message.

@@ -92,6 +92,32 @@ impl Client {
         self.token_set(grant, resp, now, previous, SentSecrets::from_request(request)).map(|set| self.record_requested_scope(request, resp, set))
     }
 
+    /// The scope a token set records when the response has no `scope` member (RFC 6749 §5.1:
+    /// then the granted scope is the requested one): the `scope` the token request sent, else, for
+    /// the authorization-code grant, the configured scope the authorization request sent.
+    /// A response that names its scope, or a refresh without one (the set keeps the previous
+    /// scope), is left as the response parser made it.
+    pub fn record_requested_scope(&self, request: &HttpRequest, resp: &HttpResponse, mut set: TokenSet) -> TokenSet {
+        let sent = |name: &str| {
+            let query = request.url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or_default());
+            query
+                .into_iter()
+                .chain(request.body.as_deref())
+                .flat_map(|f| form_urlencoded::parse(f.as_bytes()))
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        let requested = sent("scope").or_else(|| {
+            let code_grant = sent("grant_type").as_deref() == Some(GrantType::AuthorizationCode.as_str());
+            code_grant.then(|| self.scope_params.scope.clone()).flatten()
+        });
+        let named = crate::json_fields::object(&resp.body).is_some_and(|o| crate::json_fields::has(&o, "scope"));
+        if let (Some(requested), false) = (requested, named) {
+            set.scope = Some(requested);
+        }
+        set
+    }
+
     fn token_set<'s>(
         &'s self,
         grant: GrantType,

@@ -4,7 +4,18 @@
 //! (`"refresh_token":d461ab8…,`).
 
 use crate::json::{self, Json, JsonObject};
-use crate::profile::JsonReading;
+
+/// How a provider's token responses and token-endpoint error bodies are read as JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonReading {
+    /// RFC 8259 as it is: a malformed body is not JSON (`token_response_invalid`). Every server
+    /// but Logiless.
+    Strict,
+    /// Strict first, then one repair: bare-word member values quoted, the defect Logiless'
+    /// documented sample token response prints (`"refresh_token":d461ab8…,`,
+    /// `logiless-authentication.ja.txt`).
+    QuoteBareValues,
+}
 
 /// Why a body is not a JSON object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
