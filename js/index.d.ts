@@ -222,7 +222,11 @@ export interface ServerMetadata {
   id_token_signing_alg_values_supported?: string[];
 }
 
-/** The scope, resource indicators and audience a refresh or client-credentials request asks for (instead of the config's). */
+/**
+ * The scope, resource indicators and audience a refresh or client-credentials request asks for (instead of the config's); a code
+ * exchange takes `resource` only. Without them every token request carries the config's `resource` (RFC 8707 §2.2).
+ * @see https://www.rfc-editor.org/rfc/rfc8707#section-2.2
+ */
 export interface ScopeParams {
   scope?: string;
   resource?: string | string[];
@@ -252,7 +256,7 @@ export interface TokenSet {
 }
 
 export type Grant =
-  | { grantType: 'authorization_code'; code: string; codeVerifier?: string }
+  | ({ grantType: 'authorization_code'; code: string; codeVerifier?: string } & Pick<ScopeParams, 'resource'>)
   | ({ grantType: 'refresh_token'; refreshToken: string } & ScopeParams)
   | ({ grantType: 'client_credentials' } & ScopeParams);
 

@@ -305,6 +305,28 @@ test('issue 13 item 3: double, mixed and overlong encodings in API paths are ref
   assert.equal((await b.api('/api/lawvu/account-apis/v1/users')).status, 200);
 });
 
+test('issue 21 item 7: dot segments with ;parameters (Tomcat, Spring, Jetty read `..;` as `..`) are refused, nothing forwarded', async () => {
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'lawvu');
+  const before = (await ctx.sbx.stats()).lawvu.api_calls;
+  await quiet(async () => {
+    for (const path of [
+      '/api/lawvu/matter-apis/v1/matters/..;/notes',
+      '/api/lawvu/matter-apis/v1/users/..;/..;/auth/token',
+      '/api/lawvu/a/..;jsessionid=x/b',
+      '/api/lawvu/a/.;/b',
+      '/api/lawvu/a/%2e%2e;/b',
+      '/api/lawvu/a/..%3b/b',
+    ]) {
+      const r = await b.api(path);
+      assert.equal(r.status, 400, `${path}: ${r.status} ${r.text}`);
+      assert.equal(r.json.error, 'invalid_parameter', path);
+    }
+  });
+  assert.equal((await ctx.sbx.stats()).lawvu.api_calls, before, 'nothing reached the API');
+  assert.equal((await b.api('/api/lawvu/account-apis/v1/users')).status, 200);
+});
+
 test("issue 13 item 1 / issue 15: a held connection's access rules — closed by default, named connections only, read-only, path prefixes", async () => {
   const cases = [
     // [legalon's allowed_for, access, signed in to, method, path, expected status, code]

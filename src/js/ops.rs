@@ -205,7 +205,13 @@ pub(crate) fn token_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
         "authorization_code" => {
             let code = AuthorizationCode::new(non_empty(&g, "code", "grant.code")?);
             let verifier = g.opt_str("codeVerifier")?.map(PkceVerifier::new).transpose()?;
-            client.authorization_code_request(&code, verifier.as_ref())?
+            // RFC 8707 §2.2: the grant's own resources instead of the config's (scope is not a code-grant parameter)
+            let resources = ScopeParams { resources: g.strings("resource")?, ..ScopeParams::default() };
+            let grant = Grant::AuthorizationCode { code: &code, pkce_verifier: verifier.as_ref() };
+            match resources.is_empty() {
+                true => client.token_request(grant)?,
+                false => client.token_request_with(grant, Some(&resources))?,
+            }
         }
         "refresh_token" => {
             let rt = RefreshToken::new(non_empty(&g, "refreshToken", "grant.refreshToken")?);

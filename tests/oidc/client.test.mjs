@@ -36,14 +36,17 @@ const CLIENTS = [
 let t;
 let op; // the issuer the clients are configured for (with a path: RFC 8414 §3.1's rule matters)
 let other; // a second issuer with the same clients, on another port
+let strict; // an issuer that mints a token for a resource only when the token request names it (RFC 8707 §2.2)
 before(async () => {
   t = await importPackage();
   op = await startOidcProvider({ clients: CLIENTS, issuerPath: '/tenant-a' });
   other = await startOidcProvider({ clients: CLIENTS });
+  strict = await startOidcProvider({ clients: CLIENTS, grantedResource: false });
 });
 after(async () => {
   await op?.close();
   await other?.close();
+  await strict?.close();
 });
 
 const config = (clientId, extra = {}) => ({
@@ -249,6 +252,26 @@ describe('what is refused, and nothing stored', () => {
     });
     await rejects(client.handleRedirect(callback), 'id_token_signature_invalid');
     client.close();
+  });
+});
+
+describe('resource indicators on the token requests (RFC 8707 §2.2)', () => {
+  test('openid and a resource: the code exchange and the refresh name it, so both access tokens are for it', async () => {
+    const client = new t.OAuthClient({ ...config('spa'), issuer: strict.issuer, resource: RESOURCE });
+    const { result } = await login(client, { server: strict });
+    assert.equal(t.decodeJwtClaims(result.tokens.accessToken).aud, RESOURCE, 'code exchange');
+    const refreshed = await client.getAccessToken({ forceRefresh: true });
+    assert.notEqual(refreshed, result.tokens.accessToken);
+    assert.equal(t.decodeJwtClaims(refreshed).aud, RESOURCE, 'refresh');
+    client.close();
+  });
+
+  test("the low-level code grant carries the config's resources, or its own instead", async () => {
+    const cfg = { ...config('spa'), metadata: await t.discover(op.issuer), resource: [RESOURCE, 'urn:example:b'] };
+    const sent = (grant) => new URLSearchParams(t.buildTokenRequest(cfg, { grantType: 'authorization_code', code: 'c', ...grant }).body).getAll('resource');
+    assert.deepEqual(sent({}), [RESOURCE, 'urn:example:b']);
+    assert.deepEqual(sent({ resource: 'urn:example:c' }), ['urn:example:c']);
+    assert.throws(() => t.buildTokenRequest(cfg, { grantType: 'authorization_code', code: 'c', resource: 'not absolute' }), { code: 'invalid_parameter' });
   });
 });
 

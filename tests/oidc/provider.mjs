@@ -14,6 +14,8 @@
 //   - accountId ('user-1') and claims ({ name, email }): the one account every login signs in as.
 //   - resource (RESOURCE, 'https://api.example.test/'): the resource server known to RFC 8707
 //     resource indicators, with the scopes 'api:read api:write'; access tokens for it are JWTs.
+//   - grantedResource (true): a token request without `resource` gets a token for the resource
+//     granted at authorization; false, as RFC 8707 §2.2 allows, a token for the default audience.
 //   - scopes: extra scopes the server knows (it always knows openid, offline_access, profile, email).
 //   - ttl: oidc-provider ttl overrides (AccessToken, IdToken, RefreshToken … in seconds).
 //   - quiet (true): drop oidc-provider's development WARNING/NOTICE lines from the console.
@@ -71,7 +73,7 @@ function withDefaults(client) {
   return { response_types: ['code'], grant_types: ['authorization_code'], ...client };
 }
 
-function configuration({ clients, claims, resource, scopes, ttl, cookieKeys, jwks }) {
+function configuration({ clients, claims, resource, grantedResource, scopes, ttl, cookieKeys, jwks }) {
   return {
     clients: clients.map(withDefaults),
     jwks,
@@ -88,7 +90,7 @@ function configuration({ clients, claims, resource, scopes, ttl, cookieKeys, jwk
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
-        useGrantedResource: () => true,
+        useGrantedResource: () => grantedResource,
         getResourceServerInfo: (_ctx, indicator) => {
           if (indicator !== resource) throw new Provider.errors.InvalidTarget();
           return { scope: 'api:read api:write', audience: resource, accessTokenTTL: 3600, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } };
@@ -168,6 +170,7 @@ export async function startOidcProvider({
   accountId = 'user-1',
   claims = { name: 'Test User', email: 'user-1@example.test' },
   resource = RESOURCE,
+  grantedResource = true,
   scopes = ['api:read', 'api:write'],
   ttl = {},
   quiet = true,
@@ -207,7 +210,7 @@ export async function startOidcProvider({
   const { port } = server.address();
   const origin = `http://127.0.0.1:${port}`;
   const issuer = `${origin}${mount}`;
-  const options = { clients, accountId, claims, resource, scopes, ttl, cookieKeys };
+  const options = { clients, accountId, claims, resource, grantedResource, scopes, ttl, cookieKeys };
   const boot = () => {
     provider = newProvider(issuer, configuration({ ...options, jwks: signingKeys() }), quiet);
     provider.issuerPath = mount;

@@ -148,6 +148,7 @@ parseCallback(globalThis.location, 's');
 const grants: Grant[] = [
   { grantType: 'authorization_code', code: 'c' },
   { grantType: 'authorization_code', code: 'c', codeVerifier: 'v' },
+  { grantType: 'authorization_code', code: 'c', resource: ['https://api.example/', 'urn:example:b'] },
   { grantType: 'refresh_token', refreshToken: 'r' },
   { grantType: 'client_credentials' },
 ];
@@ -162,6 +163,8 @@ expectType<string | null>()(tokenRequest.body);
 buildTokenRequest(config, { grantType: 'refresh_token' });
 // @ts-expect-error an authorization-code grant carries its code
 buildTokenRequest(config, { grantType: 'authorization_code', codeVerifier: 'v' });
+// @ts-expect-error a code exchange takes no scope (RFC 6749 §4.1.3)
+buildTokenRequest(config, { grantType: 'authorization_code', code: 'c', scope: 'openid' });
 // @ts-expect-error no password grant (RFC 9700 §2.4)
 buildTokenRequest(config, { grantType: 'password', username: 'u', password: 'p' });
 // @ts-expect-error the grant is required

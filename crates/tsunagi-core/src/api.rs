@@ -107,8 +107,12 @@ fn check_segment(segment: &str) -> std::result::Result<(), &'static str> {
     let mut bytes = segment.as_bytes().to_vec();
     for decodings in 0..=MAX_PERCENT_DECODINGS {
         let text = std::str::from_utf8(&bytes).map_err(|_| "API path segments must decode to UTF-8 (no overlong forms)")?;
-        if !text.is_empty() && text.chars().all(|c| matches!(c, '.' | '\u{FF0E}' | '\u{2024}' | '\u{FE52}')) {
+        if is_dot_segment(text) {
             return Err("API path must not contain '.' or '..' segments, plain or encoded");
+        }
+        // Tomcat, Spring and Jetty drop `;params` from a segment before normalising: `..;` is `..`
+        if text.split_once(';').is_some_and(|(bare, _)| is_dot_segment(bare)) {
+            return Err("API path must not contain '.' or '..' segments with ';' parameters (servers that strip them read '..')");
         }
         if decodings > 0 && text.contains(['/', '\\', '\u{FF0F}', '\u{FF3C}']) {
             return Err("API path must not contain encoded slashes or backslashes");
@@ -124,6 +128,11 @@ fn check_segment(segment: &str) -> std::result::Result<(), &'static str> {
         bytes = decoded;
     }
     Err("API path segments must not be percent-encoded more than 4 times")
+}
+
+/// `.` or `..` (or more dots), also in their full-width and leader forms.
+fn is_dot_segment(text: &str) -> bool {
+    !text.is_empty() && text.chars().all(|c| matches!(c, '.' | '\u{FF0E}' | '\u{2024}' | '\u{FE52}'))
 }
 
 /// One layer of percent-decoding. A `%` not followed by two hex digits is `None` when `strict`,
@@ -288,6 +297,29 @@ mod tests {
             "/a/%2525252525252e",
         ] {
             assert_eq!(check_api_path(bad).map_err(|e| e.code()), Err(ErrorCode::InvalidParameter), "{bad}");
+        }
+    }
+
+    /// Issue 21 item 7: Tomcat, Spring and Jetty strip `;params` from each segment before they
+    /// normalise, so `..;` and `..;jsessionid=x` are `..` to them: refused in every encoding.
+    /// A `;` elsewhere in a segment stays allowed (matrix parameters are real API syntax).
+    #[test]
+    fn dot_segments_with_path_parameters_are_refused() {
+        for bad in [
+            "/matter-apis/v1/matters/..;/notes",
+            "/matter-apis/v1/users/..;/..;/auth/token",
+            "/a/.;/b",
+            "/a/..;jsessionid=1/b",
+            "/a/%2e%2e;/b",
+            "/a/..%3b/b",
+            "/a/..%253bx/b",
+            "/a/%ef%bc%8e%ef%bc%8e;x/b",
+        ] {
+            assert_eq!(check_api_path(bad).map_err(|e| e.code()), Err(ErrorCode::InvalidParameter), "{bad}");
+        }
+        for good in ["/a/b;v=1/c", "/a/..x;/b", "/a/x..;/b", "/a/;/b", "/a/b;..", "/a/b;/.."] {
+            let route_ok = !good.ends_with("/..");
+            assert_eq!(check_api_path(good).is_ok(), route_ok, "{good}");
         }
     }
 

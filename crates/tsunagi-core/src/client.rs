@@ -2,12 +2,17 @@
 //! way of authenticating at the token endpoint (RFC 6749 §2.3).
 //!
 //! The request builders and response processors are implemented on [`Client`] in their own files
-//! (`authorize`, `callback`, `token_request`, `token_response`, `api`).
+//! (`authorize`, `callback`, `token_request`, `token_response`, `next_step`, `api`, …), each
+//! importing this module and never imported by it; the leaf types a client holds (`issuer`,
+//! `scope`, `secret`) import nothing back.
 
+use crate::issuer::AuthServer;
 use crate::profile::{GrantType, Profile};
-use crate::secret::{BasicCredentials, ClientId, ClientSecret};
+use crate::scope::ScopeParams;
+use crate::secret::{BasicCredentials, ClientId, ClientSecret, SentSecrets};
 use crate::uri::RedirectUri;
 use crate::{Error, ErrorCode, Result};
+use std::borrow::Cow;
 
 /// How the client authenticates to the token endpoint, with the secret it needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,9 +81,9 @@ pub struct Client {
     pub(crate) redirect_uri: Option<RedirectUri>,
     pub(crate) auth: ClientAuth,
     /// What is known of the server beyond the profile (issuer, RFC 9207, revocation, JWKS).
-    pub(crate) server: crate::issuer::AuthServer,
+    pub(crate) server: AuthServer,
     /// Default `scope`, `resource` and `audience` (empty for every vendor profile).
-    pub(crate) scope_params: crate::scope::ScopeParams,
+    pub(crate) scope_params: ScopeParams,
 }
 
 impl Client {
@@ -96,7 +101,7 @@ impl Client {
         if matches!(auth, ClientAuth::None | ClientAuth::SecretPost(_) | ClientAuth::SecretBasic(_)) && client_id.is_none() {
             return Err(Error::new(ErrorCode::InvalidConfig, "this client authentication method needs a client id"));
         }
-        Ok(Client { profile, client_id, redirect_uri, auth, server: crate::issuer::AuthServer::default(), scope_params: crate::scope::ScopeParams::default() })
+        Ok(Client { profile, client_id, redirect_uri, auth, server: AuthServer::default(), scope_params: ScopeParams::default() })
     }
 
     /// The profile.
@@ -136,5 +141,62 @@ impl Client {
 
     pub(crate) fn require_redirect_uri(&self) -> Result<&RedirectUri> {
         self.redirect_uri.as_ref().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "this flow needs a redirect URI"))
+    }
+
+    /// This client with what it knows of its server (see [`AuthServer`]).
+    pub fn with_server(mut self, server: AuthServer) -> Self {
+        self.server = server;
+        self
+    }
+
+    /// What this client knows of its server.
+    pub fn server(&self) -> &AuthServer {
+        &self.server
+    }
+
+    /// The RFC 9207 §2.4 check of an authorization response's `iss` (callback or error), done
+    /// before anything else is trusted: with a configured issuer, an `iss` that differs is
+    /// [`ErrorCode::IssuerMismatch`] (a mix-up: the code is for another server and is not
+    /// exchanged); a missing `iss` is [`ErrorCode::IssuerMissing`] when the server is known to
+    /// send it ([`AuthServer::require_iss`]), else accepted. Without a configured issuer, nothing
+    /// is checked.
+    pub fn check_iss(&self, iss: Option<&str>) -> Result<()> {
+        crate::issuer::check_iss(&self.server, iss)
+    }
+
+    /// This client with default scope, resources and audience: sent on every authorization
+    /// request and client-credentials request (not on a refresh, which keeps the granted scope
+    /// unless [`Client::refresh_request_with`] narrows it, RFC 6749 §6).
+    pub fn with_scope_params(mut self, params: ScopeParams) -> Result<Self> {
+        params.check()?;
+        self.scope_params = params;
+        Ok(self)
+    }
+
+    /// The default scope, resources and audience.
+    pub fn scope_params(&self) -> &ScopeParams {
+        &self.scope_params
+    }
+}
+
+impl<'a> SentSecrets<'a> {
+    /// The secrets a client's configuration makes it send to the token endpoint: its client
+    /// secret (and, for `client_secret_basic`, the Basic value built from it per RFC 6749
+    /// §2.3.1) or its ready-made Basic credentials (LegalOn).
+    pub fn of_client(client: &'a Client) -> Self {
+        let mut sent = SentSecrets::new();
+        match client.auth() {
+            ClientAuth::None => {}
+            ClientAuth::SecretPost(secret) => sent.add(secret.secret()),
+            ClientAuth::SecretBasic(secret) => {
+                sent.add(secret.secret());
+                let form = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+                let id = client.client_id().map(ClientId::as_str).unwrap_or_default();
+                let pair = format!("{}:{}", form(id), form(secret.secret()));
+                sent.push(Cow::Owned(crate::base64url::encode_standard(pair.as_bytes())));
+            }
+            ClientAuth::RawBasic(credentials) => sent.add_credentials(credentials.secret()),
+        }
+        sent
     }
 }

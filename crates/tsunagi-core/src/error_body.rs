@@ -5,7 +5,7 @@
 use crate::codec::lenient_json;
 use crate::http::HttpResponse;
 use crate::json::{Json, JsonObject};
-use crate::profile::ProviderMessage;
+use crate::profile::{JsonReading, ProviderMessage};
 use crate::rate_limit::RateLimit;
 use crate::scrub;
 use crate::secret::SentSecrets;
@@ -48,9 +48,10 @@ fn message_for(code: ErrorCode, exchange: Exchange, status: u16) -> String {
     }
 }
 
-/// Classifies `resp` (any status; a 2xx whose body carries `error` counts too, arctic #305).
+/// Classifies `resp` (any status; a 2xx whose body carries `error` counts too, arctic #305), its
+/// body read strictly (RFC 8259): API answers are nobody's documented defect.
 pub(crate) fn classify(resp: &HttpResponse, hook: fn(&str) -> Option<ProviderMessage>, exchange: Exchange, now: Option<Timestamp>) -> Error {
-    classify_sent(resp, hook, exchange, now, &SentSecrets::new())
+    classify_sent(resp, hook, JsonReading::Strict, exchange, now, &SentSecrets::new())
 }
 
 /// [`classify`] for the answer to a request that carried `sent`: those values are redacted
@@ -60,6 +61,7 @@ pub(crate) fn classify(resp: &HttpResponse, hook: fn(&str) -> Option<ProviderMes
 pub(crate) fn classify_sent(
     resp: &HttpResponse,
     hook: fn(&str) -> Option<ProviderMessage>,
+    reading: JsonReading,
     exchange: Exchange,
     now: Option<Timestamp>,
     sent: &SentSecrets<'_>,
@@ -73,7 +75,7 @@ pub(crate) fn classify_sent(
     let mut title = None;
     let mut validation = false;
     let mut problem = media == "application/problem+json";
-    let plain_text = match lenient_json::parse_object(body) {
+    let plain_text = match lenient_json::parse_object(body, reading) {
         Ok(obj) => {
             match obj.get("error") {
                 Some(Json::String(s)) if !s.trim().is_empty() => oauth_error = Some(s.clone()),
@@ -271,13 +273,13 @@ mod tests {
             let mut r = resp(401, "application/json", body);
             r.headers.retain(|(k, _)| k != "x-request-id");
             r.headers.push(("x-request-id".into(), "req-sbx_post_secret".into()));
-            let e = classify_sent(&r, no_messages, Exchange::Token, None, &sent);
+            let e = classify_sent(&r, no_messages, JsonReading::Strict, Exchange::Token, None, &sent);
             let all = format!("{e:?} {e}");
             for secret in ["sbx_post_secret", "Splx", "vvvvvvvvvv", "rt-000001", "sbx_basic", "Y2lkOnNi"] {
                 assert!(!all.contains(secret), "{secret} survived in {all}");
             }
         }
-        let e = classify_sent(&resp(401, "application/json", bodies[0]), no_messages, Exchange::Token, None, &sent);
+        let e = classify_sent(&resp(401, "application/json", bodies[0]), no_messages, JsonReading::Strict, Exchange::Token, None, &sent);
         assert_eq!((e.code(), e.description()), (ErrorCode::InvalidClient, Some("bad secret [redacted]")));
     }
 

@@ -2,7 +2,6 @@
 //! identifier (RFC 8414 §2), whether the authorization response carries `iss` (RFC 9207), and the
 //! optional revocation (RFC 7009) and JWKS (RFC 7517) endpoints. Vendor profiles know none of it.
 
-use crate::client::Client;
 use crate::uri::Endpoint;
 use crate::{Error, ErrorCode, Result};
 
@@ -36,30 +35,7 @@ impl AuthServer {
     }
 }
 
-impl Client {
-    /// This client with what it knows of its server (see [`AuthServer`]).
-    pub fn with_server(mut self, server: AuthServer) -> Self {
-        self.server = server;
-        self
-    }
-
-    /// What this client knows of its server.
-    pub fn server(&self) -> &AuthServer {
-        &self.server
-    }
-
-    /// The RFC 9207 §2.4 check of an authorization response's `iss` (callback or error), done
-    /// before anything else is trusted: with a configured issuer, an `iss` that differs is
-    /// [`ErrorCode::IssuerMismatch`] (a mix-up: the code is for another server and is not
-    /// exchanged); a missing `iss` is [`ErrorCode::IssuerMissing`] when the server is known to
-    /// send it ([`AuthServer::require_iss`]), else accepted. Without a configured issuer, nothing
-    /// is checked.
-    pub fn check_iss(&self, iss: Option<&str>) -> Result<()> {
-        check_iss(&self.server, iss)
-    }
-}
-
-/// [`Client::check_iss`] for a given [`AuthServer`].
+/// [`Client::check_iss`](crate::Client::check_iss) for a given [`AuthServer`].
 pub fn check_iss(server: &AuthServer, iss: Option<&str>) -> Result<()> {
     let Some(expected) = server.issuer.as_deref() else { return Ok(()) };
     match iss {

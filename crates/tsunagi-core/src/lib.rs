@@ -34,6 +34,7 @@ pub mod json;
 mod json_fields;
 pub mod jwks;
 pub mod jwt;
+mod next_step;
 pub mod nonce;
 pub mod pkce;
 pub mod profile;

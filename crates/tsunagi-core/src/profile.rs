@@ -5,6 +5,7 @@
 //! which provider it is talking to (a test below holds every other file of the crate to that).
 
 use crate::codec::ascii_json;
+pub use crate::codec::lenient_json::JsonReading;
 use crate::time::Timestamp;
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{ErrorCode, Result};
@@ -207,6 +208,9 @@ pub struct Profile {
     pub token_params: Vec<(String, String)>,
     /// How API request bodies are encoded (Logiless: ASCII-only JSON).
     pub api_body_encoding: BodyEncoding,
+    /// How token responses and token-endpoint error bodies are read (Logiless: its unquoted value
+    /// repaired; everyone else strictly).
+    pub json_reading: JsonReading,
     /// Maps a provider's human-readable error message to a code (LawVu's documented strings).
     pub classify_message: fn(&str) -> Option<ProviderMessage>,
 }

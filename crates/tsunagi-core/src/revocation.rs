@@ -71,7 +71,7 @@ impl Client {
         }
         let mut sent = SentSecrets::from_request(request);
         sent.extend(SentSecrets::of_client(self));
-        Err(classify_sent(resp, self.profile.classify_message, Exchange::Revocation, None, &sent))
+        Err(classify_sent(resp, self.profile.classify_message, self.profile.json_reading, Exchange::Revocation, None, &sent))
     }
 }
 

@@ -2,10 +2,6 @@
 //! indicators, repeatable) and `audience` (used by some servers instead), sent on the authorization
 //! request and on client-credentials and refresh requests; and the scope a token set records.
 
-use crate::client::Client;
-use crate::http::{HttpRequest, HttpResponse};
-use crate::profile::GrantType;
-use crate::token_set::TokenSet;
 use crate::{Error, ErrorCode, Result};
 
 /// `scope`, `resource` and `audience` parameters. Empty (the default) sends nothing, which is
@@ -86,52 +82,12 @@ pub fn has_openid(scope: &str) -> bool {
     scope.split(' ').any(|t| t == "openid")
 }
 
-impl Client {
-    /// This client with default scope, resources and audience: sent on every authorization
-    /// request and client-credentials request (not on a refresh, which keeps the granted scope
-    /// unless [`Client::refresh_request_with`] narrows it, RFC 6749 §6).
-    pub fn with_scope_params(mut self, params: ScopeParams) -> Result<Self> {
-        params.check()?;
-        self.scope_params = params;
-        Ok(self)
-    }
-
-    /// The default scope, resources and audience.
-    pub fn scope_params(&self) -> &ScopeParams {
-        &self.scope_params
-    }
-
-    /// The scope a token set records when the response has no `scope` member (RFC 6749 §5.1:
-    /// then the granted scope is the requested one): the `scope` the token request sent, else, for
-    /// the authorization-code grant, the configured scope the authorization request sent.
-    /// A response that names its scope, or a refresh without one (the set keeps the previous
-    /// scope), is left as the response parser made it.
-    pub fn record_requested_scope(&self, request: &HttpRequest, resp: &HttpResponse, mut set: TokenSet) -> TokenSet {
-        let sent = |name: &str| {
-            let query = request.url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or_default());
-            query
-                .into_iter()
-                .chain(request.body.as_deref())
-                .flat_map(|f| form_urlencoded::parse(f.as_bytes()))
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.into_owned())
-        };
-        let requested = sent("scope").or_else(|| {
-            let code_grant = sent("grant_type").as_deref() == Some(GrantType::AuthorizationCode.as_str());
-            code_grant.then(|| self.scope_params.scope.clone()).flatten()
-        });
-        let named = crate::json_fields::object(&resp.body).is_some_and(|o| crate::json_fields::has(&o, "scope"));
-        if let (Some(requested), false) = (requested, named) {
-            set.scope = Some(requested);
-        }
-        set
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::Client;
     use crate::client::ClientAuthMethod;
+    use crate::http::HttpResponse;
     use crate::providers::generic::GenericConfig;
     use crate::secret::{ClientSecret, RefreshToken};
     use crate::time::Timestamp;
@@ -150,8 +106,11 @@ mod tests {
         cfg.client().unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Scope and audience go on the authorization request and client credentials; the resources
+    /// (RFC 8707 §2.2) go on every token request too — the code exchange and the refresh — so a
+    /// server that follows §2.2 mints the token for them (issue 21 item 5: they were left out).
     #[test]
-    fn sent_on_authorize_and_client_credentials_not_on_refresh() {
+    fn scope_on_authorize_and_client_credentials_resources_on_every_token_request() {
         let c = client();
         let (url, pending) = c.begin_authorization_with_entropy(&[1; 32], &[2; 32], &[]).unwrap_or_else(|e| panic!("{e}"));
         let nonce = pending.nonce.unwrap_or_else(|| panic!("openid requested: a nonce"));
@@ -166,7 +125,15 @@ mod tests {
             Some("grant_type=client_credentials&scope=openid+api%3Aread&resource=https%3A%2F%2Fapi.example%2F&resource=urn%3Aexample%3Ab&audience=aud-1")
         );
         let rt = RefreshToken::new("rt");
-        assert_eq!(c.refresh_request(&rt).map(|r| r.body).ok().flatten().as_deref(), Some("grant_type=refresh_token&refresh_token=rt"));
+        assert_eq!(
+            c.refresh_request(&rt).map(|r| r.body).ok().flatten().as_deref(),
+            Some("grant_type=refresh_token&refresh_token=rt&resource=https%3A%2F%2Fapi.example%2F&resource=urn%3Aexample%3Ab")
+        );
+        let code = crate::secret::AuthorizationCode::new("c");
+        assert_eq!(
+            c.authorization_code_request(&code, None).map(|r| r.body).ok().flatten().as_deref(),
+            Some("grant_type=authorization_code&code=c&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&resource=https%3A%2F%2Fapi.example%2F&resource=urn%3Aexample%3Ab")
+        );
         let narrow = ScopeParams { scope: Some("api:read".into()), ..Default::default() };
         assert_eq!(
             c.refresh_request_with(&rt, &narrow).map(|r| r.body).ok().flatten().as_deref(),

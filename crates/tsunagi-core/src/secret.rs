@@ -4,7 +4,6 @@
 //! only through an explicitly named `secret()` accessor, as oauth2-rs does. Serde (for storage)
 //! writes the plain value: storage is the one place a secret must round-trip.
 
-use crate::client::{Client, ClientAuth};
 use crate::http::HttpRequest;
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -132,30 +131,10 @@ impl<'a> SentSecrets<'a> {
     /// The shortest value searched for in free text.
     pub const MIN_LEN: usize = 8;
 
-    fn push(&mut self, value: Cow<'a, str>) {
+    pub(crate) fn push(&mut self, value: Cow<'a, str>) {
         if value.len() >= Self::MIN_LEN && !self.values.contains(&value) {
             self.values.push(value);
         }
-    }
-
-    /// The secrets a client's configuration makes it send to the token endpoint: its client
-    /// secret (and, for `client_secret_basic`, the Basic value built from it per RFC 6749
-    /// §2.3.1) or its ready-made Basic credentials (LegalOn).
-    pub fn of_client(client: &'a Client) -> Self {
-        let mut sent = SentSecrets::new();
-        match client.auth() {
-            ClientAuth::None => {}
-            ClientAuth::SecretPost(secret) => sent.add(secret.secret()),
-            ClientAuth::SecretBasic(secret) => {
-                sent.add(secret.secret());
-                let form = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-                let id = client.client_id().map(ClientId::as_str).unwrap_or_default();
-                let pair = format!("{}:{}", form(id), form(secret.secret()));
-                sent.push(Cow::Owned(crate::base64url::encode_standard(pair.as_bytes())));
-            }
-            ClientAuth::RawBasic(credentials) => sent.add_credentials(credentials.secret()),
-        }
-        sent
     }
 
     /// Every secret in `request` as sent: the values of `client_secret`, `code`,
@@ -192,7 +171,7 @@ impl<'a> SentSecrets<'a> {
     }
 
     /// A Basic credential: the value itself and the password half of what it decodes to.
-    fn add_credentials(&mut self, credentials: &'a str) {
+    pub(crate) fn add_credentials(&mut self, credentials: &'a str) {
         self.add(credentials);
         let url_alphabet: String = credentials
             .chars()

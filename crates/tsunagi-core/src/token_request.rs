@@ -52,10 +52,15 @@ impl Client {
     /// redirect URI of the authorize step.
     ///
     /// Client credentials also carry the client's default [`ScopeParams`] (`scope`, `resource`,
-    /// `audience`); the other grants carry none (a refresh keeps the granted scope, RFC 6749 §6).
+    /// `audience`). The code exchange and the refresh carry its default resources only (RFC 8707
+    /// §2.2: the token is minted for them), never `scope` (a refresh keeps the granted scope,
+    /// RFC 6749 §6) or `audience`.
     pub fn token_request(&self, grant: Grant<'_>) -> Result<HttpRequest> {
-        let defaults = matches!(grant, Grant::ClientCredentials).then_some(&self.scope_params);
-        self.token_request_with(grant, defaults)
+        if matches!(grant, Grant::ClientCredentials) {
+            return self.token_request_with(grant, Some(&self.scope_params));
+        }
+        let resources = ScopeParams { resources: self.scope_params.resources.clone(), ..ScopeParams::default() };
+        self.token_request_with(grant, Some(&resources).filter(|p| !p.is_empty()))
     }
 
     /// [`Client::token_request`] with `params` (checked, [`ScopeParams::check`]) sent instead of

@@ -92,6 +92,32 @@ impl Client {
         self.token_set(grant, resp, now, previous, SentSecrets::from_request(request)).map(|set| self.record_requested_scope(request, resp, set))
     }
 
+    /// The scope a token set records when the response has no `scope` member (RFC 6749 §5.1:
+    /// then the granted scope is the requested one): the `scope` the token request sent, else, for
+    /// the authorization-code grant, the configured scope the authorization request sent.
+    /// A response that names its scope, or a refresh without one (the set keeps the previous
+    /// scope), is left as the response parser made it.
+    pub fn record_requested_scope(&self, request: &HttpRequest, resp: &HttpResponse, mut set: TokenSet) -> TokenSet {
+        let sent = |name: &str| {
+            let query = request.url.split_once('?').map(|(_, q)| q.split('#').next().unwrap_or_default());
+            query
+                .into_iter()
+                .chain(request.body.as_deref())
+                .flat_map(|f| form_urlencoded::parse(f.as_bytes()))
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.into_owned())
+        };
+        let requested = sent("scope").or_else(|| {
+            let code_grant = sent("grant_type").as_deref() == Some(GrantType::AuthorizationCode.as_str());
+            code_grant.then(|| self.scope_params.scope.clone()).flatten()
+        });
+        let named = crate::json_fields::object(&resp.body).is_some_and(|o| crate::json_fields::has(&o, "scope"));
+        if let (Some(requested), false) = (requested, named) {
+            set.scope = Some(requested);
+        }
+        set
+    }
+
     fn token_set<'s>(
         &'s self,
         grant: GrantType,
@@ -110,11 +136,11 @@ impl Client {
             GrantType::RefreshToken => previous.map_or(TokenGrant::User, |p| p.grant),
             GrantType::ClientCredentials => TokenGrant::ClientCredentials,
         };
-        let hook = self.profile.classify_message;
+        let (hook, reading) = (self.profile.classify_message, self.profile.json_reading);
         if !resp.is_success() {
-            return Err(classify_sent(resp, hook, Exchange::Token, Some(now), sent));
+            return Err(classify_sent(resp, hook, reading, Exchange::Token, Some(now), sent));
         }
-        let mut obj = match lenient_json::parse_object(&resp.body) {
+        let mut obj = match lenient_json::parse_object(&resp.body, self.profile.json_reading) {
             Ok(obj) => obj,
             Err(NotAnObject::NotObject) => return Err(invalid(resp, sent, "is JSON but not an object")),
             Err(NotAnObject::NotJson) => {
@@ -123,7 +149,7 @@ impl Client {
             }
         };
         if obj.get("error").is_some_and(|e| !e.is_null()) {
-            return Err(classify_sent(resp, hook, Exchange::Token, Some(now), sent));
+            return Err(classify_sent(resp, hook, reading, Exchange::Token, Some(now), sent));
         }
         let access_token = match obj.get("access_token") {
             Some(Json::String(s)) if !s.trim().is_empty() => AccessToken::new(s.trim()),
@@ -207,6 +233,11 @@ mod tests {
     fn legalon() -> Client {
         ok(LegalOnConfig::new(LegalOnRegion::Jp, BasicCredentials::new("c")).client())
     }
+    fn generic_public() -> Client {
+        let mut cfg = crate::providers::generic::GenericConfig::new(Some("https://as.example/authorize".into()), "https://as.example/token", "cid");
+        cfg.redirect_uri = Some("https://app.example/cb".into());
+        ok(cfg.client())
+    }
     fn resp(ct: &str, body: &str) -> HttpResponse {
         HttpResponse::new(200, vec![("content-type".into(), ct.into())], body)
     }
@@ -286,6 +317,24 @@ mod tests {
         assert_eq!(code("[]"), Err(ErrorCode::TokenResponseInvalid));
         assert_eq!(code("<html>gateway</html>"), Err(ErrorCode::TokenResponseInvalid));
         assert_eq!(code(r#"{"access_token":"a","expires_in":1e300}"#), Ok(()));
+    }
+
+    /// Issue 21 item 10: only Logiless' profile repairs its documented unquoted value; every other
+    /// server's malformed body is refused as it is (RFC 8259), never "repaired" into a token.
+    #[test]
+    fn only_logiless_reads_bare_words() {
+        let bare = r#"{"access_token":abc,"token_type":"Bearer","refresh_token":def}"#;
+        for client in [lawvu(false), legalon(), generic_public()] {
+            let e = client.parse_token_response(&resp("application/json", bare), NOW, None).map(|_| ()).map_err(|e| e.code());
+            assert_eq!(e, Err(ErrorCode::TokenResponseInvalid), "{:?}", client.profile().provider);
+        }
+        let t = ok(logiless().parse_token_response(&resp("application/json", bare), NOW, None));
+        assert_eq!((t.access_token.secret(), t.refresh_token.as_ref().map(|r| r.secret())), ("abc", Some("def")));
+        // an error body is read the same way: strict for a generic server, so its bare word is no code
+        let err = HttpResponse::new(400, vec![("content-type".into(), "application/json".into())], r#"{"error":invalid_grant}"#);
+        let code = |c: Client| c.parse_token_response(&err, NOW, None).err().map(|e| e.code());
+        assert_eq!(code(logiless()), Some(ErrorCode::InvalidGrant));
+        assert_ne!(code(generic_public()), Some(ErrorCode::InvalidGrant));
     }
 
     #[test]

@@ -7,9 +7,7 @@
 //! Expiry uses a leeway (60 s by default, as auth0-spa-js) so a token is never sent in its last
 //! seconds, capped at half the token's lifetime so short-lived tokens stay usable.
 
-use crate::client::Client;
 use crate::json::JsonObject;
-use crate::profile::GrantType;
 use crate::secret::{AccessToken, RefreshToken};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -143,35 +141,13 @@ impl TokenSet {
     }
 }
 
-impl Client {
-    /// What to do at `now` with `tokens` (or none): use, refresh, re-acquire or re-authorize.
-    ///
-    /// Re-acquiring (client credentials, RFC 6749 §4.4) replaces only the client's own token: a
-    /// set recorded as [`TokenGrant::ClientCredentials`], or any set (or none) of a client that
-    /// has no user flow ([`Client::authorizes_users`]: LegalOn, a generic client without a
-    /// redirect URI). A user's set that can no longer be used or refreshed, and no set at all for
-    /// a client that authorizes users, is [`NextStep::Reauthorize`]: the client's token acts for
-    /// no user and must never take a user's place (issue 13 item 4).
-    pub fn next_step(&self, tokens: Option<&TokenSet>, now: Timestamp, leeway_secs: u64) -> NextStep {
-        match tokens {
-            Some(t) if t.access_token_is_fresh(now, leeway_secs) => NextStep::UseAccessToken,
-            Some(t) if t.can_refresh(now) && self.profile.supports(GrantType::RefreshToken) => NextStep::Refresh,
-            _ if self.profile.supports(GrantType::ClientCredentials)
-                && self.is_confidential()
-                && (!self.authorizes_users() || tokens.is_some_and(|t| t.grant == TokenGrant::ClientCredentials)) =>
-            {
-                NextStep::Reacquire
-            }
-            _ => NextStep::Reauthorize,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::client::Client;
     use crate::client::ClientAuthMethod;
     use crate::http::HttpResponse;
+    use crate::profile::GrantType;
     use crate::providers::generic::GenericConfig;
     use crate::providers::legalon::{LegalOnConfig, LegalOnRegion};
     use crate::secret::{BasicCredentials, ClientSecret};

@@ -1,8 +1,21 @@
-//! The JSON object reader of every server's token responses and error bodies: strict JSON first,
-//! then one repair — bare-word member values quoted, the defect Logiless' sample token response prints
-//! (`"refresh_token":d461ab8…,`). Not under `providers/`: strict JSON reads the same, so it serves all.
+//! The JSON object reader of token responses and token-endpoint error bodies, as a profile's
+//! [`JsonReading`] says: strict RFC 8259 for every server, and for Logiless alone one repair after
+//! that — bare-word member values quoted, the defect its sample token response prints
+//! (`"refresh_token":d461ab8…,`).
 
 use crate::json::{self, Json, JsonObject};
+
+/// How a provider's token responses and token-endpoint error bodies are read as JSON.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JsonReading {
+    /// RFC 8259 as it is: a malformed body is not JSON (`token_response_invalid`). Every server
+    /// but Logiless.
+    Strict,
+    /// Strict first, then one repair: bare-word member values quoted, the defect Logiless'
+    /// documented sample token response prints (`"refresh_token":d461ab8…,`,
+    /// `logiless-authentication.ja.txt`).
+    QuoteBareValues,
+}
 
 /// Why a body is not a JSON object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,11 +26,13 @@ pub(crate) enum NotAnObject {
     NotObject,
 }
 
-/// Parses `body` as a JSON object (a leading BOM and surrounding whitespace are ignored).
-pub(crate) fn parse_object(body: &str) -> Result<JsonObject, NotAnObject> {
+/// Parses `body` as a JSON object (a leading BOM and surrounding whitespace are ignored), repairing
+/// it only where `reading` allows.
+pub(crate) fn parse_object(body: &str, reading: JsonReading) -> Result<JsonObject, NotAnObject> {
     let text = body.trim_start_matches('\u{feff}').trim();
     let value = match json::parse(text) {
         Ok(v) => v,
+        Err(_) if reading == JsonReading::Strict => return Err(NotAnObject::NotJson),
         Err(_) => {
             let repaired = quote_bare_values(text).ok_or(NotAnObject::NotJson)?;
             json::parse(&repaired).map_err(|_| NotAnObject::NotJson)?
@@ -106,10 +121,12 @@ mod tests {
 
     use proptest::prelude::*;
 
+    const LENIENT: JsonReading = JsonReading::QuoteBareValues;
+
     #[test]
     fn logiless_sample_parses_exactly_as_printed() {
         let sample = r#"{"access_token":"d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX","token_type":"bearer","expires_in":2592000,"refresh_token":d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX,"scope":""}"#;
-        let map = parse_object(sample).unwrap_or_default();
+        let map = parse_object(sample, LENIENT).unwrap_or_default();
         assert_eq!(map.get("refresh_token").and_then(Json::as_str), Some("d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX"));
         assert_eq!(map.get("expires_in").and_then(Json::as_u64), Some(2592000));
         assert_eq!(map.get("scope").and_then(Json::as_str), Some(""));
@@ -117,7 +134,7 @@ mod tests {
 
     #[test]
     fn numbers_and_literals_stay_typed() {
-        let map = parse_object(r#"{"a":1.5e3,"b":true,"c":null,"d":bare, "e": x1 }"#).unwrap_or_default();
+        let map = parse_object(r#"{"a":1.5e3,"b":true,"c":null,"d":bare, "e": x1 }"#, LENIENT).unwrap_or_default();
         assert_eq!(map.get("a").and_then(Json::as_number).and_then(json::Number::to_u64_saturating), Some(1500));
         assert_eq!(map.get("b"), Some(&Json::Bool(true)));
         assert_eq!(map.get("c"), Some(&Json::Null));
@@ -126,25 +143,32 @@ mod tests {
     }
 
     #[test]
+    fn strict_reading_repairs_nothing() {
+        assert_eq!(parse_object(r#"{"a":bare}"#, JsonReading::Strict), Err(NotAnObject::NotJson));
+        assert_eq!(parse_object(r#"{"a":"b"}"#, JsonReading::Strict).map(|m| m.len()), Ok(1));
+        assert_eq!(parse_object("[1]", JsonReading::Strict), Err(NotAnObject::NotObject));
+    }
+
+    #[test]
     fn rejects_what_is_not_an_object() {
-        assert_eq!(parse_object("[1,2]"), Err(NotAnObject::NotObject));
-        assert_eq!(parse_object("\"s\""), Err(NotAnObject::NotObject));
-        assert_eq!(parse_object("<html>"), Err(NotAnObject::NotJson));
-        assert_eq!(parse_object(""), Err(NotAnObject::NotJson));
-        assert_eq!(parse_object(r#"{"a":b"c}"#), Err(NotAnObject::NotJson));
-        assert_eq!(parse_object("\u{feff} {\"a\":1} ").map(|m| m.len()), Ok(1));
+        assert_eq!(parse_object("[1,2]", LENIENT), Err(NotAnObject::NotObject));
+        assert_eq!(parse_object("\"s\"", LENIENT), Err(NotAnObject::NotObject));
+        assert_eq!(parse_object("<html>", LENIENT), Err(NotAnObject::NotJson));
+        assert_eq!(parse_object("", LENIENT), Err(NotAnObject::NotJson));
+        assert_eq!(parse_object(r#"{"a":b"c}"#, LENIENT), Err(NotAnObject::NotJson));
+        assert_eq!(parse_object("\u{feff} {\"a\":1} ", LENIENT).map(|m| m.len()), Ok(1));
     }
 
     proptest! {
         #[test]
         fn never_panics(s in ".{0,200}") {
-            let _ = parse_object(&s);
+            let _ = parse_object(&s, LENIENT);
         }
 
         #[test]
         fn bare_words_round_trip(word in "[A-Za-z][A-Za-z0-9_.-]{0,40}") {
             prop_assume!(!matches!(word.as_str(), "true" | "false" | "null"));
-            let map = parse_object(&format!("{{\"refresh_token\":{word},\"n\":1}}")).unwrap_or_default();
+            let map = parse_object(&format!("{{\"refresh_token\":{word},\"n\":1}}"), LENIENT).unwrap_or_default();
             prop_assert_eq!(map.get("refresh_token").and_then(Json::as_str), Some(word.as_str()));
         }
     }

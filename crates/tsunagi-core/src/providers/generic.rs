@@ -6,7 +6,7 @@ use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuthMethod};
 use crate::discovery::ServerMetadata;
 use crate::issuer::AuthServer;
-use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, JsonReading, Profile, Provider, RefreshLifetime, TokenMethod};
 use crate::scope::ScopeParams;
 use crate::secret::{BasicCredentials, ClientSecret};
 use crate::uri::{Endpoint, RedirectPolicy};
@@ -146,6 +146,7 @@ impl GenericConfig {
             token_params: Vec::new(),
             api_body_encoding: BodyEncoding::AsIs,
             classify_message: no_messages,
+            json_reading: JsonReading::Strict,
         })
     }
 

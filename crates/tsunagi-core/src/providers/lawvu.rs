@@ -5,7 +5,7 @@
 
 use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuth};
-use crate::profile::{ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, ProviderMessage, RefreshLifetime, TokenMethod};
+use crate::profile::{ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, JsonReading, Profile, Provider, ProviderMessage, RefreshLifetime, TokenMethod};
 use crate::secret::ClientSecret;
 use crate::time::{parse_iso8601, parse_us_datetime};
 use crate::uri::RedirectPolicy;
@@ -109,6 +109,7 @@ impl LawVuConfig {
             token_params: self.region_hint.iter().map(|r| ("region_hint".to_owned(), r.clone())).collect(),
             api_body_encoding: BodyEncoding::AsIs,
             classify_message,
+            json_reading: JsonReading::Strict,
         })
     }
 

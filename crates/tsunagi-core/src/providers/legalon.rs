@@ -4,7 +4,7 @@
 
 use super::endpoint_or;
 use crate::client::{Client, ClientAuth};
-use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, JsonReading, Profile, Provider, RefreshLifetime, TokenMethod};
 use crate::secret::BasicCredentials;
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{Error, ErrorCode, Result};
@@ -76,6 +76,7 @@ impl LegalOnConfig {
             token_params: Vec::new(),
             api_body_encoding: BodyEncoding::AsIs,
             classify_message: no_messages,
+            json_reading: JsonReading::Strict,
         })
     }
 

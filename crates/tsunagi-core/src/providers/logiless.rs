@@ -4,7 +4,7 @@
 
 use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuth};
-use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, JsonReading, Profile, Provider, RefreshLifetime, TokenMethod};
 use crate::secret::ClientSecret;
 use crate::uri::RedirectPolicy;
 use crate::{Error, ErrorCode, Result};
@@ -78,6 +78,7 @@ impl LogilessConfig {
             token_params: Vec::new(),
             api_body_encoding: BodyEncoding::AsciiOnlyJson,
             classify_message: no_messages,
+            json_reading: JsonReading::QuoteBareValues,
         })
     }
 

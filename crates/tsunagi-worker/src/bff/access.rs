@@ -75,13 +75,14 @@ impl AccessRules {
     }
 }
 
-/// `prefix` matches `path` segment by segment (`*` = any one non-empty segment).
+/// `prefix` matches `path` segment by segment (`*` = any one segment that is non-empty before
+/// any `;`: servers that strip `;params` per segment, Tomcat, Spring, Jetty, read `;x` as empty).
 fn prefix_matches(prefix: &str, path: &str) -> bool {
     let want = prefix.trim_end_matches('/').split('/').skip(1);
     let mut have = path.split('/').skip(1);
     for w in want {
         match have.next() {
-            Some(h) if w == "*" && !h.is_empty() => {}
+            Some(h) if w == "*" && !h.split(';').next().unwrap_or_default().is_empty() => {}
             Some(h) if h == w => {}
             _ => return false,
         }
@@ -122,6 +123,18 @@ mod tests {
         assert_eq!(open.check("c", "PUT", "/x").map_err(|e| e.code()), Err(ErrorCode::MethodRefused));
         let e = open.check("lawvu-prod", "PATCH", "/x").err().map(|e| e.message().to_owned()).unwrap_or_default();
         assert!(e.contains("lawvu-prod") && e.contains("access.methods"), "{e}");
+    }
+
+    /// Issue 21 item 7: servers that strip `;params` per segment read `x;y` as `x`; `*` matches a
+    /// segment only when what such a server reads of it is a non-empty segment, never by `;`.
+    #[test]
+    fn a_wildcard_never_matches_by_a_path_parameter() {
+        let rules = AccessRules::new(None, Some(vec!["/v1/matters/*/notes".into()])).unwrap_or_else(|(f, e)| panic!("{f}: {e}"));
+        for (path, ok) in
+            [("/v1/matters/42/notes", true), ("/v1/matters/42;v=1/notes", true), ("/v1/matters/;/notes", false), ("/v1/matters/;x=1/notes", false)]
+        {
+            assert_eq!(rules.check("c", "GET", path).is_ok(), ok, "{path}");
+        }
     }
 
     #[test]
