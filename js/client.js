@@ -11,7 +11,7 @@
 // the metadata is discovered on first use (js/oidc.js), the callback's `iss` checked (RFC 9207),
 // an `openid` login's id_token verified (signature, claims, nonce) before anything is stored, and
 // logout revokes the tokens where the server has a revocation endpoint (RFC 7009).
-import { TsunagiError, abortSignal, call, decodeJwtClaims, flow, options, pairs } from './core.js';
+import { TsunagiError, abortSignal, call, decodeJwtClaims, fetchWithin, flow, options, pairs } from './core.js';
 import { canRevoke, needsMetadata, verifyIdToken, withMetadata } from './oidc.js';
 import { flowAccessToken, flowExchange, flowFetch, refreshDueInMs } from './tsunagi_wasm.js';
 
@@ -199,7 +199,7 @@ export class OAuthClient {
   // (discovered once per client, cached per page by js/oidc.js; a failed discovery is retried).
   async #cfg() {
     if (this.#ready) return this.#ready;
-    this.#discovering ??= withMetadata(this.#config, this.#fetch).then(
+    this.#discovering ??= withMetadata(this.#config, this.#fetch, false, { requestTimeoutMs: this.#timeoutMs }).then(
       (c) => {
         call('next_step', { now: this.#now() }, c);
         this.#ready = c;
@@ -397,7 +397,7 @@ export class OAuthClient {
     // without one (the vendors, an endpoints-only config) it stays in `extra`, unverified, as before
     if (typeof cfg.issuer === 'string' && (typeof idToken === 'string' || typeof pending.nonce === 'string')) {
       if (typeof idToken !== 'string') throw fail('id_token_missing', 'openid was requested but the token response has no id_token');
-      const opts = { nonce: pending.nonce, fetch: this.#fetch, now: this.#now, leewaySecs: this.#leeway };
+      const opts = { nonce: pending.nonce, fetch: this.#fetch, now: this.#now, leewaySecs: this.#leeway, requestTimeoutMs: this.#timeoutMs };
       verifiedClaims = await verifyIdToken(cfg, idToken, opts);
     }
     const claimsKey = `${this.#key}:claims`;
@@ -587,6 +587,7 @@ export class OAuthClient {
           held.text = text; // the caller checks, then stores
           return;
         }
+        await this.#checkRefreshed(text); // a refresh's id_token: verified, else nothing is stored
         await this.#storage.set(key, text); // stored before anyone (in this tab or another) is answered
         if (watch) watch.renewing = false;
         this.#emit('tokens', false);
@@ -610,31 +611,54 @@ export class OAuthClient {
     };
   }
 
-  // A token endpoint request: no redirects (its secrets must never reach a Location), no
-  // cookies, a time-out on the whole exchange.
+  // A token endpoint (or revocation) request: no redirects (its secrets must never reach a
+  // Location), no cookies, a time-out on the whole exchange (the body read included).
   async #sendToken(url, method, headers, body) {
-    try {
-      const signal = typeof AbortSignal.timeout === 'function' ? AbortSignal.timeout(this.#timeoutMs) : undefined;
-      const response = await this.#fetch(url, { method, headers, body: body ?? undefined, redirect: 'error', credentials: 'omit', signal });
-      return { status: response.status, headers: [...response.headers], response };
-    } catch (cause) {
-      if (cause?.name === 'TimeoutError') throw fail('timeout', 'the token endpoint took too long', { cause });
-      throw fail('transport', 'the token endpoint could not be reached', { cause });
-    }
+    const init = { method, headers, body: body ?? undefined, redirect: 'error', credentials: 'omit' };
+    const { response } = await fetchWithin(this.#fetch, url, init, { timeoutMs: this.#timeoutMs, what: 'the token endpoint', whole: true });
+    return { status: response.status, headers: [...response.headers], response };
   }
 
   // An API request: the app's RequestInit, with the core's headers (the bearer token wins) and
   // body (a JSON text re-encoded where the provider needs it; any other body as the app gave it).
+  // The time-out runs until the answer's head arrives (the app reads the body as it likes); the
+  // app's signal aborts it at any time.
   async #sendApi(url, method, coreHeaders, coreBody, init) {
     const headers = new Headers(init.headers);
     for (const [k, v] of coreHeaders) if (k === 'authorization' || !headers.has(k)) headers.set(k, v);
+    const { signal, ...rest } = init;
+    const opts = { timeoutMs: this.#timeoutMs, signal: signal ?? undefined, what: 'the API' };
+    const { response } = await fetchWithin(this.#fetch, url, { ...rest, method, headers, body: coreBody ?? init.body }, opts);
+    return { status: response.status, headers: [...response.headers], response };
+  }
+
+  // A set a refresh returned, before it is stored: a new id_token in it is verified (OpenID Connect
+  // Core §12.2: signature, claims, and the same iss, sub and aud as the session's original id_token;
+  // auth_time not earlier) and its claims become the verified claims. Throws (nothing stored, the
+  // old set kept) when it fails. Without a known issuer an id_token stays unverified, as at login.
+  async #checkRefreshed(text) {
+    let idToken;
     try {
-      const response = await this.#fetch(url, { ...init, method, headers, body: coreBody ?? init.body });
-      return { status: response.status, headers: [...response.headers], response };
-    } catch (cause) {
-      if (init.signal?.aborted) throw cause;
-      throw fail('transport', 'the API could not be reached', { cause });
+      idToken = JSON.parse(text)?.extra?.id_token;
+    } catch {
+      return;
     }
+    if (typeof idToken !== 'string') return;
+    const cfg = await this.#cfg();
+    if (typeof cfg.issuer !== 'string') return;
+    const before = await this.getTokens();
+    if (before?.extra?.id_token === idToken) return;
+    let original = await this.getVerifiedClaims();
+    if (!original && typeof before?.extra?.id_token === 'string') {
+      try {
+        original = decodeJwtClaims(before.extra.id_token); // verified when it was stored
+      } catch {
+        original = null;
+      }
+    }
+    const opts = { fetch: this.#fetch, now: this.#now, leewaySecs: this.#leeway, requestTimeoutMs: this.#timeoutMs, original: original ?? undefined };
+    const claims = await verifyIdToken(cfg, idToken, opts);
+    await this.#storage.set(`${this.#key}:claims`, JSON.stringify(claims));
   }
 
   // The refresh lock: one renewal at a time in this tab, then across tabs (Web Locks, or the

@@ -235,3 +235,44 @@ export function decodeJwtClaims(jwt) {
   }
   return claims;
 }
+
+/**
+ * @internal One request with a time-out and the caller's `AbortSignal`: `fetchFn(url, init)` is
+ * aborted after `timeoutMs` (until the answer's status and headers arrive, or, with `whole`, until
+ * its body has been read too — the caller reads it before `done()`), or when `signal` aborts.
+ * Resolves to `{ response, done }`; a time-out throws `timeout`, a network failure `transport`
+ * (both naming `what`), the caller's abort its `signal.reason`. Every request the package sends
+ * goes through here: metadata, JWKS, token, revocation, API.
+ */
+export async function fetchWithin(fetchFn, url, init, { timeoutMs, signal, what, whole = false }) {
+  if (signal?.aborted) throw signal.reason;
+  const controller = new AbortController();
+  let timedOut = false;
+  const ms = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 30_000;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new DOMException(`${what} took longer than ${ms} ms`, 'TimeoutError'));
+  }, ms);
+  timer.unref?.(); // Node: never keep the process alive for it
+  const onAbort = () => controller.abort(signal.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const done = () => {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  };
+  try {
+    const response = await fetchFn(url, { ...init, signal: controller.signal });
+    if (!whole) done();
+    return { response, done };
+  } catch (cause) {
+    done();
+    throw requestFailure(cause, { timedOut, signal, what, ms });
+  }
+}
+
+/** @internal The error for a request that failed while it was sent or read (see fetchWithin). */
+export function requestFailure(cause, { timedOut, signal, what, ms }) {
+  if (signal?.aborted) return signal.reason;
+  if (timedOut || cause?.name === 'TimeoutError') return fail('timeout', `timeout: ${what} did not answer within ${ms} ms`, { cause });
+  return fail('transport', `transport: ${what} could not be reached`, { cause });
+}

@@ -357,21 +357,41 @@ export function buildApiRequest(config: Config, tokens: TokenSet, path: string |
  */
 export function decodeJwtClaims(jwt: string): Record<string, unknown>;
 /**
- * The checked metadata of `issuer`: RFC 8414's location, then OpenID Connect Discovery's; its `issuer` must equal the argument exactly
- * (`metadata_issuer_mismatch`). Cached in memory (at most 16 issuers, one hour each). `fetch` defaults to the global one.
+ * The checked metadata of `issuer`: RFC 8414's location, then OpenID Connect Discovery's — a location that fails (any status but 200,
+ * or no answer, as a browser reports a 404 without CORS headers) moves on to the next; the first 200 is taken. Its `issuer` must equal
+ * the argument exactly (`metadata_issuer_mismatch`). When no location answered 200: `metadata_invalid` (`transport` when none answered),
+ * naming every location tried. `requestTimeoutMs` (default 30000) bounds the whole discovery (`timeout`); `signal` aborts the call.
+ * Cached in memory (at most 16 issuers, one hour each). `fetch` defaults to the global one.
  * @see https://www.rfc-editor.org/rfc/rfc8414#section-3
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
  */
-export function discover(issuer: string, options?: { fetch?: typeof fetch; cache?: boolean }): Promise<ServerMetadata>;
+export function discover(
+  issuer: string,
+  options?: { fetch?: typeof fetch; cache?: boolean; requestTimeoutMs?: number; signal?: AbortSignal },
+): Promise<ServerMetadata>;
 /**
  * The **verified** claims of an id_token: its signature checked with WebCrypto against the issuer's JWKS (RS256, PS256, ES256, EdDSA
- * where the runtime has Ed25519; the JWKS is cached, and fetched again once for an unknown `kid`), then `iss`, `aud`, `azp`,
- * `exp`/`iat` (with `leewaySecs`, default 60), `sub` and `nonce`. `config`: a generic config with `issuer` and `clientId`.
+ * where the runtime has Ed25519; the JWKS is cached, and fetched again for an unknown `kid` at most once per 30 s, that refetch shared
+ * by concurrent calls — otherwise `jwk_not_found` without a request), then `iss`, `aud`, `azp`, `exp`/`iat` (with `leewaySecs`,
+ * default 60), `sub` and `nonce`. With `original` (the verified claims of the id_token the session started with) the token is one a
+ * refresh returned: it must have the same `iss`, `sub` and `aud`, an `auth_time` not earlier, and no `nonce` but the original's
+ * (`id_token_invalid` otherwise). `config`: a generic config with `issuer` and `clientId`. `requestTimeoutMs` (default 30000) bounds
+ * each request (`timeout`); `signal` aborts the call.
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
  */
 export function verifyIdToken(
   config: GenericConfig,
   idToken: string,
-  options?: { nonce?: string; fetch?: typeof fetch; now?: number | (() => number); leewaySecs?: number },
+  options?: {
+    nonce?: string;
+    original?: Record<string, unknown>;
+    fetch?: typeof fetch;
+    now?: number | (() => number);
+    leewaySecs?: number;
+    requestTimeoutMs?: number;
+    signal?: AbortSignal;
+  },
 ): Promise<Record<string, unknown>>;
 /**
  * The RFC 7009 revocation request for a token (`tokenTypeHint` default `"refresh_token"`), authenticated as at the token endpoint.
@@ -421,7 +441,10 @@ export interface OAuthClientOptions {
   /** Refresh this long before expiry (capped at half the lifetime); default 60. */
   leewaySecs?: number;
   retryPolicy?: RetryPolicy;
-  /** Token endpoint timeout; default 30000. */
+  /**
+   * How long each request may take, ms (`timeout` after it); default 30000. Every request the client sends honours it: the metadata
+   * (the whole discovery), the JWKS, the token and revocation endpoints (the body read included), the API (until its answer's head).
+   */
   requestTimeoutMs?: number;
   /** Cross-tab refresh lock: Web Locks when available (`"auto"`), a localStorage lease (`"lease"`), or none. */
   locks?: 'auto' | 'lease' | 'none';
@@ -536,8 +559,12 @@ export class OAuthClient {
    */
   handleCallback(href?: string | URL, options?: CallbackOptions): Promise<TokenSet>;
   /**
-   * A valid access token; at most one refresh runs at a time across calls and tabs.
+   * A valid access token; at most one refresh runs at a time across calls and tabs. With a known `issuer`, an id_token a refresh
+   * returns is verified before the set is stored (signature, claims, and OpenID Connect Core §12.2: the same `iss`, `sub` and `aud`
+   * as the login's, `auth_time` not earlier); one that fails rejects the call (`id_token_invalid`, `jwk_not_found`, …) and nothing
+   * is stored: the old set is kept.
    * @see https://www.rfc-editor.org/rfc/rfc6749#section-6
+   * @see https://openid.net/specs/openid-connect-core-1_0.html#RefreshTokenResponse
    */
   getAccessToken(options?: GetAccessTokenOptions): Promise<string>;
   /** The stored tokens, without refreshing. */
@@ -554,8 +581,9 @@ export class OAuthClient {
    */
   getUser(): Promise<UnverifiedUser | null>;
   /**
-   * The claims of the id_token received at login, **verified** before the tokens were stored (signature against the issuer's keys,
-   * `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`); `null` when the login had no id_token. Reads the storage only.
+   * The claims of the id_token received at login (or with the latest refresh), **verified** before the tokens were stored (signature
+   * against the issuer's keys, `iss`, `aud`, `azp`, `exp`, `iat`, `nonce`; a refresh's also against the login's, OpenID Connect Core
+   * §12.2); `null` when the login had no id_token. Reads the storage only.
    * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
    */
   getVerifiedClaims(): Promise<Record<string, unknown> | null>;

@@ -4,9 +4,11 @@
 // The core decides (where the documents are, whether the metadata's issuer is exactly the configured
 // one, which JWKS key fits, the id_token's claim checks, what a revocation answer means); this file
 // fetches and caches. Caches are in this page's (or process's) memory only, never in storage: at
-// most 16 issuers' metadata and 16 JWKS, each kept for an hour; a JWKS without the id_token's key
-// is fetched again once (the server rotated its keys), then the verification fails.
-import { TsunagiError, call, options } from './core.js';
+// most 16 issuers' metadata and 16 JWKS, each kept for an hour. A JWKS without the id_token's key
+// is fetched again (the server rotated its keys) at most once per 30 s per JWKS, that one refetch
+// shared by concurrent callers; otherwise the verification fails without a request. Every request
+// honours `requestTimeoutMs` and the caller's `AbortSignal`.
+import { TsunagiError, abortSignal, call, fetchWithin, options } from './core.js';
 
 const fail = (code, message, details) => new TsunagiError(code, `${code}: ${message}`, details);
 
@@ -52,51 +54,114 @@ const fetchOf = (f) => {
   return (...a) => g.apply(globalThis, a);
 };
 
-// A GET for a public JSON document: no cookies, no redirects followed.
-async function getJson(fetchFn, url) {
-  let r;
+// A GET for a public JSON document: no cookies, no redirects followed, within `timeoutMs` (the
+// body read included). A shared (cached) fetch gets no caller's signal: each caller's wait is
+// abortable instead (`abortable`), and the fetch goes on for the others.
+async function getJson(fetchFn, url, timeoutMs, what) {
+  const init = { method: 'GET', headers: { accept: 'application/json' }, redirect: 'error', credentials: 'omit' };
+  const { response, done } = await fetchWithin(fetchFn, url, init, { timeoutMs, what, whole: true });
   try {
-    r = await fetchFn(url, { method: 'GET', headers: { accept: 'application/json' }, redirect: 'error', credentials: 'omit' });
+    return { status: response.status, headers: [...response.headers], body: await response.text() };
   } catch (cause) {
-    throw fail('transport', `${new URL(url).origin} could not be reached`, { cause });
+    throw fail('transport', `${what} could not be read`, { cause });
+  } finally {
+    done();
   }
-  return { status: r.status, headers: [...r.headers], body: await r.text() };
 }
 
+/** `promise`, or the signal's reason as soon as it aborts (the work behind it goes on). */
+export function abortable(promise, signal) {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** The `requestTimeoutMs` option (default 30 s). */
+const timeoutOf = (o) => (Number.isFinite(o.requestTimeoutMs) && o.requestTimeoutMs > 0 ? o.requestTimeoutMs : 30_000);
+
 /**
- * The checked metadata of `issuer` (RFC 8414 §3.1's location first, then OpenID Connect
- * Discovery's; the first 200 answer is taken), cached. Throws `metadata_issuer_mismatch` when the
- * document names another issuer, `metadata_invalid` when it cannot be used or none was found.
+ * The checked metadata of `issuer`, cached. The locations are tried in order — RFC 8414 §3.1's,
+ * then OpenID Connect Discovery §4's — and a location that fails (any status but 200, or no answer:
+ * a browser reports a 404 without CORS headers as a network failure) moves on to the next; the
+ * first 200 is taken. Throws `metadata_issuer_mismatch` when that document names another issuer,
+ * `metadata_invalid` when it cannot be used or when no location answered 200 (`transport` when
+ * none answered at all), naming every location tried; `timeout` after `requestTimeoutMs` (default
+ * 30 s, for the whole discovery); the `signal`'s reason when it aborts.
  */
 export async function discover(issuer, opts) {
   const o = options(opts, 'options');
   const fetchFn = fetchOf(o.fetch);
+  const signal = abortSignal(o.signal);
   if (typeof issuer !== 'string') throw fail('invalid_config', 'issuer must be a string');
   const urls = JSON.parse(call('metadata_urls', { issuer }));
-  return cached(
-    metadataCache,
-    issuer,
-    async () => {
-      for (const [i, url] of urls.entries()) {
-        const r = await getJson(fetchFn, url);
-        if (r.status !== 200 && i < urls.length - 1) continue;
-        call('parse_metadata', { issuer, response: { status: r.status, headers: r.headers } }, undefined, r.body); // throws unless usable
-        // only what tsunagi reads: the config carrying it crosses into wasm on every call
-        const doc = JSON.parse(r.body);
-        return Object.fromEntries(METADATA_MEMBERS.filter((k) => doc[k] !== undefined).map((k) => [k, doc[k]]));
-      }
-    },
-    o.cache === false,
-  );
+  const timeoutMs = timeoutOf(o);
+  const run = () => within(timeoutMs, `the metadata of ${issuer}`, (left) => fetchMetadata(fetchFn, issuer, urls, left));
+  return abortable(cached(metadataCache, issuer, run, o.cache === false), signal);
+}
+
+// `work(msLeft)`, failing with `timeout` once `timeoutMs` has passed since it started.
+async function within(timeoutMs, what, work) {
+  const deadline = Date.now() + timeoutMs;
+  let timer;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(fail('timeout', `${what} did not arrive within ${timeoutMs} ms`)), timeoutMs);
+    timer.unref?.();
+  });
+  try {
+    return await Promise.race([work(() => Math.max(1, deadline - Date.now())), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function fetchMetadata(fetchFn, issuer, urls, left) {
+  const tried = [];
+  let answered = false;
+  for (const url of urls) {
+    let r;
+    try {
+      r = await getJson(fetchFn, url, left(), url);
+    } catch (e) {
+      if (e?.code === 'timeout') throw e;
+      tried.push(`${url} (no answer)`);
+      continue;
+    }
+    answered = true;
+    if (r.status !== 200) {
+      tried.push(`${url} (HTTP ${r.status})`);
+      continue;
+    }
+    call('parse_metadata', { issuer, response: { status: r.status, headers: r.headers } }, undefined, r.body); // throws unless usable
+    // only what tsunagi reads: the config carrying it crosses into wasm on every call
+    const doc = JSON.parse(r.body);
+    return Object.fromEntries(METADATA_MEMBERS.filter((k) => doc[k] !== undefined).map((k) => [k, doc[k]]));
+  }
+  const where = `tried ${tried.join(', ')}`;
+  if (!answered) throw fail('transport', `no server metadata location of ${issuer} could be reached: ${where}`);
+  throw fail('metadata_invalid', `no server metadata was found for ${issuer}: ${where}`);
 }
 
 /**
  * `config` ready for the core: a generic config that names its `issuer` but no `tokenEndpoint` (or,
- * with `always`, no `metadata`) gets the discovered `metadata`. Other configs are returned as they are.
+ * with `always`, no `metadata`) gets the discovered `metadata`. Other configs are returned as they
+ * are. `opts`: `{ requestTimeoutMs, signal }` for the discovery.
  */
-export async function withMetadata(config, fetchFn, always = false) {
+export async function withMetadata(config, fetchFn, always = false, opts = {}) {
   if (!(always ? config?.provider === 'generic' && typeof config.issuer === 'string' && !config.metadata : needsMetadata(config))) return config;
-  return { ...config, metadata: await discover(config.issuer, { fetch: fetchFn }) };
+  return { ...config, metadata: await discover(config.issuer, { fetch: fetchFn, requestTimeoutMs: opts.requestTimeoutMs, signal: opts.signal }) };
 }
 
 /** Whether a configuration needs its metadata fetched before the core can build its client. */
@@ -119,18 +184,30 @@ const WEBCRYPTO = {
   EdDSA: [{ name: 'Ed25519' }, { name: 'Ed25519' }],
 };
 
+// The last refetch of each JWKS for an unknown kid (ms since the epoch), at most MAX_CACHED of them.
+const REFETCH_COOLDOWN_MS = 30_000;
+const refetchedAt = new Map();
+
 /**
  * Verifies an id_token (OpenID Connect Core §3.1.3.7) and returns its **verified** claims: the
  * signature with WebCrypto against the issuer's JWKS (RS256, PS256, ES256, EdDSA where the runtime
- * has Ed25519; one refetch on an unknown `kid`), then `iss`, `aud`, `azp`, `exp`/`iat` (with
- * `leewaySecs`), `sub` and, when given, `nonce`. `config` is a generic config with `issuer` and
- * `clientId` (metadata discovered when missing).
+ * has Ed25519; on an unknown `kid`, one refetch per 30 s per JWKS, shared by concurrent calls), then
+ * `iss`, `aud`, `azp`, `exp`/`iat` (with `leewaySecs`), `sub` and, when given, `nonce`. With
+ * `original` (the verified claims of the id_token the session started with) the token is one a
+ * refresh returned (OpenID Connect Core §12.2): the same `iss`, `sub` and `aud` as the original,
+ * `auth_time` not earlier, `nonce` absent or the original's. `config` is a generic config with
+ * `issuer` and `clientId` (metadata discovered when missing). Requests honour `requestTimeoutMs`
+ * (default 30 s) and `signal`.
  */
 export async function verifyIdToken(config, idToken, opts) {
   const o = options(opts, 'options');
   const fetchFn = fetchOf(o.fetch);
+  const signal = abortSignal(o.signal);
   if (typeof idToken !== 'string') throw fail('id_token_invalid', 'the id_token is not a string');
-  const cfg = await withMetadata(config, fetchFn, !config?.jwksUri);
+  if (o.original !== undefined && (o.original === null || typeof o.original !== 'object'))
+    throw fail('invalid_parameter', 'original must be the original id_token’s claims');
+  const timeoutMs = timeoutOf(o);
+  const cfg = await withMetadata(config, fetchFn, !config?.jwksUri, { requestTimeoutMs: timeoutMs, signal });
   const parts = JSON.parse(call('id_token_parts', { idToken })); // a well-formed JWS with an accepted alg
   const [importAlgorithm, verifyAlgorithm] = WEBCRYPTO[parts.alg];
   const signingInput = idToken.slice(0, idToken.lastIndexOf('.'));
@@ -139,11 +216,26 @@ export async function verifyIdToken(config, idToken, opts) {
   if (typeof jwksUri !== 'string') throw fail('invalid_config', 'verifying an id_token needs the issuer’s jwks_uri (metadata) or config.jwksUri');
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) throw fail('unsupported_algorithm', 'WebCrypto (crypto.subtle) is not available here: a secure context is needed');
-  const jwks = (refresh) => cached(jwksCache, jwksUri, () => getJson(fetchFn, jwksUri).then((r) => jwksBody(r)), refresh);
+  const jwks = (refresh) =>
+    abortable(
+      cached(jwksCache, jwksUri, () => getJson(fetchFn, jwksUri, timeoutMs, 'the issuer’s JWKS').then((r) => jwksBody(r)), refresh),
+      signal,
+    );
   const pick = (text) => call('select_jwk', { alg: parts.alg, kid: parts.kid }, undefined, text);
   let jwk = pick(await jwks(false));
-  if (!jwk) jwk = pick(await jwks(true)); // the server may have rotated its keys: once
-  if (!jwk) throw fail('jwk_not_found', 'no key of the issuer’s JWKS fits the id_token (kid, key type, alg), even after refetching it');
+  if (!jwk) {
+    // the server may have rotated its keys: refetch, unless this JWKS was refetched less than 30 s
+    // ago — then the JWKS cached now is that refetch's (still in flight, or done)
+    const last = refetchedAt.get(jwksUri);
+    const refetch = last === undefined || Date.now() - last >= REFETCH_COOLDOWN_MS;
+    if (refetch) {
+      refetchedAt.delete(jwksUri);
+      refetchedAt.set(jwksUri, Date.now());
+      while (refetchedAt.size > MAX_CACHED) refetchedAt.delete(refetchedAt.keys().next().value);
+    }
+    jwk = pick(await jwks(refetch));
+  }
+  if (!jwk) throw fail('jwk_not_found', 'no key of the issuer’s JWKS fits the id_token (kid, key type, alg), even after refetching it (at most once per 30 s)');
   let valid;
   try {
     const key = await subtle.importKey('jwk', JSON.parse(jwk), importAlgorithm, false, ['verify']);
@@ -154,7 +246,8 @@ export async function verifyIdToken(config, idToken, opts) {
   }
   if (!valid) throw fail('id_token_signature_invalid', 'the id_token’s signature does not verify with the issuer’s key');
   const now = typeof o.now === 'function' ? o.now() : (o.now ?? Date.now());
-  return JSON.parse(call('check_id_token', { idToken, nonce: o.nonce ?? undefined, now, leewaySecs: o.leewaySecs }, cfg));
+  const original = o.original === undefined ? undefined : JSON.stringify(o.original);
+  return JSON.parse(call('check_id_token', { idToken, nonce: o.nonce ?? undefined, original, now, leewaySecs: o.leewaySecs }, cfg));
 }
 
 function jwksBody(r) {

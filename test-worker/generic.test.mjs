@@ -181,3 +181,47 @@ test('generic: the issuer alone — endpoints, revocation and the iss requiremen
   assert.equal(none.json.error, 'metadata_invalid');
   assert.equal((await new Browser(worker).request('/auth/idp/login')).status, 302);
 });
+
+// ---- issue 21 ----
+
+/** The payload of a compact JWS. */
+const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url'));
+
+test('generic: a refresh whose id_token is for another user (validly signed) or signed by a key not in the JWKS is refused, the session keeps its set (OIDC Core §12.2)', async () => {
+  for (const [forge, code] of [
+    [(c) => idp.signIdToken({ ...c, sub: 'user-2' }), 'id_token_invalid'],
+    [(c) => idp.signIdToken({ ...c, sub: 'user-2' }, { kid: 'not-in-the-jwks' }), 'jwk_not_found'],
+  ]) {
+    const b = new Browser(worker);
+    await signIn(b);
+    // a genuine refresh (the server's new id_token: same iss, sub, aud) is kept
+    const fine = await b.request('/auth/idp/refresh', { method: 'POST', headers: { 'x-tsunagi': '1' } });
+    assert.equal(fine.status, 200, fine.text);
+    const before = (await b.request('/session')).json.providers.idp;
+    idp.tamperNextTokenResponse((body) => ({ ...body, id_token: forge(claimsOf(body.id_token)) }));
+    const r = await b.request('/auth/idp/refresh', { method: 'POST', headers: { 'x-tsunagi': '1' } });
+    assert.ok(r.status >= 400, `the forged refresh was kept: ${r.status} ${r.text}`);
+    assert.equal(r.json.error, code, r.text);
+    const after = (await b.request('/session')).json.providers.idp;
+    assert.equal(after.refresh_fingerprint, before.refresh_fingerprint, 'nothing stored: the old set is kept');
+    assert.equal(after.access_fingerprint, before.access_fingerprint);
+  }
+});
+
+test('generic: the JWKS is kept in the isolate, and an unknown kid refetches it at most once per 30 s', async () => {
+  const jwks = () => idp.requests('/jwks');
+  let before = jwks();
+  for (let i = 0; i < 2; i++) assert.equal((await signIn(new Browser(worker))).cb.status, 302);
+  assert.ok(jwks() - before <= 1, `two sign-ins fetched the JWKS ${jwks() - before} times`);
+  before = jwks();
+  for (let i = 0; i < 3; i++) {
+    const b = new Browser(worker);
+    const start = await b.request('/auth/idp/login?return_to=%2Fhome');
+    const back = await idp.authorize(start.headers.get('location'));
+    idp.tamperNextTokenResponse((body) => ({ ...body, id_token: idp.signIdToken(claimsOf(body.id_token), { kid: 'unknown-kid' }) }));
+    const cb = await b.request(back);
+    assert.equal(cb.json?.error, 'jwk_not_found', cb.text);
+    assert.equal((await b.request('/session')).json.signed_in, false);
+  }
+  assert.ok(jwks() - before <= 1, `three sign-ins with an unknown kid fetched the JWKS ${jwks() - before} times`);
+});

@@ -53,8 +53,10 @@ pub(crate) fn select_jwk(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
     Ok(jwks::select_jwk(side.body, alg, a.opt_str("kid")?)?.unwrap_or_default())
 }
 
-/// `{ idToken, nonce?, now, leewaySecs? }` with the config (its issuer and client id) → the
-/// claims' JSON text, once every claim check passed. Called only after the signature verified.
+/// `{ idToken, nonce?, original?, now, leewaySecs? }` with the config (its issuer and client id) →
+/// the claims' JSON text, once every claim check passed. With `original` (the claims JSON of the
+/// id_token the session started with) the token is a refresh's, checked by OIDC Core §12.2's rule
+/// ([`IdToken::check_refreshed`]). Called only after the signature verified.
 pub(crate) fn check_id_token(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
     let client = client_of(side)?;
     let issuer = client.server().issuer.as_deref().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "checking an id_token needs config.issuer"))?;
@@ -68,7 +70,10 @@ pub(crate) fn check_id_token(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
         now: now_of(a)?,
         leeway_secs: a.opt_u64("leewaySecs")?.unwrap_or(DEFAULT_LEEWAY_SECS),
     };
-    t.check_claims(&expected)?;
+    match a.opt_str("original")? {
+        Some(original) => t.check_refreshed(original, &expected)?,
+        None => t.check_claims(&expected)?,
+    }
     Ok(t.claims_json_unverified().to_owned())
 }
 

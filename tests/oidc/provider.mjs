@@ -2,15 +2,17 @@
 // authorization server, started on loopback for the tests, with a scripted login: no forms.
 //
 // API
-//   startOidcProvider({ clients, issuerPath, accountId, claims, resource, scopes, ttl, quiet }) →
+//   startOidcProvider({ clients, issuerPath, oauthMetadata, accountId, claims, resource, scopes, ttl, quiet }) →
 //     Promise<{ issuer, origin, port, provider, close(), rotateKeys(), tamperNextTokenResponse(fn),
-//               authorize(url, { jar }) }>
+//               signIdToken(claims, { alg, kid }), requests(path), authorize(url, { jar }) }>
 //   - clients: oidc-provider client metadata (client_id, client_secret, redirect_uris, grant_types,
 //     token_endpoint_auth_method, id_token_signed_response_alg ('RS256' | 'PS256' | 'ES256' | 'EdDSA'),
 //     scope …). Defaults filled in: response_types ['code'], grant_types ['authorization_code'].
 //   - issuerPath: mount the server under a path ('/tenant-a') so the issuer has one. The RFC 8414
 //     metadata is then served where RFC 8414 §3.1 puts it (/.well-known/oauth-authorization-server/tenant-a),
 //     the OIDC metadata where OIDC Discovery §4 puts it (/tenant-a/.well-known/openid-configuration).
+//   - oauthMetadata (true): false serves no RFC 8414 document; its location answers 404 without
+//     CORS headers, as many servers do (a browser sees a network failure there).
 //   - accountId ('user-1') and claims ({ name, email }): the one account every login signs in as.
 //   - resource (RESOURCE, 'https://api.example.test/'): the resource server known to RFC 8707
 //     resource indicators, with the scopes 'api:read api:write'; access tokens for it are JWTs.
@@ -39,9 +41,13 @@
 //     memory adapter is process-wide); the old keys are gone from jwks_uri.
 //   - tamperNextTokenResponse(fn): the next token endpoint JSON body goes through fn(json) → json
 //     before it leaves (to test a forged id_token against a real server's answer).
+//   - signIdToken(claims, { alg = 'ES256', kid }): a compact JWS over `claims` signed with the server's
+//     current key for `alg` (its kid, unless `kid` names another: a key not in the JWKS) — to forge
+//     id_tokens a client must refuse for their claims alone.
+//   - requests(path): how many requests for `path` (e.g. '/jwks' under the issuer) the server had.
 //   - authorize(url, { jar }): see above; `jar` (a Map) keeps cookies between calls (one "browser").
 // A second startOidcProvider({ clients }) with the same clients is a second issuer for mix-up tests.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
 
@@ -167,6 +173,7 @@ function tamperResponse(res, fn) {
 export async function startOidcProvider({
   clients = [],
   issuerPath = '',
+  oauthMetadata = true,
   accountId = 'user-1',
   claims = { name: 'Test User', email: 'user-1@example.test' },
   resource = RESOURCE,
@@ -181,11 +188,14 @@ export async function startOidcProvider({
   let provider;
   let handler;
   let tamper = null;
+  let keys;
+  const counts = new Map();
   const server = createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
+    counts.set(path, (counts.get(path) ?? 0) + 1);
     // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path
-    if (mount && path === `/.well-known/oauth-authorization-server${mount}`) req.url = `${mount}/.well-known/oauth-authorization-server`;
-    else if (!path.startsWith(`${mount}/`)) {
+    if (mount && oauthMetadata && path === `/.well-known/oauth-authorization-server${mount}`) req.url = `${mount}/.well-known/oauth-authorization-server`;
+    else if (!path.startsWith(`${mount}/`) || (!oauthMetadata && path.endsWith('/.well-known/oauth-authorization-server'))) {
       res.writeHead(404, { 'content-type': 'text/plain' });
       return res.end('not found');
     }
@@ -212,7 +222,8 @@ export async function startOidcProvider({
   const issuer = `${origin}${mount}`;
   const options = { clients, accountId, claims, resource, grantedResource, scopes, ttl, cookieKeys };
   const boot = () => {
-    provider = newProvider(issuer, configuration({ ...options, jwks: signingKeys() }), quiet);
+    keys = signingKeys();
+    provider = newProvider(issuer, configuration({ ...options, jwks: keys }), quiet);
     provider.issuerPath = mount;
     handler = provider.callback();
   };
@@ -233,6 +244,20 @@ export async function startOidcProvider({
     tamperNextTokenResponse(fn) {
       tamper = fn;
     },
+    signIdToken(claims, { alg = 'ES256', kid } = {}) {
+      const jwk = keys.keys.find((k) => k.alg === alg);
+      const enc = (v) => Buffer.from(JSON.stringify(v)).toString('base64url');
+      const input = `${enc({ alg, typ: 'JWT', kid: kid ?? jwk.kid })}.${enc(claims)}`;
+      const key = createPrivateKey({ key: jwk, format: 'jwk' });
+      const params = {
+        RS256: ['sha256', { key }],
+        PS256: ['sha256', { key, padding: 6, saltLength: 32 }],
+        ES256: ['sha256', { key, dsaEncoding: 'ieee-p1363' }],
+        EdDSA: [null, { key }],
+      }[alg];
+      return `${input}.${sign(params[0], Buffer.from(input), params[1]).toString('base64url')}`;
+    },
+    requests: (path) => counts.get(path) ?? 0,
     authorize: (url, opts) => followAuthorization(url, issuer, opts),
     close: () =>
       new Promise((ok) => {

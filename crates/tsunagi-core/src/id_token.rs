@@ -189,6 +189,47 @@ impl IdToken {
         }
         Ok(())
     }
+
+    /// The checks of an id_token returned by a refresh (OIDC Core §12.2), to run once the
+    /// signature verified: every check of [`IdToken::check_claims`] except the nonce, then against
+    /// `original_claims` (the claims JSON of the id_token the session started with): the same
+    /// `iss` and `sub`, the same `aud` (as a set); `auth_time`, when both have it, not earlier than
+    /// the original's; a `nonce`, when present, equal to the original's. Any difference is
+    /// [`ErrorCode::IdTokenInvalid`]: the set is for another user or session and must not be kept.
+    pub fn check_refreshed(&self, original_claims: &str, expected: &IdTokenExpectations<'_>) -> Result<()> {
+        self.check_claims(&IdTokenExpectations { nonce: None, ..*expected })?;
+        let original = json::object(original_claims).ok_or_else(|| invalid("the session's original id_token claims are not a JSON object"))?;
+        let (new, old) = (&self.claims, &original);
+        let text = |o: &Object, key: &str| json::string(o, key).ok().flatten().map(str::to_owned);
+        if text(new, "iss") != text(old, "iss") {
+            return Err(invalid("the refreshed id_token was issued by another issuer than the original (iss, OIDC Core §12.2)"));
+        }
+        if text(new, "sub").is_none() || text(new, "sub") != text(old, "sub") {
+            return Err(invalid("the refreshed id_token is for another user than the original (sub, OIDC Core §12.2)"));
+        }
+        let audiences = |o: &Object| {
+            let mut a = json::strings(o, "aud", true).unwrap_or_default();
+            a.sort();
+            a.dedup();
+            a
+        };
+        if audiences(new) != audiences(old) {
+            return Err(invalid("the refreshed id_token has another audience than the original (aud, OIDC Core §12.2)"));
+        }
+        let auth_time = |o: &Object| json::seconds(o, "auth_time");
+        match (auth_time(new), auth_time(old)) {
+            (Err(()), _) => return Err(invalid(WRONG_TYPE)),
+            (Ok(Some(n)), Ok(Some(o))) if n < o => {
+                return Err(invalid("the refreshed id_token's auth_time is earlier than the original's (OIDC Core §12.2)"));
+            }
+            _ => {}
+        }
+        match (json::string(new, "nonce"), text(old, "nonce")) {
+            (Err(()), _) => Err(invalid(WRONG_TYPE)),
+            (Ok(Some(n)), o) if o.as_deref() != Some(n) => Err(invalid("the refreshed id_token carries another nonce than the original (OIDC Core §12.2)")),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// What an id_token must match.
@@ -274,6 +315,39 @@ mod tests {
         assert_eq!(c(&format!(r#"{{"iss":"https://as.example","sub":"u","aud":"cid","exp":{exp},"iat":{}}}"#, NOW + 61)), Err(ErrorCode::IdTokenInvalid));
         assert_eq!(c(&format!(r#"{{"iss":"https://as.example","sub":"u","aud":"cid","iat":{iat}}}"#)), Err(ErrorCode::IdTokenInvalid));
         assert_eq!(c(&format!(r#"{{"iss":"https://as.example","sub":"u","aud":"cid","exp":"{exp}","iat":{iat}}}"#)), Err(ErrorCode::IdTokenInvalid));
+    }
+
+    // OIDC Core §12.2: a refreshed id_token has the original's iss, sub and aud; auth_time does
+    // not move backwards; nonce need not be present, and when present is the original's.
+    #[test]
+    fn refreshed_id_token() {
+        let original = claims(r#","auth_time":1799990000,"nonce":"n-1""#);
+        let refreshed = |extra: &str, body: Option<String>| {
+            let jwt = token(RS, &body.unwrap_or_else(|| claims(extra)));
+            let t = IdToken::parse(&jwt).map_err(|e| e.code())?;
+            let e = IdTokenExpectations { issuer: "https://as.example", client_id: "cid", nonce: None, now: Timestamp::from_secs(NOW), leeway_secs: 60 };
+            t.check_refreshed(&original, &e).map_err(|e| e.code())
+        };
+        assert_eq!(refreshed("", None), Ok(()), "no nonce, no auth_time: fine");
+        assert_eq!(refreshed(r#","auth_time":1799990000,"nonce":"n-1""#, None), Ok(()));
+        assert_eq!(refreshed(r#","auth_time":1799999000"#, None), Ok(()), "a later auth_time (the user signed in again)");
+        assert_eq!(refreshed(r#","auth_time":1799989999"#, None), Err(ErrorCode::IdTokenInvalid), "auth_time moved backwards");
+        assert_eq!(refreshed(r#","nonce":"n-2""#, None), Err(ErrorCode::IdTokenInvalid), "another nonce");
+        assert_eq!(refreshed(r#","auth_time":"x""#, None), Err(ErrorCode::IdTokenInvalid));
+        let with = |sub: &str, aud: &str| {
+            Some(format!(r#"{{"iss":"https://as.example","sub":"{sub}","aud":{aud},"azp":"cid","exp":{},"iat":{}}}"#, NOW + 300, NOW - 5))
+        };
+        assert_eq!(refreshed("", with("u2", r#""cid""#)), Err(ErrorCode::IdTokenInvalid), "another user");
+        assert_eq!(refreshed("", with("u1", r#"["cid","other"]"#)), Err(ErrorCode::IdTokenInvalid), "another audience");
+        assert_eq!(refreshed("", with("u1", r#"["cid"]"#)), Ok(()), "the same audience, as a list");
+        // the usual checks still apply: expired, another issuer
+        let expired = format!(r#"{{"iss":"https://as.example","sub":"u1","aud":"cid","exp":{},"iat":{}}}"#, NOW - 100, NOW - 500);
+        assert_eq!(refreshed("", Some(expired)), Err(ErrorCode::IdTokenExpired));
+        let t = IdToken::parse(&token(RS, &claims(""))).unwrap_or_else(|e| panic!("{e}"));
+        let e = IdTokenExpectations { issuer: "https://as.example", client_id: "cid", nonce: None, now: Timestamp::from_secs(NOW), leeway_secs: 60 };
+        let other_issuer = original.replace("https://as.example", "https://other.example");
+        assert_eq!(t.check_refreshed(&other_issuer, &e).map_err(|e| e.code()), Err(ErrorCode::IdTokenInvalid));
+        assert_eq!(t.check_refreshed("[]", &e).map_err(|e| e.code()), Err(ErrorCode::IdTokenInvalid));
     }
 
     proptest::proptest! {

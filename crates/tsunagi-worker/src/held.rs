@@ -11,6 +11,7 @@ use crate::bff::PendingLogin;
 use crate::connections::Connection;
 use crate::crypto::Sealed;
 use crate::messages::{Health, HeldOp};
+use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::session::LEEWAY_SECS;
 use crate::{config, crypto, http, now, revoke, schedule};
@@ -130,7 +131,8 @@ impl Inner {
     /// again when due or refused), or an unattended grant's (refreshed when due or refused).
     async fn token(&self, c: &Connection, origin: &str, failed: Option<&str>) -> Result<TokenSet> {
         let client = self.client(c, origin).await?;
-        let store = HeldStore { inner: self, connection: c };
+        // a refresh's id_token is verified before the set is kept (OIDC Core §12.2)
+        let store = Verified { env: &self.env, connection: c, client: &client, inner: HeldStore { inner: self, connection: c } };
         if c.unattended && store.load().await?.is_none() {
             return Err(Error::new(
                 ErrorCode::LoginRequired,

@@ -30,11 +30,15 @@ mod http;
 #[allow(missing_docs)]
 mod held;
 #[cfg(target_arch = "wasm32")]
+mod jwks_cache;
+#[cfg(target_arch = "wasm32")]
 mod messages;
 #[cfg(target_arch = "wasm32")]
 mod objects;
 #[cfg(target_arch = "wasm32")]
 mod proxy;
+#[cfg(target_arch = "wasm32")]
+mod refreshed;
 #[cfg(target_arch = "wasm32")]
 mod revoke;
 #[cfg(target_arch = "wasm32")]

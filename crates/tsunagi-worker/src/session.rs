@@ -9,6 +9,7 @@ use crate::bff::{self, SessionKeys};
 use crate::config;
 use crate::crypto::Sealed;
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
+use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::{crypto, http, now};
 use serde::Serialize;
@@ -232,10 +233,13 @@ impl Inner {
             return Err(self.not_signed_in(p));
         }
         let lock = self.lock(p);
+        let connection = config::connection(&self.env, p)?;
+        // a refresh's id_token is verified before the set is kept (OIDC Core §12.2)
+        let store = Verified { env: &self.env, connection: &connection, client, inner: ConnectionStore { inner: self, connection: p } };
         let flow = Flow {
             client,
             transport: &Fetcher { timeout_ms: config::timeout_ms(&self.env) },
-            store: &ConnectionStore { inner: self, connection: p },
+            store: &store,
             lock: &*lock,
             clock: &WorkerClock,
             leeway_secs: LEEWAY_SECS,
