@@ -35,8 +35,8 @@ async function workerError(res) {
 
 /**
  * The tsunagi Worker, from the page: sign-in redirects, the session view, API calls proxied with
- * the Worker's tokens, refresh and logout. `baseUrl` is the Worker's origin ('' = this origin;
- * another origin must be listed in the Worker's ALLOWED_ORIGINS).
+ * the Worker's tokens, refresh and logout. `baseUrl` is the Worker's origin ('' = this origin,
+ * which the Worker always allows; another origin must be listed in the Worker's ALLOWED_ORIGINS).
  */
 export class BrokerClient {
   #base;

@@ -613,7 +613,7 @@ export class OAuthClient {
  * connection name) and every configured connection (`connections`); never a token. */
 export interface BrokerSession {
   signed_in: boolean;
-  /** Every configured connection: its kind, whether this session is signed in to it, or the error code of an invalid one. */
+  /** Every configured connection: its kind, whether this session is signed in to it, or the error code and message of an invalid one. */
   connections?: Record<
     string,
     {
@@ -625,6 +625,8 @@ export interface BrokerSession {
       revocation?: boolean;
       signed_in: boolean;
       error?: ErrorCode;
+      /** With `error`: what is wrong (the field, never a secret's value), as the connection's own routes say. */
+      message?: string;
     }
   >;
   providers: Record<

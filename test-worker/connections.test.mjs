@@ -84,6 +84,11 @@ test('an invalid connection fails its own routes with config_invalid naming the 
   assert.equal((await b.request('/auth/lawvu/login')).status, 302);
   const s = await b.request('/session');
   assert.equal(s.status, 200, s.text);
-  assert.deepEqual(s.json.connections.broken, { error: 'config_invalid', signed_in: false });
+  // issue 21 item 15: the same message as the connection's own routes (it was the code alone)
+  assert.deepEqual(Object.keys(s.json.connections.broken).sort(), ['error', 'message', 'signed_in']);
+  assert.equal(s.json.connections.broken.error, 'config_invalid');
+  assert.equal(s.json.connections.broken.signed_in, false);
+  assert.ok(s.json.connections.broken.message.includes("connection 'broken', field 'environment'"), s.text);
+  assert.ok(s.json.connections.typo.message.includes("connection 'typo', field 'mercant_id'"), s.text);
   assert.deepEqual(Object.keys(s.json.connections), ['lawvu', 'logiless', 'legalon', 'lawvu-spa', 'broken', 'typo'].sort());
 });

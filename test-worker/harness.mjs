@@ -2,7 +2,7 @@
 // real workerd (Miniflare's Node API), always stopped; a browser-like client. No mocks.
 // A test file calls `withSandboxAndWorker()` (or `withSandbox()`) once at its top level.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHmac } from 'node:crypto';
@@ -234,7 +234,12 @@ export class Browser {
     const pairs = [...(c ? [`__Host-tsunagi=${c}`] : []), ...[...this.jar].map(([k, v]) => `${k}=${v}`)];
     if (pairs.length) h.set('cookie', pairs.join('; '));
     const r = await this.worker.mf.dispatchFetch(url, { method, headers: h, body, redirect: 'manual' });
-    for (const s of r.headers.getSetCookie?.() ?? []) {
+    this.remember(r.headers.getSetCookie?.() ?? []);
+    return r;
+  }
+  /** Keeps what `Set-Cookie` values say: the session cookie in `cookie`, the others in `jar`. */
+  remember(setCookies) {
+    for (const s of setCookies) {
       const m = /^([^=;]+)=([^;]*)/.exec(s);
       if (!m) continue;
       const gone = !m[2] || /Max-Age=0(;|$)/i.test(s);
@@ -242,7 +247,37 @@ export class Browser {
       else if (gone) this.jar.delete(m[1]);
       else this.jar.set(m[1], m[2]);
     }
-    return r;
+  }
+  /** A top-level navigation (GET) with this browser's cookies and `headers` sent exactly as given:
+   * over plain HTTP to workerd's listening address (`Host` the Worker's origin), because `fetch`
+   * (undici) always replaces `Sec-Fetch-Mode` with `cors`. Answers like `request`. */
+  async navigate(path, { headers = {} } = {}) {
+    const at = new URL(await this.worker.mf.ready);
+    const target = new URL(path, ORIGIN);
+    const pairs = [...(this.cookie ? [`__Host-tsunagi=${this.cookie}`] : []), ...[...this.jar].map(([k, v]) => `${k}=${v}`)];
+    const sent = { host: target.host, ...(pairs.length ? { cookie: pairs.join('; ') } : {}), ...headers };
+    const res = await new Promise((ok, fail) => {
+      const q = httpRequest({ host: at.hostname, port: at.port, path: `${target.pathname}${target.search}`, headers: sent }, (r) => {
+        const chunks = [];
+        r.on('data', (d) => chunks.push(d));
+        r.on('end', () => ok({ r, text: Buffer.concat(chunks).toString('utf8') }));
+      });
+      q.on('error', fail);
+      q.end();
+    });
+    const setCookie = [res.r.headers['set-cookie'] ?? []].flat();
+    this.remember(setCookie);
+    const h = new Headers();
+    for (const [k, v] of Object.entries(res.r.headers)) if (k !== 'set-cookie') h.set(k, [v].flat().join(', '));
+    let json = null;
+    try {
+      json = JSON.parse(res.text);
+    } catch {
+      /* not JSON */
+    }
+    const answer = { status: res.r.statusCode, headers: h, text: res.text, json, setCookie };
+    this.seen.push(answer);
+    return answer;
   }
   async request(path, { method = 'GET', headers = {}, body, cookie } = {}) {
     const r = await this.fetch(path, { method, headers, body, cookie });

@@ -43,12 +43,16 @@ function answerText(r) {
   const headers = [...r.headers].map(([k, v]) => {
     if (k === 'location') return `${k}: ${v.replace(/([?&](?:client_id|state|code_challenge)=)[\w-]+(?=&|$)/g, '$1[public]')}`;
     if (k !== 'set-cookie') return `${k}: ${v}`;
-    // the session cookie, and the sign-in cookies: sealed (AES-GCM) or spent
+    // the session cookie and its binding (an HMAC of the session id), and the sign-in cookies:
+    // sealed (AES-GCM) or spent
     return v
       .split(/, (?=__Host-)/)
       .map((c) => {
-        assert.match(c, /^(__Host-tsunagi=([\w-]{43}\.\d+\.[\w-]{43})?|__Host-tsunagi-login-(lawvu|logiless)=(v2\.[0-9a-f]{8}\.[\w-]+|spent));/);
-        return `${k}: ${c.replace(/^(__Host-tsunagi(?:-login-\w+)?)=[^;]*/, '$1=[cookie]')}`;
+        assert.match(
+          c,
+          /^(__Host-tsunagi=([\w-]{43}\.\d+\.[\w-]{43})?|__Host-tsunagi-binding=[\w-]{43}|__Host-tsunagi-login-(lawvu|logiless)=(v2\.[0-9a-f]{8}\.[\w-]+|spent));/,
+        );
+        return `${k}: ${c.replace(/^(__Host-tsunagi(?:-login-\w+|-binding)?)=[^;]*/, '$1=[cookie]')}`;
       })
       .join('\n');
   });

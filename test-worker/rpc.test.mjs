@@ -139,6 +139,16 @@ test('only connections marked server = true are served; the access rules hold fo
   assert.equal(direct.status, 404);
 });
 
+test('issue 21 item 6: fetchApi with a method the Worker does not know is refused, never sent as a GET', async () => {
+  const before = serviceRequests();
+  for (const method of ['PROPFIND', 'MOVE', 'COPY', 'LOCK', 'MKCOL', 'SEARCH', 'PURGE']) {
+    const r = await other({ op: 'api', connection: 'idp-service', method });
+    assert.equal(r.status, 403, `${method}: ${r.status} ${r.text.slice(0, 200)}`);
+    assert.equal(r.error, 'method_refused', method);
+  }
+  assert.equal(serviceRequests(), before, 'no token was even acquired');
+});
+
 test("an administrator's grant whose id_token does not verify is refused: the connection holds nothing", async () => {
   const admin = { 'x-tsunagi-admin': ADMIN_TOKEN, 'x-tsunagi': '1' };
   const g = await new Browser(worker).request('/admin/connections/idp-robot/grant', { method: 'POST', headers: admin });

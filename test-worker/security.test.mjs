@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { withSandboxAndWorker, startWorker, bindingsFor, connectionsFor, Browser, login, signCookie, SPA } from './harness.mjs';
+import { withSandboxAndWorker, startWorker, bindingsFor, connectionsFor, Browser, login, signCookie, SPA, SESSION_KEY } from './harness.mjs';
 
 const ctx = withSandboxAndWorker();
 
@@ -379,4 +379,82 @@ test("issue 13 item 1 / issue 15: a held connection's access rules — closed by
   const gone = await b.api('/api/legalon/users');
   assert.equal(gone.status, 401, gone.text);
   assert.equal(gone.json.error, 'session_missing');
+});
+
+// issue 21 item 6: workers-rs reads a method it has no variant for as GET; the Worker routed and
+// proxied on that value, so these were forwarded upstream as GETs (200)
+const UNKNOWN_METHODS = ['PROPFIND', 'MOVE', 'COPY', 'LOCK', 'MKCOL', 'SEARCH', 'PURGE'];
+
+test('issue 21 item 6: unknown HTTP methods are refused (method_refused on /api, 405 elsewhere), never forwarded as GET', async () => {
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'logiless');
+  await login(b, ctx.sbx, 'lawvu');
+  await quiet(async () => {
+    for (const method of UNKNOWN_METHODS) {
+      // logiless allows every method the Worker knows; lawvu too; legalon serves this session
+      for (const path of ['/api/logiless/stores', '/api/lawvu/account-apis/v1/users', '/api/legalon/users']) {
+        const r = await b.api(path, { method });
+        assert.equal(r.status, 403, `${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`);
+        assert.equal(r.json?.error, 'method_refused', `${method} ${path}`);
+      }
+      for (const path of ['/session', '/auth/lawvu/login', '/connections/legalon']) {
+        const r = await b.api(path, { method });
+        assert.equal(r.status, 405, `${method} ${path}: ${r.status} ${r.text.slice(0, 200)}`);
+        assert.equal(r.json?.error, 'method_not_allowed', `${method} ${path}`);
+      }
+    }
+  });
+  assert.equal((await b.api('/api/logiless/stores')).status, 200, 'GET still works');
+});
+
+test("issue 21 item 12: a planted signed-in cookie's other connections are not carried into the victim's new session", async () => {
+  // the attacker signs in to Logiless in their own browser and plants that session cookie alone
+  const attacker = new Browser(ctx.worker);
+  await login(attacker, ctx.sbx, 'logiless');
+  const victim = new Browser(ctx.worker);
+  victim.cookie = attacker.cookie;
+  const { cb } = await login(victim, ctx.sbx, 'lawvu');
+  assert.equal(cb.status, 302, cb.text);
+  const s = await victim.request('/session');
+  assert.deepEqual(Object.keys(s.json.providers), ['lawvu'], `the attacker's Logiless is not the victim's: ${s.text}`);
+  assert.equal(s.json.connections.logiless.signed_in, false);
+  await quiet(async () => {
+    const w = await victim.api('/api/logiless/stores');
+    assert.equal(w.status, 401, w.text);
+    assert.equal(w.json.error, 'session_missing');
+  });
+  // the planted cookie grants nothing afterwards either (session fixation, issue 13 item 2)
+  assert.equal((await attacker.request('/session')).json.signed_in, false);
+  // a browser that signed in itself keeps its connections across sign-ins
+  const user = new Browser(ctx.worker);
+  await login(user, ctx.sbx, 'logiless');
+  await login(user, ctx.sbx, 'lawvu');
+  const mine = await user.request('/session');
+  assert.deepEqual(Object.keys(mine.json.providers).sort(), ['lawvu', 'logiless'], mine.text);
+  assert.equal((await user.api('/api/logiless/stores')).status, 200);
+});
+
+test('issue 21 item 15: /session says what is wrong with the connections document instead of listing none', async () => {
+  // no TSUNAGI_CONNECTIONS at all, a document that does not parse, one that is not a table
+  const { TSUNAGI_CONNECTIONS: _, ...unset } = bindingsFor(ctx.sbx.ep);
+  for (const [bindings, code, message] of [
+    [unset, 'config_missing', /TSUNAGI_CONNECTIONS is not set/],
+    [bindingsFor(ctx.sbx.ep, { connections: '{"lawvu": {"profile": "lawvu",' }), 'config_invalid', /TSUNAGI_CONNECTIONS/],
+    [bindingsFor(ctx.sbx.ep, { connections: '[1, 2]' }), 'config_invalid', /TSUNAGI_CONNECTIONS/],
+  ]) {
+    const w = await startWorker(bindings);
+    try {
+      const b = new Browser(w);
+      const r = await b.request('/session');
+      assert.equal(r.status, 500, r.text);
+      assert.equal(r.json.error, code, r.text);
+      assert.match(r.json.message, message);
+      assert.ok(!r.text.includes(SESSION_KEY) && !r.text.includes(ctx.sbx.ep.logiless.client_secret), 'no secret value');
+      // the sign-in routes say the same
+      const login = await b.request('/auth/lawvu/login');
+      assert.equal(login.json.error, code, login.text);
+    } finally {
+      await w.stop();
+    }
+  }
 });

@@ -5,17 +5,17 @@
 
 use crate::bff::{self, PendingLogin, SessionKeys, VerifiedCookie};
 use crate::config;
-use crate::connections::Connection;
+use crate::connections::{Connection, Connections};
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
 use crate::objects::{call, field, session_stub};
 use crate::proxy::proxy;
 use crate::request_target::RequestTarget;
-use crate::routes::{route, Route};
+use crate::routes::{method_name, route, Route};
 use crate::{crypto, http};
 use serde_json::json;
 use tsunagi_core::PendingAuthorization;
 use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
-use worker::{event, Context, Env, Headers, Method, Request, Response};
+use worker::{event, Context, Env, Headers, Request, Response};
 
 /// The Worker's clock.
 pub(crate) fn now() -> Timestamp {
@@ -48,26 +48,26 @@ pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 }
 
 async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Response> {
-    let method = req.method();
+    let method = method_name(&req);
     let headers = req.headers().clone();
     let policy = config::origins(env)?;
-    if method == Method::Options {
+    let raw_url = req.inner().url();
+    let url = RequestTarget::parse(&raw_url)?;
+    if method == "OPTIONS" {
         return match origin {
-            Some(o) if policy.allows(o) => {
+            Some(o) if policy.allows_for(o, &url.origin) => {
                 let h = Headers::new();
                 for (k, v) in bff::preflight_headers(o) {
                     h.set(&k, &v).map_err(|_| bad("bad header"))?;
                 }
                 Ok(Response::empty().map_err(|_| bad("response"))?.with_status(204).with_headers(h))
             }
-            _ => Err(Error::new(ErrorCode::ForbiddenOrigin, "preflight from an origin that is not allowed (ALLOWED_ORIGINS)")),
+            _ => Err(Error::new(ErrorCode::ForbiddenOrigin, "preflight from an origin that is not allowed (the Worker's own, or ALLOWED_ORIGINS)")),
         };
     }
-    let raw_url = req.inner().url();
-    let url = RequestTarget::parse(&raw_url)?;
     let (route, kind) = route(&method, url.path)?;
     let csrf = headers.get(bff::CSRF_HEADER).ok().flatten();
-    bff::guard(&policy, kind, method.as_ref(), origin, csrf.as_deref())?;
+    bff::guard(&policy, kind, &method, origin, &url.origin, csrf.as_deref())?;
     let keys = config::keys(env)?;
     let self_origin = url.origin.clone();
     let cookie = session_cookie(&headers, &keys);
@@ -101,11 +101,25 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
                 return crate::admin::complete(env, &name, url.url).await;
             }
             let c = session_connection(env, &name)?;
-            let login_cookie = bff::cookie_value(&cookie_header(&headers), &bff::login_cookie_name(&name)).map(str::to_owned);
+            let all_cookies = cookie_header(&headers);
+            let login_cookie = bff::cookie_value(&all_cookies, &bff::login_cookie_name(&name)).map(str::to_owned);
+            let binding = bff::cookie_value(&all_cookies, bff::BINDING_COOKIE_NAME);
             // the sign-in cookie is spent by its callback, whatever the outcome
             let spent = login_cookie.as_ref().map(|_| bff::login_cookie_header(&name, bff::SPENT_LOGIN));
-            match callback(env, &keys, cookie, login_cookie.as_deref(), &c, &self_origin, url.url).await {
-                Ok((to, session_cookie)) => w(http::redirect(&to, &[Some(session_cookie), spent].into_iter().flatten().collect::<Vec<_>>())),
+            let pending = open_sign_in(&keys, login_cookie.as_deref(), &c).await;
+            let return_to = pending.as_ref().ok().map(|p| p.return_to.clone());
+            let outcome = match pending {
+                Ok(p) => callback(env, &keys, cookie, binding, p, &c, &self_origin, url.url).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok((to, set)) => w(http::redirect(&to, &set.into_iter().chain(spent).collect::<Vec<_>>())),
+                // a browser's navigation goes back to the app with the error code (nothing is
+                // stored: the sign-in failed before any session was written)
+                Err(e) if is_navigation(&headers) => {
+                    let to = bff::failed_sign_in_location(return_to.as_deref(), e.code(), &name);
+                    w(http::redirect(&to, &spent.into_iter().collect::<Vec<_>>()))
+                }
                 Err(e) => {
                     let mut r = http::error(&e).map_err(|_| bad("response"))?;
                     if let Some(spent) = spent {
@@ -117,11 +131,13 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
         }
         Route::Session => {
             // being signed out is a state, not an error: 200 with signed_in false (a cookie that
-            // no longer verifies is cleared)
+            // no longer verifies is cleared); a connections document that is missing or does not
+            // parse is the deployment's error, answered as such
+            let all = config::connections(env)?;
             let c = match cookie {
                 Ok(c) => c,
                 Err(_) => {
-                    let v = with_connections(env, json!({"signed_in": false, "providers": {}}));
+                    let v = with_connections(&all, json!({"signed_in": false, "providers": {}}));
                     let mut r = w(http::json(200, &v.to_string()))?;
                     if headers.get("cookie").ok().flatten().is_some_and(|h| bff::cookie_value(&h, bff::COOKIE_NAME).is_some()) {
                         r.headers_mut().append("set-cookie", &bff::clear_cookie_header()).map_err(|_| bad("header"))?;
@@ -130,7 +146,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
                 }
             };
             let v: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Session).await?;
-            w(http::json(200, &with_connections(env, v).to_string()))
+            w(http::json(200, &with_connections(&all, v).to_string()))
         }
         Route::Logout(name) => {
             if let Some(n) = &name {
@@ -203,24 +219,23 @@ fn session_connection(env: &Env, name: &str) -> Result<Connection> {
 }
 
 /// A session view with `connections`: every configured connection, what kind it is, whether this
-/// session is signed in to it, and the error code of an invalid one (never a secret).
-fn with_connections(env: &Env, mut view: serde_json::Value) -> serde_json::Value {
+/// session is signed in to it, and for an invalid one the error code and the message its own
+/// routes answer (naming the field, never a secret value).
+fn with_connections(all: &Connections, mut view: serde_json::Value) -> serde_json::Value {
     let mut list = serde_json::Map::new();
-    if let Ok(all) = config::connections(env) {
-        for (name, c) in all.iter() {
-            let signed_in = field(&view, "providers").get(name).is_some();
-            let entry = match c {
-                Ok(c) => {
-                    let mut s = c.summary();
-                    if let Some(o) = s.as_object_mut() {
-                        o.insert("signed_in".to_owned(), json!(signed_in));
-                    }
-                    s
+    for (name, c) in all.iter() {
+        let signed_in = field(&view, "providers").get(name).is_some();
+        let entry = match c {
+            Ok(c) => {
+                let mut s = c.summary();
+                if let Some(o) = s.as_object_mut() {
+                    o.insert("signed_in".to_owned(), json!(signed_in));
                 }
-                Err(e) => json!({"error": e.code().as_str(), "signed_in": false}),
-            };
-            list.insert(name.to_owned(), entry);
-        }
+                s
+            }
+            Err(e) => json!({"error": e.code().as_str(), "message": e.message(), "signed_in": false}),
+        };
+        list.insert(name.to_owned(), entry);
     }
     if let Some(o) = view.as_object_mut() {
         o.insert("connections".to_owned(), serde_json::Value::Object(list));
@@ -228,20 +243,10 @@ fn with_connections(env: &Env, mut view: serde_json::Value) -> serde_json::Value
     view
 }
 
-/// The callback: the sealed sign-in from its cookie, the `state` check, the code exchange — all
-/// before any server-side state exists — then a **fresh session id** (RFC 6819 §4.2.4 / OWASP
-/// session fixation: an id issued before a sign-in never grants the signed-in session). The
-/// browser's earlier session, if its cookie verifies, hands its other providers' token sets over
-/// and is emptied, so any copy of the old cookie grants nothing. Answers `(return_to, Set-Cookie)`.
-async fn callback(
-    env: &Env,
-    keys: &SessionKeys,
-    old: Result<VerifiedCookie>,
-    login_cookie: Option<&str>,
-    c: &Connection,
-    origin: &str,
-    url: &str,
-) -> Result<(String, String)> {
+/// The sign-in this browser started for `c`: its sealed cookie opened, live and for `c`. No
+/// cookie is [`ErrorCode::SessionMissing`]; a spent, expired, foreign or unreadable one
+/// [`ErrorCode::StateMismatch`] (the sign-in is over).
+async fn open_sign_in(keys: &SessionKeys, login_cookie: Option<&str>, c: &Connection) -> Result<PendingLogin> {
     let over = || Error::new(ErrorCode::StateMismatch, "this sign-in is over (already completed, refused or expired): nothing was exchanged");
     let sealed = match login_cookie {
         None => return Err(Error::new(ErrorCode::SessionMissing, "no sign-in is in progress in this browser: start at /auth/{connection}/login")),
@@ -253,6 +258,28 @@ async fn callback(
     if !pending.is_live(now()) || pending.connection != c.name {
         return Err(over());
     }
+    Ok(pending)
+}
+
+/// The callback of `pending`: the `state` check and the code exchange — before any server-side
+/// state exists — then a **fresh session id** (RFC 6819 §4.2.4 / OWASP session fixation: an id
+/// issued before a sign-in never grants the signed-in session). The browser's earlier session, if
+/// its cookie verifies, is emptied, so any copy of the old cookie grants nothing; its other
+/// connections move to the new session only when the browser also presents that session's
+/// binding cookie (`binding`, [`bff::BINDING_COOKIE_NAME`]): a session cookie planted alone hands
+/// the victim nothing of the planter's (issue 21 item 12). Answers `(return_to, Set-Cookie
+/// values)`: the session cookie and its binding.
+#[allow(clippy::too_many_arguments)]
+async fn callback(
+    env: &Env,
+    keys: &SessionKeys,
+    old: Result<VerifiedCookie>,
+    binding: Option<&str>,
+    pending: PendingLogin,
+    c: &Connection,
+    origin: &str,
+    url: &str,
+) -> Result<(String, Vec<String>)> {
     // the shared exchange (state check, code + verifier, the answer parsed as the answer to that
     // request) into memory, an OpenID sign-in's id_token verified: the set goes to a fresh session
     // object below
@@ -261,16 +288,25 @@ async fn callback(
     let tokens = crate::sign_in::exchange(env, c, &client, url, &authorization).await?;
     let mut sets = vec![StoredSet { connection: c.name.clone(), tokens }];
     if let Ok(old) = old {
-        // best effort: a session that cannot be read keeps nothing worth moving
+        // best effort: a session that cannot be read keeps nothing worth moving; one this browser
+        // cannot show its binding for is emptied and its sets dropped
         if let Ok(taken) = call::<Vec<StoredSet>>(&session_stub(env, keys, &old.session_id)?, &SessionOp::Take).await {
-            sets.extend(taken.into_iter().filter(|s| s.connection != c.name));
+            if bff::binding_matches(keys, &old.session_id, binding) {
+                sets.extend(taken.into_iter().filter(|s| s.connection != c.name));
+            }
         }
     }
     let sid = bff::session_id_from_entropy(&random_32()?);
     let put: PutAnswer = call(&session_stub(env, keys, &sid)?, &SessionOp::Put { sets }).await?;
     let exp = put.session_expires_at.map(Timestamp::from_millis).unwrap_or_else(|| now().plus_secs(3600));
     let max_age = now().millis_until(exp) / 1000;
-    Ok((pending.return_to, bff::set_cookie_header(&bff::sign_cookie(keys, &sid, exp), max_age)))
+    Ok((pending.return_to, vec![bff::set_cookie_header(&bff::sign_cookie(keys, &sid, exp), max_age), bff::binding_cookie_header(keys, &sid)]))
+}
+
+/// Whether the request is a browser's navigation ([`bff::is_navigation`]).
+fn is_navigation(headers: &Headers) -> bool {
+    let get = |name: &str| headers.get(name).ok().flatten();
+    bff::is_navigation(get("accept").as_deref(), get("sec-fetch-mode").as_deref())
 }
 
 fn cookie_header(headers: &Headers) -> String {

@@ -9,6 +9,7 @@ use crate::connections::Connection;
 use crate::entry::{bad, renewed_cookie};
 use crate::messages::{HeldOp, SessionOp, TokenAnswer};
 use crate::objects::{call, call_held, held_stub, session_stub};
+use crate::routes::method_name;
 use crate::runtime::{Fetcher, Timer, WorkerClock};
 use crate::{held, http, now};
 use std::cell::Cell;
@@ -143,11 +144,12 @@ pub async fn proxy(
     path: &str,
     self_origin: &str,
 ) -> Result<Response> {
-    let method_name = req.method().as_ref().to_ascii_uppercase();
-    let (method, head) = api_method(&method_name)?;
+    let method_name = method_name(req);
     tsunagi_core::api::check_api_path(path)?;
     let conn = config::connection(env, name)?;
+    // the access rules name only methods the Worker can send: any other is refused here
     conn.access.check(&conn.name, &method_name, path)?;
+    let (method, head) = api_method(&method_name)?;
     let client = config::client(env, &conn, self_origin).await?;
     let source = if conn.is_held() {
         check_held_access(env, keys, cookie, &conn).await?;
@@ -164,11 +166,11 @@ pub async fn proxy(
 /// A held connection's API call for another Worker (the RPC broker): the same access rules,
 /// body checks and 401/429 policy as the browser's `/api`, without a session.
 pub async fn forward_held(env: &Env, req: &mut Request, name: &str, path: &str, origin: &str) -> Result<Response> {
-    let method_name = req.method().as_ref().to_ascii_uppercase();
-    let (method, head) = api_method(&method_name)?;
+    let method_name = method_name(req);
     tsunagi_core::api::check_api_path(path)?;
     let conn = crate::broker::served(env, name)?;
     conn.access.check(&conn.name, &method_name, path)?;
+    let (method, head) = api_method(&method_name)?;
     let client = config::client(env, &conn, origin).await?;
     let source = Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), origin, !conn.unattended);
     let body = read_body(req, method).await?;

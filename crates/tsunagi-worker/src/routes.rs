@@ -5,7 +5,15 @@
 
 use crate::bff::RouteKind;
 use tsunagi_core::{Error, ErrorCode, Result};
-use worker::Method;
+use worker::Request;
+
+/// The request's method as the client sent it (upper-cased: the Fetch standard upper-cases only
+/// the six methods it knows). Never `Request::method()`: workers-rs 0.8 reads any method it has
+/// no variant for (`PROPFIND`, `MOVE`, `PURGE`, …) as `GET`, and routing or proxying on that
+/// value forwarded them upstream as `GET`s (issue 21 item 6).
+pub fn method_name(req: &Request) -> String {
+    req.inner().method().to_ascii_uppercase()
+}
 
 /// What the incoming request asked for; each `String` is a connection name.
 pub enum Route {
@@ -24,10 +32,13 @@ pub enum Route {
     Health(String),
 }
 
-pub fn route(method: &Method, path: &str) -> Result<(Route, RouteKind)> {
+/// The route `path` names, if `method` ([`method_name`]) is one it takes: an unknown route is
+/// [`ErrorCode::NotFound`], a known one with another method [`ErrorCode::MethodNotAllowed`]. `/api`
+/// takes any method here; the connection's access rules decide (`method_refused`).
+pub fn route(method: &str, path: &str) -> Result<(Route, RouteKind)> {
     let segments: Vec<&str> = path.trim_start_matches('/').splitn(4, '/').collect();
-    let get = *method == Method::Get || *method == Method::Head;
-    let post = *method == Method::Post;
+    let get = method == "GET" || method == "HEAD";
+    let post = method == "POST";
     let name = |s: &&str| (*s).to_owned();
     let (route, kind, allowed) = match segments.as_slice() {
         ["auth", "logout"] => (Route::Logout(None), RouteKind::Other, post),

@@ -1,6 +1,7 @@
-//! The cookies: the session cookie (id and expiry under an HMAC, `__Host-` prefix), reading one
-//! cookie out of a `Cookie` header, the `Set-Cookie` values, and the short-lived sign-in cookie
-//! that carries a sealed [`PendingLogin`](super::PendingLogin) from `/login` to `/callback`.
+//! The cookies: the session cookie (id and expiry under an HMAC, `__Host-` prefix) and its binding
+//! cookie, reading one cookie out of a `Cookie` header, the `Set-Cookie` values, and the
+//! short-lived sign-in cookie that carries a sealed [`PendingLogin`](super::PendingLogin) from
+//! `/login` to `/callback`.
 
 use super::keys::{hmac_sha256, SessionKeys};
 use super::pending::PENDING_LOGIN_SECS;
@@ -95,6 +96,34 @@ fn cookie_header(name: &str, value: &str, max_age_secs: u64) -> String {
     format!("{name}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}")
 }
 
+/// The session's binding cookie: set with every session cookie a callback issues, its value a MAC
+/// of that session id ([`binding_value`]). A callback hands the browser's earlier session's other
+/// connections over only when the browser also presents that session's binding: a session cookie
+/// planted alone (issue 21 item 12) carries nothing into the victim's new session. `HttpOnly`, so
+/// a page script cannot overwrite a binding the browser already holds (RFC 6265bis §5.7).
+pub const BINDING_COOKIE_NAME: &str = "__Host-tsunagi-binding";
+
+/// How long the binding cookie lives: 400 days, the longest browsers keep a cookie (RFC 6265bis
+/// §5.6.2). It names one session id, so it outliving that session grants nothing.
+pub const BINDING_COOKIE_SECS: u64 = 400 * 86_400;
+
+/// The binding of `session_id`: `base64url(HMAC-SHA256(cookie key, "binding:" + id))`. The input
+/// can never be a session cookie's MAC input (`{id}.{expiry}`: an id holds no `:`).
+pub fn binding_value(keys: &SessionKeys, session_id: &str) -> String {
+    base64url::encode(&hmac_sha256(&keys.cookie, format!("binding:{session_id}").as_bytes()))
+}
+
+/// Whether `presented` (the binding cookie's value, if any) is the binding of `session_id`,
+/// compared in constant time.
+pub fn binding_matches(keys: &SessionKeys, session_id: &str, presented: Option<&str>) -> bool {
+    presented.is_some_and(|p| constant_time_eq(binding_value(keys, session_id).as_bytes(), p.as_bytes()))
+}
+
+/// `Set-Cookie` for the binding of `session_id` ([`BINDING_COOKIE_NAME`]).
+pub fn binding_cookie_header(keys: &SessionKeys, session_id: &str) -> String {
+    cookie_header(BINDING_COOKIE_NAME, &binding_value(keys, session_id), BINDING_COOKIE_SECS)
+}
+
 /// The cookie that carries a sign-in in progress for `provider` from `/login` to `/callback`:
 /// `__Host-tsunagi-login-{provider}`. Its value is the [`PendingLogin`](super::PendingLogin) sealed
 /// (AES-256-GCM, bound to the provider by [`SessionKeys::login_aad`]) — no server-side state exists
@@ -138,6 +167,26 @@ mod tests {
         for junk in ["", "a.b.c", "x", &format!("{value}.x"), &value.replace('.', "")] {
             assert_eq!(code(junk, now), Err(ErrorCode::SessionMissing), "{junk}");
         }
+    }
+
+    #[test]
+    fn a_binding_names_one_session_and_is_no_session_cookie() {
+        let k = keys();
+        let (a, b) = (session_id_from_entropy(&[1; 32]), session_id_from_entropy(&[2; 32]));
+        let bound = binding_value(&k, &a);
+        assert!(binding_matches(&k, &a, Some(&bound)));
+        assert!(!binding_matches(&k, &b, Some(&bound)), "another session's binding");
+        assert!(!binding_matches(&k, &a, None) && !binding_matches(&k, &a, Some("")));
+        let other = SessionKeys::derive(Some("another-key-another-key-another-key")).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!binding_matches(&other, &a, Some(&bound)), "another SESSION_KEY");
+        // a binding is never accepted as a session cookie's signature
+        let forged = format!("{a}.9999999999.{bound}");
+        assert!(verify_cookie(&k, &forged, Timestamp::from_secs(1)).is_err());
+        let set = binding_cookie_header(&k, &a);
+        for attr in ["__Host-tsunagi-binding=", "Path=/", "Secure", "HttpOnly", "SameSite=Lax", "Max-Age=34560000"] {
+            assert!(set.contains(attr), "{set}");
+        }
+        assert_eq!(cookie_value(&format!("__Host-tsunagi=x; {BINDING_COOKIE_NAME}={bound}"), BINDING_COOKIE_NAME), Some(bound.as_str()));
     }
 
     #[test]

@@ -3,10 +3,12 @@
 //!
 //! - `keys.rs`: HMAC-SHA256 and the keys derived from `SESSION_KEY` ([`SessionKeys`]), with the
 //!   associated data of sealed records and sign-in cookies;
-//! - `cookie.rs`: the session cookie (HMAC-signed, `__Host-` prefix), `Cookie` header parsing, the
-//!   `Set-Cookie` values and the sign-in cookie;
+//! - `cookie.rs`: the session cookie (HMAC-signed, `__Host-` prefix) and its binding cookie,
+//!   `Cookie` header parsing, the `Set-Cookie` values and the sign-in cookie;
 //! - `pending.rs`: the pending-login record the sign-in cookie carries ([`PendingLogin`]);
 //! - `return_to.rs`: `return_to` checks (no open redirect);
+//! - `failed_sign_in.rs`: where a browser goes when its sign-in fails at the callback
+//!   ([`failed_sign_in_location`]) and which requests get the JSON error instead;
 //! - `origins.rs`: the origin allowlist ([`OriginPolicy`]), the anti-CSRF header and the request
 //!   [`guard`];
 //! - `headers.rs`: CORS headers, and which upstream response headers may reach the browser;
@@ -22,6 +24,7 @@ mod access;
 mod admin;
 mod cookie;
 mod errors;
+mod failed_sign_in;
 mod headers;
 mod keys;
 mod origins;
@@ -32,10 +35,11 @@ mod session_view;
 pub use access::{AccessRules, DEFAULT_METHODS, METHODS};
 pub use admin::{check_admin, ADMIN_HEADER, MIN_ADMIN_TOKEN_LEN};
 pub use cookie::{
-    clear_cookie_header, cookie_value, login_cookie_header, login_cookie_name, session_id_from_entropy, set_cookie_header, sign_cookie, verify_cookie,
-    VerifiedCookie, COOKIE_NAME, MAX_COOKIE_HEADER_LEN, SPENT_LOGIN,
+    binding_cookie_header, binding_matches, binding_value, clear_cookie_header, cookie_value, login_cookie_header, login_cookie_name, session_id_from_entropy,
+    set_cookie_header, sign_cookie, verify_cookie, VerifiedCookie, BINDING_COOKIE_NAME, BINDING_COOKIE_SECS, COOKIE_NAME, MAX_COOKIE_HEADER_LEN, SPENT_LOGIN,
 };
 pub use errors::{error_body, http_status, requires_sign_in, ERROR_HEADER};
+pub use failed_sign_in::{failed_sign_in_location, is_navigation, CONNECTION_PARAM, ERROR_PARAM};
 pub use headers::{cors_headers, forwardable_response_header, preflight_headers, EXPOSED_HEADERS};
 pub use keys::{hmac_sha256, SessionKeys, MIN_SESSION_KEY_LEN};
 pub use origins::{guard, OriginPolicy, RouteKind, CSRF_HEADER, CSRF_HEADER_VALUE};

@@ -40,6 +40,15 @@ impl OriginPolicy {
         self.origins.contains(&o)
     }
 
+    /// Whether `origin` may call a Worker whose own origin is `own` (`scheme://host[:port]` of the
+    /// request URL): its own origin always may — browsers send `Origin` on same-origin `POST`s
+    /// (Fetch standard, "append a request `Origin` header") — and the listed ones
+    /// ([`OriginPolicy::allows`]). Issue 21 item 13: an empty list refused the Worker's own pages.
+    pub fn allows_for(&self, origin: &str, own: &str) -> bool {
+        let o = origin.trim();
+        (!own.is_empty() && o.eq_ignore_ascii_case(own)) || self.allows(o)
+    }
+
     /// The allowed origins.
     pub fn origins(&self) -> &[String] {
         &self.origins
@@ -58,12 +67,13 @@ pub enum RouteKind {
 }
 
 /// The request guard (RFC 10017 §6.1.3.2): `/api`, `/token` and every non-GET/HEAD request need
-/// `X-Tsunagi: 1`; any request carrying an `Origin` needs it allowlisted (`Origin: null` never is).
-/// Checked before anything is read from or written to storage.
-pub fn guard(policy: &OriginPolicy, kind: RouteKind, method: &str, origin: Option<&str>, csrf_header: Option<&str>) -> Result<()> {
+/// `X-Tsunagi: 1`; any request carrying an `Origin` needs it to be the Worker's own (`own`) or
+/// allowlisted (`Origin: null` never is). Checked before anything is read from or written to
+/// storage.
+pub fn guard(policy: &OriginPolicy, kind: RouteKind, method: &str, origin: Option<&str>, own: &str, csrf_header: Option<&str>) -> Result<()> {
     if let Some(o) = origin {
-        if !policy.allows(o) {
-            return Err(Error::new(ErrorCode::ForbiddenOrigin, "this origin is not allowed (ALLOWED_ORIGINS)"));
+        if !policy.allows_for(o, own) {
+            return Err(Error::new(ErrorCode::ForbiddenOrigin, "this origin is not allowed: neither the Worker's own nor listed in ALLOWED_ORIGINS"));
         }
     }
     let safe_method = method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("HEAD");
@@ -87,7 +97,7 @@ mod tests {
             assert_eq!(OriginPolicy::parse(bad).map_err(|e| e.code()), Err(ErrorCode::InvalidConfig), "{bad}");
         }
         assert_eq!(OriginPolicy::parse("").map(|p| p.origins().len()).ok(), Some(0));
-        let g = |kind, method, origin, header| guard(&p, kind, method, origin, header).map_err(|e| e.code());
+        let g = |kind, method, origin, header| guard(&p, kind, method, origin, "https://tsunagi.example", header).map_err(|e| e.code());
         assert_eq!(g(RouteKind::Api, "GET", None, Some("1")), Ok(()));
         assert_eq!(g(RouteKind::Api, "GET", None, None), Err(ErrorCode::CsrfHeaderMissing));
         assert_eq!(g(RouteKind::Api, "GET", None, Some("true")), Err(ErrorCode::CsrfHeaderMissing));
@@ -96,5 +106,21 @@ mod tests {
         assert_eq!(g(RouteKind::Other, "POST", None, None), Err(ErrorCode::CsrfHeaderMissing));
         assert_eq!(g(RouteKind::Other, "GET", None, None), Ok(()));
         assert_eq!(g(RouteKind::Other, "GET", Some("null"), None), Err(ErrorCode::ForbiddenOrigin));
+    }
+
+    #[test]
+    fn the_workers_own_origin_is_always_allowed() {
+        let empty = OriginPolicy::parse("").unwrap_or_else(|e| panic!("{e}"));
+        let own = "https://tsunagi.example.workers.dev";
+        assert!(empty.allows_for(own, own) && empty.allows_for("HTTPS://Tsunagi.example.workers.dev", own));
+        for other in ["http://tsunagi.example.workers.dev", "https://tsunagi.example.workers.dev:8443", "https://evil.example", "null", ""] {
+            assert!(!empty.allows_for(other, own), "{other}");
+        }
+        assert!(!empty.allows_for("", ""), "no own origin known: nothing matches it");
+        let listed = OriginPolicy::parse("https://app.example.com").unwrap_or_else(|e| panic!("{e}"));
+        assert!(listed.allows_for("https://app.example.com", own) && listed.allows_for(own, own));
+        let g = |origin| guard(&empty, RouteKind::Other, "POST", Some(origin), own, Some("1")).map_err(|e| e.code());
+        assert_eq!(g(own), Ok(()));
+        assert_eq!(g("https://app.example.com"), Err(ErrorCode::ForbiddenOrigin));
     }
 }
