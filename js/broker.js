@@ -3,7 +3,7 @@
 // session cookie. This class only builds the Worker's URLs, adds the `X-Tsunagi: 1` header its
 // API, token and POST routes require, and turns the Worker's own JSON errors (marked with
 // `X-Tsunagi-Error`) into TsunagiErrors. No protocol logic lives here.
-import { TsunagiError, abortSignal, options } from './core.js';
+import { TsunagiError, abortSignal, options } from './errors.js';
 
 const ERROR_HEADER = 'x-tsunagi-error';
 const PROVIDER = /^[a-z][a-z0-9_-]*$/;

@@ -3,26 +3,10 @@
 // Every protocol decision is made by the Rust core compiled to wasm: this file only moves
 // values across the boundary (one JSON text in, one text out) and turns the core's error JSON
 // into a TsunagiError. Nothing here logs; no message ever holds a secret, code or token.
+import { TsunagiError, abortSignal, options } from './errors.js';
 import { call as wasmCall } from './tsunagi_wasm.js';
 
-/** Every failure of the package: `code` is one of the core's stable strings (README). */
-export class TsunagiError extends Error {
-  constructor(code, message, details) {
-    const d = details || {};
-    super(message, d.cause === undefined ? undefined : { cause: d.cause });
-    this.name = 'TsunagiError';
-    this.code = code;
-    this.status = d.status;
-    this.requestId = d.requestId;
-    this.oauthError = d.oauthError;
-    this.description = d.description;
-    this.errorUri = d.errorUri;
-    this.bodyExcerpt = d.bodyExcerpt;
-    this.refreshExpiredAt = d.refreshExpiredAt;
-    this.retryAfterMs = d.retryAfterMs;
-    this.requiresReauthorization = d.requiresReauthorization === true;
-  }
-}
+export { TsunagiError, abortSignal, options };
 
 const fail = (code, message, details) => new TsunagiError(code, message, details);
 
@@ -85,22 +69,6 @@ export function pairs(x) {
     return typeof x[Symbol.iterator] === 'function' ? Array.from(x) : Object.entries(x);
   }
   return x; // the core rejects it with a typed error
-}
-
-/** @internal An options object: `undefined`/`null` → `{}`; anything else must be an object. */
-export function options(x, what) {
-  if (x === undefined || x === null) return {};
-  if (typeof x !== 'object') throw fail('invalid_parameter', `invalid_parameter: ${what} must be an object`);
-  return x;
-}
-
-/** @internal An `AbortSignal` option: `undefined`/`null` → `undefined`; anything else must be one. */
-export function abortSignal(x) {
-  if (x === undefined || x === null) return undefined;
-  if (typeof x !== 'object' || typeof x.aborted !== 'boolean' || typeof x.addEventListener !== 'function') {
-    throw fail('invalid_parameter', 'invalid_parameter: signal must be an AbortSignal');
-  }
-  return x;
 }
 
 const str = (x) => (x instanceof URL ? x.href : x);

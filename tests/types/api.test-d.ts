@@ -47,6 +47,7 @@ import {
 } from 'tsunagi';
 import { type LoginOptions, type TsunagiProviderProps, type TsunagiState, TsunagiProvider, useTsunagi } from 'tsunagi/react';
 import type { ReactElement } from 'react';
+import { BrokerClient as WasmFreeBroker, type BrokerSession as WasmFreeSession, TsunagiError as WasmFreeError } from 'tsunagi/broker';
 
 type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 
@@ -392,6 +393,11 @@ const broker = new BrokerClient();
 new BrokerClient({ baseUrl: 'https://worker.example', fetch: globalThis.fetch });
 // @ts-expect-error the base URL is a string
 new BrokerClient({ baseUrl: new URL('https://worker.example') });
+
+// tsunagi/broker: the same class and error, without the wasm
+expectType<typeof BrokerClient>()(WasmFreeBroker);
+expectType<typeof TsunagiError>()(WasmFreeError);
+expectType<BrokerSession>()({} as WasmFreeSession);
 
 async function useBroker(): Promise<void> {
   expectType<string>()(broker.loginUrl('lawvu'));

@@ -1,0 +1,78 @@
+// node --test: each entry of the packed package loads only what it uses, within its byte budget
+// (issue 22). An app importing the entry is bundled by esbuild (`--bundle --minify --format=esm`) from
+// the unpacked tarball, and the bundle (with any .wasm it references) is measured gzip -9: bytes are
+// deterministic, so the budgets are tests; `make bench` reports where the bytes go.
+//   tsunagi/broker  BrokerClient for SPAs behind the Worker: no wasm at all, ≤ 3 KB
+//   tsunagi/react   the React adapter on top of the app's client (react itself external), ≤ 1.5 KB
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const ESBUILD = join(ROOT, 'node_modules', '.bin', 'esbuild');
+
+/** Budgets in bytes, gzip -9 of the minified bundle (wasm included where the entry loads one). */
+const BUDGETS = { broker: 3 * 1024, react: 1.5 * 1024 };
+
+let work;
+before(() => {
+  if (!existsSync(join(ROOT, 'pkg', 'package.json'))) throw new Error('pkg/ is not built: run `make pkg`');
+  work = mkdtempSync(join(tmpdir(), 'tsunagi-entries-'));
+  const [packed] = JSON.parse(execFileSync('npm', ['pack', join(ROOT, 'pkg'), '--pack-destination', work, '--json', '--silent'], { encoding: 'utf8' }));
+  const target = join(work, 'node_modules', 'tsunagi');
+  mkdirSync(target, { recursive: true });
+  execFileSync('tar', ['-xzf', join(work, packed.filename), '-C', target, '--strip-components=1']);
+});
+after(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** Bundles `source`, an app's main module in a folder beside the unpacked package's node_modules (so
+ * the bare specifier resolves as in a user's project): its output files, their gzip -9 size, its JS. */
+function bundle(name, source, external = []) {
+  const dir = join(work, name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'main.js'), source);
+  const out = join(dir, 'dist');
+  execFileSync(
+    ESBUILD,
+    ['main.js', '--bundle', '--minify', '--format=esm', `--outdir=${out}`, '--log-level=warning', ...external.map((e) => `--external:${e}`)],
+    { cwd: dir },
+  );
+  const files = readdirSync(out);
+  const gz = files.reduce((n, f) => n + gzipSync(readFileSync(join(out, f)), { level: 9 }).length, 0);
+  const text = files
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => readFileSync(join(out, f), 'utf8'))
+    .join('\n');
+  return { files, gz, text };
+}
+
+test('tsunagi/broker: BrokerClient with no wasm at all, within its budget', (t) => {
+  const b = bundle(
+    'broker-app',
+    "import { BrokerClient, TsunagiError } from 'tsunagi/broker';\nconst c = new BrokerClient();\nglobalThis.app = { c, TsunagiError, s: c.session() };\n",
+  );
+  t.diagnostic(`tsunagi/broker: ${b.gz} bytes gzip -9 (budget ${BUDGETS.broker})`);
+  assert.deepEqual(
+    b.files.filter((f) => !f.endsWith('.js')),
+    [],
+    'no .wasm emitted',
+  );
+  assert.doesNotMatch(b.text, /WebAssembly|tsunagi_wasm|\.wasm/);
+  assert.ok(b.gz <= BUDGETS.broker, `tsunagi/broker is ${b.gz} bytes gzip -9, over its ${BUDGETS.broker}`);
+});
+
+test('tsunagi/react: the adapter on top of the app (react external), within its budget', (t) => {
+  const r = bundle('react-app', "import { TsunagiProvider, useTsunagi } from 'tsunagi/react';\nglobalThis.app = { TsunagiProvider, useTsunagi };\n", [
+    'react',
+    'react-dom',
+  ]);
+  t.diagnostic(`tsunagi/react: ${r.gz} bytes gzip -9 on top of the app (budget ${BUDGETS.react})`);
+  assert.doesNotMatch(r.text, /WebAssembly|tsunagi_wasm/, 'the adapter loads no wasm of its own');
+  assert.ok(r.gz <= BUDGETS.react, `tsunagi/react is ${r.gz} bytes gzip -9, over its ${BUDGETS.react}`);
+});
