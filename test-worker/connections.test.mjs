@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withSandboxAndWorker, connectionsFor, Browser, login } from './harness.mjs';
 
+const PASTED = 'SK7QH2MZ9XW4VB8N3CLIVEKEY0PASTED';
+
 const ctx = withSandboxAndWorker((ep) => {
   const connections = connectionsFor(ep);
   // LawVu's public client (no secret: 1-day refresh tokens) beside the confidential one
@@ -18,6 +20,8 @@ const ctx = withSandboxAndWorker((ep) => {
   };
   connections.broken = { profile: 'lawvu', client_id: 'x', environment: 'staging' };
   connections.typo = { profile: 'logiless', client_id: 'x', secret: 'LOGILESS_CLIENT_SECRET', mercant_id: '1' };
+  // a secret's value pasted where its name goes, that looks like a name (A-Z, 0-9, _)
+  connections.pasted = { ...connections.logiless, secret: PASTED };
   return { connections };
 });
 
@@ -76,6 +80,12 @@ test('an invalid connection fails its own routes with config_invalid naming the 
     assert.equal(r.json.error, 'config_invalid', path);
     assert.ok(r.json.message.includes(field), r.json.message);
   }
+  // a missing secret: config_missing names the field, never its value (which may be a pasted secret)
+  const missing = await b.request('/auth/pasted/login');
+  assert.equal(missing.status, 500, missing.text);
+  assert.equal(missing.json.error, 'config_missing');
+  assert.ok(!missing.text.includes(PASTED), `the value is not echoed: ${missing.text}`);
+  assert.match(missing.json.message, /connection 'pasted': .*'secret' field.*wrangler secret put.*\.dev\.vars/);
   const unknown = await b.request('/auth/nope/login');
   assert.equal(unknown.status, 404, unknown.text);
   assert.equal(unknown.json.error, 'not_found');
@@ -90,5 +100,5 @@ test('an invalid connection fails its own routes with config_invalid naming the 
   assert.equal(s.json.connections.broken.signed_in, false);
   assert.ok(s.json.connections.broken.message.includes("connection 'broken', field 'environment'"), s.text);
   assert.ok(s.json.connections.typo.message.includes("connection 'typo', field 'mercant_id'"), s.text);
-  assert.deepEqual(Object.keys(s.json.connections), ['lawvu', 'logiless', 'legalon', 'lawvu-spa', 'broken', 'typo'].sort());
+  assert.deepEqual(Object.keys(s.json.connections), ['lawvu', 'logiless', 'legalon', 'lawvu-spa', 'broken', 'typo', 'pasted'].sort());
 });

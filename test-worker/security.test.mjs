@@ -190,7 +190,9 @@ test('missing configuration is a clear error, never a crash', async () => {
     const r = await b.request('/auth/lawvu/login');
     assert.equal(r.status, 500);
     assert.equal(r.json.error, 'config_missing');
-    assert.match(r.json.message, /LAWVU_CLIENT_SECRET/);
+    // the connection and its field are named, never the field's value (issue 21 item 11)
+    assert.match(r.json.message, /connection 'lawvu': .*'secret' field/);
+    assert.ok(!r.json.message.includes('LAWVU_CLIENT_SECRET'), r.json.message);
     await login(b, ctx.sbx, 'logiless'); // LegalOn serves signed-in sessions only
     const l = await b.api('/api/legalon/users');
     assert.equal(l.json.error, 'config_missing');

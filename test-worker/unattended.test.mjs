@@ -4,10 +4,13 @@
 // LawVu's 30-day refresh tokens would have lapsed three times over; the connection stays usable,
 // the sandbox counts the refreshes the Worker reports and no reuse. A provider that forgets the
 // grant turns the status to requires_reauthorization; a failed refresh is kept, counted and
-// retried with backoff. Real sandbox, real workerd (its alarms).
+// retried with backoff. A failed grant changes no health (a grant in progress is reported beside
+// it); the object answers a token request without the refresh token (issue 21 items 8 and 9).
+// Real sandbox, real workerd (its alarms).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, startWorker, bindingsFor, connectionsFor, brokerClient, Browser, leaks, seededSecrets } from './harness.mjs';
+import { createHmac } from 'node:crypto';
+import { startSandbox, startWorker, bindingsFor, connectionsFor, brokerClient, Browser, leaks, seededSecrets, SESSION_KEY } from './harness.mjs';
 
 const ADMIN_TOKEN = 'admin-secret-for-the-tests-0123456789abcdef';
 const ADMIN = { 'x-tsunagi-admin': ADMIN_TOKEN };
@@ -46,6 +49,22 @@ async function robot(body) {
   const r = await (await worker.mf.getWorker('robot')).fetch('http://robot/', { method: 'POST', body: JSON.stringify(body) });
   return { status: r.status, json: JSON.parse(await r.text()) };
 }
+/** The held connection's Durable Object as the Worker names it (config.rs `held_object_name`: a
+ * keyed hash of the connection, its token endpoint and client id; docs/storage.md). */
+async function heldObject(connection, tokenUrl, clientId) {
+  const key = createHmac('sha256', SESSION_KEY).update('tsunagi/v1/object').digest();
+  const name = createHmac('sha256', key).update(`connection:${connection}:${tokenUrl}:${clientId}`).digest('base64url');
+  const ns = await worker.mf.getDurableObjectNamespace('CONNECTIONS', 'tsunagi');
+  return ns.get(ns.idFromName(name));
+}
+
+/** A callback URL as the provider would send it, its `state` replaced (forged). */
+const forged = (redirectUrl) => {
+  const u = new URL(redirectUrl);
+  u.searchParams.set('state', 'forged-state-0123456789');
+  return u.href;
+};
+
 const admin = (b, path, method = 'GET') => b.request(path, { method, headers: { ...ADMIN, ...(method === 'POST' ? { 'x-tsunagi': '1' } : {}) } });
 const health = async () => (await admin(new Browser(worker), '/connections/lawvu')).json;
 
@@ -79,6 +98,24 @@ test('the admin routes need the administrator secret; before a grant nothing is 
   assert.match(t.json.error, /^login_required: connection 'lawvu' is not granted/);
 });
 
+test('a grant whose callback fails changes no health: a pending grant is reported with its expiry, then gone', async () => {
+  const b = new Browser(worker);
+  const g = await admin(b, '/admin/connections/lawvu/grant', 'POST');
+  assert.equal(g.status, 200, g.text);
+  const pending = await health();
+  assert.equal(pending.status, 'disconnected', 'not granted yet: the grant in progress does not replace the status');
+  assert.deepEqual(pending.pending_grant, { expires_at: g.json.expires_at });
+  const { redirect_url } = await sbx.control('lawvu/approve', { authorize_url: g.json.authorize_url, user_id: 'user-id-123' });
+  const cb = await new Browser(worker).request(forged(redirect_url));
+  assert.equal(cb.status, 400, cb.text);
+  assert.equal(cb.json.error, 'state_mismatch');
+  const h = await health();
+  assert.equal(h.status, 'disconnected', JSON.stringify(h));
+  assert.equal(h.connected, false);
+  assert.equal(h.pending_grant, null, 'the failed callback spent the grant in progress');
+  assert.equal((await new Browser(worker).request(redirect_url)).status, 400, 'single use: the real callback comes too late');
+});
+
 test('granted once by an administrator; the callback is single use; health shows no token', async () => {
   const b = new Browser(worker);
   const g = await admin(b, '/admin/connections/lawvu/grant', 'POST');
@@ -98,6 +135,51 @@ test('granted once by an administrator; the callback is single use; health shows
   assert.ok(h.next_refresh_at > h.granted_at && h.next_refresh_at < h.refresh_expires_at);
   const text = JSON.stringify(h);
   assert.deepEqual(leaks(text, seededSecrets(sbx.ep)), [], text);
+  const api = await robot({ op: 'api', connection: 'lawvu', path: '/account-apis/v1/users' });
+  assert.equal(api.status, 200, JSON.stringify(api.json));
+});
+
+test("the Worker receives the held access token, never the refresh token (the object's answer read as sent)", async () => {
+  const stub = await heldObject('lawvu', sbx.ep.lawvu.token_url, sbx.ep.lawvu.confidential_client.client_id);
+  const op = { op: 'token', connection: 'lawvu', origin: 'https://broker.tsunagi.invalid', failed: null };
+  const r = await stub.fetch('https://tsunagi.internal/', { method: 'POST', body: JSON.stringify(op) });
+  const text = await r.text();
+  assert.equal(r.status, 200, text);
+  const answer = JSON.parse(text);
+  assert.deepEqual(Object.keys(answer).sort(), ['access_token', 'api_base_url', 'expires_at', 'issued_at', 'token_type'], text);
+  assert.doesNotMatch(text, /refresh/);
+  assert.ok(answer.access_token && answer.expires_at > Date.now(), text);
+  // and the broker's answer to another Worker: the same access token, nothing more
+  const t = await robot({ op: 'token', connection: 'lawvu' });
+  assert.deepEqual(Object.keys(t.json).sort(), ['access_token', 'expires_at', 'token_type']);
+  assert.equal(t.json.access_token, answer.access_token);
+});
+
+test('a failed re-grant keeps the health of the grant that still works, beside the grant in progress', async () => {
+  const before = await health();
+  assert.equal(before.status, 'connected');
+  const b = new Browser(worker);
+  const g = await admin(b, '/admin/connections/lawvu/grant', 'POST');
+  assert.equal(g.status, 200, g.text);
+  // (the alarm refreshes every 2 s here: refreshes and expiries move on, the grant stays)
+  const same = (h, what) => {
+    assert.equal(h.status, 'connected', `${what}: ${JSON.stringify(h)}`);
+    assert.equal(h.connected, true, what);
+    assert.equal(h.granted_at, before.granted_at, `${what}: the grant that works is still the one reported`);
+    assert.ok(h.refreshes >= before.refreshes, `${what}: refreshes counted on, not reset: ${JSON.stringify(h)}`);
+    assert.ok(h.next_refresh_at, `${what}: the next refresh stays scheduled`);
+    assert.equal(h.last_error, null, what);
+  };
+  const during = await health();
+  assert.deepEqual(during.pending_grant, { expires_at: g.json.expires_at });
+  same(during, 'during the grant');
+  const { redirect_url } = await sbx.control('lawvu/approve', { authorize_url: g.json.authorize_url, user_id: 'user-id-123' });
+  const cb = await new Browser(worker).request(forged(redirect_url));
+  assert.equal(cb.status, 400, cb.text);
+  assert.equal(cb.json.error, 'state_mismatch');
+  const after = await health();
+  same(after, 'after the failed callback');
+  assert.equal(after.pending_grant, null);
   const api = await robot({ op: 'api', connection: 'lawvu', path: '/account-apis/v1/users' });
   assert.equal(api.status, 200, JSON.stringify(api.json));
 });

@@ -215,9 +215,16 @@ impl Connection {
         }
     }
 
+    /// The field is named, not its value: a secret's value pasted into `secret` can look like a
+    /// name (A-Z, 0-9, `_`), and an error must not repeat it.
     fn missing_secret(&self) -> Error {
-        let name = self.secret.as_deref().unwrap_or("(none)");
-        Error::new(ErrorCode::ConfigMissing, format!("connection '{}': the secret {name} is not set (wrangler secret put {name})", self.name))
+        Error::new(
+            ErrorCode::ConfigMissing,
+            format!(
+                "connection '{}': the Worker secret named by its 'secret' field is not set (`wrangler secret put` with that name; `.dev.vars` for local runs)",
+                self.name
+            ),
+        )
     }
 
     /// What `/session` and the admin routes show of the configuration (never a secret).
@@ -564,7 +571,10 @@ mod tests {
         let client = lv.client(Some("s3cret"), "https://w.example", None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(client.redirect_uri().map(|r| r.as_str().to_owned()).as_deref(), Some("https://w.example/auth/lawvu/callback"));
         let missing = lv.client(None, "https://w.example", None).err().map(|e| (e.code(), e.message().to_owned()));
-        assert!(missing.as_ref().is_some_and(|(c, m)| *c == ErrorCode::ConfigMissing && m.contains("LAWVU_CLIENT_SECRET")), "{missing:?}");
+        assert!(
+            missing.as_ref().is_some_and(|(c, m)| *c == ErrorCode::ConfigMissing && m.contains("'secret' field") && !m.contains("LAWVU_CLIENT_SECRET")),
+            "the field is named, never its value: {missing:?}"
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use crate::bff::PendingLogin;
 use crate::connections::Connection;
 use crate::crypto::Sealed;
-use crate::messages::{Health, HeldOp};
+use crate::messages::{Health, HeldOp, HeldTokenAnswer};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::session::LEEWAY_SECS;
@@ -109,12 +109,15 @@ impl Inner {
             HeldOp::Token { connection, origin, failed } => {
                 let c = config::connection(&self.env, &connection)?;
                 let origin = self.health().await?.filter(|_| c.unattended).map(|h| h.origin).unwrap_or(origin);
-                text(&self.token(&c, &origin, failed.as_deref()).await?)
+                // the refresh token stays here: the caller gets what an API call uses
+                text(&HeldTokenAnswer::of(&self.token(&c, &origin, failed.as_deref()).await?))
             }
             HeldOp::Begin { connection, origin, pending } => {
                 let c = unattended(&self.env, &connection)?;
+                // kept until the expiry the administrator was given (the health reports it)
+                let expires_at = pending.expires_at;
                 let record = text(&PendingGrant { pending, origin })?;
-                self.put_sealed(PENDING, &record, now().plus_secs(crate::bff::PENDING_LOGIN_SECS)).await?;
+                self.put_sealed(PENDING, &record, expires_at).await?;
                 text(&json!({"connection": c.name}))
             }
             HeldOp::Complete { connection, callback_url } => text(&self.complete(&connection, &callback_url).await?),
@@ -191,20 +194,27 @@ impl Inner {
             return Err(over());
         }
         let client = self.client(&c, &grant.origin).await?;
-        // a new grant starts a new history
-        self.put_health(&Health { connection: c.name.clone(), origin: grant.origin.clone(), status: "granting".into(), ..Health::default() }).await?;
         let authorization = PendingAuthorization { state: grant.pending.state, pkce_verifier: grant.pending.pkce_verifier, nonce: grant.pending.nonce };
-        // exchanged into memory and its id_token verified before the connection holds anything
+        // exchanged into memory and its id_token verified before the connection holds anything; a
+        // grant that fails here changes nothing: the health (and the grant it describes) stays
         let tokens = crate::sign_in::exchange(&self.env, &c, &client, callback_url, &authorization).await?;
         let store = HeldStore { inner: self, connection: &c };
         self.lock.exclusive(store.store(&tokens)).await?;
+        // the new grant starts a new history (a grant replacing an earlier one is not a refresh)
         let mut h = self.health().await?.unwrap_or_default();
+        h.origin = grant.origin;
         h.granted_at = Some(now().as_millis());
-        // a grant replacing an earlier one is not a refresh
         h.refreshes = 0;
         h.last_refresh_at = None;
         self.put_health(&h).await?;
         Ok(h)
+    }
+
+    /// When the administrator's grant in progress ([`PENDING`]) expires, if one is live. Its
+    /// record's expiry is kept in clear next to the sealed sign-in; nothing is opened.
+    async fn pending_grant_expiry(&self) -> Result<Option<u64>> {
+        let pending = self.state.storage().get::<Sealed>(PENDING).await.map_err(|_| storage_error())?;
+        Ok(pending.map(|s| s.exp).filter(|exp| *exp > now().as_millis()))
     }
 
     async fn health_view(&self, connection: &str) -> Result<serde_json::Value> {
@@ -220,6 +230,9 @@ impl Inner {
             o.insert("connected".into(), json!(held.is_some()));
             o.insert("access_expires_at".into(), json!(held.as_ref().and_then(|t| t.expires_at).map(Timestamp::as_millis)));
             o.insert("refresh_expires_at".into(), json!(held.as_ref().and_then(|t| t.refresh_expires_at).map(Timestamp::as_millis)));
+            // a grant in progress is reported beside the current grant's health, never in its place
+            let pending = if c.unattended { self.pending_grant_expiry().await? } else { None };
+            o.insert("pending_grant".into(), pending.map_or(serde_json::Value::Null, |exp| json!({"expires_at": exp})));
             o.remove("origin");
         }
         Ok(v)

@@ -4,8 +4,10 @@
 //! core's [`tsunagi_core::ErrorFields`] (the npm package's `TsunagiError` shape), every field kept.
 
 use serde::{Deserialize, Serialize};
+use tsunagi_core::json::JsonObject;
 use tsunagi_core::secret::AccessToken;
-use tsunagi_core::TokenSet;
+use tsunagi_core::token_set::TokenGrant;
+use tsunagi_core::{Timestamp, TokenSet};
 
 /// What the Worker asks of a session object.
 #[derive(Serialize, Deserialize)]
@@ -79,13 +81,61 @@ pub struct PutAnswer {
     pub session_expires_at: Option<u64>,
 }
 
+/// The answer to [`HeldOp::Token`]: what a call to the connection's API uses — the access token,
+/// its type, when it was issued and expires (the isolate's cache judges freshness by them) and
+/// LegalOn's API base. The refresh token stays in the object that refreshes it: an unattended
+/// grant's pair never reaches a Worker isolate (issue 21 item 9).
+#[derive(Serialize, Deserialize)]
+pub struct HeldTokenAnswer {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// Its type.
+    pub token_type: String,
+    /// When the object received it, ms since the epoch.
+    pub issued_at: u64,
+    /// When it expires, ms since the epoch.
+    pub expires_at: Option<u64>,
+    /// LegalOn's `api_base_url` (the API host the token is for).
+    pub api_base_url: Option<String>,
+}
+
+impl HeldTokenAnswer {
+    /// The parts of `tokens` an API call uses.
+    pub fn of(tokens: &TokenSet) -> Self {
+        HeldTokenAnswer {
+            access_token: tokens.access_token.clone(),
+            token_type: tokens.token_type.clone(),
+            issued_at: tokens.issued_at.as_millis(),
+            expires_at: tokens.expires_at.map(Timestamp::as_millis),
+            api_base_url: tokens.api_base_url.clone(),
+        }
+    }
+
+    /// A token set for the API loop: no refresh token, no scope or extra fields. The loop never
+    /// refreshes it itself: a refused token goes back to the object as `failed`.
+    pub fn into_set(self) -> TokenSet {
+        TokenSet {
+            access_token: self.access_token,
+            token_type: self.token_type,
+            issued_at: Timestamp::from_millis(self.issued_at),
+            expires_at: self.expires_at.map(Timestamp::from_millis),
+            refresh_token: None,
+            refresh_expires_at: None,
+            scope: None,
+            api_base_url: self.api_base_url,
+            extra: JsonObject::new(),
+            grant: TokenGrant::default(),
+        }
+    }
+}
+
 /// What the Worker asks of a held connection's object (`TsunagiConnection`: client credentials or
 /// unattended).
 #[derive(Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum HeldOp {
-    /// A usable token set ([`tsunagi_core::TokenSet`], inside the isolate only); `failed` is the
-    /// fingerprint of an access token the API just refused with 401.
+    /// A usable access token ([`HeldTokenAnswer`]: what an API call uses, never the refresh
+    /// token); `failed` is the fingerprint of an access token the API just refused with 401.
     Token {
         /// Which connection.
         connection: String,

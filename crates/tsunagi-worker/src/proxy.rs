@@ -7,7 +7,7 @@ use crate::bff::{self, SessionKeys, VerifiedCookie};
 use crate::config;
 use crate::connections::Connection;
 use crate::entry::{bad, renewed_cookie};
-use crate::messages::{HeldOp, SessionOp, TokenAnswer};
+use crate::messages::{HeldOp, HeldTokenAnswer, SessionOp, TokenAnswer};
 use crate::objects::{call, call_held, held_stub, session_stub};
 use crate::routes::method_name;
 use crate::runtime::{Fetcher, Timer, WorkerClock};
@@ -88,7 +88,8 @@ async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<Strin
 }
 
 /// A held connection's token: the isolate's copy when fresh, else its object's (which renews it
-/// single-flight). Also the RPC broker's source. Only client-credentials tokens are kept in the
+/// single-flight and answers only what the call uses: never the refresh token, docs/storage.md).
+/// Also the RPC broker's source. Only client-credentials tokens are kept in the
 /// isolate (`cache`): an unattended grant is always read from its object, so a disconnect or a
 /// lost grant holds at once in every isolate.
 pub async fn held_token(env: &Env, object: &str, connection: &str, origin: &str, failed: Option<&str>, cache: bool) -> Result<TokenSet> {
@@ -97,7 +98,7 @@ pub async fn held_token(env: &Env, object: &str, connection: &str, origin: &str,
     }
     let stub = held_stub(env, object)?;
     let op = HeldOp::Token { connection: connection.to_owned(), origin: origin.to_owned(), failed: failed.map(str::to_owned) };
-    let t: TokenSet = call_held(&stub, &op).await?;
+    let t = call_held::<HeldTokenAnswer>(&stub, &op).await?.into_set();
     if cache {
         held::remember(object, &t);
     }
