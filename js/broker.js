@@ -5,6 +5,9 @@
 // `X-Tsunagi-Error`) into TsunagiErrors. No protocol logic lives here.
 import { TsunagiError, abortSignal, options } from './errors.js';
 
+// `tsunagi/broker` is this file: the error class comes with it (the same one `tsunagi` exports).
+export { TsunagiError };
+
 const ERROR_HEADER = 'x-tsunagi-error';
 const PROVIDER = /^[a-z][a-z0-9_-]*$/;
 
