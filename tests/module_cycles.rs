@@ -2,13 +2,16 @@
 //! No module of any crate imports, directly or through others, a module that imports it back
 //! (issue 22: nothing can be put behind a feature, or read on its own, while modules form cycles).
 //! Reads every crate's sources as text: `crate::`, `super::` and `self::` paths (use-trees
-//! included) outside `#[cfg(test)]` are the edges, between files and between top-level modules.
+//! included; `use child::…` of a module's own children too) outside `#[cfg(test)]` are the edges,
+//! between files and between top-level modules. A name a module re-exports (`lib.rs`'s
+//! `use runtime::now;`, a `mod.rs`'s `pub use cookie::…`) leads to the module that defines it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The crates whose modules are checked, by their `src` folders.
-const CRATES: &[&str] = &["crates/tsunagi-core/src", "crates/tsunagi-flows/src", "sandbox/src"];
+/// The crates whose modules are checked, by their `src` folders. The browser runtime (`src`) joins
+/// when its `js::oidc` ↔ `js::ops` cycle is gone with the Rust id_token verifier (issue 22 step 4).
+const CRATES: &[&str] = &["crates/tsunagi-core/src", "crates/tsunagi-flows/src", "crates/tsunagi-worker/src", "sandbox/src"];
 
 type Module = Vec<String>;
 
@@ -107,6 +110,71 @@ fn tree(chars: &[char], mut at: usize, mut prefix: Vec<String>) -> (Vec<Vec<Stri
     }
 }
 
+/// `use child::…` (a path relative to the module, 2018 edition) written as `use self::child::…`,
+/// for every child module of `module`.
+fn with_self_paths(code: &str, module: &Module, modules: &BTreeSet<Module>) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(at) = rest.find("use ") {
+        let (before, after) = rest.split_at(at + 4);
+        out.push_str(before);
+        let ident: String = after.trim_start().chars().take_while(|c| is_ident(*c)).collect();
+        let mut child = module.clone();
+        child.push(ident.clone());
+        let at_word_start = before.len() == 4 || !before[..before.len() - 4].ends_with(is_ident);
+        if at_word_start && !ident.is_empty() && after.trim_start()[ident.len()..].starts_with("::") && modules.contains(&child) {
+            out.push_str("self::");
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The names each module imports from another module (`use runtime::now;` in `lib.rs` →
+/// `now` is `runtime`'s), so a path through the re-exporting module reaches the definer.
+type ReExports = BTreeMap<Module, BTreeMap<String, Module>>;
+
+/// The module a path names: the longest known module its absolute form starts with, followed
+/// through the re-exports of that module.
+fn resolve_through(from: &Module, path: &[String], modules: &BTreeSet<Module>, re_exports: &ReExports) -> Option<Module> {
+    let mut m = resolve(from, path, modules)?;
+    let abs_len = absolute(from, path).len();
+    let mut name = absolute(from, path).get(m.len()).cloned();
+    // a re-export of a re-export: bounded hops
+    for _ in 0..4 {
+        match name.as_ref().and_then(|n| re_exports.get(&m).and_then(|r| r.get(n))) {
+            Some(target) if *target != m => {
+                m = target.clone();
+                name = None;
+            }
+            _ => break,
+        }
+    }
+    let _ = abs_len;
+    Some(m)
+}
+
+/// A path made absolute from `from` (`crate`, `self` and `super` resolved).
+fn absolute(from: &Module, path: &[String]) -> Module {
+    let mut abs: Module = match path.first().map(String::as_str) {
+        Some("self") => from.clone(),
+        Some("super") => {
+            let mut m = from.clone();
+            m.pop();
+            m
+        }
+        _ => Vec::new(),
+    };
+    let mut rest = path.iter().skip(1).peekable();
+    while rest.peek().is_some_and(|s| *s == "super") {
+        abs.pop();
+        rest.next();
+    }
+    abs.extend(rest.cloned());
+    abs
+}
+
 /// The module a path names: the longest known module its absolute form starts with.
 fn resolve(from: &Module, path: &[String], modules: &BTreeSet<Module>) -> Option<Module> {
     let mut abs: Module = match path.first().map(String::as_str) {
@@ -135,11 +203,30 @@ fn graph(src: &Path) -> BTreeMap<Module, BTreeSet<Module>> {
     rust_files(src, &mut files);
     let modules: BTreeSet<Module> = files.iter().map(|f| module_of(src, f)).collect();
     let mut edges: BTreeMap<Module, BTreeSet<Module>> = modules.iter().map(|m| (m.clone(), BTreeSet::new())).collect();
-    for file in &files {
-        let from = module_of(src, file);
-        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        for path in paths_in(&code_of(&text)) {
-            if let Some(to) = resolve(&from, &path, &modules) {
+    let codes: Vec<(Module, String)> = files
+        .iter()
+        .map(|file| {
+            let from = module_of(src, file);
+            let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let code = with_self_paths(&code_of(&text), &from, &modules);
+            (from, code)
+        })
+        .collect();
+    // what each module imports by name from another module: its re-exports
+    let mut re_exports: ReExports = BTreeMap::new();
+    for (from, code) in &codes {
+        for path in paths_in(code) {
+            if let (Some(to), Some(name)) = (resolve(from, &path, &modules), path.last()) {
+                if to != *from && absolute(from, &path).len() == to.len() + 1 {
+                    re_exports.entry(from.clone()).or_default().insert(name.clone(), to);
+                }
+            }
+        }
+    }
+    for (from, code) in &codes {
+        let from = from.clone();
+        for path in paths_in(code) {
+            if let Some(to) = resolve_through(&from, &path, &modules, &re_exports) {
                 if !to.is_empty() && to != from {
                     edges.entry(from.clone()).or_default().insert(to);
                 }
@@ -212,6 +299,13 @@ fn the_reader_finds_the_edges() {
     let paths: Vec<String> = paths_in(&code).iter().map(|p| p.join("::")).collect();
     assert_eq!(paths, ["crate::a::b", "crate::a::c::d", "crate::a::c::f", "super::g", "self::h::i", "crate::j"]);
     let modules: BTreeSet<Module> = [vec![], vec!["a".to_owned()], vec!["a".to_owned(), "c".to_owned()], vec!["g".to_owned()]].into_iter().collect();
+    // in lib.rs, `use a::c::x;` is the child module's path, and a name it re-exports leads to `a::c`
+    let root_code = with_self_paths("use a::c::x;\nuse std::fmt;\nfn f() { reuse a::b(); }", &vec![], &modules);
+    assert_eq!(root_code, "use self::a::c::x;\nuse std::fmt;\nfn f() { reuse a::b(); }");
+    let mut re: ReExports = BTreeMap::new();
+    re.entry(vec![]).or_default().insert("x".to_owned(), vec!["a".to_owned(), "c".to_owned()]);
+    let via_root = resolve_through(&vec!["g".to_owned()], &["crate".to_owned(), "x".to_owned()], &modules, &re).map(|m| m.join("::"));
+    assert_eq!(via_root.as_deref(), Some("a::c"));
     let from = vec!["x".to_owned()];
     let resolved = |p: &[&str]| resolve(&from, &p.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(), &modules).map(|m| m.join("::"));
     assert_eq!(resolved(&["crate", "a", "c", "d"]).as_deref(), Some("a::c"));

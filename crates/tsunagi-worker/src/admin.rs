@@ -5,7 +5,7 @@
 //! the administrator's secret header ([`bff::check_admin`]).
 
 use crate::bff::{self, PendingLogin};
-use crate::broker::SERVER_ORIGIN;
+use crate::config::SERVER_ORIGIN;
 use crate::messages::{Health, HeldOp};
 use crate::objects::{call_held, held_stub};
 use crate::{config, http, now};

@@ -5,33 +5,15 @@
 //! the browser's `/api`. A binding is not reachable from the internet and carries no cookie; only
 //! connections marked `server = true` are served (docs/configuration.md).
 
-use crate::config;
-use crate::connections::Connection;
+use crate::config::{self, served, SERVER_ORIGIN};
 use crate::proxy::{forward_held, held_token};
 use crate::request_target::RequestTarget;
 use crate::{bad, http};
 use serde_json::json;
-use tsunagi_core::{Error, ErrorCode, Result};
+use tsunagi_core::Error;
 use wasm_bindgen::prelude::*;
 use worker::worker_sys::web_sys;
 use worker::{Env, IntoResponse, Request};
-
-/// The origin a held client's default redirect URI is built from when no browser request gives
-/// one (client credentials have none; nothing is redirected there).
-pub const SERVER_ORIGIN: &str = "https://broker.tsunagi.invalid";
-
-/// The connection `name`, if it may be served to other Workers: held (client credentials or
-/// unattended) and marked `server = true`; else [`ErrorCode::ConnectionNotAllowed`].
-pub fn served(env: &Env, name: &str) -> Result<Connection> {
-    let c = config::connection(env, name)?;
-    if !c.server || !c.is_held() {
-        return Err(Error::new(
-            ErrorCode::ConnectionNotAllowed,
-            format!("connection '{name}' is not served to other Workers (server = true on a held connection)"),
-        ));
-    }
-    Ok(c)
-}
 
 /// A thrown error for the calling Worker: a JS `Error` named `TsunagiError`, its message
 /// `"{code}: {message}"` (RPC keeps an Error's message), with `code` set too.

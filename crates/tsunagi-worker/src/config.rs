@@ -180,3 +180,20 @@ pub fn held_object_name(env: &Env, c: &Connection, client: &Client) -> Result<St
     }
     Ok(keys(env)?.object_name(&label))
 }
+
+/// The origin a held client's default redirect URI is built from when no browser request gives
+/// one (client credentials have none; nothing is redirected there).
+pub const SERVER_ORIGIN: &str = "https://broker.tsunagi.invalid";
+
+/// The connection `name`, if it may be served to other Workers: held (client credentials or
+/// unattended) and marked `server = true`; else [`ErrorCode::ConnectionNotAllowed`].
+pub fn served(env: &Env, name: &str) -> Result<Connection> {
+    let c = connection(env, name)?;
+    if !c.server || !c.is_held() {
+        return Err(Error::new(
+            ErrorCode::ConnectionNotAllowed,
+            format!("connection '{name}' is not served to other Workers (server = true on a held connection)"),
+        ));
+    }
+    Ok(c)
+}

@@ -11,21 +11,11 @@ use crate::objects::{call, field, session_stub};
 use crate::proxy::proxy;
 use crate::request_target::RequestTarget;
 use crate::routes::{method_name, route, Route};
-use crate::{crypto, http};
+use crate::{bad, crypto, http, now};
 use serde_json::json;
 use tsunagi_core::PendingAuthorization;
 use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
 use worker::{event, Context, Env, Headers, Request, Response};
-
-/// The Worker's clock.
-pub(crate) fn now() -> Timestamp {
-    Timestamp::from_millis(js_sys::Date::now().max(0.0) as u64)
-}
-
-/// An [`ErrorCode::InvalidParameter`] error with `message`.
-pub(crate) fn bad(message: &str) -> Error {
-    Error::new(ErrorCode::InvalidParameter, message.to_owned())
-}
 
 /// The Worker entry point.
 #[event(fetch)]
@@ -181,7 +171,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             let c = cookie?;
             let v: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Refresh { connection: name, origin: self_origin }).await?;
             let mut r = w(http::json(200, &v.to_string()))?;
-            if let Some(set) = renewed_cookie(&keys, &c, field(&v, "session_expires_at").as_u64()) {
+            if let Some(set) = bff::renewed_cookie(&keys, &c, field(&v, "session_expires_at").as_u64(), now()) {
                 r.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
             }
             Ok(r)
@@ -323,15 +313,4 @@ fn session_cookie(headers: &Headers, keys: &SessionKeys) -> Result<VerifiedCooki
     let header = cookie_header(headers);
     let value = bff::cookie_value(&header, bff::COOKIE_NAME).ok_or_else(|| Error::new(ErrorCode::SessionMissing, "no session cookie: sign in"))?;
     bff::verify_cookie(keys, value, now())
-}
-
-/// A new cookie when the session now lasts longer than the browser's copy (refresh rotation
-/// slides the refresh token's lifetime).
-pub(crate) fn renewed_cookie(keys: &SessionKeys, c: &VerifiedCookie, session_expires_ms: Option<u64>) -> Option<String> {
-    let exp = Timestamp::from_millis(session_expires_ms?);
-    if exp.as_secs() <= c.expires_at.as_secs().saturating_add(3600) {
-        return None;
-    }
-    let max_age = now().millis_until(exp) / 1000;
-    Some(bff::set_cookie_header(&bff::sign_cookie(keys, &c.session_id, exp), max_age))
 }

@@ -245,7 +245,7 @@ impl Inner {
         let store = HeldStore { inner: self, connection: &c };
         let held = store.load().await?;
         let h = self.health().await?.unwrap_or_default();
-        let origin = if h.origin.is_empty() { crate::broker::SERVER_ORIGIN.to_owned() } else { h.origin.clone() };
+        let origin = if h.origin.is_empty() { config::SERVER_ORIGIN.to_owned() } else { h.origin.clone() };
         let revocation = match &held {
             Some(t) => revoke::revoke(&self.env, &origin, &c.name, t).await,
             None => json!({"revoked": false, "forgotten": false, "reason": "nothing was held"}),
@@ -329,7 +329,7 @@ impl TokenStore for HeldStore<'_> {
     async fn store(&self, tokens: &TokenSet) -> Result<()> {
         let inner = self.inner;
         // the API base must be valid before the token is kept (LegalOn: the token's api_base_url)
-        config::client(&inner.env, self.connection, crate::broker::SERVER_ORIGIN).await?.api_base(Some(tokens))?;
+        config::client(&inner.env, self.connection, config::SERVER_ORIGIN).await?.api_base(Some(tokens))?;
         let text = serde_json::to_string(tokens).map_err(|_| storage_error())?;
         let exp = tokens.refresh_expires_at.or(tokens.expires_at).unwrap_or_else(|| now().plus_secs(3600));
         // the rotated pair first: nothing below may lose it

@@ -191,3 +191,8 @@ pub fn redirect(location: &str, set_cookies: &[String]) -> worker::Result<Respon
     }
     Ok(Response::empty()?.with_status(302).with_headers(headers))
 }
+
+/// An [`ErrorCode::InvalidParameter`] error with `message`.
+pub(crate) fn bad(message: &str) -> Error {
+    Error::new(ErrorCode::InvalidParameter, message.to_owned())
+}

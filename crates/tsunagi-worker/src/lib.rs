@@ -52,8 +52,10 @@ mod session;
 mod sign_in;
 
 #[cfg(target_arch = "wasm32")]
-use entry::{bad, now};
-#[cfg(target_arch = "wasm32")]
 pub use held::TsunagiConnection;
+#[cfg(target_arch = "wasm32")]
+use http::bad;
+#[cfg(target_arch = "wasm32")]
+use runtime::now;
 #[cfg(target_arch = "wasm32")]
 pub use session::TsunagiSession;

@@ -1,8 +1,8 @@
 //! Calls to the Durable Objects: the session and held-connection stubs, one JSON operation per
 //! request (200 → its answer), and an object's error body rebuilt into the same [`Error`].
 
+use crate::bad;
 use crate::bff::SessionKeys;
-use crate::entry::bad;
 use crate::messages::{HeldOp, SessionOp};
 use serde::de::DeserializeOwned;
 use tsunagi_core::{Error, ErrorCode, ErrorFields, Result};

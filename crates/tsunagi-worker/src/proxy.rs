@@ -6,12 +6,11 @@
 use crate::bff::{self, SessionKeys, VerifiedCookie};
 use crate::config;
 use crate::connections::Connection;
-use crate::entry::{bad, renewed_cookie};
 use crate::messages::{HeldOp, HeldTokenAnswer, SessionOp, TokenAnswer};
 use crate::objects::{call, call_held, held_stub, session_stub};
 use crate::routes::method_name;
 use crate::runtime::{Fetcher, Timer, WorkerClock};
-use crate::{held, http, now};
+use crate::{bad, held, http, now};
 use std::cell::Cell;
 use tsunagi_core::api::RetryPolicy;
 use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
@@ -169,7 +168,7 @@ pub async fn proxy(
 pub async fn forward_held(env: &Env, req: &mut Request, name: &str, path: &str, origin: &str) -> Result<Response> {
     let method_name = method_name(req);
     tsunagi_core::api::check_api_path(path)?;
-    let conn = crate::broker::served(env, name)?;
+    let conn = config::served(env, name)?;
     conn.access.check(&conn.name, &method_name, path)?;
     let (method, head) = api_method(&method_name)?;
     let client = config::client(env, &conn, origin).await?;
@@ -209,7 +208,7 @@ async fn forward(
         Outcome::Delivered(upstream) => {
             let mut resp = deliver(client, upstream, timeout_ms, head).await?;
             if let (Source::Session(_, c, ..), Some(keys)) = (&tokens.source, keys) {
-                if let Some(set) = renewed_cookie(keys, c, tokens.session_exp.get()) {
+                if let Some(set) = bff::renewed_cookie(keys, c, tokens.session_exp.get(), now()) {
                     resp.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
                 }
             }

@@ -55,3 +55,8 @@ pub async fn set_alarm_at(storage: &Storage, at_ms: u64) -> worker::Result<()> {
     let offset = at_ms.saturating_sub(crate::now().as_millis());
     storage.set_alarm(i64::try_from(offset).unwrap_or(i64::MAX)).await
 }
+
+/// The Worker's clock.
+pub(crate) fn now() -> Timestamp {
+    Timestamp::from_millis(js_sys::Date::now().max(0.0) as u64)
+}

@@ -79,13 +79,6 @@ impl Json {
     pub fn is_null(&self) -> bool {
         matches!(self, Json::Null)
     }
-
-    /// Compact JSON text (RFC 8259), every string escaped as [`super::Escape`] says.
-    pub fn to_json(&self, escape: super::Escape) -> String {
-        let mut out = String::new();
-        super::write::write_value(&mut out, self, escape);
-        out
-    }
 }
 
 impl From<&str> for Json {

@@ -56,7 +56,17 @@ pub fn write_string(out: &mut String, s: &str, escape: Escape) {
     out.push('"');
 }
 
-pub(super) fn write_value(out: &mut String, v: &Json, escape: Escape) {
+impl Json {
+    /// Compact JSON text (RFC 8259), every string escaped as [`Escape`] says. Here, with the
+    /// writer, so the value type does not import its writer back.
+    pub fn to_json(&self, escape: Escape) -> String {
+        let mut out = String::new();
+        write_value(&mut out, self, escape);
+        out
+    }
+}
+
+fn write_value(out: &mut String, v: &Json, escape: Escape) {
     match v {
         Json::Null => out.push_str("null"),
         Json::Bool(true) => out.push_str("true"),

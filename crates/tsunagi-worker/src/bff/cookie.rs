@@ -141,6 +141,18 @@ pub fn login_cookie_header(provider: &str, value: &str) -> String {
     cookie_header(&login_cookie_name(provider), value, PENDING_LOGIN_SECS)
 }
 
+/// A new session cookie when the session now lasts (`session_expires_ms`) more than an hour longer
+/// than the browser's copy says (refresh rotation slides the refresh token's lifetime); `None`
+/// otherwise.
+pub fn renewed_cookie(keys: &SessionKeys, c: &VerifiedCookie, session_expires_ms: Option<u64>, now: Timestamp) -> Option<String> {
+    let exp = Timestamp::from_millis(session_expires_ms?);
+    if exp.as_secs() <= c.expires_at.as_secs().saturating_add(3600) {
+        return None;
+    }
+    let max_age = now.millis_until(exp) / 1000;
+    Some(set_cookie_header(&sign_cookie(keys, &c.session_id, exp), max_age))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +179,21 @@ mod tests {
         for junk in ["", "a.b.c", "x", &format!("{value}.x"), &value.replace('.', "")] {
             assert_eq!(code(junk, now), Err(ErrorCode::SessionMissing), "{junk}");
         }
+    }
+
+    #[test]
+    fn a_renewed_cookie_only_when_the_session_outlasts_the_copy_by_an_hour() {
+        let k = keys();
+        let now = Timestamp::from_secs(1_000);
+        let c = VerifiedCookie { session_id: session_id_from_entropy(&[3; 32]), expires_at: now.plus_secs(86_400) };
+        assert_eq!(renewed_cookie(&k, &c, None, now), None);
+        assert_eq!(renewed_cookie(&k, &c, Some(now.plus_secs(86_400 + 3600).as_millis()), now), None);
+        let later = now.plus_secs(30 * 86_400);
+        let set = renewed_cookie(&k, &c, Some(later.as_millis()), now).unwrap_or_default();
+        let value = set.split_once('=').map(|(_, v)| v.split(';').next().unwrap_or_default()).unwrap_or_default();
+        let v = verify_cookie(&k, value, now).unwrap_or_else(|e| panic!("{e}: {set}"));
+        assert_eq!((v.session_id, v.expires_at), (c.session_id.clone(), later));
+        assert!(set.contains(&format!("Max-Age={}", 30 * 86_400)), "{set}");
     }
 
     #[test]

@@ -35,8 +35,9 @@ mod session_view;
 pub use access::{AccessRules, DEFAULT_METHODS, METHODS};
 pub use admin::{check_admin, ADMIN_HEADER, MIN_ADMIN_TOKEN_LEN};
 pub use cookie::{
-    binding_cookie_header, binding_matches, binding_value, clear_cookie_header, cookie_value, login_cookie_header, login_cookie_name, session_id_from_entropy,
-    set_cookie_header, sign_cookie, verify_cookie, VerifiedCookie, BINDING_COOKIE_NAME, BINDING_COOKIE_SECS, COOKIE_NAME, MAX_COOKIE_HEADER_LEN, SPENT_LOGIN,
+    binding_cookie_header, binding_matches, binding_value, clear_cookie_header, cookie_value, login_cookie_header, login_cookie_name, renewed_cookie,
+    session_id_from_entropy, set_cookie_header, sign_cookie, verify_cookie, VerifiedCookie, BINDING_COOKIE_NAME, BINDING_COOKIE_SECS, COOKIE_NAME,
+    MAX_COOKIE_HEADER_LEN, SPENT_LOGIN,
 };
 pub use errors::{error_body, http_status, requires_sign_in, ERROR_HEADER};
 pub use failed_sign_in::{failed_sign_in_location, is_navigation, CONNECTION_PARAM, ERROR_PARAM};
