@@ -82,24 +82,29 @@ describe('vendor document examples', () => {
     assert.equal(refresh.body, 'grant_type=refresh_token&refresh_token=tGzv3JOkF0XG5Qx2TlKWIA&client_id=acme-inc&client_secret=your-client-secret');
   });
 
-  test('Logiless sample response with the unquoted refresh_token', () => {
+  test('Logiless sample response with the unquoted refresh_token: read as printed with the Logiless config only', () => {
     const body =
       '{"access_token":"d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX","token_type":"bearer","expires_in":2592000,"refresh_token":d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX,"scope":""}';
     const now = 1_700_000_000_000;
-    const tokens = t.parseTokenResponse({ status: 200, headers: { 'content-type': 'application/json' }, body }, { now });
+    const logiless = { provider: 'logiless', clientId: 'c', clientSecret: 's', redirectUri: 'https://app.example/cb' };
+    const tokens = t.parseTokenResponse({ status: 200, headers: { 'content-type': 'application/json' }, body }, { now, config: logiless });
     assert.deepEqual(tokens, {
       accessToken: 'd461ab8XXXXXXXXXXXXXXXXXXXXXXXXX',
       tokenType: 'bearer',
       issuedAt: now,
       expiresAt: now + 2_592_000_000,
       refreshToken: 'd461ab8XXXXXXXXXXXXXXXXXXXXXXXXX',
+      refreshExpiresAt: now + 2_592_000_000,
       scope: '',
       extra: {},
       grant: 'user',
     });
-    const logiless = { provider: 'logiless', clientId: 'c', clientSecret: 's', redirectUri: 'https://app.example/cb' };
-    const withConfig = t.parseTokenResponse({ status: 200, headers: new Headers({ 'content-type': 'text/plain' }), body }, { now, config: logiless });
-    assert.equal(withConfig.refreshExpiresAt, now + 2_592_000_000);
+    const withTextPlain = t.parseTokenResponse({ status: 200, headers: new Headers({ 'content-type': 'text/plain' }), body }, { now, config: logiless });
+    assert.equal(withTextPlain.refreshToken, 'd461ab8XXXXXXXXXXXXXXXXXXXXXXXXX');
+    // issue 21 item 10: without a config the response is read as a generic RFC 6749 server's, strictly
+    assert.throws(() => t.parseTokenResponse({ status: 200, headers: { 'content-type': 'application/json' }, body }, { now }), {
+      code: 'token_response_invalid',
+    });
   });
 
   test('LegalOn token response with api_base_url', () => {
