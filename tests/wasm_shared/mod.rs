@@ -46,8 +46,12 @@ fn garbage_is_an_error_not_a_trap() {
 #[wasm_bindgen_test]
 fn logiless_sample_response() {
     let body = r#"{"access_token":"d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX","token_type":"bearer","expires_in":2592000,"refresh_token":d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX,"scope":""}"#;
-    let tokens = call("parse_token_response", r#"{"response":{"status":200},"now":0}"#, "", body).unwrap_or_default();
+    let logiless = r#"{"provider":"logiless","clientId":"c","clientSecret":"s","redirectUri":"https://app.example/cb"}"#;
+    let tokens = call("parse_token_response", r#"{"response":{"status":200},"now":0}"#, logiless, body).unwrap_or_default();
     let tokens: serde_json::Value = serde_json::from_str(&tokens).unwrap_or_default();
     assert_eq!(tokens["refreshToken"], "d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX");
     assert_eq!(tokens["expiresAt"], 2_592_000_000u64);
+    // issue 21 item 10: without a config it is a generic server's answer, read strictly
+    let generic = call("parse_token_response", r#"{"response":{"status":200},"now":0}"#, "", body);
+    assert_eq!(generic.err().map(|e| code_of(&e)).as_deref(), Some("token_response_invalid"));
 }
