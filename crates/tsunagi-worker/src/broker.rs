@@ -9,7 +9,9 @@ use crate::config::{self, served, SERVER_ORIGIN};
 use crate::proxy::{forward_held, held_token};
 use crate::request_target::RequestTarget;
 use crate::{bad, http};
-use serde_json::json;
+use crate::messages::BrokerTokenAnswer;
+use serde::Serialize;
+use serde_wasm_bindgen::Serializer;
 use tsunagi_core::Error;
 use wasm_bindgen::prelude::*;
 use worker::worker_sys::web_sys;
@@ -33,13 +35,11 @@ pub async fn broker_access_token(env: Env, connection: String) -> std::result::R
         let client = config::client(&env, &c, SERVER_ORIGIN).await?;
         let object = config::held_object_name(&env, &c, &client)?;
         let t = held_token(&env, &object, &c.name, SERVER_ORIGIN, None, !c.unattended).await?;
-        Ok::<_, Error>(json!({"access_token": t.access_token.secret(), "token_type": t.token_type, "expires_at": t.expires_at.map(|e| e.as_millis())}))
+        let answer = BrokerTokenAnswer { access_token: t.access_token.secret(), token_type: &t.token_type, expires_at: t.expires_at.map(|e| e.as_millis()) };
+        answer.serialize(&Serializer::json_compatible()).map_err(|_| bad("the answer could not be built"))
     }
     .await;
-    match answer {
-        Ok(v) => js_sys::JSON::parse(&v.to_string()).map_err(|_| thrown(&bad("the answer could not be built"))),
-        Err(e) => Err(thrown(&e)),
-    }
+    answer.map_err(|e| thrown(&e))
 }
 
 /// `fetchApi(connection, request)`: the request's path and query (its origin is ignored) sent to

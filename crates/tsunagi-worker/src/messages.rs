@@ -2,6 +2,8 @@
 //! ([`SessionOp`]) and a held connection's object ([`HeldOp`]) — one request enum each, one answer
 //! type per request, serialised as JSON over the object's `fetch`. Errors come back as the
 //! core's [`tsunagi_core::ErrorFields`] (the npm package's `TsunagiError` shape), every field kept.
+//! And the answer other Workers get from the broker ([`BrokerTokenAnswer`]), a JS object made by
+//! serde-wasm-bindgen.
 
 use serde::{Deserialize, Serialize};
 use tsunagi_core::json::JsonObject;
@@ -201,4 +203,17 @@ pub struct Health {
     pub failures: u32,
     /// The last error's code.
     pub last_error: Option<String>,
+}
+
+/// What the broker's `accessToken(connection)` answers another Worker over Workers RPC: a plain
+/// JS object (serde-wasm-bindgen, JSON-compatible: a missing expiry is `null`) with the access
+/// token, its type and its expiry (ms since the epoch). Never a refresh token (README "Other Workers").
+#[derive(Serialize)]
+pub struct BrokerTokenAnswer<'a> {
+    /// The access token.
+    pub access_token: &'a str,
+    /// Its type (`Bearer`).
+    pub token_type: &'a str,
+    /// When it expires, ms since the epoch; `null` when the server gave no lifetime.
+    pub expires_at: Option<u64>,
 }
