@@ -6,7 +6,7 @@
 use crate::documents::DocumentCache;
 use crate::ports::{Answer, Clock, SignatureCheck, Sleep, Transport};
 use tsunagi_core::id_token::{IdToken, IdTokenExpectations, JwsAlgorithm};
-use tsunagi_core::{jwks, Error, ErrorCode, HttpRequest, Method, Nonce, Result};
+use tsunagi_core::{jwks, Error, ErrorCode, HttpRequest, Method, Nonce, Result, Timestamp};
 
 /// How many JWKS a runtime keeps, and for how long (ms).
 pub const JWKS_CACHED: usize = 16;
@@ -30,6 +30,8 @@ pub struct Expected<'a> {
     pub client_id: &'a str,
     /// The nonce the authorization request sent, if any.
     pub nonce: Option<&'a Nonce>,
+    /// The time the claims are checked at (`exp`, `iat`): the runtime's, or one the caller injects.
+    pub now: Timestamp,
     /// Clock skew allowed on `exp`/`iat`, in seconds.
     pub leeway_secs: u64,
     /// For a refresh's id_token: the claims JSON of the id_token the session started with
@@ -41,7 +43,7 @@ pub struct Expected<'a> {
 pub struct IdTokenVerifier<'a, T, C, S, V> {
     /// Fetches the JWKS.
     pub transport: &'a T,
-    /// Tells the time (the claim checks, the cache's ages).
+    /// Tells the time (the cache's ages, the refetch cool-down).
     pub clock: &'a C,
     /// Waits while another caller fetches the same JWKS.
     pub sleep: &'a S,
@@ -69,7 +71,7 @@ impl<T: Transport, C: Clock, S: Sleep, V: SignatureCheck> IdTokenVerifier<'_, T,
             issuer: expected.issuer,
             client_id: expected.client_id,
             nonce: expected.nonce,
-            now: self.clock.now(),
+            now: expected.now,
             leeway_secs: expected.leeway_secs,
         };
         match expected.original {

@@ -90,7 +90,7 @@ fn claims(sub: &str, extra: &str) -> String {
 }
 
 fn expected<'a>(nonce: Option<&'a Nonce>, original: Option<&'a str>) -> Expected<'a> {
-    Expected { issuer: ISSUER, client_id: "cid", nonce, leeway_secs: 60, original }
+    Expected { issuer: ISSUER, client_id: "cid", nonce, now: T0, leeway_secs: 60, original }
 }
 
 /// Waits by giving the other callers a turn (the clock stands still, as workerd's does during a
