@@ -55,7 +55,7 @@ async function bundle(entry, platform = 'browser') {
 const wasm = readFileSync(join(PKG, 'tsunagi_wasm_bg.wasm'));
 const tsJs = await bundle('tsunagi.js');
 const perFile = {};
-for (const f of ['tsunagi_wasm.js', 'index.js', 'core.js', 'client.js', 'oidc.js']) perFile[f] = gz(readFileSync(join(PKG, f)));
+for (const f of ['tsunagi_wasm.js', 'index.js', 'core.js', 'client.js']) perFile[f] = gz(readFileSync(join(PKG, f)));
 result.size.tsunagi = {
   wasm_raw: wasm.length,
   wasm_gz: gz(wasm),

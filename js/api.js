@@ -14,7 +14,10 @@ export {
   nextStep,
   buildApiRequest,
   decodeJwtClaims,
+  discover,
+  verifyIdToken,
+  buildRevocationRequest,
+  parseRevocationResponse,
 } from './core.js';
 export { OAuthClient, memoryStorage } from './client.js';
-export { discover, verifyIdToken, buildRevocationRequest, parseRevocationResponse } from './oidc.js';
 export { BrokerClient } from './broker.js';

@@ -8,11 +8,23 @@
 // the events to other tabs (BroadcastChannel) — and what an app expects around them: abort
 // signals, the app state carried through authorization, an idempotent callback, the unverified
 // user claims, and (opt-in) renewal ahead of expiry. A generic config may name only its `issuer`:
-// the metadata is discovered on first use (js/oidc.js), the callback's `iss` checked (RFC 9207),
+// the metadata is discovered on first use (js/core.js `discover`, src/js/verifier.rs), the callback's `iss` checked (RFC 9207),
 // an `openid` login's id_token verified (signature, claims, nonce) before anything is stored, and
 // logout revokes the tokens where the server has a revocation endpoint (RFC 7009).
-import { TsunagiError, abortSignal, call, decodeJwtClaims, fetchWithin, flow, options, pairs } from './core.js';
-import { canRevoke, needsMetadata, verifyIdToken, withMetadata } from './oidc.js';
+import {
+  TsunagiError,
+  abortSignal,
+  call,
+  canRevoke,
+  decodeJwtClaims,
+  fetchWithin,
+  flow,
+  needsMetadata,
+  options,
+  pairs,
+  verifyIdToken,
+  withMetadata,
+} from './core.js';
 import { flowAccessToken, flowExchange, flowFetch, refreshDueInMs } from './tsunagi_wasm.js';
 
 const fail = (code, message, details) => new TsunagiError(code, `${code}: ${message}`, details);
@@ -196,7 +208,7 @@ export class OAuthClient {
   }
 
   // The config the core can build a client from: an issuer-only generic config gets its metadata
-  // (discovered once per client, cached per page by js/oidc.js; a failed discovery is retried).
+  // (discovered once per client, cached per page by the wasm module; a failed discovery is retried).
   async #cfg() {
     if (this.#ready) return this.#ready;
     this.#discovering ??= withMetadata(this.#config, this.#fetch, false, { requestTimeoutMs: this.#timeoutMs }).then(

@@ -47,7 +47,7 @@ rm -rf "$OUT"
 mkdir -p "$OUT"
 cp "$stage/${NAME}.js" "$OUT/${NAME}.js"
 cp "$stage/${NAME}_bg.opt.wasm" "$OUT/${NAME}_bg.wasm"
-cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/errors.js js/client.js js/oidc.js js/broker.js js/broker.d.ts js/react.js js/react.d.ts js/index.d.ts js/package.json js/README.md "$OUT/"
+cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/errors.js js/client.js js/broker.js js/broker.d.ts js/react.js js/react.d.ts js/index.d.ts js/package.json js/README.md "$OUT/"
 cp CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$OUT/"
 # The npm version is the root crate's (js/package.json says 0.0.0); make test-package checks that the
 # workspace crates, pkg/package.json and CHANGELOG.md's top entry agree.
@@ -63,7 +63,7 @@ wasm_gz=$(gz "$OUT/${NAME}_bg.wasm")
 js_gz=0
 for f in "$OUT"/*.js; do js_gz=$((js_gz + $(gz "$f"))); done
 # What a browser app downloads: the wasm, the glue and the wrapper (not node.js or workerd.js).
-app_gz=$(( wasm_gz + $(gz "$OUT/${NAME}.js") + $(gz "$OUT/index.js") + $(gz "$OUT/api.js") + $(gz "$OUT/core.js") + $(gz "$OUT/errors.js") + $(gz "$OUT/client.js") + $(gz "$OUT/oidc.js") + $(gz "$OUT/broker.js") ))
+app_gz=$(( wasm_gz + $(gz "$OUT/${NAME}.js") + $(gz "$OUT/index.js") + $(gz "$OUT/api.js") + $(gz "$OUT/core.js") + $(gz "$OUT/errors.js") + $(gz "$OUT/client.js") + $(gz "$OUT/broker.js") ))
 printf 'build-pkg: pkg/ built: wasm %s bytes (%s gz), JS %s bytes (%s gz, all files gzipped one by one)\n' \
   "$(wc -c <"$OUT/${NAME}_bg.wasm")" "$wasm_gz" "$(cat "$OUT"/*.js | wc -c)" "$js_gz"
 printf 'build-pkg: gzip -9 size of what a browser loads (wasm + glue + wrapper): %s bytes (%.1f KB)\n' \

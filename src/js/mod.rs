@@ -16,6 +16,7 @@ mod gloo;
 mod oidc;
 mod ops;
 mod tokens;
+mod verifier;
 
 #[cfg(test)]
 mod tests;

@@ -1,21 +1,25 @@
 //! # tsunagi-flows — the OAuth flows, written once
 //!
 //! The code exchange, a usable access token with single-flight refresh, and the API call's
-//! 401-once / 429-bounded loop, as async Rust over five small traits ([`ports`]): a transport, a
-//! token store, a refresh lock, a clock and a sleeper. The browser runtime and the Worker
+//! 401-once / 429-bounded loop, and an id_token's verification (discovery, the JWKS cache and its
+//! bounded refetch), as async Rust over small traits ([`ports`]): a transport, a token store, a
+//! refresh lock, a clock, a sleeper and a signature check. The browser runtime and the Worker
 //! implement the traits; every protocol decision comes from the sans-IO core (`tsunagi`).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod api_call;
+pub mod discovery;
+pub mod documents;
 pub mod exchange;
+pub mod id_token;
 pub mod memory;
 pub mod ports;
 pub mod token;
 
 pub use api_call::{ApiCall, Outcome};
-pub use ports::{Answer, Clock, RefreshLock, Sleep, TokenSource, TokenStore, Transport};
+pub use ports::{Answer, Clock, RefreshLock, SignatureCheck, Sleep, TokenSource, TokenStore, Transport};
 
 use tsunagi_core::Client;
 

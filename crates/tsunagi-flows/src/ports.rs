@@ -1,8 +1,9 @@
-//! The five things a runtime provides to the flows. Futures are not `Send`: browsers and Workers
+//! The things a runtime provides to the flows (and, for an id_token, its signature check). Futures are not `Send`: browsers and Workers
 //! run one thread per isolate, and the native tests use a single-threaded executor.
 #![allow(async_fn_in_trait)]
 
 use std::future::Future;
+use tsunagi_core::id_token::JwsAlgorithm;
 use tsunagi_core::{HttpRequest, HttpResponse, Result, Timestamp, TokenSet};
 
 /// Sends one request. Redirects are not followed (a token request's secrets must never reach a
@@ -67,4 +68,14 @@ pub trait Clock {
 pub trait Sleep {
     /// Resolves after `ms` milliseconds.
     async fn sleep(&self, ms: u64);
+}
+
+/// Checks a JWS signature (RFC 7515 §5.2) with a public key: WebCrypto in the browser and the
+/// Worker (`tsunagi-webcrypto`), anything equivalent elsewhere.
+pub trait SignatureCheck {
+    /// Whether `signature` is `alg`'s signature of `signing_input` by the public JWK `jwk` (JSON
+    /// text, as [`tsunagi_core::jwks::select_jwk`] returns it). `Ok(false)` when it does not verify;
+    /// an error when the key cannot be used: `unsupported_algorithm` (the runtime lacks `alg`),
+    /// `id_token_signature_invalid` (a key the runtime refuses).
+    async fn verify(&self, alg: JwsAlgorithm, jwk: &str, signing_input: &[u8], signature: &[u8]) -> Result<bool>;
 }
