@@ -9,12 +9,13 @@
 
 mod args;
 mod config;
+mod dispatch;
 mod error;
 mod flow;
 #[cfg(feature = "gloo-net")]
 mod gloo;
-mod oidc;
 mod ops;
+mod revocation;
 mod tokens;
 mod verifier;
 
@@ -28,5 +29,5 @@ use wasm_bindgen::prelude::wasm_bindgen;
 /// JSON text.
 #[wasm_bindgen]
 pub fn call(op: &str, args: &str, config: &str, body: &str) -> Result<String, String> {
-    ops::dispatch(op, args, &ops::Side { config, body }).map_err(|e| error::to_json(&e))
+    dispatch::dispatch(op, args, &ops::Side { config, body }).map_err(|e| error::to_json(&e))
 }

@@ -4,7 +4,7 @@
 //! plain string); every failure is a core [`Error`].
 
 use super::args::{self, Args};
-use super::{config, oidc, tokens};
+use super::{config, tokens};
 use std::cell::RefCell;
 use std::rc::Rc;
 use tsunagi_core::api::{self, ApiDecision, Attempt, RetryPolicy};
@@ -311,31 +311,4 @@ pub(crate) fn api_decide(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
 /// `{ config, response, now }` → the API error for a response (always `Err`).
 pub(crate) fn api_error(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
     Err(client_of(side)?.api_error(&response_of(a, side.body)?, now_of(a)?))
-}
-
-/// Runs operation `op` on the JSON arguments `json`, with the config and body beside them.
-pub(crate) fn dispatch(op: &str, json: &str, side: &Side<'_>) -> Result<String> {
-    match op {
-        "create_state" => return create_state(),
-        "create_pkce" => return create_pkce(),
-        "jwt_payload" => return tsunagi_core::jwt::payload_json_unverified(json),
-        _ => {}
-    }
-    let map = args::parse(json)?;
-    let a = Args::new(&map, "options", P);
-    match op {
-        "authorization_url" => authorization_url(&a, side),
-        "begin_authorization" => begin_authorization(&a, side),
-        "pkce_challenge" => pkce_challenge(&a),
-        "parse_callback" => parse_callback(&a),
-        "token_request" => token_request(&a, side),
-        "parse_token_response" => parse_token_response(&a, side),
-        "next_step" => next_step(&a, side),
-        "api_request" => api_request(&a, side),
-        "api_decide" => api_decide(&a, side),
-        "api_error" => api_error(&a, side),
-        "revocation_request" => oidc::revocation_request(&a, side),
-        "parse_revocation_response" => oidc::parse_revocation_response(&a, side),
-        _ => Err(Error::new(ErrorCode::UnsupportedOperation, "unknown operation")),
-    }
 }

@@ -6,10 +6,10 @@
 //! connections marked `server = true` are served (docs/configuration.md).
 
 use crate::config::{self, served, SERVER_ORIGIN};
+use crate::messages::BrokerTokenAnswer;
 use crate::proxy::{forward_held, held_token};
 use crate::request_target::RequestTarget;
 use crate::{bad, http};
-use crate::messages::BrokerTokenAnswer;
 use serde::Serialize;
 use serde_wasm_bindgen::Serializer;
 use tsunagi_core::Error;
