@@ -29,9 +29,13 @@ lint:
 	$(CARGO) fmt --manifest-path fuzz/Cargo.toml --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-# The core and the flows must compile for the browser/Worker target from day one.
+# The core and the flows must compile for the browser/Worker target from day one, and each
+# provider feature of the core alone (and `generic` without `oidc`) must build and pass its tests.
+CORE_FEATURE_SETS := lawvu logiless legalon generic generic,oidc oidc
 wasm-check:
 	$(CARGO) build -p tsunagi-core -p tsunagi-flows --lib --target wasm32-unknown-unknown
+	for f in $(CORE_FEATURE_SETS); do $(CARGO) check -p tsunagi-core --lib --no-default-features --features $$f --target wasm32-unknown-unknown || exit 1; done
+	for f in $(CORE_FEATURE_SETS); do $(CARGO) test -p tsunagi-core --lib --no-default-features --features $$f --quiet || exit 1; done
 
 ## The Cloudflare Worker (crates/tsunagi-worker): clippy on its real target.
 lint-worker:

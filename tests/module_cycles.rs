@@ -2,9 +2,10 @@
 //! No module of any crate imports, directly or through others, a module that imports it back
 //! (issue 22: nothing can be put behind a feature, or read on its own, while modules form cycles).
 //! Reads every crate's sources as text: `crate::`, `super::` and `self::` paths (use-trees
-//! included; `use child::…` of a module's own children too) outside `#[cfg(test)]` are the edges,
-//! between files and between top-level modules. A name a module re-exports (`lib.rs`'s
-//! `use runtime::now;`, a `mod.rs`'s `pub use cookie::…`) leads to the module that defines it.
+//! included; `use child::…` of a module's own children too) outside `#[cfg(test)]` (or
+//! `#[cfg(all(test, …))]`) are the edges, between files and between top-level modules. A name a
+//! module re-exports (`lib.rs`'s `use runtime::now;`, a `mod.rs`'s `pub use cookie::…`) leads to
+//! the module that defines it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -38,7 +39,9 @@ fn module_of(src: &Path, file: &Path) -> Module {
 
 /// The code of a file without its tests and comments.
 fn code_of(text: &str) -> String {
-    let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+    // tests start at `#[cfg(test)]`, or `#[cfg(all(test, …))]` for tests gated on features
+    let cut = ["#[cfg(test)]", "#[cfg(all(test,"].iter().filter_map(|m| text.find(m)).min().unwrap_or(text.len());
+    let code = text.get(..cut).unwrap_or_default();
     code.lines().map(|l| l.split("//").next().unwrap_or_default()).collect::<Vec<_>>().join("\n")
 }
 

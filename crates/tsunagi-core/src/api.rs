@@ -166,9 +166,9 @@ impl Client {
         match &self.profile.api_base {
             ApiBase::Fixed(base) => Ok(base.clone()),
             ApiBase::FromTokenResponse(resolve) => {
-                let url = tokens.and_then(|t| t.api_base_url.as_deref()).ok_or_else(|| {
-                    Error::new(ErrorCode::LoginRequired, format!("{}'s API base comes with a token: acquire one first", self.profile.provider.name()))
-                })?;
+                let url = tokens
+                    .and_then(|t| t.api_base_url.as_deref())
+                    .ok_or_else(|| Error::new(ErrorCode::LoginRequired, format!("{}'s API base comes with a token: acquire one first", self.profile.name)))?;
                 resolve(url)
             }
             ApiBase::None => Err(Error::new(ErrorCode::InvalidConfig, "no API base is configured for this provider")),
@@ -195,7 +195,7 @@ impl Client {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "all-providers"))]
 mod tests {
     use super::*;
     use crate::json::JsonObject;

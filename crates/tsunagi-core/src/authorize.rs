@@ -49,7 +49,7 @@ impl Client {
             .profile
             .authorization_endpoint
             .as_ref()
-            .ok_or_else(|| Error::new(ErrorCode::UnsupportedOperation, format!("{} has no authorization endpoint", self.profile.provider.as_str())))?;
+            .ok_or_else(|| Error::new(ErrorCode::UnsupportedOperation, format!("{} has no authorization endpoint", self.profile.id)))?;
         let client_id = self.client_id.as_ref().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "the authorization request needs a client id"))?;
         if self.profile.pkce && request.code_challenge.is_none() {
             return Err(Error::new(ErrorCode::InvalidParameter, "this profile requires PKCE: pass a code challenge"));
@@ -138,7 +138,7 @@ impl Client {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "all-providers"))]
 mod tests {
     use super::*;
     use crate::providers::generic::GenericConfig;

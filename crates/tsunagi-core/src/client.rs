@@ -96,7 +96,7 @@ impl Client {
         };
         let redirect_uri = redirect_uri.map(|uri| RedirectUri::parse(uri, profile.redirect_policy)).transpose()?;
         if profile.supports(GrantType::AuthorizationCode) && profile.authorization_endpoint.is_some() && client_id.is_none() {
-            return Err(Error::new(ErrorCode::InvalidConfig, format!("{} needs a client id", profile.provider.as_str())));
+            return Err(Error::new(ErrorCode::InvalidConfig, format!("{} needs a client id", profile.id)));
         }
         if matches!(auth, ClientAuth::None | ClientAuth::SecretPost(_) | ClientAuth::SecretBasic(_)) && client_id.is_none() {
             return Err(Error::new(ErrorCode::InvalidConfig, "this client authentication method needs a client id"));
@@ -135,7 +135,7 @@ impl Client {
         if self.profile.supports(grant) {
             Ok(())
         } else {
-            Err(Error::new(ErrorCode::UnsupportedOperation, format!("{} does not support the {} grant", self.profile.provider.as_str(), grant.as_str())))
+            Err(Error::new(ErrorCode::UnsupportedOperation, format!("{} does not support the {} grant", self.profile.id, grant.as_str())))
         }
     }
 

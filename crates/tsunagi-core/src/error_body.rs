@@ -138,7 +138,7 @@ pub(crate) fn classify_sent(
         .with_retry_after_ms(if code == ErrorCode::RateLimited { rate_limit.wait_ms() } else { None })
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "all-providers"))]
 mod tests {
     use super::*;
     use crate::profile::no_messages;

@@ -46,10 +46,11 @@ impl Client {
     /// (`client_id` for public clients, `client_secret_post`, or `Authorization: Basic`).
     /// [`ErrorCode::UnsupportedOperation`] when the server has no revocation endpoint.
     pub fn revocation_request(&self, token: RevocableToken<'_>) -> Result<HttpRequest> {
-        let endpoint =
-            self.server.revocation_endpoint.as_ref().ok_or_else(|| {
-                Error::new(ErrorCode::UnsupportedOperation, format!("{} has no revocation endpoint (RFC 7009)", self.profile.provider.as_str()))
-            })?;
+        let endpoint = self
+            .server
+            .revocation_endpoint
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorCode::UnsupportedOperation, format!("{} has no revocation endpoint (RFC 7009)", self.profile.id)))?;
         let mut q = form_urlencoded::Serializer::new(String::new());
         q.append_pair("token", token.secret()).append_pair("token_type_hint", token.hint());
         let mut headers = vec![("accept".to_owned(), "application/json".to_owned())];
@@ -75,7 +76,7 @@ impl Client {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "all-providers"))]
 mod tests {
     use super::*;
     use crate::client::ClientAuthMethod;

@@ -82,7 +82,7 @@ pub fn has_openid(scope: &str) -> bool {
     scope.split(' ').any(|t| t == "openid")
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "all-providers"))]
 mod tests {
     use super::*;
     use crate::client::Client;

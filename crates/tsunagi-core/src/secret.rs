@@ -242,7 +242,7 @@ impl fmt::Debug for SentSecrets<'_> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "all-providers"))]
 mod tests {
     use super::*;
 

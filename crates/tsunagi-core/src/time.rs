@@ -84,17 +84,18 @@ fn days_in_month(y: i64, m: u32) -> u32 {
 }
 
 /// A civil UTC date-time as parsed, before validation.
-struct Civil {
-    y: i64,
-    mo: u32,
-    d: u32,
-    h: u32,
-    mi: u32,
-    s: u32,
-    ms: u32,
+pub(crate) struct Civil {
+    pub(crate) y: i64,
+    pub(crate) mo: u32,
+    pub(crate) d: u32,
+    pub(crate) h: u32,
+    pub(crate) mi: u32,
+    pub(crate) s: u32,
+    pub(crate) ms: u32,
 }
 
-fn to_timestamp(c: Civil, offset_secs: i64) -> Option<Timestamp> {
+/// The instant of `c` at `offset_secs` east of UTC; `None` for an invalid date or time.
+pub(crate) fn to_timestamp(c: Civil, offset_secs: i64) -> Option<Timestamp> {
     let Civil { y, mo, d, h, mi, s, ms } = c;
     if !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 60 {
         return None;
@@ -106,19 +107,20 @@ fn to_timestamp(c: Civil, offset_secs: i64) -> Option<Timestamp> {
 }
 
 /// A tiny cursor over ASCII digits and literals.
-struct Cursor<'a> {
+pub(crate) struct Cursor<'a> {
     s: &'a [u8],
-    i: usize,
+    /// The position of the next byte.
+    pub(crate) i: usize,
 }
 
 impl<'a> Cursor<'a> {
-    fn new(s: &'a str) -> Self {
+    pub(crate) fn new(s: &'a str) -> Self {
         Cursor { s: s.as_bytes(), i: 0 }
     }
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.s.get(self.i).copied()
     }
-    fn eat(&mut self, c: u8) -> bool {
+    pub(crate) fn eat(&mut self, c: u8) -> bool {
         if self.peek() == Some(c) {
             self.i += 1;
             true
@@ -126,7 +128,7 @@ impl<'a> Cursor<'a> {
             false
         }
     }
-    fn digits(&mut self, min: usize, max: usize) -> Option<u32> {
+    pub(crate) fn digits(&mut self, min: usize, max: usize) -> Option<u32> {
         let mut n: u32 = 0;
         let mut count = 0;
         while count < max {
@@ -141,7 +143,7 @@ impl<'a> Cursor<'a> {
         }
         (count >= min).then_some(n)
     }
-    fn done(&self) -> bool {
+    pub(crate) fn done(&self) -> bool {
         self.i >= self.s.len()
     }
 }
@@ -208,42 +210,6 @@ pub fn parse_iso8601(input: &str) -> Option<Timestamp> {
         return None;
     }
     to_timestamp(Civil { y: i64::from(y), mo, d, h, mi, s, ms }, offset)
-}
-
-/// Parses .NET's invariant-culture date-time (`M/d/yyyy h:mm:ss [AM|PM]`, UTC), which a
-/// .NET-built API may interpolate into messages such as LawVu's
-/// "Supplied refresh_token expired at '{utc_time}'".
-pub fn parse_us_datetime(input: &str) -> Option<Timestamp> {
-    let mut c = Cursor::new(input.trim());
-    let mo = c.digits(1, 2)?;
-    if !c.eat(b'/') {
-        return None;
-    }
-    let d = c.digits(1, 2)?;
-    if !c.eat(b'/') {
-        return None;
-    }
-    let y = c.digits(4, 4)?;
-    if !c.eat(b' ') {
-        return None;
-    }
-    let mut h = c.digits(1, 2)?;
-    if !c.eat(b':') {
-        return None;
-    }
-    let mi = c.digits(2, 2)?;
-    let s = if c.eat(b':') { c.digits(2, 2)? } else { 0 };
-    if c.eat(b' ') {
-        let rest = input.trim().get(c.i..)?.trim();
-        match rest.to_ascii_uppercase().as_str() {
-            "AM" if (1..=12).contains(&h) => h %= 12,
-            "PM" if (1..=12).contains(&h) => h = h % 12 + 12,
-            _ => return None,
-        }
-    } else if !c.done() {
-        return None;
-    }
-    to_timestamp(Civil { y: i64::from(y), mo, d, h, mi, s, ms: 0 }, 0)
 }
 
 /// Parses an HTTP-date in IMF-fixdate form (RFC 9110 §5.6.7), e.g. `Sun, 06 Nov 1994 08:49:37 GMT`,
@@ -317,12 +283,7 @@ mod tests {
     }
 
     #[test]
-    fn us_and_http_dates() {
-        let t = Timestamp::from_secs(1_740_000_000);
-        assert_eq!(parse_us_datetime("2/19/2025 9:20:00 PM"), Some(t));
-        assert_eq!(parse_us_datetime("2/19/2025 21:20:00"), Some(t));
-        assert_eq!(parse_us_datetime("2/19/2025 12:00:00 AM").map(|x| x.as_secs() % 86400), Some(0));
-        assert_eq!(parse_us_datetime("13/19/2025 9:20:00 PM"), None);
+    fn http_dates() {
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(Timestamp::from_secs(784_111_777)));
         assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 PST"), None);
     }
@@ -344,7 +305,6 @@ mod tests {
         #[test]
         fn parsers_never_panic(s in ".{0,40}") {
             let _ = parse_iso8601(&s);
-            let _ = parse_us_datetime(&s);
             let _ = parse_http_date(&s);
         }
     }

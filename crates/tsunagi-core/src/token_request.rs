@@ -152,7 +152,7 @@ impl Client {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "all-providers"))]
 mod tests {
     use super::*;
     use crate::client::ClientAuthMethod;

@@ -10,12 +10,13 @@ use crate::http::{HttpRequest, HttpResponse};
 use crate::json::{Json, Number};
 use crate::profile::{ApiBase, GrantType};
 use crate::secret::{AccessToken, RefreshToken, SentSecrets};
-use crate::time::{parse_iso8601, Timestamp};
+use crate::time::Timestamp;
 use crate::token_set::{TokenGrant, TokenSet};
 use crate::{Error, ErrorCode, Result};
 
-/// Fields this module interprets; everything else goes to [`TokenSet::extra`].
-const KNOWN: &[&str] = &["access_token", "token_type", "expires_in", "expires", "refresh_token", "refresh_token_expires_in", "scope", "api_base_url"];
+/// Fields this module interprets; everything else (but the profile's own
+/// [`token_fields`](crate::profile::Profile::token_fields)) goes to [`TokenSet::extra`].
+const KNOWN: &[&str] = &["access_token", "token_type", "expires_in", "refresh_token", "refresh_token_expires_in", "scope", "api_base_url"];
 
 /// Longest lifetime accepted from a server (100 years), so hostile values cannot overflow.
 const MAX_LIFETIME_SECS: u64 = 100 * 365 * 86_400;
@@ -170,9 +171,8 @@ impl Client {
             Some(_) => return Err(invalid(resp, sent, "has a token_type that is not a string")),
         };
         let expires_in = seconds(obj.get("expires_in")).map_err(|_| invalid(resp, sent, "has an expires_in that is not a non-negative number"))?;
-        // LawVu also sends `expires` (UTC). expires_in wins: it does not depend on clock agreement.
-        let expires = obj.get("expires").and_then(Json::as_str).and_then(parse_iso8601);
-        let expires_at = expires_in.map(|s| now.plus_secs(s)).or(expires);
+        // expires_in wins over a provider's own member: it does not depend on clock agreement
+        let expires_at = expires_in.map(|s| now.plus_secs(s)).or_else(|| (self.profile.expiry_fallback)(&obj));
         let refresh_expires_in = seconds(obj.get("refresh_token_expires_in")).ok().flatten();
         let (refresh_token, refresh_expires_at) = match obj.get("refresh_token") {
             Some(Json::String(s)) if !s.trim().is_empty() => {
@@ -196,19 +196,19 @@ impl Client {
                     resolve(url).map_err(|e| e.with_status(resp.status).with_request_id(resp.request_id()))?;
                 }
                 None => {
-                    let why = format!("has no api_base_url ({} sends the API base with every token)", self.profile.provider.name());
+                    let why = format!("has no api_base_url ({} sends the API base with every token)", self.profile.name);
                     return Err(invalid(resp, sent, &why));
                 }
             }
         }
-        for key in KNOWN {
+        for key in KNOWN.iter().chain(self.profile.token_fields) {
             obj.remove(key);
         }
         Ok(TokenSet { access_token, token_type, issued_at: now, expires_at, refresh_token, refresh_expires_at, scope, api_base_url, extra: obj, grant })
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "all-providers"))]
 mod tests {
     use super::*;
     use crate::providers::lawvu::{LawVuConfig, LawVuEnvironment};
@@ -262,7 +262,7 @@ mod tests {
     fn lawvu_expires_used_when_expires_in_missing() {
         let body = r#"{"access_token":"a","expires":"2023-11-14T23:13:20Z"}"#;
         let t = ok(lawvu(false).parse_token_response(&resp("text/plain", body), NOW, None));
-        assert_eq!(t.expires_at, parse_iso8601("2023-11-14T23:13:20Z"));
+        assert_eq!(t.expires_at, crate::time::parse_iso8601("2023-11-14T23:13:20Z"));
         assert_eq!(t.token_type, "Bearer");
     }
 
@@ -326,7 +326,7 @@ mod tests {
         let bare = r#"{"access_token":abc,"token_type":"Bearer","refresh_token":def}"#;
         for client in [lawvu(false), legalon(), generic_public()] {
             let e = client.parse_token_response(&resp("application/json", bare), NOW, None).map(|_| ()).map_err(|e| e.code());
-            assert_eq!(e, Err(ErrorCode::TokenResponseInvalid), "{:?}", client.profile().provider);
+            assert_eq!(e, Err(ErrorCode::TokenResponseInvalid), "{}", client.profile().id);
         }
         let t = ok(logiless().parse_token_response(&resp("application/json", bare), NOW, None));
         assert_eq!((t.access_token.secret(), t.refresh_token.as_ref().map(|r| r.secret())), ("abc", Some("def")));

@@ -58,7 +58,8 @@ pub struct TokenSet {
     pub token_type: String,
     /// When the response was processed.
     pub issued_at: Timestamp,
-    /// When the access token expires (from `expires_in`, else LawVu's `expires`), if known.
+    /// When the access token expires (from `expires_in`, else the profile's
+    /// [`expiry_fallback`](crate::profile::Profile::expiry_fallback): LawVu's `expires`), if known.
     pub expires_at: Option<Timestamp>,
     /// The refresh token, if any (kept from the previous set when a refresh reply omits it).
     pub refresh_token: Option<RefreshToken>,
@@ -66,7 +67,8 @@ pub struct TokenSet {
     pub refresh_expires_at: Option<Timestamp>,
     /// Granted scope, if sent.
     pub scope: Option<String>,
-    /// LegalOn's `api_base_url`.
+    /// The `api_base_url` a token response carries (a profile whose API base comes with each token
+    /// needs it: LegalOn). Kept here, not in `extra`: stored sets and the package's `apiBaseUrl` read it.
     pub api_base_url: Option<String>,
     /// Every other field of the response (LawVu `userName`, `userId`, …), kept as sent.
     #[serde(default)]
@@ -141,7 +143,7 @@ impl TokenSet {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "all-providers"))]
 mod tests {
     use super::*;
     use crate::client::Client;

@@ -4,7 +4,7 @@
 
 use super::endpoint_or;
 use crate::client::{Client, ClientAuth};
-use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, JsonReading, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::profile::{no_expiry, no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, JsonReading, Profile, RefreshLifetime, TokenMethod};
 use crate::secret::BasicCredentials;
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{Error, ErrorCode, Result};
@@ -63,7 +63,8 @@ impl LegalOnConfig {
     /// The LegalOn profile (client credentials only; the API base comes with each token).
     pub fn profile(&self) -> Result<Profile> {
         Ok(Profile {
-            provider: Provider::LegalOn,
+            id: "legalon",
+            name: "LegalOn",
             authorization_endpoint: None,
             token_endpoint: endpoint_or(self.token_url.as_deref(), &format!("https://{}/oauth/token", self.region.host()), false)?,
             api_base: ApiBase::FromTokenResponse(api_base),
@@ -77,6 +78,8 @@ impl LegalOnConfig {
             api_body_encoding: BodyEncoding::AsIs,
             classify_message: no_messages,
             json_reading: JsonReading::Strict,
+            token_fields: &[],
+            expiry_fallback: no_expiry,
         })
     }
 

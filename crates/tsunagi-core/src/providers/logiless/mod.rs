@@ -2,12 +2,14 @@
 //! secret, a token endpoint called with **GET and query parameters**, 30-day access and refresh
 //! tokens (refresh rotates), a merchant-scoped API, and ASCII-only JSON request bodies.
 
-use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuth};
-use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, JsonReading, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::profile::{no_expiry, no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, JsonReading, Profile, RefreshLifetime, TokenMethod};
+use crate::providers::{endpoint_or, trim_base};
 use crate::secret::ClientSecret;
 use crate::uri::RedirectPolicy;
 use crate::{Error, ErrorCode, Result};
+
+pub mod lenient;
 
 /// Authorization endpoint.
 pub const AUTHORIZE_URL: &str = "https://app2.logiless.com/oauth/v2/auth";
@@ -65,7 +67,8 @@ impl LogilessConfig {
             _ => trim_base(api.as_str()),
         };
         Ok(Profile {
-            provider: Provider::Logiless,
+            id: "logiless",
+            name: "Logiless",
             authorization_endpoint: Some(endpoint_or(self.authorize_url.as_deref(), AUTHORIZE_URL, false)?),
             token_endpoint: endpoint_or(self.token_url.as_deref(), TOKEN_URL, false)?,
             api_base: ApiBase::Fixed(api_base),
@@ -78,7 +81,9 @@ impl LogilessConfig {
             token_params: Vec::new(),
             api_body_encoding: BodyEncoding::AsciiOnlyJson,
             classify_message: no_messages,
-            json_reading: JsonReading::QuoteBareValues,
+            json_reading: JsonReading::Repair(lenient::quote_bare_values),
+            token_fields: &[],
+            expiry_fallback: no_expiry,
         })
     }
 

@@ -2,11 +2,12 @@
 //! token method, PKCE and hash-route authorize URLs are settings. PKCE is on by default
 //! (RFC 9700 §2.1.1).
 
-use super::{endpoint_or, trim_base};
 use crate::client::{Client, ClientAuthMethod};
+#[cfg(feature = "oidc")]
 use crate::discovery::ServerMetadata;
 use crate::issuer::AuthServer;
-use crate::profile::{no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, JsonReading, Profile, Provider, RefreshLifetime, TokenMethod};
+use crate::profile::{no_expiry, no_messages, ApiBase, AuthorizeParamOrder, BodyEncoding, GrantType, JsonReading, Profile, RefreshLifetime, TokenMethod};
+use crate::providers::{endpoint_or, trim_base};
 use crate::scope::ScopeParams;
 use crate::secret::{BasicCredentials, ClientSecret};
 use crate::uri::{Endpoint, RedirectPolicy};
@@ -80,6 +81,7 @@ impl GenericConfig {
 
     /// A client configuration from checked server metadata ([`crate::discovery::parse_metadata`]):
     /// its endpoints, issuer, RFC 9207 requirement, revocation endpoint and JWKS.
+    #[cfg(feature = "oidc")]
     pub fn from_metadata(metadata: &ServerMetadata, client_id: impl Into<String>) -> Self {
         let mut cfg = GenericConfig::new(None, metadata.token_endpoint.clone(), client_id);
         cfg.issuer = Some(metadata.issuer.clone());
@@ -92,6 +94,7 @@ impl GenericConfig {
     /// the metadata's). Endpoints set here win over the metadata's (a local stand-in); the
     /// `iss` requirement is on when either side says so; a client with a secret and no
     /// authentication method gets the one the server takes ([`ServerMetadata::secret_auth_method`]).
+    #[cfg(feature = "oidc")]
     pub fn apply_metadata(&mut self, metadata: &ServerMetadata) -> Result<()> {
         match self.issuer.as_deref().filter(|i| !i.is_empty()) {
             Some(i) if i != metadata.issuer => {
@@ -112,6 +115,7 @@ impl GenericConfig {
         Ok(())
     }
 
+    #[cfg(feature = "oidc")]
     fn apply_metadata_endpoints(&mut self, m: &ServerMetadata) {
         let keep = |mine: &mut Option<String>, theirs: &Option<String>| {
             if mine.as_deref().is_none_or(|s| s.trim().is_empty()) {
@@ -133,7 +137,8 @@ impl GenericConfig {
         }
         let api_base = self.api_base.as_deref().map(|b| endpoint_or(Some(b), b, false)).transpose()?;
         Ok(Profile {
-            provider: Provider::Generic,
+            id: "generic",
+            name: "generic",
             authorization_endpoint,
             token_endpoint: Endpoint::parse(&self.token_endpoint, false)?,
             api_base: api_base.map_or(ApiBase::None, |b| ApiBase::Fixed(trim_base(b.as_str()))),
@@ -147,6 +152,8 @@ impl GenericConfig {
             api_body_encoding: BodyEncoding::AsIs,
             classify_message: no_messages,
             json_reading: JsonReading::Strict,
+            token_fields: &[],
+            expiry_fallback: no_expiry,
         })
     }
 
@@ -183,6 +190,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "oidc")]
     fn metadata_completes_an_issuer_only_config() {
         let meta = ServerMetadata {
             issuer: "https://as.example/t".into(),
