@@ -41,7 +41,27 @@ const RESOURCE: Field = Field::package("resource");
 const AUDIENCE: Field = Field::package("audience");
 
 /// Every field above.
-const FIELDS: &[Field] = &[ISSUER, TOKEN_ENDPOINT, AUTHORIZATION_ENDPOINT, CLIENT_ID, REDIRECT_URI, CLIENT_AUTH, CLIENT_SECRET, CREDENTIALS, TOKEN_METHOD, PKCE, HASH_ROUTE, API_BASE, REFRESH_LIFETIME_SECS, REQUIRE_ISS, REVOCATION_ENDPOINT, JWKS_URI, SCOPE, RESOURCE, AUDIENCE];
+const FIELDS: &[Field] = &[
+    ISSUER,
+    TOKEN_ENDPOINT,
+    AUTHORIZATION_ENDPOINT,
+    CLIENT_ID,
+    REDIRECT_URI,
+    CLIENT_AUTH,
+    CLIENT_SECRET,
+    CREDENTIALS,
+    TOKEN_METHOD,
+    PKCE,
+    HASH_ROUTE,
+    API_BASE,
+    REFRESH_LIFETIME_SECS,
+    REQUIRE_ISS,
+    REVOCATION_ENDPOINT,
+    JWKS_URI,
+    SCOPE,
+    RESOURCE,
+    AUDIENCE,
+];
 
 /// The generic profile's line of the registry.
 pub(crate) const REGISTERED: Registered = Registered { id: super::ID, grants: GRANTS, fields: FIELDS, read };
