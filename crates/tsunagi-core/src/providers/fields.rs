@@ -275,6 +275,7 @@ impl<'a> Fields<'a> {
 /// A runtime for the providers' reader tests: either spelling, secrets by their name in the
 /// Worker's convention, errors as `key: problem`.
 #[cfg(test)]
+#[allow(dead_code)] // used by the readers' tests of the providers built in
 pub(crate) struct TestRuntime(pub Spelling, pub Option<GrantType>);
 
 #[cfg(test)]
