@@ -58,6 +58,19 @@ impl Field {
     }
 }
 
+/// A provider in the registry: its id (the package's `provider`, the Worker's `profile`), the
+/// grants its client can use ([`crate::profile::Profile::grants`]), its fields and their reader.
+pub struct Registered {
+    /// The id.
+    pub id: &'static str,
+    /// The grants of its profile.
+    pub grants: &'static [GrantType],
+    /// Its configuration fields, each declared once (the Worker refuses a key none declares).
+    pub fields: &'static [Field],
+    /// Reads its fields ([`fields::Field`]s declared in its folder) into its settings.
+    pub read: fn(&Fields<'_>) -> Result<Box<dyn Settings>>,
+}
+
 /// What is wrong with a field; the runtime words it ([`Runtime::invalid`]).
 #[derive(Clone, Copy, Debug)]
 pub enum Problem<'a> {

@@ -15,34 +15,21 @@ pub mod logiless;
 
 use crate::client::Client;
 use crate::json::JsonObject;
-use crate::profile::GrantType;
 use crate::uri::Endpoint;
 use crate::Result;
+pub use fields::Registered;
 use fields::{Fields, Problem, Runtime, Settings};
-
-/// A provider in the registry: its id (the package's `provider`, the Worker's `profile`), the
-/// grants its client can use ([`crate::profile::Profile::grants`]), its fields and their reader.
-pub struct Registered {
-    /// The id.
-    pub id: &'static str,
-    /// The grants of its profile.
-    pub grants: &'static [GrantType],
-    /// Its configuration fields, each declared once (the Worker refuses a key none declares).
-    pub fields: &'static [fields::Field],
-    /// Reads its fields ([`fields::Field`]s declared in its folder) into its settings.
-    pub read: fn(&Fields<'_>) -> Result<Box<dyn Settings>>,
-}
 
 /// The registry: one line per provider (each behind its feature).
 const REGISTRY: &[Registered] = &[
     #[cfg(feature = "lawvu")]
-    lawvu::REGISTERED,
+    lawvu::fields::REGISTERED,
     #[cfg(feature = "logiless")]
-    logiless::REGISTERED,
+    logiless::fields::REGISTERED,
     #[cfg(feature = "legalon")]
-    legalon::REGISTERED,
+    legalon::fields::REGISTERED,
     #[cfg(feature = "generic")]
-    generic::REGISTERED,
+    generic::fields::REGISTERED,
 ];
 
 /// A configuration to build a client from: the provider's id, its fields object and the runtime

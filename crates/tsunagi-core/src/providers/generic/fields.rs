@@ -8,8 +8,7 @@ use crate::client::{Client, ClientAuthMethod};
 use crate::discovery::ServerMetadata;
 use crate::issuer::AuthServer;
 use crate::profile::{GrantType, TokenMethod};
-use crate::providers::fields::{Field, Fields, Settings, Spelling};
-use crate::providers::Registered;
+use crate::providers::fields::{Field, Fields, Registered, Settings, Spelling};
 use crate::secret::{BasicCredentials, ClientSecret};
 use crate::{Error, ErrorCode, Result};
 

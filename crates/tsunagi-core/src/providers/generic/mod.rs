@@ -13,8 +13,7 @@ use crate::secret::{BasicCredentials, ClientSecret};
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{Error, ErrorCode, Result};
 
-mod fields;
-pub(crate) use fields::REGISTERED;
+pub(crate) mod fields;
 
 /// The registry id: the package's `provider`, the Worker's `profile`.
 pub const ID: &str = "generic";

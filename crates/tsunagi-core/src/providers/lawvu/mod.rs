@@ -11,11 +11,10 @@ use crate::uri::RedirectPolicy;
 use crate::Result;
 
 mod dates;
-mod fields;
+pub(crate) mod fields;
 mod messages;
 
 pub use dates::{expires, parse_us_datetime};
-pub(crate) use fields::REGISTERED;
 pub use messages::classify_message;
 
 /// The registry id: the package's `provider`, the Worker's `profile`.

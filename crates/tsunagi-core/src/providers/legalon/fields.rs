@@ -3,8 +3,7 @@
 
 use super::{LegalOnConfig, LegalOnRegion, GRANTS};
 use crate::client::Client;
-use crate::providers::fields::{Field, Fields, Settings};
-use crate::providers::Registered;
+use crate::providers::fields::{Field, Fields, Registered, Settings};
 use crate::secret::BasicCredentials;
 use crate::Result;
 

@@ -9,8 +9,7 @@ use crate::secret::BasicCredentials;
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{Error, ErrorCode, Result};
 
-mod fields;
-pub(crate) use fields::REGISTERED;
+pub(crate) mod fields;
 
 /// The registry id: the package's `provider`, the Worker's `profile`.
 pub const ID: &str = "legalon";

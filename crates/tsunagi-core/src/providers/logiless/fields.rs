@@ -3,8 +3,7 @@
 
 use super::{LogilessConfig, GRANTS};
 use crate::client::Client;
-use crate::providers::fields::{Field, Fields, Settings};
-use crate::providers::Registered;
+use crate::providers::fields::{Field, Fields, Registered, Settings};
 use crate::secret::ClientSecret;
 use crate::Result;
 

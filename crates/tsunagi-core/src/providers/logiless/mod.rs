@@ -11,8 +11,7 @@ use crate::{Error, ErrorCode, Result};
 
 pub mod lenient;
 
-mod fields;
-pub(crate) use fields::REGISTERED;
+pub(crate) mod fields;
 
 /// The registry id: the package's `provider`, the Worker's `profile`.
 pub const ID: &str = "logiless";
