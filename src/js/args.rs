@@ -32,6 +32,11 @@ impl<'a> Args<'a> {
         Args { map, what, code }
     }
 
+    /// The object itself.
+    pub(crate) fn map(&self) -> &'a JsonObject {
+        self.map
+    }
+
     /// The object in field `key` (required), with its own name and error code.
     pub(crate) fn object(&self, key: &str, what: &'a str, code: ErrorCode) -> Result<Args<'a>> {
         match self.map.get(key) {

@@ -1,98 +1,76 @@
-//! The JS `config` object → a core [`Client`].
-//!
-//! `{ provider: "lawvu" | "logiless" | "legalon" | "generic", … }`, camelCase field names as in
-//! the package's `index.d.ts`. Every field is type-checked; a wrong or missing one is
-//! `invalid_config` naming the field. A generic config may name only its `issuer` when it carries
-//! the checked `metadata` (RFC 8414) the wrapper discovered (`js/oidc.js`).
+//! The JS `config` object → a core [`Client`], through the core's provider registry
+//! ([`client_from`]): the package's side of it is the spelling (camelCase, as in `index.d.ts`),
+//! the secret held in the object itself, and the wording of errors: a wrong or missing field is
+//! `invalid_config` naming `config.{field}`. A generic config may name only its `issuer` when it
+//! carries the checked `metadata` (RFC 8414) the wrapper discovered.
 
 use super::args::Args;
-use tsunagi_core::client::{Client, ClientAuthMethod};
+use tsunagi_core::client::Client;
 use tsunagi_core::discovery::ServerMetadata;
-use tsunagi_core::profile::TokenMethod;
+use tsunagi_core::providers::fields::{Problem, Runtime, Spelling};
 use tsunagi_core::providers::generic::GenericConfig;
-use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
-use tsunagi_core::providers::legalon::{LegalOnConfig, LegalOnRegion};
-use tsunagi_core::providers::logiless::LogilessConfig;
-use tsunagi_core::scope::ScopeParams;
-use tsunagi_core::secret::{BasicCredentials, ClientSecret};
+use tsunagi_core::providers::{client_from, ConfigSource};
 use tsunagi_core::{Error, ErrorCode, Result};
 
-fn bad(message: &str) -> Error {
-    Error::new(ErrorCode::InvalidConfig, message.to_owned())
+fn bad(message: String) -> Error {
+    Error::new(ErrorCode::InvalidConfig, message)
 }
 
 fn owned(v: Option<&str>) -> Option<String> {
     v.map(str::to_owned)
 }
 
+/// The package's conventions for the registry.
+struct Package<'a, 'b> {
+    config: &'b Args<'a>,
+}
+
+impl Runtime for Package<'_, '_> {
+    fn spelling(&self) -> Spelling {
+        Spelling::Package
+    }
+
+    fn provider_key(&self) -> &'static str {
+        "provider"
+    }
+
+    /// The package's config holds the secret itself.
+    fn secret(&self, _key: &str, value: &str) -> Result<String> {
+        Ok(value.to_owned())
+    }
+
+    fn invalid(&self, key: &str, problem: Problem<'_>) -> Error {
+        let expected = match problem {
+            Problem::Rejected(e) => return e.clone(),
+            Problem::NotString | Problem::Missing(_) => "a string".to_owned(),
+            Problem::NotBoolean => "a boolean".to_owned(),
+            Problem::NotNumber => "a non-negative number".to_owned(),
+            Problem::NotStrings => "a string or an array of strings".to_owned(),
+            Problem::NotUrl(_) => "a URL".to_owned(),
+            Problem::NotOneOf(_, allowed) => one_of(allowed),
+        };
+        bad(format!("config.{key} must be {expected}"))
+    }
+
+    fn metadata(&self) -> Result<Option<ServerMetadata>> {
+        self.config.opt_object("metadata", "config.metadata", ErrorCode::InvalidConfig)?.map(|m| metadata(&m)).transpose()
+    }
+}
+
+/// `"a", "b" or "c"`.
+fn one_of(allowed: &[&str]) -> String {
+    let quoted: Vec<String> = allowed.iter().map(|a| format!("\"{a}\"")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+        None => "known".to_owned(),
+    }
+}
+
 /// Builds the core client described by `c` (the `config` object).
 pub(crate) fn client(c: &Args<'_>) -> Result<Client> {
-    match c.str("provider")? {
-        "lawvu" => {
-            let environment = LawVuEnvironment::parse(c.str("environment")?).ok_or_else(|| bad("config.environment must be \"sandbox\" or \"production\""))?;
-            let mut cfg = LawVuConfig::new(environment, c.str("clientId")?, c.str("redirectUri")?);
-            cfg.client_secret = c.opt_str("clientSecret")?.map(ClientSecret::new);
-            cfg.region_hint = owned(c.opt_str("regionHint")?);
-            cfg.authorize_url = owned(c.opt_str("authorizeUrl")?);
-            cfg.token_url = owned(c.opt_str("tokenUrl")?);
-            cfg.api_base = owned(c.opt_str("apiBase")?);
-            cfg.client()
-        }
-        "logiless" => {
-            let mut cfg = LogilessConfig::new(c.str("clientId")?, ClientSecret::new(c.str("clientSecret")?), c.str("redirectUri")?);
-            cfg.merchant_id = owned(c.opt_str("merchantId")?);
-            cfg.authorize_url = owned(c.opt_str("authorizeUrl")?);
-            cfg.token_url = owned(c.opt_str("tokenUrl")?);
-            cfg.api_base = owned(c.opt_str("apiBase")?);
-            cfg.client()
-        }
-        "legalon" => {
-            let region = LegalOnRegion::parse(c.str("region")?).ok_or_else(|| bad("config.region must be \"us\" or \"jp\""))?;
-            let mut cfg = LegalOnConfig::new(region, BasicCredentials::new(c.str("credentials")?));
-            cfg.token_url = owned(c.opt_str("tokenUrl")?);
-            cfg.client()
-        }
-        "generic" => {
-            let issuer = owned(c.opt_str("issuer")?);
-            let token_endpoint = match (c.opt_str("tokenEndpoint")?, &issuer) {
-                (Some(t), _) => t,
-                (None, Some(_)) => "",
-                (None, None) => c.str("tokenEndpoint")?,
-            };
-            let mut cfg = GenericConfig::new(owned(c.opt_str("authorizationEndpoint")?), token_endpoint, "");
-            cfg.client_id = owned(c.opt_str("clientId")?);
-            cfg.redirect_uri = owned(c.opt_str("redirectUri")?);
-            cfg.client_auth = match c.opt_str("clientAuth")? {
-                None => ClientAuthMethod::None,
-                Some(s) => ClientAuthMethod::parse(s)
-                    .ok_or_else(|| bad("config.clientAuth must be \"none\", \"client_secret_post\", \"client_secret_basic\" or \"basic_raw\""))?,
-            };
-            cfg.client_secret = c.opt_str("clientSecret")?.map(ClientSecret::new);
-            cfg.credentials = c.opt_str("credentials")?.map(BasicCredentials::new);
-            cfg.token_method = match c.opt_str("tokenMethod")?.map(str::to_ascii_uppercase).as_deref() {
-                None | Some("POST") => TokenMethod::Post,
-                Some("GET") => TokenMethod::Get,
-                Some(_) => return Err(bad("config.tokenMethod must be \"POST\" or \"GET\"")),
-            };
-            cfg.pkce = c.opt_bool("pkce")?.unwrap_or(true);
-            cfg.hash_route = c.opt_bool("hashRoute")?.unwrap_or(false);
-            cfg.api_base = owned(c.opt_str("apiBase")?);
-            cfg.refresh_lifetime_secs = c.opt_u64("refreshLifetimeSecs")?;
-            cfg.issuer = issuer;
-            cfg.require_iss = c.opt_bool("requireIss")?.unwrap_or(false);
-            cfg.revocation_endpoint = owned(c.opt_str("revocationEndpoint")?);
-            cfg.jwks_uri = owned(c.opt_str("jwksUri")?);
-            cfg.scope_params = ScopeParams { scope: owned(c.opt_str("scope")?), resources: c.strings("resource")?, audience: owned(c.opt_str("audience")?) };
-            if let Some(m) = c.opt_object("metadata", "config.metadata", ErrorCode::InvalidConfig)? {
-                cfg.apply_metadata(&metadata(&m)?)?;
-            }
-            if cfg.token_endpoint.is_empty() {
-                return Err(bad("config.issuer needs its metadata first: OAuthClient discovers it on first use; the low-level functions take discover()'s result as config.metadata"));
-            }
-            cfg.client()
-        }
-        _ => Err(bad("config.provider must be \"lawvu\", \"logiless\", \"legalon\" or \"generic\"")),
-    }
+    let provider = c.str("provider")?;
+    client_from(&ConfigSource { provider, fields: c.map(), runtime: &Package { config: c } })
 }
 
 /// `config.metadata` (what `discover()` returned: RFC 8414 names), read field by field; the

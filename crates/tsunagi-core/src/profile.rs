@@ -222,7 +222,10 @@ mod tests {
     /// names a provider in its code (comments aside): no identifier (`LawVu`, `LegalOnConfig`, …),
     /// no name or string (`"lawvu"`, `providers::logiless`). Its tests may use providers' clients as
     /// vectors for shared code only when gated on `all-providers`, so every provider feature still
-    /// builds and tests alone; a provider's own vectors live in its folder.
+    /// builds and tests alone; a provider's own vectors live in its folder. Step 2 (b): the shared
+    /// files of `providers/` itself (the registry, the field reader) name a provider only on its
+    /// registry lines (`pub mod x;` under its feature, `x::fields::REGISTERED,`), and the runtimes'
+    /// config readers (the package's `src/js/config.rs`, the Worker's connections) name none.
     #[test]
     fn nothing_outside_providers_names_a_provider() {
         let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
@@ -232,6 +235,37 @@ mod tests {
         // the patterns match real code: the provider folders use them
         assert!(code_lines(&read(&src.join("providers/legalon/mod.rs"))).any(|l| l.to_ascii_lowercase().contains("legalon")));
         let mut checked = 0;
+        let registry_line = |l: &str| {
+            let l = l.trim();
+            NAMES.iter().any(|n| [format!("pub mod {n};"), format!("#[cfg(feature = \"{n}\")]"), format!("{n}::fields::REGISTERED,")].iter().any(|r| r == l))
+        };
+        let shared_of_providers: Vec<&PathBuf> = files.iter().filter(|p| p.parent() == Some(src.join("providers").as_path())).collect();
+        assert!(shared_of_providers.len() >= 2, "providers/mod.rs and providers/fields.rs");
+        for path in shared_of_providers {
+            let named = code_lines(&read(path))
+                .filter(|l| NAMES.iter().any(|n| l.to_ascii_lowercase().contains(n)) && !registry_line(l))
+                .map(str::to_owned)
+                .collect::<Vec<_>>();
+            assert!(named.is_empty(), "{} names a provider outside its registry lines: {named:?}", path.display());
+        }
+        // the runtimes' readers: no provider module, id or type (an example secret name in a
+        // message, LAWVU_CLIENT_SECRET, is not one)
+        let root = src.join("../../..");
+        let names_one = |l: &str| {
+            NAMES.iter().any(|n| l.contains(&format!("providers::{n}")) || l.contains(&format!("\"{n}\"")))
+                || ["LawVu", "Logiless", "LegalOn"].iter().any(|t| l.contains(t))
+        };
+        for runtime in [
+            "src/js/config.rs",
+            "crates/tsunagi-worker/src/connections.rs",
+            "crates/tsunagi-worker/src/provider_fields.rs",
+            "crates/tsunagi-worker/src/config.rs",
+        ] {
+            let text = read(&root.join(runtime));
+            let code = text.split("\n#[cfg(test)]").next().unwrap_or_default();
+            let named = code_lines(code).find(|l| names_one(l));
+            assert_eq!(named, None, "{runtime} names a provider: the registry reads every provider's fields");
+        }
         for path in files.iter().filter(|p| !p.starts_with(src.join("providers"))) {
             let text = read(path);
             let split = text.find("\n#[cfg(").filter(|i| text.get(*i..).is_some_and(|t| t.lines().nth(1).is_some_and(|l| l.contains("test"))));

@@ -9,6 +9,7 @@ use crate::runtime::Fetcher;
 use std::cell::RefCell;
 use std::rc::Rc;
 use tsunagi_core::discovery::{self, ServerMetadata};
+use tsunagi_core::json::Json;
 use tsunagi_core::{Client, Error, ErrorCode, Result};
 use tsunagi_flows::Transport;
 use wasm_bindgen::JsValue;
@@ -83,22 +84,25 @@ pub fn max_rate_limit_wait_ms(env: &Env) -> u64 {
     var(env, "RATE_LIMIT_MAX_WAIT_MS").and_then(|v| v.parse().ok()).unwrap_or(3_000)
 }
 
-/// The connections document ([`VARIABLE`]): a table under `[vars]` (an object binding) or the
-/// same as JSON text (`.dev.vars`, `--var`, the dashboard). Parsed and validated once per isolate.
+/// The connections document ([`VARIABLE`]): a table under `[vars]` (an object binding, read
+/// through serde-wasm-bindgen) or the same as JSON text (`.dev.vars`, `--var`, the dashboard).
+/// Parsed and validated once per isolate.
 pub fn connections(env: &Env) -> Result<Rc<Connections>> {
     memo(
         |m| m.connections.clone(),
         |m, v| m.connections = Some(v),
         || {
             let raw = js_sys::Reflect::get(env, &JsValue::from_str(VARIABLE)).unwrap_or(JsValue::UNDEFINED);
-            let text = if let Some(s) = raw.as_string() {
-                s
+            if let Some(text) = raw.as_string() {
+                Connections::parse(&text).map(Rc::new)
             } else if raw.is_object() {
-                js_sys::JSON::stringify(&raw).ok().and_then(|s| s.as_string()).unwrap_or_default()
+                // the `[vars]` table, a JS object: read into the core's JSON by serde-wasm-bindgen
+                let doc: Json = serde_wasm_bindgen::from_value(raw)
+                    .map_err(|e| Error::new(ErrorCode::ConfigInvalid, format!("{VARIABLE} is not a table of connections: {e}")))?;
+                Connections::from_document(doc).map(Rc::new)
             } else {
-                return Err(Error::new(ErrorCode::ConfigMissing, format!("{VARIABLE} is not set: no connections are configured (docs/configuration.md)")));
-            };
-            Connections::parse(&text).map(Rc::new)
+                Err(Error::new(ErrorCode::ConfigMissing, format!("{VARIABLE} is not set: no connections are configured (docs/configuration.md)")))
+            }
         },
     )
 }

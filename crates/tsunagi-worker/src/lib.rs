@@ -10,6 +10,7 @@
 
 pub mod bff;
 pub mod connections;
+pub mod provider_fields;
 pub mod request_target;
 pub mod schedule;
 

@@ -1,7 +1,9 @@
 //! One folder per provider, each behind its cargo feature and holding everything about it: its
-//! endpoints, quirks, token fields and documented vectors (as arctic does), plus a generic RFC 6749
-//! profile. Every host can be overridden so the local sandbox can stand in.
+//! config fields and reader, endpoints, quirks, token fields and documented vectors (as arctic
+//! does), plus a generic RFC 6749 profile; and the registry, [`client_from`], that both runtimes
+//! build their clients through. Every host can be overridden so the local sandbox can stand in.
 
+pub mod fields;
 #[cfg(feature = "generic")]
 pub mod generic;
 #[cfg(feature = "lawvu")]
@@ -11,17 +13,79 @@ pub mod legalon;
 #[cfg(feature = "logiless")]
 pub mod logiless;
 
+use crate::client::Client;
+use crate::json::JsonObject;
 use crate::uri::Endpoint;
 use crate::Result;
+pub use fields::Registered;
+use fields::{Fields, Problem, Runtime, Settings};
+
+/// The registry: one line per provider (each behind its feature).
+const REGISTRY: &[Registered] = &[
+    #[cfg(feature = "lawvu")]
+    lawvu::fields::REGISTERED,
+    #[cfg(feature = "logiless")]
+    logiless::fields::REGISTERED,
+    #[cfg(feature = "legalon")]
+    legalon::fields::REGISTERED,
+    #[cfg(feature = "generic")]
+    generic::fields::REGISTERED,
+];
+
+/// A configuration to build a client from: the provider's id, its fields object and the runtime
+/// reading it (spelling, secret lookup, error wording, discovered metadata).
+pub struct ConfigSource<'a> {
+    /// The provider's id ([`ids`]).
+    pub provider: &'a str,
+    /// The provider's fields.
+    pub fields: &'a JsonObject,
+    /// The runtime.
+    pub runtime: &'a dyn Runtime,
+}
+
+/// The ids of the providers built in, in registry order.
+pub fn ids() -> impl Iterator<Item = &'static str> {
+    REGISTRY.iter().map(|r| r.id)
+}
+
+/// The provider `id`, if built in.
+pub fn registered(id: &str) -> Option<&'static Registered> {
+    REGISTRY.iter().find(|r| r.id == id)
+}
+
+/// The provider's settings read from `config` (every field type-checked, in the runtime's words),
+/// before the client is built. Unknown provider: [`Problem::NotOneOf`] on the runtime's
+/// [`Runtime::provider_key`].
+pub fn read(config: &ConfigSource<'_>) -> Result<Box<dyn Settings>> {
+    let Some(provider) = registered(config.provider) else {
+        let ids: Vec<&str> = ids().collect();
+        return Err(config.runtime.invalid(config.runtime.provider_key(), Problem::NotOneOf(config.provider, &ids)));
+    };
+    (provider.read)(&Fields::new(config.fields, config.runtime))
+}
+
+/// The client `config` describes: its provider's reader, the runtime's discovered metadata if
+/// any, then the provider's client.
+pub fn client_from(config: &ConfigSource<'_>) -> Result<Client> {
+    #[allow(unused_mut)] // mutated only with the oidc feature
+    let mut settings = read(config)?;
+    #[cfg(feature = "oidc")]
+    if settings.takes_metadata() {
+        if let Some(m) = config.runtime.metadata()? {
+            settings.apply_metadata(&m)?;
+        }
+    }
+    settings.client()
+}
 
 /// `override` when given, else `default`, validated as an endpoint.
-#[cfg_attr(not(any(feature = "lawvu", feature = "logiless", feature = "legalon", feature = "generic")), allow(dead_code))]
+#[cfg_attr(not(feature = "all-providers"), allow(dead_code))]
 pub(crate) fn endpoint_or(override_url: Option<&str>, default: &str, allow_fragment: bool) -> Result<Endpoint> {
     Endpoint::parse(override_url.filter(|s| !s.trim().is_empty()).unwrap_or(default), allow_fragment)
 }
 
 /// `url` without trailing slashes.
-#[cfg_attr(not(any(feature = "lawvu", feature = "logiless", feature = "generic")), allow(dead_code))]
+#[cfg_attr(not(feature = "all-providers"), allow(dead_code))]
 pub(crate) fn trim_base(url: &str) -> String {
     url.trim_end_matches('/').to_owned()
 }

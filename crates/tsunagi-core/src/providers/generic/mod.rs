@@ -13,6 +13,13 @@ use crate::secret::{BasicCredentials, ClientSecret};
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{Error, ErrorCode, Result};
 
+pub(crate) mod fields;
+
+/// The registry id: the package's `provider`, the Worker's `profile`.
+pub const ID: &str = "generic";
+/// The grants of a generic client.
+pub const GRANTS: &[GrantType] = &[GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials];
+
 /// Settings for a generic RFC 6749 server.
 #[derive(Clone, Debug)]
 pub struct GenericConfig {
@@ -137,13 +144,13 @@ impl GenericConfig {
         }
         let api_base = self.api_base.as_deref().map(|b| endpoint_or(Some(b), b, false)).transpose()?;
         Ok(Profile {
-            id: "generic",
+            id: ID,
             name: "generic",
             authorization_endpoint,
             token_endpoint: Endpoint::parse(&self.token_endpoint, false)?,
             api_base: api_base.map_or(ApiBase::None, |b| ApiBase::Fixed(trim_base(b.as_str()))),
             token_method: self.token_method,
-            grants: &[GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials],
+            grants: GRANTS,
             pkce: self.pkce,
             redirect_policy: RedirectPolicy::Absolute,
             authorize_param_order: AuthorizeParamOrder::ResponseTypeFirst,

@@ -11,10 +11,16 @@ use crate::uri::RedirectPolicy;
 use crate::Result;
 
 mod dates;
+pub(crate) mod fields;
 mod messages;
 
 pub use dates::{expires, parse_us_datetime};
 pub use messages::classify_message;
+
+/// The registry id: the package's `provider`, the Worker's `profile`.
+pub const ID: &str = "lawvu";
+/// The grants of LawVu's client (authorization code; its refresh).
+pub const GRANTS: &[GrantType] = &[GrantType::AuthorizationCode, GrantType::RefreshToken];
 
 /// Sandbox web host (interactive login / authorize pages).
 pub const SANDBOX_WEB_HOST: &str = "demo.lawvu.com";
@@ -101,13 +107,13 @@ impl LawVuConfig {
         let token = endpoint_or(self.token_url.as_deref(), &format!("https://{api}{TOKEN_PATH}"), false)?;
         let api_base = endpoint_or(self.api_base.as_deref(), &format!("https://{api}"), false)?;
         Ok(Profile {
-            id: "lawvu",
+            id: ID,
             name: "LawVu",
             authorization_endpoint: Some(authorize),
             token_endpoint: token,
             api_base: ApiBase::Fixed(trim_base(api_base.as_str())),
             token_method: TokenMethod::Post,
-            grants: &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+            grants: GRANTS,
             pkce: false,
             redirect_policy: RedirectPolicy::HttpsOrLoopback,
             authorize_param_order: AuthorizeParamOrder::ResponseTypeFirst,

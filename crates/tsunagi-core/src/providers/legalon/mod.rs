@@ -9,6 +9,13 @@ use crate::secret::BasicCredentials;
 use crate::uri::{Endpoint, RedirectPolicy};
 use crate::{Error, ErrorCode, Result};
 
+pub(crate) mod fields;
+
+/// The registry id: the package's `provider`, the Worker's `profile`.
+pub const ID: &str = "legalon";
+/// The grants of its client.
+pub const GRANTS: &[GrantType] = &[GrantType::ClientCredentials];
+
 /// US token host.
 pub const US_HOST: &str = "public-api.legalontech.com";
 /// JP token host.
@@ -63,13 +70,13 @@ impl LegalOnConfig {
     /// The LegalOn profile (client credentials only; the API base comes with each token).
     pub fn profile(&self) -> Result<Profile> {
         Ok(Profile {
-            id: "legalon",
+            id: ID,
             name: "LegalOn",
             authorization_endpoint: None,
             token_endpoint: endpoint_or(self.token_url.as_deref(), &format!("https://{}/oauth/token", self.region.host()), false)?,
             api_base: ApiBase::FromTokenResponse(api_base),
             token_method: TokenMethod::Post,
-            grants: &[GrantType::ClientCredentials],
+            grants: GRANTS,
             pkce: false,
             redirect_policy: RedirectPolicy::Absolute,
             authorize_param_order: AuthorizeParamOrder::ResponseTypeFirst,

@@ -11,6 +11,13 @@ use crate::{Error, ErrorCode, Result};
 
 pub mod lenient;
 
+pub(crate) mod fields;
+
+/// The registry id: the package's `provider`, the Worker's `profile`.
+pub const ID: &str = "logiless";
+/// The grants of its client.
+pub const GRANTS: &[GrantType] = &[GrantType::AuthorizationCode, GrantType::RefreshToken];
+
 /// Authorization endpoint.
 pub const AUTHORIZE_URL: &str = "https://app2.logiless.com/oauth/v2/auth";
 /// Token endpoint (GET).
@@ -67,13 +74,13 @@ impl LogilessConfig {
             _ => trim_base(api.as_str()),
         };
         Ok(Profile {
-            id: "logiless",
+            id: ID,
             name: "Logiless",
             authorization_endpoint: Some(endpoint_or(self.authorize_url.as_deref(), AUTHORIZE_URL, false)?),
             token_endpoint: endpoint_or(self.token_url.as_deref(), TOKEN_URL, false)?,
             api_base: ApiBase::Fixed(api_base),
             token_method: TokenMethod::Get,
-            grants: &[GrantType::AuthorizationCode, GrantType::RefreshToken],
+            grants: GRANTS,
             pkce: false,
             redirect_policy: RedirectPolicy::Absolute,
             authorize_param_order: AuthorizeParamOrder::ClientIdFirst,
