@@ -555,7 +555,7 @@ export class OAuthClient {
       const due = refreshDueInMs(raw, this.#now(), this.#leeway);
       if (due === undefined) return; // no expiry (or not a TokenSet): nothing to renew ahead of
       const timer = setTimeout(() => this.#renew(a), Math.min(MAX_TIMER_MS, Math.max(floorMs, due)));
-      timer.unref?.(); // Node: never keep the process alive for it
+      /** @type {any} */ (timer).unref?.(); // Node: never keep the process alive for it
       a.timer = timer;
     } catch {
       // the storage or the clock failed: the next tokens event or visibility change schedules again
@@ -600,6 +600,10 @@ export class OAuthClient {
   // What the shared flows run on in this page, for one call. `init`: the app's RequestInit of an
   // API call (headers, signal, a non-string body); `stale`: a token the API just refused; `watch`:
   // told when the call renews tokens (a token endpoint request) and when it stores or clears them.
+  /**
+   * @param {{ init?: any, stale?: string, watch?: { renewing: boolean, cleared: boolean }, held?: { text?: string } }} [call]
+   * @returns {import('./tsunagi_wasm.js').WasmPorts}
+   */
   #ports({ init, stale, watch, held } = {}) {
     const key = `${this.#key}:tokens`;
     return {

@@ -268,6 +268,10 @@ export function decodeJwtClaims(jwt) {
  * Resolves to `{ response, done }`; a time-out throws `timeout`, a network failure `transport`
  * (both naming `what`), the caller's abort its `signal.reason`. Every request the package sends
  * goes through here: metadata, JWKS, token, revocation, API.
+ * @param {(url: string, init: any) => Promise<Response>} fetchFn
+ * @param {string} url
+ * @param {object} init a RequestInit
+ * @param {{ timeoutMs?: number, signal?: AbortSignal, what: string, whole?: boolean }} opts
  */
 export async function fetchWithin(fetchFn, url, init, { timeoutMs, signal, what, whole = false }) {
   if (signal?.aborted) throw signal.reason;
@@ -278,7 +282,7 @@ export async function fetchWithin(fetchFn, url, init, { timeoutMs, signal, what,
     timedOut = true;
     controller.abort(new DOMException(`${what} took longer than ${ms} ms`, 'TimeoutError'));
   }, ms);
-  timer.unref?.(); // Node: never keep the process alive for it
+  /** @type {any} */ (timer).unref?.(); // Node: never keep the process alive for it
   const onAbort = () => controller.abort(signal.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   const done = () => {

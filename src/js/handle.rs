@@ -30,9 +30,11 @@ export interface WasmTokenSet {
   extra: Record<string, unknown>;
   grant: 'user' | 'client_credentials';
 }
+/** A token set as an app may hand it back (stored before `grant` existed: a user's). */
+export type WasmTokenSetIn = Omit<WasmTokenSet, 'grant'> & { grant?: 'user' | 'client_credentials' };
 /** A request for the app's `fetch` (`body` null when none, e.g. a GET token request). */
 export interface WasmHttpRequest {
-  method: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body: string | null;
@@ -148,7 +150,7 @@ impl WasmClient {
         #[wasm_bindgen(unchecked_param_type = "WasmPairs | undefined")] headers: JsValue,
         body: &str,
         #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "WasmTokenSet | undefined")] previous: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WasmTokenSetIn | undefined")] previous: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | undefined")] grant_type: JsValue,
     ) -> JsResult<JsValue> {
         let run = || {
@@ -164,7 +166,7 @@ impl WasmClient {
     #[wasm_bindgen(js_name = nextStep, unchecked_return_type = "WasmNextStep")]
     pub fn next_step(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "WasmTokenSet | null | undefined")] tokens: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WasmTokenSetIn | null | undefined")] tokens: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
         #[wasm_bindgen(unchecked_param_type = "number | undefined")] leeway_secs: JsValue,
     ) -> JsResult<String> {
@@ -181,7 +183,7 @@ impl WasmClient {
     #[wasm_bindgen(js_name = apiRequest, unchecked_return_type = "WasmHttpRequest")]
     pub fn api_request(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "WasmTokenSet | null | undefined")] tokens: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WasmTokenSetIn | null | undefined")] tokens: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string")] path: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | undefined")] method: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | undefined")] body: JsValue,
