@@ -248,7 +248,7 @@ L.push(
 L.push('');
 opsTable('implementation', au);
 L.push(
-  `${auRatio >= 3 ? 'Target met.' : '**Target missed** (≥ 3×).'} oauth4webapi pays for an asynchronous WebCrypto digest (a promise and a trip through the event loop per URL); tsunagi does SHA-256 synchronously in wasm, and the core keeps the client it built for the config's JSON text, so a call is \`JSON.stringify(config)\`, one crossing, two \`getRandomValues\` calls back through the boundary (verifier and state), the URL, and \`{url, state, codeVerifier}\` as JSON back.`,
+  `${auRatio >= 3 ? 'Target met.' : '**Target missed** (≥ 3×).'} oauth4webapi pays for an asynchronous WebCrypto digest (a promise and a trip through the event loop per URL); tsunagi does SHA-256 synchronously in wasm, and the client is built once per config object (a \`WasmClient\` handle, kept by object identity), so a call is one crossing with typed arguments, two \`getRandomValues\` calls back through the boundary (verifier and state), the URL, and \`{url, state, codeVerifier}\` back as a JS object.`,
 );
 L.push('');
 L.push('## 4. Token response parse (LawVu-shaped body)');
@@ -344,7 +344,7 @@ L.push(
   '1. **Size, Worker**: its Durable Object records and configuration on the core\'s JSON codec instead of serde_json (done for the browser build this round: no serde_json and no float code there); then, for both builds, static error messages (no `format!`) and providers behind features. The release profile already has `opt-level = "z"`, LTO, one codegen unit and `panic = "abort"`.',
 );
 L.push(
-  "2. **Token response parse**: the core's reader now copies strings run by run; what is left is the boundary (the arguments' `JSON.stringify`, the body's UTF-8 copy into wasm, the set's `JSON.parse`) — a profile puts about a quarter of the time there.",
+  "2. **Token response parse**: the core's reader now copies strings run by run; what is left is the boundary (no config text any more: the handle's typed arguments, the body's UTF-8 copy into wasm, the set's `JSON.parse`) — a profile puts about a quarter of the time there.",
 );
 L.push('3. **Worker proxy path**: a JS shim for the hot path with one call into wasm for the decision (see section 5).');
 L.push('');

@@ -14,8 +14,8 @@
 import {
   TsunagiError,
   abortSignal,
-  call,
   canRevoke,
+  clientFor,
   decodeJwtClaims,
   fetchWithin,
   flow,
@@ -23,6 +23,7 @@ import {
   options,
   pairs,
   verifyIdToken,
+  wasm,
   withMetadata,
 } from './core.js';
 import { flowAccessToken, flowExchange, flowFetch, refreshDueInMs } from './tsunagi_wasm.js';
@@ -154,6 +155,8 @@ const inBrowser = () => typeof window !== 'undefined' && typeof document !== 'un
 export class OAuthClient {
   #config;
   #ready = null; // the config with its discovered metadata, once known
+  #handle = null; // its WasmClient (src/js/handle.rs), built once, passed to every flow
+  #stepHandle = null; // before discovery: the stand-in's, for decisions about stored tokens
   #discovering = null;
   #storage;
   #pending;
@@ -185,7 +188,7 @@ export class OAuthClient {
     this.#config = { ...config };
     this.#now = typeof o.now === 'function' ? o.now : Date.now;
     if (!needsMetadata(this.#config)) {
-      call('next_step', { now: this.#now() }, this.#config); // validates the config now
+      this.#handle = clientFor(this.#config); // validates the config now
       this.#ready = this.#config;
     }
     this.#storage = resolveStorage(o.storage);
@@ -213,7 +216,7 @@ export class OAuthClient {
     if (this.#ready) return this.#ready;
     this.#discovering ??= withMetadata(this.#config, this.#fetch, false, { requestTimeoutMs: this.#timeoutMs }).then(
       (c) => {
-        call('next_step', { now: this.#now() }, c);
+        this.#handle = clientFor(c);
         this.#ready = c;
         return c;
       },
@@ -225,10 +228,18 @@ export class OAuthClient {
     return this.#discovering;
   }
 
-  // A config for decisions about stored tokens alone (next_step reads no endpoint): the real one,
-  // or before discovery a stand-in, so that nothing is fetched to answer isAuthenticated().
-  #stepConfig() {
-    return this.#ready ?? { ...this.#config, tokenEndpoint: 'https://token.invalid/' };
+  // The handle once the config is ready (after #cfg()).
+  async #client() {
+    await this.#cfg();
+    return this.#handle;
+  }
+
+  // What to do with stored tokens (nextStep reads no endpoint): with the real handle, or before
+  // discovery with a stand-in's, so that nothing is fetched to answer isAuthenticated().
+  #nextStep(tokens) {
+    if (!this.#handle) this.#stepHandle ??= clientFor({ ...this.#config, tokenEndpoint: 'https://token.invalid/' });
+    const c = this.#handle ?? this.#stepHandle;
+    return wasm(() => c.nextStep(tokens, this.#now(), this.#leeway));
   }
 
   /**
@@ -275,7 +286,7 @@ export class OAuthClient {
     const t = await this.getTokens();
     if (!t) return false;
     try {
-      return call('next_step', { tokens: t, now: this.#now(), leewaySecs: this.#leeway }, this.#stepConfig()) !== 'reauthorize';
+      return this.#nextStep(t) !== 'reauthorize';
     } catch {
       return false; // a stored value that is not a TokenSet
     }
@@ -340,7 +351,8 @@ export class OAuthClient {
     const o = options(opts, 'options');
     const signal = abortSignal(o.signal);
     if (signal?.aborted) throw signal.reason;
-    const p = JSON.parse(call('begin_authorization', { extraParams: pairs(o.extraParams) }, await abortable(this.#cfg(), signal)));
+    const c = await abortable(this.#client(), signal);
+    const p = wasm(() => c.beginAuthorization(pairs(o.extraParams)));
     let pending;
     try {
       pending = JSON.stringify({ state: p.state, codeVerifier: p.codeVerifier, nonce: p.nonce ?? undefined, appState: o.appState });
@@ -387,6 +399,7 @@ export class OAuthClient {
 
   async #redeem(url) {
     const cfg = await this.#cfg(); // before the one-shot pending state is spent
+    const client = this.#handle;
     const key = `${this.#key}:pending`;
     const raw = await this.#pending.get(key);
     await this.#pending.remove(key); // one-shot: a callback is handled at most once
@@ -401,7 +414,7 @@ export class OAuthClient {
     }
     // the flow hands the set over instead of storing it: an id_token is verified first
     const held = {};
-    await flow(flowExchange(JSON.stringify(cfg), this.#ports({ held }), url, pending.state, pending.codeVerifier ?? undefined));
+    await flow(flowExchange(client, this.#ports({ held }), url, pending.state, pending.codeVerifier ?? undefined));
     const tokens = JSON.parse(held.text);
     const idToken = tokens.extra?.id_token;
     let verifiedClaims = null;
@@ -445,8 +458,8 @@ export class OAuthClient {
   async #valid(stale) {
     const watch = { renewing: false, cleared: false };
     try {
-      const cfg = JSON.stringify(await this.#cfg());
-      const text = await flow(flowAccessToken(cfg, this.#ports({ stale, watch }), stale, this.#leeway));
+      const client = await this.#client();
+      const text = await flow(flowAccessToken(client, this.#ports({ stale, watch }), stale, this.#leeway));
       return JSON.parse(text);
     } catch (e) {
       this.#failed(watch, e);
@@ -473,7 +486,7 @@ export class OAuthClient {
     if (t) {
       try {
         const cfg = await this.#cfg();
-        if (canRevoke(cfg)) revoked = await this.#revoke(cfg, t);
+        if (canRevoke(cfg)) revoked = await this.#revoke(this.#handle, t);
       } catch (e) {
         error = e;
       }
@@ -486,13 +499,14 @@ export class OAuthClient {
   }
 
   // RFC 7009 §2.1: the refresh token (it ends the grant) or, without one, the access token.
-  async #revoke(cfg, t) {
+  async #revoke(c, t) {
     const which =
       typeof t.refreshToken === 'string' ? { token: t.refreshToken, tokenTypeHint: 'refresh_token' } : { token: t.accessToken, tokenTypeHint: 'access_token' };
     if (typeof which.token !== 'string') return false;
-    const req = JSON.parse(call('revocation_request', which, cfg));
+    const req = wasm(() => c.revocationRequest(which.token, which.tokenTypeHint));
     const { status, headers, response } = await this.#sendToken(req.url, req.method, Object.entries(req.headers), req.body);
-    call('parse_revocation_response', { ...which, response: { status, headers } }, cfg, await response.text());
+    const body = await response.text();
+    wasm(() => c.parseRevocationResponse(which.token, which.tokenTypeHint, status, headers, body));
     return true;
   }
 
@@ -541,7 +555,7 @@ export class OAuthClient {
       const due = refreshDueInMs(raw, this.#now(), this.#leeway);
       if (due === undefined) return; // no expiry (or not a TokenSet): nothing to renew ahead of
       const timer = setTimeout(() => this.#renew(a), Math.min(MAX_TIMER_MS, Math.max(floorMs, due)));
-      timer.unref?.(); // Node: never keep the process alive for it
+      /** @type {any} */ (timer).unref?.(); // Node: never keep the process alive for it
       a.timer = timer;
     } catch {
       // the storage or the clock failed: the next tokens event or visibility change schedules again
@@ -577,9 +591,8 @@ export class OAuthClient {
     if (typeof path !== 'string') throw fail('invalid_parameter', 'input must be a path under the API base, or a URL under it');
     const jsonBody = typeof i.body === 'string' ? i.body : undefined;
     const method = i.method === undefined ? undefined : String(i.method);
-    const policy = this.#policy === undefined ? '' : JSON.stringify(this.#policy);
     const watch = { renewing: false, cleared: false };
-    const run = this.#cfg().then((cfg) => flow(flowFetch(JSON.stringify(cfg), this.#ports({ init: i, watch }), path, method, jsonBody, policy, this.#leeway)));
+    const run = this.#client().then((c) => flow(flowFetch(c, this.#ports({ init: i, watch }), path, method, jsonBody, this.#policy, this.#leeway)));
     run.catch((e) => this.#failed(watch, e));
     return abortable(run, signal);
   }
@@ -587,6 +600,10 @@ export class OAuthClient {
   // What the shared flows run on in this page, for one call. `init`: the app's RequestInit of an
   // API call (headers, signal, a non-string body); `stale`: a token the API just refused; `watch`:
   // told when the call renews tokens (a token endpoint request) and when it stores or clears them.
+  /**
+   * @param {{ init?: any, stale?: string, watch?: { renewing: boolean, cleared: boolean }, held?: { text?: string } }} [call]
+   * @returns {import('./tsunagi_wasm.js').WasmPorts}
+   */
   #ports({ init, stale, watch, held } = {}) {
     const key = `${this.#key}:tokens`;
     return {
@@ -716,8 +733,7 @@ export class OAuthClient {
   // when what this tab sees is not usable, wait, bounded, for the stored tokens to change.
   async #settle(stale) {
     const t = await this.getTokens();
-    const usable = (x) =>
-      x && x.accessToken !== stale && call('next_step', { tokens: x, now: this.#now(), leewaySecs: this.#leeway }, this.#stepConfig()) === 'use_access_token';
+    const usable = (x) => x && x.accessToken !== stale && this.#nextStep(x) === 'use_access_token';
     if (!t || usable(t)) return;
     const seen = `${t.accessToken}|${t.refreshToken}`;
     for (const until = Date.now() + 2_000; Date.now() < until; ) {

@@ -1,16 +1,27 @@
 // tsunagi — the low-level API: pure "build request / process response" functions.
 //
 // Every protocol decision is made by the Rust core compiled to wasm: this file only moves
-// values across the boundary (one JSON text in, one text out) and turns the core's error JSON
-// into a TsunagiError. Nothing here logs; no message ever holds a secret, code or token.
+// values across the one typed boundary (src/js/handle.rs: a WasmClient handle built once per
+// config object, plain functions for the rest; tsunagi_wasm.d.ts is generated) and turns the
+// core's error into a TsunagiError. Nothing here logs; no message ever holds a secret, code or token.
 import { TsunagiError, abortSignal, options } from './errors.js';
-import { discoverMetadata, verifyIdTokenWith, call as wasmCall } from './tsunagi_wasm.js';
+import {
+  WasmClient,
+  createPkce as wasmCreatePkce,
+  createState as wasmCreateState,
+  discoverMetadata,
+  jwtPayload,
+  parseCallback as wasmParseCallback,
+  pkceChallenge as wasmPkceChallenge,
+  verifyIdTokenWith,
+} from './tsunagi_wasm.js';
 
 export { TsunagiError, abortSignal, options };
 
 const fail = (code, message, details) => new TsunagiError(code, message, details);
 
-function fromWasmError(e) {
+/** @internal What a wasm export threw → a TsunagiError: the core's error JSON (src/js/error.rs), else `internal_error`. */
+export function fromWasmError(e) {
   if (typeof e === 'string') {
     let d;
     try {
@@ -35,24 +46,63 @@ function json(value, what) {
 }
 
 /**
- * @internal Runs core operation `op`. `args` is an object (sent as JSON) or a raw string;
- * `config` travels as its own JSON text (the core keeps the client it built for that text), and
- * `body`, a response body, as is (a token response is not escaped into JSON-in-JSON).
+ * @internal Runs `f` (a call into the wasm module) and turns what it throws into a TsunagiError.
+ * @template T
+ * @param {() => T} f
+ * @returns {T}
  */
-export function call(op, args, config, body) {
-  const text = typeof args === 'string' ? args : json(args === undefined ? {} : args, 'the arguments');
-  const cfg = config === undefined ? '' : (json(config, 'config') ?? '');
+export function wasm(f) {
   try {
-    return wasmCall(op, text, cfg, body ?? '');
+    return f();
   } catch (e) {
     throw fromWasmError(e);
   }
 }
 
+// The handles built for config objects, by identity: a config is read and checked once, and again
+// only when one of its own fields changed (compared with ===; a nested object changed in place is
+// not seen: pass a new one).
+/** @type {WeakMap<object, { fields: Record<string, unknown>, handle: WasmClient }>} */
+const handles = new WeakMap();
+/** @type {WasmClient | undefined} */
+let genericReader;
+
+/** @param {Record<string, unknown>} a @param {Record<string, unknown>} b */
+function sameFields(a, b) {
+  const keys = Object.keys(b);
+  if (keys.length !== Object.keys(a).length) return false;
+  for (const k of keys) if (a[k] !== b[k]) return false;
+  return true;
+}
+
 /**
- * @internal Awaits one of the wasm flows (src/js/flow.rs): a core error comes back as its JSON text
- * and becomes a TsunagiError; anything the page's own code threw (an aborted fetch) is rethrown as
- * it was.
+ * @internal The WasmClient of `config` (built and validated once per config object); throws the
+ * config's TsunagiError. `undefined` with `orGeneric`: the generic RFC 6749 reader.
+ * @param {unknown} config
+ * @param {boolean} [orGeneric]
+ * @returns {WasmClient}
+ */
+export function clientFor(config, orGeneric) {
+  if (config === null || typeof config !== 'object') {
+    if (orGeneric && (config === undefined || config === null)) {
+      genericReader ??= wasm(() => WasmClient.genericReader());
+      return genericReader;
+    }
+    return wasm(() => new WasmClient(config));
+  }
+  const hit = handles.get(config);
+  if (hit && sameFields(hit.fields, /** @type {Record<string, unknown>} */ (config))) return hit.handle;
+  const handle = wasm(() => new WasmClient(config));
+  handles.set(config, { fields: { ...config }, handle });
+  return handle;
+}
+
+/**
+ * @internal Awaits one of the wasm flows (src/js/flow.rs): a core error becomes a TsunagiError;
+ * anything the page's own code threw (an aborted fetch) is rethrown as it was.
+ * @template T
+ * @param {Promise<T>} promise
+ * @returns {Promise<T>}
  */
 export async function flow(promise) {
   try {
@@ -76,28 +126,30 @@ const str = (x) => (x instanceof URL ? x.href : x);
 /** `config` → the authorization URL (LawVu's hash route included). */
 export function buildAuthorizationUrl(config, opts) {
   const o = options(opts, 'options');
-  return call('authorization_url', { state: o.state, codeChallenge: o.codeChallenge, extraParams: pairs(o.extraParams) }, config);
+  const c = clientFor(config);
+  return wasm(() => c.authorizationUrl(o.state, o.codeChallenge, pairs(o.extraParams)));
 }
 
 /** Fresh state and (when the provider uses PKCE) verifier, and the URL that carries them. */
 export function beginAuthorization(config, opts) {
   const o = options(opts, 'options');
-  return JSON.parse(call('begin_authorization', { extraParams: pairs(o.extraParams) }, config));
+  const c = clientFor(config);
+  return wasm(() => c.beginAuthorization(pairs(o.extraParams)));
 }
 
 /** A fresh PKCE pair (S256, 256-bit verifier). */
 export function createPkce() {
-  return JSON.parse(call('create_pkce', '{}'));
+  return wasm(wasmCreatePkce);
 }
 
 /** `BASE64URL(SHA256(verifier))` (RFC 7636 §4.2). */
 export function pkceChallenge(verifier) {
-  return call('pkce_challenge', { verifier });
+  return wasm(() => wasmPkceChallenge(verifier));
 }
 
 /** A fresh `state` value (256 bits, base64url). */
 export function createState() {
-  return call('create_state', '{}');
+  return wasm(wasmCreateState);
 }
 
 /**
@@ -106,12 +158,13 @@ export function createState() {
  */
 export function parseCallback(url, expectedState, opts) {
   const o = options(opts, 'options');
-  return { code: call('parse_callback', { url: str(url), expectedState, issuer: o.issuer, requireIss: o.requireIss }) };
+  return { code: wasm(() => wasmParseCallback(str(url), expectedState, o.issuer, o.requireIss)) };
 }
 
 /** `{ method, url, headers, body }` for the token endpoint; `body` is `null` for GET (Logiless). */
 export function buildTokenRequest(config, grant) {
-  return JSON.parse(call('token_request', { grant }, config));
+  const c = clientFor(config);
+  return wasm(() => c.tokenRequest(grant));
 }
 
 /** @internal The response's status and headers as the core wants them (the body goes beside). */
@@ -138,20 +191,24 @@ export function responseBody(r) {
 export function parseTokenResponse(response, opts) {
   const o = options(opts, 'options');
   const now = o.now === undefined ? Date.now() : o.now;
-  const args = { response: responseArgs(response), now, previous: o.previous, grantType: o.grantType };
-  return JSON.parse(call('parse_token_response', args, o.config, responseBody(response)));
+  const r = responseArgs(response);
+  const body = responseBody(response);
+  const c = clientFor(o.config, true);
+  return wasm(() => c.parseTokenResponse(r.status, r.headers, body, now, o.previous, o.grantType));
 }
 
 /** What to do with the stored tokens now: use, refresh, reacquire (client credentials) or reauthorize. */
 export function nextStep(config, tokens, opts) {
   const o = options(opts, 'options');
-  return call('next_step', { tokens, now: o.now === undefined ? Date.now() : o.now, leewaySecs: o.leewaySecs }, config);
+  const c = clientFor(config);
+  return wasm(() => c.nextStep(tokens, o.now === undefined ? Date.now() : o.now, o.leewaySecs));
 }
 
 /** An API request with the bearer token; `path` is relative to the API base (or a URL under it). */
 export function buildApiRequest(config, tokens, path, opts) {
   const o = options(opts, 'options');
-  return JSON.parse(call('api_request', { tokens, path: str(path), method: o.method, body: o.body }, config));
+  const c = clientFor(config);
+  return wasm(() => c.apiRequest(tokens, str(path), o.method, o.body));
 }
 
 const B64URL = /^[A-Za-z0-9_-]+$/;
@@ -191,7 +248,7 @@ export function jwtPayloadFast(jwt) {
  */
 export function decodeJwtClaims(jwt) {
   if (typeof jwt !== 'string') throw fail('jwt_malformed', 'jwt_malformed: a JWT is a string');
-  const text = jwtPayloadFast(jwt) ?? call('jwt_payload', jwt);
+  const text = jwtPayloadFast(jwt) ?? wasm(() => jwtPayload(jwt));
   let claims;
   try {
     claims = JSON.parse(text);
@@ -211,6 +268,10 @@ export function decodeJwtClaims(jwt) {
  * Resolves to `{ response, done }`; a time-out throws `timeout`, a network failure `transport`
  * (both naming `what`), the caller's abort its `signal.reason`. Every request the package sends
  * goes through here: metadata, JWKS, token, revocation, API.
+ * @param {(url: string, init: any) => Promise<Response>} fetchFn
+ * @param {string} url
+ * @param {object} init a RequestInit
+ * @param {{ timeoutMs?: number, signal?: AbortSignal, what: string, whole?: boolean }} opts
  */
 export async function fetchWithin(fetchFn, url, init, { timeoutMs, signal, what, whole = false }) {
   if (signal?.aborted) throw signal.reason;
@@ -221,7 +282,7 @@ export async function fetchWithin(fetchFn, url, init, { timeoutMs, signal, what,
     timedOut = true;
     controller.abort(new DOMException(`${what} took longer than ${ms} ms`, 'TimeoutError'));
   }, ms);
-  timer.unref?.(); // Node: never keep the process alive for it
+  /** @type {any} */ (timer).unref?.(); // Node: never keep the process alive for it
   const onAbort = () => controller.abort(signal.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   const done = () => {
@@ -364,7 +425,8 @@ export async function verifyIdToken(config, idToken, opts) {
 /** The RFC 7009 revocation request for `token` (`tokenTypeHint`: "refresh_token", the default, or "access_token"). */
 export function buildRevocationRequest(config, opts) {
   const o = options(opts, 'options');
-  return JSON.parse(call('revocation_request', { token: o.token, tokenTypeHint: o.tokenTypeHint }, config));
+  const c = clientFor(config);
+  return wasm(() => c.revocationRequest(o.token, o.tokenTypeHint));
 }
 
 /** The revocation endpoint's answer to that request: returns when revoked (200), throws the error otherwise. */
@@ -372,12 +434,8 @@ export function parseRevocationResponse(config, opts, response) {
   const o = options(opts, 'options');
   const r = options(response, 'response');
   const body = r.body ?? '';
-  call(
-    'parse_revocation_response',
-    { token: o.token, tokenTypeHint: o.tokenTypeHint, response: { status: r.status, headers: [...new Headers(r.headers ?? [])] } },
-    config,
-    body,
-  );
+  const c = clientFor(config);
+  wasm(() => c.parseRevocationResponse(o.token, o.tokenTypeHint, r.status, [...new Headers(r.headers ?? [])], body));
 }
 
 /** @internal Whether the configuration has a revocation endpoint (configured, or in its metadata). */

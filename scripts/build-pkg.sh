@@ -2,7 +2,8 @@
 # Builds the npm package `tsunagi` into pkg/ and prints its gzip -9 size (wasm + JS).
 #
 #   cargo build --release --target wasm32-unknown-unknown --features js
-#   → wasm-bindgen --target web (the exact version pinned in Cargo.toml / Cargo.lock)
+#   → wasm-bindgen --target web (the exact version pinned in Cargo.toml / Cargo.lock), which also
+#     writes the wasm layer's declarations (tsunagi_wasm.d.ts, shipped beside the glue)
 #   → wasm-opt -Oz from the npm package binaryen@132 (never Debian's binaryen: its modules crash)
 #   → the hand-written ESM wrapper (index.js for browsers and bundlers, node.js and workerd.js
 #     selected by export conditions, api.js the export list they share), the React adapter (react.js,
@@ -37,7 +38,7 @@ cargo build --quiet --release --lib --target wasm32-unknown-unknown --features "
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name "$NAME" \
+wasm-bindgen --target web --out-dir "$stage" --out-name "$NAME" \
   "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi.wasm"
 "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue \
@@ -46,6 +47,8 @@ wasm-bindgen --target web --no-typescript --out-dir "$stage" --out-name "$NAME" 
 rm -rf "$OUT"
 mkdir -p "$OUT"
 cp "$stage/${NAME}.js" "$OUT/${NAME}.js"
+# The wasm layer's TypeScript, written by wasm-bindgen (tests/types checks js/core.js against it).
+cp "$stage/${NAME}.d.ts" "$OUT/${NAME}.d.ts"
 cp "$stage/${NAME}_bg.opt.wasm" "$OUT/${NAME}_bg.wasm"
 cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/errors.js js/client.js js/broker.js js/broker.d.ts js/react.js js/react.d.ts js/index.d.ts js/package.json js/README.md "$OUT/"
 cp CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$OUT/"

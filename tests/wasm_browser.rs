@@ -1,4 +1,4 @@
-//! The JS layer's export inside headless Chromium, through wasm-bindgen-test:
+//! The JS layer's typed boundary inside headless Chromium, through wasm-bindgen-test:
 //! `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown --features js --test wasm_browser`.
 #![cfg(all(target_arch = "wasm32", feature = "js"))]
 

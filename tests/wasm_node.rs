@@ -1,4 +1,4 @@
-//! The JS layer's export inside Node, through wasm-bindgen-test:
+//! The JS layer's typed boundary inside Node, through wasm-bindgen-test:
 //! `cargo test --target wasm32-unknown-unknown --features js --test wasm_node`.
 #![cfg(all(target_arch = "wasm32", feature = "js"))]
 

@@ -1,7 +1,7 @@
-//! Reading the JSON arguments the JS wrapper sends across the boundary.
+//! Reading the JSON objects that cross the boundary as objects (the config, a grant, a token set,
+//! a retry policy), with the core's JSON reader.
 //!
-//! The wrapper passes one JSON text per call; every field is checked here so that wrong JS types
-//! become a typed [`Error`] (`invalid_parameter`, or `invalid_config` for configuration fields),
+//! Every field is checked here so that wrong JS types become a typed [`Error`] (`invalid_parameter`, or `invalid_config` for configuration fields),
 //! never a panic (a panic aborts the whole wasm module).
 
 use tsunagi_core::json::{self, Json, JsonObject};
@@ -102,23 +102,6 @@ impl<'a> Args<'a> {
         Ok(self.opt_u64(key)?.map(Timestamp::from_millis))
     }
 
-    /// HTTP headers: an array of `[name, value]` pairs (the wrapper normalises `Headers` and
-    /// plain objects to this).
-    pub(crate) fn headers(&self, key: &str) -> Result<Vec<(String, String)>> {
-        let items = match self.map.get(key) {
-            None | Some(Json::Null) => return Ok(Vec::new()),
-            Some(Json::Array(items)) => items,
-            Some(_) => return Err(self.wrong(key, "an array of [name, value] pairs")),
-        };
-        items
-            .iter()
-            .map(|pair| match pair.as_array() {
-                Some([Json::String(k), Json::String(v)]) => Ok((k.clone(), v.clone())),
-                _ => Err(self.wrong(key, "an array of [name, value] string pairs")),
-            })
-            .collect()
-    }
-
     /// A string or an array of strings (absent or null → empty), e.g. RFC 8707's repeatable `resource`.
     pub(crate) fn strings(&self, key: &str) -> Result<Vec<String>> {
         match self.map.get(key) {
@@ -129,11 +112,5 @@ impl<'a> Args<'a> {
             }
             Some(_) => Err(self.wrong(key, "a string or an array of strings")),
         }
-    }
-
-    /// String parameters as `[name, value]` pairs, in the caller's order (the wrapper turns a
-    /// plain object into `Object.entries`).
-    pub(crate) fn pairs(&self, key: &str) -> Result<Vec<(String, String)>> {
-        self.headers(key)
     }
 }

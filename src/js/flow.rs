@@ -1,10 +1,12 @@
 //! The browser runtime's flows: `OAuthClient`'s exchange, usable-token-with-refresh and API loop
 //! are the shared `tsunagi_flows` (the same code the Worker runs), over ports the page's wrapper
 //! hands in — its storage, its refresh lock (Web Locks across tabs), its `fetch`, its clock.
-//! Exported as Promise-returning functions; a core error rejects with its JSON text, anything the
-//! page's own `fetch` threw (an `AbortSignal`, say) rejects with that exception unchanged.
+//! Exported as Promise-returning functions on a [`WasmClient`] handle; a core error rejects with
+//! the one error shape (`error.rs`), anything the page's own `fetch` threw (an `AbortSignal`, say)
+//! rejects with that exception unchanged.
 
-use super::{args, error, tokens};
+use super::handle::WasmClient;
+use super::{args, error, ops, tokens, value};
 use js_sys::{Array, Function, Promise, Reflect};
 use std::cell::RefCell;
 use std::future::Future;
@@ -12,14 +14,15 @@ use std::rc::Rc;
 use tsunagi_core::secret::AccessToken;
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::token_set::DEFAULT_LEEWAY_SECS;
-use tsunagi_core::{Client, Error, ErrorCode, HttpRequest, HttpResponse, Method, PendingAuthorization, PkceVerifier, Result, State, TokenSet};
+use tsunagi_core::{Client, Error, ErrorCode, HttpRequest, HttpResponse, PendingAuthorization, PkceVerifier, Result, State, TokenSet};
 use tsunagi_flows::{Answer, ApiCall, Clock, Flow, Outcome, RefreshLock, Sleep, TokenStore, Transport};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 #[wasm_bindgen]
 extern "C" {
-    /// What `js/client.js` hands in for one call (duck-typed; see `#ports` there).
+    /// What `js/client.js` hands in for one call (see `#ports` there).
+    #[wasm_bindgen(typescript_type = "WasmPorts")]
     pub type Ports;
     /// The stored `TokenSet` as JSON text, or `null`.
     #[wasm_bindgen(method, catch)]
@@ -50,6 +53,22 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn sleep(this: &Ports, ms: f64) -> std::result::Result<Promise, JsValue>;
 }
+
+#[wasm_bindgen(typescript_custom_section)]
+const PORTS: &'static str = r#"
+/** What `js/client.js` hands a flow for one call: storage, refresh lock, `fetch`, clock, timers. */
+export interface WasmPorts {
+  load(): Promise<string | null>;
+  store(tokens: string): Promise<unknown>;
+  clear(): Promise<unknown>;
+  acquire(): Promise<() => void>;
+  send(url: string, method: string, headers: [string, string][], body: string | undefined, api: boolean): Promise<{ status: number; headers: [string, string][]; response: Response }>;
+  text(response: Response): Promise<string>;
+  discard(response: Response): void;
+  now(): number;
+  sleep(ms: number): Promise<unknown>;
+}
+"#;
 
 /// The ports of one call, and the first exception the page's own code threw, kept so it reaches
 /// the caller unchanged (the flows carry only core errors).
@@ -198,19 +217,14 @@ fn token_transport(_page: &Rc<Page>) -> TokenTransport {
     super::gloo::GlooTransport
 }
 
-fn client(config_text: &str) -> Result<Rc<Client>> {
-    super::ops::client_for(config_text)
-}
-
 /// The flow over `page` for `client`, and what it needs.
 async fn with_flow<T>(
-    config_text: &str,
+    client: Rc<Client>,
     page: Rc<Page>,
     leeway_secs: Option<f64>,
     run: impl AsyncFnOnce(&Flow<'_, TokenTransport, Page, Page, Page>) -> Result<T>,
 ) -> std::result::Result<T, JsValue> {
     let result = async {
-        let client = client(config_text)?;
         let transport = token_transport(&page);
         let leeway_secs = leeway(leeway_secs);
         let flow = Flow { client: &client, transport: &transport, store: &*page, lock: &*page, clock: &*page, leeway_secs };
@@ -233,62 +247,62 @@ fn page(ports: Ports) -> Rc<Page> {
 /// the API refused), else one refresh — or, for the client's own token, one client-credentials
 /// request — under the page's lock, stored before it resolves. A user's set that cannot be
 /// refreshed is cleared and rejects with `login_required` (RFC 6749 §6; RFC 9700 §4.14.2).
-#[wasm_bindgen(js_name = flowAccessToken)]
-pub async fn flow_access_token(config: String, ports: Ports, rejected: Option<String>, leeway_secs: Option<f64>) -> std::result::Result<String, JsValue> {
-    let fingerprint = rejected.map(|t| AccessToken::new(t).fingerprint());
-    with_flow(&config, page(ports), leeway_secs, async |flow| flow.access_token(fingerprint.as_deref()).await.map(|t| tokens::to_json(&t))).await
+#[wasm_bindgen(js_name = flowAccessToken, unchecked_return_type = "Promise<string>")]
+pub fn flow_access_token(client: &WasmClient, ports: Ports, rejected: Option<String>, leeway_secs: Option<f64>) -> Promise {
+    let (client, fingerprint) = (client.client(), rejected.map(|t| AccessToken::new(t).fingerprint()));
+    future_to_promise(async move {
+        with_flow(client, page(ports), leeway_secs, async |flow| flow.access_token(fingerprint.as_deref()).await.map(|t| tokens::to_json(&t)))
+            .await
+            .map(JsValue::from)
+    })
 }
 
 /// The code exchange (RFC 6749 §4.1.3): `callbackUrl` checked against `state`, the code and PKCE
 /// verifier sent, the `TokenSet` stored and returned as JSON text.
-#[wasm_bindgen(js_name = flowExchange)]
-pub async fn flow_exchange(
-    config: String,
-    ports: Ports,
-    callback_url: String,
-    state: String,
-    code_verifier: Option<String>,
-) -> std::result::Result<String, JsValue> {
-    with_flow(&config, page(ports), None, async |flow| {
-        let pending = PendingAuthorization { state: State::new(state)?, pkce_verifier: code_verifier.map(PkceVerifier::new).transpose()?, nonce: None };
-        flow.exchange(&callback_url, &pending).await.map(|t| tokens::to_json(&t))
+#[wasm_bindgen(js_name = flowExchange, unchecked_return_type = "Promise<string>")]
+pub fn flow_exchange(client: &WasmClient, ports: Ports, callback_url: String, state: String, code_verifier: Option<String>) -> Promise {
+    let client = client.client();
+    future_to_promise(async move {
+        with_flow(client, page(ports), None, async |flow| {
+            let pending = PendingAuthorization { state: State::new(state)?, pkce_verifier: code_verifier.map(PkceVerifier::new).transpose()?, nonce: None };
+            flow.exchange(&callback_url, &pending).await.map(|t| tokens::to_json(&t))
+        })
+        .await
+        .map(JsValue::from)
     })
-    .await
 }
 
 /// `fetch` against the provider's API with the stored token: `path` relative to the API base (or a
-/// URL under it); 401 → one fresh token and one retry, 429 → bounded waits (`policy` as
-/// `retryPolicy`'s JSON text, or empty). Resolves to the provider's `Response` whatever its
+/// URL under it); 401 → one fresh token and one retry, 429 → bounded waits (`policy`: the
+/// `retryPolicy` object, or `undefined`). Resolves to the provider's `Response` whatever its
 /// status; rejects when the policy gives up (`unauthorized`, `rate_limited`).
-#[wasm_bindgen(js_name = flowFetch)]
-pub async fn flow_fetch(
-    config: String,
+#[wasm_bindgen(js_name = flowFetch, unchecked_return_type = "Promise<Response>")]
+pub fn flow_fetch(
+    client: &WasmClient,
     ports: Ports,
     path: String,
     method: Option<String>,
     body: Option<String>,
-    policy: String,
+    #[wasm_bindgen(unchecked_param_type = "{ maxRateLimitRetries?: number; maxWaitMs?: number; defaultWaitMs?: number } | undefined")] policy: JsValue,
     leeway_secs: Option<f64>,
-) -> std::result::Result<JsValue, JsValue> {
-    let page = page(ports);
+) -> Promise {
+    let (client, page) = (client.client(), page(ports));
     let api_page = Rc::clone(&page);
-    with_flow(&config, page, leeway_secs, async move |flow| {
-        let method = match method.as_deref() {
-            None => Method::Get,
-            Some(m) => Method::parse(m).ok_or_else(|| Error::new(ErrorCode::InvalidParameter, "method must be GET, POST, PUT, PATCH or DELETE"))?,
-        };
-        let policy = super::ops::policy_of(&policy)?;
+    let policy = value::object(&policy, "retryPolicy")
+        .and_then(|p| ops::retry_policy(p.as_ref().map(|m| args::Args::new(m, "retryPolicy", ErrorCode::InvalidParameter)).as_ref()));
+    future_to_promise(with_flow(client, page, leeway_secs, async move |flow| {
+        let method = ops::method_of(method.as_deref())?;
+        let policy = policy?;
         // a URL under the API base is taken as its path (the base may come with the token)
         let tokens = flow.access_token(None).await?;
-        let path = super::ops::relative_api_path(flow.client, &tokens, &path)?.to_owned();
+        let path = ops::relative_api_path(flow.client, &tokens, &path)?.to_owned();
         let transport = PageTransport { page: Rc::clone(&api_page), api: true };
         let call = ApiCall { client: flow.client, transport: &transport, tokens: flow, clock: &*api_page, sleep: &*api_page, policy };
         match call.send(method, &path, body.as_deref()).await? {
             Outcome::Delivered(mut answer) => Ok(answer.response.take().unwrap_or(JsValue::UNDEFINED)),
             Outcome::Refused { error, .. } => Err(error),
         }
-    })
-    .await
+    }))
 }
 
 /// When `flowAccessToken` will renew `set` (a `TokenSet` as JSON text): the milliseconds from `now`

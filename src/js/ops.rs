@@ -1,22 +1,22 @@
-//! The operations behind the JS API, as pure functions of JSON text (natively testable).
+//! The operations behind the JS API as pure functions of typed Rust values (natively testable):
+//! [`super::handle`] reads the JS values into them and makes their results JS values.
 //!
-//! Each takes the call's arguments as one JSON object and returns its result as text (JSON or a
-//! plain string); every failure is a core [`Error`].
+//! Each takes the built [`Client`] (where it needs one) and returns text (JSON or a plain string);
+//! every failure is a core [`Error`].
 
-use super::args::{self, Args};
-use super::{config, tokens};
-use std::cell::RefCell;
-use std::rc::Rc;
-use tsunagi_core::api::{self, ApiDecision, Attempt, RetryPolicy};
+use super::args::Args;
+use super::tokens;
+use tsunagi_core::api::RetryPolicy;
 use tsunagi_core::authorize::AuthorizationRequest;
 use tsunagi_core::client::Client;
 use tsunagi_core::http::{HttpRequest, HttpResponse, Method};
 use tsunagi_core::issuer::AuthServer;
-use tsunagi_core::json::{self, Json, ObjectWriter};
+use tsunagi_core::json::ObjectWriter;
 use tsunagi_core::pkce::{PkceChallenge, PkceVerifier};
 use tsunagi_core::profile::GrantType;
+use tsunagi_core::revocation::RevocableToken;
 use tsunagi_core::scope::ScopeParams;
-use tsunagi_core::secret::{AuthorizationCode, RefreshToken};
+use tsunagi_core::secret::{AccessToken, AuthorizationCode, RefreshToken};
 use tsunagi_core::state::State;
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::token_request::Grant;
@@ -25,57 +25,8 @@ use tsunagi_core::{Error, ErrorCode, Result};
 
 const P: ErrorCode = ErrorCode::InvalidParameter;
 
-/// What travels beside the arguments: the `config` object's JSON text (empty when absent) and a
-/// response body, passed as is so a token response is not escaped into JSON-in-JSON.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Side<'a> {
-    /// The `config` object as JSON text, or `""`.
-    pub config: &'a str,
-    /// The response body (token or API response), or `""`.
-    pub body: &'a str,
-}
-
-/// How many recently used configurations keep their built [`Client`].
-const CACHED_CLIENTS: usize = 8;
-
-thread_local! {
-    // Clients built from the last few `config` texts, most recent first. An app calls with the
-    // same one or two configs over and over; parsing and validating one costs more than most
-    // operations themselves. Keyed by the exact text, so a changed config builds a new client.
-    static CLIENTS: RefCell<Vec<(String, Rc<Client>)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The client cached under `key`, or the one `build` makes (then cached, most recent first).
-fn cached(key: &str, build: impl FnOnce() -> Result<Client>) -> Result<Rc<Client>> {
-    let hit = CLIENTS.with(|c| c.try_borrow().ok().and_then(|c| c.iter().find(|(k, _)| k == key).map(|(_, v)| Rc::clone(v))));
-    if let Some(client) = hit {
-        return Ok(client);
-    }
-    let client = Rc::new(build()?);
-    CLIENTS.with(|c| {
-        if let Ok(mut c) = c.try_borrow_mut() {
-            c.insert(0, (key.to_owned(), Rc::clone(&client)));
-            c.truncate(CACHED_CLIENTS);
-        }
-    });
-    Ok(client)
-}
-
-/// The client for `side.config` (required), reused while its JSON text is unchanged.
-pub(crate) fn client_of(side: &Side<'_>) -> Result<Rc<Client>> {
-    client_for(side.config)
-}
-
-/// The client for a `config` object's JSON text, reused while the text is unchanged.
-pub(crate) fn client_for(config_text: &str) -> Result<Rc<Client>> {
-    if config_text.is_empty() {
-        return Err(Error::new(ErrorCode::InvalidConfig, "config must be an object"));
-    }
-    cached(config_text, || match json::parse(config_text) {
-        Ok(Json::Object(map)) => config::client(&Args::new(&map, "config", ErrorCode::InvalidConfig)),
-        _ => Err(Error::new(ErrorCode::InvalidConfig, "config must be an object")),
-    })
-}
+/// String pairs in the caller's order (headers, extra parameters).
+pub(crate) type Pairs = Vec<(String, String)>;
 
 /// `path` relative to the API base for `tokens`: a path (`/…`) as it is, or an absolute URL
 /// under the base with the base cut off.
@@ -89,16 +40,8 @@ pub(crate) fn relative_api_path<'a>(client: &Client, tokens: &TokenSet, path: &'
     }
 }
 
-/// A `retryPolicy` object's JSON text (`""` for the defaults) → [`RetryPolicy`].
-pub(crate) fn policy_of(text: &str) -> Result<RetryPolicy> {
-    if text.is_empty() {
-        return Ok(RetryPolicy::default());
-    }
-    let map = args::parse(text)?;
-    retry_policy(Some(Args::new(&map, "policy", P)))
-}
-
-fn retry_policy(p: Option<Args<'_>>) -> Result<RetryPolicy> {
+/// A `retryPolicy` object (`None` for the defaults) → [`RetryPolicy`].
+pub(crate) fn retry_policy(p: Option<&Args<'_>>) -> Result<RetryPolicy> {
     let mut policy = RetryPolicy::default();
     if let Some(p) = p {
         policy.max_rate_limit_retries = p.opt_u64("maxRateLimitRetries")?.map_or(policy.max_rate_limit_retries, |n| u32::try_from(n).unwrap_or(u32::MAX));
@@ -108,28 +51,20 @@ fn retry_policy(p: Option<Args<'_>>) -> Result<RetryPolicy> {
     Ok(policy)
 }
 
-fn tokens_of(a: &Args<'_>, key: &str) -> Result<Option<TokenSet>> {
-    a.opt_object(key, "tokens", P)?.map(|t| tokens::from_args(&t)).transpose()
-}
-
-pub(crate) fn now_of(a: &Args<'_>) -> Result<Timestamp> {
-    a.opt_time("now")?.ok_or_else(|| Error::new(P, "now must be epoch milliseconds"))
-}
-
 fn pairs_ref(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
     pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 
-pub(crate) fn response_of(a: &Args<'_>, body: &str) -> Result<HttpResponse> {
-    let r = a.object("response", "response", P)?;
-    let status = r
-        .opt_u64("status")?
+/// A response's status (a JS number, checked) with its headers and body.
+pub(crate) fn response(status: Option<u64>, headers: Pairs, body: &str) -> Result<HttpResponse> {
+    let status = status
         .and_then(|s| u16::try_from(s).ok())
         .filter(|s| (100..=599).contains(s))
         .ok_or_else(|| Error::new(P, "response.status must be an HTTP status (100-599)"))?;
-    Ok(HttpResponse::new(status, r.headers("headers")?, body))
+    Ok(HttpResponse::new(status, headers, body))
 }
 
+/// `{ method, url, headers, body }` as JSON text (`headers` an object, `body` null when none).
 pub(crate) fn request_json(req: &HttpRequest) -> String {
     let mut w = ObjectWriter::new();
     w.str("method", req.method.as_str()).str("url", &req.url);
@@ -138,28 +73,17 @@ pub(crate) fn request_json(req: &HttpRequest) -> String {
     w.finish()
 }
 
-fn non_empty<'a>(a: &Args<'a>, key: &str, what: &str) -> Result<&'a str> {
-    match a.str(key) {
-        Ok(s) if !s.is_empty() => Ok(s),
-        _ => Err(Error::new(P, format!("{what} must be a non-empty string"))),
-    }
+/// The authorization URL (RFC 6749 §4.1.1) with `state`, `codeChallenge` and extra parameters.
+pub(crate) fn authorization_url(client: &Client, state: Option<&str>, challenge: Option<&str>, extra: &[(String, String)]) -> Result<String> {
+    let state = state.map(State::new).transpose()?;
+    let challenge = challenge.map(PkceChallenge::new).transpose()?;
+    client.authorization_url(&AuthorizationRequest { state: state.as_ref(), code_challenge: challenge.as_ref(), extra_params: &pairs_ref(extra) })
 }
 
-/// `{ config, state?, codeChallenge?, extraParams? }` → the authorization URL.
-pub(crate) fn authorization_url(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
-    let client = client_of(side)?;
-    let state = a.opt_str("state")?.map(State::new).transpose()?;
-    let challenge = a.opt_str("codeChallenge")?.map(PkceChallenge::new).transpose()?;
-    let extra = a.pairs("extraParams")?;
-    client.authorization_url(&AuthorizationRequest { state: state.as_ref(), code_challenge: challenge.as_ref(), extra_params: &pairs_ref(&extra) })
-}
-
-/// `{ config, extraParams? }` → `{ url, state, codeVerifier }` with fresh state (and PKCE
-/// verifier when the profile uses PKCE, else `null`).
-pub(crate) fn begin_authorization(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
-    let client = client_of(side)?;
-    let extra = a.pairs("extraParams")?;
-    let (url, pending) = client.begin_authorization(&pairs_ref(&extra))?;
+/// `{ url, state, codeVerifier, nonce }` with fresh state (and PKCE verifier when the profile uses
+/// PKCE, else `null`; a nonce for an OpenID Connect request, else `null`).
+pub(crate) fn begin_authorization(client: &Client, extra: &[(String, String)]) -> Result<String> {
+    let (url, pending) = client.begin_authorization(&pairs_ref(extra))?;
     let mut w = ObjectWriter::new();
     w.str("url", &url).str("state", pending.state.as_str()).str_or_null("codeVerifier", pending.pkce_verifier.as_ref().map(|v| v.secret()));
     w.str_or_null("nonce", pending.nonce.as_ref().map(|n| n.as_str()));
@@ -171,7 +95,7 @@ pub(crate) fn create_state() -> Result<String> {
     Ok(State::generate()?.as_str().to_owned())
 }
 
-/// `{ verifier, challenge }` from a fresh 256-bit verifier.
+/// `{ verifier, challenge }` from a fresh 256-bit verifier (RFC 7636 §4.1, S256).
 pub(crate) fn create_pkce() -> Result<String> {
     let v = PkceVerifier::generate()?;
     let mut w = ObjectWriter::new();
@@ -179,31 +103,38 @@ pub(crate) fn create_pkce() -> Result<String> {
     Ok(w.finish())
 }
 
-/// `{ verifier }` → its S256 challenge.
-pub(crate) fn pkce_challenge(a: &Args<'_>) -> Result<String> {
-    Ok(PkceChallenge::s256(a.str("verifier")?).as_str().to_owned())
+/// The S256 challenge of `verifier` (RFC 7636 §4.2).
+pub(crate) fn pkce_challenge(verifier: &str) -> String {
+    PkceChallenge::s256(verifier).as_str().to_owned()
 }
 
-/// `{ url, expectedState, issuer?, requireIss? }` → the authorization code; with `issuer`, the
-/// RFC 9207 `iss` check too (`requireIss`: a missing `iss` is `issuer_missing`).
-pub(crate) fn parse_callback(a: &Args<'_>) -> Result<String> {
-    let expected = State::new(non_empty(a, "expectedState", "expectedState")?)?;
+/// The authorization code of the callback `url` (RFC 6749 §4.1.2) whose `state` must be
+/// `expected`; with `issuer`, the RFC 9207 `iss` check too (`require_iss`: a missing `iss` is
+/// `issuer_missing`).
+pub(crate) fn parse_callback(url: &str, expected: Option<&str>, issuer: Option<&str>, require_iss: bool) -> Result<String> {
+    let expected = State::new(expected.filter(|s| !s.is_empty()).ok_or_else(|| Error::new(P, "expectedState must be a non-empty string"))?)?;
     let mut server = AuthServer::default();
-    if let Some(issuer) = a.opt_str("issuer")? {
+    if let Some(issuer) = issuer {
         server.issuer = Some(AuthServer::check_issuer(issuer).map_err(|_| Error::new(P, "issuer must be an https URL without query or fragment"))?.to_owned());
-        server.require_iss = a.opt_bool("requireIss")?.unwrap_or(false);
+        server.require_iss = require_iss;
     }
-    let code = tsunagi_core::callback::parse_callback_from(a.str("url")?, Some(&expected), &server)?;
+    let code = tsunagi_core::callback::parse_callback_from(url, Some(&expected), &server)?;
     Ok(code.secret().to_owned())
 }
 
-/// `{ config, grant }` → `{ method, url, headers, body }`.
-pub(crate) fn token_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
-    let client = client_of(side)?;
-    let g = a.object("grant", "grant", P)?;
+fn non_empty<'a>(a: &Args<'a>, key: &str, what: &str) -> Result<&'a str> {
+    match a.str(key) {
+        Ok(s) if !s.is_empty() => Ok(s),
+        _ => Err(Error::new(P, format!("{what} must be a non-empty string"))),
+    }
+}
+
+/// The token request (RFC 6749 §4.1.3, §6, §4.4) for the `grant` object, as
+/// `{ method, url, headers, body }`.
+pub(crate) fn token_request(client: &Client, g: &Args<'_>) -> Result<String> {
     let req = match g.str("grantType")? {
         "authorization_code" => {
-            let code = AuthorizationCode::new(non_empty(&g, "code", "grant.code")?);
+            let code = AuthorizationCode::new(non_empty(g, "code", "grant.code")?);
             let verifier = g.opt_str("codeVerifier")?.map(PkceVerifier::new).transpose()?;
             // RFC 8707 §2.2: the grant's own resources instead of the config's (scope is not a code-grant parameter)
             let resources = ScopeParams { resources: g.strings("resource")?, ..ScopeParams::default() };
@@ -214,10 +145,10 @@ pub(crate) fn token_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
             }
         }
         "refresh_token" => {
-            let rt = RefreshToken::new(non_empty(&g, "refreshToken", "grant.refreshToken")?);
-            client.token_request_with(Grant::RefreshToken(&rt), scope_params(&g)?.as_ref())?
+            let rt = RefreshToken::new(non_empty(g, "refreshToken", "grant.refreshToken")?);
+            client.token_request_with(Grant::RefreshToken(&rt), scope_params(g)?.as_ref())?
         }
-        "client_credentials" => match scope_params(&g)? {
+        "client_credentials" => match scope_params(g)? {
             Some(p) => client.token_request_with(Grant::ClientCredentials, Some(&p))?,
             None => client.client_credentials_request()?,
         },
@@ -233,19 +164,18 @@ fn scope_params(g: &Args<'_>) -> Result<Option<ScopeParams>> {
     Ok((!p.is_empty()).then_some(p))
 }
 
-/// `{ config?, response, now, previous?, grantType? }` → the JS `TokenSet`. `grantType` is the
-/// grant the request used (recorded as the set's `grant`); without it, as
-/// [`Client::parse_token_response`] infers.
-pub(crate) fn parse_token_response(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
-    let client = match side.config {
-        // no config: read it as generic RFC 6749 (cached under "", which no config text is)
-        "" | "null" => cached("", config::generic_reader)?,
-        _ => client_of(side)?,
-    };
-    let previous = tokens_of(a, "previous")?;
-    let (resp, now) = (response_of(a, side.body)?, now_of(a)?);
-    let set = match a.opt_str("grantType")? {
-        None => client.parse_token_response(&resp, now, previous.as_ref())?,
+/// The token endpoint's answer → the JS `TokenSet` (JSON text). `grant_type` is the grant the
+/// request used (recorded as the set's `grant`); without it, as [`Client::parse_token_response`]
+/// infers.
+pub(crate) fn parse_token_response(
+    client: &Client,
+    resp: &HttpResponse,
+    now: Timestamp,
+    previous: Option<&TokenSet>,
+    grant_type: Option<&str>,
+) -> Result<String> {
+    let set = match grant_type {
+        None => client.parse_token_response(resp, now, previous)?,
         Some(g) => {
             let grant = match g {
                 "authorization_code" => GrantType::AuthorizationCode,
@@ -253,62 +183,51 @@ pub(crate) fn parse_token_response(a: &Args<'_>, side: &Side<'_>) -> Result<Stri
                 "client_credentials" => GrantType::ClientCredentials,
                 _ => return Err(Error::new(P, "grantType must be \"authorization_code\", \"refresh_token\" or \"client_credentials\"")),
             };
-            client.parse_token_response_for(grant, &resp, now, previous.as_ref())?
+            client.parse_token_response_for(grant, resp, now, previous)?
         }
     };
     Ok(tokens::to_json(&set))
 }
 
-/// `{ config, tokens?, now, leewaySecs? }` → `use_access_token` | `refresh` | `reacquire` |
-/// `reauthorize`.
-pub(crate) fn next_step(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
-    let client = client_of(side)?;
-    let t = tokens_of(a, "tokens")?;
-    let leeway = a.opt_u64("leewaySecs")?.unwrap_or(DEFAULT_LEEWAY_SECS);
-    Ok(match client.next_step(t.as_ref(), now_of(a)?, leeway) {
+/// `use_access_token` | `refresh` | `reacquire` | `reauthorize` for the stored `tokens`.
+pub(crate) fn next_step(client: &Client, tokens: Option<&TokenSet>, now: Timestamp, leeway_secs: Option<u64>) -> &'static str {
+    match client.next_step(tokens, now, leeway_secs.unwrap_or(DEFAULT_LEEWAY_SECS)) {
         NextStep::UseAccessToken => "use_access_token",
         NextStep::Refresh => "refresh",
         NextStep::Reacquire => "reacquire",
         NextStep::Reauthorize => "reauthorize",
     }
-    .to_owned())
 }
 
-/// `{ config, tokens, method?, path, body? }` → `{ method, url, headers, body }`. `path` is
-/// relative to the API base, or an absolute URL under it.
-pub(crate) fn api_request(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
-    let client = client_of(side)?;
-    let t = tokens_of(a, "tokens")?.ok_or_else(|| Error::new(ErrorCode::LoginRequired, "no tokens: authorize first"))?;
-    let method = match a.opt_str("method")? {
-        None => Method::Get,
-        Some(m) => Method::parse(m).ok_or_else(|| Error::new(P, "method must be GET, POST, PUT, PATCH or DELETE"))?,
-    };
-    let path = relative_api_path(&client, &t, a.str("path")?)?;
-    Ok(request_json(&client.api_request(&t, method, path, a.opt_str("body")?)?))
+/// `{ method, url, headers, body }` of an API request with the bearer token. `path` is relative
+/// to the API base, or an absolute URL under it.
+pub(crate) fn api_request(client: &Client, tokens: Option<&TokenSet>, path: &str, method: Option<&str>, body: Option<&str>) -> Result<String> {
+    let t = tokens.ok_or_else(|| Error::new(ErrorCode::LoginRequired, "no tokens: authorize first"))?;
+    let method = method_of(method)?;
+    let path = relative_api_path(client, t, path)?;
+    Ok(request_json(&client.api_request(t, method, path, body)?))
 }
 
-/// `{ config, response, now, attempt, policy? }` → `{ action: "deliver" | "reauthenticate" |
-/// "wait" | "fail", delayMs? }`. On `fail` the wrapper reads the body and calls `api_error`.
-pub(crate) fn api_decide(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
-    let client = client_of(side)?;
-    let policy = retry_policy(a.opt_object("policy", "policy", P)?)?;
-    let mut attempt = Attempt::default();
-    if let Some(t) = a.opt_object("attempt", "attempt", P)? {
-        attempt.reauthenticated = t.opt_bool("reauthenticated")?.unwrap_or(false);
-        attempt.rate_limit_retries = t.opt_u64("rateLimitRetries")?.map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX));
+/// An HTTP method name (absent: GET).
+pub(crate) fn method_of(method: Option<&str>) -> Result<Method> {
+    match method {
+        None => Ok(Method::Get),
+        Some(m) => Method::parse(m).ok_or_else(|| Error::new(P, "method must be GET, POST, PUT, PATCH or DELETE")),
     }
-    let (action, delay) = match api::decide(&client, &policy, &attempt, &response_of(a, side.body)?, now_of(a)?) {
-        ApiDecision::Deliver => ("deliver", None),
-        ApiDecision::Reauthenticate => ("reauthenticate", None),
-        ApiDecision::Wait { delay_ms } => ("wait", Some(delay_ms)),
-        ApiDecision::Fail(_) => ("fail", None),
-    };
-    let mut w = ObjectWriter::new();
-    w.str("action", action).opt_u64("delayMs", delay);
-    Ok(w.finish())
 }
 
-/// `{ config, response, now }` → the API error for a response (always `Err`).
-pub(crate) fn api_error(a: &Args<'_>, side: &Side<'_>) -> Result<String> {
-    Err(client_of(side)?.api_error(&response_of(a, side.body)?, now_of(a)?))
+/// The RFC 7009 §2.1 revocation request for `token` (`hint`: `refresh_token`, the default, or
+/// `access_token`).
+pub(crate) fn revocation(client: &Client, token: &str, hint: Option<&str>) -> Result<HttpRequest> {
+    match hint {
+        None | Some("refresh_token") => client.revocation_request(RevocableToken::Refresh(&RefreshToken::new(token))),
+        Some("access_token") => client.revocation_request(RevocableToken::Access(&AccessToken::new(token))),
+        Some(_) => Err(Error::new(P, "tokenTypeHint must be \"refresh_token\" or \"access_token\"")),
+    }
+}
+
+/// What the revocation endpoint's answer to that request means (RFC 7009 §2.2): `Ok` when revoked.
+pub(crate) fn parse_revocation_response(client: &Client, token: &str, hint: Option<&str>, resp: &HttpResponse) -> Result<()> {
+    let request = revocation(client, token, hint)?;
+    client.parse_revocation_response(&request, resp)
 }

@@ -3,7 +3,7 @@
 //! through web-sys (`tsunagi-webcrypto`), over the page's `fetch` port. Caches live in this
 //! module instance's memory, never in storage: 16 issuers' metadata and 16 JWKS, an hour each.
 
-use super::{error, ops};
+use super::error;
 use js_sys::{Array, Promise, Reflect};
 use std::rc::Rc;
 use tsunagi_core::json::{self, Escape, Json, JsonObject};
@@ -22,6 +22,7 @@ use wasm_bindgen_futures::JsFuture;
 extern "C" {
     /// What the wrapper (`js/core.js`) hands in: the page's `fetch` for public JSON documents, its
     /// clock and timers.
+    #[wasm_bindgen(typescript_type = "WasmDocumentPort")]
     pub type DocumentPort;
     /// A GET of a public JSON document (no cookies, no redirects) within `timeoutMs`, the body
     /// read: `{ status, headers: [[name, value]…], body }`; rejects with a `TsunagiError`
@@ -35,6 +36,16 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     fn sleep(this: &DocumentPort, ms: f64) -> std::result::Result<Promise, JsValue>;
 }
+
+#[wasm_bindgen(typescript_custom_section)]
+const DOCUMENT_PORT: &'static str = r#"
+/** What `js/core.js` hands the verifier: a GET of a public JSON document, the clock, timers. */
+export interface WasmDocumentPort {
+  get(url: string, timeoutMs: number): Promise<{ status: number; headers: [string, string][]; body: string }>;
+  now(): number;
+  sleep(ms: number): Promise<unknown>;
+}
+"#;
 
 /// The RFC 8414 §2 members `discover()` returns (index.d.ts `ServerMetadata`).
 const METADATA_MEMBERS: [&str; 10] = [
@@ -191,7 +202,7 @@ pub async fn verify_id_token_with(
     timeout_ms: Option<f64>,
 ) -> std::result::Result<String, JsValue> {
     let result = async {
-        let client = ops::client_for(&config)?;
+        let client = super::handle::client_from_text(&config)?;
         let issuer = client.server().issuer.as_deref().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "checking an id_token needs config.issuer"))?;
         let client_id = client.client_id().ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "checking an id_token needs config.clientId"))?;
         let jwks_uri = client

@@ -7,11 +7,12 @@ import assert from 'node:assert/strict';
 const pkg = new URL('../../pkg/', import.meta.url);
 await import(new URL('node.js', pkg).href); // instantiates the wasm module (the package's Node entry)
 const core = await import(new URL('core.js', pkg).href);
+const wasmLayer = await import(new URL('tsunagi_wasm.js', pkg).href);
 
 /** The core's answer: the payload text, or the error code. */
 function coreAnswer(jwt) {
   try {
-    return { text: core.call('jwt_payload', jwt) };
+    return { text: core.wasm(() => wasmLayer.jwtPayload(jwt)) };
   } catch (e) {
     assert.ok(e instanceof core.TsunagiError, `core threw ${e}`);
     return { code: e.code };
