@@ -102,7 +102,16 @@ async function runInChromium(dir) {
 
 test('webpack 5, default config (production; --entry/--output-path only)', async () => {
   const out = await build('webpack', ['--mode', 'production', '--entry', './main.js', '--output-path', 'dist/webpack']);
-  assert.match(out, /compiled successfully/, out);
+  // Nothing but webpack's performance hints, and those only for the wasm: since issue 22's typed
+  // boundary and provider registry the module is over webpack's 244 KiB hint (README "Bundlers";
+  // the entries of issue 22 bring it down). Any other warning, or an error, fails the test.
+  const warnings = [...out.matchAll(/^WARNING in (.*)$/gm)].map((m) => m[1]);
+  assert.ok(
+    warnings.every((w) => /^asset size limit|^webpack performance recommendations/.test(w)),
+    out,
+  );
+  assert.match(out, /compiled (successfully|with \d+ warnings?)/, out);
+  for (const asset of out.matchAll(/^ {2}(\S+) \(\d+ KiB\)$/gm)) assert.match(asset[1], /\.wasm$/, `${asset[1]} is over webpack's size hint\n${out}`);
   // webpack emits a classic script (html-webpack-plugin writes `<script defer src=…>`).
   const html = readFileSync(join(work, 'index.html'), 'utf8').replace('type="module"', 'defer');
   writeFileSync(join(work, 'dist', 'webpack', 'index.html'), html);
