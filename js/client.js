@@ -13,6 +13,7 @@
 // logout revokes the tokens where the server has a revocation endpoint (RFC 7009).
 import {
   TsunagiError,
+  abortable,
   abortSignal,
   canRevoke,
   clientFor,
@@ -42,28 +43,6 @@ const sleep = (ms, signal) =>
       { once: true },
     );
   });
-
-// `promise`, or the signal's reason as soon as it aborts. The work behind `promise` goes on: a
-// refresh or code exchange already sent is finished and its tokens stored, so an abort loses
-// nothing (a single-use refresh token spent without its successor stored would end the session).
-function abortable(promise, signal) {
-  if (!signal) return promise;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 // The code exchanges in flight in this tab, by client key and callback URL: a second
 // handleCallback() for the same URL while the first runs (React StrictMode's double effects, a

@@ -318,13 +318,18 @@ function fetchOf(f) {
   return (...a) => g.apply(globalThis, a);
 }
 
-/** @internal `promise`, or the signal's reason as soon as it aborts (the work behind it goes on). */
+/**
+ * @internal `promise`, or the signal's reason as soon as it aborts. The work behind `promise` goes
+ * on: a refresh or code exchange already sent is finished and its tokens stored, so an abort loses
+ * nothing (a single-use refresh token spent without its successor stored would end the session);
+ * `promise` is always observed, so its later failure is never an unhandled rejection.
+ */
 export function abortable(promise, signal) {
   if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (v) => {
         signal.removeEventListener('abort', onAbort);
