@@ -8,10 +8,9 @@ use crate::connections::{Connection, Connections, GrantKind, VARIABLE};
 use crate::runtime::Fetcher;
 use std::cell::RefCell;
 use std::rc::Rc;
-use tsunagi_core::discovery::{self, ServerMetadata};
+use tsunagi_core::discovery::ServerMetadata;
 use tsunagi_core::json::Json;
 use tsunagi_core::{Client, Error, ErrorCode, Result};
-use tsunagi_flows::Transport;
 use wasm_bindgen::JsValue;
 use worker::Env;
 
@@ -145,32 +144,25 @@ pub async fn jwks_uri(env: &Env, c: &Connection, client: &Client) -> Result<Stri
         .ok_or_else(|| Error::new(ErrorCode::MetadataInvalid, "the issuer's metadata names no jwks_uri: its id_tokens cannot be verified"))
 }
 
-/// The issuer's metadata (RFC 8414 §3, then OpenID Connect Discovery §4): the first location
-/// that answers 200 is parsed and its `issuer` must be exactly the configured one.
+/// The issuer's metadata through the flows' one discovery (`tsunagi_flows::discovery`, the npm
+/// package's too): RFC 8414 §3.1's location, then OpenID Connect Discovery §4's; a location that
+/// does not answer or answers anything but 200 moves on to the next, the first 200's `issuer` must
+/// be exactly the configured one, and when every location fails the error names them all.
 async fn metadata(env: &Env, c: &Connection) -> Result<ServerMetadata> {
     let issuer = c.issuer.clone().unwrap_or_default();
     if let Some(hit) = MEMO.with(|m| m.try_borrow().ok().and_then(|m| m.metadata.iter().find(|(i, _)| *i == issuer).map(|(_, md)| md.clone()))) {
         return Ok(hit);
     }
-    let timeout_ms = timeout_ms(env);
-    let mut last = Error::new(ErrorCode::MetadataInvalid, "no server metadata was found for the issuer");
-    for request in discovery::metadata_requests(&issuer)? {
-        let head = Fetcher { timeout_ms }.send(&request).await?;
-        if head.response.status != 200 {
-            last = Error::new(ErrorCode::MetadataInvalid, format!("connection '{}': no server metadata at the issuer's well-known locations", c.name))
-                .with_status(head.response.status);
-            continue;
+    let (md, _) = tsunagi_flows::discovery::discover(&Fetcher { timeout_ms: timeout_ms(env) }, &issuer)
+        .await
+        .map_err(|e| Error::new(e.code(), format!("connection '{}': {}", c.name, e.message())))?;
+    MEMO.with(|m| {
+        if let Ok(mut m) = m.try_borrow_mut() {
+            m.metadata.insert(0, (issuer.clone(), md.clone()));
+            m.metadata.truncate(16);
         }
-        let md = discovery::parse_metadata(&issuer, &head.read(timeout_ms).await?)?;
-        MEMO.with(|m| {
-            if let Ok(mut m) = m.try_borrow_mut() {
-                m.metadata.insert(0, (issuer.clone(), md.clone()));
-                m.metadata.truncate(16);
-            }
-        });
-        return Ok(md);
-    }
-    Err(last)
+    });
+    Ok(md)
 }
 
 /// The name of a held connection's object: a keyed hash ([`SessionKeys::object_name`]) of the
