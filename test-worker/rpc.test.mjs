@@ -139,6 +139,19 @@ test('only connections marked server = true are served; the access rules hold fo
   assert.equal(direct.status, 404);
 });
 
+test('RPC arguments cross typed (serde-wasm-bindgen): a connection that is not a string is invalid_parameter, never coerced to a name', async () => {
+  for (const connection of [{ name: 'idp-service' }, 42, ['idp-service'], null]) {
+    const [t] = (await other({ op: 'tokens', connection })).json;
+    assert.match(t.error ?? '', /^invalid_parameter: /, `${JSON.stringify(connection)}: ${JSON.stringify(t)}`);
+    const api = await other({ op: 'api', connection });
+    assert.equal(api.status, 400, `${JSON.stringify(connection)}: ${api.text}`);
+    assert.equal(api.error, 'invalid_parameter');
+  }
+  // a string still names the connection
+  const [ok] = (await other({ op: 'tokens', connection: 'idp-service' })).json;
+  assert.ok(ok.token, JSON.stringify(ok));
+});
+
 test('issue 21 item 6: fetchApi with a method the Worker does not know is refused, never sent as a GET', async () => {
   const before = serviceRequests();
   for (const method of ['PROPFIND', 'MOVE', 'COPY', 'LOCK', 'MKCOL', 'SEARCH', 'PURGE']) {

@@ -44,11 +44,11 @@ export class TsunagiConnection extends DurableObject {
 export class TsunagiBroker extends WorkerEntrypoint {
   /** `{ access_token, token_type, expires_at }` of a served connection; throws a TsunagiError. */
   accessToken(connection) {
-    return imports.brokerAccessToken(this.env, String(connection));
+    return imports.brokerAccessToken(this.env, connection);
   }
   /** The connection's API at the request's path and query (same rules and 401/429 policy as /api). */
   fetchApi(connection, request) {
-    return imports.brokerFetch(this.env, String(connection), request);
+    return imports.brokerFetch(this.env, connection, request);
   }
   /** `env.TSUNAGI.fetch('https://tsunagi/{connection}/{path}')`: the same as `fetchApi`. */
   fetch(request) {

@@ -12,10 +12,18 @@ use crate::request_target::RequestTarget;
 use crate::{bad, http};
 use serde::Serialize;
 use serde_wasm_bindgen::Serializer;
-use tsunagi_core::Error;
+use tsunagi_core::{Error, ErrorCode};
 use wasm_bindgen::prelude::*;
 use worker::worker_sys::web_sys;
 use worker::{Env, IntoResponse, Request};
+
+/// The RPC's `connection` argument as the calling Worker sent it, read by serde-wasm-bindgen: a
+/// string (a key of `TSUNAGI_CONNECTIONS`), else [`ErrorCode::InvalidParameter`] — never coerced
+/// (`String({})` would name a connection `[object Object]`).
+fn connection_name(connection: JsValue) -> Result<String, Error> {
+    serde_wasm_bindgen::from_value(connection)
+        .map_err(|_| Error::new(ErrorCode::InvalidParameter, "the connection is named by a string (its key in TSUNAGI_CONNECTIONS)"))
+}
 
 /// A thrown error for the calling Worker: a JS `Error` named `TsunagiError`, its message
 /// `"{code}: {message}"` (RPC keeps an Error's message), with `code` set too.
@@ -29,8 +37,9 @@ fn thrown(e: &Error) -> JsValue {
 /// `accessToken(connection)`: `{access_token, token_type, expires_at}` of a served connection —
 /// from the isolate's memory or its object, renewed single-flight when due. Never a refresh token.
 #[wasm_bindgen(js_name = brokerAccessToken)]
-pub async fn broker_access_token(env: Env, connection: String) -> std::result::Result<JsValue, JsValue> {
+pub async fn broker_access_token(env: Env, connection: JsValue) -> std::result::Result<JsValue, JsValue> {
     let answer = async {
+        let connection = connection_name(connection)?;
         let c = served(&env, &connection)?;
         let client = config::client(&env, &c, SERVER_ORIGIN).await?;
         let object = config::held_object_name(&env, &c, &client)?;
@@ -46,10 +55,11 @@ pub async fn broker_access_token(env: Env, connection: String) -> std::result::R
 /// the connection's API with its token. `connection` empty: the path's first segment names it
 /// (the entrypoint's own `fetch`). The Worker's refusals are its JSON error answers, as on `/api`.
 #[wasm_bindgen(js_name = brokerFetch)]
-pub async fn broker_fetch(env: Env, connection: String, request: web_sys::Request) -> std::result::Result<web_sys::Response, JsValue> {
+pub async fn broker_fetch(env: Env, connection: JsValue, request: web_sys::Request) -> std::result::Result<web_sys::Response, JsValue> {
     let mut req = Request::from(request);
     let raw_url = req.inner().url();
     let answer = async {
+        let connection = connection_name(connection)?;
         let url = RequestTarget::parse(&raw_url)?;
         let query = url.query.map(|q| format!("?{q}")).unwrap_or_default();
         let (name, path) = if connection.is_empty() {
