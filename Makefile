@@ -34,6 +34,7 @@ lint:
 CORE_FEATURE_SETS := lawvu logiless legalon generic generic,oidc oidc
 wasm-check:
 	$(CARGO) build -p tsunagi-core -p tsunagi-flows --lib --target wasm32-unknown-unknown
+	$(CARGO) check -p tsunagi-flows --lib --no-default-features --target wasm32-unknown-unknown
 	for f in $(CORE_FEATURE_SETS); do $(CARGO) check -p tsunagi-core --lib --no-default-features --features $$f --target wasm32-unknown-unknown || exit 1; done
 	for f in $(CORE_FEATURE_SETS); do $(CARGO) test -p tsunagi-core --lib --no-default-features --features $$f --quiet || exit 1; done
 

@@ -6,6 +6,7 @@
 use super::error;
 use js_sys::{Array, Promise, Reflect};
 use std::rc::Rc;
+use tsunagi_core::id_token::IdTokenExpectations;
 use tsunagi_core::json::{self, Escape, Json, JsonObject};
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::token_set::DEFAULT_LEEWAY_SECS;
@@ -215,14 +216,14 @@ pub async fn verify_id_token_with(
         let page = Page { port: &port, timeout_ms, deadline: None, what: "the issuer's JWKS" };
         let cache = JWKS.with(Rc::clone);
         let v = IdTokenVerifier { transport: &page, clock: &page, sleep: &page, signature: &WebCrypto, jwks: &cache, wait_ms: timeout_ms };
-        let expected = Expected {
+        let claims = IdTokenExpectations {
             issuer,
             client_id: client_id.as_str(),
             nonce: nonce.as_ref(),
             now: Timestamp::from_millis(if now.is_finite() && now > 0.0 { now as u64 } else { 0 }),
             leeway_secs: leeway_secs.filter(|s| s.is_finite() && *s >= 0.0).map_or(DEFAULT_LEEWAY_SECS, |s| s as u64),
-            original: original.as_deref(),
         };
+        let expected = Expected { claims, original: original.as_deref() };
         v.verify(&id_token, jwks_uri.as_str(), &expected).await.map(|t| t.claims_json_unverified().to_owned())
     }
     .await;

@@ -6,7 +6,7 @@
 use crate::documents::DocumentCache;
 use crate::ports::{Answer, Clock, SignatureCheck, Sleep, Transport};
 use tsunagi_core::id_token::{IdToken, IdTokenExpectations, JwsAlgorithm};
-use tsunagi_core::{jwks, Error, ErrorCode, HttpRequest, Method, Nonce, Result, Timestamp};
+use tsunagi_core::{jwks, Error, ErrorCode, HttpRequest, Method, Result};
 
 /// How many JWKS a runtime keeps, and for how long (ms).
 pub const JWKS_CACHED: usize = 16;
@@ -22,18 +22,11 @@ pub const fn jwks_cache() -> DocumentCache {
     DocumentCache::new(JWKS_CACHED, JWKS_KEEP_MS)
 }
 
-/// What the verified id_token must say.
+/// What the verified id_token must say: the core's claim expectations, and for a refresh the
+/// id_token the session started with.
 pub struct Expected<'a> {
-    /// The issuer, exactly as configured (`iss`).
-    pub issuer: &'a str,
-    /// The client's id (`aud`, `azp`).
-    pub client_id: &'a str,
-    /// The nonce the authorization request sent, if any.
-    pub nonce: Option<&'a Nonce>,
-    /// The time the claims are checked at (`exp`, `iat`): the runtime's, or one the caller injects.
-    pub now: Timestamp,
-    /// Clock skew allowed on `exp`/`iat`, in seconds.
-    pub leeway_secs: u64,
+    /// The issuer, client id, nonce, time and leeway the claims are checked against (the core's).
+    pub claims: IdTokenExpectations<'a>,
     /// For a refresh's id_token: the claims JSON of the id_token the session started with
     /// (OpenID Connect Core §12.2: the same `iss`, `sub`, `aud`; `auth_time` not earlier).
     pub original: Option<&'a str>,
@@ -67,16 +60,9 @@ impl<T: Transport, C: Clock, S: Sleep, V: SignatureCheck> IdTokenVerifier<'_, T,
         if !self.signature.verify(t.alg(), &jwk, t.signing_input(), t.signature()).await? {
             return Err(Error::new(ErrorCode::IdTokenSignatureInvalid, "the id_token's signature does not verify with the issuer's key"));
         }
-        let claims = IdTokenExpectations {
-            issuer: expected.issuer,
-            client_id: expected.client_id,
-            nonce: expected.nonce,
-            now: expected.now,
-            leeway_secs: expected.leeway_secs,
-        };
         match expected.original {
-            Some(original) => t.check_refreshed(original, &claims)?,
-            None => t.check_claims(&claims)?,
+            Some(original) => t.check_refreshed(original, &expected.claims)?,
+            None => t.check_claims(&expected.claims)?,
         }
         Ok(t)
     }

@@ -10,16 +10,20 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]
 
 pub mod api_call;
+#[cfg(feature = "oidc")]
 pub mod discovery;
 pub mod documents;
 pub mod exchange;
+#[cfg(feature = "oidc")]
 pub mod id_token;
 pub mod memory;
 pub mod ports;
 pub mod token;
 
 pub use api_call::{ApiCall, Outcome};
-pub use ports::{Answer, Clock, RefreshLock, SignatureCheck, Sleep, TokenSource, TokenStore, Transport};
+#[cfg(feature = "oidc")]
+pub use ports::SignatureCheck;
+pub use ports::{Answer, Clock, RefreshLock, Sleep, TokenSource, TokenStore, Transport};
 
 use tsunagi_core::Client;
 

@@ -3,6 +3,7 @@
 #![allow(async_fn_in_trait)]
 
 use std::future::Future;
+#[cfg(feature = "oidc")]
 use tsunagi_core::id_token::JwsAlgorithm;
 use tsunagi_core::{HttpRequest, HttpResponse, Result, Timestamp, TokenSet};
 
@@ -70,6 +71,7 @@ pub trait Sleep {
     async fn sleep(&self, ms: u64);
 }
 
+#[cfg(feature = "oidc")]
 /// Checks a JWS signature (RFC 7515 §5.2) with a public key: WebCrypto in the browser and the
 /// Worker (`tsunagi-webcrypto`), anything equivalent elsewhere.
 pub trait SignatureCheck {

@@ -9,7 +9,7 @@ use futures_executor::block_on;
 use futures_util::future::join_all;
 use std::cell::{Cell, RefCell};
 use tsunagi_core::base64url;
-use tsunagi_core::id_token::JwsAlgorithm;
+use tsunagi_core::id_token::{IdTokenExpectations, JwsAlgorithm};
 use tsunagi_core::{Error, ErrorCode, HttpRequest, HttpResponse, Nonce, Result, Timestamp};
 use tsunagi_flows::discovery::discover;
 use tsunagi_flows::id_token::{jwks_cache, Expected, IdTokenVerifier};
@@ -90,7 +90,7 @@ fn claims(sub: &str, extra: &str) -> String {
 }
 
 fn expected<'a>(nonce: Option<&'a Nonce>, original: Option<&'a str>) -> Expected<'a> {
-    Expected { issuer: ISSUER, client_id: "cid", nonce, now: T0, leeway_secs: 60, original }
+    Expected { claims: IdTokenExpectations { issuer: ISSUER, client_id: "cid", nonce, now: T0, leeway_secs: 60 }, original }
 }
 
 /// Waits by giving the other callers a turn (the clock stands still, as workerd's does during a

@@ -7,6 +7,7 @@
 use crate::connections::Connection;
 use crate::runtime::{Fetcher, Timer, WorkerClock};
 use crate::{config, jwks_cache, now};
+use tsunagi_core::id_token::IdTokenExpectations;
 use tsunagi_core::token_set::DEFAULT_LEEWAY_SECS;
 use tsunagi_core::{Client, Error, ErrorCode, Nonce, PendingAuthorization, Result, TokenSet};
 use tsunagi_flows::id_token::{Expected, IdTokenVerifier};
@@ -55,6 +56,7 @@ pub async fn verify_id_token(env: &Env, c: &Connection, client: &Client, id_toke
     let cache = jwks_cache::cache();
     let verifier =
         IdTokenVerifier { transport: &Fetcher { timeout_ms }, clock: &WorkerClock, sleep: &Timer, signature: &WebCrypto, jwks: &cache, wait_ms: timeout_ms };
-    let expected = Expected { issuer, client_id: client_id.as_str(), nonce, now: now(), leeway_secs: DEFAULT_LEEWAY_SECS, original };
+    let claims = IdTokenExpectations { issuer, client_id: client_id.as_str(), nonce, now: now(), leeway_secs: DEFAULT_LEEWAY_SECS };
+    let expected = Expected { claims, original };
     verifier.verify(id_token, &jwks_uri, &expected).await.map(|_| ())
 }
