@@ -65,6 +65,13 @@ result.size.tsunagi = {
   unbundled_js_gz: perFile,
   unbundled_total_gz: gz(wasm) + Object.values(perFile).reduce((a, b) => a + b, 0),
 };
+// The other entries (issue 22): tsunagi/lawvu with its own LawVu-only module, tsunagi/broker (no wasm).
+{
+  const lw = readFileSync(join(PKG, 'lawvu', 'tsunagi_wasm_bg.wasm'));
+  const js = await bundle('tsunagi-lawvu.js');
+  result.size.lawvu = { wasm_raw: lw.length, wasm_gz: gz(lw), js_min_raw: js.raw, js_min_gz: js.gz, total_gz: gz(lw) + js.gz };
+  result.size.broker = await bundle('tsunagi-broker.js');
+}
 // tsunagi/react (pkg/react.js), what it adds on top of the package: minified alone, react and tsunagi
 // external (esbuild --bundle --minify --format=esm --external:react --external:tsunagi), gzip -9.
 {

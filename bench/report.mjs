@@ -6,7 +6,7 @@ import { execSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fmtOps, fmtKB } from './lib.mjs';
-import { crateSizes } from './wasm-crates.mjs';
+import { crateSizes, functionSizes } from './wasm-crates.mjs';
 
 const [microPath, workerPath, outPath, command] = process.argv.slice(2);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -113,9 +113,14 @@ L.push('## Summary');
 L.push('');
 L.push('| figure | tsunagi | peer | ratio | target | verdict |');
 L.push('| --- | ---: | ---: | ---: | --- | --- |');
+if (sz.lawvu)
+  L.push(
+    `| \`tsunagi/lawvu\`, gzip -9 (wasm + JS bundle) | ${fmtKB(sz.lawvu.total_gz)} | ${fmtKB(maxPeer)} (largest peer bundle) | ${x(sz.lawvu.total_gz, maxPeer)} | ≤ 30 KB | ${verdict(sz.lawvu.total_gz <= 30 * 1024)} |`,
+  );
 L.push(
-  `| npm package, gzip -9 (wasm + JS glue) | ${fmtKB(sz.tsunagi.total_gz)} | ${fmtKB(maxPeer)} (largest peer bundle) | ${x(sz.tsunagi.total_gz, maxPeer)} | ≤ 20 KB | ${verdict(sz.tsunagi.total_gz <= 20 * 1024)} |`,
+  `| \`tsunagi\`, gzip -9 (wasm + JS bundle) | ${fmtKB(sz.tsunagi.total_gz)} | ${fmtKB(maxPeer)} (largest peer bundle) | ${x(sz.tsunagi.total_gz, maxPeer)} | ≤ 60 KB | ${verdict(sz.tsunagi.total_gz <= 60 * 1024)} |`,
 );
+if (sz.broker) L.push(`| \`tsunagi/broker\`, gzip -9 (no wasm) | ${fmtKB(sz.broker.gz)} | — | — | ≤ 3 KB | ${verdict(sz.broker.gz <= 3 * 1024)} |`);
 if (sz.react_adapter)
   L.push(
     `| tsunagi/react adapter, gzip -9 (on top of the package) | ${fmtKB(sz.react_adapter.gz)} | — | — | ≤ 1.5 KB | ${verdict(sz.react_adapter.gz <= 1.5 * 1024)} |`,
@@ -182,9 +187,12 @@ L.push(
   `Unbundled, as \`make pkg\` prints it (each file gzipped on its own): ${fmtKB(sz.tsunagi.unbundled_total_gz)} (Node's zlib level 9 here; \`make pkg\` uses gzip(1), within 1 %). auth0-spa-js ${m.versions['@auth0/auth0-spa-js']} bundles \`@auth0/auth0-auth-js\` and DPoP support, hence far more than the ~19 KB of earlier 2.x releases; 2.28.3 could not be pinned because its dependency \`@auth0/auth0-auth-js@^1.16.1\` is not on the registry this machine uses.`,
 );
 L.push('');
-L.push(
-  `**Target missed: ${fmtKB(sz.tsunagi.total_gz)} against ≤ 20 KB.** The JS side (${fmtKB(sz.tsunagi.js_min_gz)}) is in line with the peers; the wasm (${fmtKB(sz.tsunagi.wasm_gz)}) is the whole gap. Where its bytes go (section sizes of \`pkg/tsunagi_wasm_bg.wasm\`):`,
-);
+if (sz.lawvu)
+  L.push(
+    `**Entries (issue 22).** \`tsunagi/lawvu\` loads its own LawVu-only module (\`pkg/lawvu/tsunagi_wasm_bg.wasm\`, cargo features \`js,lawvu\`: no OpenID Connect, no other provider): wasm ${fmtKB(sz.lawvu.wasm_gz)} + JS ${fmtKB(sz.lawvu.js_min_gz)} = **${fmtKB(sz.lawvu.total_gz)}** against the 30 KB target; \`tsunagi\` loads the browser's module (\`js,lawvu,generic,oidc\`): **${fmtKB(sz.tsunagi.total_gz)}** against 60 KB; \`tsunagi/broker\` ${fmtKB(sz.broker.gz)} with no wasm. **Both wasm targets are missed**: leaving out OpenID Connect, the generic profile, Logiless and LegalOn takes ${fmtKB(sz.tsunagi.wasm_gz - sz.lawvu.wasm_gz)} off the wasm, because what is left is the core's shared codecs and checks, the flows and the glue of each export — the functions below. \`tests/package/entries.test.mjs\` holds what they weigh today, so they can only shrink.`,
+    '',
+  );
+L.push(`Where the browser module's bytes go (section sizes of \`pkg/tsunagi_wasm_bg.wasm\`):`);
 L.push('');
 L.push(sectionTable(join(ROOT, 'pkg', 'tsunagi_wasm_bg.wasm')));
 L.push('');
@@ -195,6 +203,35 @@ if (pkgCrates) {
   );
   L.push('');
   L.push(pkgCrates);
+  L.push('');
+}
+// Per function after wasm-opt (bench/run.sh: each browser module through wasm-bindgen and
+// `wasm-opt -Oz -g`, the shipped optimisation with the names kept).
+for (const [m, what] of [
+  ['lawvu', '`tsunagi/lawvu`'],
+  ['browser', '`tsunagi`'],
+]) {
+  const named = join(resolve(microPath, '..'), `${m}-opt-named.wasm`);
+  if (!existsSync(named)) continue;
+  const fns = functionSizes(named);
+  const total = fns.reduce((a, f) => a + f.bytes, 0);
+  L.push(
+    `${what}'s module after \`wasm-opt -Oz\` (names kept with \`-g\`): ${fmtKB(total)} of code in ${fns.length} functions; the 15 largest, then by crate:`,
+  );
+  L.push('');
+  L.push(
+    '| function | bytes |',
+    '| --- | ---: |',
+    ...fns.slice(0, 15).map(
+      (f) =>
+        `| \`${f.name
+          .replace(/::h[0-9a-f]{16}$/, '')
+          .slice(0, 110)
+          .replaceAll('|', '\\|')}\` | ${f.bytes} |`,
+    ),
+  );
+  L.push('');
+  L.push(crateTable(named, 10).replace('code bytes before wasm-opt', 'code bytes after wasm-opt'));
   L.push('');
 }
 // The gloo-net variant (bench/run.sh builds it with `--features gloo-net` into pkg-gloo-net/).
@@ -208,7 +245,7 @@ const glooLine = existsSync(join(glooDir, 'tsunagi_wasm_bg.wasm'))
     })()
   : null;
 L.push(
-  "The code section is the bulk: the core (all four profiles, every error message, SHA-256, `format!` machinery), the allocator, and the Promise machinery of `wasm-bindgen-futures` with the `js_sys` bindings the flows' ports are called through (`Reflect`, `Array`, `Function`). JSON is the core's own codec (`tsunagi_core::json`: numbers kept as the text sent, members in the order sent): no serde_json, no float parsing or printing, no B-tree maps — `tests/package/lean.test.mjs` checks every build's symbols for them. That took the wasm from 96.3 to 77.5 KB gzip -9 (`make pkg`); the next levers are static error messages (no `format!`) and providers behind features.",
+  "The code section is the bulk: the core's shared codecs and checks (every error message, SHA-256, the URL and JSON codecs, `format!` machinery), the allocator, the flows' async state machines, and the Promise machinery of `wasm-bindgen-futures` with the `js_sys` bindings the flows' ports are called through (`Reflect`, `Array`, `Function`). JSON is the core's own codec (`tsunagi_core::json`: numbers kept as the text sent, members in the order sent): no serde_json, no float parsing or printing, no B-tree maps — `tests/package/lean.test.mjs` checks every module's symbols for them. Providers and OpenID Connect are cargo features now (issue 22); the next levers are static error messages (no `format!`), fewer wasm exports per entry (each carries its own argument glue), and the flows' futures.",
   '',
 );
 if (glooLine) L.push(glooLine, '');

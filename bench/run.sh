@@ -34,10 +34,17 @@ else
   # endpoint's requests sent through gloo-net (feature `gloo-net`, src/js/gloo.rs) instead of the
   # page's fetch port. Built first: the build below puts the shipped release artefact back.
   TSUNAGI_PKG_FEATURES=gloo-net TSUNAGI_PKG_OUT="$OUT/pkg-gloo-net" scripts/build-pkg.sh 2>/dev/null
-  # Keep cargo's output before wasm-opt (it still has the function names) for the per-crate breakdown.
-  T="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/tsunagi.wasm"
-  cargo build --quiet --release --lib --target wasm32-unknown-unknown --features js
-  cp "$T" "$OUT/pkg-pre-opt.wasm"
+  # Put the shipped pkg/ back, then keep cargo's output before wasm-opt (it still has the function
+  # names) for the per-crate breakdown, and each browser module after wasm-bindgen and
+  # `wasm-opt -Oz -g` (the shipped optimisation, names kept) for the per-function one.
+  scripts/build-pkg.sh 2>/dev/null
+  R="${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release"
+  cp "$R/tsunagi-browser.wasm" "$OUT/pkg-pre-opt.wasm"
+  for m in browser lawvu; do
+    rm -rf "$OUT/named-$m" && wasm-bindgen --target web --out-dir "$OUT/named-$m" --out-name m "$R/tsunagi-$m.wasm"
+    node_modules/.bin/wasm-opt -Oz -g --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+      --enable-mutable-globals --enable-reference-types --enable-multivalue "$OUT/named-$m/m_bg.wasm" -o "$OUT/$m-opt-named.wasm"
+  done
   scripts/build-worker.sh
   cp "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/release/tsunagi_worker.wasm" "$OUT/worker-pre-opt.wasm"
 fi

@@ -93,6 +93,12 @@ export function functionNames(path) {
   return [...readModule(path).names.values()];
 }
 
+/** Every function body's size with its name, largest first (names survive `wasm-opt -g`). */
+export function functionSizes(path) {
+  const { imported, bodies, names } = readModule(path);
+  return bodies.map((bytes, k) => ({ name: names.get(imported + k) || '(unnamed)', bytes })).sort((a, b) => b.bytes - a.bytes);
+}
+
 export function crateSizes(path) {
   const { imported, bodies, names } = readModule(path);
   const per = new Map();

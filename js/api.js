@@ -14,10 +14,9 @@ export {
   nextStep,
   buildApiRequest,
   decodeJwtClaims,
-  discover,
-  verifyIdToken,
   buildRevocationRequest,
   parseRevocationResponse,
 } from './core.js';
-export { OAuthClient, memoryStorage } from './client.js';
+export { discover, verifyIdToken, OAuthClient } from './oidc.js';
+export { memoryStorage } from './client.js';
 export { BrokerClient } from './broker.js';

@@ -11,22 +11,7 @@
 // the metadata is discovered on first use (js/core.js `discover`, src/js/verifier.rs), the callback's `iss` checked (RFC 9207),
 // an `openid` login's id_token verified (signature, claims, nonce) before anything is stored, and
 // logout revokes the tokens where the server has a revocation endpoint (RFC 7009).
-import {
-  TsunagiError,
-  abortable,
-  abortSignal,
-  canRevoke,
-  clientFor,
-  decodeJwtClaims,
-  fetchWithin,
-  flow,
-  needsMetadata,
-  options,
-  pairs,
-  verifyIdToken,
-  wasm,
-  withMetadata,
-} from './core.js';
+import { TsunagiError, abortable, abortSignal, canRevoke, clientFor, decodeJwtClaims, fetchWithin, flow, options, pairs, wasm } from './core.js';
 import { flowAccessToken, flowExchange, flowFetch, refreshDueInMs } from './tsunagi_wasm.js';
 
 const fail = (code, message, details) => new TsunagiError(code, `${code}: ${message}`, details);
@@ -131,7 +116,17 @@ function resolveStorage(s) {
 
 const inBrowser = () => typeof window !== 'undefined' && typeof document !== 'undefined';
 
+/** @typedef {{ needsMetadata: (c: any) => boolean, withMetadata: (c: any, f: any, always?: boolean, o?: any) => Promise<any>, verifyIdToken: (c: any, t: string, o?: any) => Promise<any> }} Oidc */
+
 export class OAuthClient {
+  /**
+   * @internal OpenID Connect (discovery, the id_token verifier): js/oidc.js's subclass, which the
+   * `tsunagi` entry exports, sets it; `tsunagi/lawvu`'s client has none.
+   * @type {Oidc | null}
+   */
+  static oidc = null;
+  /** @type {Oidc | null} */
+  #oidc;
   #config;
   #ready = null; // the config with its discovered metadata, once known
   #handle = null; // its WasmClient (src/js/handle.rs), built once, passed to every flow
@@ -165,8 +160,9 @@ export class OAuthClient {
       );
     }
     this.#config = { ...config };
+    this.#oidc = /** @type {typeof OAuthClient} */ (new.target).oidc ?? null;
     this.#now = typeof o.now === 'function' ? o.now : Date.now;
-    if (!needsMetadata(this.#config)) {
+    if (!this.#oidc?.needsMetadata(this.#config)) {
       this.#handle = clientFor(this.#config); // validates the config now
       this.#ready = this.#config;
     }
@@ -193,18 +189,26 @@ export class OAuthClient {
   // (discovered once per client, cached per page by the wasm module; a failed discovery is retried).
   async #cfg() {
     if (this.#ready) return this.#ready;
-    this.#discovering ??= withMetadata(this.#config, this.#fetch, false, { requestTimeoutMs: this.#timeoutMs }).then(
-      (c) => {
-        this.#handle = clientFor(c);
-        this.#ready = c;
-        return c;
-      },
-      (e) => {
-        this.#discovering = null;
-        throw e;
-      },
-    );
+    this.#discovering ??= this.#withOidc()
+      .withMetadata(this.#config, this.#fetch, false, { requestTimeoutMs: this.#timeoutMs })
+      .then(
+        (c) => {
+          this.#handle = clientFor(c);
+          this.#ready = c;
+          return c;
+        },
+        (e) => {
+          this.#discovering = null;
+          throw e;
+        },
+      );
     return this.#discovering;
+  }
+
+  // OpenID Connect, which only a config with an `issuer` needs (a generic one: not in tsunagi/lawvu).
+  #withOidc() {
+    if (!this.#oidc) throw fail('unsupported_operation', 'OpenID Connect (discovery, id_token) is not in tsunagi/lawvu: import from "tsunagi"');
+    return this.#oidc;
   }
 
   // The handle once the config is ready (after #cfg()).
@@ -402,7 +406,7 @@ export class OAuthClient {
     if (typeof cfg.issuer === 'string' && (typeof idToken === 'string' || typeof pending.nonce === 'string')) {
       if (typeof idToken !== 'string') throw fail('id_token_missing', 'openid was requested but the token response has no id_token');
       const opts = { nonce: pending.nonce, fetch: this.#fetch, now: this.#now, leewaySecs: this.#leeway, requestTimeoutMs: this.#timeoutMs };
-      verifiedClaims = await verifyIdToken(cfg, idToken, opts);
+      verifiedClaims = await this.#withOidc().verifyIdToken(cfg, idToken, opts);
     }
     const claimsKey = `${this.#key}:claims`;
     if (verifiedClaims) await this.#storage.set(claimsKey, JSON.stringify(verifiedClaims));
@@ -665,7 +669,7 @@ export class OAuthClient {
       }
     }
     const opts = { fetch: this.#fetch, now: this.#now, leewaySecs: this.#leeway, requestTimeoutMs: this.#timeoutMs, original: original ?? undefined };
-    const claims = await verifyIdToken(cfg, idToken, opts);
+    const claims = await this.#withOidc().verifyIdToken(cfg, idToken, opts);
     await this.#storage.set(`${this.#key}:claims`, JSON.stringify(claims));
   }
 

@@ -1,7 +1,7 @@
 // tsunagi — entry point for Cloudflare Workers / workerd (the "workerd" export condition).
-// Workers import .wasm files as compiled WebAssembly.Module objects and forbid compiling wasm
+// The server's wasm module (every profile, as for Node). Workers import .wasm files as compiled WebAssembly.Module objects and forbid compiling wasm
 // from bytes at run time, so the module is instantiated synchronously from the import.
-import wasmModule from './tsunagi_wasm_bg.wasm';
+import wasmModule from './tsunagi_wasm_server_bg.wasm';
 import { initSync } from './tsunagi_wasm.js';
 
 initSync({ module: wasmModule });

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the npm package `tsunagi` into pkg/ and prints its gzip -9 size (wasm + JS).
+# Builds the npm package `tsunagi` into pkg/ and prints its wasm modules' sizes (raw and gzip -9).
 #
 #   cargo build --release --target wasm32-unknown-unknown --features js
 #   → wasm-bindgen --target web (the exact version pinned in Cargo.toml / Cargo.lock), which also
@@ -34,23 +34,47 @@ if [ ! -x "$WASM_OPT" ]; then
   exit 1
 fi
 
-cargo build --quiet --release --lib --target wasm32-unknown-unknown --features "$FEATURES"
-
+# One crate, three feature sets (README, "What an app loads"): the browser's `tsunagi` (LawVu, any
+# OAuth 2.0 / OpenID Connect server), `tsunagi/lawvu` (LawVu alone) and the server's (every profile,
+# Logiless and LegalOn included: Node and workerd may hold secrets).
+BROWSER="${TSUNAGI_PKG_BROWSER:-lawvu,generic,oidc}"
+LAWVU="lawvu"
+SERVER="all-providers"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-wasm-bindgen --target web --out-dir "$stage" --out-name "$NAME" \
-  "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi.wasm"
-"$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue \
-  "$stage/${NAME}_bg.wasm" -o "$stage/${NAME}_bg.opt.wasm"
+# build <features> <dir>: the wasm module and its glue, optimised, into $stage/<dir>/
+build() {
+  cargo build --quiet --release --lib --target wasm32-unknown-unknown --no-default-features --features "$FEATURES,$1"
+  # kept with its names for tests/package/lean.test.mjs (wasm-opt drops them)
+  cp "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi.wasm" "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi-$2.wasm"
+  wasm-bindgen --target web --out-dir "$stage/$2" --out-name "$NAME" \
+    "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi.wasm"
+  "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$stage/$2/${NAME}_bg.wasm" -o "$stage/$2/${NAME}_bg.opt.wasm"
+}
+build "$BROWSER" browser
+build "$SERVER" server
+build "$LAWVU" lawvu
+# The browser's and the server's modules export the same functions, so they share one glue file
+# (node.js and workerd.js load the server's module with it); a difference is a build error.
+if ! cmp -s "$stage/browser/${NAME}.js" "$stage/server/${NAME}.js"; then
+  log "the browser's and the server's wasm-bindgen glue differ: they must export the same functions"
+  exit 1
+fi
 
 rm -rf "$OUT"
-mkdir -p "$OUT"
-cp "$stage/${NAME}.js" "$OUT/${NAME}.js"
+mkdir -p "$OUT/lawvu"
+cp "$stage/browser/${NAME}.js" "$OUT/${NAME}.js"
 # The wasm layer's TypeScript, written by wasm-bindgen (tests/types checks js/core.js against it).
-cp "$stage/${NAME}.d.ts" "$OUT/${NAME}.d.ts"
-cp "$stage/${NAME}_bg.opt.wasm" "$OUT/${NAME}_bg.wasm"
-cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/errors.js js/client.js js/broker.js js/broker.d.ts js/react.js js/react.d.ts js/index.d.ts js/package.json js/README.md "$OUT/"
+cp "$stage/browser/${NAME}.d.ts" "$OUT/${NAME}.d.ts"
+cp "$stage/browser/${NAME}_bg.opt.wasm" "$OUT/${NAME}_bg.wasm"
+cp "$stage/server/${NAME}_bg.opt.wasm" "$OUT/${NAME}_server_bg.wasm"
+cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/oidc.js js/errors.js js/client.js js/broker.js js/broker.d.ts js/react.js js/react.d.ts js/index.d.ts js/package.json js/README.md "$OUT/"
+# tsunagi/lawvu: its own module and glue, with the package's core.js and client.js beside them.
+cp "$stage/lawvu/${NAME}.js" "$stage/lawvu/${NAME}.d.ts" "$OUT/lawvu/"
+cp "$stage/lawvu/${NAME}_bg.opt.wasm" "$OUT/lawvu/${NAME}_bg.wasm"
+cp js/lawvu/index.js js/lawvu/node.js js/lawvu/api.js js/lawvu/errors.js js/lawvu/index.d.ts js/core.js js/client.js "$OUT/lawvu/"
 cp CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$OUT/"
 # The npm version is the root crate's (js/package.json says 0.0.0); make test-package checks that the
 # workspace crates, pkg/package.json and CHANGELOG.md's top entry agree.
@@ -62,12 +86,7 @@ if ! grep -q "\"version\": \"${version}\"" "$OUT/package.json"; then
 fi
 
 gz() { gzip -9 -c "$@" | wc -c; }
-wasm_gz=$(gz "$OUT/${NAME}_bg.wasm")
-js_gz=0
-for f in "$OUT"/*.js; do js_gz=$((js_gz + $(gz "$f"))); done
-# What a browser app downloads: the wasm, the glue and the wrapper (not node.js or workerd.js).
-app_gz=$(( wasm_gz + $(gz "$OUT/${NAME}.js") + $(gz "$OUT/index.js") + $(gz "$OUT/api.js") + $(gz "$OUT/core.js") + $(gz "$OUT/errors.js") + $(gz "$OUT/client.js") + $(gz "$OUT/broker.js") ))
-printf 'build-pkg: pkg/ built: wasm %s bytes (%s gz), JS %s bytes (%s gz, all files gzipped one by one)\n' \
-  "$(wc -c <"$OUT/${NAME}_bg.wasm")" "$wasm_gz" "$(cat "$OUT"/*.js | wc -c)" "$js_gz"
-printf 'build-pkg: gzip -9 size of what a browser loads (wasm + glue + wrapper): %s bytes (%.1f KB)\n' \
-  "$app_gz" "$(echo "$app_gz / 1024" | bc -l)"
+for m in "${NAME}_bg.wasm" "lawvu/${NAME}_bg.wasm" "${NAME}_server_bg.wasm"; do
+  printf 'build-pkg: pkg/%s: %s bytes (%s gz)\n' "$m" "$(wc -c <"$OUT/$m")" "$(gz "$OUT/$m")"
+done
+# What an app loads per entry (esbuild bundle, gzip -9) is measured by tests/package/entries.test.mjs.

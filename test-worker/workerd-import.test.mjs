@@ -5,7 +5,7 @@
 //   wrangler  `wrangler deploy --dry-run --outdir dist` (wrangler's own esbuild, its conditions and
 //             its CompiledWasm rule for *.wasm; nothing is uploaded),
 //   esbuild   `esbuild worker.js --bundle --format=esm --platform=neutral --conditions=workerd,worker
-//             --external:*.wasm` + tsunagi_wasm_bg.wasm copied next to the bundle.
+//             --external:*.wasm` + tsunagi_wasm_server_bg.wasm (every profile) copied next to the bundle.
 // Needs only `make pkg` (no sandbox, no build/worker).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -118,7 +118,7 @@ test('esbuild --platform=neutral --conditions=workerd,worker, the .wasm external
     '--log-level=warning',
   ]);
   assert.equal(out.trim(), '', 'esbuild warned');
-  copyFileSync(join(work, 'node_modules', 'tsunagi', 'tsunagi_wasm_bg.wasm'), join(dist, 'tsunagi_wasm_bg.wasm'));
+  copyFileSync(join(work, 'node_modules', 'tsunagi', 'tsunagi_wasm_server_bg.wasm'), join(dist, 'tsunagi_wasm_server_bg.wasm'));
   assertWorkerdEntry(dist, 'worker.js');
   await assertRunsInWorkerd(dist, 'worker.js');
 });

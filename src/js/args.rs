@@ -38,6 +38,7 @@ impl<'a> Args<'a> {
     }
 
     /// The object in field `key` (required), with its own name and error code.
+    #[cfg_attr(not(feature = "oidc"), allow(dead_code))] // config.metadata
     pub(crate) fn object(&self, key: &str, what: &'a str, code: ErrorCode) -> Result<Args<'a>> {
         match self.map.get(key) {
             Some(Json::Object(map)) => Ok(Args { map, what, code }),
@@ -46,6 +47,7 @@ impl<'a> Args<'a> {
     }
 
     /// The object in field `key`, if present and not null.
+    #[cfg_attr(not(feature = "oidc"), allow(dead_code))] // config.metadata
     pub(crate) fn opt_object(&self, key: &str, what: &'a str, code: ErrorCode) -> Result<Option<Args<'a>>> {
         match self.map.get(key) {
             None | Some(Json::Null) => Ok(None),
@@ -77,6 +79,7 @@ impl<'a> Args<'a> {
     }
 
     /// An optional boolean.
+    #[cfg_attr(not(feature = "oidc"), allow(dead_code))] // config.metadata
     pub(crate) fn opt_bool(&self, key: &str) -> Result<Option<bool>> {
         match self.map.get(key) {
             None | Some(Json::Null) => Ok(None),

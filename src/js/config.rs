@@ -6,8 +6,10 @@
 
 use super::args::Args;
 use tsunagi_core::client::Client;
+#[cfg(feature = "oidc")]
 use tsunagi_core::discovery::ServerMetadata;
 use tsunagi_core::providers::fields::{Problem, Runtime, Spelling};
+#[cfg(feature = "generic")]
 use tsunagi_core::providers::generic::GenericConfig;
 use tsunagi_core::providers::{client_from, ConfigSource};
 use tsunagi_core::{Error, ErrorCode, Result};
@@ -16,12 +18,14 @@ fn bad(message: String) -> Error {
     Error::new(ErrorCode::InvalidConfig, message)
 }
 
+#[cfg(feature = "oidc")]
 fn owned(v: Option<&str>) -> Option<String> {
     v.map(str::to_owned)
 }
 
 /// The package's conventions for the registry.
 struct Package<'a, 'b> {
+    #[cfg_attr(not(feature = "oidc"), allow(dead_code))] // read only for the metadata
     config: &'b Args<'a>,
 }
 
@@ -48,10 +52,17 @@ impl Runtime for Package<'_, '_> {
             Problem::NotStrings => "a string or an array of strings".to_owned(),
             Problem::NotUrl(_) => "a URL".to_owned(),
             Problem::NotOneOf(_, allowed) => one_of(allowed),
+            Problem::NotBuiltIn(id, true) => {
+                return bad(format!(
+                    "config.{key} \"{id}\" needs a client secret, which must never reach a browser, so the browser's build of tsunagi leaves it out: connect it through the tsunagi Worker (README, \"The Worker\"), or use tsunagi from Node"
+                ))
+            }
+            Problem::NotBuiltIn(id, false) => return bad(format!("config.{key} \"{id}\" is not in tsunagi/lawvu: import it from \"tsunagi\"")),
         };
         bad(format!("config.{key} must be {expected}"))
     }
 
+    #[cfg(feature = "oidc")]
     fn metadata(&self) -> Result<Option<ServerMetadata>> {
         self.config.opt_object("metadata", "config.metadata", ErrorCode::InvalidConfig)?.map(|m| metadata(&m)).transpose()
     }
@@ -73,6 +84,7 @@ pub(crate) fn client(c: &Args<'_>) -> Result<Client> {
     client_from(&ConfigSource { provider, fields: c.map(), runtime: &Package { config: c } })
 }
 
+#[cfg(feature = "oidc")]
 /// `config.metadata` (what `discover()` returned: RFC 8414 names), read field by field; the
 /// client built from it checks its endpoints and issuer again.
 fn metadata(m: &Args<'_>) -> Result<ServerMetadata> {
@@ -93,6 +105,7 @@ fn metadata(m: &Args<'_>) -> Result<ServerMetadata> {
 
 /// The client used to read a token response when the caller gives no `config`: a generic
 /// RFC 6749 profile (no provider messages, unknown refresh lifetime).
+#[cfg(feature = "generic")]
 pub(crate) fn generic_reader() -> Result<Client> {
     GenericConfig::new(None, "https://token.invalid/", "tsunagi").client()
 }

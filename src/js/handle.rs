@@ -102,6 +102,7 @@ impl WasmClient {
 
     /// The client that reads a token response without a config: a generic RFC 6749 server's (no
     /// provider messages, unknown refresh lifetime).
+    #[cfg(feature = "generic")]
     #[wasm_bindgen(js_name = genericReader)]
     pub fn generic_reader() -> JsResult<WasmClient> {
         handle(config::generic_reader())

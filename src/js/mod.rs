@@ -16,6 +16,7 @@ pub mod handle;
 mod ops;
 mod tokens;
 mod value;
+#[cfg(feature = "oidc")]
 mod verifier;
 
 #[cfg(test)]

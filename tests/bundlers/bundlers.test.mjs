@@ -5,10 +5,13 @@
 //              next to the bundle (esbuild leaves `new URL('./…wasm', import.meta.url)` as it is),
 //   Vite 7     `vite build` (no config file).
 // And the same app code imported from plain Node, where the "node" export condition selects node.js.
+// Then a LawVu-only app (app-lawvu/, importing `tsunagi/lawvu`) built by the same three, run in
+// Chromium, and searched (JS and wasm) for what it must not carry: discovery, the id_token
+// verifier, Logiless and LegalOn (issue 22).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -43,8 +46,8 @@ after(async () => {
 });
 
 /** Runs a bundler's CLI in the app's directory; resolves to its stdout + stderr. */
-async function build(tool, args) {
-  const { stdout, stderr } = await promisify(execFile)(join(BIN, tool), args, { cwd: work, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
+async function build(tool, args, cwd = work) {
+  const { stdout, stderr } = await promisify(execFile)(join(BIN, tool), args, { cwd, timeout: 60_000, env: { ...process.env, NO_COLOR: '1' } });
   return stdout + stderr;
 }
 
@@ -75,7 +78,7 @@ async function serve(dir) {
 }
 
 /** Loads the built app in Chromium: the page's result, with no console message, page error or failed request. */
-async function runInChromium(dir) {
+async function runInChromium(dir, check = (r) => assert.deepEqual(r, EXPECTED)) {
   const web = await serve(dir);
   const page = await ctx.newPage();
   const problems = [];
@@ -89,7 +92,7 @@ async function runInChromium(dir) {
     const status = await page.textContent('#status');
     assert.deepEqual(problems, [], `status: ${status}`);
     assert.equal(status, 'ok');
-    assert.deepEqual(JSON.parse(await page.textContent('#result')), EXPECTED);
+    check(JSON.parse(await page.textContent('#result')));
     const wasm = web.log.filter((r) => r.path.endsWith('.wasm'));
     assert.equal(wasm.length, 1, JSON.stringify(web.log));
     assert.equal(wasm[0].status, 200);
@@ -140,4 +143,56 @@ test('plain Node: `tsunagi` resolves to node.js (the "node" condition) and works
   assert.equal(resolved, pathToFileURL(join(work, 'node_modules', 'tsunagi', 'node.js')).href);
   const { result } = await import(pathToFileURL(join(work, 'result.js')).href);
   assert.deepEqual(result(), EXPECTED);
+});
+
+// What a LawVu-only bundle must not hold, by the strings each part cannot do without: discovery's
+// well-known paths, the id_token verifier's WebCrypto algorithms and its wasm exports, the other
+// providers' hosts. (Their ids stay: the registry names the providers that need a secret, to say
+// "use the Worker" when a browser is given one.)
+const NOT_IN_LAWVU = {
+  discovery: /openid-configuration|oauth-authorization-server|discoverMetadata/,
+  'id_token verifier': /RSASSA-PKCS1|verifyIdTokenWith|jwks_uri/,
+  Logiless: /logiless\.com/i,
+  LegalOn: /legalontech\.com|legalon-cloud\.com/i,
+};
+
+/** Every file under `dir` (JS, wasm), as latin1 text to search. */
+function everything(dir) {
+  return readdirSync(dir, { recursive: true })
+    .map((f) => join(dir, String(f)))
+    .filter((f) => statSync(f).isFile())
+    .map((f) => readFileSync(f, 'latin1'))
+    .join('\n');
+}
+
+const lawvuAnswer = (r) => {
+  assert.match(r.url, /^https:\/\/demo\.lawvu\.com\/#\/authorize\?/);
+  assert.deepEqual({ ...r, url: undefined }, { url: undefined, claims: { sub: 'user-1' }, client: 'function', refused: 'invalid_config' });
+};
+
+for (const [bundler, run] of [
+  ['webpack 5', (app) => build('webpack', ['--mode', 'production', '--entry', './main.js', '--output-path', 'dist'], app)],
+  ['esbuild', (app) => build('esbuild', ['main.js', '--bundle', '--format=esm', '--outdir=dist', '--log-level=warning'], app)],
+  ['Vite 7', (app) => build('vite', ['build', '--outDir', 'dist'], app)],
+]) {
+  test(`${bundler}: a LawVu-only app (tsunagi/lawvu) runs and holds no discovery, id_token, Logiless or LegalOn code`, async () => {
+    const app = join(work, `app-lawvu-${bundler.split(' ')[0].toLowerCase()}`);
+    cpSync(join(import.meta.dirname, 'app-lawvu'), app, { recursive: true });
+    await run(app);
+    const dist = join(app, 'dist');
+    if (bundler === 'esbuild') copyFileSync(join(work, 'node_modules', 'tsunagi', 'lawvu', 'tsunagi_wasm_bg.wasm'), join(dist, 'tsunagi_wasm_bg.wasm'));
+    const html = readFileSync(join(app, 'index.html'), 'utf8');
+    if (bundler !== 'Vite 7') writeFileSync(join(dist, 'index.html'), bundler === 'webpack 5' ? html.replace('type="module"', 'defer') : html);
+    const text = everything(dist);
+    for (const [what, marker] of Object.entries(NOT_IN_LAWVU)) assert.doesNotMatch(text, marker, `${what} in the LawVu-only bundle`);
+    assert.match(text, /demo\.lawvu\.com/, 'the search reads the wasm too');
+    await runInChromium(dist, lawvuAnswer);
+  });
+}
+
+test('the markers are found in a `tsunagi` bundle (so their absence above means something)', () => {
+  const text = everything(join(work, 'dist'));
+  for (const what of ['discovery', 'id_token verifier']) assert.match(text, NOT_IN_LAWVU[what], what);
+  // the browser's `tsunagi` leaves the providers that need a secret out as well
+  for (const what of ['Logiless', 'LegalOn']) assert.doesNotMatch(text, NOT_IN_LAWVU[what], what);
 });

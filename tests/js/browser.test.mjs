@@ -62,7 +62,27 @@ function attempt(page, fn, arg) {
   );
 }
 
-describe('LawVu public client in Chromium', () => {
+const ENTRY = process.env.TSUNAGI_TEST_ENTRY === 'lawvu' ? 'tsunagi/lawvu' : 'tsunagi';
+
+describe(`LawVu public client in Chromium (${ENTRY})`, () => {
+  test('the page runs the entry under test', async () => {
+    const page = await openApp();
+    // tsunagi/lawvu has no OpenID Connect; a config of a provider that needs a secret is refused
+    const has = await page.evaluate(() => ({ discover: typeof window.tsunagi.discover, client: typeof window.tsunagi.OAuthClient }));
+    assert.deepEqual(has, { discover: ENTRY === 'tsunagi' ? 'function' : 'undefined', client: 'function' });
+    const refused = await page.evaluate(() => {
+      try {
+        window.tsunagi.buildAuthorizationUrl({ provider: 'logiless', clientId: 'c', redirectUri: 'https://app.example/cb' });
+        return null;
+      } catch (e) {
+        return { name: e.name, code: e.code, message: e.message };
+      }
+    });
+    assert.equal(refused?.code, 'invalid_config', JSON.stringify(refused));
+    assert.match(refused.message, /needs a client secret.*tsunagi Worker/);
+    await page.close();
+  });
+
   test('authorize → approve → handleCallback → API → refresh rotation → 401 retry → spent token rejected', async () => {
     const page = await openApp();
     const s0 = await stats();

@@ -1,5 +1,7 @@
 // A tiny static server for the browser tests: /pkg/* from the built package, /app.html from
-// tests/js/www, and /endpoints.json (the sandbox's endpoints document).
+// tests/js/www, /endpoints.json (the sandbox's endpoints document) and /entry.js, the package
+// entry the pages import: `tsunagi` (pkg/index.js), or `tsunagi/lawvu` when TSUNAGI_TEST_ENTRY is
+// "lawvu" (tests/js/browser_lawvu.test.mjs runs the LawVu flow's tests through it).
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { resolve, extname, normalize, sep } from 'node:path';
@@ -14,6 +16,11 @@ export async function startStaticServer(endpoints) {
   ];
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (path === '/entry.js') {
+      const entry = process.env.TSUNAGI_TEST_ENTRY === 'lawvu' ? '/pkg/lawvu/index.js' : '/pkg/index.js';
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' });
+      return res.end(`export * from '${entry}';\n`);
+    }
     if (path === '/endpoints.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       return res.end(JSON.stringify(endpoints));

@@ -2,8 +2,13 @@
 // (issue 22). An app importing the entry is bundled by esbuild (`--bundle --minify --format=esm`) from
 // the unpacked tarball, and the bundle (with any .wasm it references) is measured gzip -9: bytes are
 // deterministic, so the budgets are tests; `make bench` reports where the bytes go.
+//   tsunagi/lawvu   LawVu in the browser (OAuthClient, JWT claims): the LawVu-only wasm module
+//   tsunagi         OAuthClient with OpenID Connect, the low-level functions: the browser's module
 //   tsunagi/broker  BrokerClient for SPAs behind the Worker: no wasm at all, ≤ 3 KB
 //   tsunagi/react   the React adapter on top of the app's client (react itself external), ≤ 1.5 KB
+// The issue's targets for the two wasm entries, 30 KB and 60 KB, are not reached: the budgets below
+// hold what they weigh today (BENCHMARKS.md, "What an app loads", says where the bytes go), so
+// that they can only shrink.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -16,7 +21,7 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const ESBUILD = join(ROOT, 'node_modules', '.bin', 'esbuild');
 
 /** Budgets in bytes, gzip -9 of the minified bundle (wasm included where the entry loads one). */
-const BUDGETS = { broker: 3 * 1024, react: 1.5 * 1024 };
+const BUDGETS = { lawvu: 96 * 1024, tsunagi: 126 * 1024, broker: 3 * 1024, react: 1.5 * 1024 };
 
 let work;
 before(() => {
@@ -33,7 +38,7 @@ after(() => {
 
 /** Bundles `source`, an app's main module in a folder beside the unpacked package's node_modules (so
  * the bare specifier resolves as in a user's project): its output files, their gzip -9 size, its JS. */
-function bundle(name, source, external = []) {
+function bundle(name, source, external = [], from = '') {
   const dir = join(work, name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'main.js'), source);
@@ -44,13 +49,32 @@ function bundle(name, source, external = []) {
     { cwd: dir },
   );
   const files = readdirSync(out);
-  const gz = files.reduce((n, f) => n + gzipSync(readFileSync(join(out, f)), { level: 9 }).length, 0);
   const text = files
     .filter((f) => f.endsWith('.js'))
     .map((f) => readFileSync(join(out, f), 'utf8'))
     .join('\n');
-  return { files, gz, text };
+  // esbuild leaves `new URL('./x.wasm', import.meta.url)` as it is: the app ships that file beside
+  // the bundle (README, "Bundlers"), so it is weighed from the package folder the import names.
+  const wasm = [...text.matchAll(/"\.\/([\w.]+\.wasm)"/g)].map((m) => m[1]);
+  const gzOf = (path) => gzipSync(readFileSync(path), { level: 9 }).length;
+  const jsGz = files.reduce((n, f) => n + gzOf(join(out, f)), 0);
+  return { files, text, wasm, jsGz, gz: jsGz + wasm.reduce((n, f) => n + gzOf(join(work, 'node_modules', 'tsunagi', from, f)), 0) };
 }
+
+const APP = (entry) =>
+  `import { OAuthClient, decodeJwtClaims, TsunagiError } from '${entry}';\nglobalThis.app = { c: new OAuthClient({ provider: 'lawvu', environment: 'sandbox', clientId: 'spa', redirectUri: location.href }), decodeJwtClaims, TsunagiError };\n`;
+
+test('tsunagi/lawvu: the LawVu-only module, within its budget and smaller than tsunagi', (t) => {
+  const l = bundle('lawvu-app', APP('tsunagi/lawvu'), [], 'lawvu');
+  const m = bundle('main-app', APP('tsunagi'));
+  t.diagnostic(`tsunagi/lawvu: ${l.gz} bytes gzip -9 (JS ${l.jsGz}; budget ${BUDGETS.lawvu}; the issue's target ${30 * 1024})`);
+  t.diagnostic(`tsunagi: ${m.gz} bytes gzip -9 (JS ${m.jsGz}; budget ${BUDGETS.tsunagi}; the issue's target ${60 * 1024})`);
+  assert.deepEqual(l.wasm, ['tsunagi_wasm_bg.wasm']);
+  assert.deepEqual(m.wasm, ['tsunagi_wasm_bg.wasm'], 'the browser entry loads the browser module, not the server one');
+  assert.ok(l.gz < m.gz, `tsunagi/lawvu (${l.gz}) is not smaller than tsunagi (${m.gz})`);
+  assert.ok(l.gz <= BUDGETS.lawvu, `tsunagi/lawvu is ${l.gz} bytes gzip -9, over its ${BUDGETS.lawvu}`);
+  assert.ok(m.gz <= BUDGETS.tsunagi, `tsunagi is ${m.gz} bytes gzip -9, over its ${BUDGETS.tsunagi}`);
+});
 
 test('tsunagi/broker: BrokerClient with no wasm at all, within its budget', (t) => {
   const b = bundle(

@@ -1,4 +1,4 @@
-// node --test: what the browser's wasm does not contain (`make test-package`, after `make pkg`).
+// node --test: what the package's wasm modules do not contain (`make test-package`, after `make pkg`).
 // The npm package reads and writes JSON with the core's own codec (tsunagi_core::json): no
 // serde_json, and no floating-point parsing or printing (Rust's dec2flt/flt2dec, serde_json's
 // zmij/ryu). Checked on the release build's symbol names, before wasm-opt strips them.
@@ -9,16 +9,18 @@ import { functionNames } from '../../bench/wasm-crates.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TARGET = process.env.CARGO_TARGET_DIR ? resolve(process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
-const WASM = join(TARGET, 'wasm32-unknown-unknown', 'release', 'tsunagi.wasm');
+// scripts/build-pkg.sh keeps each module it builds, before wasm-opt: the browser's, tsunagi/lawvu's, the server's.
+const MODULES = ['browser', 'lawvu', 'server'];
 
-test('the browser wasm links no serde_json and no float parser or printer', () => {
-  const names = functionNames(WASM);
-  assert.ok(names.length > 1000, `the release build keeps its names (${names.length} found)`);
-  assert.ok(
-    names.some((n) => n.includes('tsunagi_core') && n.includes('json')),
-    'the core JSON codec is there',
-  );
-  const forbidden = /serde_json|dec2flt|flt2dec|zmij|ryu|float_to_decimal|float_to_exponential/;
-  const found = names.filter((n) => forbidden.test(n));
-  assert.deepEqual(found.slice(0, 10), [], `${found.length} forbidden functions`);
-});
+for (const module of MODULES)
+  test(`the ${module} wasm links no serde_json and no float parser or printer`, () => {
+    const names = functionNames(join(TARGET, 'wasm32-unknown-unknown', 'release', `tsunagi-${module}.wasm`));
+    assert.ok(names.length > 1000, `the release build keeps its names (${names.length} found)`);
+    assert.ok(
+      names.some((n) => n.includes('tsunagi_core') && n.includes('json')),
+      'the core JSON codec is there',
+    );
+    const forbidden = /serde_json|dec2flt|flt2dec|zmij|ryu|float_to_decimal|float_to_exponential/;
+    const found = names.filter((n) => forbidden.test(n));
+    assert.deepEqual(found.slice(0, 10), [], `${found.length} forbidden functions`);
+  });

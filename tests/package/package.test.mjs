@@ -97,6 +97,10 @@ test('the tarball holds exactly the files js/package.json lists, as they are in 
     ['index.d.ts', 'js/index.d.ts'],
     ['react.js', 'js/react.js'],
     ['react.d.ts', 'js/react.d.ts'],
+    // tsunagi/lawvu runs the package's own core.js and client.js beside its module's glue
+    ['lawvu/core.js', 'js/core.js'],
+    ['lawvu/client.js', 'js/client.js'],
+    ['lawvu/index.d.ts', 'js/lawvu/index.d.ts'],
   ]) {
     assert.equal(readFileSync(join(pkg, inPkg), 'utf8'), read(source), `${inPkg} is ${source}`);
   }
@@ -104,6 +108,7 @@ test('the tarball holds exactly the files js/package.json lists, as they are in 
   const targets = (v) => (typeof v === 'string' ? [v] : Object.values(v).flatMap(targets));
   const files = targets(manifest.exports);
   assert.ok(files.includes('./react.js') && files.includes('./react.d.ts'), 'the "./react" export (tsunagi/react)');
+  assert.ok(files.includes('./lawvu/index.js') && files.includes('./lawvu/node.js'), 'the "./lawvu" export (tsunagi/lawvu)');
   for (const t of files) assert.ok(existsSync(join(pkg, t)), t);
 });
 
@@ -115,7 +120,8 @@ test('js/README.md stands alone: every export, every error code, the CSP, no lin
   assert.ok(exports.length >= 15, exports.join(' '));
   for (const name of exports) assert.ok(readme.includes(`\`${name}`), `README.md does not mention ${name}`);
   // tsunagi/react (js/react.js): the subpath and both of its exports
-  for (const name of ['tsunagi/react', 'TsunagiProvider', 'useTsunagi']) assert.ok(readme.includes(name), `README.md does not mention ${name}`);
+  for (const name of ['tsunagi/react', 'TsunagiProvider', 'useTsunagi', 'tsunagi/lawvu', 'tsunagi/broker'])
+    assert.ok(readme.includes(name), `README.md does not mention ${name}`);
   const union = /export type ErrorCode =([^;]*);/.exec(read('js', 'index.d.ts'))[1];
   const codes = [...union.matchAll(/'([a-z_]+)'/g)].map((m) => m[1]);
   assert.ok(codes.length > 40, `${codes.length} codes`);

@@ -224,7 +224,8 @@ mod tests {
     /// vectors for shared code only when gated on `all-providers`, so every provider feature still
     /// builds and tests alone; a provider's own vectors live in its folder. Step 2 (b): the shared
     /// files of `providers/` itself (the registry, the field reader) name a provider only on its
-    /// registry lines (`pub mod x;` under its feature, `x::fields::REGISTERED,`), and the runtimes'
+    /// registry lines (`pub mod x;` under its feature, `x::fields::REGISTERED,`, and its line of
+    /// `LEFT_OUT`, `("x", needs_secret),` under `not(feature)`), and the runtimes'
     /// config readers (the package's `src/js/config.rs`, the Worker's connections) name none.
     #[test]
     fn nothing_outside_providers_names_a_provider() {
@@ -237,7 +238,18 @@ mod tests {
         let mut checked = 0;
         let registry_line = |l: &str| {
             let l = l.trim();
-            NAMES.iter().any(|n| [format!("pub mod {n};"), format!("#[cfg(feature = \"{n}\")]"), format!("{n}::fields::REGISTERED,")].iter().any(|r| r == l))
+            NAMES.iter().any(|n| {
+                [
+                    format!("pub mod {n};"),
+                    format!("#[cfg(feature = \"{n}\")]"),
+                    format!("{n}::fields::REGISTERED,"),
+                    format!("#[cfg(not(feature = \"{n}\"))]"),
+                    format!("(\"{n}\", true),"),
+                    format!("(\"{n}\", false),"),
+                ]
+                .iter()
+                .any(|r| r == l)
+            })
         };
         let shared_of_providers: Vec<&PathBuf> = files.iter().filter(|p| p.parent() == Some(src.join("providers").as_path())).collect();
         assert!(shared_of_providers.len() >= 2, "providers/mod.rs and providers/fields.rs");

@@ -78,6 +78,7 @@ impl Runtime for WorkerRuntime<'_> {
             Problem::NotOneOf(v, allowed) => format!("'{v}' is not {}", or_list(allowed)),
             Problem::Missing(why) => why.to_owned(),
             Problem::Rejected(e) => e.message().to_owned(),
+            Problem::NotBuiltIn(v, _) => format!("'{v}' is not built into this Worker"),
         };
         invalid(self.name, key, why)
     }

@@ -90,6 +90,9 @@ pub enum Problem<'a> {
     Missing(&'a str),
     /// Refused by a check of the core (an issuer identifier, …).
     Rejected(&'a Error),
+    /// A provider this build leaves out; `true` when it needs a client secret, which is why the
+    /// browser's builds leave it out.
+    NotBuiltIn(&'a str, bool),
 }
 
 /// What a runtime supplies to the registry besides the object.

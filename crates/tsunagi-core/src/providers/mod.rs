@@ -32,6 +32,21 @@ const REGISTRY: &[Registered] = &[
     generic::fields::REGISTERED,
 ];
 
+/// The providers this build leaves out, each with whether it needs a client secret (its
+/// document: a confidential client only). A config naming one is refused with
+/// [`Problem::NotBuiltIn`], so the runtime can say where it does run: the npm package's browser
+/// modules leave out the providers that need a secret (use the Worker), `tsunagi/lawvu`'s the rest.
+const LEFT_OUT: &[(&str, bool)] = &[
+    #[cfg(not(feature = "lawvu"))]
+    ("lawvu", false),
+    #[cfg(not(feature = "logiless"))]
+    ("logiless", true),
+    #[cfg(not(feature = "legalon"))]
+    ("legalon", true),
+    #[cfg(not(feature = "generic"))]
+    ("generic", false),
+];
+
 /// A configuration to build a client from: the provider's id, its fields object and the runtime
 /// reading it (spelling, secret lookup, error wording, discovered metadata).
 pub struct ConfigSource<'a> {
@@ -55,9 +70,12 @@ pub fn registered(id: &str) -> Option<&'static Registered> {
 
 /// The provider's settings read from `config` (every field type-checked, in the runtime's words),
 /// before the client is built. Unknown provider: [`Problem::NotOneOf`] on the runtime's
-/// [`Runtime::provider_key`].
+/// [`Runtime::provider_key`]; a known one this build leaves out: [`Problem::NotBuiltIn`].
 pub fn read(config: &ConfigSource<'_>) -> Result<Box<dyn Settings>> {
     let Some(provider) = registered(config.provider) else {
+        if let Some((_, needs_secret)) = LEFT_OUT.iter().find(|(id, _)| *id == config.provider) {
+            return Err(config.runtime.invalid(config.runtime.provider_key(), Problem::NotBuiltIn(config.provider, *needs_secret)));
+        }
         let ids: Vec<&str> = ids().collect();
         return Err(config.runtime.invalid(config.runtime.provider_key(), Problem::NotOneOf(config.provider, &ids)));
     };
@@ -88,4 +106,31 @@ pub(crate) fn endpoint_or(override_url: Option<&str>, default: &str, allow_fragm
 #[cfg_attr(not(feature = "all-providers"), allow(dead_code))]
 pub(crate) fn trim_base(url: &str) -> String {
     url.trim_end_matches('/').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fields::{Spelling, TestRuntime};
+    use super::*;
+
+    fn read_err(id: &str) -> String {
+        let fields = JsonObject::new();
+        let runtime = TestRuntime(Spelling::Package, None);
+        match read(&ConfigSource { provider: id, fields: &fields, runtime: &runtime }) {
+            Ok(_) => String::from("read"),
+            Err(e) => e.message().to_owned(),
+        }
+    }
+
+    /// A provider left out of the build is named as such (with whether it needs a secret, so the
+    /// browser can say to use the Worker); an unknown one lists what is built in.
+    #[test]
+    fn a_left_out_provider_is_not_an_unknown_one() {
+        for (id, needs_secret) in LEFT_OUT {
+            assert!(registered(id).is_none());
+            assert_eq!(read_err(id), format!("provider: NotBuiltIn({id:?}, {needs_secret})"));
+        }
+        assert_eq!(ids().count() + LEFT_OUT.len(), 4, "every provider is built in or left out");
+        assert!(read_err("nope").contains("NotOneOf(\"nope\""), "{}", read_err("nope"));
+    }
 }

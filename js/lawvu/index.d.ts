@@ -1,0 +1,52 @@
+// tsunagi/lawvu — LawVu in the browser, and only that (no OpenID Connect, no other provider): the
+// declarations are index.d.ts's own, OAuthClient narrowed to a LawVu config. TsunagiError is the
+// same class as the one `tsunagi` exports.
+import type { LawVuConfig, OAuthClientOptions } from '../index.js';
+import { OAuthClient as AnyOAuthClient } from '../index.js';
+
+export {
+  TsunagiError,
+  buildAuthorizationUrl,
+  beginAuthorization,
+  createPkce,
+  pkceChallenge,
+  createState,
+  parseCallback,
+  buildTokenRequest,
+  parseTokenResponse,
+  nextStep,
+  buildApiRequest,
+  decodeJwtClaims,
+  memoryStorage,
+} from '../index.js';
+export type {
+  ErrorCode,
+  TsunagiErrorDetails,
+  LawVuConfig,
+  TokenSet,
+  Grant,
+  HttpRequest,
+  HttpResponseLike,
+  HeadersLike,
+  Params,
+  StorageAdapter,
+  RetryPolicy,
+  OAuthClientOptions,
+  OAuthClientEvent,
+  OAuthClientEventArgs,
+  UnverifiedUser,
+  RedirectResult,
+  LogoutResult,
+  AuthorizeOptions,
+  CallbackOptions,
+  GetAccessTokenOptions,
+} from '../index.js';
+
+/**
+ * `tsunagi`'s OAuthClient for a LawVu config (the public-client flow: no secret, 1-day single-use
+ * refresh tokens refreshed once across tabs). Another provider's config is refused with
+ * `invalid_config`; OpenID Connect (discovery, id_token verification) is in `tsunagi`.
+ */
+export declare class OAuthClient extends AnyOAuthClient {
+  constructor(config: LawVuConfig, options?: OAuthClientOptions);
+}
