@@ -145,6 +145,37 @@ test('plain Node: `tsunagi` resolves to node.js (the "node" condition) and works
   assert.deepEqual(result(), EXPECTED);
 });
 
+test('plain Node: `tsunagi` loads every profile (Logiless too), `tsunagi/lawvu` resolves to lawvu/node.js and has LawVu only', async () => {
+  writeFileSync(
+    join(work, 'server.mjs'),
+    `import * as all from 'tsunagi';
+import * as lawvu from 'tsunagi/lawvu';
+const logiless = { provider: 'logiless', clientId: 'c', clientSecret: 's', redirectUri: 'https://app.example.com/cb' };
+let refused = null;
+try {
+  lawvu.buildAuthorizationUrl(logiless, { state: 's' });
+} catch (e) {
+  refused = e.code;
+}
+export default {
+  resolved: import.meta.resolve('tsunagi/lawvu'),
+  logiless: all.buildAuthorizationUrl(logiless, { state: 's' }).split('?')[0],
+  lawvu: lawvu.buildAuthorizationUrl({ provider: 'lawvu', environment: 'sandbox', clientId: 'c', redirectUri: 'https://app.example.com/cb' }, { state: 's' }).split('?')[0],
+  refused,
+  same: all.TsunagiError === lawvu.TsunagiError,
+};
+`,
+  );
+  const got = (await import(pathToFileURL(join(work, 'server.mjs')).href)).default;
+  assert.deepEqual(got, {
+    resolved: pathToFileURL(join(work, 'node_modules', 'tsunagi', 'lawvu', 'node.js')).href,
+    logiless: 'https://app2.logiless.com/oauth/v2/auth',
+    lawvu: 'https://demo.lawvu.com/#/authorize',
+    refused: 'invalid_config',
+    same: true,
+  });
+});
+
 // What a LawVu-only bundle must not hold, by the strings each part cannot do without: discovery's
 // well-known paths, the id_token verifier's WebCrypto algorithms and its wasm exports, the other
 // providers' hosts. (Their ids stay: the registry names the providers that need a secret, to say
