@@ -3,16 +3,17 @@
 //
 // The flows — the code exchange, a usable token with single-flight refresh, the 401/429 API loop —
 // are the shared Rust ones (crates/tsunagi-flows, the same the Worker runs), called through
-// src/js/flow.rs. This file implements what they run on in a page (`#ports`): the storage, the
-// refresh lock across tabs (Web Locks, or a localStorage lease), `fetch`, the clock, timers, and
-// the events to other tabs (BroadcastChannel) — and what an app expects around them: abort
+// src/js/flow.rs. What they run on in a page is Rust on web-sys too (src/js/page/): the storage,
+// the refresh lock across tabs (Web Locks, or a localStorage lease), the events to other tabs
+// (BroadcastChannel) and the address bar after a callback. This file hands the flows those with
+// `fetch`, the clock and timers (`#ports`), and holds what an app expects around them: abort
 // signals, the app state carried through authorization, an idempotent callback, the unverified
 // user claims, and (opt-in) renewal ahead of expiry. A generic config may name only its `issuer`:
 // the metadata is discovered on first use (js/core.js `discover`, src/js/verifier.rs), the callback's `iss` checked (RFC 9207),
 // an `openid` login's id_token verified (signature, claims, nonce) before anything is stored, and
 // logout revokes the tokens where the server has a revocation endpoint (RFC 7009).
 import { TsunagiError, abortable, abortSignal, canRevoke, clientFor, decodeJwtClaims, fetchWithin, flow, options, pairs, wasm } from './core.js';
-import { flowAccessToken, flowExchange, flowFetch, refreshDueInMs } from './tsunagi_wasm.js';
+import { WasmChannel, WasmLock, WasmStorage, cleanAddressBar, flowAccessToken, flowExchange, flowFetch, refreshDueInMs } from './tsunagi_wasm.js';
 
 const fail = (code, message, details) => new TsunagiError(code, `${code}: ${message}`, details);
 const sleep = (ms, signal) =>
@@ -35,83 +36,15 @@ const sleep = (ms, signal) =>
 // on the spent pending state. Once settled the callback is spent, as before.
 const callbacks = new Map();
 
-// The authorization response's parameters (RFC 6749 §4.1.2 and §4.1.2.1, RFC 9207 `iss`, OpenID
-// Connect Session Management's `session_state`): removed from the address bar after a callback.
-const CALLBACK_PARAMS = new Set(['code', 'state', 'session_state', 'iss', 'error', 'error_description', 'error_uri']);
-
-function withoutCallbackParams(query) {
-  const name = (kv) => {
-    try {
-      return decodeURIComponent(kv.split('=', 1)[0].replace(/\+/g, ' '));
-    } catch {
-      return kv;
-    }
-  };
-  return query
-    .split('&')
-    .filter((kv) => kv && !CALLBACK_PARAMS.has(name(kv)))
-    .join('&');
-}
-
-/** `href` without the callback's parameters, in its query and in a hash route's (`#/cb?code=…`); other parameters kept as written. */
-function cleanCallbackUrl(href) {
-  const u = new URL(href);
-  const search = withoutCallbackParams(u.search.slice(1));
-  u.search = search ? `?${search}` : '';
-  const q = u.hash.indexOf('?');
-  if (q >= 0) {
-    const inHash = withoutCallbackParams(u.hash.slice(q + 1));
-    u.hash = u.hash.slice(0, q) + (inHash ? `?${inHash}` : '');
-  }
-  return u.href;
-}
-
-// After a callback: the address bar without `code` and `state`, if the page still shows `url`
-// (history.state kept for the app's router).
-function cleanAddressBar(url) {
-  const loc = globalThis.location;
-  const history = globalThis.history;
-  if (!loc || typeof history?.replaceState !== 'function' || loc.href !== url) return;
-  try {
-    const clean = cleanCallbackUrl(url);
-    if (clean !== url) history.replaceState(history.state, '', clean);
-  } catch {
-    // not a URL this page can show: leave the address bar alone
-  }
-}
-
 // autoRefresh: the longest single timer (a token lasting longer is re-checked then), and the
 // waits after renewals that failed without ending the session (5 s doubling, at most 5 min).
 const MAX_TIMER_MS = 3_600_000;
 const retryAfterFailure = (n) => Math.min(300_000, 5_000 * 2 ** Math.max(0, n - 1));
 
-function webStorage(name) {
-  let s;
-  try {
-    s = globalThis[name];
-    if (!s) return undefined;
-    s.getItem('tsunagi:probe');
-  } catch {
-    return undefined; // blocked (sandboxed iframe, privacy settings)
-  }
-  return { get: (k) => s.getItem(k), set: (k, v) => s.setItem(k, v), remove: (k) => s.removeItem(k) };
-}
-
 /** Storage in this page's memory only (the default): lost on reload, invisible to other tabs. */
 export function memoryStorage() {
   const m = new Map();
   return { get: (k) => (m.has(k) ? m.get(k) : null), set: (k, v) => void m.set(k, v), remove: (k) => void m.delete(k) };
-}
-
-function resolveStorage(s) {
-  if (s === undefined || s === null || s === 'memory') return memoryStorage();
-  if (s === 'session' || s === 'local') {
-    const w = webStorage(s === 'local' ? 'localStorage' : 'sessionStorage');
-    if (!w) throw fail('invalid_config', `${s}Storage is not available here`);
-    return w;
-  }
-  if (typeof s === 'object' && ['get', 'set', 'remove'].every((f) => typeof s[f] === 'function')) return s;
-  throw fail('invalid_config', 'storage must be "memory", "session", "local" or an object with get(key), set(key, value) and remove(key)');
 }
 
 const inBrowser = () => typeof window !== 'undefined' && typeof document !== 'undefined';
@@ -140,9 +73,8 @@ export class OAuthClient {
   #leeway;
   #policy;
   #timeoutMs;
-  #locks;
-  #tabQueue = Promise.resolve();
-  #channel = null;
+  #lock; // the refresh lock across calls and tabs (src/js/page/lock.rs)
+  #channel = null; // events to the other tabs (src/js/page/channel.rs)
   #listeners = new Set();
   #auto = null; // autoRefresh: { timer, runs, failures, onVisible }
 
@@ -166,8 +98,8 @@ export class OAuthClient {
       this.#handle = clientFor(this.#config); // validates the config now
       this.#ready = this.#config;
     }
-    this.#storage = resolveStorage(o.storage);
-    this.#pending = webStorage('sessionStorage') || this.#storage;
+    this.#storage = wasm(() => new WasmStorage(o.storage)); // src/js/page/storage.rs
+    this.#pending = WasmStorage.session() ?? this.#storage;
     const id = `${config.provider}:${config.clientId ?? ''}`;
     this.#key = typeof o.key === 'string' && o.key ? o.key : `tsunagi:${id}`;
     const f = o.fetch ?? globalThis.fetch;
@@ -176,12 +108,8 @@ export class OAuthClient {
     this.#leeway = o.leewaySecs;
     this.#policy = o.retryPolicy;
     this.#timeoutMs = o.requestTimeoutMs ?? 30_000;
-    this.#locks = o.locks ?? 'auto';
-    if (typeof BroadcastChannel === 'function') {
-      this.#channel = new BroadcastChannel(`${this.#key}:events`);
-      this.#channel.onmessage = (ev) => this.#emit(ev.data?.type, true);
-      this.#channel.unref?.(); // Node: never keep the process alive for it
-    }
+    this.#lock = wasm(() => new WasmLock(`${this.#key}:refresh`, o.locks, this.#timeoutMs + 5_000));
+    this.#channel = new WasmChannel(`${this.#key}:events`, (type) => this.#emit(type, true));
     if (o.autoRefresh) this.#startAutoRefresh();
   }
 
@@ -239,7 +167,7 @@ export class OAuthClient {
     const failed = type === 'refresh_failed';
     if (type !== 'tokens' && type !== 'logout' && !(failed && !remote)) return;
     // a notification only: tokens never cross the channel; a failure is told to this tab only
-    if (!remote && !failed) this.#channel?.postMessage({ type });
+    if (!remote && !failed) this.#channel?.post(type);
     const info = failed ? { remote, error } : { remote };
     for (const l of this.#listeners) {
       try {
@@ -255,6 +183,7 @@ export class OAuthClient {
   /** Stops listening to other tabs (closes the BroadcastChannel) and stops `autoRefresh`. */
   close() {
     this.#channel?.close();
+    this.#channel?.free();
     this.#channel = null;
     this.#listeners.clear();
     this.#stopAutoRefresh();
@@ -673,42 +602,19 @@ export class OAuthClient {
     await this.#storage.set(`${this.#key}:claims`, JSON.stringify(claims));
   }
 
-  // The refresh lock: one renewal at a time in this tab, then across tabs (Web Locks, or the
-  // localStorage lease). Resolves to the function that releases both.
+  // The refresh lock (src/js/page/lock.rs: one renewal at a time in this tab, then across tabs by
+  // Web Locks or the localStorage lease). Resolves to the function that releases it.
   async #acquire(stale) {
-    let releaseTab;
-    const before = this.#tabQueue;
-    this.#tabQueue = new Promise((resolve) => {
-      releaseTab = resolve;
-    });
-    await before;
-    try {
-      const { release, waited } = await this.#crossTabLock();
-      if (waited) await this.#settle(stale);
-      return () => {
+    const { release, waited } = await this.#lock.acquire();
+    if (waited) {
+      try {
+        await this.#settle(stale);
+      } catch (e) {
         release();
-        releaseTab();
-      };
-    } catch (e) {
-      releaseTab();
-      throw e;
+        throw e;
+      }
     }
-  }
-
-  #crossTabLock() {
-    const name = `${this.#key}:refresh`;
-    const locks = globalThis.navigator?.locks;
-    if (this.#locks !== 'lease' && this.#locks !== 'none' && typeof locks?.request === 'function') {
-      // held until the returned function is called; first without waiting, to learn whether
-      // another tab holds it (then it is likely refreshing)
-      const take = (opts) =>
-        new Promise((resolve, reject) => {
-          locks.request(name, opts, (lock) => (lock ? new Promise((release) => resolve(release)) : resolve(null))).catch(reject);
-        });
-      return take({ ifAvailable: true }).then((release) => (release ? { release, waited: false } : take({}).then((r) => ({ release: r, waited: true }))));
-    }
-    const ls = this.#locks !== 'none' && webStorage('localStorage');
-    return ls ? leaseLock(ls, `${name}:lease`, this.#timeoutMs + 5_000) : Promise.resolve({ release: () => {}, waited: false });
+    return release;
   }
 
   // Another tab held the lock, most likely refreshing. Its write to shared storage can reach this
@@ -725,44 +631,4 @@ export class OAuthClient {
       if (!u || `${u.accessToken}|${u.refreshToken}` !== seen) return;
     }
   }
-}
-
-// Fallback where the Web Locks API is missing: a localStorage lease with an expiry (as
-// auth0-spa-js PR #1530). Not atomic, so it writes, waits for the write to settle across tabs and
-// re-checks ownership; a holder that dies frees the lease when it expires. Resolves to
-// `{ release, waited }`.
-async function leaseLock(ls, key, ttlMs) {
-  const me = `${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const read = () => {
-    try {
-      return JSON.parse(ls.get(key) || 'null');
-    } catch {
-      return null;
-    }
-  };
-  const giveUpAt = Date.now() + ttlMs * 2;
-  let waited = false;
-  for (;;) {
-    const free = (c) => !c || !(c.exp > Date.now());
-    if (free(read())) {
-      await sleep(Math.random() * 40); // de-synchronise tabs that saw it free at the same moment
-      if (free(read())) {
-        ls.set(key, JSON.stringify({ id: me, exp: Date.now() + ttlMs }));
-        // Let competing writes reach this tab (localStorage propagates asynchronously), twice.
-        await sleep(100);
-        if (read()?.id === me) {
-          await sleep(50);
-          if (read()?.id === me) break;
-        }
-      }
-    } else if (Date.now() > giveUpAt) {
-      break;
-    }
-    waited = true;
-    await sleep(25 + Math.random() * 50);
-  }
-  const release = () => {
-    if (read()?.id === me) ls.remove(key);
-  };
-  return { release, waited };
 }

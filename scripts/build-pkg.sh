@@ -56,25 +56,22 @@ build() {
 build "$BROWSER" browser
 build "$SERVER" server
 build "$LAWVU" lawvu
-# The browser's and the server's modules export the same functions, so they share one glue file
-# (node.js and workerd.js load the server's module with it); a difference is a build error.
-if ! cmp -s "$stage/browser/${NAME}.js" "$stage/server/${NAME}.js"; then
-  log "the browser's and the server's wasm-bindgen glue differ: they must export the same functions"
-  exit 1
-fi
-
 rm -rf "$OUT"
-mkdir -p "$OUT/lawvu"
+mkdir -p "$OUT/lawvu" "$OUT/server"
 cp "$stage/browser/${NAME}.js" "$OUT/${NAME}.js"
 # The wasm layer's TypeScript, written by wasm-bindgen (tests/types checks js/core.js against it).
 cp "$stage/browser/${NAME}.d.ts" "$OUT/${NAME}.d.ts"
 cp "$stage/browser/${NAME}_bg.opt.wasm" "$OUT/${NAME}_bg.wasm"
-cp "$stage/server/${NAME}_bg.opt.wasm" "$OUT/${NAME}_server_bg.wasm"
 cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/oidc.js js/errors.js js/client.js js/broker.js js/broker.d.ts js/react.js js/react.d.ts js/index.d.ts js/package.json js/README.md "$OUT/"
 # tsunagi/lawvu: its own module and glue, with the package's core.js and client.js beside them.
 cp "$stage/lawvu/${NAME}.js" "$stage/lawvu/${NAME}.d.ts" "$OUT/lawvu/"
 cp "$stage/lawvu/${NAME}_bg.opt.wasm" "$OUT/lawvu/${NAME}_bg.wasm"
 cp js/lawvu/index.js js/lawvu/node.js js/lawvu/api.js js/lawvu/errors.js js/lawvu/index.d.ts js/core.js js/client.js "$OUT/lawvu/"
+# node.js and workerd.js: the server's module (every profile) with its own glue (each build's glue
+# names its closures' shims after that build) and the package's JS beside it.
+cp "$stage/server/${NAME}.js" "$OUT/server/"
+cp "$stage/server/${NAME}_bg.opt.wasm" "$OUT/server/${NAME}_bg.wasm"
+cp js/api.js js/core.js js/oidc.js js/client.js js/server/errors.js js/server/broker.js "$OUT/server/"
 cp CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$OUT/"
 # The npm version is the root crate's (js/package.json says 0.0.0); make test-package checks that the
 # workspace crates, pkg/package.json and CHANGELOG.md's top entry agree.
@@ -86,7 +83,7 @@ if ! grep -q "\"version\": \"${version}\"" "$OUT/package.json"; then
 fi
 
 gz() { gzip -9 -c "$@" | wc -c; }
-for m in "${NAME}_bg.wasm" "lawvu/${NAME}_bg.wasm" "${NAME}_server_bg.wasm"; do
+for m in "${NAME}_bg.wasm" "lawvu/${NAME}_bg.wasm" "server/${NAME}_bg.wasm"; do
   printf 'build-pkg: pkg/%s: %s bytes (%s gz)\n' "$m" "$(wc -c <"$OUT/$m")" "$(gz "$OUT/$m")"
 done
 # What an app loads per entry (esbuild bundle, gzip -9) is measured by tests/package/entries.test.mjs.

@@ -4,7 +4,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { after, before } from 'node:test';
 import { Miniflare } from 'miniflare';
@@ -344,7 +344,8 @@ export { COMPATIBILITY_DATE };
  * Resolves to `{ mf, stop() }`. */
 export async function startBundledWorker(dir, mainModule) {
   const modules = {};
-  for (const name of readdirSync(dir)) {
+  for (const entry of readdirSync(dir, { recursive: true })) {
+    const name = String(entry).split(sep).join('/'); // a module's name is its path in the bundle
     if (/\.m?js$/.test(name)) modules[name] = { type: 'esm', contents: readFileSync(join(dir, name), 'utf8') };
     else if (name.endsWith('.wasm')) modules[name] = { type: 'wasm', contents: new Uint8Array(readFileSync(join(dir, name))) };
   }

@@ -5,7 +5,7 @@
 //   wrangler  `wrangler deploy --dry-run --outdir dist` (wrangler's own esbuild, its conditions and
 //             its CompiledWasm rule for *.wasm; nothing is uploaded),
 //   esbuild   `esbuild worker.js --bundle --format=esm --platform=neutral --conditions=workerd,worker
-//             --external:*.wasm` + tsunagi_wasm_server_bg.wasm (every profile) copied next to the bundle.
+//             --external:*.wasm` + server/tsunagi_wasm_bg.wasm (every profile) copied beside the bundle.
 // Needs only `make pkg` (no sandbox, no build/worker).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -80,7 +80,8 @@ function assertWorkerdEntry(dir, mainModule) {
   assert.match(js, /node_modules\/tsunagi\/workerd\.js/);
   assert.doesNotMatch(js, /node_modules\/tsunagi\/(index|node)\.js/);
   assert.doesNotMatch(js, /node:fs/);
-  assert.equal(readdirSync(dir).filter((f) => f.endsWith('.wasm')).length, 1, readdirSync(dir).join(' '));
+  const files = readdirSync(dir, { recursive: true }).map(String);
+  assert.equal(files.filter((f) => f.endsWith('.wasm')).length, 1, files.join(' '));
 }
 
 /** Runs the bundle in workerd and checks the Worker's answer. */
@@ -118,7 +119,8 @@ test('esbuild --platform=neutral --conditions=workerd,worker, the .wasm external
     '--log-level=warning',
   ]);
   assert.equal(out.trim(), '', 'esbuild warned');
-  copyFileSync(join(work, 'node_modules', 'tsunagi', 'tsunagi_wasm_server_bg.wasm'), join(dist, 'tsunagi_wasm_server_bg.wasm'));
+  mkdirSync(join(dist, 'server'), { recursive: true });
+  copyFileSync(join(work, 'node_modules', 'tsunagi', 'server', 'tsunagi_wasm_bg.wasm'), join(dist, 'server', 'tsunagi_wasm_bg.wasm'));
   assertWorkerdEntry(dist, 'worker.js');
   await assertRunsInWorkerd(dist, 'worker.js');
 });

@@ -14,6 +14,7 @@ mod flow;
 mod gloo;
 pub mod handle;
 mod ops;
+pub mod page;
 mod tokens;
 mod value;
 #[cfg(feature = "oidc")]

@@ -5,9 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 const pkg = new URL('../../pkg/', import.meta.url);
-await import(new URL('node.js', pkg).href); // instantiates the wasm module (the package's Node entry)
-const core = await import(new URL('core.js', pkg).href);
-const wasmLayer = await import(new URL('tsunagi_wasm.js', pkg).href);
+await import(new URL('node.js', pkg).href); // instantiates the wasm module (the package's Node entry: server/)
+const core = await import(new URL('server/core.js', pkg).href);
+const wasmLayer = await import(new URL('server/tsunagi_wasm.js', pkg).href);
 
 /** The core's answer: the payload text, or the error code. */
 function coreAnswer(jwt) {

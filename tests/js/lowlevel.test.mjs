@@ -251,6 +251,11 @@ describe('wrong types and garbage are TsunagiErrors with codes', () => {
     ['API path escaping the base', () => t.buildApiRequest(lawvu, { accessToken: 'a', expiresAt: null }, 'https://evil.example/x'), 'invalid_parameter'],
     ['API path traversal', () => t.buildApiRequest(lawvu, { accessToken: 'a', expiresAt: null }, '/a/../../x'), 'invalid_parameter'],
     ['API without tokens', () => t.buildApiRequest(lawvu, null, '/x'), 'login_required'],
+    // OAuthClient's options, read by the page's Rust side (src/js/page/)
+    ['storage unknown', () => new t.OAuthClient(lawvu, { storage: 'cookies' }), 'invalid_config'],
+    ['storage adapter without remove', () => new t.OAuthClient(lawvu, { storage: { get() {}, set() {} } }), 'invalid_config'],
+    ['session storage where there is none (Node)', () => new t.OAuthClient(lawvu, { storage: 'session' }), 'invalid_config'],
+    ['locks unknown', () => new t.OAuthClient(lawvu, { locks: 'web' }), 'invalid_config'],
   ];
   for (const [name, fn, code] of cases) test(name, () => throwsCode(fn, code));
 

@@ -101,6 +101,11 @@ test('the tarball holds exactly the files js/package.json lists, as they are in 
     ['lawvu/core.js', 'js/core.js'],
     ['lawvu/client.js', 'js/client.js'],
     ['lawvu/index.d.ts', 'js/lawvu/index.d.ts'],
+    // node.js and workerd.js load the server's module, with the package's JS beside its glue
+    ['server/core.js', 'js/core.js'],
+    ['server/client.js', 'js/client.js'],
+    ['server/oidc.js', 'js/oidc.js'],
+    ['server/api.js', 'js/api.js'],
   ]) {
     assert.equal(readFileSync(join(pkg, inPkg), 'utf8'), read(source), `${inPkg} is ${source}`);
   }

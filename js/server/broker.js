@@ -1,0 +1,2 @@
+// BrokerClient, the same module for every entry (no wasm).
+export * from '../broker.js';
