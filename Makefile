@@ -50,12 +50,11 @@ test-worker: pkg
 	$(NODE22) --test --test-concurrency=2 'test-worker/*.test.mjs'
 
 ## The npm package (src/js/ + js/, feature `js`): clippy on its real target for each module it ships
-## (the server's: every profile; the browser's; tsunagi/lawvu's), and with the gloo-net measurement.
+## (the server's: every profile; the browser's; tsunagi/lawvu's).
 lint-js:
 	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --features js -- -D warnings
 	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --no-default-features --features js,lawvu,generic,oidc -- -D warnings
 	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --no-default-features --features js,lawvu -- -D warnings
-	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --features gloo-net -- -D warnings
 
 ## The project's own JS (js/, test-worker/, tests/, bench/, scripts/, www/, worker/shim.mjs): one style
 ## and Biome's recommended lint rules (biome.json; Biome pinned in package.json). Checks only:

@@ -234,21 +234,15 @@ for (const [m, what] of [
   L.push(crateTable(named, 10).replace('code bytes before wasm-opt', 'code bytes after wasm-opt'));
   L.push('');
 }
-// The gloo-net variant (bench/run.sh builds it with `--features gloo-net` into pkg-gloo-net/).
-const glooDir = join(resolve(microPath, '..'), 'pkg-gloo-net');
-const loaded = (dir) => gz9(readFileSync(join(dir, 'tsunagi_wasm_bg.wasm'))) + gz9(readFileSync(join(dir, 'tsunagi_wasm.js')));
-const glooLine = existsSync(join(glooDir, 'tsunagi_wasm_bg.wasm'))
-  ? (() => {
-      const shipped = loaded(join(ROOT, 'pkg'));
-      const gloo = loaded(glooDir);
-      return `**gloo-net, measured inside this package** (the design card's HTTP crate): the same build with the token endpoint's requests sent through gloo-net 0.7 (\`--features gloo-net\`, \`src/js/gloo.rs\`) instead of the page's \`fetch\` port loads ${fmtKB(gloo)} of wasm and glue against ${fmtKB(shipped)}: **+${fmtKB(gloo - shipped)}** gzip -9, for a job the port already does with the app's own \`fetch\` (an \`OAuthClient\` option, which gloo-net could not honour) and no wasm bytes. So the package keeps the port; the feature keeps the choice one flag away from being revisited. The page's storage, refresh lock, channel and address bar are Rust on web-sys (\`src/js/page/\`: \`Storage\`, \`LockManager\`, \`BroadcastChannel\`, \`History\`/\`Location\`/\`Url\`), as the design card asks; that moved about 4 KB of JavaScript into the wasm and cost 11 KB gzip of it (86.2 → 97.1 KB for \`tsunagi/lawvu\`'s module, measured with \`make pkg\` before and after): the \`WasmStorage\`/\`WasmLock\`/\`WasmChannel\`/\`cleanAddressBar\` exports and their shims in the per-function table above, plus js-sys' Promise machinery for the lock.`;
-    })()
-  : null;
+// What the card's gloo-net and web-sys cost, measured once when the flows' HTTP moved onto them
+// (issue 22 step 5): a fixed text, since the JS fetch port they replaced is gone.
+const glooLine =
+  "**gloo-net and web-sys, the flows' HTTP** (the design card's crates): the token endpoint's requests and `client.fetch`'s API requests are sent from Rust (`src/js/http.rs`) through gloo-net 0.7, with web-sys for the request's init, its `AbortController` time-out and the caller's `AbortSignal`; the app's own `fetch` option still overrides it. Measured when the JavaScript `fetch` port moved there: the wasm modules +4.8 KB (browser, 111 553 → 116 324 bytes gzip -9), +5.4 KB (`tsunagi/lawvu`, 86 171 → 91 547) and +4.8 KB (server, 113 486 → 118 293), the glue +1.2 KB; each entry's bundle +6.6 KB (`tsunagi/lawvu` 96 216 → 102 808, `tsunagi` 122 757 → 129 345). Of that, gloo-net itself is about 2.1 KB (its `fetch` binding, its error conversion, and the panic path that pulls wasm-bindgen's `debugString` into the glue), measured against the same code calling `fetch` through a plain binding; the rest is the request building and bounding that `js/client.js` did in JavaScript. The page's storage, refresh lock, channel and address bar are Rust on web-sys too (`src/js/page/`: `Storage`, `LockManager`, `BroadcastChannel`, `History`/`Location`/`Url`), as the design card asks; that moved about 4 KB of JavaScript into the wasm and cost about 10 KB gzip of it (86.2 → 97.1 KB for `tsunagi/lawvu`'s module before the HTTP move, measured with `make pkg` before and after): the `WasmStorage`/`WasmLock`/`WasmChannel`/`cleanAddressBar` exports and their shims in the per-function table above, plus js-sys' Promise machinery for the lock.";
 L.push(
   "The code section is the bulk: the core's shared codecs and checks (every error message, SHA-256, the URL and JSON codecs, `format!` machinery), the allocator, the flows' async state machines, and the Promise machinery of `wasm-bindgen-futures` with the `js_sys` bindings the flows' ports are called through (`Reflect`, `Array`, `Function`). JSON is the core's own codec (`tsunagi_core::json`: numbers kept as the text sent, members in the order sent): no serde_json, no float parsing or printing, no B-tree maps — `tests/package/lean.test.mjs` checks every module's symbols for them. Providers and OpenID Connect are cargo features now (issue 22); the next levers are static error messages (no `format!`), fewer wasm exports per entry (each carries its own argument glue), and the flows' futures.",
   '',
 );
-if (glooLine) L.push(glooLine, '');
+L.push(glooLine, '');
 
 // ---- (2)(3)(4)
 const opsTable = (title, r) => {

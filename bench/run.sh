@@ -30,11 +30,7 @@ else
     if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null; then sudo_cmd="sudo"; fi
     ${sudo_cmd} apt-get install -y wrk >/dev/null 2>&1 || { ${sudo_cmd} apt-get update >/dev/null && ${sudo_cmd} apt-get install -y wrk; }
   fi
-  # The design card's gloo-net weighed inside the real package: the same build with the token
-  # endpoint's requests sent through gloo-net (feature `gloo-net`, src/js/gloo.rs) instead of the
-  # page's fetch port. Built first: the build below puts the shipped release artefact back.
-  TSUNAGI_PKG_FEATURES=gloo-net TSUNAGI_PKG_OUT="$OUT/pkg-gloo-net" scripts/build-pkg.sh 2>/dev/null
-  # Put the shipped pkg/ back, then keep cargo's output before wasm-opt (it still has the function
+  # Build the shipped pkg/, then keep cargo's output before wasm-opt (it still has the function
   # names) for the per-crate breakdown, and each browser module after wasm-bindgen and
   # `wasm-opt -Oz -g` (the shipped optimisation, names kept) for the per-function one.
   scripts/build-pkg.sh 2>/dev/null

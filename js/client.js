@@ -3,16 +3,17 @@
 //
 // The flows — the code exchange, a usable token with single-flight refresh, the 401/429 API loop —
 // are the shared Rust ones (crates/tsunagi-flows, the same the Worker runs), called through
-// src/js/flow.rs. What they run on in a page is Rust on web-sys too (src/js/page/): the storage,
-// the refresh lock across tabs (Web Locks, or a localStorage lease), the events to other tabs
-// (BroadcastChannel) and the address bar after a callback. This file hands the flows those with
-// `fetch`, the clock and timers (`#ports`), and holds what an app expects around them: abort
+// src/js/flow.rs, their HTTP requests sent from Rust through gloo-net (src/js/http.rs; the app's
+// own `fetch` option overrides it). What they run on in a page is Rust on web-sys too
+// (src/js/page/): the storage, the refresh lock across tabs (Web Locks, or a localStorage lease),
+// the events to other tabs (BroadcastChannel) and the address bar after a callback. This file hands
+// the flows those with the clock and timers (`#ports`), and holds what an app expects around them: abort
 // signals, the app state carried through authorization, an idempotent callback, the unverified
 // user claims, and (opt-in) renewal ahead of expiry. A generic config may name only its `issuer`:
 // the metadata is discovered on first use (js/core.js `discover`, src/js/verifier.rs), the callback's `iss` checked (RFC 9207),
 // an `openid` login's id_token verified (signature, claims, nonce) before anything is stored, and
 // logout revokes the tokens where the server has a revocation endpoint (RFC 7009).
-import { TsunagiError, abortable, abortSignal, canRevoke, clientFor, decodeJwtClaims, fetchWithin, flow, options, pairs, wasm } from './core.js';
+import { TsunagiError, abortable, abortSignal, canRevoke, clientFor, decodeJwtClaims, fetchWithin, flow, fromWasmError, options, pairs, wasm } from './core.js';
 import { WasmChannel, WasmLock, WasmStorage, cleanAddressBar, flowAccessToken, flowExchange, flowFetch, refreshDueInMs } from './tsunagi_wasm.js';
 
 const fail = (code, message, details) => new TsunagiError(code, `${code}: ${message}`, details);
@@ -69,6 +70,7 @@ export class OAuthClient {
   #pending;
   #key;
   #fetch;
+  #appFetch;
   #now;
   #leeway;
   #policy;
@@ -105,6 +107,8 @@ export class OAuthClient {
     const f = o.fetch ?? globalThis.fetch;
     if (typeof f !== 'function') throw fail('invalid_config', 'no fetch function is available: pass options.fetch');
     this.#fetch = (...a) => f.apply(globalThis, a);
+    // the flows' requests go through gloo-net (the global fetch) unless the app gave its own
+    this.#appFetch = o.fetch == null ? undefined : this.#fetch;
     this.#leeway = o.leewaySecs;
     this.#policy = o.retryPolicy;
     this.#timeoutMs = o.requestTimeoutMs ?? 30_000;
@@ -416,9 +420,18 @@ export class OAuthClient {
       typeof t.refreshToken === 'string' ? { token: t.refreshToken, tokenTypeHint: 'refresh_token' } : { token: t.accessToken, tokenTypeHint: 'access_token' };
     if (typeof which.token !== 'string') return false;
     const req = wasm(() => c.revocationRequest(which.token, which.tokenTypeHint));
-    const { status, headers, response } = await this.#sendToken(req.url, req.method, Object.entries(req.headers), req.body);
-    const body = await response.text();
-    wasm(() => c.parseRevocationResponse(which.token, which.tokenTypeHint, status, headers, body));
+    // as the token endpoint's requests are sent (src/js/http.rs): no redirects (the token must
+    // never reach a Location), no cookies, a time-out on the whole exchange
+    const init = { method: req.method, headers: Object.entries(req.headers), body: req.body ?? undefined, redirect: 'error', credentials: 'omit' };
+    const opts = { timeoutMs: this.#timeoutMs, what: 'the revocation endpoint', whole: true };
+    const { response, done } = await fetchWithin(this.#fetch, req.url, init, opts);
+    let body;
+    try {
+      body = await response.text();
+    } finally {
+      done();
+    }
+    wasm(() => c.parseRevocationResponse(which.token, which.tokenTypeHint, response.status, [...response.headers], body));
     return true;
   }
 
@@ -510,7 +523,7 @@ export class OAuthClient {
   }
 
   // What the shared flows run on in this page, for one call. `init`: the app's RequestInit of an
-  // API call (headers, signal, a non-string body); `stale`: a token the API just refused; `watch`:
+  // API call (headers, signal, a non-string body, other members), read by src/js/http.rs; `stale`: a token the API just refused; `watch`:
   // told when the call renews tokens (a token endpoint request) and when it stores or clears them.
   /**
    * @param {{ init?: any, stale?: string, watch?: { renewing: boolean, cleared: boolean }, held?: { text?: string } }} [call]
@@ -540,37 +553,17 @@ export class OAuthClient {
         this.#emit('logout', false);
       },
       acquire: () => this.#acquire(stale),
-      send: (url, method, headers, body, api) => {
-        if (api) return this.#sendApi(url, method, headers, body, init ?? {});
-        if (watch) watch.renewing = true;
-        return this.#sendToken(url, method, headers, body);
-      },
-      text: (response) => response.text(),
-      discard: (response) => void response.body?.cancel().catch(() => {}),
       now: () => this.#now(),
       sleep: (ms) => sleep(ms, init?.signal),
+      // HTTP is sent from Rust (src/js/http.rs): through gloo-net, or the app's own fetch option
+      fetch: this.#appFetch,
+      init,
+      timeoutMs: this.#timeoutMs,
+      renewing: () => {
+        if (watch) watch.renewing = true;
+      },
+      failure: (error, cause) => fromWasmError(error, cause),
     };
-  }
-
-  // A token endpoint (or revocation) request: no redirects (its secrets must never reach a
-  // Location), no cookies, a time-out on the whole exchange (the body read included).
-  async #sendToken(url, method, headers, body) {
-    const init = { method, headers, body: body ?? undefined, redirect: 'error', credentials: 'omit' };
-    const { response } = await fetchWithin(this.#fetch, url, init, { timeoutMs: this.#timeoutMs, what: 'the token endpoint', whole: true });
-    return { status: response.status, headers: [...response.headers], response };
-  }
-
-  // An API request: the app's RequestInit, with the core's headers (the bearer token wins) and
-  // body (a JSON text re-encoded where the provider needs it; any other body as the app gave it).
-  // The time-out runs until the answer's head arrives (the app reads the body as it likes); the
-  // app's signal aborts it at any time.
-  async #sendApi(url, method, coreHeaders, coreBody, init) {
-    const headers = new Headers(init.headers);
-    for (const [k, v] of coreHeaders) if (k === 'authorization' || !headers.has(k)) headers.set(k, v);
-    const { signal, ...rest } = init;
-    const opts = { timeoutMs: this.#timeoutMs, signal: signal ?? undefined, what: 'the API' };
-    const { response } = await fetchWithin(this.#fetch, url, { ...rest, method, headers, body: coreBody ?? init.body }, opts);
-    return { status: response.status, headers: [...response.headers], response };
   }
 
   // A set a refresh returned, before it is stored: a new id_token in it is verified (OpenID Connect

@@ -18,8 +18,13 @@ export { TsunagiError, abortSignal, options };
 
 const fail = (code, message, details) => new TsunagiError(code, message, details);
 
-/** @internal What a wasm export threw → a TsunagiError: the core's error JSON (src/js/error.rs), else `internal_error`. */
-export function fromWasmError(e) {
+/**
+ * @internal What a wasm export threw → a TsunagiError: the core's error JSON (src/js/error.rs),
+ * else `internal_error`. `cause`: the failure behind it (a request's, src/js/http.rs).
+ * @param {unknown} e
+ * @param {unknown} [cause]
+ */
+export function fromWasmError(e, cause) {
   if (typeof e === 'string') {
     let d;
     try {
@@ -29,7 +34,11 @@ export function fromWasmError(e) {
     }
     if (d && typeof d.code === 'string') {
       const where = [d.status ? `HTTP ${d.status}` : '', d.requestId ? `request id ${d.requestId}` : ''].filter(Boolean).join(', ');
-      return fail(d.code, `${d.code}: ${d.message}${d.description ? `: ${d.description}` : ''}${where ? ` (${where})` : ''}`, d);
+      return fail(
+        d.code,
+        `${d.code}: ${d.message}${d.description ? `: ${d.description}` : ''}${where ? ` (${where})` : ''}`,
+        cause === undefined ? d : { ...d, cause },
+      );
     }
   }
   return fail('internal_error', 'the tsunagi wasm module failed unexpectedly', { cause: e });
@@ -259,8 +268,9 @@ export function decodeJwtClaims(jwt) {
  * aborted after `timeoutMs` (until the answer's status and headers arrive, or, with `whole`, until
  * its body has been read too — the caller reads it before `done()`), or when `signal` aborts.
  * Resolves to `{ response, done }`; a time-out throws `timeout`, a network failure `transport`
- * (both naming `what`), the caller's abort its `signal.reason`. Every request the package sends
- * goes through here: metadata, JWKS, token, revocation, API.
+ * (both naming `what`), the caller's abort its `signal.reason`. The wrapper's own requests go
+ * through here (metadata, JWKS, revocation); the flows' (token endpoint, API) through
+ * src/js/http.rs, which bounds them the same way.
  * @param {(url: string, init: any) => Promise<Response>} fetchFn
  * @param {string} url
  * @param {object} init a RequestInit

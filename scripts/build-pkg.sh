@@ -11,7 +11,7 @@
 #     CHANGELOG.md and the licence texts from the root.
 #
 # Honours CARGO_TARGET_DIR. TSUNAGI_PKG_FEATURES (default `js`) and TSUNAGI_PKG_OUT (default `pkg`)
-# build a variant elsewhere: `make bench` weighs the `gloo-net` feature this way (BENCHMARKS.md). Run scripts/setup.sh first (it installs wasm-bindgen-cli and npm deps).
+# build a variant elsewhere. Run scripts/setup.sh first (it installs wasm-bindgen-cli and npm deps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,231 +1,32 @@
 //! The browser runtime's flows: `OAuthClient`'s exchange, usable-token-with-refresh and API loop
-//! are the shared `tsunagi_flows` (the same code the Worker runs), over ports the page's wrapper
-//! hands in — its storage, its refresh lock (Web Locks across tabs), its `fetch`, its clock.
-//! Exported as Promise-returning functions on a [`WasmClient`] handle; a core error rejects with
-//! the one error shape (`error.rs`), anything the page's own `fetch` threw (an `AbortSignal`, say)
-//! rejects with that exception unchanged.
+//! are the shared `tsunagi_flows` (the same code the Worker runs), over the page's ports
+//! (`page.rs`) and HTTP through gloo-net or the app's `fetch` (`http.rs`). Exported as Promises on
+//! a [`WasmClient`] handle; a core error rejects with the one error shape (`error.rs`), a caller's
+//! abort with its signal's reason unchanged.
 
 use super::handle::WasmClient;
-use super::{args, error, ops, tokens, value};
-use js_sys::{Array, Function, Promise, Reflect};
-use std::cell::RefCell;
-use std::future::Future;
+use super::http::{Endpoint, HttpTransport};
+use super::ports::{Page, Ports};
+use super::{args, ops, tokens, value};
+use js_sys::Promise;
 use std::rc::Rc;
 use tsunagi_core::secret::AccessToken;
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::token_set::DEFAULT_LEEWAY_SECS;
-use tsunagi_core::{Client, Error, ErrorCode, HttpRequest, HttpResponse, PendingAuthorization, PkceVerifier, Result, State, TokenSet};
-use tsunagi_flows::{Answer, ApiCall, Clock, Flow, Outcome, RefreshLock, Sleep, TokenStore, Transport};
+use tsunagi_core::{Client, ErrorCode, PendingAuthorization, PkceVerifier, Result, State};
+use tsunagi_flows::{ApiCall, Flow, Outcome};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
-
-#[wasm_bindgen]
-extern "C" {
-    /// What `js/client.js` hands in for one call (see `#ports` there).
-    #[wasm_bindgen(typescript_type = "WasmPorts")]
-    pub type Ports;
-    /// The stored `TokenSet` as JSON text, or `null`.
-    #[wasm_bindgen(method, catch)]
-    fn load(this: &Ports) -> std::result::Result<Promise, JsValue>;
-    /// Stores a `TokenSet` given as JSON text (and tells the other tabs).
-    #[wasm_bindgen(method, catch)]
-    fn store(this: &Ports, tokens: &str) -> std::result::Result<Promise, JsValue>;
-    /// Forgets the stored set (and tells the other tabs).
-    #[wasm_bindgen(method, catch)]
-    fn clear(this: &Ports) -> std::result::Result<Promise, JsValue>;
-    /// Takes the refresh lock; resolves to the function that releases it.
-    #[wasm_bindgen(method, catch)]
-    fn acquire(this: &Ports) -> std::result::Result<Promise, JsValue>;
-    /// Sends a request (`api`: to the provider's API, else to the token endpoint); resolves to
-    /// `{ status, headers: [[name, value]…], response }` with the body unread.
-    #[wasm_bindgen(method, catch)]
-    fn send(this: &Ports, url: &str, method: &str, headers: Array, body: Option<String>, api: bool) -> std::result::Result<Promise, JsValue>;
-    /// The body of a `response` from `send`, as text.
-    #[wasm_bindgen(method, catch)]
-    fn text(this: &Ports, response: &JsValue) -> std::result::Result<Promise, JsValue>;
-    /// Drops an unread `response` (its body is cancelled).
-    #[wasm_bindgen(method)]
-    fn discard(this: &Ports, response: &JsValue);
-    /// Milliseconds since the epoch (the page may inject a clock).
-    #[wasm_bindgen(method)]
-    fn now(this: &Ports) -> f64;
-    /// Resolves after `ms` milliseconds (rejects when the call's signal aborts).
-    #[wasm_bindgen(method, catch)]
-    fn sleep(this: &Ports, ms: f64) -> std::result::Result<Promise, JsValue>;
-}
-
-#[wasm_bindgen(typescript_custom_section)]
-const PORTS: &'static str = r#"
-/** What `js/client.js` hands a flow for one call: storage, refresh lock, `fetch`, clock, timers. */
-export interface WasmPorts {
-  load(): Promise<string | null>;
-  store(tokens: string): Promise<unknown>;
-  clear(): Promise<unknown>;
-  acquire(): Promise<() => void>;
-  send(url: string, method: string, headers: [string, string][], body: string | undefined, api: boolean): Promise<{ status: number; headers: [string, string][]; response: Response }>;
-  text(response: Response): Promise<string>;
-  discard(response: Response): void;
-  now(): number;
-  sleep(ms: number): Promise<unknown>;
-}
-"#;
-
-/// The ports of one call, and the first exception the page's own code threw, kept so it reaches
-/// the caller unchanged (the flows carry only core errors).
-struct Page {
-    ports: Ports,
-    thrown: RefCell<Option<JsValue>>,
-}
-
-impl Page {
-    /// Awaits a port's promise. What a port throws (the wrapper's own `TsunagiError`s, an aborted
-    /// `fetch`) is kept for the caller, and the flow goes on with `error` (it only ends there).
-    async fn wait(&self, promise: std::result::Result<Promise, JsValue>, error: impl Fn() -> Error) -> Result<JsValue> {
-        let result = match promise {
-            Ok(p) => JsFuture::from(p).await,
-            Err(e) => Err(e),
-        };
-        result.map_err(|thrown| {
-            self.thrown.borrow_mut().get_or_insert(thrown);
-            error()
-        })
-    }
-
-    /// The error for the caller: the page's own exception if one was thrown, else the core's JSON.
-    fn reject(&self, e: &Error) -> JsValue {
-        match self.thrown.borrow_mut().take() {
-            Some(thrown) => thrown,
-            None => JsValue::from_str(&error::to_json(e)),
-        }
-    }
-}
-
-fn transport() -> Error {
-    Error::new(ErrorCode::Transport, "the request could not be sent")
-}
-
-fn storage() -> Error {
-    Error::new(ErrorCode::InvalidConfig, "the token storage failed")
-}
-
-impl TokenStore for Page {
-    async fn load(&self) -> Result<Option<TokenSet>> {
-        let v = self.wait(self.ports.load(), storage).await?;
-        let Some(text) = v.as_string().filter(|t| !t.is_empty()) else { return Ok(None) };
-        // a stored value that is not a TokenSet reads as none (as getTokens() does)
-        Ok(args::parse(&text).ok().and_then(|map| tokens::from_args(&args::Args::new(&map, "tokens", ErrorCode::InvalidParameter)).ok()))
-    }
-    async fn store(&self, t: &TokenSet) -> Result<()> {
-        self.wait(self.ports.store(&tokens::to_json(t)), storage).await.map(|_| ())
-    }
-    async fn clear(&self) -> Result<()> {
-        self.wait(self.ports.clear(), storage).await.map(|_| ())
-    }
-}
-
-impl RefreshLock for Page {
-    async fn exclusive<F: Future>(&self, work: F) -> F::Output {
-        // a lock that cannot be had (no Web Locks, no storage) is no lock: the page chose so
-        let release = self.wait(self.ports.acquire(), transport).await.ok();
-        let out = work.await;
-        if let Some(release) = release.and_then(|r| r.dyn_into::<Function>().ok()) {
-            let _ = release.call0(&JsValue::NULL);
-        }
-        out
-    }
-}
-
-impl Clock for Page {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_millis(self.ports.now().max(0.0) as u64)
-    }
-}
-
-impl Sleep for Page {
-    async fn sleep(&self, ms: u64) {
-        let _ = self.wait(self.ports.sleep(ms as f64), transport).await;
-    }
-}
-
-/// An answer from the page's `fetch`: status and headers read, the body still in the `Response`.
-struct PageAnswer {
-    head: HttpResponse,
-    response: Option<JsValue>,
-    page: Rc<Page>,
-}
-
-impl Drop for PageAnswer {
-    fn drop(&mut self) {
-        if let Some(r) = self.response.take() {
-            self.page.ports.discard(&r);
-        }
-    }
-}
-
-impl Answer for PageAnswer {
-    fn head(&self) -> &HttpResponse {
-        &self.head
-    }
-    async fn read(mut self) -> Result<HttpResponse> {
-        let mut full = self.head.clone();
-        if let Some(r) = self.response.take() {
-            let text = self.page.wait(self.page.ports.text(&r), transport).await?;
-            full.body = text.as_string().unwrap_or_default();
-        }
-        Ok(full)
-    }
-}
-
-/// The page's `fetch` as the flows' transport; `api` says which kind of request it sends.
-struct PageTransport {
-    page: Rc<Page>,
-    api: bool,
-}
-
-impl Transport for PageTransport {
-    type Answer = PageAnswer;
-    async fn send(&self, request: &HttpRequest) -> Result<PageAnswer> {
-        let headers: Array = request.headers.iter().map(|(k, v)| Array::of2(&JsValue::from_str(k), &JsValue::from_str(v))).collect();
-        let sent = self.page.ports.send(&request.url, request.method.as_str(), headers, request.body.clone(), self.api);
-        let v = self.page.wait(sent, transport).await?;
-        let field = |k: &str| Reflect::get(&v, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-        let status = field("status").as_f64().filter(|s| (100.0..600.0).contains(s)).ok_or_else(transport)? as u16;
-        let headers = Array::from(&field("headers"))
-            .iter()
-            .filter_map(|pair| {
-                let pair = Array::from(&pair);
-                Some((pair.get(0).as_string()?.to_ascii_lowercase(), pair.get(1).as_string()?))
-            })
-            .collect();
-        Ok(PageAnswer { head: HttpResponse::new(status, headers, ""), response: Some(field("response")), page: Rc::clone(&self.page) })
-    }
-}
-
-/// The token endpoint's transport: the page's `fetch` port; gloo-net in the `gloo-net` measurement
-/// build (`src/js/gloo.rs`).
-#[cfg(not(feature = "gloo-net"))]
-type TokenTransport = PageTransport;
-#[cfg(feature = "gloo-net")]
-type TokenTransport = super::gloo::GlooTransport;
-
-#[cfg(not(feature = "gloo-net"))]
-fn token_transport(page: &Rc<Page>) -> TokenTransport {
-    PageTransport { page: Rc::clone(page), api: false }
-}
-#[cfg(feature = "gloo-net")]
-fn token_transport(_page: &Rc<Page>) -> TokenTransport {
-    super::gloo::GlooTransport
-}
+use wasm_bindgen_futures::future_to_promise;
 
 /// The flow over `page` for `client`, and what it needs.
 async fn with_flow<T>(
     client: Rc<Client>,
     page: Rc<Page>,
     leeway_secs: Option<f64>,
-    run: impl AsyncFnOnce(&Flow<'_, TokenTransport, Page, Page, Page>) -> Result<T>,
+    run: impl AsyncFnOnce(&Flow<'_, HttpTransport, Page, Page, Page>) -> Result<T>,
 ) -> std::result::Result<T, JsValue> {
     let result = async {
-        let transport = token_transport(&page);
+        let transport = HttpTransport::new(&page, Endpoint::Token);
         let leeway_secs = leeway(leeway_secs);
         let flow = Flow { client: &client, transport: &transport, store: &*page, lock: &*page, clock: &*page, leeway_secs };
         run(&flow).await
@@ -240,7 +41,7 @@ fn leeway(secs: Option<f64>) -> u64 {
 }
 
 fn page(ports: Ports) -> Rc<Page> {
-    Rc::new(Page { ports, thrown: RefCell::new(None) })
+    Rc::new(Page::new(ports))
 }
 
 /// A usable `TokenSet` (JSON text): the stored one if fresh and not `rejected` (an access token
@@ -296,10 +97,10 @@ pub fn flow_fetch(
         // a URL under the API base is taken as its path (the base may come with the token)
         let tokens = flow.access_token(None).await?;
         let path = ops::relative_api_path(flow.client, &tokens, &path)?.to_owned();
-        let transport = PageTransport { page: Rc::clone(&api_page), api: true };
+        let transport = HttpTransport::new(&api_page, Endpoint::Api);
         let call = ApiCall { client: flow.client, transport: &transport, tokens: flow, clock: &*api_page, sleep: &*api_page, policy };
         match call.send(method, &path, body.as_deref()).await? {
-            Outcome::Delivered(mut answer) => Ok(answer.response.take().unwrap_or(JsValue::UNDEFINED)),
+            Outcome::Delivered(answer) => Ok(answer.into_response()),
             Outcome::Refused { error, .. } => Err(error),
         }
     }))

@@ -788,6 +788,99 @@ describe('OAuthClient: what an SPA expects (issue 17)', () => {
     client.close();
   });
 
+  test('the flows send through gloo-net (one Request to the global fetch), or through the app’s fetch option (url, init) when it gives one', async () => {
+    const real = globalThis.fetch;
+    const lv = sb.ep.lawvu;
+    const ours = (u) => u.startsWith(lv.token_url) || u.startsWith(lv.api_base);
+    const global = [];
+    globalThis.fetch = (...args) => {
+      const u = args[0] instanceof Request ? args[0].url : String(args[0]);
+      if (ours(u)) global.push(args);
+      return real(...args);
+    };
+    try {
+      let clock = Date.now();
+      const client = new t.OAuthClient(config, { now: () => clock });
+      await client.handleCallback(await approved(client)); // the code exchange
+      clock += 2 * HOUR;
+      await client.getAccessToken(); // a refresh
+      const init = { headers: { 'x-app': 'kept', authorization: 'Bearer from-the-app' }, credentials: 'include', cache: 'no-store' };
+      assert.equal((await client.fetch('/account-apis/v1/users', init)).status, 200);
+      // gloo-net's fetch(request): one argument, a Request built from the core's and the app's init
+      assert.equal(global.length, 3, 'exchange, refresh, API');
+      assert.ok(
+        global.every((a) => a.length === 1 && a[0] instanceof Request),
+        'every request as one Request',
+      );
+      const [exchange, refresh, api] = global.map((a) => a[0]);
+      for (const r of [exchange, refresh]) {
+        assert.equal(r.url, lv.token_url);
+        assert.equal(r.method, 'POST');
+        assert.equal(r.redirect, 'error');
+        assert.equal(r.credentials, 'omit');
+      }
+      assert.equal(api.headers.get('x-app'), 'kept', 'the app’s own headers');
+      assert.notEqual(api.headers.get('authorization'), 'Bearer from-the-app', 'the core’s bearer token wins');
+      assert.match(api.headers.get('authorization'), /^Bearer /);
+      assert.equal(api.credentials, 'include');
+      assert.equal(api.cache, 'no-store');
+      client.close();
+
+      // the app's fetch option overrides: it gets (url, init), the global fetch nothing
+      global.length = 0;
+      const mine = [];
+      const app = new t.OAuthClient(config, {
+        fetch: (url, init) => {
+          mine.push([url, init]);
+          return real(url, init);
+        },
+      });
+      await app.handleCallback(await approved(app));
+      assert.equal((await app.fetch('/account-apis/v1/users', init)).status, 200);
+      assert.deepEqual(global, [], 'nothing through the global fetch');
+      assert.deepEqual(
+        mine.map(([url, i]) => [url, i.method, i.redirect, i.credentials]),
+        [
+          [lv.token_url, 'POST', 'error', 'omit'],
+          [`${lv.api_base}/account-apis/v1/users`, 'GET', undefined, 'include'],
+        ],
+      );
+      assert.equal(new Headers(mine[1][1].headers).get('x-app'), 'kept');
+      assert.ok(mine.every(([, i]) => i.signal instanceof AbortSignal));
+      app.close();
+    } finally {
+      globalThis.fetch = real;
+    }
+  });
+
+  test('through gloo-net: a slow token endpoint is a timeout; an abort with any reason rejects with that reason, and the module keeps working', async () => {
+    const client = new t.OAuthClient(config, { requestTimeoutMs: 200 });
+    const url = await approved(client);
+    await slowTokenEndpoint(1_000);
+    await assert.rejects(client.handleCallback(url), (e) => {
+      assert.equal(e.code, 'timeout', e.message);
+      assert.equal(e.message, 'timeout: the token endpoint did not answer within 200 ms');
+      assert.ok(e.cause, 'the failure behind it, as cause');
+      return true;
+    });
+    const patient = new t.OAuthClient(config);
+    await patient.handleCallback(await approved(patient));
+    // a reason that is not an Error (gloo-net itself only ever sees the request's DOMException)
+    await sb.control('faults', { provider: 'lawvu', endpoint: 'api', kind: 'delay_ms', count: 1, delay_ms: 600 });
+    const ac = new AbortController();
+    const call = patient.fetch('/account-apis/v1/users', { signal: ac.signal });
+    setTimeout(() => ac.abort('left the page'), 50);
+    await assert.rejects(call, (e) => e === 'left the page');
+    // a network failure is transport, naming the endpoint and never the URL
+    const down = new t.OAuthClient({ ...config, apiBase: 'http://127.0.0.1:9/api' }, { storage: 'memory' });
+    await down.handleCallback(await approved(down));
+    await assert.rejects(down.fetch('/x'), (e) => e.code === 'transport' && e.message === 'transport: the API could not be reached' && e.cause !== undefined);
+    assert.equal((await patient.fetch('/account-apis/v1/users')).status, 200);
+    client.close();
+    patient.close();
+    down.close();
+  });
+
   test('autoRefresh: renews ahead of expiry from the stored expiry, and stops on close()', async () => {
     const storage = t.memoryStorage();
     const client = new t.OAuthClient(config, { storage, key: 'auto' });

@@ -1,0 +1,285 @@
+//! The browser runtime's HTTP: the flows' requests sent through **gloo-net** (the global `fetch`),
+//! or through the app's own `fetch` option when it gave one (the override), bounded as
+//! `fetchWithin` in `js/core.js` bounds the wrapper's own: a time-out, the caller's `AbortSignal`.
+
+use super::error;
+use super::ports::Page;
+use js_sys::{Array, Function, Object, Promise, Reflect};
+use std::rc::Rc;
+use tsunagi_core::{Error, ErrorCode, HttpRequest, HttpResponse, Result};
+use tsunagi_flows::{Answer, Transport};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, DomException, Headers, RequestCredentials, RequestInit, RequestRedirect};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// The time-out when the app set none (or one that is not a positive number), as `fetchWithin`'s.
+const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
+
+/// Where a transport sends, which decides how.
+#[derive(Clone, Copy)]
+pub(crate) enum Endpoint {
+    /// The token endpoint (RFC 6749 §3.2): no redirect followed (its secrets must never reach a
+    /// `Location`), no cookies, the time-out over the whole exchange (the body read included).
+    Token,
+    /// The provider's API: the app's `RequestInit` with the core's headers and body, the app's
+    /// signal, the time-out until the answer's status and headers arrive (the app reads the body).
+    Api,
+}
+
+impl Endpoint {
+    fn what(self) -> &'static str {
+        match self {
+            Endpoint::Token => "the token endpoint",
+            Endpoint::Api => "the API",
+        }
+    }
+}
+
+/// The flows' transport in a page: gloo-net, or the app's `fetch` (`Ports.fetch`).
+pub(crate) struct HttpTransport {
+    page: Rc<Page>,
+    endpoint: Endpoint,
+}
+
+impl HttpTransport {
+    pub(crate) fn new(page: &Rc<Page>, endpoint: Endpoint) -> Self {
+        HttpTransport { page: Rc::clone(page), endpoint }
+    }
+
+    /// The error for a request that failed while it was sent or read (`requestFailure` in
+    /// `js/core.js`): the caller's abort reason, kept unchanged; else `timeout` or `transport`
+    /// naming the endpoint (never the URL: it may carry a code), `cause` the failure itself.
+    fn failed(&self, cause: JsValue, bounds: Option<&Bounds>) -> Error {
+        if let Some(signal) = bounds.and_then(Bounds::aborted_by_caller) {
+            self.page.keep(signal.reason());
+            return Error::new(ErrorCode::Transport, "the request was aborted");
+        }
+        let what = self.endpoint.what();
+        // the caller did not abort: an aborted controller is the timer's
+        let timed_out = bounds.filter(|b| b.controller.signal().aborted() || field(&cause, "name").as_string().as_deref() == Some("TimeoutError"));
+        let e = if let Some(b) = timed_out {
+            Error::new(ErrorCode::Timeout, format!("{what} did not answer within {} ms", whole_ms(b.ms)))
+        } else {
+            Error::new(ErrorCode::Transport, format!("{what} could not be reached"))
+        };
+        self.page.keep(self.page.ports.failure(&error::to_json(&e), &cause));
+        e
+    }
+
+    /// The `RequestInit` of `request`, its signal `signal`.
+    fn init(&self, request: &HttpRequest, app: &JsValue, signal: &AbortSignal) -> std::result::Result<RequestInit, JsValue> {
+        let init = match self.endpoint {
+            Endpoint::Token => {
+                let init = RequestInit::new();
+                let headers: Array = request.headers.iter().map(|(k, v)| Array::of2(&JsValue::from_str(k), &JsValue::from_str(v))).collect();
+                init.set_headers(&headers);
+                init.set_redirect(RequestRedirect::Error);
+                init.set_credentials(RequestCredentials::Omit);
+                init
+            }
+            Endpoint::Api => {
+                // the app's members as it gave them (credentials, mode, cache…), but its signal
+                let init: RequestInit = Object::assign(&Object::new(), app.unchecked_ref()).unchecked_into();
+                Reflect::delete_property(&init, &JsValue::from_str("signal"))?;
+                // the core's headers win for authorization, and where the app set none
+                let headers = Headers::new_with_str_sequence_sequence(&Reflect::get(app, &JsValue::from_str("headers"))?)?;
+                for (k, v) in &request.headers {
+                    if k == "authorization" || !headers.has(k)? {
+                        headers.set(k, v)?;
+                    }
+                }
+                init.set_headers(&headers);
+                init
+            }
+        };
+        init.set_method(request.method.as_str());
+        if let Some(body) = &request.body {
+            init.set_body(&JsValue::from_str(body));
+        }
+        init.set_signal(Some(signal));
+        Ok(init)
+    }
+
+    /// Sends `init` through the app's `fetch` when it gave one, else through gloo-net.
+    async fn fetch(&self, url: &str, init: &RequestInit) -> std::result::Result<JsValue, JsValue> {
+        if let Some(fetch) = self.page.ports.fetch() {
+            let answer = fetch.call2(&JsValue::UNDEFINED, &JsValue::from_str(url), init)?;
+            return JsFuture::from(Promise::resolve(&answer)).await;
+        }
+        let request = web_sys::Request::new_with_str_and_init(url, init)?;
+        match gloo_net::http::Request::from(request).send().await {
+            Ok(response) => Ok(web_sys::Response::from(response).into()),
+            // gloo-net keeps the failure's name and message
+            Err(gloo_net::Error::JsError(e)) => {
+                let cause = js_sys::Error::new(&e.message);
+                cause.set_name(&e.name);
+                Err(cause.into())
+            }
+            Err(_) => Err(js_sys::Error::new("gloo-net could not send the request").into()),
+        }
+    }
+}
+
+/// One request's bounds: an `AbortController` that a timer aborts after `ms` (with a
+/// `TimeoutError`) and the caller's signal aborts at any time. Dropping it stops both. Its
+/// callbacks are the controller's own `abort`, bound (no Rust closure: nothing to keep alive).
+struct Bounds {
+    controller: AbortController,
+    ms: f64,
+    timer: JsValue,
+    caller: Option<(AbortSignal, Function)>,
+}
+
+impl Bounds {
+    fn start(ms: f64, what: &str, caller: Option<AbortSignal>) -> std::result::Result<Self, JsValue> {
+        let controller = AbortController::new()?;
+        let abort = field(&controller, "abort").dyn_into::<Function>()?;
+        let reason = DomException::new_with_message_and_name(&format!("{what} took longer than {} ms", whole_ms(ms)), "TimeoutError")?;
+        let timer = set_timeout(&abort.bind1(&controller, &reason).unchecked_into(), ms);
+        // Node: never keep the process alive for it
+        if let Ok(unref) = field(&timer, "unref").dyn_into::<Function>() {
+            let _ = unref.call0(&timer);
+        }
+        // the caller's abort aborts the request; its reason is kept apart (`failed`), so the
+        // request itself only ever rejects with a DOMException
+        let caller = match caller {
+            Some(signal) => {
+                let reason = DomException::new_with_message_and_name("the caller aborted", "AbortError")?;
+                let on_abort: Function = abort.bind1(&controller, &reason).unchecked_into();
+                signal.add_event_listener_with_callback("abort", &on_abort)?;
+                Some((signal, on_abort))
+            }
+            None => None,
+        };
+        Ok(Bounds { controller, ms, timer, caller })
+    }
+
+    /// Whether the caller's signal aborted (then its reason is the answer).
+    fn aborted_by_caller(&self) -> Option<&AbortSignal> {
+        self.caller.as_ref().map(|(signal, _)| signal).filter(|s| s.aborted())
+    }
+}
+
+impl Drop for Bounds {
+    fn drop(&mut self) {
+        clear_timeout(&self.timer);
+        if let Some((signal, on_abort)) = &self.caller {
+            let _ = signal.remove_event_listener_with_callback("abort", on_abort);
+        }
+    }
+}
+
+/// `ms` in whole milliseconds, for messages (no float formatting in the module).
+fn whole_ms(ms: f64) -> u64 {
+    ms as u64
+}
+
+/// `field` of a JS value (`undefined` when it cannot be read).
+fn field(v: &JsValue, field: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Calls the method `name` of `v` (a `Response`, or what the app's `fetch` gave as one).
+fn call(v: &JsValue, name: &str) -> std::result::Result<JsValue, JsValue> {
+    field(v, name).dyn_into::<Function>()?.call0(v)
+}
+
+/// An answer: status and headers read, the body still in the `Response`; the token endpoint's
+/// bounds still running until it is read.
+pub(crate) struct HttpAnswer {
+    head: HttpResponse,
+    response: Option<JsValue>,
+    bounds: Option<Bounds>,
+    transport: HttpTransport,
+}
+
+impl HttpAnswer {
+    /// The `Response` itself, for the app (its body unread).
+    pub(crate) fn into_response(mut self) -> JsValue {
+        self.response.take().unwrap_or(JsValue::UNDEFINED)
+    }
+}
+
+impl Drop for HttpAnswer {
+    fn drop(&mut self) {
+        // an answer the flow does not read (a 401 retried, a 429 waited out): its body cancelled
+        if let Some(r) = self.response.take() {
+            if let Ok(cancelled) = call(&field(&r, "body"), "cancel").and_then(|p| p.dyn_into::<Promise>()) {
+                wasm_bindgen_futures::spawn_local(async move {
+                    let _ = JsFuture::from(cancelled).await;
+                });
+            }
+        }
+    }
+}
+
+impl Answer for HttpAnswer {
+    fn head(&self) -> &HttpResponse {
+        &self.head
+    }
+    async fn read(mut self) -> Result<HttpResponse> {
+        let mut full = self.head.clone();
+        if let Some(r) = self.response.take() {
+            let text = match call(&r, "text").and_then(|p| p.dyn_into::<Promise>()) {
+                Ok(p) => JsFuture::from(p).await,
+                Err(e) => Err(e),
+            };
+            let bounds = self.bounds.take();
+            full.body = text.map_err(|cause| self.transport.failed(cause, bounds.as_ref()))?.as_string().unwrap_or_default();
+        }
+        Ok(full)
+    }
+}
+
+impl Transport for HttpTransport {
+    type Answer = HttpAnswer;
+    async fn send(&self, request: &HttpRequest) -> Result<HttpAnswer> {
+        let ports = &self.page.ports;
+        let app = match self.endpoint {
+            Endpoint::Token => JsValue::UNDEFINED,
+            Endpoint::Api => ports.init(),
+        };
+        let caller = Some(field(&app, "signal")).filter(|s| s.is_object()).map(|s| s.unchecked_into::<AbortSignal>());
+        if let Some(signal) = caller.as_ref().filter(|s| s.aborted()) {
+            self.page.keep(signal.reason());
+            return Err(Error::new(ErrorCode::Transport, "the request was aborted"));
+        }
+        if let Endpoint::Token = self.endpoint {
+            ports.renewing();
+        }
+        let ms = Some(ports.timeout_ms()).filter(|ms| ms.is_finite() && *ms > 0.0).unwrap_or(DEFAULT_TIMEOUT_MS);
+        let what = self.endpoint.what();
+        let bounds = Bounds::start(ms, what, caller).map_err(|cause| self.failed(cause, None))?;
+        let sent = match self.init(request, &app, &bounds.controller.signal()) {
+            Ok(init) => self.fetch(&request.url, &init).await,
+            Err(e) => Err(e),
+        };
+        let response = sent.map_err(|cause| self.failed(cause, Some(&bounds)))?;
+        let status = field(&response, "status").as_f64().filter(|s| (100.0..600.0).contains(s));
+        let headers = js_sys::try_iter(&field(&response, "headers")).ok().flatten();
+        let (Some(status), Some(headers)) = (status, headers) else {
+            let cause = js_sys::Error::new("the answer is not a Response").into();
+            return Err(self.failed(cause, Some(&bounds)));
+        };
+        let headers = headers
+            .filter_map(|pair| {
+                let pair = Array::from(&pair.ok()?);
+                Some((pair.get(0).as_string()?.to_ascii_lowercase(), pair.get(1).as_string()?))
+            })
+            .collect();
+        let bounds = match self.endpoint {
+            Endpoint::Token => Some(bounds),
+            Endpoint::Api => None, // the head arrived: the app reads the body as it likes
+        };
+        let transport = HttpTransport::new(&self.page, self.endpoint);
+        Ok(HttpAnswer { head: HttpResponse::new(status as u16, headers, ""), response: Some(response), bounds, transport })
+    }
+}

@@ -1,0 +1,159 @@
+//! What a flow runs on in a page: the ports `js/client.js` hands in for one call (its storage,
+//! refresh lock, clock, timers, the app's `fetch` option and `RequestInit`), and the first
+//! exception the page's own code threw, kept so that it reaches the caller unchanged.
+
+use super::{args, error, tokens};
+use js_sys::{Function, Promise};
+use std::cell::RefCell;
+use std::future::Future;
+use tsunagi_core::time::Timestamp;
+use tsunagi_core::{Error, ErrorCode, Result, TokenSet};
+use tsunagi_flows::{Clock, RefreshLock, Sleep, TokenStore};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    /// What `js/client.js` hands in for one call (see `#ports` there).
+    #[wasm_bindgen(typescript_type = "WasmPorts")]
+    pub type Ports;
+    /// The stored `TokenSet` as JSON text, or `null`.
+    #[wasm_bindgen(method, catch)]
+    fn load(this: &Ports) -> std::result::Result<Promise, JsValue>;
+    /// Stores a `TokenSet` given as JSON text (and tells the other tabs).
+    #[wasm_bindgen(method, catch)]
+    fn store(this: &Ports, tokens: &str) -> std::result::Result<Promise, JsValue>;
+    /// Forgets the stored set (and tells the other tabs).
+    #[wasm_bindgen(method, catch)]
+    fn clear(this: &Ports) -> std::result::Result<Promise, JsValue>;
+    /// Takes the refresh lock; resolves to the function that releases it.
+    #[wasm_bindgen(method, catch)]
+    fn acquire(this: &Ports) -> std::result::Result<Promise, JsValue>;
+    /// Milliseconds since the epoch (the page may inject a clock).
+    #[wasm_bindgen(method)]
+    fn now(this: &Ports) -> f64;
+    /// Resolves after `ms` milliseconds (rejects when the call's signal aborts).
+    #[wasm_bindgen(method, catch)]
+    fn sleep(this: &Ports, ms: f64) -> std::result::Result<Promise, JsValue>;
+    /// The app's own `fetch` option (the override), or `undefined`: gloo-net sends (`http.rs`).
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn fetch(this: &Ports) -> Option<Function>;
+    /// The app's `RequestInit` of an API call (`client.fetch(path, init)`), or `undefined`.
+    #[wasm_bindgen(method, getter)]
+    pub(crate) fn init(this: &Ports) -> JsValue;
+    /// The `requestTimeoutMs` option: how long a request may take.
+    #[wasm_bindgen(method, getter = timeoutMs)]
+    pub(crate) fn timeout_ms(this: &Ports) -> f64;
+    /// Told before a request to the token endpoint is sent (a renewal under way).
+    #[wasm_bindgen(method)]
+    pub(crate) fn renewing(this: &Ports);
+    /// The `TsunagiError` for the core's error JSON, with the failure that caused it as its `cause`.
+    #[wasm_bindgen(method)]
+    pub(crate) fn failure(this: &Ports, error: &str, cause: &JsValue) -> JsValue;
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const PORTS: &'static str = r#"
+/** What `js/client.js` hands a flow for one call: storage, refresh lock, clock, timers, and the app's `fetch` option. */
+export interface WasmPorts {
+  load(): Promise<string | null>;
+  store(tokens: string): Promise<unknown>;
+  clear(): Promise<unknown>;
+  acquire(): Promise<() => void>;
+  now(): number;
+  sleep(ms: number): Promise<unknown>;
+  /** The app's own `fetch` (the override); `undefined`: the requests go through gloo-net (the global `fetch`). */
+  fetch: ((url: string, init: RequestInit) => Promise<Response>) | undefined;
+  /** The app's RequestInit of an API call. */
+  init: RequestInit | undefined;
+  timeoutMs: number;
+  renewing(): void;
+  failure(error: string, cause: unknown): unknown;
+}
+"#;
+
+/// The ports of one call, and the first exception the page's own code threw, kept so it reaches
+/// the caller unchanged (the flows carry only core errors).
+pub(crate) struct Page {
+    pub(crate) ports: Ports,
+    thrown: RefCell<Option<JsValue>>,
+}
+
+impl Page {
+    pub(crate) fn new(ports: Ports) -> Self {
+        Page { ports, thrown: RefCell::new(None) }
+    }
+
+    /// Keeps `thrown` for the caller, unless an earlier exception is kept already.
+    pub(crate) fn keep(&self, thrown: JsValue) {
+        self.thrown.borrow_mut().get_or_insert(thrown);
+    }
+
+    /// Awaits a port's promise. What a port throws (the wrapper's own `TsunagiError`s) is kept
+    /// for the caller, and the flow goes on with `error` (it only ends there).
+    async fn wait(&self, promise: std::result::Result<Promise, JsValue>, error: impl Fn() -> Error) -> Result<JsValue> {
+        let result = match promise {
+            Ok(p) => JsFuture::from(p).await,
+            Err(e) => Err(e),
+        };
+        result.map_err(|thrown| {
+            self.keep(thrown);
+            error()
+        })
+    }
+
+    /// The error for the caller: the page's own exception if one was thrown, else the core's JSON.
+    pub(crate) fn reject(&self, e: &Error) -> JsValue {
+        match self.thrown.borrow_mut().take() {
+            Some(thrown) => thrown,
+            None => JsValue::from_str(&error::to_json(e)),
+        }
+    }
+}
+
+fn storage() -> Error {
+    Error::new(ErrorCode::InvalidConfig, "the token storage failed")
+}
+
+fn unavailable() -> Error {
+    Error::new(ErrorCode::Transport, "the page's port failed")
+}
+
+impl TokenStore for Page {
+    async fn load(&self) -> Result<Option<TokenSet>> {
+        let v = self.wait(self.ports.load(), storage).await?;
+        let Some(text) = v.as_string().filter(|t| !t.is_empty()) else { return Ok(None) };
+        // a stored value that is not a TokenSet reads as none (as getTokens() does)
+        Ok(args::parse(&text).ok().and_then(|map| tokens::from_args(&args::Args::new(&map, "tokens", ErrorCode::InvalidParameter)).ok()))
+    }
+    async fn store(&self, t: &TokenSet) -> Result<()> {
+        self.wait(self.ports.store(&tokens::to_json(t)), storage).await.map(|_| ())
+    }
+    async fn clear(&self) -> Result<()> {
+        self.wait(self.ports.clear(), storage).await.map(|_| ())
+    }
+}
+
+impl RefreshLock for Page {
+    async fn exclusive<F: Future>(&self, work: F) -> F::Output {
+        // a lock that cannot be had (no Web Locks, no storage) is no lock: the page chose so
+        let release = self.wait(self.ports.acquire(), unavailable).await.ok();
+        let out = work.await;
+        if let Some(release) = release.and_then(|r| r.dyn_into::<Function>().ok()) {
+            let _ = release.call0(&JsValue::NULL);
+        }
+        out
+    }
+}
+
+impl Clock for Page {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_millis(self.ports.now().max(0.0) as u64)
+    }
+}
+
+impl Sleep for Page {
+    async fn sleep(&self, ms: u64) {
+        let _ = self.wait(self.ports.sleep(ms as f64), unavailable).await;
+    }
+}
