@@ -39,23 +39,54 @@ impl Drop for Servers {
     }
 }
 
+/// How long `serve.mjs` may take to print its line (it takes about a second). Once in a CI run it
+/// printed nothing and the test waited forever: a start that goes quiet is killed and tried again.
+const START_WAIT: std::time::Duration = std::time::Duration::from_secs(60);
+
 fn start() -> Servers {
+    for attempt in 1..=2 {
+        match start_once() {
+            Ok(servers) => return servers,
+            Err(why) if attempt == 1 => eprintln!("tests/oidc/serve.mjs, first start: {why}; starting it again"),
+            Err(why) => panic!("tests/oidc/serve.mjs: {why}"),
+        }
+    }
+    unreachable!("the second attempt returns or panics")
+}
+
+fn start_once() -> Result<Servers, String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let mut child = Command::new(std::env::var("NODE").unwrap_or_else(|_| "node".into()))
         .arg("tests/oidc/serve.mjs")
         .current_dir(&root)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("node tests/oidc/serve.mjs (scripts/setup.sh installs node and oidc-provider): {e}"));
-    let mut line = String::new();
     let stdout = child.stdout.take().unwrap_or_else(|| panic!("no stdout"));
-    BufReader::new(stdout).read_line(&mut line).unwrap_or_else(|e| panic!("serve.mjs: {e}"));
+    let mut stderr = child.stderr.take().unwrap_or_else(|| panic!("no stderr"));
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let _ = tx.send(BufReader::new(stdout).read_line(&mut line).map(|_| line));
+    });
+    let line = match rx.recv_timeout(START_WAIT) {
+        Ok(Ok(line)) if !line.is_empty() => line,
+        other => {
+            let _ = child.kill();
+            let _ = child.wait();
+            let mut said = String::new();
+            let _ = std::io::Read::read_to_string(&mut stderr, &mut said);
+            return Err(format!("no line within {START_WAIT:?} ({other:?}); its stderr: {said:?}"));
+        }
+    };
+    // its stderr (oidc-provider's runtime warning) is drained so the pipe never fills
+    std::thread::spawn(move || std::io::copy(&mut stderr, &mut std::io::sink()));
     let v: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("serve.mjs printed {line:?}: {e}"));
     let s = |k: &str| v.get(k).and_then(Value::as_str).unwrap_or_else(|| panic!("serve.mjs: no {k}")).to_owned();
     let http = reqwest::Client::builder().redirect(Policy::none()).build().unwrap_or_else(|e| panic!("{e}"));
-    Servers { issuer: s("issuer"), other: s("other"), control: s("control"), redirect: s("redirect"), resource: s("resource"), child, http }
+    Ok(Servers { issuer: s("issuer"), other: s("other"), control: s("control"), redirect: s("redirect"), resource: s("resource"), child, http })
 }
 
 fn now() -> Timestamp {
