@@ -13,8 +13,8 @@
 // the metadata is discovered on first use (js/core.js `discover`, src/js/verifier.rs), the callback's `iss` checked (RFC 9207),
 // an `openid` login's id_token verified (signature, claims, nonce) before anything is stored, and
 // logout revokes the tokens where the server has a revocation endpoint (RFC 7009).
-import { TsunagiError, abortable, abortSignal, canRevoke, clientFor, decodeJwtClaims, fetchWithin, flow, fromWasmError, options, pairs, wasm } from './core.js';
-import { WasmChannel, WasmLock, WasmStorage, cleanAddressBar, flowAccessToken, flowExchange, flowFetch, refreshDueInMs } from './tsunagi_wasm.js';
+import { TsunagiError, abortable, abortSignal, canRevoke, clientFor, decodeJwtClaims, flow, fromWasmError, options, pairs, wasm } from './core.js';
+import { WasmChannel, WasmLock, WasmStorage, cleanAddressBar, flowAccessToken, flowExchange, flowFetch, flowRevoke, refreshDueInMs } from './tsunagi_wasm.js';
 
 const fail = (code, message, details) => new TsunagiError(code, `${code}: ${message}`, details);
 const sleep = (ms, signal) =>
@@ -69,7 +69,6 @@ export class OAuthClient {
   #storage;
   #pending;
   #key;
-  #fetch;
   #appFetch;
   #now;
   #leeway;
@@ -106,9 +105,9 @@ export class OAuthClient {
     this.#key = typeof o.key === 'string' && o.key ? o.key : `tsunagi:${id}`;
     const f = o.fetch ?? globalThis.fetch;
     if (typeof f !== 'function') throw fail('invalid_config', 'no fetch function is available: pass options.fetch');
-    this.#fetch = (...a) => f.apply(globalThis, a);
-    // the flows' requests go through gloo-net (the global fetch) unless the app gave its own
-    this.#appFetch = o.fetch == null ? undefined : this.#fetch;
+    // every request is sent from Rust (src/js/http.rs): through gloo-net (the global fetch) unless
+    // the app gave its own
+    this.#appFetch = o.fetch == null ? undefined : (...a) => f.apply(globalThis, a);
     this.#leeway = o.leewaySecs;
     this.#policy = o.retryPolicy;
     this.#timeoutMs = o.requestTimeoutMs ?? 30_000;
@@ -122,7 +121,7 @@ export class OAuthClient {
   async #cfg() {
     if (this.#ready) return this.#ready;
     this.#discovering ??= this.#withOidc()
-      .withMetadata(this.#config, this.#fetch, false, { requestTimeoutMs: this.#timeoutMs })
+      .withMetadata(this.#config, this.#appFetch, false, { requestTimeoutMs: this.#timeoutMs })
       .then(
         (c) => {
           this.#handle = clientFor(c);
@@ -338,7 +337,7 @@ export class OAuthClient {
     // without one (the vendors, an endpoints-only config) it stays in `extra`, unverified, as before
     if (typeof cfg.issuer === 'string' && (typeof idToken === 'string' || typeof pending.nonce === 'string')) {
       if (typeof idToken !== 'string') throw fail('id_token_missing', 'openid was requested but the token response has no id_token');
-      const opts = { nonce: pending.nonce, fetch: this.#fetch, now: this.#now, leewaySecs: this.#leeway, requestTimeoutMs: this.#timeoutMs };
+      const opts = { nonce: pending.nonce, fetch: this.#appFetch, now: this.#now, leewaySecs: this.#leeway, requestTimeoutMs: this.#timeoutMs };
       verifiedClaims = await this.#withOidc().verifyIdToken(cfg, idToken, opts);
     }
     const claimsKey = `${this.#key}:claims`;
@@ -419,19 +418,9 @@ export class OAuthClient {
     const which =
       typeof t.refreshToken === 'string' ? { token: t.refreshToken, tokenTypeHint: 'refresh_token' } : { token: t.accessToken, tokenTypeHint: 'access_token' };
     if (typeof which.token !== 'string') return false;
-    const req = wasm(() => c.revocationRequest(which.token, which.tokenTypeHint));
-    // as the token endpoint's requests are sent (src/js/http.rs): no redirects (the token must
-    // never reach a Location), no cookies, a time-out on the whole exchange
-    const init = { method: req.method, headers: Object.entries(req.headers), body: req.body ?? undefined, redirect: 'error', credentials: 'omit' };
-    const opts = { timeoutMs: this.#timeoutMs, what: 'the revocation endpoint', whole: true };
-    const { response, done } = await fetchWithin(this.#fetch, req.url, init, opts);
-    let body;
-    try {
-      body = await response.text();
-    } finally {
-      done();
-    }
-    wasm(() => c.parseRevocationResponse(which.token, which.tokenTypeHint, response.status, [...response.headers], body));
+    // sent from Rust (src/js/http.rs) as the token endpoint's requests are: no redirects (the token
+    // must never reach a Location), no cookies, a time-out on the whole exchange
+    await flow(flowRevoke(c, this.#ports(), which.token, which.tokenTypeHint));
     return true;
   }
 
@@ -590,7 +579,7 @@ export class OAuthClient {
         original = null;
       }
     }
-    const opts = { fetch: this.#fetch, now: this.#now, leewaySecs: this.#leeway, requestTimeoutMs: this.#timeoutMs, original: original ?? undefined };
+    const opts = { fetch: this.#appFetch, now: this.#now, leewaySecs: this.#leeway, requestTimeoutMs: this.#timeoutMs, original: original ?? undefined };
     const claims = await this.#withOidc().verifyIdToken(cfg, idToken, opts);
     await this.#storage.set(`${this.#key}:claims`, JSON.stringify(claims));
   }

@@ -264,52 +264,6 @@ export function decodeJwtClaims(jwt) {
 }
 
 /**
- * @internal One request with a time-out and the caller's `AbortSignal`: `fetchFn(url, init)` is
- * aborted after `timeoutMs` (until the answer's status and headers arrive, or, with `whole`, until
- * its body has been read too — the caller reads it before `done()`), or when `signal` aborts.
- * Resolves to `{ response, done }`; a time-out throws `timeout`, a network failure `transport`
- * (both naming `what`), the caller's abort its `signal.reason`. The wrapper's own requests go
- * through here (metadata, JWKS, revocation); the flows' (token endpoint, API) through
- * src/js/http.rs, which bounds them the same way.
- * @param {(url: string, init: any) => Promise<Response>} fetchFn
- * @param {string} url
- * @param {object} init a RequestInit
- * @param {{ timeoutMs?: number, signal?: AbortSignal, what: string, whole?: boolean }} opts
- */
-export async function fetchWithin(fetchFn, url, init, { timeoutMs, signal, what, whole = false }) {
-  if (signal?.aborted) throw signal.reason;
-  const controller = new AbortController();
-  let timedOut = false;
-  const ms = Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 30_000;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new DOMException(`${what} took longer than ${ms} ms`, 'TimeoutError'));
-  }, ms);
-  /** @type {any} */ (timer).unref?.(); // Node: never keep the process alive for it
-  const onAbort = () => controller.abort(signal.reason);
-  signal?.addEventListener('abort', onAbort, { once: true });
-  const done = () => {
-    clearTimeout(timer);
-    signal?.removeEventListener('abort', onAbort);
-  };
-  try {
-    const response = await fetchFn(url, { ...init, signal: controller.signal });
-    if (!whole) done();
-    return { response, done };
-  } catch (cause) {
-    done();
-    throw requestFailure(cause, { timedOut, signal, what, ms });
-  }
-}
-
-/** @internal The error for a request that failed while it was sent or read (see fetchWithin). */
-export function requestFailure(cause, { timedOut, signal, what, ms }) {
-  if (signal?.aborted) return signal.reason;
-  if (timedOut || cause?.name === 'TimeoutError') return fail('timeout', `timeout: ${what} did not answer within ${ms} ms`, { cause });
-  return fail('transport', `transport: ${what} could not be reached`, { cause });
-}
-
-/**
  * @internal `promise`, or the signal's reason as soon as it aborts. The work behind `promise` goes
  * on: a refresh or code exchange already sent is finished and its tokens stored, so an abort loses
  * nothing (a single-use refresh token spent without its successor stored would end the session);

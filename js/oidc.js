@@ -2,7 +2,7 @@
 // verifier, and the OAuthClient that uses them. Only the `tsunagi` entry (and node/workerd) loads
 // this file: `tsunagi/lawvu` has neither this file nor the wasm code behind it.
 import { OAuthClient as BaseClient } from './client.js';
-import { TsunagiError, abortSignal, abortable, fetchWithin, flow, options } from './core.js';
+import { TsunagiError, abortSignal, abortable, flow, options } from './core.js';
 import { discoverMetadata, verifyIdTokenWith } from './tsunagi_wasm.js';
 
 const fail = (code, message, details) => new TsunagiError(code, message, details);
@@ -17,36 +17,20 @@ function json(value, what) {
 
 // The shared Rust verifier (crates/tsunagi-flows, the Worker runs the same) decides, caches and
 // checks — metadata locations and their fallback, the JWKS cache with its bounded refetch, the
-// signature through WebCrypto (web-sys), the claims. This side hands it the page's `fetch`.
+// signature through WebCrypto (web-sys), the claims — and fetches the documents itself
+// (src/js/http.rs: gloo-net, or the app's `fetch` option; no cookies, no redirects followed).
 
-/** @internal The `fetch` option (or the global one), called with `globalThis` as `this`. */
+/**
+ * @internal The `fetch` option for the Rust side: the app's, called with `globalThis` as `this`, or
+ * `undefined` (the requests go through gloo-net, the global `fetch`).
+ */
 function fetchOf(f) {
-  const g = f ?? globalThis.fetch;
-  if (typeof g !== 'function') throw fail('invalid_config', 'invalid_config: no fetch function is available: pass options.fetch');
-  return (...a) => g.apply(globalThis, a);
+  if (typeof (f ?? globalThis.fetch) !== 'function') throw fail('invalid_config', 'invalid_config: no fetch function is available: pass options.fetch');
+  return f == null ? undefined : (...a) => f.apply(globalThis, a);
 }
 
 /** The `requestTimeoutMs` option (default 30 s). */
 const timeoutOf = (o) => (Number.isFinite(o.requestTimeoutMs) && o.requestTimeoutMs > 0 ? o.requestTimeoutMs : 30_000);
-
-// What the Rust verifier runs on: a GET for a public JSON document (no cookies, no redirects
-// followed, within `timeoutMs` with the body read), the clock and timers. A shared (cached) fetch
-// gets no caller's signal: each caller's wait is abortable instead, and the fetch goes on.
-const documentPort = (fetchFn) => ({
-  async get(url, timeoutMs) {
-    const init = { method: 'GET', headers: { accept: 'application/json' }, redirect: 'error', credentials: 'omit' };
-    const { response, done } = await fetchWithin(fetchFn, url, init, { timeoutMs, what: url, whole: true });
-    try {
-      return { status: response.status, headers: [...response.headers], body: await response.text() };
-    } catch (cause) {
-      throw fail('transport', `transport: ${url} could not be read`, { cause });
-    } finally {
-      done();
-    }
-  },
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-});
 
 /**
  * The checked metadata of `issuer`, cached. The locations are tried in order — RFC 8414 §3.1's,
@@ -62,7 +46,7 @@ export async function discover(issuer, opts) {
   const fetchFn = fetchOf(o.fetch);
   const signal = abortSignal(o.signal);
   if (typeof issuer !== 'string') throw fail('invalid_config', 'invalid_config: issuer must be a string');
-  const text = await abortable(flow(discoverMetadata(issuer, documentPort(fetchFn), o.cache === false, timeoutOf(o))), signal);
+  const text = await abortable(flow(discoverMetadata(issuer, fetchFn, o.cache === false, timeoutOf(o))), signal);
   return JSON.parse(text);
 }
 
@@ -99,14 +83,14 @@ export async function verifyIdToken(config, idToken, opts) {
     throw fail('invalid_parameter', 'invalid_parameter: original must be the original id_token’s claims');
   if (o.nonce !== undefined && o.nonce !== null && typeof o.nonce !== 'string') throw fail('invalid_parameter', 'invalid_parameter: nonce must be a string');
   const timeoutMs = timeoutOf(o);
-  const cfg = await withMetadata(config, fetchFn, !config?.jwksUri, { requestTimeoutMs: timeoutMs, signal });
+  const cfg = await withMetadata(config, o.fetch, !config?.jwksUri, { requestTimeoutMs: timeoutMs, signal });
   const now = typeof o.now === 'function' ? o.now() : (o.now ?? Date.now());
   if (!Number.isFinite(now)) throw fail('invalid_parameter', 'invalid_parameter: now must be a time in ms');
   const original = o.original === undefined ? undefined : JSON.stringify(o.original);
   const leeway = o.leewaySecs ?? undefined;
   if (leeway !== undefined && !(Number.isInteger(leeway) && leeway >= 0))
     throw fail('invalid_parameter', 'invalid_parameter: leewaySecs must be a whole number of seconds');
-  const run = verifyIdTokenWith(json(cfg, 'config'), idToken, documentPort(fetchFn), o.nonce ?? undefined, original, now, leeway, timeoutMs);
+  const run = verifyIdTokenWith(json(cfg, 'config'), idToken, fetchFn, o.nonce ?? undefined, original, now, leeway, timeoutMs);
   return JSON.parse(await abortable(flow(run), signal));
 }
 

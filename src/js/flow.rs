@@ -14,7 +14,7 @@ use tsunagi_core::secret::AccessToken;
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::token_set::DEFAULT_LEEWAY_SECS;
 use tsunagi_core::{Client, ErrorCode, PendingAuthorization, PkceVerifier, Result, State};
-use tsunagi_flows::{ApiCall, Flow, Outcome};
+use tsunagi_flows::{Answer, ApiCall, Flow, Outcome, Transport};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
@@ -104,6 +104,24 @@ pub fn flow_fetch(
             Outcome::Refused { error, .. } => Err(error),
         }
     }))
+}
+
+/// Revokes `token` (RFC 7009 §2.1; `tokenTypeHint`: `refresh_token`, the default, or
+/// `access_token`) at the client's revocation endpoint, sent as the token endpoint's requests are
+/// (no redirect followed, no cookies, `requestTimeoutMs` over the whole exchange). Resolves when
+/// the endpoint answers revoked (§2.2); rejects with its error, `timeout` or `transport`.
+#[wasm_bindgen(js_name = flowRevoke, unchecked_return_type = "Promise<void>")]
+pub fn flow_revoke(client: &WasmClient, ports: Ports, token: String, hint: Option<String>) -> Promise {
+    let (client, page) = (client.client(), page(ports));
+    future_to_promise(async move {
+        let result = async {
+            let request = ops::revocation(&client, &token, hint.as_deref())?;
+            let answer = HttpTransport::new(&page, Endpoint::Revocation).send(&request).await?.read().await?;
+            client.parse_revocation_response(&request, &answer)
+        }
+        .await;
+        result.map(|()| JsValue::UNDEFINED).map_err(|e| page.reject(&e))
+    })
 }
 
 /// When `flowAccessToken` will renew `set` (a `TokenSet` as JSON text): the milliseconds from `now`

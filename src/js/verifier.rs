@@ -1,10 +1,11 @@
 //! The package's `discover()` and `verifyIdToken()` (and `OAuthClient`'s use of them): the shared
 //! discovery and id_token verifier of `tsunagi_flows` (the Worker runs the same), with WebCrypto
-//! through web-sys (`tsunagi-webcrypto`), over the page's `fetch` port. Caches live in this
-//! module instance's memory, never in storage: 16 issuers' metadata and 16 JWKS, an hour each.
+//! through web-sys (`tsunagi-webcrypto`), the documents fetched through gloo-net or the app's
+//! `fetch` option (`http.rs`). Caches live in this module instance's memory, never in storage: 16
+//! issuers' metadata and 16 JWKS, an hour each.
 
-use super::error;
-use js_sys::{Array, Promise, Reflect};
+use super::{error, http};
+use js_sys::Function;
 use std::rc::Rc;
 use tsunagi_core::id_token::IdTokenExpectations;
 use tsunagi_core::json::{self, Escape, Json, JsonObject};
@@ -17,36 +18,6 @@ use tsunagi_flows::id_token::{self as verifier, Expected, IdTokenVerifier};
 use tsunagi_flows::{Clock, Sleep, Transport};
 use tsunagi_webcrypto::WebCrypto;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::JsFuture;
-
-#[wasm_bindgen]
-extern "C" {
-    /// What the wrapper (`js/core.js`) hands in: the page's `fetch` for public JSON documents, its
-    /// clock and timers.
-    #[wasm_bindgen(typescript_type = "WasmDocumentPort")]
-    pub type DocumentPort;
-    /// A GET of a public JSON document (no cookies, no redirects) within `timeoutMs`, the body
-    /// read: `{ status, headers: [[name, value]…], body }`; rejects with a `TsunagiError`
-    /// (`timeout`, `transport`).
-    #[wasm_bindgen(method, catch)]
-    fn get(this: &DocumentPort, url: &str, timeout_ms: f64) -> std::result::Result<Promise, JsValue>;
-    /// Milliseconds since the epoch.
-    #[wasm_bindgen(method)]
-    fn now(this: &DocumentPort) -> f64;
-    /// Resolves after `ms` milliseconds.
-    #[wasm_bindgen(method, catch)]
-    fn sleep(this: &DocumentPort, ms: f64) -> std::result::Result<Promise, JsValue>;
-}
-
-#[wasm_bindgen(typescript_custom_section)]
-const DOCUMENT_PORT: &'static str = r#"
-/** What `js/core.js` hands the verifier: a GET of a public JSON document, the clock, timers. */
-export interface WasmDocumentPort {
-  get(url: string, timeoutMs: number): Promise<{ status: number; headers: [string, string][]; body: string }>;
-  now(): number;
-  sleep(ms: number): Promise<unknown>;
-}
-"#;
 
 /// The RFC 8414 §2 members `discover()` returns (index.d.ts `ServerMetadata`).
 const METADATA_MEMBERS: [&str; 10] = [
@@ -71,28 +42,19 @@ thread_local! {
     static JWKS: Rc<DocumentCache> = Rc::new(verifier::jwks_cache());
 }
 
-/// The page's `fetch` as the flows' transport: every request within `timeout_ms`, or within what
-/// is left until `deadline` (ms since the epoch: one deadline for a whole discovery).
+/// The documents' transport, clock and timers: every request within `timeout_ms`, or within what
+/// is left until `deadline` (ms since the epoch: one deadline for a whole discovery), through the
+/// app's `fetch` when given, else gloo-net.
 struct Page<'a> {
-    port: &'a DocumentPort,
+    fetch: &'a Option<Function>,
     timeout_ms: u64,
     deadline: Option<u64>,
     what: &'a str,
 }
 
-/// The core error for what the port threw: a `TsunagiError`'s code and message, else `transport`.
-fn thrown(e: &JsValue) -> Error {
-    let field = |k: &str| Reflect::get(e, &JsValue::from_str(k)).ok().and_then(|v| v.as_string()).unwrap_or_default();
-    let code = ErrorCode::parse(&field("code")).unwrap_or(ErrorCode::Transport);
-    let message = field("message");
-    // the wrapper's messages start with their code, as the core's JSON gets it again
-    let bare = message.strip_prefix(code.as_str()).and_then(|m| m.strip_prefix(": ")).unwrap_or(&message);
-    Error::new(code, bare)
-}
-
 impl Page<'_> {
     fn millis(&self) -> u64 {
-        let now = self.port.now();
+        let now = js_sys::Date::now();
         if now.is_finite() && now > 0.0 {
             now as u64
         } else {
@@ -114,20 +76,7 @@ impl Transport for Page<'_> {
             }
             None => self.timeout_ms,
         };
-        let answer = match self.port.get(&request.url, timeout_ms as f64) {
-            Ok(p) => JsFuture::from(p).await.map_err(|e| thrown(&e))?,
-            Err(e) => return Err(thrown(&e)),
-        };
-        let field = |k: &str| Reflect::get(&answer, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-        let status = field("status").as_f64().filter(|s| (100.0..600.0).contains(s)).ok_or_else(|| thrown(&JsValue::UNDEFINED))? as u16;
-        let headers = Array::from(&field("headers"))
-            .iter()
-            .filter_map(|pair| {
-                let pair = Array::from(&pair);
-                Some((pair.get(0).as_string()?.to_ascii_lowercase(), pair.get(1).as_string()?))
-            })
-            .collect();
-        Ok(HttpResponse::new(status, headers, field("body").as_string().unwrap_or_default()))
+        http::get_document(self.fetch.clone(), request, timeout_ms as f64).await
     }
 }
 
@@ -139,9 +88,7 @@ impl Clock for Page<'_> {
 
 impl Sleep for Page<'_> {
     async fn sleep(&self, ms: u64) {
-        if let Ok(p) = self.port.sleep(ms as f64) {
-            let _ = JsFuture::from(p).await;
-        }
+        http::sleep(ms as f64).await;
     }
 }
 
@@ -168,16 +115,21 @@ fn members(body: &str) -> Result<String> {
 /// fetched again). The whole discovery is within `timeoutMs` (default 30 s): `timeout` after it.
 /// Rejects with the core error's JSON text.
 #[wasm_bindgen(js_name = discoverMetadata)]
-pub async fn discover_metadata(issuer: String, port: DocumentPort, refresh: bool, timeout_ms: Option<f64>) -> std::result::Result<String, JsValue> {
+pub async fn discover_metadata(
+    issuer: String,
+    #[wasm_bindgen(unchecked_param_type = "((url: string, init: RequestInit) => Promise<Response>) | undefined")] fetch: Option<Function>,
+    refresh: bool,
+    timeout_ms: Option<f64>,
+) -> std::result::Result<String, JsValue> {
     let timeout_ms = timeout_of(timeout_ms);
     let what = format!("the metadata of {issuer}");
     let result = async {
-        let page = Page { port: &port, timeout_ms, deadline: None, what: &what };
+        let page = Page { fetch: &fetch, timeout_ms, deadline: None, what: &what };
         let deadline = page.millis().saturating_add(timeout_ms);
         let page = Page { deadline: Some(deadline), ..page };
         let cache = METADATA.with(Rc::clone);
-        let fetch = || async { members(&discovery::discover(&page, &issuer).await?.1.body) };
-        cache.get(&issuer, &page, &page, timeout_ms, refresh, fetch).await.map(|t| t.to_string())
+        let load = || async { members(&discovery::discover(&page, &issuer).await?.1.body) };
+        cache.get(&issuer, &page, &page, timeout_ms, refresh, load).await.map(|t| t.to_string())
     }
     .await;
     result.map_err(|e| JsValue::from_str(&error::to_json(&e)))
@@ -195,7 +147,7 @@ pub async fn discover_metadata(issuer: String, port: DocumentPort, refresh: bool
 pub async fn verify_id_token_with(
     config: String,
     id_token: String,
-    port: DocumentPort,
+    #[wasm_bindgen(unchecked_param_type = "((url: string, init: RequestInit) => Promise<Response>) | undefined")] fetch: Option<Function>,
     nonce: Option<String>,
     original: Option<String>,
     now: f64,
@@ -213,7 +165,7 @@ pub async fn verify_id_token_with(
             .ok_or_else(|| Error::new(ErrorCode::InvalidConfig, "verifying an id_token needs the issuer's jwks_uri (metadata) or config.jwksUri"))?;
         let nonce = nonce.map(Nonce::new).transpose()?;
         let timeout_ms = timeout_of(timeout_ms);
-        let page = Page { port: &port, timeout_ms, deadline: None, what: "the issuer's JWKS" };
+        let page = Page { fetch: &fetch, timeout_ms, deadline: None, what: "the issuer's JWKS" };
         let cache = JWKS.with(Rc::clone);
         let v = IdTokenVerifier { transport: &page, clock: &page, sleep: &page, signature: &WebCrypto, jwks: &cache, wait_ms: timeout_ms };
         let claims = IdTokenExpectations {

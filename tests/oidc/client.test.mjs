@@ -307,6 +307,76 @@ describe('client credentials, revocation', () => {
     client.close();
   });
 
+  test('discovery, the JWKS and the revocation at logout go through gloo-net (one Request to the global fetch), or through the app’s fetch option (url, init) when it gives one', async () => {
+    const real = globalThis.fetch;
+    // a fresh issuer for each run: the metadata and JWKS caches of the module instance are per issuer
+    const servers = [await startOidcProvider({ clients: CLIENTS }), await startOidcProvider({ clients: CLIENTS })];
+    let watching = null; // the issuer whose requests are recorded, while the client (not this test) sends
+    const global = [];
+    globalThis.fetch = (...args) => {
+      const u = args[0] instanceof Request ? args[0].url : String(args[0]);
+      if (watching && u.startsWith(watching)) global.push(args);
+      return real(...args);
+    };
+    const mine = [];
+    const appFetch = (url, init) => {
+      mine.push([url, init]);
+      return real(url, init);
+    };
+    /** Login (discovery, code exchange, JWKS for the id_token) and logout (revocation), recorded. */
+    const run = async (server, opts) => {
+      const client = new t.OAuthClient({ ...config('spa'), issuer: server.issuer }, opts);
+      watching = server.issuer;
+      const url = await client.authorize({ extraParams: CONSENT });
+      watching = null;
+      const callback = await server.authorize(url);
+      watching = server.issuer;
+      await client.handleRedirect(callback);
+      assert.deepEqual(await client.logout(), { revoked: true });
+      watching = null;
+      client.close();
+      const meta = await t.discover(server.issuer);
+      return [meta.token_endpoint, meta.jwks_uri, meta.revocation_endpoint];
+    };
+    try {
+      const [token, jwks, revocation] = await run(servers[0]);
+      const sent = global.map((a) => a[0]);
+      assert.ok(
+        global.every((a) => a.length === 1 && a[0] instanceof Request),
+        'every request as one Request',
+      );
+      assert.match(sent[0].url, /\/\.well-known\//, 'the metadata first');
+      for (const u of [token, jwks, revocation])
+        assert.ok(
+          sent.some((r) => r.url === u),
+          `${u} through gloo-net`,
+        );
+      for (const r of sent) {
+        assert.equal(r.redirect, 'error', r.url);
+        assert.equal(r.credentials, 'omit', r.url);
+      }
+      assert.deepEqual(mine, []);
+
+      // the app's fetch option overrides: it gets (url, init), the global fetch nothing
+      global.length = 0;
+      const [token2, jwks2, revocation2] = await run(servers[1], { fetch: appFetch });
+      assert.deepEqual(global, [], 'nothing through the global fetch');
+      assert.match(mine[0][0], /\/\.well-known\//, 'the metadata first');
+      for (const u of [token2, jwks2, revocation2])
+        assert.ok(
+          mine.some(([url]) => url === u),
+          `${u} through the app’s fetch`,
+        );
+      for (const [url, init] of mine) {
+        assert.deepEqual([init.redirect, init.credentials, init.signal instanceof AbortSignal], ['error', 'omit', true], url);
+      }
+      assert.equal(mine.find(([url]) => url === revocation2)[1].method, 'POST');
+    } finally {
+      globalThis.fetch = real;
+      for (const s of servers) await s.close();
+    }
+  });
+
   test('low-level revocation request and answer', async () => {
     const cfg = { ...config('web-post', { clientSecret: 'post-secret-value', clientAuth: 'client_secret_post' }), metadata: await t.discover(op.issuer) };
     const req = t.buildRevocationRequest(cfg, { token: 'not-a-token-this-server-issued' });
