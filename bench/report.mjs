@@ -133,7 +133,7 @@ if (cj)
     `| JWT claims decode, Chromium | ${fmtOps(cj.tsunagi.median)}/s | ${fmtOps(cj['jose decodeJwt'].median)}/s (jose) | ${x(cj.tsunagi.median, cj['jose decodeJwt'].median)} | ≥ 1.2× jose | ${verdict(cj.tsunagi.median >= 1.2 * cj['jose decodeJwt'].median)} |`,
   );
 L.push(
-  `| authorization URL + state + PKCE S256, Node | ${fmtOps(au[auKeys[0]].median)}/s | ${fmtOps(au[auKeys[1]].median)}/s (oauth4webapi) | ${x(au[auKeys[0]].median, au[auKeys[1]].median)} | ≥ 3× | ${verdict(auRatio >= 3)} |`,
+  `| authorization URL + state + PKCE S256, Node | ${fmtOps(au[auKeys[0]].median)}/s | ${fmtOps(au[auKeys[1]].median)}/s (oauth4webapi) | ${x(au[auKeys[0]].median, au[auKeys[1]].median)} | ≥ 6× | ${verdict(auRatio >= 6)} |`,
 );
 L.push(
   `| token response parse (LawVu body), Node | ${fmtOps(tok.tsunagi.median)}/s | ${fmtOps(tok['oauth4webapi processAuthorizationCodeResponse'].median)}/s (oauth4webapi) | ${x(tok.tsunagi.median, tok['oauth4webapi processAuthorizationCodeResponse'].median)} | ≥ 2× | ${verdict(tokRatio >= 2)} |`,
@@ -256,14 +256,14 @@ const opsTable = (title, r) => {
 L.push('## 2. JWT claims decode');
 L.push('');
 L.push(
-  `A ${m.inputs.jwt_bytes}-byte RS256-shaped token with 15 claims; \`decodeJwtClaims\` vs jose \`decodeJwt\` vs jwt-decode \`jwtDecode\`, synchronous loops.`,
+  `A ${m.inputs.jwt_bytes}-byte RS256-shaped token with 15 claims; \`decodeJwtClaims\` vs jose \`decodeJwt\` vs jwt-decode \`jwtDecode\`, synchronous loops; the floor is what no decoder can beat: \`JSON.parse(atob(payload))\` after the base64url mapping, with no checks at all.`,
 );
 L.push('');
 L.push('Node:');
 L.push('');
 opsTable('decoder', nj);
 if (cj) {
-  L.push(`Headless Chromium ${chromium} (the same three, one esbuild bundle, in one page):`);
+  L.push(`Headless Chromium ${chromium} (the same four, one esbuild bundle, in one page):`);
   L.push('');
   opsTable('decoder', cj);
 }
@@ -279,7 +279,7 @@ L.push(
 L.push('');
 opsTable('implementation', au);
 L.push(
-  `${auRatio >= 3 ? 'Target met.' : '**Target missed** (≥ 3×).'} oauth4webapi pays for an asynchronous WebCrypto digest (a promise and a trip through the event loop per URL); tsunagi does SHA-256 synchronously in wasm, and the client is built once per config object (a \`WasmClient\` handle, kept by object identity), so a call is one crossing with typed arguments, two \`getRandomValues\` calls back through the boundary (verifier and state), the URL, and \`{url, state, codeVerifier}\` back as a JS object.`,
+  `${auRatio >= 6 ? 'Target met.' : '**Target missed** (≥ 6×, issue 22).'} oauth4webapi pays for an asynchronous WebCrypto digest (a promise and a trip through the event loop per URL); tsunagi does SHA-256 synchronously in wasm, and the client is built once per config object (a \`WasmClient\` handle, kept by object identity), so a call is one crossing with typed arguments, two \`getRandomValues\` calls back through the boundary (verifier and state), the URL, and \`{url, state, codeVerifier}\` back as a JS object.`,
 );
 L.push('');
 L.push('## 4. Token response parse (LawVu-shaped body)');
