@@ -4,6 +4,7 @@
 //! `AbortSignal`; a failure is `timeout` or `transport` naming what did not answer.
 
 use super::error;
+use super::global::{clear_timeout, field, set_timeout, unref};
 use super::ports::Page;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use std::rc::Rc;
@@ -12,14 +13,6 @@ use tsunagi_flows::{Answer, Transport};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, DomException, Headers, RequestCredentials, RequestInit, RequestRedirect};
-
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
-    #[wasm_bindgen(js_name = clearTimeout)]
-    fn clear_timeout(id: &JsValue);
-}
 
 /// The time-out when the app set none (or one that is not a positive number).
 const DEFAULT_TIMEOUT_MS: f64 = 30_000.0;
@@ -162,15 +155,6 @@ pub(crate) async fn get_document(fetch: Option<Function>, request: &HttpRequest,
     Ok(head)
 }
 
-/// Resolves after `ms` milliseconds (a page timer).
-#[cfg(feature = "oidc")]
-pub(crate) async fn sleep(ms: f64) {
-    let done = Promise::new(&mut |resolve, _| {
-        set_timeout(&resolve, ms);
-    });
-    let _ = JsFuture::from(done).await;
-}
-
 /// The flows' transport in a page: gloo-net, or the app's `fetch` (`Ports.fetch`).
 pub(crate) struct HttpTransport {
     page: Rc<Page>,
@@ -235,10 +219,7 @@ impl Bounds {
         let abort = field(&controller, "abort").dyn_into::<Function>()?;
         let reason = DomException::new_with_message_and_name(&format!("{what} took longer than {} ms", whole_ms(ms)), "TimeoutError")?;
         let timer = set_timeout(&abort.bind1(&controller, &reason).unchecked_into(), ms);
-        // Node: never keep the process alive for it
-        if let Ok(unref) = field(&timer, "unref").dyn_into::<Function>() {
-            let _ = unref.call0(&timer);
-        }
+        unref(&timer);
         // the caller's abort aborts the request; its reason is kept apart (`failed`), so the
         // request itself only ever rejects with a DOMException
         let caller = match caller {
@@ -271,11 +252,6 @@ impl Drop for Bounds {
 /// `ms` in whole milliseconds, for messages (no float formatting in the module).
 fn whole_ms(ms: f64) -> u64 {
     ms as u64
-}
-
-/// `field` of a JS value (`undefined` when it cannot be read).
-fn field(v: &JsValue, field: &str) -> JsValue {
-    Reflect::get(v, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Calls the method `name` of `v` (a `Response`, or what the app's `fetch` gave as one).

@@ -11,6 +11,7 @@ mod args;
 mod config;
 mod error;
 mod flow;
+mod global;
 pub mod handle;
 mod http;
 mod ops;

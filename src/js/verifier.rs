@@ -4,7 +4,7 @@
 //! `fetch` option (`http.rs`). Caches live in this module instance's memory, never in storage: 16
 //! issuers' metadata and 16 JWKS, an hour each.
 
-use super::{error, http};
+use super::{error, global, http};
 use js_sys::Function;
 use std::rc::Rc;
 use tsunagi_core::id_token::IdTokenExpectations;
@@ -88,7 +88,7 @@ impl Clock for Page<'_> {
 
 impl Sleep for Page<'_> {
     async fn sleep(&self, ms: u64) {
-        http::sleep(ms as f64).await;
+        global::sleep(ms as f64).await;
     }
 }
 

@@ -2,7 +2,7 @@
 //! parameters removed from the page's URL (its query and a hash route's query), through web-sys
 //! `Location`, `History` and `Url`; `history.state` is kept for the app's router.
 
-use super::global;
+use crate::js::global;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 

@@ -1,6 +1,7 @@
 //! The events `OAuthClient` tells its other tabs ("tokens", "logout": names only, never a token),
 //! over a web-sys `BroadcastChannel`; a page without one has no channel and tells nobody.
 
+use crate::js::global;
 use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,16 +21,13 @@ impl WasmChannel {
     pub fn new(name: &str, #[wasm_bindgen(unchecked_param_type = "(type: string) => void")] listener: Function) -> WasmChannel {
         let Ok(channel) = web_sys::BroadcastChannel::new(name) else { return WasmChannel { channel: None, _on_message: None } };
         let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
-            let kind = Reflect::get(&event.data(), &JsValue::from_str("type")).ok().and_then(|t| t.as_string());
+            let kind = global::field(&event.data(), "type").as_string();
             if let Some(kind) = kind {
                 let _ = listener.call1(&JsValue::NULL, &JsValue::from_str(&kind));
             }
         });
         channel.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        // Node: a channel must never keep the process alive
-        if let Ok(unref) = Reflect::get(&channel, &JsValue::from_str("unref")).and_then(|f| f.dyn_into::<Function>()) {
-            let _ = unref.call0(&channel);
-        }
+        global::unref(&channel);
         WasmChannel { channel: Some(channel), _on_message: Some(on_message) }
     }
 

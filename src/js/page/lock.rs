@@ -2,8 +2,8 @@
 //! (web-sys `LockManager`), or where the page has none a localStorage lease with an expiry (as
 //! auth0-spa-js PR #1530 does), or no cross-tab lock at all (`locks: 'none'`).
 
-use super::global;
 use crate::js::error;
+use crate::js::global;
 use js_sys::{Function, Object, Promise, Reflect};
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -144,8 +144,8 @@ async fn across_tabs(inner: &Inner) -> Result<(Held, bool), JsValue> {
 /// `navigator.locks`, where the page has the Web Locks API.
 fn web_locks() -> Option<web_sys::LockManager> {
     let navigator = global::object("navigator")?;
-    let locks = Reflect::get(&navigator, &JsValue::from_str("locks")).ok().filter(JsValue::is_object)?;
-    Reflect::get(&locks, &JsValue::from_str("request")).ok()?.dyn_into::<Function>().ok()?;
+    let locks = Some(global::field(&navigator, "locks")).filter(JsValue::is_object)?;
+    global::field(&locks, "request").dyn_into::<Function>().ok()?;
     Some(locks.unchecked_into())
 }
 
@@ -184,8 +184,7 @@ struct Lease {
 fn lease_of(storage: &web_sys::Storage, key: &str) -> Option<Lease> {
     let text = storage.get_item(key).ok()??;
     let value = js_sys::JSON::parse(&text).ok().filter(JsValue::is_object)?;
-    let field = |k: &str| Reflect::get(&value, &JsValue::from_str(k)).ok();
-    Some(Lease { id: field("id")?.as_string()?, exp: field("exp")?.as_f64()? })
+    Some(Lease { id: global::field(&value, "id").as_string()?, exp: global::field(&value, "exp").as_f64()? })
 }
 
 /// The localStorage lease: not atomic, so it writes, waits for the write to settle across tabs

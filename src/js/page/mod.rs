@@ -5,7 +5,6 @@
 
 mod address;
 mod channel;
-mod global;
 mod lock;
 mod storage;
 

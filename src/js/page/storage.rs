@@ -2,9 +2,9 @@
 //! "local", this page's memory for "memory" (the default), or the app's own `{ get, set, remove }`
 //! object (its methods may return Promises, which the caller awaits).
 
-use super::global;
 use crate::js::error;
-use js_sys::{Function, Reflect};
+use crate::js::global;
+use js_sys::Function;
 use std::cell::RefCell;
 use tsunagi_core::{Error, ErrorCode};
 use wasm_bindgen::prelude::*;
@@ -28,7 +28,7 @@ fn invalid(message: &str) -> JsValue {
 }
 
 fn method(adapter: &JsValue, name: &str) -> Option<Function> {
-    Reflect::get(adapter, &JsValue::from_str(name)).ok()?.dyn_into::<Function>().ok()
+    global::field(adapter, name).dyn_into::<Function>().ok()
 }
 
 #[wasm_bindgen]

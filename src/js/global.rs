@@ -1,5 +1,6 @@
-//! The page's globals as web-sys types, found by name on `globalThis` (so a Worker, Node or a
-//! sandboxed iframe without one reads as `None`, never a throw), and a timer as a future.
+//! The JS globals the browser runtime reads: the page's objects as web-sys types, found by name on
+//! `globalThis` (so a Worker, Node or a sandboxed iframe without one reads as `None`, never a
+//! throw), a JS value's field, and the timers (`setTimeout` as a future, Node's `unref`).
 
 use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
@@ -8,8 +9,24 @@ use wasm_bindgen_futures::JsFuture;
 
 #[wasm_bindgen]
 extern "C" {
+    /// `setTimeout(handler, ms)`: the timer's id.
     #[wasm_bindgen(js_name = setTimeout)]
-    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    pub(crate) fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    /// `clearTimeout(id)`.
+    #[wasm_bindgen(js_name = clearTimeout)]
+    pub(crate) fn clear_timeout(id: &JsValue);
+}
+
+/// `field` of a JS value (`undefined` when it cannot be read).
+pub(crate) fn field(v: &JsValue, field: &str) -> JsValue {
+    Reflect::get(v, &JsValue::from_str(field)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Node: a timer or channel must never keep the process alive (its `unref()`, where it has one).
+pub(crate) fn unref(v: &JsValue) {
+    if let Ok(unref) = field(v, "unref").dyn_into::<Function>() {
+        let _ = unref.call0(v);
+    }
 }
 
 /// `globalThis[name]` when it is an object (a getter that throws, as `localStorage` does in a
