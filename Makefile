@@ -53,7 +53,7 @@ test-worker: pkg
 ## (the server's: every profile; the browser's; tsunagi/lawvu's).
 lint-js:
 	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --features js -- -D warnings
-	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --no-default-features --features js,lawvu,generic,oidc -- -D warnings
+	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --no-default-features --features js,lowlevel,lawvu,generic,oidc -- -D warnings
 	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --no-default-features --features js,lawvu -- -D warnings
 
 ## The project's own JS (js/, test-worker/, tests/, bench/, scripts/, www/, worker/shim.mjs): one style

@@ -37,9 +37,9 @@ fi
 # One crate, three feature sets (README, "What an app loads"): the browser's `tsunagi` (LawVu, any
 # OAuth 2.0 / OpenID Connect server), `tsunagi/lawvu` (LawVu alone) and the server's (every profile,
 # Logiless and LegalOn included: Node and workerd may hold secrets).
-BROWSER="${TSUNAGI_PKG_BROWSER:-lawvu,generic,oidc}"
+BROWSER="${TSUNAGI_PKG_BROWSER:-lowlevel,lawvu,generic,oidc}"
 LAWVU="lawvu"
-SERVER="all-providers"
+SERVER="lowlevel,all-providers"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 # build <features> <dir>: the wasm module and its glue, optimised, into $stage/<dir>/
@@ -62,7 +62,7 @@ cp "$stage/browser/${NAME}.js" "$OUT/${NAME}.js"
 # The wasm layer's TypeScript, written by wasm-bindgen (tests/types checks js/core.js against it).
 cp "$stage/browser/${NAME}.d.ts" "$OUT/${NAME}.d.ts"
 cp "$stage/browser/${NAME}_bg.opt.wasm" "$OUT/${NAME}_bg.wasm"
-cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/oidc.js js/errors.js js/client.js js/broker.js js/broker.d.ts js/react.js js/react.d.ts js/index.d.ts js/package.json js/README.md "$OUT/"
+cp js/index.js js/node.js js/workerd.js js/api.js js/core.js js/lowlevel.js js/oidc.js js/errors.js js/client.js js/broker.js js/broker.d.ts js/react.js js/react.d.ts js/index.d.ts js/package.json js/README.md "$OUT/"
 # tsunagi/lawvu: its own module and glue, with the package's core.js and client.js beside them.
 cp "$stage/lawvu/${NAME}.js" "$stage/lawvu/${NAME}.d.ts" "$OUT/lawvu/"
 cp "$stage/lawvu/${NAME}_bg.opt.wasm" "$OUT/lawvu/${NAME}_bg.wasm"
@@ -71,7 +71,7 @@ cp js/lawvu/index.js js/lawvu/node.js js/lawvu/api.js js/lawvu/errors.js js/lawv
 # names its closures' shims after that build) and the package's JS beside it.
 cp "$stage/server/${NAME}.js" "$OUT/server/"
 cp "$stage/server/${NAME}_bg.opt.wasm" "$OUT/server/${NAME}_bg.wasm"
-cp js/api.js js/core.js js/oidc.js js/client.js js/server/errors.js js/server/broker.js "$OUT/server/"
+cp js/api.js js/core.js js/lowlevel.js js/oidc.js js/client.js js/server/errors.js js/server/broker.js "$OUT/server/"
 cp CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$OUT/"
 # The npm version is the root crate's (js/package.json says 0.0.0); make test-package checks that the
 # workspace crates, pkg/package.json and CHANGELOG.md's top entry agree.

@@ -1,24 +1,11 @@
-// tsunagi/lawvu — LawVu in the browser, and only that (no OpenID Connect, no other provider): the
-// declarations are index.d.ts's own, OAuthClient narrowed to a LawVu config. TsunagiError is the
-// same class as the one `tsunagi` exports.
+// tsunagi/lawvu — LawVu in the browser, and only that (no OpenID Connect, no other provider, none
+// of the low-level request builders but the authorization URL and nextStep): the declarations are
+// index.d.ts's own, OAuthClient narrowed to a LawVu config. TsunagiError is the same class as the
+// one `tsunagi` exports.
 import type { LawVuConfig, OAuthClientOptions } from '../index.js';
 import { OAuthClient as AnyOAuthClient } from '../index.js';
 
-export {
-  TsunagiError,
-  buildAuthorizationUrl,
-  beginAuthorization,
-  createPkce,
-  pkceChallenge,
-  createState,
-  parseCallback,
-  buildTokenRequest,
-  parseTokenResponse,
-  nextStep,
-  buildApiRequest,
-  decodeJwtClaims,
-  memoryStorage,
-} from '../index.js';
+export { TsunagiError, buildAuthorizationUrl, beginAuthorization, nextStep, decodeJwtClaims, memoryStorage } from '../index.js';
 export type {
   ErrorCode,
   TsunagiErrorDetails,

@@ -106,6 +106,7 @@ impl<'a> Args<'a> {
     }
 
     /// A string or an array of strings (absent or null → empty), e.g. RFC 8707's repeatable `resource`.
+    #[cfg(feature = "lowlevel")]
     pub(crate) fn strings(&self, key: &str) -> Result<Vec<String>> {
         match self.map.get(key) {
             None | Some(Json::Null) => Ok(Vec::new()),

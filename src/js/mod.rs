@@ -7,6 +7,12 @@
 //! (`error.rs`), which the hand-written wrapper (`js/core.js`) turns into a `TsunagiError`; nothing
 //! here panics on input.
 
+/// The allocator of the wasm modules: talc instead of the standard library's dlmalloc, smaller
+/// and faster in wasm (BENCHMARKS.md). Single-threaded wasm only, as every tsunagi module is.
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 mod args;
 mod config;
 mod error;
@@ -14,6 +20,8 @@ mod flow;
 mod global;
 pub mod handle;
 mod http;
+#[cfg(feature = "lowlevel")]
+mod lowlevel;
 mod ops;
 pub mod page;
 mod ports;
@@ -22,5 +30,5 @@ mod value;
 #[cfg(feature = "oidc")]
 mod verifier;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "lowlevel"))]
 mod tests;

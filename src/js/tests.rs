@@ -4,6 +4,7 @@
 
 use super::args::Args;
 use super::handle::client_from_text;
+use super::lowlevel::ops as low;
 use super::ops;
 use serde_json::{json, Value};
 use tsunagi_core::json::{self as core_json, Json, JsonObject};
@@ -41,7 +42,7 @@ fn time(v: &Value, key: &str) -> Result<tsunagi_core::time::Timestamp> {
         .ok_or_else(|| Error::new(P, format!("options.{key} must be epoch milliseconds")))
 }
 
-fn pairs(v: Option<&Value>) -> Result<ops::Pairs> {
+fn pairs(v: Option<&Value>) -> Result<low::Pairs> {
     let Some(v) = v.filter(|v| !v.is_null()) else { return Ok(Vec::new()) };
     let bad = || Error::new(P, "must be an array of [name, value] string pairs");
     v.as_array()
@@ -65,7 +66,7 @@ fn response(a: &Value) -> Result<tsunagi_core::HttpResponse> {
         Some(other) => other.to_string(),
         None => String::new(),
     };
-    ops::response(status, pairs(r.get("headers"))?, &body)
+    low::response(status, pairs(r.get("headers"))?, &body)
 }
 
 /// Runs the operation `op` on the JSON arguments `args` (with `config` among them), as the
@@ -83,10 +84,10 @@ fn run_op(op: &str, args: &str) -> Result<String> {
         Some(c) => client_from_text(&c.to_string()),
     };
     match op {
-        "create_state" => ops::create_state(),
-        "create_pkce" => ops::create_pkce(),
-        "pkce_challenge" => Ok(ops::pkce_challenge(opt_str(&a, "verifier")?.ok_or_else(|| Error::new(P, "verifier must be a string"))?)),
-        "parse_callback" => ops::parse_callback(
+        "create_state" => low::create_state(),
+        "create_pkce" => low::create_pkce(),
+        "pkce_challenge" => Ok(low::pkce_challenge(opt_str(&a, "verifier")?.ok_or_else(|| Error::new(P, "verifier must be a string"))?)),
+        "parse_callback" => low::parse_callback(
             opt_str(&a, "url")?.ok_or_else(|| Error::new(P, "url must be a string"))?,
             opt_str(&a, "expectedState")?,
             opt_str(&a, "issuer")?,
@@ -96,7 +97,7 @@ fn run_op(op: &str, args: &str) -> Result<String> {
         "begin_authorization" => ops::begin_authorization(&client()?, &pairs(a.get("extraParams"))?),
         "token_request" => {
             let g = object(a.get("grant"), "grant")?.ok_or_else(|| Error::new(P, "grant must be an object"))?;
-            ops::token_request(&client()?, &Args::new(&g, "grant", P))
+            low::token_request(&client()?, &Args::new(&g, "grant", P))
         }
         "parse_token_response" => {
             let client = match a.get("config") {
@@ -104,7 +105,7 @@ fn run_op(op: &str, args: &str) -> Result<String> {
                 Some(_) => client()?,
             };
             let previous = tokens(a.get("previous"))?;
-            ops::parse_token_response(&client, &response(&a)?, time(&a, "now")?, previous.as_ref(), opt_str(&a, "grantType")?)
+            low::parse_token_response(&client, &response(&a)?, time(&a, "now")?, previous.as_ref(), opt_str(&a, "grantType")?)
         }
         "next_step" => {
             let t = tokens(a.get("tokens"))?;
@@ -113,7 +114,7 @@ fn run_op(op: &str, args: &str) -> Result<String> {
         "api_request" => {
             let t = tokens(a.get("tokens"))?;
             let path = opt_str(&a, "path")?.ok_or_else(|| Error::new(P, "path must be a string"))?;
-            ops::api_request(&client()?, t.as_ref(), path, opt_str(&a, "method")?, opt_str(&a, "body")?)
+            low::api_request(&client()?, t.as_ref(), path, opt_str(&a, "method")?, opt_str(&a, "body")?)
         }
         _ => Err(Error::new(ErrorCode::UnsupportedOperation, "unknown operation")),
     }

@@ -33,11 +33,13 @@ pub(crate) fn opt_str(v: &JsValue, what: &str) -> Result<Option<String>> {
 }
 
 /// A required string.
+#[cfg(feature = "lowlevel")]
 pub(crate) fn str(v: &JsValue, what: &str) -> Result<String> {
     opt_str(v, what)?.ok_or_else(|| wrong(what, "a string"))
 }
 
 /// An optional boolean.
+#[cfg(feature = "lowlevel")]
 pub(crate) fn opt_bool(v: &JsValue, what: &str) -> Result<Option<bool>> {
     if absent(v) {
         return Ok(None);

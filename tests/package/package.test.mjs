@@ -103,6 +103,7 @@ test('the tarball holds exactly the files js/package.json lists, as they are in 
     ['lawvu/index.d.ts', 'js/lawvu/index.d.ts'],
     // node.js and workerd.js load the server's module, with the package's JS beside its glue
     ['server/core.js', 'js/core.js'],
+    ['server/lowlevel.js', 'js/lowlevel.js'],
     ['server/client.js', 'js/client.js'],
     ['server/oidc.js', 'js/oidc.js'],
     ['server/api.js', 'js/api.js'],

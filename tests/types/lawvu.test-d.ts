@@ -16,5 +16,7 @@ const same: MainError = new TsunagiError('invalid_config', 'one class for every 
 new OAuthClient({ provider: 'generic', clientId: 'x', redirectUri: 'https://app.example/cb', tokenEndpoint: 'https://id.example/token' });
 // @ts-expect-error OpenID Connect is in `tsunagi`, not here
 import { discover } from 'tsunagi/lawvu';
+// @ts-expect-error the low-level request builders and response readers are in `tsunagi`, not here
+import { parseTokenResponse } from 'tsunagi/lawvu';
 
-export { client, token, tokens, url, claims, same, discover };
+export { client, token, tokens, url, claims, same, discover, parseTokenResponse };
