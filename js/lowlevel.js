@@ -13,6 +13,8 @@ import {
 
 const fail = (code, message, details) => new TsunagiError(code, message, details);
 
+const utf8 = new TextEncoder();
+
 const str = (x) => (x instanceof URL ? x.href : x);
 
 /** A fresh PKCE pair (S256, 256-bit verifier). */
@@ -72,7 +74,8 @@ export function parseTokenResponse(response, opts) {
   const r = responseArgs(response);
   const body = responseBody(response);
   const c = clientFor(o.config, true);
-  return wasm(() => c.parseTokenResponse(r.status, r.headers, body, now, o.previous, o.grantType));
+  const bytes = utf8.encode(body); // one native copy into wasm (a string argument is copied a character at a time)
+  return wasm(() => c.parseTokenResponse(r.status, r.headers, bytes, now, o.previous, o.grantType));
 }
 
 /** An API request with the bearer token; `path` is relative to the API base (or a URL under it). */

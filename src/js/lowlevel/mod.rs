@@ -34,13 +34,16 @@ impl WasmClient {
         &self,
         #[wasm_bindgen(unchecked_param_type = "number")] status: JsValue,
         #[wasm_bindgen(unchecked_param_type = "WasmPairs | undefined")] headers: JsValue,
-        body: &str,
+        body: &[u8],
         #[wasm_bindgen(unchecked_param_type = "number")] now: JsValue,
         #[wasm_bindgen(unchecked_param_type = "WasmTokenSetIn | undefined")] previous: JsValue,
         #[wasm_bindgen(unchecked_param_type = "string | undefined")] grant_type: JsValue,
     ) -> JsResult<JsValue> {
         let run = || {
             let previous = value::token_set(&previous, "options.previous")?;
+            // the body as UTF-8 bytes (TextEncoder on the JS side: one native copy, where a string
+            // argument is copied into wasm a character at a time)
+            let body = std::str::from_utf8(body).map_err(|_| Error::new(P, "response.body is not UTF-8 text"))?;
             let (resp, now) = (response(&status, &headers, body)?, value::time(&now, "options.now")?);
             let grant = value::opt_str(&grant_type, "options.grantType")?;
             ops::parse_token_response(&self.client, &resp, now, previous.as_ref(), grant.as_deref())
