@@ -28,7 +28,8 @@ test-native:
 ## and both licence texts), then `cargo publish --dry-run` of the two together: cargo (>= 1.90)
 ## packages both and verifies tsunagi-flows against the packaged tsunagi-core through a temporary
 ## local registry, so the core need not be on crates.io first. Needs the crates.io index; uploads
-## nothing. --allow-dirty: it checks the crates, not whether the work tree is committed.
+## nothing. --allow-dirty: it checks the crates, not whether the work tree is committed. Last, their
+## rustdoc (what docs.rs builds) without a warning.
 .PHONY: test-crates
 test-crates:
 	for c in tsunagi-core tsunagi-flows; do \
@@ -36,6 +37,7 @@ test-crates:
 	  for f in README.md LICENSE-MIT LICENSE-APACHE src/lib.rs; do echo "$$files" | grep -qx "$$f" || { echo "$$c: $$f is not packaged"; exit 1; }; done; \
 	done
 	$(CARGO) publish --dry-run --allow-dirty -p tsunagi-core -p tsunagi-flows
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p tsunagi-core -p tsunagi-flows
 
 ## The Rust server example (crates/tsunagi-flows/examples/legalon_server.rs) run as a process
 ## against the sandbox binary (tests/examples/).
