@@ -15,14 +15,37 @@ demo: setup
 ## make test: installs what is missing, then runs every test.
 # Lint and the wasm32 check run first so the run closes on test results.
 # bench-quick only checks that the benchmarks run (no timing is asserted); it reuses pkg/ and build/worker.
-test: setup lint lint-worker lint-js lint-format test-types test-types-wasm wasm-check fuzz-smoke test-native test-worker test-wasm bench-quick test-js test-oidc test-bundlers test-package test-react test-bundles test-demo
+test: setup lint lint-worker lint-js lint-format test-types test-types-wasm wasm-check fuzz-smoke test-native test-crates test-examples test-worker test-wasm bench-quick test-js test-oidc test-bundlers test-package test-react test-bundles test-demo
 
 setup:
 	@scripts/setup.sh
 
 test-native:
 	$(CARGO) test --workspace --all-targets
-	$(CARGO) test -p tsunagi-core --doc
+	$(CARGO) test -p tsunagi-core -p tsunagi-flows --doc
+
+## The crates as published: tsunagi-core's and tsunagi-flows' package files (each with its README
+## and both licence texts), then `cargo publish --dry-run` of the two together: cargo (>= 1.90)
+## packages both and verifies tsunagi-flows against the packaged tsunagi-core through a temporary
+## local registry, so the core need not be on crates.io first. Needs the crates.io index; uploads
+## nothing. --allow-dirty: it checks the crates, not whether the work tree is committed. Last, their
+## rustdoc (what docs.rs builds) without a warning.
+.PHONY: test-crates
+test-crates:
+	for c in tsunagi-core tsunagi-flows; do \
+	  files=$$($(CARGO) package --list --allow-dirty -p $$c) || exit 1; \
+	  for f in README.md LICENSE-MIT LICENSE-APACHE src/lib.rs; do echo "$$files" | grep -qx "$$f" || { echo "$$c: $$f is not packaged"; exit 1; }; done; \
+	done
+	$(CARGO) publish --dry-run --allow-dirty -p tsunagi-core -p tsunagi-flows
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p tsunagi-core -p tsunagi-flows
+
+## The Rust server example (crates/tsunagi-flows/examples/legalon_server.rs) run as a process
+## against the sandbox binary (tests/examples/).
+.PHONY: test-examples
+test-examples:
+	$(CARGO) build --quiet -p tsunagi-sandbox
+	$(CARGO) build --quiet -p tsunagi-flows --example legalon_server
+	node --test tests/examples/
 
 lint:
 	$(CARGO) fmt --all -- --check

@@ -1,6 +1,7 @@
 //! Keeps the READMEs true: every stable error code is documented in README.md and README.ja.md,
 //! and README.ja.md stays in step with README.md — its headings name the English ones they
 //! translate, in README.md's order, and every command, variable and code it shows is README.md's.
+//! README.md's Rust is `tsunagi-core`'s crate README example, which `cargo test --doc` compiles.
 
 use std::collections::BTreeSet;
 use tsunagi::ErrorCode;
@@ -201,4 +202,44 @@ fn readme_ja_names_exist_in_readme() {
     );
 
     assert!(problems.is_empty(), "README.ja.md names what README.md does not:\n{}", problems.join("\n"));
+}
+
+/// The ```` ```rust ```` blocks of `text`, each its lines (without the fences).
+fn rust_blocks(text: &str) -> Vec<Vec<&str>> {
+    let (mut blocks, mut current): (Vec<Vec<&str>>, Option<Vec<&str>>) = (vec![], None);
+    for line in text.lines() {
+        match current.take() {
+            Some(block) if line.starts_with("```") => blocks.push(block),
+            Some(mut block) => {
+                block.push(line);
+                current = Some(block);
+            }
+            None => current = (line.trim_end() == "```rust").then(Vec::new),
+        }
+    }
+    blocks
+}
+
+/// Issue 23: README.md's Rust is what a user of the core writes, and it compiles. Each block is
+/// one of `crates/tsunagi-core/README.md`'s, which is the crate's rustdoc (its blocks are
+/// doctests); README.ja.md's blocks are README.md's with only their `//` comments translated.
+#[test]
+fn readme_rust_is_the_cores_compiled_example() {
+    let en = read("README.md");
+    let core = read("crates/tsunagi-core/README.md");
+    let lib = read("crates/tsunagi-core/src/lib.rs");
+    assert!(lib.contains("#![doc = include_str!(\"../README.md\")]"), "tsunagi-core's rustdoc is no longer its README: its examples are not doctests");
+    let (en_blocks, core_blocks) = (rust_blocks(&en), rust_blocks(&core));
+    assert!(!en_blocks.is_empty(), "README.md has no Rust block");
+    for block in &en_blocks {
+        assert!(core_blocks.contains(block), "README.md's Rust block is not one of crates/tsunagi-core/README.md's (compiled):\n{}", block.join("\n"));
+    }
+    let code = |block: &Vec<&str>| -> Vec<String> { block.iter().filter(|l| !l.trim_start().starts_with("//")).map(|l| (*l).to_owned()).collect() };
+    let ja = read("README.ja.md");
+    let ja_blocks = rust_blocks(&ja);
+    assert_eq!(
+        ja_blocks.iter().map(code).collect::<Vec<_>>(),
+        en_blocks.iter().map(code).collect::<Vec<_>>(),
+        "README.ja.md's Rust differs from README.md's beyond `//` comments"
+    );
 }

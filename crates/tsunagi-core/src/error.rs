@@ -12,6 +12,7 @@ macro_rules! error_codes {
     ($( $(#[$doc:meta])* $variant:ident = $text:literal, )*) => {
         /// Stable, documented error codes. The string form (`as_str`) is part of the public API:
         /// it is what the JS package exposes as `TsunagiError.code` and what the Worker returns.
+        /// `Display` (`{code}`, `to_string()`) writes that string form; `Debug` the variant name.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
         #[non_exhaustive]
         pub enum ErrorCode {
@@ -237,6 +238,7 @@ impl<'de> Deserialize<'de> for ErrorCode {
     }
 }
 
+/// The stable string form ([`ErrorCode::as_str`]), e.g. `invalid_parameter`.
 impl fmt::Display for ErrorCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -548,6 +550,19 @@ mod tests {
             assert!(s.bytes().all(|b| b.is_ascii_lowercase() || b == b'_' || b.is_ascii_digit()));
         }
         assert_eq!(ErrorCode::parse("nope"), None);
+    }
+
+    /// Issue 23: a Rust user printing a code (`{code}`, `to_string()`) gets the stable string the
+    /// README's table, the JS package and the Worker use, never the variant name.
+    #[test]
+    fn display_is_the_stable_code() {
+        assert_eq!(ErrorCode::InvalidParameter.to_string(), "invalid_parameter");
+        assert_eq!(format!("{}", ErrorCode::RefreshTokenExpired), "refresh_token_expired");
+        for code in ErrorCode::ALL {
+            assert_eq!(code.to_string(), code.as_str());
+        }
+        // an error's own `Debug` names its code the same way
+        assert!(format!("{:?}", Error::new(ErrorCode::InvalidParameter, "x")).contains("\"invalid_parameter\""));
     }
 
     #[test]

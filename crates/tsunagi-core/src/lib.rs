@@ -1,20 +1,6 @@
-//! # tsunagi-core (つなぎ) — the sans-IO OAuth 2.0 core
-//!
-//! Builds OAuth 2.0 requests as plain values and processes responses, for LawVu, Logiless,
-//! LegalOn and any RFC 6749 server. No I/O, no clock, no JS or Worker types: runtimes move bytes.
-//! Every flow is a pair, *build request* → *process response* (as in oauth4webapi):
-//!
-//! ```
-//! # #[cfg(feature = "lawvu")] {
-//! use tsunagi_core::providers::lawvu::{LawVuConfig, LawVuEnvironment};
-//! use tsunagi_core::{AuthorizationRequest, State};
-//!
-//! let client = LawVuConfig::new(LawVuEnvironment::Sandbox, "acme-inc", "https://acme-inc.com/auth").client()?;
-//! let url = client.authorization_url(&AuthorizationRequest::default())?;
-//! assert_eq!(url, "https://demo.lawvu.com/#/authorize?response_type=code&client_id=acme-inc&redirect_uri=https%3A%2F%2Facme-inc.com%2Fauth");
-//! # }
-//! # Ok::<(), tsunagi_core::Error>(())
-//! ```
+// The crate's documentation is its README (crates.io shows the same text), so the README's Rust
+// blocks are doctests (`cargo test -p tsunagi-core --doc`, in `make test-native`).
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]

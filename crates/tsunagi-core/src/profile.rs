@@ -139,7 +139,7 @@ pub struct ProviderMessage {
 /// A provider's profile. Every endpoint is overridable so the local sandbox can stand in.
 #[derive(Clone, Debug)]
 pub struct Profile {
-    /// The provider's registry name (`lawvu`, `generic`, …: [`crate::providers::PROVIDERS`]).
+    /// The provider's registry name (`lawvu`, `generic`, …: [`crate::providers::ids`]).
     pub id: &'static str,
     /// The provider's own spelling (`LawVu`, `generic`, …), for messages.
     pub name: &'static str,

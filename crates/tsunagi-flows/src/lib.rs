@@ -1,10 +1,6 @@
-//! # tsunagi-flows — the OAuth flows, written once
-//!
-//! The code exchange, a usable access token with single-flight refresh, and the API call's
-//! 401-once / 429-bounded loop, and an id_token's verification (discovery, the JWKS cache and its
-//! bounded refetch), as async Rust over small traits ([`ports`]): a transport, a token store, a
-//! refresh lock, a clock, a sleeper and a signature check. The browser runtime and the Worker
-//! implement the traits; every protocol decision comes from the sans-IO core (`tsunagi`).
+// The crate's documentation is its README (crates.io shows the same text), so the README's Rust
+// blocks are doctests (`cargo test -p tsunagi-flows --doc`, in `make test-native`).
+#![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing))]

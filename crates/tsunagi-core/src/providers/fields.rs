@@ -67,7 +67,7 @@ pub struct Registered {
     pub grants: &'static [GrantType],
     /// Its configuration fields, each declared once (the Worker refuses a key none declares).
     pub fields: &'static [Field],
-    /// Reads its fields ([`fields::Field`]s declared in its folder) into its settings.
+    /// Reads its fields ([`Field`]s declared in its folder) into its settings.
     pub read: fn(&Fields<'_>) -> Result<Box<dyn Settings>>,
 }
 
