@@ -131,9 +131,7 @@ impl Client {
     /// [`Client::begin_authorization_with_entropy`] with entropy from the platform CSPRNG.
     #[cfg(feature = "getrandom")]
     pub fn begin_authorization(&self, extra_params: &[(&str, &str)]) -> Result<(String, PendingAuthorization)> {
-        let a = crate::state::random_32()?;
-        let b = crate::state::random_32()?;
-        let c = crate::state::random_32()?;
+        let [a, b, c] = crate::state::random_blocks::<3>()?;
         self.begin_with(&a, &b, &c, extra_params)
     }
 }

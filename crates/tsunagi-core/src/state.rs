@@ -65,9 +65,18 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 /// 32 bytes from the platform CSPRNG, or a typed error where none is available.
 #[cfg(feature = "getrandom")]
 pub(crate) fn random_32() -> Result<[u8; 32]> {
-    let mut buf = [0u8; 32];
-    getrandom::fill(&mut buf).map_err(|_| Error::new(ErrorCode::InvalidConfig, "no cryptographically secure random source is available"))?;
-    Ok(buf)
+    let [one] = random_blocks::<1>()?;
+    Ok(one)
+}
+
+/// `N` independent blocks of 32 bytes from one call to the platform CSPRNG (in a browser one
+/// `crypto.getRandomValues`, whose per-call cost dominates an authorization URL's), or a typed
+/// error where none is available.
+#[cfg(feature = "getrandom")]
+pub(crate) fn random_blocks<const N: usize>() -> Result<[[u8; 32]; N]> {
+    let mut blocks = [[0u8; 32]; N];
+    getrandom::fill(blocks.as_flattened_mut()).map_err(|_| Error::new(ErrorCode::InvalidConfig, "no cryptographically secure random source is available"))?;
+    Ok(blocks)
 }
 
 #[cfg(test)]
@@ -118,5 +127,14 @@ mod tests {
         let b = State::generate().map(|s| s.as_str().to_owned());
         assert!(a.is_ok());
         assert_ne!(a, b);
+    }
+
+    /// One CSPRNG call, three independent blocks (state, PKCE verifier, nonce of one authorization).
+    #[cfg(feature = "getrandom")]
+    #[test]
+    fn random_blocks_are_distinct() {
+        let blocks = random_blocks::<3>().ok();
+        let [a, b, c] = blocks.unwrap_or_default();
+        assert!(blocks.is_some() && a != [0; 32] && a != b && b != c && a != c);
     }
 }
