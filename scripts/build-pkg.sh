@@ -8,7 +8,10 @@
 #   → the hand-written ESM wrapper (index.js for browsers and bundlers, node.js and workerd.js
 #     selected by export conditions, api.js the export list they share), the React adapter (react.js,
 #     the "./react" export: plain JS, no second wasm), types, package.json and README.md from js/;
-#     CHANGELOG.md and the licence texts from the root.
+#     CHANGELOG.md and the licence texts from the root;
+#   → the built Cloudflare Worker as `tsunagi/worker` (scripts/build-worker.sh → build/worker/, then
+#     worker/shim.mjs and wasm-bindgen's glue bundled by esbuild into pkg/worker/index.js, the .wasm
+#     and `cloudflare:workers` left as imports for the user's wrangler to resolve).
 #
 # Honours CARGO_TARGET_DIR. TSUNAGI_PKG_FEATURES (default `js`) and TSUNAGI_PKG_OUT (default `pkg`)
 # build a variant elsewhere. Run scripts/setup.sh first (it installs wasm-bindgen-cli and npm deps).
@@ -73,6 +76,18 @@ cp "$stage/server/${NAME}.js" "$OUT/server/"
 cp "$stage/server/${NAME}_bg.opt.wasm" "$OUT/server/${NAME}_bg.wasm"
 cp js/api.js js/core.js js/lowlevel.js js/oidc.js js/client.js js/server/errors.js js/server/broker.js "$OUT/server/"
 cp CHANGELOG.md LICENSE-MIT LICENSE-APACHE "$OUT/"
+# tsunagi/worker: the Worker a team deploys from its own wrangler project (README "Deploy your own").
+# One module (the glue's snippets have hashed paths), importing ./index_bg.wasm, which wrangler's
+# default CompiledWasm rule turns into a WebAssembly.Module, and cloudflare:workers.
+scripts/build-worker.sh
+mkdir -p "$OUT/worker"
+node_modules/.bin/esbuild build/worker/shim.mjs --bundle --format=esm --platform=neutral \
+  --external:cloudflare:workers '--external:*.wasm' --legal-comments=none --log-level=warning \
+  --banner:js='// tsunagi/worker: the tsunagi Worker, built by scripts/build-pkg.sh (worker/shim.mjs + wasm-bindgen glue).' \
+  --outfile="$OUT/worker/index.js"
+grep -q '^import wasmModule from "./index_bg.wasm";$' "$OUT/worker/index.js" || { log "pkg/worker/index.js does not import ./index_bg.wasm"; exit 1; }
+cp build/worker/index_bg.wasm "$OUT/worker/index_bg.wasm"
+cp js/worker/index.d.ts "$OUT/worker/index.d.ts"
 # The npm version is the root crate's (js/package.json says 0.0.0); make test-package checks that the
 # workspace crates, pkg/package.json and CHANGELOG.md's top entry agree.
 version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
@@ -83,7 +98,7 @@ if ! grep -q "\"version\": \"${version}\"" "$OUT/package.json"; then
 fi
 
 gz() { gzip -9 -c "$@" | wc -c; }
-for m in "${NAME}_bg.wasm" "lawvu/${NAME}_bg.wasm" "server/${NAME}_bg.wasm"; do
+for m in "${NAME}_bg.wasm" "lawvu/${NAME}_bg.wasm" "server/${NAME}_bg.wasm" "worker/index_bg.wasm"; do
   printf 'build-pkg: pkg/%s: %s bytes (%s gz)\n' "$m" "$(wc -c <"$OUT/$m")" "$(gz "$OUT/$m")"
 done
 # What an app loads per entry (esbuild bundle, gzip -9) is measured by tests/package/entries.test.mjs.

@@ -1,7 +1,7 @@
 // The provider sandbox binary on ephemeral loopback ports (own process group, always stopped), its
 // seeded secrets and the shapes of the tokens it issues. No Miniflare here: tests/secrets/ uses it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -23,12 +23,19 @@ process.on('exit', killAll);
  * on ephemeral ports. Resolves to `{ ep, control(path, body?), stats(), stop() }`: `ep` is its
  * endpoints document; `control` GETs `{control_url}/{path}` (no body) or POSTs `body` there as
  * JSON, and answers the parsed JSON (`control('lawvu/approve', {...})`); `stats()` is
- * `control('stats')`. Every Node test starts the sandbox through this function. */
-export async function startSandbox() {
+ * `control('stats')`. `config`, when given, is the sandbox's `--config` document (sandbox/README.md,
+ * "Config file": other clients, other registered redirect URIs). Every Node test starts the
+ * sandbox through this function. */
+export async function startSandbox({ config } = {}) {
   const bin = process.env.TSUNAGI_SANDBOX_BIN || resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target', 'debug', 'tsunagi-sandbox');
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`cargo build -p tsunagi-sandbox\` (make test does)`);
   const dir = mkdtempSync(join(tmpdir(), 'tsunagi-sbx-'));
-  const child = spawn(bin, ['--base-port', '0', '--endpoints-file', join(dir, 'endpoints.json')], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['--base-port', '0', '--endpoints-file', join(dir, 'endpoints.json')];
+  if (config) {
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(config), { mode: 0o600 });
+    args.push('--config', join(dir, 'config.json'));
+  }
+  const child = spawn(bin, args, { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
   children.add(child);
   const ready = await new Promise((ok, fail) => {
     let out = '';

@@ -12,7 +12,7 @@ fn read(name: &str) -> String {
 
 /// The README.md sections README.ja.md must translate (the two commands, the Worker, the three
 /// providers and how to choose between the browser and the Worker).
-const JA_MUST_COVER: [(usize, &str); 11] = [
+const JA_MUST_COVER: [(usize, &str); 12] = [
     (2, "Two commands"),
     (2, "What is here"),
     (2, "The core in one screen"),
@@ -21,6 +21,7 @@ const JA_MUST_COVER: [(usize, &str); 11] = [
     (2, "Worker"),
     (3, "Routes"),
     (3, "Configure"),
+    (3, "Deploy your own"),
     (3, "Build, run locally, deploy"),
     (2, "npm package"),
     (2, "Browser-only or Worker?"),

@@ -61,7 +61,9 @@ impl SessionKeys {
     /// [`MIN_SESSION_KEY_LEN`] bytes → [`ErrorCode::InvalidConfig`].
     pub fn derive(session_key: Option<&str>) -> Result<Self> {
         let key = match session_key.map(str::trim) {
-            None | Some("") => return Err(Error::new(ErrorCode::ConfigMissing, "SESSION_KEY is not set (wrangler secret put SESSION_KEY)")),
+            None | Some("") => {
+                return Err(Error::new(ErrorCode::ConfigMissing, "SESSION_KEY is not set (`wrangler secret put SESSION_KEY`; `.dev.vars` for local runs)"))
+            }
             Some(k) => k,
         };
         if key.len() < MIN_SESSION_KEY_LEN {

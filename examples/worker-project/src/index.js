@@ -1,0 +1,1 @@
+export { default, TsunagiSession, TsunagiConnection, TsunagiBroker } from 'tsunagi/worker';
