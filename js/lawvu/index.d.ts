@@ -35,6 +35,7 @@ export type {
   OAuthClientEvent,
   OAuthClientEventArgs,
   UnverifiedUser,
+  UserClaims,
   RedirectResult,
   LogoutResult,
   AuthorizeOptions,

@@ -25,6 +25,7 @@ import {
   type StorageAdapter,
   type TokenSet,
   type UnverifiedUser,
+  type UserClaims,
   BrokerClient,
   OAuthClient,
   TsunagiError,
@@ -374,7 +375,7 @@ async function useClient(): Promise<void> {
   const user = await client.getUser();
   expectType<UnverifiedUser | null>()(user);
   if (user) {
-    expectType<Record<string, unknown>>()(user.claims);
+    expectType<UserClaims>()(user.claims);
     expectType<'id_token' | 'access_token'>()(user.source);
     expectType<false>()(user.verified);
     // @ts-expect-error the claims are never verified
@@ -454,11 +455,12 @@ function ReactApp(): ReactElement {
   expectType<boolean>()(session.isLoading);
   expectType<boolean>()(session.isAuthenticated);
   expectType<UnverifiedUser | null>()(session.user);
-  expectType<unknown>()(session.error);
+  expectType<TsunagiError | null>()(session.error);
   expectType<Promise<string>>()(session.getAccessToken());
   expectType<Promise<string>>()(session.getAccessToken({ forceRefresh: true, signal: AbortSignal.timeout(5_000) }));
   expectType<Promise<string>>()(session.login({ appState: { returnTo: '/matters/42' } }));
-  expectType<Promise<void>>()(session.logout());
+  expectType<Promise<LogoutResult>>()(session.logout());
+  expectType<Promise<Response>>()(session.fetch('/matter-apis/v1/matters', { signal: AbortSignal.timeout(5_000) }));
   expectAssignable<LoginOptions>({ appState: '/home', extraParams: { prompt: 'login' } });
   // @ts-expect-error login() always navigates
   session.login({ navigate: false });
