@@ -96,7 +96,8 @@ export interface TsunagiErrorDetails {
 }
 
 /**
- * Every failure of the package. Messages never contain a secret, code or token.
+ * Every failure of the package. `message` is the sentence alone, without the code in front (show `${code}: ${message}`); messages
+ * never contain a secret, code or token.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (the OAuth `error` values among the codes)
  */
 export class TsunagiError extends Error {
