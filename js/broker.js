@@ -12,8 +12,7 @@ const ERROR_HEADER = 'x-tsunagi-error';
 const PROVIDER = /^[a-z][a-z0-9_-]*$/;
 
 function provider(p) {
-  if (typeof p !== 'string' || !PROVIDER.test(p))
-    throw new TsunagiError('invalid_parameter', 'provider must be a provider name such as "lawvu"');
+  if (typeof p !== 'string' || !PROVIDER.test(p)) throw new TsunagiError('invalid_parameter', 'provider must be a provider name such as "lawvu"');
   return p;
 }
 
@@ -49,8 +48,7 @@ export class BrokerClient {
   constructor(opts) {
     const o = options(opts, 'options');
     const base = o.baseUrl ?? '';
-    if (typeof base !== 'string')
-      throw new TsunagiError('invalid_config', 'baseUrl must be a string (the Worker origin, or "" for this origin)');
+    if (typeof base !== 'string') throw new TsunagiError('invalid_config', 'baseUrl must be a string (the Worker origin, or "" for this origin)');
     this.#base = base.replace(/\/+$/, '');
     this.#credentials = this.#base ? 'include' : 'same-origin';
     const f = o.fetch ?? globalThis.fetch;

@@ -34,11 +34,7 @@ export function fromWasmError(e, cause) {
     }
     if (d && typeof d.code === 'string') {
       const where = [d.status ? `HTTP ${d.status}` : '', d.requestId ? `request id ${d.requestId}` : ''].filter(Boolean).join(', ');
-      return fail(
-        d.code,
-        `${d.message}${d.description ? `: ${d.description}` : ''}${where ? ` (${where})` : ''}`,
-        cause === undefined ? d : { ...d, cause },
-      );
+      return fail(d.code, `${d.message}${d.description ? `: ${d.description}` : ''}${where ? ` (${where})` : ''}`, cause === undefined ? d : { ...d, cause });
     }
   }
   return fail('internal_error', 'the tsunagi wasm module failed unexpectedly', { cause: e });
@@ -85,8 +81,7 @@ export function clientFor(config, orGeneric) {
   if (config === null || typeof config !== 'object') {
     if (orGeneric && (config === undefined || config === null)) {
       // tsunagi/lawvu's module has no generic profile to read with
-      if (typeof (/** @type {any} */ (WasmClient).genericReader) !== 'function')
-        throw fail('invalid_parameter', 'options.config is required in tsunagi/lawvu');
+      if (typeof (/** @type {any} */ (WasmClient).genericReader) !== 'function') throw fail('invalid_parameter', 'options.config is required in tsunagi/lawvu');
       genericReader ??= wasm(() => /** @type {any} */ (WasmClient).genericReader());
       return genericReader;
     }

@@ -124,19 +124,25 @@ export class TsunagiError extends Error {
   readonly requiresReauthorization: boolean;
 }
 
-/** LawVu. Public client (browser): no `clientSecret` (1-day refresh tokens). With a secret (server only): 30 days. */
-export interface LawVuConfig {
+/**
+ * LawVu. Public client (browser): no `clientSecret` (1-day refresh tokens). With a secret (server only): 30 days. `environment` picks
+ * the hosts; `authorizeUrl`, `tokenUrl` and `apiBase` override them one by one, and with all three (the local sandbox: its
+ * `endpoints.json`'s `authorize_url`, `token_url`, `api_base`) no `environment` is needed.
+ */
+export type LawVuConfig = LawVuConfigFields &
+  (
+    | { environment: 'sandbox' | 'production'; authorizeUrl?: string; tokenUrl?: string; apiBase?: string }
+    | { environment?: 'sandbox' | 'production'; authorizeUrl: string; tokenUrl: string; apiBase: string }
+  );
+
+/** The fields of every {@link LawVuConfig}. */
+export interface LawVuConfigFields {
   provider: 'lawvu';
-  environment: 'sandbox' | 'production';
   clientId: string;
   redirectUri: string;
   /** Server side only: OAuthClient refuses it in a browser. */
   clientSecret?: string;
   regionHint?: string;
-  /** Overrides (e.g. the local sandbox): `https://host/#/authorize`, token URL, API base. */
-  authorizeUrl?: string;
-  tokenUrl?: string;
-  apiBase?: string;
 }
 
 /** Logiless: always confidential (GET token endpoint with the secret in the URL): server side only. */

@@ -88,8 +88,7 @@ export async function verifyIdToken(config, idToken, opts) {
   if (!Number.isFinite(now)) throw fail('invalid_parameter', 'now must be a time in ms');
   const original = o.original === undefined ? undefined : JSON.stringify(o.original);
   const leeway = o.leewaySecs ?? undefined;
-  if (leeway !== undefined && !(Number.isInteger(leeway) && leeway >= 0))
-    throw fail('invalid_parameter', 'leewaySecs must be a whole number of seconds');
+  if (leeway !== undefined && !(Number.isInteger(leeway) && leeway >= 0)) throw fail('invalid_parameter', 'leewaySecs must be a whole number of seconds');
   const run = verifyIdTokenWith(json(cfg, 'config'), idToken, fetchFn, o.nonce ?? undefined, original, now, leeway, timeoutMs);
   return JSON.parse(await abortable(flow(run), signal));
 }

@@ -23,6 +23,7 @@ export type {
   ErrorCode,
   TsunagiErrorDetails,
   LawVuConfig,
+  LawVuConfigFields,
   TokenSet,
   Grant,
   HttpRequest,

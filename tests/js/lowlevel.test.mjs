@@ -901,6 +901,24 @@ describe('OAuthClient: what an SPA expects (issue 17)', () => {
     client.close();
   });
 
+  test('the sandbox config: authorizeUrl, tokenUrl and apiBase from endpoints.json, no environment needed (issue 23)', async () => {
+    const { environment, ...urls } = config;
+    assert.equal(environment, 'sandbox');
+    const client = new t.OAuthClient(urls, { storage: 'memory' });
+    const url = await client.authorize();
+    assert.ok(url.startsWith(sb.ep.lawvu.authorize_url), url);
+    await client.handleCallback(await approved(client));
+    assert.equal((await client.fetch('/account-apis/v1/users')).status, 200);
+    client.close();
+    // with fewer than the three URLs a host of the environment is needed: still refused, naming it
+    const { apiBase, ...partial } = urls;
+    assert.ok(apiBase);
+    assert.throws(
+      () => new t.OAuthClient(partial),
+      (e) => e instanceof t.TsunagiError && e.code === 'invalid_config' && e.message.includes('config.environment'),
+    );
+  });
+
   test('autoRefresh: renews ahead of expiry from the stored expiry, and stops on close()', async () => {
     const storage = t.memoryStorage();
     const client = new t.OAuthClient(config, { storage, key: 'auto' });

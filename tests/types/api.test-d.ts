@@ -64,6 +64,17 @@ function expectAssignable<T>(value: T): T {
 // --- configs ------------------------------------------------------------------------------------
 
 const lawvu: LawVuConfig = { provider: 'lawvu', environment: 'sandbox', clientId: 'acme', redirectUri: 'https://app.example/cb' };
+// the local sandbox (endpoints.json): with all three URLs, no environment is needed (issue 23)
+const lawvuSandbox: LawVuConfig = {
+  provider: 'lawvu',
+  clientId: 'acme',
+  redirectUri: 'http://localhost:5173/',
+  authorizeUrl: 'http://127.0.0.1:9400/#/authorize',
+  tokenUrl: 'http://127.0.0.1:9400/account-apis/v1/auth/token',
+  apiBase: 'http://127.0.0.1:9400',
+};
+// @ts-expect-error without all three URLs, the environment picks the hosts
+const lawvuPartial: LawVuConfig = { provider: 'lawvu', clientId: 'acme', redirectUri: 'http://localhost:5173/', tokenUrl: 'http://127.0.0.1:9400/token' };
 const logiless: LogilessConfig = { provider: 'logiless', clientId: 'c', clientSecret: 's', redirectUri: 'https://app.example/cb', merchantId: 'm' };
 const legalon: LegalOnConfig = { provider: 'legalon', region: 'jp', credentials: 'Y2xpZW50OnNlY3JldA==' };
 const generic: GenericConfig = {
@@ -477,4 +488,4 @@ function ReactApp(): ReactElement {
   return TsunagiProvider(props);
 }
 
-export { codes, configs, grants, handle, storage, syncStorage, useBroker, useClient, ReactApp };
+export { codes, configs, grants, handle, storage, syncStorage, useBroker, useClient, ReactApp, lawvuSandbox, lawvuPartial };
