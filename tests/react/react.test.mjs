@@ -1,4 +1,4 @@
-// node --test: tsunagi/react in a real React 19 app (app/, rendered in <StrictMode>), built by Vite 7
+// node --test: tsunagi/react in a real React 19 app (app/, rendered in <StrictMode>), built by Vite 8
 // against the packed package (`npm pack pkg/`, unpacked into the app's node_modules/tsunagi; react and
 // react-dom linked from the root devDependencies), served from loopback and driven in headless
 // Debian Chromium against the provider sandbox (LawVu's public client; the page is its redirect URI).
