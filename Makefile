@@ -64,7 +64,9 @@ lint-format:
 
 ## The package's hand-written declarations (js/index.d.ts, no build needed): `tsc --strict` against the
 ## type tests in tests/types/ (every export's signatures, wrong calls as @ts-expect-error), and
-## node --test: its ErrorCode union is exactly the Rust list plus internal_error, its values js/api.js's.
+## node --test: its ErrorCode union is exactly the Rust list plus internal_error, its values js/api.js's;
+## and every ts/tsx block of README.md, README.ja.md and js/README.md compiles with tsc --strict, every
+## js/jsx block parses as a module (readme-blocks.test.mjs, in target/readme-blocks/).
 test-types:
 	node_modules/.bin/tsc -p tests/types
 	node --test tests/types/
