@@ -86,7 +86,9 @@ lint-format:
 
 ## The package's hand-written declarations (js/index.d.ts, no build needed): `tsc --strict` against the
 ## type tests in tests/types/ (every export's signatures, wrong calls as @ts-expect-error), and
-## node --test: its ErrorCode union is exactly the Rust list plus internal_error, its values js/api.js's.
+## node --test: its ErrorCode union is exactly the Rust list plus internal_error, its values js/api.js's;
+## and every ts/tsx block of README.md, README.ja.md and js/README.md compiles with tsc --strict, every
+## js/jsx block parses as a module (readme-blocks.test.mjs, in target/readme-blocks/).
 test-types:
 	node_modules/.bin/tsc -p tests/types
 	node --test tests/types/
@@ -118,8 +120,8 @@ test-oidc: pkg
 	node --test tests/oidc/*.test.mjs
 
 ## The package as an app's dependency: tests/bundlers/app built by webpack 5 (no config file), esbuild
-## (--bundle --format=esm + the .wasm copied next to the bundle) and Vite 7 (`vite build`), each
-## served on loopback and run in headless Debian Chromium; and imported from Node ("node" condition).
+## (--bundle --format=esm + the .wasm copied next to the bundle) and Vite 8 (`vite build`, and its dev
+## server with no config), each served on loopback and run in headless Debian Chromium; and imported from Node ("node" condition).
 .PHONY: test-bundlers
 test-bundlers: pkg
 	node --test tests/bundlers/
@@ -136,7 +138,7 @@ test-package: pkg
 	node_modules/.bin/attw --pack pkg --ignore-rules cjs-resolves-to-esm --no-color
 	node --test tests/package/
 
-## tsunagi/react (js/react.js): tests/react/app, a React 19 app in <StrictMode>, built by Vite 7 against the
+## tsunagi/react (js/react.js): tests/react/app, a React 19 app in <StrictMode>, built by Vite 8 against the
 ## packed pkg/ twice — production, and React's development build (StrictMode mounts effects twice) —
 ## each run in headless Debian Chromium against the sandbox: login, one code exchange, one refresh for
 ## two concurrent getAccessToken() calls, logout here and in a second tab.

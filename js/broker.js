@@ -12,8 +12,7 @@ const ERROR_HEADER = 'x-tsunagi-error';
 const PROVIDER = /^[a-z][a-z0-9_-]*$/;
 
 function provider(p) {
-  if (typeof p !== 'string' || !PROVIDER.test(p))
-    throw new TsunagiError('invalid_parameter', 'invalid_parameter: provider must be a provider name such as "lawvu"');
+  if (typeof p !== 'string' || !PROVIDER.test(p)) throw new TsunagiError('invalid_parameter', 'provider must be a provider name such as "lawvu"');
   return p;
 }
 
@@ -27,7 +26,7 @@ async function workerError(res) {
   }
   const code = typeof body.error === 'string' ? body.error : res.headers.get(ERROR_HEADER) || 'http_error';
   const message = typeof body.message === 'string' ? body.message : `the Worker answered HTTP ${res.status}`;
-  return new TsunagiError(code, `${code}: ${message}`, {
+  return new TsunagiError(code, message, {
     status: body.upstream_status ?? res.status,
     requestId: body.request_id ?? res.headers.get('x-request-id') ?? undefined,
     description: body.description,
@@ -49,12 +48,11 @@ export class BrokerClient {
   constructor(opts) {
     const o = options(opts, 'options');
     const base = o.baseUrl ?? '';
-    if (typeof base !== 'string')
-      throw new TsunagiError('invalid_config', 'invalid_config: baseUrl must be a string (the Worker origin, or "" for this origin)');
+    if (typeof base !== 'string') throw new TsunagiError('invalid_config', 'baseUrl must be a string (the Worker origin, or "" for this origin)');
     this.#base = base.replace(/\/+$/, '');
     this.#credentials = this.#base ? 'include' : 'same-origin';
     const f = o.fetch ?? globalThis.fetch;
-    if (typeof f !== 'function') throw new TsunagiError('invalid_config', 'invalid_config: no fetch function is available: pass options.fetch');
+    if (typeof f !== 'function') throw new TsunagiError('invalid_config', 'no fetch function is available: pass options.fetch');
     this.#fetch = f === globalThis.fetch ? f.bind(globalThis) : f;
   }
 
@@ -66,7 +64,7 @@ export class BrokerClient {
       res = await this.#fetch(`${this.#base}${path}`, { method, headers: h, body, credentials: this.#credentials, signal });
     } catch (cause) {
       if (signal?.aborted) throw cause; // the caller's abort, as fetch rejected with it (the signal's reason)
-      throw new TsunagiError('transport', 'transport: the Worker could not be reached', { cause });
+      throw new TsunagiError('transport', 'the Worker could not be reached', { cause });
     }
     if (res.headers.has(ERROR_HEADER)) throw await workerError(res);
     return res;
@@ -76,7 +74,7 @@ export class BrokerClient {
   loginUrl(name, opts) {
     const o = options(opts, 'options');
     const returnTo = o.returnTo ?? '/';
-    if (typeof returnTo !== 'string') throw new TsunagiError('invalid_parameter', 'invalid_parameter: returnTo must be a path such as "/"');
+    if (typeof returnTo !== 'string') throw new TsunagiError('invalid_parameter', 'returnTo must be a path such as "/"');
     return `${this.#base}/auth/${provider(name)}/login?return_to=${encodeURIComponent(returnTo)}`;
   }
 
@@ -108,7 +106,7 @@ export class BrokerClient {
    */
   async fetch(name, path, init) {
     const i = options(init, 'init');
-    if (typeof path !== 'string' || !path.startsWith('/')) throw new TsunagiError('invalid_parameter', 'invalid_parameter: path must start with "/"');
+    if (typeof path !== 'string' || !path.startsWith('/')) throw new TsunagiError('invalid_parameter', 'path must start with "/"');
     const signal = abortSignal(i.signal);
     return this.#send(`/api/${provider(name)}${path}`, { method: i.method, headers: i.headers, body: i.body, signal });
   }

@@ -16,7 +16,7 @@
 import { TsunagiError, abortable, abortSignal, canRevoke, clientFor, decodeJwtClaims, flow, fromWasmError, options, pairs, wasm } from './core.js';
 import { WasmChannel, WasmLock, WasmStorage, cleanAddressBar, flowAccessToken, flowExchange, flowFetch, flowRevoke, refreshDueInMs } from './tsunagi_wasm.js';
 
-const fail = (code, message, details) => new TsunagiError(code, `${code}: ${message}`, details);
+const fail = (code, message, details) => new TsunagiError(code, message, details);
 const sleep = (ms, signal) =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);

@@ -29,11 +29,7 @@ export function fromWasmError(e, cause) {
     }
     if (d && typeof d.code === 'string') {
       const where = [d.status ? `HTTP ${d.status}` : '', d.requestId ? `request id ${d.requestId}` : ''].filter(Boolean).join(', ');
-      return fail(
-        d.code,
-        `${d.code}: ${d.message}${d.description ? `: ${d.description}` : ''}${where ? ` (${where})` : ''}`,
-        cause === undefined ? d : { ...d, cause },
-      );
+      return fail(d.code, `${d.message}${d.description ? `: ${d.description}` : ''}${where ? ` (${where})` : ''}`, cause === undefined ? d : { ...d, cause });
     }
   }
   return fail('internal_error', 'the tsunagi wasm module failed unexpectedly', { cause: e });
@@ -80,8 +76,7 @@ export function clientFor(config, orGeneric) {
   if (config === null || typeof config !== 'object') {
     if (orGeneric && (config === undefined || config === null)) {
       // tsunagi/lawvu's module has no generic profile to read with
-      if (typeof (/** @type {any} */ (WasmClient).genericReader) !== 'function')
-        throw fail('invalid_parameter', 'invalid_parameter: options.config is required in tsunagi/lawvu');
+      if (typeof (/** @type {any} */ (WasmClient).genericReader) !== 'function') throw fail('invalid_parameter', 'options.config is required in tsunagi/lawvu');
       genericReader ??= wasm(() => /** @type {any} */ (WasmClient).genericReader());
       return genericReader;
     }
@@ -184,16 +179,16 @@ export function jwtPayloadFast(jwt) {
  * does not take goes to the core, which returns the payload or the precise error.
  */
 export function decodeJwtClaims(jwt) {
-  if (typeof jwt !== 'string') throw fail('jwt_malformed', 'jwt_malformed: a JWT is a string');
+  if (typeof jwt !== 'string') throw fail('jwt_malformed', 'a JWT is a string');
   const text = jwtPayloadFast(jwt) ?? wasm(() => jwtPayload(jwt));
   let claims;
   try {
     claims = JSON.parse(text);
   } catch {
-    throw fail('jwt_invalid_json', 'jwt_invalid_json: the JWT payload is not JSON');
+    throw fail('jwt_invalid_json', 'the JWT payload is not JSON');
   }
   if (claims === null || typeof claims !== 'object' || Array.isArray(claims)) {
-    throw fail('jwt_not_object', 'jwt_not_object: the JWT payload is not a JSON object');
+    throw fail('jwt_not_object', 'the JWT payload is not a JSON object');
   }
   return claims;
 }

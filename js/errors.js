@@ -26,7 +26,7 @@ const fail = (code, message, details) => new TsunagiError(code, message, details
 /** @internal An options object: `undefined`/`null` → `{}`; anything else must be an object. */
 export function options(x, what) {
   if (x === undefined || x === null) return {};
-  if (typeof x !== 'object') throw fail('invalid_parameter', `invalid_parameter: ${what} must be an object`);
+  if (typeof x !== 'object') throw fail('invalid_parameter', `${what} must be an object`);
   return x;
 }
 
@@ -34,7 +34,7 @@ export function options(x, what) {
 export function abortSignal(x) {
   if (x === undefined || x === null) return undefined;
   if (typeof x !== 'object' || typeof x.aborted !== 'boolean' || typeof x.addEventListener !== 'function') {
-    throw fail('invalid_parameter', 'invalid_parameter: signal must be an AbortSignal');
+    throw fail('invalid_parameter', 'signal must be an AbortSignal');
   }
   return x;
 }

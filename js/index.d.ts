@@ -96,7 +96,8 @@ export interface TsunagiErrorDetails {
 }
 
 /**
- * Every failure of the package. Messages never contain a secret, code or token.
+ * Every failure of the package. `message` is the sentence alone, without the code in front (show `${code}: ${message}`); messages
+ * never contain a secret, code or token.
  * @see https://www.rfc-editor.org/rfc/rfc6749#section-5.2 (the OAuth `error` values among the codes)
  */
 export class TsunagiError extends Error {
@@ -123,19 +124,25 @@ export class TsunagiError extends Error {
   readonly requiresReauthorization: boolean;
 }
 
-/** LawVu. Public client (browser): no `clientSecret` (1-day refresh tokens). With a secret (server only): 30 days. */
-export interface LawVuConfig {
+/**
+ * LawVu. Public client (browser): no `clientSecret` (1-day refresh tokens). With a secret (server only): 30 days. `environment` picks
+ * the hosts; `authorizeUrl`, `tokenUrl` and `apiBase` override them one by one, and with all three (the local sandbox: its
+ * `endpoints.json`'s `authorize_url`, `token_url`, `api_base`) no `environment` is needed.
+ */
+export type LawVuConfig = LawVuConfigFields &
+  (
+    | { environment: 'sandbox' | 'production'; authorizeUrl?: string; tokenUrl?: string; apiBase?: string }
+    | { environment?: 'sandbox' | 'production'; authorizeUrl: string; tokenUrl: string; apiBase: string }
+  );
+
+/** The fields of every {@link LawVuConfig}. */
+export interface LawVuConfigFields {
   provider: 'lawvu';
-  environment: 'sandbox' | 'production';
   clientId: string;
   redirectUri: string;
   /** Server side only: OAuthClient refuses it in a browser. */
   clientSecret?: string;
   regionHint?: string;
-  /** Overrides (e.g. the local sandbox): `https://host/#/authorize`, token URL, API base. */
-  authorizeUrl?: string;
-  tokenUrl?: string;
-  apiBase?: string;
 }
 
 /** Logiless: always confidential (GET token endpoint with the secret in the URL): server side only. */
@@ -469,13 +476,53 @@ export type OAuthClientEvent = 'tokens' | 'logout' | 'refresh_failed';
 export type OAuthClientEventArgs = [type: 'tokens' | 'logout', info: { remote: boolean }] | [type: 'refresh_failed', info: { remote: false; error: unknown }];
 
 /**
+ * A JWT's claims as a user's: OpenID Connect Core §5.1's standard claims with their types, each optional (a provider sends the ones
+ * its scopes grant, LawVu's access token only `sub` and its own), and any other claim as `unknown` (e.g. LawVu's `organisationId`).
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#StandardClaims
+ */
+export interface UserClaims {
+  [claim: string]: unknown;
+  /** The subject: the user's identifier at the issuer. */
+  sub?: string;
+  name?: string;
+  given_name?: string;
+  family_name?: string;
+  middle_name?: string;
+  nickname?: string;
+  preferred_username?: string;
+  profile?: string;
+  picture?: string;
+  website?: string;
+  email?: string;
+  email_verified?: boolean;
+  gender?: string;
+  /** `YYYY-MM-DD` or `YYYY`. */
+  birthdate?: string;
+  zoneinfo?: string;
+  locale?: string;
+  phone_number?: string;
+  phone_number_verified?: boolean;
+  /** OpenID Connect Core §5.1.1. */
+  address?: {
+    formatted?: string;
+    street_address?: string;
+    locality?: string;
+    region?: string;
+    postal_code?: string;
+    country?: string;
+  };
+  /** Epoch seconds. */
+  updated_at?: number;
+}
+
+/**
  * The signed-in user's claims, **unverified**: decoded from a JWT without checking its signature, issuer or audience. For display
  * only, never for an access decision (the API decides, with the access token).
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDToken
  * @see https://www.rfc-editor.org/rfc/rfc7519#section-4
  */
 export interface UnverifiedUser {
-  claims: Record<string, unknown>;
+  claims: UserClaims;
   /** `"id_token"`: the stored set's `extra.id_token` (an OpenID provider's); `"access_token"`: the access token, when it is a JWT (LawVu). */
   source: 'id_token' | 'access_token';
   /** Always `false`: nothing was verified. */

@@ -57,9 +57,9 @@ export function responseArgs(r) {
 export function responseBody(r) {
   const body = options(r, 'response').body;
   if (body === undefined || body === null) return '';
-  if (typeof body !== 'string') throw fail('invalid_parameter', 'invalid_parameter: response.body must be a string');
+  if (typeof body !== 'string') throw fail('invalid_parameter', 'response.body must be a string');
   // a lone surrogate would silently become U+FFFD on its way into wasm: refuse it instead
-  if (body.isWellFormed?.() === false) throw fail('invalid_parameter', 'invalid_parameter: response.body is not well-formed text (lone surrogate)');
+  if (body.isWellFormed?.() === false) throw fail('invalid_parameter', 'response.body is not well-formed text (lone surrogate)');
   return body;
 }
 

@@ -11,7 +11,7 @@ function json(value, what) {
   try {
     return JSON.stringify(value);
   } catch (cause) {
-    throw fail('invalid_parameter', `invalid_parameter: ${what} must be plain JSON values`, { cause });
+    throw fail('invalid_parameter', `${what} must be plain JSON values`, { cause });
   }
 }
 
@@ -25,7 +25,7 @@ function json(value, what) {
  * `undefined` (the requests go through gloo-net, the global `fetch`).
  */
 function fetchOf(f) {
-  if (typeof (f ?? globalThis.fetch) !== 'function') throw fail('invalid_config', 'invalid_config: no fetch function is available: pass options.fetch');
+  if (typeof (f ?? globalThis.fetch) !== 'function') throw fail('invalid_config', 'no fetch function is available: pass options.fetch');
   return f == null ? undefined : (...a) => f.apply(globalThis, a);
 }
 
@@ -45,7 +45,7 @@ export async function discover(issuer, opts) {
   const o = options(opts, 'options');
   const fetchFn = fetchOf(o.fetch);
   const signal = abortSignal(o.signal);
-  if (typeof issuer !== 'string') throw fail('invalid_config', 'invalid_config: issuer must be a string');
+  if (typeof issuer !== 'string') throw fail('invalid_config', 'issuer must be a string');
   const text = await abortable(flow(discoverMetadata(issuer, fetchFn, o.cache === false, timeoutOf(o))), signal);
   return JSON.parse(text);
 }
@@ -78,18 +78,17 @@ export async function verifyIdToken(config, idToken, opts) {
   const o = options(opts, 'options');
   const fetchFn = fetchOf(o.fetch);
   const signal = abortSignal(o.signal);
-  if (typeof idToken !== 'string') throw fail('id_token_invalid', 'id_token_invalid: the id_token is not a string');
+  if (typeof idToken !== 'string') throw fail('id_token_invalid', 'the id_token is not a string');
   if (o.original !== undefined && (o.original === null || typeof o.original !== 'object'))
-    throw fail('invalid_parameter', 'invalid_parameter: original must be the original id_token’s claims');
-  if (o.nonce !== undefined && o.nonce !== null && typeof o.nonce !== 'string') throw fail('invalid_parameter', 'invalid_parameter: nonce must be a string');
+    throw fail('invalid_parameter', 'original must be the original id_token’s claims');
+  if (o.nonce !== undefined && o.nonce !== null && typeof o.nonce !== 'string') throw fail('invalid_parameter', 'nonce must be a string');
   const timeoutMs = timeoutOf(o);
   const cfg = await withMetadata(config, o.fetch, !config?.jwksUri, { requestTimeoutMs: timeoutMs, signal });
   const now = typeof o.now === 'function' ? o.now() : (o.now ?? Date.now());
-  if (!Number.isFinite(now)) throw fail('invalid_parameter', 'invalid_parameter: now must be a time in ms');
+  if (!Number.isFinite(now)) throw fail('invalid_parameter', 'now must be a time in ms');
   const original = o.original === undefined ? undefined : JSON.stringify(o.original);
   const leeway = o.leewaySecs ?? undefined;
-  if (leeway !== undefined && !(Number.isInteger(leeway) && leeway >= 0))
-    throw fail('invalid_parameter', 'invalid_parameter: leewaySecs must be a whole number of seconds');
+  if (leeway !== undefined && !(Number.isInteger(leeway) && leeway >= 0)) throw fail('invalid_parameter', 'leewaySecs must be a whole number of seconds');
   const run = verifyIdTokenWith(json(cfg, 'config'), idToken, fetchFn, o.nonce ?? undefined, original, now, leeway, timeoutMs);
   return JSON.parse(await abortable(flow(run), signal));
 }

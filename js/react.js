@@ -7,7 +7,9 @@
 // flight, and the client shares one code exchange between them; only the live run reports the
 // result (onRedirect is called once); the first run's subscription is removed by its cleanup.
 // Nothing here refreshes: state comes from isAuthenticated() and getUser(), which read the storage.
+// `error` holds TsunagiErrors only (errors.js: no wasm); anything else thrown is reported as uncaught.
 import { createContext, createElement, useContext, useEffect, useMemo, useRef, useState } from 'react';
+import { TsunagiError } from './errors.js';
 
 const Context = createContext(null);
 
@@ -18,6 +20,14 @@ function isCallback() {
   const q = loc.hash.indexOf('?');
   const p = new URLSearchParams(`${loc.search.slice(1)}&${q < 0 ? '' : loc.hash.slice(q + 1)}`);
   return p.has('state') && (p.has('code') || p.has('error'));
+}
+
+/** A failure for the hook's `error` (a TsunagiError, or `null` when it is not one: that is reported as an uncaught exception). */
+function failure(error) {
+  if (error instanceof TsunagiError) return error;
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else Promise.reject(error);
+  return null;
 }
 
 /** Provides `client`'s session to useTsunagi(): handles the callback when the page is one, then follows the client's events. */
@@ -38,7 +48,7 @@ export function TsunagiProvider({ client, onRedirect, children }) {
       const n = ++reads;
       return Promise.all([client.isAuthenticated(), client.getUser()]).then(
         ([isAuthenticated, user]) => n === reads && update({ isLoading: false, isAuthenticated, user: isAuthenticated ? user : null }),
-        (error) => n === reads && update({ isLoading: false, error }),
+        (error) => n === reads && update({ isLoading: false, error: failure(error) }),
       );
     };
     const off = client.onChange((type, info) => {
@@ -50,14 +60,14 @@ export function TsunagiProvider({ client, onRedirect, children }) {
         return;
       }
       // a session that ended tells "logout" before its "refresh_failed": the failure is what stays
-      update({ error: type === 'refresh_failed' ? info.error : null });
+      update({ error: type === 'refresh_failed' ? failure(info.error) : null });
       if (ready) read();
     });
     // Another tab's tokens, once this tab's localStorage has them (its "tokens" message may come first).
     const onStorage = (e) => ready && (e.key === null || e.key.endsWith(':tokens')) && read();
     globalThis.addEventListener?.('storage', onStorage);
     (isCallback() ? client.handleRedirect().then((result) => live && redirected.current?.(result)) : Promise.resolve())
-      .catch((error) => update({ error }))
+      .catch((error) => update({ error: failure(error) }))
       .then(() => {
         ready = true;
         return read();
@@ -73,6 +83,7 @@ export function TsunagiProvider({ client, onRedirect, children }) {
   const actions = useMemo(
     () => ({
       getAccessToken: (opts) => client.getAccessToken(opts),
+      fetch: (input, init) => client.fetch(input, init),
       login: (opts) => client.authorize({ ...opts, navigate: true }),
       logout: () => client.logout(),
     }),
@@ -82,7 +93,7 @@ export function TsunagiProvider({ client, onRedirect, children }) {
   return createElement(Context.Provider, { value }, children);
 }
 
-/** The session of the nearest <TsunagiProvider>: `{ isLoading, isAuthenticated, user, error, getAccessToken, login, logout }`. */
+/** The session of the nearest <TsunagiProvider>: `{ isLoading, isAuthenticated, user, error, getAccessToken, fetch, login, logout }`. */
 export function useTsunagi() {
   const value = useContext(Context);
   if (!value) throw new Error('useTsunagi() must be called inside <TsunagiProvider client={…}>');

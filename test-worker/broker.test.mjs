@@ -21,6 +21,8 @@ async function rejectsWith(promise, code) {
   await assert.rejects(promise, (e) => {
     assert.ok(e instanceof TsunagiError, `a TsunagiError, got ${e}`);
     assert.equal(e.code, code, e.message);
+    // the message is the sentence alone: an app prints `${code}: ${message}` (issue 23)
+    assert.ok(e.message && !e.message.startsWith(code), `the message repeats the code: ${e.message}`);
     return true;
   });
 }

@@ -3,15 +3,16 @@
 //   webpack 5  `webpack --mode production --entry ./main.js --output-path …` (no config file),
 //   esbuild    `esbuild main.js --bundle --format=esm --outdir=…` + copying tsunagi_wasm_bg.wasm
 //              next to the bundle (esbuild leaves `new URL('./…wasm', import.meta.url)` as it is),
-//   Vite 7     `vite build` (no config file).
+//   Vite 8     `vite build` (no config file), and the dev server (`vite`, no config file: no
+//              `optimizeDeps.exclude`), the two ways a `npm create vite@latest` app runs (issue 23).
 // And the same app code imported from plain Node, where the "node" export condition selects node.js.
 // Then a LawVu-only app (app-lawvu/, importing `tsunagi/lawvu`) built by the same three, run in
 // Chromium, and searched (JS and wasm) for what it must not carry: discovery, the id_token
 // verifier, Logiless and LegalOn (issue 22).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
@@ -80,26 +81,38 @@ async function serve(dir) {
 /** Loads the built app in Chromium: the page's result, with no console message, page error or failed request. */
 async function runInChromium(dir, check = (r) => assert.deepEqual(r, EXPECTED)) {
   const web = await serve(dir);
+  try {
+    const wasm = await runAt(web.origin, check);
+    const served = web.log.filter((r) => r.path.endsWith('.wasm'));
+    assert.deepEqual(served, [{ path: wasm, status: 200 }], JSON.stringify(web.log));
+    return wasm;
+  } finally {
+    await web.close();
+  }
+}
+
+/** Loads the app at `origin` in Chromium: checks the page's result, with no console message, page error or failed request; resolves to the path of the one .wasm it fetched. */
+async function runAt(origin, check = (r) => assert.deepEqual(r, EXPECTED)) {
   const page = await ctx.newPage();
+  const wasmPaths = [];
+  page.on('request', (r) => new URL(r.url()).pathname.endsWith('.wasm') && wasmPaths.push(new URL(r.url()).pathname));
   const problems = [];
-  page.on('console', (m) => problems.push(`console ${m.type()}: ${m.text()}`));
+  // every console message is a problem but the dev server's client saying it connected
+  page.on('console', (m) => (m.type() !== 'debug' || !m.text().startsWith('[vite] ')) && problems.push(`console ${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
   page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
   try {
-    await page.goto(`${web.origin}/`);
+    await page.goto(`${origin}/`);
     await page.waitForFunction(() => document.getElementById('status')?.textContent !== 'loading', null, { timeout: 15_000 }).catch(() => {});
     const status = await page.textContent('#status');
     assert.deepEqual(problems, [], `status: ${status}`);
     assert.equal(status, 'ok');
     check(JSON.parse(await page.textContent('#result')));
-    const wasm = web.log.filter((r) => r.path.endsWith('.wasm'));
-    assert.equal(wasm.length, 1, JSON.stringify(web.log));
-    assert.equal(wasm[0].status, 200);
-    return wasm[0].path;
+    assert.equal(wasmPaths.length, 1, JSON.stringify(wasmPaths));
+    return wasmPaths[0];
   } finally {
     await page.close();
-    await web.close();
   }
 }
 
@@ -131,11 +144,52 @@ test('esbuild --bundle --format=esm, then tsunagi_wasm_bg.wasm copied next to th
   assert.equal(await runInChromium(dist), '/tsunagi_wasm_bg.wasm');
 });
 
-test('Vite 7, vite build (no config file)', async () => {
+test('Vite 8, vite build (no config file)', async () => {
+  assert.match(execFileSync(join(BIN, 'vite'), ['--version'], { encoding: 'utf8' }), /^vite\/8\./);
   const out = await build('vite', ['build', '--outDir', 'dist/vite']);
   assert.doesNotMatch(out, /warn|externalized|\(!\)/i, out);
   assert.match(await runInChromium(join(work, 'dist', 'vite')), /^\/assets\/tsunagi_wasm_bg-[\w-]+\.wasm$/);
 });
+
+test('Vite 8, the dev server (`vite`, no config file: no optimizeDeps.exclude) runs the app', async () => {
+  // the app's own copy, so the dev server's cache (node_modules/.vite) starts empty, as in a new app
+  const app = join(work, 'app-vite-dev');
+  cpSync(join(import.meta.dirname, 'app'), app, { recursive: true });
+  symlinkSync(join(work, 'node_modules'), join(app, 'node_modules'), 'dir');
+  const port = await freePort();
+  const dev = spawn(join(BIN, 'vite'), ['--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: app,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const ready = new Promise((ok, fail) => {
+    const seen = (chunk) => {
+      out += chunk;
+      if (out.includes(`http://127.0.0.1:${port}/`)) ok();
+    };
+    dev.stdout.on('data', seen);
+    dev.stderr.on('data', seen);
+    dev.on('exit', (code) => fail(new Error(`vite exited (${code}) before it listened:\n${out}`)));
+  });
+  try {
+    await ready;
+    // the wasm comes from the package (pre-bundled or not), never Vite's HTML fallback
+    assert.match(await runAt(`http://127.0.0.1:${port}`), /tsunagi_wasm_bg\.wasm$/);
+    assert.doesNotMatch(out, /error|\(!\)/i, out);
+  } finally {
+    dev.kill();
+  }
+});
+
+/** A loopback port nothing listens on now. */
+async function freePort() {
+  const server = createServer();
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address();
+  await new Promise((ok) => server.close(ok));
+  return port;
+}
 
 test('plain Node: `tsunagi` resolves to node.js (the "node" condition) and works', async () => {
   writeFileSync(join(work, 'resolve.mjs'), "export default import.meta.resolve('tsunagi');\n");
@@ -204,7 +258,7 @@ const lawvuAnswer = (r) => {
 for (const [bundler, run] of [
   ['webpack 5', (app) => build('webpack', ['--mode', 'production', '--entry', './main.js', '--output-path', 'dist'], app)],
   ['esbuild', (app) => build('esbuild', ['main.js', '--bundle', '--format=esm', '--outdir=dist', '--log-level=warning'], app)],
-  ['Vite 7', (app) => build('vite', ['build', '--outDir', 'dist'], app)],
+  ['Vite 8', (app) => build('vite', ['build', '--outDir', 'dist'], app)],
 ]) {
   test(`${bundler}: a LawVu-only app (tsunagi/lawvu) runs and holds no discovery, id_token, Logiless or LegalOn code`, async () => {
     const app = join(work, `app-lawvu-${bundler.split(' ')[0].toLowerCase()}`);
@@ -213,7 +267,7 @@ for (const [bundler, run] of [
     const dist = join(app, 'dist');
     if (bundler === 'esbuild') copyFileSync(join(work, 'node_modules', 'tsunagi', 'lawvu', 'tsunagi_wasm_bg.wasm'), join(dist, 'tsunagi_wasm_bg.wasm'));
     const html = readFileSync(join(app, 'index.html'), 'utf8');
-    if (bundler !== 'Vite 7') writeFileSync(join(dist, 'index.html'), bundler === 'webpack 5' ? html.replace('type="module"', 'defer') : html);
+    if (bundler !== 'Vite 8') writeFileSync(join(dist, 'index.html'), bundler === 'webpack 5' ? html.replace('type="module"', 'defer') : html);
     const text = everything(dist);
     for (const [what, marker] of Object.entries(NOT_IN_LAWVU)) assert.doesNotMatch(text, marker, `${what} in the LawVu-only bundle`);
     assert.match(text, /demo\.lawvu\.com/, 'the search reads the wasm too');

@@ -51,6 +51,8 @@ function throwsCode(fn, code) {
   assert.ok(err instanceof t.TsunagiError, `expected a TsunagiError, got ${err}`);
   assert.equal(err.name, 'TsunagiError');
   assert.equal(err.code, code, err.message);
+  // the message is the sentence alone: an app prints `${code}: ${message}` (issue 23)
+  assert.ok(!err.message.startsWith(code), `the message repeats the code: ${err.message}`);
   return err;
 }
 
@@ -859,7 +861,7 @@ describe('OAuthClient: what an SPA expects (issue 17)', () => {
     await slowTokenEndpoint(1_000);
     await assert.rejects(client.handleCallback(url), (e) => {
       assert.equal(e.code, 'timeout', e.message);
-      assert.equal(e.message, 'timeout: the token endpoint did not answer within 200 ms');
+      assert.equal(e.message, 'the token endpoint did not answer within 200 ms');
       assert.ok(e.cause, 'the failure behind it, as cause');
       return true;
     });
@@ -874,11 +876,47 @@ describe('OAuthClient: what an SPA expects (issue 17)', () => {
     // a network failure is transport, naming the endpoint and never the URL
     const down = new t.OAuthClient({ ...config, apiBase: 'http://127.0.0.1:9/api' }, { storage: 'memory' });
     await down.handleCallback(await approved(down));
-    await assert.rejects(down.fetch('/x'), (e) => e.code === 'transport' && e.message === 'transport: the API could not be reached' && e.cause !== undefined);
+    await assert.rejects(down.fetch('/x'), (e) => e.code === 'transport' && e.message === 'the API could not be reached' && e.cause !== undefined);
     assert.equal((await patient.fetch('/account-apis/v1/users')).status, 200);
     client.close();
     patient.close();
     down.close();
+  });
+
+  test('a TsunagiError’s message is the sentence alone, never starting with its code (issue 23)', async () => {
+    const client = new t.OAuthClient(config, { storage: 'memory' });
+    const seen = [];
+    const sentence = (code) => (e) => {
+      seen.push(e.message);
+      return e instanceof t.TsunagiError && e.code === code && e.message.length > 0 && !e.message.startsWith(code);
+    };
+    // the client's own (js/client.js), the options' (js/errors.js), the wasm layer's (js/core.js), the verifier's (js/oidc.js)
+    await assert.rejects(client.handleCallback('http://localhost:5173/callback?code=c&state=s'), sentence('state_missing'));
+    await assert.rejects(client.getAccessToken(5), sentence('invalid_parameter'));
+    await assert.rejects(client.getAccessToken(), sentence('login_required'));
+    assert.throws(() => t.parseCallback('https://a.example/?code=c&state=x', 'y'), sentence('state_mismatch'));
+    assert.throws(() => t.parseTokenResponse({ status: 400, body: '{"error":"invalid_grant"}' }), sentence('invalid_grant'));
+    await assert.rejects(t.verifyIdToken({ provider: 'generic', issuer: 'https://id.example', clientId: 'c' }, 42), sentence('id_token_invalid'));
+    assert.equal(seen.length, 6, seen.join('\n'));
+    client.close();
+  });
+
+  test('the sandbox config: authorizeUrl, tokenUrl and apiBase from endpoints.json, no environment needed (issue 23)', async () => {
+    const { environment, ...urls } = config;
+    assert.equal(environment, 'sandbox');
+    const client = new t.OAuthClient(urls, { storage: 'memory' });
+    const url = await client.authorize();
+    assert.ok(url.startsWith(sb.ep.lawvu.authorize_url), url);
+    await client.handleCallback(await approved(client));
+    assert.equal((await client.fetch('/account-apis/v1/users')).status, 200);
+    client.close();
+    // with fewer than the three URLs a host of the environment is needed: still refused, naming it
+    const { apiBase, ...partial } = urls;
+    assert.ok(apiBase);
+    assert.throws(
+      () => new t.OAuthClient(partial),
+      (e) => e instanceof t.TsunagiError && e.code === 'invalid_config' && e.message.includes('config.environment'),
+    );
   });
 
   test('autoRefresh: renews ahead of expiry from the stored expiry, and stops on close()', async () => {

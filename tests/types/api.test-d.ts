@@ -25,6 +25,7 @@ import {
   type StorageAdapter,
   type TokenSet,
   type UnverifiedUser,
+  type UserClaims,
   BrokerClient,
   OAuthClient,
   TsunagiError,
@@ -63,6 +64,17 @@ function expectAssignable<T>(value: T): T {
 // --- configs ------------------------------------------------------------------------------------
 
 const lawvu: LawVuConfig = { provider: 'lawvu', environment: 'sandbox', clientId: 'acme', redirectUri: 'https://app.example/cb' };
+// the local sandbox (endpoints.json): with all three URLs, no environment is needed (issue 23)
+const lawvuSandbox: LawVuConfig = {
+  provider: 'lawvu',
+  clientId: 'acme',
+  redirectUri: 'http://localhost:5173/',
+  authorizeUrl: 'http://127.0.0.1:9400/#/authorize',
+  tokenUrl: 'http://127.0.0.1:9400/account-apis/v1/auth/token',
+  apiBase: 'http://127.0.0.1:9400',
+};
+// @ts-expect-error without all three URLs, the environment picks the hosts
+const lawvuPartial: LawVuConfig = { provider: 'lawvu', clientId: 'acme', redirectUri: 'http://localhost:5173/', tokenUrl: 'http://127.0.0.1:9400/token' };
 const logiless: LogilessConfig = { provider: 'logiless', clientId: 'c', clientSecret: 's', redirectUri: 'https://app.example/cb', merchantId: 'm' };
 const legalon: LegalOnConfig = { provider: 'legalon', region: 'jp', credentials: 'Y2xpZW50OnNlY3JldA==' };
 const generic: GenericConfig = {
@@ -374,7 +386,7 @@ async function useClient(): Promise<void> {
   const user = await client.getUser();
   expectType<UnverifiedUser | null>()(user);
   if (user) {
-    expectType<Record<string, unknown>>()(user.claims);
+    expectType<UserClaims>()(user.claims);
     expectType<'id_token' | 'access_token'>()(user.source);
     expectType<false>()(user.verified);
     // @ts-expect-error the claims are never verified
@@ -454,11 +466,12 @@ function ReactApp(): ReactElement {
   expectType<boolean>()(session.isLoading);
   expectType<boolean>()(session.isAuthenticated);
   expectType<UnverifiedUser | null>()(session.user);
-  expectType<unknown>()(session.error);
+  expectType<TsunagiError | null>()(session.error);
   expectType<Promise<string>>()(session.getAccessToken());
   expectType<Promise<string>>()(session.getAccessToken({ forceRefresh: true, signal: AbortSignal.timeout(5_000) }));
   expectType<Promise<string>>()(session.login({ appState: { returnTo: '/matters/42' } }));
-  expectType<Promise<void>>()(session.logout());
+  expectType<Promise<LogoutResult>>()(session.logout());
+  expectType<Promise<Response>>()(session.fetch('/matter-apis/v1/matters', { signal: AbortSignal.timeout(5_000) }));
   expectAssignable<LoginOptions>({ appState: '/home', extraParams: { prompt: 'login' } });
   // @ts-expect-error login() always navigates
   session.login({ navigate: false });
@@ -475,4 +488,4 @@ function ReactApp(): ReactElement {
   return TsunagiProvider(props);
 }
 
-export { codes, configs, grants, handle, storage, syncStorage, useBroker, useClient, ReactApp };
+export { codes, configs, grants, handle, storage, syncStorage, useBroker, useClient, ReactApp, lawvuSandbox, lawvuPartial };

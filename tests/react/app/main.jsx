@@ -42,9 +42,10 @@ client.handleRedirect = (...args) => {
 };
 
 function App() {
-  const { isLoading, isAuthenticated, user, error, getAccessToken, login, logout } = useTsunagi();
+  const { isLoading, isAuthenticated, user, error, getAccessToken, fetch, login, logout } = useTsunagi();
   const [twice, setTwice] = useState('');
-  probe.functions.add(getAccessToken).add(login).add(logout);
+  const [matters, setMatters] = useState('');
+  probe.functions.add(getAccessToken).add(fetch).add(login).add(logout);
   if (isLoading) return <p id="status">loading</p>;
   const getTwice = async () => {
     try {
@@ -54,17 +55,30 @@ function App() {
       setTwice(`failed: ${e.code ?? e}`);
     }
   };
+  // the hook's fetch: the client's API call (bearer; 401 → one refresh → the retry)
+  const getMatters = async () => {
+    try {
+      const res = await fetch('/matter-apis/v1/matters');
+      setMatters(`${res.status} ${(await res.json()).totalCount}`);
+    } catch (e) {
+      setMatters(`failed: ${e.code ?? e}`);
+    }
+  };
   return (
     <main>
       <p id="status">{isAuthenticated ? 'signed in' : 'signed out'}</p>
       <p id="name">{user?.claims.name ?? ''}</p>
       <p id="error">{error ? String(error.code ?? error) : ''}</p>
       <p id="twice">{twice}</p>
+      <p id="matters">{matters}</p>
       <button type="button" id="login" onClick={() => login({ appState: { returnTo: '/matters/42' } })}>
         Log in
       </button>
       <button type="button" id="token" onClick={getTwice}>
         Get the access token twice
+      </button>
+      <button type="button" id="matters-button" onClick={getMatters}>
+        Matters
       </button>
       <button type="button" id="logout" onClick={logout}>
         Log out

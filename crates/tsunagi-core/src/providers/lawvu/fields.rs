@@ -7,7 +7,8 @@ use crate::providers::fields::{Field, Fields, Registered, Settings};
 use crate::secret::ClientSecret;
 use crate::Result;
 
-/// Sandbox or production hosts; the Worker defaults to production.
+/// Sandbox or production hosts; the Worker defaults to production. Not needed when
+/// `authorizeUrl`, `tokenUrl` and `apiBase` are all given (no host of it is used then).
 const ENVIRONMENT: Field = Field::new("environment", "environment").worker_default("production");
 const CLIENT_ID: Field = Field::new("clientId", "client_id");
 /// The Worker supplies `{its origin}/auth/{name}/callback` when absent.
@@ -26,13 +27,18 @@ const FIELDS: &[Field] = &[ENVIRONMENT, CLIENT_ID, REDIRECT_URI, CLIENT_SECRET, 
 pub(crate) const REGISTERED: Registered = Registered { id: super::ID, grants: GRANTS, fields: FIELDS, read };
 
 fn read(f: &Fields<'_>) -> Result<Box<dyn Settings>> {
-    let environment = f.choice(&ENVIRONMENT, LawVuEnvironment::parse, &["sandbox", "production"])?.ok_or_else(|| f.missing(&ENVIRONMENT, "is required"))?;
+    let environment = f.choice(&ENVIRONMENT, LawVuEnvironment::parse, &["sandbox", "production"])?;
+    let (authorize_url, token_url, api_base) = (f.url(&AUTHORIZE_URL)?, f.url(&TOKEN_URL)?, f.url(&API_BASE)?);
+    let environment = match environment {
+        Some(environment) => environment,
+        // every endpoint is overridden: the environment's hosts are never used
+        None if authorize_url.is_some() && token_url.is_some() && api_base.is_some() => LawVuEnvironment::Production,
+        None => return Err(f.missing(&ENVIRONMENT, "is required unless authorizeUrl, tokenUrl and apiBase are all given")),
+    };
     let mut cfg = LawVuConfig::new(environment, f.required(&CLIENT_ID, "is required")?, f.required_url(&REDIRECT_URI, "is required")?);
     cfg.client_secret = f.secret(&CLIENT_SECRET)?.map(ClientSecret::new);
     cfg.region_hint = f.string(&REGION_HINT)?;
-    cfg.authorize_url = f.url(&AUTHORIZE_URL)?;
-    cfg.token_url = f.url(&TOKEN_URL)?;
-    cfg.api_base = f.url(&API_BASE)?;
+    (cfg.authorize_url, cfg.token_url, cfg.api_base) = (authorize_url, token_url, api_base);
     Ok(Box::new(cfg))
 }
 
@@ -64,12 +70,26 @@ mod tests {
         assert_eq!(worker.ok().and_then(|c| c.redirect_uri().map(|r| r.as_str().to_owned())).as_deref(), Some("https://worker.example/auth/x/callback"));
         // the package requires what the Worker defaults; each error names its field in the runtime's spelling
         let missing = client(Spelling::Package, r#"{"clientId": "cid", "redirectUri": "https://app.example/cb"}"#).err().map(|e| e.message().to_owned());
-        assert_eq!(missing.as_deref(), Some("environment: Missing(\"is required\")"));
+        let why = "is required unless authorizeUrl, tokenUrl and apiBase are all given";
+        assert_eq!(missing, Some(format!("environment: Missing({why:?})")));
         let wrong = client(Spelling::Worker, r#"{"client_id": "cid", "environment": "staging"}"#).err().map(|e| e.message().to_owned());
         assert!(wrong.as_deref().is_some_and(|m| m.starts_with("environment: NotOneOf(\"staging\"")), "{wrong:?}");
         let typed = client(Spelling::Package, r#"{"environment": "sandbox", "clientId": 42, "redirectUri": "https://app.example/cb"}"#)
             .err()
             .map(|e| e.message().to_owned());
         assert_eq!(typed.as_deref(), Some("clientId: NotString"));
+    }
+
+    /// Issue 23: with all three URLs (the local sandbox's endpoints.json) no host of the
+    /// environment is used, so the package does not ask for one; with fewer it still does.
+    #[test]
+    fn environment_not_needed_when_every_url_is_given() {
+        let urls = r#""authorizeUrl": "http://127.0.0.1:9400/#/authorize", "tokenUrl": "http://127.0.0.1:9400/token", "apiBase": "http://127.0.0.1:9400/api""#;
+        let all = client(Spelling::Package, &format!(r#"{{"clientId": "cid", "redirectUri": "https://app.example/cb", {urls}}}"#));
+        let profile = all.as_ref().map(|c| c.profile());
+        assert!(profile.is_ok_and(|p| p.token_endpoint.as_str() == "http://127.0.0.1:9400/token"), "{all:?}");
+        let two = r#"{"clientId": "cid", "redirectUri": "https://app.example/cb", "authorizeUrl": "http://127.0.0.1:9400/#/authorize", "tokenUrl": "http://127.0.0.1:9400/token"}"#;
+        let missing = client(Spelling::Package, two).err().map(|e| e.message().to_owned());
+        assert_eq!(missing.as_deref(), Some("environment: Missing(\"is required unless authorizeUrl, tokenUrl and apiBase are all given\")"));
     }
 }
