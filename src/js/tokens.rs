@@ -13,7 +13,8 @@ use tsunagi_core::{Error, ErrorCode, Result};
 /// The JSON text of the JS object for `t`. `expiresAt` is `null` when the server gave no
 /// lifetime; optional fields are left out when absent.
 pub(crate) fn to_json(t: &TokenSet) -> String {
-    let mut w = ObjectWriter::new();
+    let tokens = t.access_token.secret().len() + t.refresh_token.as_ref().map_or(0, |r| r.secret().len());
+    let mut w = ObjectWriter::with_capacity(tokens + 512);
     w.str("accessToken", t.access_token.secret()).str("tokenType", &t.token_type).u64("issuedAt", t.issued_at.as_millis());
     w.u64_or_null("expiresAt", t.expires_at.map(Timestamp::as_millis));
     w.opt_str("refreshToken", t.refresh_token.as_ref().map(RefreshToken::secret));

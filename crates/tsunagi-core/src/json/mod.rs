@@ -5,6 +5,7 @@
 
 mod number;
 mod read;
+mod scan;
 mod value;
 mod write;
 

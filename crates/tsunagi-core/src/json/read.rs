@@ -173,8 +173,7 @@ impl Reader<'_> {
         loop {
             // copy the run of plain characters at once (the text is UTF-8 already)
             let start = self.i;
-            let run = self.s.get(start..).unwrap_or_default().iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
-            self.i = run.map_or(self.s.len(), |n| start + n);
+            self.i = start + super::scan::plain_len(self.s.get(start..).unwrap_or_default(), false);
             out.push_str(self.text.get(start..self.i).ok_or_else(|| self.err("invalid UTF-8 boundary"))?);
             match self.peek() {
                 None => return Err(self.err("unterminated string")),

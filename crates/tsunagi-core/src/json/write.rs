@@ -27,9 +27,13 @@ fn push_unit(out: &mut String, unit: u16) {
 pub fn write_string(out: &mut String, s: &str, escape: Escape) {
     out.reserve(s.len() + 2);
     out.push('"');
-    let needs_escape = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || (escape == Escape::AsciiOnly && b >= 0x80);
+    let ascii_only = escape == Escape::AsciiOnly;
     let mut rest = s;
-    while let Some(i) = rest.bytes().position(needs_escape) {
+    loop {
+        let i = super::scan::plain_len(rest.as_bytes(), ascii_only);
+        if i == rest.len() {
+            break;
+        }
         out.push_str(rest.get(..i).unwrap_or_default());
         let tail = rest.get(i..).unwrap_or_default();
         let Some(c) = tail.chars().next() else { break };
@@ -117,7 +121,15 @@ impl Default for ObjectWriter {
 impl ObjectWriter {
     /// An empty object.
     pub fn new() -> ObjectWriter {
-        ObjectWriter { out: String::from("{"), empty: true }
+        ObjectWriter::with_capacity(64)
+    }
+
+    /// An empty object whose text is expected to take about `bytes` (one allocation, not a
+    /// series of regrowths, for a token set holding a long access token).
+    pub fn with_capacity(bytes: usize) -> ObjectWriter {
+        let mut out = String::with_capacity(bytes);
+        out.push('{');
+        ObjectWriter { out, empty: true }
     }
 
     fn name(&mut self, name: &str) -> &mut String {
