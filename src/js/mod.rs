@@ -21,7 +21,7 @@ mod global;
 pub mod handle;
 mod http;
 #[cfg(feature = "lowlevel")]
-mod lowlevel;
+pub mod lowlevel;
 mod ops;
 pub mod page;
 mod ports;

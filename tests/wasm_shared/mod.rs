@@ -2,7 +2,8 @@
 //! functions) inside a real JS engine: the same cases run in Node (`tests/wasm_node.rs`) and
 //! headless Chromium (`tests/wasm_browser.rs`).
 
-use tsunagi::js::handle::{create_state, jwt_payload, pkce_challenge, WasmClient};
+use tsunagi::js::handle::{jwt_payload, WasmClient};
+use tsunagi::js::lowlevel::{create_state, pkce_challenge};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -56,7 +57,7 @@ fn garbage_is_an_error_not_a_trap() {
     assert_eq!(code(WasmClient::new(JsValue::from_str("garbage"))), "invalid_config");
     assert_eq!(code(WasmClient::new(U)), "invalid_config");
     let generic = WasmClient::generic_reader().ok();
-    let parsed = generic.as_ref().map(|c| code(c.parse_token_response(JsValue::from_f64(200.0), U, "{", JsValue::from_f64(0.0), U, U)));
+    let parsed = generic.as_ref().map(|c| code(c.parse_token_response(JsValue::from_f64(200.0), U, b"{", JsValue::from_f64(0.0), U, U)));
     assert_eq!(parsed.as_deref(), Some("token_response_invalid"));
     assert_eq!(code(jwt_payload("a.b")), "jwt_malformed");
     // The module still works after errors.
@@ -67,7 +68,7 @@ fn garbage_is_an_error_not_a_trap() {
 fn logiless_sample_response() {
     let body = r#"{"access_token":"d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX","token_type":"bearer","expires_in":2592000,"refresh_token":d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX,"scope":""}"#;
     let logiless = r#"{"provider":"logiless","clientId":"c","clientSecret":"s","redirectUri":"https://app.example/cb"}"#;
-    let parse = |c: &WasmClient| c.parse_token_response(JsValue::from_f64(200.0), U, body, JsValue::from_f64(0.0), U, U);
+    let parse = |c: &WasmClient| c.parse_token_response(JsValue::from_f64(200.0), U, body.as_bytes(), JsValue::from_f64(0.0), U, U);
     let tokens = client(logiless).and_then(|c| parse(&c)).map(|t| text(&t)).unwrap_or_default();
     let tokens: serde_json::Value = serde_json::from_str(&tokens).unwrap_or_default();
     assert_eq!(tokens["refreshToken"], "d461ab8XXXXXXXXXXXXXXXXXXXXXXXXX");
