@@ -374,7 +374,7 @@ export class OAuthClient {
     const watch = { renewing: false, cleared: false };
     try {
       const client = await this.#client();
-      const text = await flow(flowAccessToken(client, this.#ports({ stale, watch }), stale, this.#leeway));
+      const text = await flow(flowAccessToken(client, this.#ports({ watch }), stale, this.#leeway));
       return JSON.parse(text);
     } catch (e) {
       this.#failed(watch, e);
@@ -512,13 +512,13 @@ export class OAuthClient {
   }
 
   // What the shared flows run on in this page, for one call. `init`: the app's RequestInit of an
-  // API call (headers, signal, a non-string body, other members), read by src/js/http.rs; `stale`: a token the API just refused; `watch`:
+  // API call (headers, signal, a non-string body, other members), read by src/js/http.rs; `watch`:
   // told when the call renews tokens (a token endpoint request) and when it stores or clears them.
   /**
-   * @param {{ init?: any, stale?: string, watch?: { renewing: boolean, cleared: boolean }, held?: { text?: string } }} [call]
+   * @param {{ init?: any, watch?: { renewing: boolean, cleared: boolean }, held?: { text?: string } }} [call]
    * @returns {import('./tsunagi_wasm.js').WasmPorts}
    */
-  #ports({ init, stale, watch, held } = {}) {
+  #ports({ init, watch, held } = {}) {
     const key = `${this.#key}:tokens`;
     return {
       load: async () => {
@@ -541,7 +541,9 @@ export class OAuthClient {
         await this.#storage.remove(`${this.#key}:claims`);
         this.#emit('logout', false);
       },
-      acquire: () => this.#acquire(stale),
+      // the refresh lock (src/js/page/lock.rs: one renewal at a time in this tab, then across tabs by
+      // Web Locks or the localStorage lease); the wait for another tab's tokens is src/js/ports.rs'
+      acquire: () => this.#lock.acquire(),
       now: () => this.#now(),
       sleep: (ms) => sleep(ms, init?.signal),
       // HTTP is sent from Rust (src/js/http.rs): through gloo-net, or the app's own fetch option
@@ -582,35 +584,5 @@ export class OAuthClient {
     const opts = { fetch: this.#appFetch, now: this.#now, leewaySecs: this.#leeway, requestTimeoutMs: this.#timeoutMs, original: original ?? undefined };
     const claims = await this.#withOidc().verifyIdToken(cfg, idToken, opts);
     await this.#storage.set(`${this.#key}:claims`, JSON.stringify(claims));
-  }
-
-  // The refresh lock (src/js/page/lock.rs: one renewal at a time in this tab, then across tabs by
-  // Web Locks or the localStorage lease). Resolves to the function that releases it.
-  async #acquire(stale) {
-    const { release, waited } = await this.#lock.acquire();
-    if (waited) {
-      try {
-        await this.#settle(stale);
-      } catch (e) {
-        release();
-        throw e;
-      }
-    }
-    return release;
-  }
-
-  // Another tab held the lock, most likely refreshing. Its write to shared storage can reach this
-  // tab after the lock does (Chromium propagates localStorage between renderers asynchronously):
-  // when what this tab sees is not usable, wait, bounded, for the stored tokens to change.
-  async #settle(stale) {
-    const t = await this.getTokens();
-    const usable = (x) => x && x.accessToken !== stale && this.#nextStep(x) === 'use_access_token';
-    if (!t || usable(t)) return;
-    const seen = `${t.accessToken}|${t.refreshToken}`;
-    for (const until = Date.now() + 2_000; Date.now() < until; ) {
-      await sleep(15);
-      const u = await this.getTokens();
-      if (!u || `${u.accessToken}|${u.refreshToken}` !== seen) return;
-    }
   }
 }

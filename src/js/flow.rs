@@ -6,7 +6,7 @@
 
 use super::handle::WasmClient;
 use super::http::{Endpoint, HttpTransport};
-use super::ports::{Page, Ports};
+use super::ports::{Page, Ports, Settle};
 use super::{args, ops, tokens, value};
 use js_sys::Promise;
 use std::rc::Rc;
@@ -41,7 +41,13 @@ fn leeway(secs: Option<f64>) -> u64 {
 }
 
 fn page(ports: Ports) -> Rc<Page> {
-    Rc::new(Page::new(ports))
+    Rc::new(Page::new(ports, None))
+}
+
+/// The page of a flow that may take the refresh lock: after waiting for another tab's, it waits for
+/// that tab's tokens to be usable for `client` (not `stale`, a token the API just refused).
+fn page_for(ports: Ports, client: &Rc<Client>, leeway_secs: Option<f64>, stale: Option<String>) -> Rc<Page> {
+    Rc::new(Page::new(ports, Some(Settle { client: Rc::clone(client), leeway_secs: leeway(leeway_secs), stale })))
 }
 
 /// A usable `TokenSet` (JSON text): the stored one if fresh and not `rejected` (an access token
@@ -50,11 +56,10 @@ fn page(ports: Ports) -> Rc<Page> {
 /// refreshed is cleared and rejects with `login_required` (RFC 6749 §6; RFC 9700 §4.14.2).
 #[wasm_bindgen(js_name = flowAccessToken, unchecked_return_type = "Promise<string>")]
 pub fn flow_access_token(client: &WasmClient, ports: Ports, rejected: Option<String>, leeway_secs: Option<f64>) -> Promise {
-    let (client, fingerprint) = (client.client(), rejected.map(|t| AccessToken::new(t).fingerprint()));
+    let client = client.client();
+    let (page, fingerprint) = (page_for(ports, &client, leeway_secs, rejected.clone()), rejected.map(|t| AccessToken::new(t).fingerprint()));
     future_to_promise(async move {
-        with_flow(client, page(ports), leeway_secs, async |flow| flow.access_token(fingerprint.as_deref()).await.map(|t| tokens::to_json(&t)))
-            .await
-            .map(JsValue::from)
+        with_flow(client, page, leeway_secs, async |flow| flow.access_token(fingerprint.as_deref()).await.map(|t| tokens::to_json(&t))).await.map(JsValue::from)
     })
 }
 
@@ -87,7 +92,8 @@ pub fn flow_fetch(
     #[wasm_bindgen(unchecked_param_type = "{ maxRateLimitRetries?: number; maxWaitMs?: number; defaultWaitMs?: number } | undefined")] policy: JsValue,
     leeway_secs: Option<f64>,
 ) -> Promise {
-    let (client, page) = (client.client(), page(ports));
+    let client = client.client();
+    let page = page_for(ports, &client, leeway_secs, None);
     let api_page = Rc::clone(&page);
     let policy = value::object(&policy, "retryPolicy")
         .and_then(|p| ops::retry_policy(p.as_ref().map(|m| args::Args::new(m, "retryPolicy", ErrorCode::InvalidParameter)).as_ref()));

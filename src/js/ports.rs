@@ -2,12 +2,14 @@
 //! refresh lock, clock, timers, the app's `fetch` option and `RequestInit`), and the first
 //! exception the page's own code threw, kept so that it reaches the caller unchanged.
 
-use super::{args, error, tokens};
+use super::{args, error, global, tokens};
 use js_sys::{Function, Promise};
 use std::cell::RefCell;
 use std::future::Future;
+use std::rc::Rc;
 use tsunagi_core::time::Timestamp;
-use tsunagi_core::{Error, ErrorCode, Result, TokenSet};
+use tsunagi_core::token_set::NextStep;
+use tsunagi_core::{Client, Error, ErrorCode, Result, TokenSet};
 use tsunagi_flows::{Clock, RefreshLock, Sleep, TokenStore};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -59,7 +61,8 @@ export interface WasmPorts {
   load(): Promise<string | null>;
   store(tokens: string): Promise<unknown>;
   clear(): Promise<unknown>;
-  acquire(): Promise<() => void>;
+  /** The refresh lock (src/js/page/lock.rs's `WasmLock.acquire`); `waited`: another tab held it first. */
+  acquire(): Promise<{ release: () => void; waited: boolean }>;
   now(): number;
   sleep(ms: number): Promise<unknown>;
   /** The app's own `fetch` (the override); `undefined`: the requests go through gloo-net (the global `fetch`). */
@@ -77,11 +80,60 @@ export interface WasmPorts {
 pub(crate) struct Page {
     pub(crate) ports: Ports,
     thrown: RefCell<Option<JsValue>>,
+    settle: Option<Settle>,
 }
 
+/// What the tokens another tab stored must look like to end [`Page::settle`]'s wait: usable for
+/// this client (not the access token the API just refused, `stale`).
+pub(crate) struct Settle {
+    pub(crate) client: Rc<Client>,
+    pub(crate) leeway_secs: u64,
+    pub(crate) stale: Option<String>,
+}
+
+/// How long a tab that waited for the refresh lock waits, at most, for the other tab's tokens to
+/// reach its storage, and how often it looks.
+const SETTLE_MS: f64 = 2_000.0;
+const SETTLE_POLL_MS: f64 = 15.0;
+
 impl Page {
-    pub(crate) fn new(ports: Ports) -> Self {
-        Page { ports, thrown: RefCell::new(None) }
+    pub(crate) fn new(ports: Ports, settle: Option<Settle>) -> Self {
+        Page { ports, thrown: RefCell::new(None), settle }
+    }
+
+    /// Takes the refresh lock (and, when another tab held it first, waits for its tokens:
+    /// [`Page::settle`]); the function that releases it. `None`: a lock that cannot be had (no Web
+    /// Locks, no storage) is no lock — the page chose so. Not generic, so each flow's
+    /// [`RefreshLock::exclusive`] shares this code.
+    async fn hold(&self) -> Option<Function> {
+        let held = self.wait(self.ports.acquire(), unavailable).await.ok()?;
+        if global::field(&held, "waited").as_bool() == Some(true) {
+            self.settle().await;
+        }
+        global::field(&held, "release").dyn_into::<Function>().ok()
+    }
+
+    /// Another tab held the refresh lock, most likely refreshing. Its write to shared storage can
+    /// reach this tab after the lock does (Chromium propagates `localStorage` between renderers
+    /// asynchronously): when the stored tokens are not usable here, wait, bounded, for them to
+    /// change. The flow then reads them again under the lock (`tsunagi_flows::Flow`).
+    async fn settle(&self) {
+        let Some(s) = &self.settle else { return };
+        let usable = |t: &TokenSet| {
+            s.stale.as_deref() != Some(t.access_token.secret()) && s.client.next_step(Some(t), self.now(), s.leeway_secs) == NextStep::UseAccessToken
+        };
+        let Ok(Some(first)) = self.load().await else { return };
+        if usable(&first) {
+            return;
+        }
+        let until = global::now() + SETTLE_MS;
+        while global::now() < until {
+            global::sleep(SETTLE_POLL_MS).await;
+            match self.load().await {
+                Ok(Some(t)) if t.access_token == first.access_token && t.refresh_token == first.refresh_token => {}
+                _ => return,
+            }
+        }
     }
 
     /// Keeps `thrown` for the caller, unless an earlier exception is kept already.
@@ -136,10 +188,9 @@ impl TokenStore for Page {
 
 impl RefreshLock for Page {
     async fn exclusive<F: Future>(&self, work: F) -> F::Output {
-        // a lock that cannot be had (no Web Locks, no storage) is no lock: the page chose so
-        let release = self.wait(self.ports.acquire(), unavailable).await.ok();
+        let release = self.hold().await;
         let out = work.await;
-        if let Some(release) = release.and_then(|r| r.dyn_into::<Function>().ok()) {
+        if let Some(release) = release {
             let _ = release.call0(&JsValue::NULL);
         }
         out
