@@ -1,12 +1,39 @@
-// Helpers of the package tests: a fetch for the package's requests and the packed package (the
-// sandbox and Chromium come from the shared harness, tests/harness/, re-exported here).
+// Shared test helpers for the package tests: the provider sandbox (the one starter all the Node
+// tests use, test-worker/sandbox.mjs), headless Chromium, a fetch for the package's requests, the
+// packed package.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export { startSandbox, launchChromium, CHROMIUM } from '../harness/index.mjs';
+export { startSandbox } from '../../test-worker/sandbox.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
+
+/** Debian's Chromium (`CHROMIUM_BIN` overrides). */
+export const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+
+/**
+ * Headless Debian Chromium with a fresh profile, kept off the network, as a Playwright
+ * BrowserContext (`launchPersistentContext` is how Playwright takes a fresh --user-data-dir; it adds
+ * --headless). `options` go to Playwright (a viewport, say). `close()` also removes the profile.
+ */
+export async function launchChromium(options = {}) {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup.sh (apt-get install chromium)`);
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'tsunagi-chromium-'));
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    ...options,
+  });
+  const close = ctx.close.bind(ctx);
+  ctx.close = async (...args) => {
+    await close(...args);
+    rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
+  };
+  return ctx;
+}
 
 /** Sends a request built by the package with Node's fetch; returns { status, headers, body }. */
 export async function send(req) {
