@@ -9,9 +9,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
-import { launchChromium } from '../js/helpers.mjs';
+import { launchChromium, startOidcProvider } from '../harness/index.mjs';
 import { startStaticServer } from '../js/server.mjs';
-import { startOidcProvider } from '../harness/oidc.mjs';
 
 const endpoints = {};
 let web;

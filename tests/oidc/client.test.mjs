@@ -5,8 +5,7 @@
 // id_token signature checks (RS256, PS256, ES256, EdDSA; key rotation), revocation at logout.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { importPackage } from '../js/helpers.mjs';
-import { RESOURCE, startOidcProvider } from '../harness/oidc.mjs';
+import { importPackage, RESOURCE, startOidcProvider } from '../harness/index.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const user = (id, extra = {}) => ({

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { RESOURCE, startOidcProvider } from '../harness/oidc.mjs';
+import { RESOURCE, startOidcProvider } from '../harness/index.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 let op;

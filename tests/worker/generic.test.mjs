@@ -6,8 +6,7 @@
 // server's token store (no mock: an unknown or revoked token is a 401 there).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, startWorker, bindingsFor, Browser, ORIGIN } from '../harness/worker.mjs';
-import { startOidcProvider } from '../harness/oidc.mjs';
+import { startSandbox, startWorker, bindingsFor, Browser, ORIGIN, startOidcProvider } from '../harness/index.mjs';
 import { GENERIC_CLIENTS, SECRET, SERVICE_SECRET, genericConnections, startApi } from './oidc.mjs';
 
 let sbx, idp, api, worker;
@@ -129,7 +128,7 @@ test('generic: a client-credentials connection, for sessions signed in to idp on
   const anon = new Browser(worker);
   assert.equal((await anon.api('/api/idp-service/whoami')).status, 401);
   const lawvuOnly = new Browser(worker);
-  const { login } = await import('../harness/worker.mjs');
+  const { login } = await import('../harness/index.mjs');
   await login(lawvuOnly, sbx, 'lawvu');
   const refused = await lawvuOnly.api('/api/idp-service/whoami');
   assert.equal(refused.status, 403, refused.text);
@@ -151,7 +150,7 @@ test('generic: logout revokes the refresh token at the revocation endpoint (RFC 
   assert.equal(out.json.revocation.idp.revoked, true, out.text);
   assert.equal(revoked.length, before + 1, 'oidc-provider revoked the grant');
   const v = new Browser(worker);
-  const { login } = await import('../harness/worker.mjs');
+  const { login } = await import('../harness/index.mjs');
   await login(v, sbx, 'lawvu');
   const lv = await v.api('/auth/lawvu/logout', { method: 'POST' });
   assert.equal(lv.json.revocation.lawvu.revoked, false);

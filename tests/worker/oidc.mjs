@@ -3,7 +3,7 @@
 // server that looks every bearer token up in that server's own token store (an unknown, expired
 // or revoked token is a 401 there, as at a real API).
 import { createServer } from 'node:http';
-import { ORIGIN, connectionsFor } from '../harness/worker.mjs';
+import { ORIGIN, connectionsFor } from '../harness/index.mjs';
 
 export const SECRET = 'generic-client-secret-0123456789abcdef';
 export const SERVICE_SECRET = 'generic-service-secret-0123456789abcdef';
