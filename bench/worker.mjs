@@ -7,7 +7,7 @@ import { gzipSync, constants } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Miniflare } from 'miniflare';
-import { startSandbox, bindingsFor, Browser, login, BUILD, ROOT } from '../test-worker/harness.mjs';
+import { startSandbox, bindingsFor, Browser, login, BUILD, ROOT } from '../tests/harness/index.mjs';
 import { QUICK, ROUNDS, median, percentile } from './lib.mjs';
 
 const OUT = process.argv[2] || join(ROOT, 'target', 'bench', 'worker.json');

@@ -18,7 +18,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { readFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { extname, join, normalize, resolve, sep } from 'node:path';
-import { startOidcProvider } from '../tests/oidc/provider.mjs';
+import { startOidcProvider } from '../tests/harness/oidc.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const TARGET = resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target');

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { launchChromium } from '../js/helpers.mjs';
+import { launchChromium } from '../harness/index.mjs';
 import { expectedAnswer } from './expected.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');

@@ -1,4 +1,4 @@
-// What the bundled app (app/result.js) and the user's Worker in test-worker/workerd-import.test.mjs
+// What the bundled app (app/result.js) and the user's Worker in tests/worker/workerd-import.test.mjs
 // must answer: the same generic config, PKCE verifier, state and JWT claims in both places.
 import { createHash } from 'node:crypto';
 

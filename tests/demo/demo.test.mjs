@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, copyFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { launchChromium } from '../js/helpers.mjs';
+import { launchChromium } from '../harness/index.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const OUT = resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target', 'test-output');

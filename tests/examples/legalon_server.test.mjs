@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { resolve } from 'node:path';
-import { ROOT, startSandbox, seededSecrets } from '../../test-worker/sandbox.mjs';
+import { ROOT, startSandbox, seededSecrets } from '../harness/index.mjs';
 
 const BIN = resolve(ROOT, process.env.CARGO_TARGET_DIR || 'target', 'debug', 'examples', 'legalon_server');
 

@@ -2,7 +2,7 @@
 // the provider sandbox: the whole LawVu public-client flow, and the multi-tab refresh race.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, startSandbox } from './helpers.mjs';
+import { launchChromium, startSandbox } from '../harness/index.mjs';
 import { startStaticServer } from './server.mjs';
 
 const HOUR = 3_600_000;

@@ -3,7 +3,7 @@
 // against the provider sandbox over loopback HTTP.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { importPackage, startSandbox, send } from './helpers.mjs';
+import { importPackage, startSandbox, send } from '../harness/index.mjs';
 
 let t;
 let sb;

@@ -1,5 +1,5 @@
 // node --test: the built package in headless Chromium (Debian's) against panva's oidc-provider
-// (tests/oidc/provider.mjs): an issuer-only config discovered from the page, the browser following
+// (tests/harness/oidc.mjs): an issuer-only config discovered from the page, the browser following
 // the real redirects (public client, PKCE), the id_token verified by Chromium's WebCrypto (ES256,
 // EdDSA, RS256), the RFC 9207 mix-up defence, a swapped nonce, a tampered signature, refresh
 // rotation, and revocation at logout. Issue 21: an issuer under a path whose RFC 8414 location
@@ -9,9 +9,8 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, test } from 'node:test';
-import { launchChromium } from '../js/helpers.mjs';
+import { launchChromium, startOidcProvider } from '../harness/index.mjs';
 import { startStaticServer } from '../js/server.mjs';
-import { startOidcProvider } from './provider.mjs';
 
 const endpoints = {};
 let web;

@@ -1,12 +1,11 @@
 // node --test: the built package (npm pack of pkg/, imported as 'tsunagi') against a real OpenID
-// Connect server, panva's oidc-provider (tests/oidc/provider.mjs): an issuer-only generic config
+// Connect server, panva's oidc-provider (tests/harness/oidc.mjs): an issuer-only generic config
 // (discovery), public client with PKCE, confidential client_secret_basic and client_secret_post,
 // refresh rotation, client credentials with scope and resource, RFC 9207 mix-up defence, nonce and
 // id_token signature checks (RS256, PS256, ES256, EdDSA; key rotation), revocation at logout.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { importPackage } from '../js/helpers.mjs';
-import { RESOURCE, startOidcProvider } from './provider.mjs';
+import { importPackage, RESOURCE, startOidcProvider } from '../harness/index.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const user = (id, extra = {}) => ({

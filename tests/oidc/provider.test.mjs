@@ -1,10 +1,10 @@
-// The harness itself (tests/oidc/provider.mjs) against plain fetch: what every tsunagi test built
+// The harness itself (tests/harness/oidc.mjs) against plain fetch: what every tsunagi test built
 // on it takes for granted — both metadata locations, a scripted login returning code, state and
 // iss, refresh rotation, client credentials with a resource, revocation, key rotation.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { RESOURCE, startOidcProvider } from './provider.mjs';
+import { RESOURCE, startOidcProvider } from '../harness/index.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 let op;

@@ -1,11 +1,11 @@
-// Two oidc-provider issuers (tests/oidc/provider.mjs) for tests written in other languages (the
+// Two oidc-provider issuers (tests/harness/oidc.mjs) for tests written in other languages (the
 // core's crates/tsunagi-core/tests/oidc_provider.rs): prints one JSON line
 // `{ issuer, other, control }` once both listen, and serves on `control` (loopback):
 //   POST /authorize { url, issuer? }  → { callback }: the scripted login for an authorization URL,
 //                                        followed like a browser (cookies kept) on `issuer` (default: the first)
 // Stops when stdin closes (the test process ended) or on SIGTERM.
 import { createServer } from 'node:http';
-import { RESOURCE, startOidcProvider } from './provider.mjs';
+import { RESOURCE, startOidcProvider } from '../harness/oidc.mjs';
 
 const REDIRECT = 'http://127.0.0.1:9/cb';
 const clients = [

@@ -143,10 +143,21 @@ test('require("tsunagi") from CommonJS on Node >= 20.19 and 22 (node.js has no t
     join(work, 'app.cjs'),
     `const t = require('tsunagi');\nprocess.stdout.write(JSON.stringify({ claims: t.decodeJwtClaims('${jwt}'), error: typeof t.TsunagiError }));\n`,
   );
+  // The Node running the tests (make test: Node 22 from npm), Node 22 from npm, and the `node` on PATH (Debian's Node 20).
   const nodes = [process.execPath];
   if (existsSync(NODE22)) nodes.push(NODE22);
+  nodes.push('node');
+  const seen = new Set();
   for (const node of nodes) {
-    const [major, minor] = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim().split('.').map(Number);
+    let version;
+    try {
+      version = execFileSync(node, ['-p', 'process.versions.node'], { encoding: 'utf8' }).trim();
+    } catch {
+      continue; // no `node` on PATH
+    }
+    if (seen.has(version)) continue;
+    seen.add(version);
+    const [major, minor] = version.split('.').map(Number);
     if (major < 20 || (major === 20 && minor < 19) || (major === 22 && minor < 12)) continue; // no require(esm) there
     const out = execFileSync(node, ['--no-warnings', 'app.cjs'], { cwd: work, encoding: 'utf8' });
     assert.deepEqual(JSON.parse(out), { claims: { sub: 'user-1' }, error: 'function' }, node);

@@ -20,7 +20,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { launchChromium, startSandbox } from '../js/helpers.mjs';
+import { launchChromium, startSandbox } from '../harness/index.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.wasm': 'application/wasm' };

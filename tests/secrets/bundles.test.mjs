@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { ROOT, startSandbox, seededSecrets, leaks } from '../../test-worker/sandbox.mjs';
+import { ROOT, startSandbox, seededSecrets, leaks } from '../harness/index.mjs';
 
 function* files(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {

@@ -20,8 +20,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { startSandbox } from '../../test-worker/sandbox.mjs';
-import { launchChromium } from '../js/helpers.mjs';
+import { startSandbox, launchChromium } from '../harness/index.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TEMPLATE = join(ROOT, 'examples', 'worker-project');

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { withSandboxAndWorker, Browser, login, ORIGIN, ROOT, SPA } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login, ORIGIN, ROOT, SPA } from '../harness/index.mjs';
 
 const SHIPPED = /^ALLOWED_ORIGINS = "([^"]*)"$/m.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))?.[1];
 const ctx = withSandboxAndWorker({ ALLOWED_ORIGINS: SHIPPED });

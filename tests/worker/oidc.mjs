@@ -1,9 +1,9 @@
 // The generic connections the Worker tests configure against panva's oidc-provider
-// (tests/oidc/provider.mjs): its clients, the connections document, and a loopback resource
+// (tests/harness/oidc.mjs): its clients, the connections document, and a loopback resource
 // server that looks every bearer token up in that server's own token store (an unknown, expired
 // or revoked token is a 401 there, as at a real API).
 import { createServer } from 'node:http';
-import { ORIGIN, connectionsFor } from './harness.mjs';
+import { ORIGIN, connectionsFor } from '../harness/index.mjs';
 
 export const SECRET = 'generic-client-secret-0123456789abcdef';
 export const SERVICE_SECRET = 'generic-service-secret-0123456789abcdef';

@@ -3,7 +3,7 @@
 // failed refresh keeps the stored refresh token.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { withSandboxAndWorker, startTrap, Browser, login } from './harness.mjs';
+import { withSandboxAndWorker, startTrap, Browser, login } from '../harness/index.mjs';
 
 const ctx = withSandboxAndWorker();
 let trap;

@@ -3,7 +3,7 @@
 // a Worker restart (persisted Durable Objects).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withSandboxAndWorker, Browser, login } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login } from '../harness/index.mjs';
 
 const ctx = withSandboxAndWorker();
 

@@ -1,13 +1,12 @@
 // A generic connection end to end through the Worker (issue 15) against a real third-party
-// authorization server: panva's oidc-provider (tests/oidc/provider.mjs) on loopback with a
+// authorization server: panva's oidc-provider (tests/harness/oidc.mjs) on loopback with a
 // scripted login — the code flow with a confidential client (client_secret_basic, PKCE, RFC 9207
 // iss), refresh rotation, a client-credentials connection, and RFC 7009 revocation at logout.
 // The API the connections call is a loopback server that looks every bearer token up in that same
 // server's token store (no mock: an unknown or revoked token is a 401 there).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, startWorker, bindingsFor, Browser, ORIGIN } from './harness.mjs';
-import { startOidcProvider } from '../tests/oidc/provider.mjs';
+import { startSandbox, startWorker, bindingsFor, Browser, ORIGIN, startOidcProvider } from '../harness/index.mjs';
 import { GENERIC_CLIENTS, SECRET, SERVICE_SECRET, genericConnections, startApi } from './oidc.mjs';
 
 let sbx, idp, api, worker;
@@ -129,7 +128,7 @@ test('generic: a client-credentials connection, for sessions signed in to idp on
   const anon = new Browser(worker);
   assert.equal((await anon.api('/api/idp-service/whoami')).status, 401);
   const lawvuOnly = new Browser(worker);
-  const { login } = await import('./harness.mjs');
+  const { login } = await import('../harness/index.mjs');
   await login(lawvuOnly, sbx, 'lawvu');
   const refused = await lawvuOnly.api('/api/idp-service/whoami');
   assert.equal(refused.status, 403, refused.text);
@@ -151,7 +150,7 @@ test('generic: logout revokes the refresh token at the revocation endpoint (RFC 
   assert.equal(out.json.revocation.idp.revoked, true, out.text);
   assert.equal(revoked.length, before + 1, 'oidc-provider revoked the grant');
   const v = new Browser(worker);
-  const { login } = await import('./harness.mjs');
+  const { login } = await import('../harness/index.mjs');
   await login(v, sbx, 'lawvu');
   const lv = await v.api('/auth/lawvu/logout', { method: 'POST' });
   assert.equal(lv.json.revocation.lawvu.revoked, false);

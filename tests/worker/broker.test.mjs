@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { withSandboxAndWorker, Browser, login, ROOT, ORIGIN } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login, ROOT, ORIGIN } from '../harness/index.mjs';
 
 const { BrokerClient, TsunagiError } = await import(pathToFileURL(join(ROOT, 'pkg', 'node.js')).href);
 

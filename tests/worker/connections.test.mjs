@@ -3,7 +3,7 @@
 // every connection, and HEAD answered as a GET without its body. Real sandbox, real workerd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withSandboxAndWorker, connectionsFor, Browser, login } from './harness.mjs';
+import { withSandboxAndWorker, connectionsFor, Browser, login } from '../harness/index.mjs';
 
 const PASTED = 'SK7QH2MZ9XW4VB8N3CLIVEKEY0PASTED';
 

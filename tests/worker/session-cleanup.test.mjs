@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { startSandbox, startWorker, bindingsFor, connectionsFor, Browser, ORIGIN } from './harness.mjs';
-import { startOidcProvider } from '../tests/oidc/provider.mjs';
+import { startSandbox, startWorker, bindingsFor, connectionsFor, Browser, ORIGIN, startOidcProvider } from '../harness/index.mjs';
 import { startApi, SECRET } from './oidc.mjs';
 
 const BRIEF_SECS = 3;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { withSandboxAndWorker, startWorker, bindingsFor, connectionsFor, Browser, login, signCookie, SPA, SESSION_KEY } from './harness.mjs';
+import { withSandboxAndWorker, startWorker, bindingsFor, connectionsFor, Browser, login, signCookie, SPA, SESSION_KEY } from '../harness/index.mjs';
 
 const ctx = withSandboxAndWorker();
 

@@ -49,7 +49,9 @@
 // A second startOidcProvider({ clients }) with the same clients is a second issuer for mix-up tests.
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { createServer } from 'node:http';
-import Provider from 'oidc-provider';
+
+/** oidc-provider's class, loaded by the first startOidcProvider() (not by importing the harness). */
+let Provider;
 
 /** The resource indicator (RFC 8707) the server knows. */
 export const RESOURCE = 'https://api.example.test/';
@@ -184,6 +186,7 @@ export async function startOidcProvider({
 } = {}) {
   const mount = issuerPath.replace(/\/+$/, '');
   if (mount && !mount.startsWith('/')) throw new TypeError('issuerPath starts with /');
+  Provider ??= (await import('oidc-provider')).default;
   const cookieKeys = [randomBytes(32).toString('base64url')];
   let provider;
   let handler;

@@ -14,8 +14,8 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFile
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { expectedAnswer, VERIFIER } from '../tests/bundlers/expected.mjs';
-import { COMPATIBILITY_DATE, ROOT, startBundledWorker } from './harness.mjs';
+import { expectedAnswer, VERIFIER } from '../bundlers/expected.mjs';
+import { COMPATIBILITY_DATE, ROOT, startBundledWorker } from '../harness/index.mjs';
 
 const BIN = join(ROOT, 'node_modules', '.bin');
 const b64u = (s) => Buffer.from(s).toString('base64url');

@@ -1,7 +1,7 @@
 // Each provider's full flow through the Worker in workerd against the sandbox binary.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withSandboxAndWorker, Browser, login, SPA } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login, SPA } from '../harness/index.mjs';
 
 const ctx = withSandboxAndWorker();
 

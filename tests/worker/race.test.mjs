@@ -2,7 +2,7 @@
 // rejects (sandbox clock moved past its expiry) → one refresh; 200 LegalOn calls → one token.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withSandboxAndWorker, Browser, login } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login } from '../harness/index.mjs';
 
 const ctx = withSandboxAndWorker();
 

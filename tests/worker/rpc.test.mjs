@@ -6,8 +6,7 @@
 // administrator) whose access token is due → exactly one refresh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, startWorker, bindingsFor, brokerClient, Browser } from './harness.mjs';
-import { startOidcProvider } from '../tests/oidc/provider.mjs';
+import { startSandbox, startWorker, bindingsFor, brokerClient, Browser, startOidcProvider } from '../harness/index.mjs';
 import { GENERIC_CLIENTS, SECRET, SERVICE_SECRET, genericConnections, startApi } from './oidc.mjs';
 
 // the other Worker: runs what the test asks through env.TSUNAGI and reports

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { startSandbox, startWorker, bindingsFor, connectionsFor, Browser } from './harness.mjs';
+import { startSandbox, startWorker, bindingsFor, connectionsFor, Browser } from '../harness/index.mjs';
 
 let sbx, meta, worker;
 

@@ -10,7 +10,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { startSandbox, startWorker, bindingsFor, connectionsFor, brokerClient, Browser, leaks, seededSecrets, SESSION_KEY } from './harness.mjs';
+import { startSandbox, startWorker, bindingsFor, connectionsFor, brokerClient, Browser, leaks, seededSecrets, SESSION_KEY } from '../harness/index.mjs';
 
 const ADMIN_TOKEN = 'admin-secret-for-the-tests-0123456789abcdef';
 const ADMIN = { 'x-tsunagi-admin': ADMIN_TOKEN };

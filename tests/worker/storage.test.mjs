@@ -8,7 +8,7 @@ import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { withSandbox, startWorker, bindingsFor, Browser, login, seededSecrets, leaks, SESSION_KEY } from './harness.mjs';
+import { withSandbox, startWorker, bindingsFor, Browser, login, seededSecrets, leaks, SESSION_KEY } from '../harness/index.mjs';
 
 const ctx = withSandbox();
 

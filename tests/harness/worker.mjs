@@ -1,16 +1,14 @@
-// Test harness for the Worker: the provider sandbox binary (sandbox.mjs) and the built Worker in
-// real workerd (Miniflare's Node API), always stopped; a browser-like client. No mocks.
-// A test file calls `withSandboxAndWorker()` (or `withSandbox()`) once at its top level.
+// The Worker's part of the harness (index.mjs): the built Worker in real workerd (Miniflare's Node
+// API, loaded when a Worker starts), always stopped, with the sandbox (sandbox.mjs); a browser-like
+// client. No mocks. A test file calls `withSandboxAndWorker()` (or `withSandbox()`) once at its top level.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { createHmac } from 'node:crypto';
 import { after, before } from 'node:test';
-import { Miniflare } from 'miniflare';
 import { ROOT, startSandbox } from './sandbox.mjs';
 
-export { ROOT, startSandbox, seededSecrets, leaks } from './sandbox.mjs';
 export const BUILD = join(ROOT, 'build', 'worker');
 export const ORIGIN = 'http://localhost:8787'; // the Worker's own origin (sandbox-registered callbacks)
 export const SPA = 'http://localhost:5173'; // an allowed SPA origin
@@ -97,6 +95,7 @@ export async function startWorker(bindings, { persist, logs, workers = [] } = {}
   const env = Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]));
   env.SESSIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiSession' };
   env.CONNECTIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiConnection' };
+  const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({
     workers: [
       {
@@ -349,6 +348,7 @@ export async function startBundledWorker(dir, mainModule) {
     if (/\.m?js$/.test(name)) modules[name] = { type: 'esm', contents: readFileSync(join(dir, name), 'utf8') };
     else if (name.endsWith('.wasm')) modules[name] = { type: 'wasm', contents: new Uint8Array(readFileSync(join(dir, name))) };
   }
+  const { Miniflare } = await import('miniflare');
   const mf = new Miniflare({ workers: [{ config: { name: 'bundled', compatibilityDate: COMPATIBILITY_DATE, manifest: { mainModule, modules } } }] });
   await mf.ready;
   return {

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { withSandboxAndWorker, Browser, login, seededSecrets, leaks, SESSION_KEY } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login, seededSecrets, leaks, SESSION_KEY } from '../harness/index.mjs';
 
 const logs = [];
 const ctx = withSandboxAndWorker({}, { logs });

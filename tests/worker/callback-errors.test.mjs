@@ -4,7 +4,7 @@
 // not a navigation (fetch, curl) keeps the JSON error. Real sandbox consent, real workerd.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { withSandboxAndWorker, Browser, login } from './harness.mjs';
+import { withSandboxAndWorker, Browser, login } from '../harness/index.mjs';
 
 const ctx = withSandboxAndWorker();
 
