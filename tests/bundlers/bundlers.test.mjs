@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { launchChromium } from '../harness/index.mjs';
+import { freePort, launchChromium } from '../harness/index.mjs';
 import { expectedAnswer } from './expected.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -181,15 +181,6 @@ test('Vite 8, the dev server (`vite`, no config file: no optimizeDeps.exclude) r
     dev.kill();
   }
 });
-
-/** A loopback port nothing listens on now. */
-async function freePort() {
-  const server = createServer();
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address();
-  await new Promise((ok) => server.close(ok));
-  return port;
-}
 
 test('plain Node: `tsunagi` resolves to node.js (the "node" condition) and works', async () => {
   writeFileSync(join(work, 'resolve.mjs'), "export default import.meta.resolve('tsunagi');\n");

@@ -15,12 +15,11 @@ import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { startSandbox, launchChromium } from '../harness/index.mjs';
+import { freePort, launchChromium, startSandbox } from '../harness/index.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const TEMPLATE = join(ROOT, 'examples', 'worker-project');
@@ -48,15 +47,6 @@ function wranglerEnv() {
     NO_COLOR: '1',
     FORCE_COLOR: '0',
   };
-}
-
-/** A loopback port nobody listens on right now. */
-async function freePort() {
-  const server = createServer();
-  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address();
-  await new Promise((ok) => server.close(ok));
-  return port;
 }
 
 /** `text` with the value of the TOML line `key = "…"` replaced (the line must exist once). */
