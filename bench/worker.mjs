@@ -77,7 +77,7 @@ export default {
     const r = api === 'api' && ROUTES[name];
     if (!r) return new Response('not found', { status: 404 });
     if (request.headers.get('x-tsunagi') !== '1') return new Response('forbidden', { status: 403 });
-    const up = await fetch(env[r[0]] + u.pathname.slice(6 + name.length) + u.search, {
+    const up = await fetch(env[r[0]] + u.pathname.slice(5 + name.length) + u.search, {
       headers: { authorization: 'Bearer ' + env[r[1]], accept: 'application/json' },
     });
     const h = new Headers();
@@ -299,6 +299,26 @@ try {
       });
       const tsH = { 'x-tsunagi': '1', cookie: `__Host-tsunagi=${signedIn.cookie}` };
       const peerH = { 'x-tsunagi': '1', cookie: `__Host-bff=${peerCookie}` };
+      // both BFFs refuse the same things before any token is touched (the comparison is fair only if they do)
+      const refusals = {};
+      for (const [k, [base, h]] of Object.entries({ 'tsunagi Worker': [ts.url, tsH], 'JS BFF': [peer.url, peerH] })) {
+        const name = k === 'JS BFF' ? '__Host-bff' : '__Host-tsunagi';
+        const value = h.cookie.slice(name.length + 1);
+        const cases = {
+          'no X-Tsunagi': [`${base}/api/lawvu/account-apis/v1/users`, { cookie: h.cookie }],
+          'no cookie': [`${base}/api/lawvu/account-apis/v1/users`, { 'x-tsunagi': '1' }],
+          'cookie MAC altered': [`${base}/api/lawvu/account-apis/v1/users`, { 'x-tsunagi': '1', cookie: `${name}=${value.slice(0, -2)}${value.endsWith('AA') ? 'BB' : 'AA'}` }],
+          'double-encoded dot segment': [`${base}/api/lawvu/account-apis/%252e%252e/v1/users`, h],
+          'method not in the rule (LegalOn PUT)': [`${base}/api/legalon/departments`, h, 'PUT'],
+        };
+        refusals[k] = {};
+        for (const [what, [u, hh, method = 'GET']] of Object.entries(cases)) {
+          const r = await fetch(u, { method, headers: hh });
+          await r.arrayBuffer();
+          if (r.status < 400) throw new Error(`${k} let through: ${what} (${r.status})`);
+          refusals[k][what] = r.status;
+        }
+      }
       const calls = {
         legalon: {
           path: '/api/legalon/departments',
@@ -350,6 +370,7 @@ try {
         connections: CONNS,
         load_tool: WRK ? 'wrk' : 'node',
         failures,
+        refusals,
         calls: out,
       };
     } finally {
