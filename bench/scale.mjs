@@ -35,7 +35,10 @@ export async function scaleRun(sbx, { sessions = 2000, calls = 10, concurrency =
   try {
     const t0 = performance.now();
     const browsers = Array.from({ length: sessions }, () => new Browser(w));
-    await pool(concurrency, browsers.map((b) => () => login(b, sbx, 'lawvu')));
+    await pool(
+      concurrency,
+      browsers.map((b) => () => login(b, sbx, 'lawvu')),
+    );
     const signInMs = performance.now() - t0;
     if (browsers.some((b) => !b.cookie)) throw new Error('a sign-in did not complete');
 

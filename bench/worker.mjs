@@ -307,7 +307,10 @@ try {
         const cases = {
           'no X-Tsunagi': [`${base}/api/lawvu/account-apis/v1/users`, { cookie: h.cookie }],
           'no cookie': [`${base}/api/lawvu/account-apis/v1/users`, { 'x-tsunagi': '1' }],
-          'cookie MAC altered': [`${base}/api/lawvu/account-apis/v1/users`, { 'x-tsunagi': '1', cookie: `${name}=${value.slice(0, -2)}${value.endsWith('AA') ? 'BB' : 'AA'}` }],
+          'cookie MAC altered': [
+            `${base}/api/lawvu/account-apis/v1/users`,
+            { 'x-tsunagi': '1', cookie: `${name}=${value.slice(0, -2)}${value.endsWith('AA') ? 'BB' : 'AA'}` },
+          ],
           'double-encoded dot segment': [`${base}/api/lawvu/account-apis/%252e%252e/v1/users`, h],
           'method not in the rule (LegalOn PUT)': [`${base}/api/legalon/departments`, h, 'PUT'],
         };

@@ -67,7 +67,11 @@ function deriveKeys(env) {
 
 // ---- small helpers ----
 
-const b64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+const b64url = (bytes) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 const unb64url = (s) => Uint8Array.from(atob(s.replace(/-/g, '+').replace(/_/g, '/')), (c) => c.charCodeAt(0));
 
 class HttpError extends Error {
@@ -116,7 +120,7 @@ function checkPath(path) {
       const bare = seg.split(';')[0];
       if (bare === '.' || bare === '..' || bare === '...') return false;
       if (i > 0 && /[/\\]/.test(seg)) return false;
-      if (/[\x00-\x1f\x7f]/.test(seg)) return false;
+      for (let j = 0; j < seg.length; j++) if (seg.charCodeAt(j) < 0x20 || seg.charCodeAt(j) === 0x7f) return false;
       if (!seg.includes('%')) break;
       try {
         seg = decodeURIComponent(seg);
@@ -173,7 +177,10 @@ export default {
     const c = conf(env);
     const url = new URL(request.url);
     const origin = request.headers.get('origin');
-    const cors = origin && (origin === url.origin || c.origins.has(origin)) ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' } : {};
+    const cors =
+      origin && (origin === url.origin || c.origins.has(origin))
+        ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true', vary: 'Origin' }
+        : {};
     let resp;
     try {
       if (origin && !cors['access-control-allow-origin']) throw new HttpError(403, 'forbidden_origin', 'origin not allowed');
@@ -220,7 +227,8 @@ async function proxy(request, env, name, path) {
     if (Number(request.headers.get('content-length') ?? 0) > MAX_BODY) throw new HttpError(413, 'body_too_large', 'request bodies are limited to 1 MiB');
     body = await request.text();
     if (body.length > MAX_BODY) throw new HttpError(413, 'body_too_large', 'request bodies are limited to 1 MiB');
-    if (body && (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase() !== 'application/json') throw new HttpError(400, 'invalid_parameter', 'JSON bodies only');
+    if (body && (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase() !== 'application/json')
+      throw new HttpError(400, 'invalid_parameter', 'JSON bodies only');
   }
 
   let t = await token();
@@ -232,7 +240,11 @@ async function proxy(request, env, name, path) {
   }
   if (up.status >= 500) {
     await up.body?.cancel();
-    return json(502, { error: 'upstream_error', message: `the API answered ${up.status}` }, up.headers.has('x-request-id') ? { 'x-request-id': up.headers.get('x-request-id') } : {});
+    return json(
+      502,
+      { error: 'upstream_error', message: `the API answered ${up.status}` },
+      up.headers.has('x-request-id') ? { 'x-request-id': up.headers.get('x-request-id') } : {},
+    );
   }
   const h = new Headers();
   for (const [k, v] of up.headers) if (FORWARD.has(k) || k.startsWith('x-ratelimit-')) h.append(k, v);
@@ -243,7 +255,13 @@ function send(c, t, method, path, body) {
   const base = c.kind === 'held' ? `${t.api_base}/rest/v1` : c.apiBase;
   const headers = { accept: 'application/json', authorization: `Bearer ${t.access_token}` };
   if (body) headers['content-type'] = 'application/json';
-  return fetch(base + path, { method: method === 'HEAD' ? 'GET' : method, headers, body: body || undefined, redirect: 'manual', signal: AbortSignal.timeout(config.timeoutMs) });
+  return fetch(base + path, {
+    method: method === 'HEAD' ? 'GET' : method,
+    headers,
+    body: body || undefined,
+    redirect: 'manual',
+    signal: AbortSignal.timeout(config.timeoutMs),
+  });
 }
 
 // ---- sign-in (authorization code; the pending state in a signed, short-lived cookie) ----
@@ -267,7 +285,8 @@ async function callback(request, env, url, name) {
   const [n, state, exp, mac] = pending;
   const { cookie } = await deriveKeys(env);
   const ok = await crypto.subtle.verify('HMAC', cookie, unb64url(mac), enc.encode(`${n}.${state}.${exp}`));
-  if (!ok || n !== name || Date.now() >= Number(exp) * 1000 || url.searchParams.get('state') !== state) throw new HttpError(400, 'state_mismatch', 'sign-in over');
+  if (!ok || n !== name || Date.now() >= Number(exp) * 1000 || url.searchParams.get('state') !== state)
+    throw new HttpError(400, 'state_mismatch', 'sign-in over');
   const t = await form(c.tokenUrl, {
     grant_type: 'authorization_code',
     code: url.searchParams.get('code') ?? '',
