@@ -366,6 +366,15 @@ if (!w) {
       );
       L.push('');
     }
+    const missed = Object.values(w.proxy.calls).some((c) => {
+      const f = proxyFigures(c);
+      return f.rT < f.rB || f.addT > f.addB;
+    });
+    if (missed)
+      L.push(
+        "Where a target is missed the gap to the JS BFF is tsunagi's own cost, not the cost of having sessions: both make the same checks and the same single hop to the session's object (below). Where the time goes and the levers against it (one crossing into wasm for the decision with the `fetch` and `Response` in JS, fewer JS objects built per request) are issue 24's items 2 and 3.",
+        '',
+      );
     if (w.proxy.refusals) {
       const cases = Object.keys(w.proxy.refusals['tsunagi Worker']);
       L.push('Before timing, both BFFs are shown refusing the same requests (status answered):');
