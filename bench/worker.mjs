@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { startSandbox, bindingsFor, Browser, login, BUILD, ROOT } from '../tests/harness/index.mjs';
 import { QUICK, ROUNDS, median, percentile } from './lib.mjs';
+import { scaleRun } from './scale.mjs';
 
 const OUT = process.argv[2] || join(ROOT, 'target', 'bench', 'worker.json');
 const LAT_N = QUICK ? 50 : 1000; // sequential requests per contender per round
@@ -18,6 +19,8 @@ const RACE_N = QUICK ? 50 : 500;
 const COLD_N = QUICK ? 1 : Math.max(5, ROUNDS);
 const COMPAT = /compatibility_date = "([^"]+)"/.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))[1];
 const result = { quick: QUICK, node: process.version };
+// BENCH_PARTS (default all): a comma-separated subset of race, cold, proxy, scale, for short runs by hand
+const PARTS = (process.env.BENCH_PARTS || 'race,cold,proxy,scale').split(',');
 
 function tsunagiModules() {
   const index = readFileSync(join(BUILD, 'index.js'), 'utf8');
@@ -63,15 +66,19 @@ async function startTsunagi(bindings) {
   };
 }
 
-// The peer: a minimal JavaScript Worker that proxies /api/legalon/* with a fixed bearer token.
-const JS_WORKER = `
+// The floor: a minimal JavaScript Worker that proxies /api/legalon/* and /api/lawvu/* with fixed
+// bearer tokens (no session, no Durable Object, no access rule).
+const FLOOR_WORKER = `
+const ROUTES = { legalon: ['LEGALON_BASE', 'LEGALON_TOKEN'], lawvu: ['LAWVU_BASE', 'LAWVU_TOKEN'] };
 export default {
   async fetch(request, env) {
     const u = new URL(request.url);
-    if (!u.pathname.startsWith('/api/legalon/')) return new Response('not found', { status: 404 });
+    const [, api, name] = u.pathname.split('/');
+    const r = api === 'api' && ROUTES[name];
+    if (!r) return new Response('not found', { status: 404 });
     if (request.headers.get('x-tsunagi') !== '1') return new Response('forbidden', { status: 403 });
-    const up = await fetch(env.API_BASE + '/rest/v1/' + u.pathname.slice('/api/legalon/'.length) + u.search, {
-      headers: { authorization: 'Bearer ' + env.TOKEN, accept: 'application/json' },
+    const up = await fetch(env[r[0]] + u.pathname.slice(5 + name.length) + u.search, {
+      headers: { authorization: 'Bearer ' + env[r[1]], accept: 'application/json' },
     });
     const h = new Headers();
     for (const k of ['content-type', 'x-request-id', 'x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset']) {
@@ -82,7 +89,7 @@ export default {
   },
 };`;
 
-async function startJsWorker(bindings) {
+async function startFloorWorker(bindings) {
   const mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,
@@ -91,7 +98,7 @@ async function startJsWorker(bindings) {
         config: {
           name: 'jsproxy',
           compatibilityDate: COMPAT,
-          manifest: { mainModule: 'proxy.mjs', modules: { 'proxy.mjs': { type: 'esm', contents: JS_WORKER } } },
+          manifest: { mainModule: 'proxy.mjs', modules: { 'proxy.mjs': { type: 'esm', contents: FLOOR_WORKER } } },
           env: textEnv(bindings),
         },
       },
@@ -99,6 +106,51 @@ async function startJsWorker(bindings) {
   });
   const url = await mf.ready;
   return { mf, url: url.origin, stop: () => mf.dispose() };
+}
+
+// The fair peer: a JavaScript BFF written by hand (bench/peers/bff.mjs), its session and
+// connection objects in SQLite-backed Durable Objects like the tsunagi Worker's.
+async function startPeer(ep, b) {
+  const dir = mkdtempSync(join(tmpdir(), 'tsunagi-bench-peer-'));
+  const env = textEnv({
+    SESSION_KEY: b.SESSION_KEY,
+    ALLOWED_ORIGINS: b.ALLOWED_ORIGINS,
+    UPSTREAM_TIMEOUT_MS: b.UPSTREAM_TIMEOUT_MS,
+    LAWVU_CLIENT_ID: ep.lawvu.confidential_client.client_id,
+    LAWVU_CLIENT_SECRET: ep.lawvu.confidential_client.client_secret,
+    LAWVU_AUTHORIZE_URL: ep.lawvu.authorize_url,
+    LAWVU_TOKEN_URL: ep.lawvu.token_url,
+    LAWVU_API_BASE: ep.lawvu.api_base,
+    LEGALON_TOKEN_URL: ep.legalon.token_url,
+    LEGALON_API_CREDENTIALS: ep.legalon.credentials,
+  });
+  env.SESSIONS = { type: 'durable-object', worker: 'bff', exportName: 'Session' };
+  env.CONNECTIONS = { type: 'durable-object', worker: 'bff', exportName: 'Connection' };
+  const mf = new Miniflare({
+    host: '127.0.0.1',
+    port: 0,
+    workers: [
+      {
+        config: {
+          name: 'bff',
+          compatibilityDate: COMPAT,
+          manifest: { mainModule: 'bff.mjs', modules: { 'bff.mjs': { type: 'esm', contents: readFileSync(join(ROOT, 'bench', 'peers', 'bff.mjs'), 'utf8') } } },
+          env,
+          exports: { Session: { type: 'durable-object', storage: 'sqlite' }, Connection: { type: 'durable-object', storage: 'sqlite' } },
+        },
+      },
+    ],
+    resourcePersistencePath: dir,
+  });
+  const url = await mf.ready;
+  return {
+    mf,
+    url: url.origin,
+    stop: async () => {
+      await mf.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 async function timed(url, headers) {
@@ -160,7 +212,7 @@ try {
   };
 
   // (6) refresh under contention (LawVu, expired access token)
-  {
+  if (PARTS.includes('race')) {
     const w = await startTsunagi(bindingsFor(ep));
     try {
       const b = new Browser({ mf: w.mf });
@@ -188,7 +240,7 @@ try {
 
   // (7) isolate start: first request of a fresh workerd vs the warm median, on a route with no upstream call and no
   // Durable Object (the CSRF guard's 403)
-  {
+  if (PARTS.includes('cold')) {
     const firsts = [],
       warms = [];
     for (let i = 0; i < COLD_N; i++) {
@@ -215,8 +267,10 @@ try {
     result.cold = { first_ms: median(firsts), warm_ms: median(warms), firsts, warms };
   }
 
-  // (5) added latency and req/s: direct sandbox vs tsunagi Worker vs JS Worker (LegalOn departments)
-  {
+  // (5) added latency and req/s, for a LawVu call (the session's token) and a LegalOn call (held,
+  // allowed_for): direct sandbox vs the tsunagi Worker vs the JS BFF (bench/peers/bff.mjs) vs the
+  // fixed-token floor, one session per BFF signed in to LawVu
+  if (PARTS.includes('proxy')) {
     const tok = await (
       await fetch(ep.legalon.token_url, {
         method: 'POST',
@@ -224,34 +278,94 @@ try {
         body: 'grant_type=client_credentials',
       })
     ).json();
-    const ts = await startTsunagi(bindingsFor(ep));
-    const js = await startJsWorker({ API_BASE: tok.api_base_url, TOKEN: tok.access_token });
+    const bindings = bindingsFor(ep);
+    const ts = await startTsunagi(bindings);
+    const peer = await startPeer(ep, bindings);
+    let floor;
     try {
-      // LegalOn serves signed-in sessions only (legalon's allowed_for): the Worker checks the session's
-      // object on every call, as a deployment would
       const signedIn = new Browser({ mf: ts.mf });
-      await login(signedIn, sbx, 'logiless');
-      const targets = {
-        'sandbox direct': [`${tok.api_base_url}/rest/v1/departments`, { authorization: `Bearer ${tok.access_token}` }],
-        'tsunagi Worker': [`${ts.url}/api/legalon/departments`, { 'x-tsunagi': '1', cookie: `__Host-tsunagi=${signedIn.cookie}` }],
-        'JS Worker (fixed token)': [`${js.url}/api/legalon/departments`, { 'x-tsunagi': '1' }],
+      await login(signedIn, sbx, 'lawvu');
+      const lawvuTok = await signedIn.api('/token/lawvu', { method: 'POST' });
+      if (lawvuTok.status !== 200) throw new Error(`token: ${lawvuTok.status} ${lawvuTok.text}`);
+      const peerBrowser = new Browser({ mf: peer.mf });
+      await login(peerBrowser, sbx, 'lawvu');
+      const peerCookie = peerBrowser.jar.get('__Host-bff');
+      if (!peerCookie) throw new Error('the JS BFF did not sign in');
+      floor = await startFloorWorker({
+        LEGALON_BASE: `${tok.api_base_url}/rest/v1`,
+        LEGALON_TOKEN: tok.access_token,
+        LAWVU_BASE: ep.lawvu.api_base,
+        LAWVU_TOKEN: lawvuTok.json.access_token,
+      });
+      const tsH = { 'x-tsunagi': '1', cookie: `__Host-tsunagi=${signedIn.cookie}` };
+      const peerH = { 'x-tsunagi': '1', cookie: `__Host-bff=${peerCookie}` };
+      // both BFFs refuse the same things before any token is touched (the comparison is fair only if they do)
+      const refusals = {};
+      for (const [k, [base, h]] of Object.entries({ 'tsunagi Worker': [ts.url, tsH], 'JS BFF': [peer.url, peerH] })) {
+        const name = k === 'JS BFF' ? '__Host-bff' : '__Host-tsunagi';
+        const value = h.cookie.slice(name.length + 1);
+        const cases = {
+          'no X-Tsunagi': [`${base}/api/lawvu/account-apis/v1/users`, { cookie: h.cookie }],
+          'no cookie': [`${base}/api/lawvu/account-apis/v1/users`, { 'x-tsunagi': '1' }],
+          'cookie MAC altered': [
+            `${base}/api/lawvu/account-apis/v1/users`,
+            { 'x-tsunagi': '1', cookie: `${name}=${value.slice(0, -2)}${value.endsWith('AA') ? 'BB' : 'AA'}` },
+          ],
+          'double-encoded dot segment': [`${base}/api/lawvu/account-apis/%252e%252e/v1/users`, h],
+          'method not in the rule (LegalOn PUT)': [`${base}/api/legalon/departments`, h, 'PUT'],
+        };
+        refusals[k] = {};
+        for (const [what, [u, hh, method = 'GET']] of Object.entries(cases)) {
+          const r = await fetch(u, { method, headers: hh });
+          await r.arrayBuffer();
+          if (r.status < 400) throw new Error(`${k} let through: ${what} (${r.status})`);
+          refusals[k][what] = r.status;
+        }
+      }
+      const calls = {
+        legalon: {
+          path: '/api/legalon/departments',
+          targets: {
+            'sandbox direct': [`${tok.api_base_url}/rest/v1/departments`, { authorization: `Bearer ${tok.access_token}` }],
+            'tsunagi Worker': [`${ts.url}/api/legalon/departments`, tsH],
+            'JS BFF': [`${peer.url}/api/legalon/departments`, peerH],
+            'JS Worker (fixed token)': [`${floor.url}/api/legalon/departments`, { 'x-tsunagi': '1' }],
+          },
+        },
+        lawvu: {
+          path: '/api/lawvu/account-apis/v1/users',
+          targets: {
+            'sandbox direct': [`${ep.lawvu.api_base}/account-apis/v1/users`, { authorization: `Bearer ${lawvuTok.json.access_token}` }],
+            'tsunagi Worker': [`${ts.url}/api/lawvu/account-apis/v1/users`, tsH],
+            'JS BFF': [`${peer.url}/api/lawvu/account-apis/v1/users`, peerH],
+            'JS Worker (fixed token)': [`${floor.url}/api/lawvu/account-apis/v1/users`, { 'x-tsunagi': '1' }],
+          },
+        },
       };
-      for (const [u, h] of Object.values(targets)) for (let i = 0; i < 100; i++) await timed(u, h); // warm-up (and the Worker's token)
-      const lat = Object.fromEntries(Object.keys(targets).map((k) => [k, { p50: [], p99: [] }]));
-      const rps = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
       let failures = 0;
-      for (let r = 0; r < ROUNDS; r++) {
-        for (const [k, [u, h]] of Object.entries(targets)) {
-          const xs = [];
-          for (let i = 0; i < LAT_N; i++) xs.push(await timed(u, h));
-          lat[k].p50.push(percentile(xs, 50));
-          lat[k].p99.push(percentile(xs, 99));
+      const out = {};
+      for (const [call, { path, targets }] of Object.entries(calls)) {
+        for (const [u, h] of Object.values(targets)) for (let i = 0; i < 100; i++) await timed(u, h); // warm-up (and the tokens)
+        const lat = Object.fromEntries(Object.keys(targets).map((k) => [k, { p50: [], p99: [] }]));
+        const rps = Object.fromEntries(Object.keys(targets).map((k) => [k, []]));
+        for (let r = 0; r < ROUNDS; r++) {
+          for (const [k, [u, h]] of Object.entries(targets)) {
+            const xs = [];
+            for (let i = 0; i < LAT_N; i++) xs.push(await timed(u, h));
+            lat[k].p50.push(percentile(xs, 50));
+            lat[k].p99.push(percentile(xs, 99));
+          }
+          for (const [k, [u, h]] of Object.entries(targets)) {
+            const l = await load(u, h);
+            rps[k].push(l.rps);
+            failures += l.failures;
+          }
         }
-        for (const [k, [u, h]] of Object.entries(targets)) {
-          const l = await load(u, h);
-          rps[k].push(l.rps);
-          failures += l.failures;
-        }
+        out[call] = {
+          path,
+          latency: Object.fromEntries(Object.entries(lat).map(([k, v]) => [k, { p50: median(v.p50), p99: median(v.p99) }])),
+          rps: Object.fromEntries(Object.entries(rps).map(([k, v]) => [k, median(v)])),
+        };
       }
       result.proxy = {
         latency_requests_per_round: LAT_N,
@@ -259,14 +373,16 @@ try {
         connections: CONNS,
         load_tool: WRK ? 'wrk' : 'node',
         failures,
-        latency: Object.fromEntries(Object.entries(lat).map(([k, v]) => [k, { p50: median(v.p50), p99: median(v.p99) }])),
-        rps: Object.fromEntries(Object.entries(rps).map(([k, v]) => [k, median(v)])),
+        refusals,
+        calls: out,
       };
     } finally {
       await ts.stop();
-      await js.stop();
+      await peer.stop();
+      await floor?.stop();
     }
   }
+  if (PARTS.includes('scale')) result.scale = await scaleRun(sbx, QUICK ? { sessions: 50, calls: 4 } : { sessions: 2000, calls: 10 });
 } finally {
   await sbx.stop();
 }
