@@ -13,7 +13,7 @@ use tsunagi_core::{Timestamp, TokenSet};
 
 /// What the Worker asks of a session object.
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum SessionOp {
     /// The `/session` view ([`serde_json::Value`]; never a token).
     Session,
@@ -134,7 +134,7 @@ impl HeldTokenAnswer {
 /// What the Worker asks of a held connection's object (`TsunagiConnection`: client credentials or
 /// unattended).
 #[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum HeldOp {
     /// A usable access token ([`HeldTokenAnswer`]: what an API call uses, never the refresh
     /// token); `failed` is the fingerprint of an access token the API just refused with 401.
