@@ -262,9 +262,9 @@ impl Wire for SessionOp {
         Some(match req_str(o, "op")? {
             "session" => SessionOp::Session,
             "signed_in" => SessionOp::SignedIn,
-            "token" => SessionOp::Token { connection: s("connection")?, origin: s("origin")?, failed: opt_str(o, "failed").ok()?.map(str::to_owned) },
+            "token" => SessionOp::Token { connection: s("connection")?, origin: s("origin")?, failed: opt_str(o, "failed")?.map(str::to_owned) },
             "refresh" => SessionOp::Refresh { connection: s("connection")?, origin: s("origin")? },
-            "logout" => SessionOp::Logout { connection: opt_str(o, "connection").ok()?.map(str::to_owned) },
+            "logout" => SessionOp::Logout { connection: opt_str(o, "connection")?.map(str::to_owned) },
             "take" => SessionOp::Take,
             "put" => SessionOp::Put { sets: Vec::<StoredSet>::from_json(o.get("sets")?)? },
             _ => return None,
@@ -329,8 +329,8 @@ impl Wire for TokenAnswer {
         Some(TokenAnswer {
             access_token: AccessToken::new(req_str(o, "access_token")?),
             token_type: req_str(o, "token_type")?.to_owned(),
-            expires_at: opt_u64(o, "expires_at").ok()?,
-            session_expires_at: opt_u64(o, "session_expires_at").ok()?,
+            expires_at: opt_u64(o, "expires_at")?,
+            session_expires_at: opt_u64(o, "session_expires_at")?,
         })
     }
 }
@@ -343,7 +343,7 @@ impl Wire for PutAnswer {
     }
 
     fn from_json(v: &Json) -> Option<Self> {
-        Some(PutAnswer { session_expires_at: opt_u64(v.as_object()?, "session_expires_at").ok()? })
+        Some(PutAnswer { session_expires_at: opt_u64(v.as_object()?, "session_expires_at")? })
     }
 }
 
@@ -361,8 +361,8 @@ impl Wire for HeldTokenAnswer {
             access_token: AccessToken::new(req_str(o, "access_token")?),
             token_type: req_str(o, "token_type")?.to_owned(),
             issued_at: req_u64(o, "issued_at")?,
-            expires_at: opt_u64(o, "expires_at").ok()?,
-            api_base_url: opt_str(o, "api_base_url").ok()?.map(str::to_owned),
+            expires_at: opt_u64(o, "expires_at")?,
+            api_base_url: opt_str(o, "api_base_url")?.map(str::to_owned),
         })
     }
 }
@@ -403,7 +403,7 @@ impl Wire for HeldOp {
         let o = v.as_object()?;
         let s = |name| req_str(o, name).map(str::to_owned);
         Some(match req_str(o, "op")? {
-            "token" => HeldOp::Token { connection: s("connection")?, origin: s("origin")?, failed: opt_str(o, "failed").ok()?.map(str::to_owned) },
+            "token" => HeldOp::Token { connection: s("connection")?, origin: s("origin")?, failed: opt_str(o, "failed")?.map(str::to_owned) },
             "begin" => {
                 HeldOp::Begin { connection: s("connection")?, origin: s("origin")?, pending: records::pending_login_from(o.get("pending")?.as_object()?)? }
             }

@@ -25,12 +25,13 @@ pub fn req_str<'a>(o: &'a JsonObject, name: &str) -> Option<&'a str> {
     o.get_str(name)
 }
 
-/// An optional string member: absent or `null` is `None`; any other type is an error (`Err`).
-pub fn opt_str<'a>(o: &'a JsonObject, name: &str) -> Result<Option<&'a str>, ()> {
+/// An optional string member: absent or `null` is `Some(None)`; any other type is `None` (not
+/// this record).
+pub fn opt_str<'a>(o: &'a JsonObject, name: &str) -> Option<Option<&'a str>> {
     match o.get(name) {
-        None | Some(Json::Null) => Ok(None),
-        Some(Json::String(s)) => Ok(Some(s)),
-        Some(_) => Err(()),
+        None | Some(Json::Null) => Some(None),
+        Some(Json::String(s)) => Some(Some(s)),
+        Some(_) => None,
     }
 }
 
@@ -39,12 +40,12 @@ pub fn req_u64(o: &JsonObject, name: &str) -> Option<u64> {
     o.get(name).and_then(Json::as_u64)
 }
 
-/// An optional non-negative integer member: absent or `null` is `None`; anything else that is
-/// not such an integer is an error.
-pub fn opt_u64(o: &JsonObject, name: &str) -> Result<Option<u64>, ()> {
+/// An optional non-negative integer member: absent or `null` is `Some(None)`; anything else that
+/// is not such an integer is `None` (not this record).
+pub fn opt_u64(o: &JsonObject, name: &str) -> Option<Option<u64>> {
     match o.get(name) {
-        None | Some(Json::Null) => Ok(None),
-        Some(v) => v.as_u64().map(Some).ok_or(()),
+        None | Some(Json::Null) => Some(None),
+        Some(v) => v.as_u64().map(Some),
     }
 }
 
@@ -88,11 +89,11 @@ pub fn token_set_from(o: &JsonObject) -> Option<TokenSet> {
         access_token: AccessToken::new(req_str(o, "access_token")?),
         token_type: req_str(o, "token_type")?.to_owned(),
         issued_at: Timestamp::from_millis(req_u64(o, "issued_at")?),
-        expires_at: opt_u64(o, "expires_at").ok()?.map(Timestamp::from_millis),
-        refresh_token: opt_str(o, "refresh_token").ok()?.map(RefreshToken::new),
-        refresh_expires_at: opt_u64(o, "refresh_expires_at").ok()?.map(Timestamp::from_millis),
-        scope: opt_str(o, "scope").ok()?.map(str::to_owned),
-        api_base_url: opt_str(o, "api_base_url").ok()?.map(str::to_owned),
+        expires_at: opt_u64(o, "expires_at")?.map(Timestamp::from_millis),
+        refresh_token: opt_str(o, "refresh_token")?.map(RefreshToken::new),
+        refresh_expires_at: opt_u64(o, "refresh_expires_at")?.map(Timestamp::from_millis),
+        scope: opt_str(o, "scope")?.map(str::to_owned),
+        api_base_url: opt_str(o, "api_base_url")?.map(str::to_owned),
         extra,
         grant,
     })
@@ -116,8 +117,8 @@ pub fn pending_login_from(o: &JsonObject) -> Option<PendingLogin> {
     Some(PendingLogin {
         connection: req_str(o, "connection")?.to_owned(),
         state: State::new(req_str(o, "state")?).ok()?,
-        pkce_verifier: opt_str(o, "pkce_verifier").ok()?.map(PkceVerifier::new).transpose().ok()?,
-        nonce: opt_str(o, "nonce").ok()?.map(Nonce::new).transpose().ok()?,
+        pkce_verifier: opt_str(o, "pkce_verifier")?.map(PkceVerifier::new).transpose().ok()?,
+        nonce: opt_str(o, "nonce")?.map(Nonce::new).transpose().ok()?,
         return_to: req_str(o, "return_to")?.to_owned(),
         expires_at: Timestamp::from_millis(req_u64(o, "expires_at")?),
     })
