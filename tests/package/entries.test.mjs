@@ -6,6 +6,7 @@
 //   tsunagi         OAuthClient with OpenID Connect, the low-level functions: the browser's module
 //   tsunagi/broker  BrokerClient for SPAs behind the Worker: no wasm at all, ≤ 3 KB
 //   tsunagi/react   the React adapter on top of the app's client (react itself external), ≤ 1.5 KB
+//   tsunagi/worker  the Cloudflare Worker's wasm (crates/tsunagi-worker), as wrangler uploads it
 // The issue's targets for the two wasm entries, 30 KB and 60 KB, are not reached: the budgets below
 // hold what they weigh today (BENCHMARKS.md, "What an app loads", says where the bytes go), so
 // that they can only shrink. Issue 22 step 5 raised both by 7 KB: the flows' HTTP requests moved
@@ -27,8 +28,14 @@ import { gzipSync } from 'node:zlib';
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const ESBUILD = join(ROOT, 'node_modules', '.bin', 'esbuild');
 
+// The Worker's wasm, gzip -9 (Node's zlib here: 229 476 bytes when set). Issue 24's target is
+// 150 KB; its records, messages and configuration moved off serde_json onto the core's codec
+// (302 575 → 228 180 bytes by gzip -9 on the command line): the budget holds today's size, rounded
+// up, so that it can only shrink (BENCHMARKS.md §7 says where the rest goes).
+const WORKER_BUDGET = 226 * 1024;
+
 /** Budgets in bytes, gzip -9 of the minified bundle (wasm included where the entry loads one). */
-const BUDGETS = { lawvu: 103.5 * 1024, tsunagi: 134 * 1024, broker: 3 * 1024, react: 1.5 * 1024 };
+const BUDGETS = { lawvu: 103.5 * 1024, tsunagi: 134 * 1024, broker: 3 * 1024, react: 1.5 * 1024, worker: WORKER_BUDGET };
 
 let work;
 before(() => {
@@ -106,4 +113,11 @@ test('tsunagi/react: the adapter on top of the app (react external), within its 
   t.diagnostic(`tsunagi/react: ${r.gz} bytes gzip -9 on top of the app (budget ${BUDGETS.react})`);
   assert.doesNotMatch(r.text, /WebAssembly|tsunagi_wasm/, 'the adapter loads no wasm of its own');
   assert.ok(r.gz <= BUDGETS.react, `tsunagi/react is ${r.gz} bytes gzip -9, over its ${BUDGETS.react}`);
+});
+
+test("tsunagi/worker: the Worker's wasm within its budget", (t) => {
+  const wasm = readFileSync(join(work, 'node_modules', 'tsunagi', 'worker', 'index_bg.wasm'));
+  const gz = gzipSync(wasm, { level: 9 }).length;
+  t.diagnostic(`tsunagi/worker: index_bg.wasm ${wasm.length} bytes, ${gz} gzip -9 (budget ${BUDGETS.worker}; the issue's target ${150 * 1024})`);
+  assert.ok(gz <= BUDGETS.worker, `the Worker's wasm is ${gz} bytes gzip -9, over its ${BUDGETS.worker}`);
 });

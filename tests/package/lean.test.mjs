@@ -24,3 +24,14 @@ for (const module of MODULES)
     const found = names.filter((n) => forbidden.test(n));
     assert.deepEqual(found.slice(0, 10), [], `${found.length} forbidden functions`);
   });
+
+// The Worker (scripts/build-worker.sh, run by `make pkg` for tsunagi/worker): its records, object
+// messages and configuration go through the core's codec too (issue 24): no serde_json reader or
+// writer. Left: serde_json's error type, a variant of workers-rs's own `worker::Error` (its Display
+// and Debug, ~1 KB), and float printing (through serde-wasm-bindgen's and workers-rs's serde code).
+test("the Worker's wasm links no serde_json reader or writer", () => {
+  const names = functionNames(join(TARGET, 'wasm32-unknown-unknown', 'release', 'tsunagi_worker.wasm'));
+  assert.ok(names.length > 1000, `the release build keeps its names (${names.length} found)`);
+  const found = names.filter((n) => n.includes('serde_json') && !/serde_json(\.\.|::)error/.test(n));
+  assert.deepEqual(found.slice(0, 10), [], `${found.length} serde_json functions`);
+});

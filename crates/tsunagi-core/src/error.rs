@@ -343,6 +343,38 @@ impl ErrorFields {
         w.opt_u64("retryAfterMs", self.retry_after_ms).bool("requiresReauthorization", self.requires_reauthorization);
         w.finish()
     }
+
+    /// Reads [`Self::to_json`]'s object back with the core's reader (the Worker reads its
+    /// objects' errors so, without serde_json). `None` when `code` or `message` is missing, the
+    /// code is unknown, or a member has the wrong type (absent and `null` are `None`).
+    pub fn from_object(o: &crate::json::JsonObject) -> Option<ErrorFields> {
+        use crate::json::Json;
+        let s = |name: &str| match o.get(name) {
+            None | Some(Json::Null) => Ok(None),
+            Some(Json::String(v)) => Ok(Some(v.clone())),
+            Some(_) => Err(()),
+        };
+        let n = |name: &str| match o.get(name) {
+            None | Some(Json::Null) => Ok(None),
+            Some(v) => v.as_u64().map(Some).ok_or(()),
+        };
+        Some(ErrorFields {
+            code: ErrorCode::parse(o.get_str("code")?)?,
+            message: o.get_str("message")?.to_owned(),
+            status: n("status").ok()?.map(u16::try_from).transpose().ok()?,
+            request_id: s("requestId").ok()?,
+            oauth_error: s("oauthError").ok()?,
+            description: s("description").ok()?,
+            error_uri: s("errorUri").ok()?,
+            body_excerpt: s("bodyExcerpt").ok()?,
+            refresh_expired_at: n("refreshExpiredAt").ok()?,
+            retry_after_ms: n("retryAfterMs").ok()?,
+            requires_reauthorization: match o.get("requiresReauthorization") {
+                None => false,
+                Some(v) => v.as_bool()?,
+            },
+        })
+    }
 }
 
 impl Error {
@@ -627,5 +659,23 @@ mod tests {
         for e in [full, Error::new(ErrorCode::Transport, "x")] {
             assert_eq!(e.fields().to_json(), serde_json::to_string(&e.fields()).unwrap_or_default());
         }
+    }
+
+    #[test]
+    fn own_reader_reads_what_serde_reads() {
+        let read = |text: &str| match crate::json::parse(text) {
+            Ok(crate::json::Json::Object(o)) => ErrorFields::from_object(&o),
+            _ => None,
+        };
+        for e in [every_field("expired \"now\""), Error::new(ErrorCode::Transport, "x")] {
+            let text = e.fields().to_json();
+            assert_eq!(read(&text), serde_json::from_str::<ErrorFields>(&text).ok());
+            assert_eq!(read(&text), Some(e.fields()));
+        }
+        for refused in [r#"{"code":"made_up","message":"x"}"#, r#"{"code":"transport"}"#, r#"{"code":"transport","message":"x","status":70000}"#, "[]"] {
+            assert_eq!(read(refused), None, "{refused}");
+            assert!(serde_json::from_str::<ErrorFields>(refused).is_err(), "serde refuses {refused} too");
+        }
+        assert_eq!(read(r#"{"code":"transport","message":"x","status":null}"#).map(|f| f.status), Some(None));
     }
 }

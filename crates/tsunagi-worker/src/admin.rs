@@ -6,15 +6,15 @@
 
 use crate::bff::{self, PendingLogin};
 use crate::config::SERVER_ORIGIN;
-use crate::messages::{Health, HeldOp};
-use crate::objects::{call_held, held_stub};
+use crate::messages::HeldOp;
+use crate::objects::{call_held, field, held_stub};
 use crate::{config, http, now};
-use serde_json::{json, Value};
+use tsunagi_core::json::{Escape, Json, ObjectWriter};
 use tsunagi_core::{Error, ErrorCode, Result};
 use worker::{Env, Headers, Response};
 
-fn respond(status: u16, v: &Value) -> Result<Response> {
-    http::json(status, &v.to_string()).map_err(|_| Error::new(ErrorCode::Transport, "response could not be built"))
+fn respond(status: u16, text: &str) -> Result<Response> {
+    http::json(status, text).map_err(|_| Error::new(ErrorCode::Transport, "response could not be built"))
 }
 
 /// The administrator's secret header against `ADMIN_TOKEN`.
@@ -54,27 +54,31 @@ pub async fn grant(env: &Env, name: &str, origin: &str) -> Result<Response> {
         return_to: "/".into(),
         expires_at,
     };
-    let _: Value = call_held(&stub, &HeldOp::Begin { connection: c.name.clone(), origin: origin.to_owned(), pending }).await?;
-    respond(200, &json!({"connection": c.name, "authorize_url": authorize_url, "expires_at": expires_at.as_millis()}))
+    let _: Json = call_held(&stub, &HeldOp::Begin { connection: c.name.clone(), origin: origin.to_owned(), pending }).await?;
+    let mut w = ObjectWriter::new();
+    w.str("connection", &c.name).str("authorize_url", &authorize_url).u64("expires_at", expires_at.as_millis());
+    respond(200, &w.finish())
 }
 
 /// The provider's callback for an administrator's grant.
 pub async fn complete(env: &Env, name: &str, callback_url: &str) -> Result<Response> {
     let (c, stub) = object(env, name).await?;
-    let h: Health = call_held(&stub, &HeldOp::Complete { connection: c.name.clone(), callback_url: callback_url.to_owned() }).await?;
-    respond(200, &json!({"granted": true, "connection": c.name, "status": h.status, "next_refresh_at": h.next_refresh_at}))
+    let h: Json = call_held(&stub, &HeldOp::Complete { connection: c.name.clone(), callback_url: callback_url.to_owned() }).await?;
+    let mut w = ObjectWriter::new();
+    w.bool("granted", true).str("connection", &c.name).value("status", field(&h, "status")).value("next_refresh_at", field(&h, "next_refresh_at"));
+    respond(200, &w.finish())
 }
 
 /// A held connection's health: connected or not, expiries, last and next refresh, last error.
 pub async fn health(env: &Env, name: &str) -> Result<Response> {
     let (c, stub) = object(env, name).await?;
-    let v: Value = call_held(&stub, &HeldOp::Health { connection: c.name }).await?;
-    respond(200, &v)
+    let v: Json = call_held(&stub, &HeldOp::Health { connection: c.name }).await?;
+    respond(200, &v.to_json(Escape::Minimal))
 }
 
 /// Forgets an unattended grant (revoking it where the provider offers it).
 pub async fn disconnect(env: &Env, name: &str) -> Result<Response> {
     let (c, stub) = object(env, name).await?;
-    let v: Value = call_held(&stub, &HeldOp::Disconnect { connection: c.name }).await?;
-    respond(200, &v)
+    let v: Json = call_held(&stub, &HeldOp::Disconnect { connection: c.name }).await?;
+    respond(200, &v.to_json(Escape::Minimal))
 }

@@ -9,7 +9,6 @@ use crate::runtime::Fetcher;
 use std::cell::RefCell;
 use std::rc::Rc;
 use tsunagi_core::discovery::ServerMetadata;
-use tsunagi_core::json::Json;
 use tsunagi_core::{Client, Error, ErrorCode, Result};
 use wasm_bindgen::JsValue;
 use worker::Env;
@@ -84,7 +83,7 @@ pub fn max_rate_limit_wait_ms(env: &Env) -> u64 {
 }
 
 /// The connections document ([`VARIABLE`]): a table under `[vars]` (an object binding, read
-/// through serde-wasm-bindgen) or the same as JSON text (`.dev.vars`, `--var`, the dashboard).
+/// through `JSON.stringify`) or the same as JSON text (`.dev.vars`, `--var`, the dashboard).
 /// Parsed and validated once per isolate.
 pub fn connections(env: &Env) -> Result<Rc<Connections>> {
     memo(
@@ -95,10 +94,13 @@ pub fn connections(env: &Env) -> Result<Rc<Connections>> {
             if let Some(text) = raw.as_string() {
                 Connections::parse(&text).map(Rc::new)
             } else if raw.is_object() {
-                // the `[vars]` table, a JS object: read into the core's JSON by serde-wasm-bindgen
-                let doc: Json = serde_wasm_bindgen::from_value(raw)
-                    .map_err(|e| Error::new(ErrorCode::ConfigInvalid, format!("{VARIABLE} is not a table of connections: {e}")))?;
-                Connections::from_document(doc).map(Rc::new)
+                // the `[vars]` table, a JS object: its JSON text read by the core's reader (no
+                // serde, no float code in the Worker: issue 24)
+                let text = js_sys::JSON::stringify(&raw)
+                    .ok()
+                    .and_then(|s| s.as_string())
+                    .ok_or_else(|| Error::new(ErrorCode::ConfigInvalid, format!("{VARIABLE} is not a table of connections")))?;
+                Connections::parse(&text).map(Rc::new)
             } else {
                 Err(Error::new(ErrorCode::ConfigMissing, format!("{VARIABLE} is not set: no connections are configured (docs/configuration.md)")))
             }

@@ -9,8 +9,6 @@
 use crate::bff::AccessRules;
 pub use crate::provider_fields::VARIABLE;
 use crate::provider_fields::{invalid, or_list, WorkerRuntime};
-use serde::Serialize;
-use serde_json::Value;
 use tsunagi_core::discovery::ServerMetadata;
 use tsunagi_core::json::{Json, JsonObject};
 use tsunagi_core::profile::GrantType;
@@ -19,8 +17,7 @@ use tsunagi_core::{Client, Error, ErrorCode, Result};
 
 /// How a connection's tokens are obtained: the provider's one user-less or user grant, or the
 /// connection's `grant` when its provider supports both.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GrantKind {
     /// A user signs in (RFC 6749 §4.1); the tokens live in the browser's session, or — for an
     /// unattended connection — in the connection's own object once an administrator granted it.
@@ -30,6 +27,14 @@ pub enum GrantKind {
 }
 
 impl GrantKind {
+    /// The name shown in summaries (and written as `grant` in the configuration).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GrantKind::AuthorizationCode => "authorization_code",
+            GrantKind::ClientCredentials => "client_credentials",
+        }
+    }
+
     fn grant_type(self) -> GrantType {
         match self {
             GrantKind::AuthorizationCode => GrantType::AuthorizationCode,
@@ -129,15 +134,15 @@ impl Connection {
     }
 
     /// What `/session` and the admin routes show of the configuration (never a secret).
-    pub fn summary(&self) -> Value {
-        serde_json::json!({
-            "profile": self.profile,
-            "grant": self.grant,
-            "held": self.is_held(),
-            "unattended": self.unattended,
-            "server": self.server,
-            "revocation": self.revokes,
-        })
+    pub fn summary(&self) -> JsonObject {
+        let mut o = JsonObject::new();
+        o.insert("profile", self.profile);
+        o.insert("grant", self.grant.as_str());
+        o.insert("held", self.is_held());
+        o.insert("unattended", self.unattended);
+        o.insert("server", self.server);
+        o.insert("revocation", self.revokes);
+        o
     }
 }
 
@@ -157,12 +162,13 @@ fn valid_name(name: &str) -> bool {
 impl Connections {
     /// Parses the document as JSON text. Not JSON fails as a whole ([`ErrorCode::ConfigInvalid`]).
     pub fn parse(text: &str) -> Result<Self> {
-        let doc: Json = serde_json::from_str(text).map_err(|e| Error::new(ErrorCode::ConfigInvalid, format!("{VARIABLE} is not JSON: {e}")))?;
+        // the core's reader: numbers stay text, no float code in the Worker (issue 24)
+        let doc = tsunagi_core::json::parse(text).map_err(|e| Error::new(ErrorCode::ConfigInvalid, format!("{VARIABLE} is not JSON: {e}")))?;
         Self::from_document(doc)
     }
 
-    /// Validates the document (a table of connections: the `[vars]` object read through
-    /// serde-wasm-bindgen, or [`Self::parse`]'s). Not an object of objects fails as a whole
+    /// Validates the document (a table of connections: the `[vars]` object as `JSON.stringify`
+    /// writes it, or the JSON text itself, both read by [`Self::parse`]). Not an object of objects fails as a whole
     /// ([`ErrorCode::ConfigInvalid`]); a bad connection keeps its own error.
     pub fn from_document(doc: Json) -> Result<Self> {
         let Json::Object(map) = doc else {
@@ -359,6 +365,7 @@ fn parse_connection(name: &str, map: &JsonObject) -> Result<Connection> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn doc(v: Value) -> Connections {
         Connections::parse(&v.to_string()).unwrap_or_else(|e| panic!("{e}"))

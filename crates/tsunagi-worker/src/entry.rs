@@ -11,8 +11,8 @@ use crate::objects::{call, field, session_stub};
 use crate::proxy::proxy;
 use crate::request_target::RequestTarget;
 use crate::routes::{method_name, route, Route};
-use crate::{bad, crypto, http, now};
-use serde_json::json;
+use crate::{bad, crypto, http, now, records};
+use tsunagi_core::json::{Escape, Json, JsonObject, ObjectWriter};
 use tsunagi_core::PendingAuthorization;
 use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
 use worker::{event, Context, Env, Headers, Request, Response};
@@ -81,7 +81,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
                 return_to,
                 expires_at,
             };
-            let text = serde_json::to_string(&record).map_err(|_| bad("the sign-in could not be recorded"))?;
+            let text = records::pending_login_writer(&record).finish();
             let sealed = crypto::seal(&keys, &keys.login_aad(&name), &text).await?;
             w(http::redirect(&authorize_url, &[bff::login_cookie_header(&name, &sealed)]))
         }
@@ -127,16 +127,19 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             let c = match cookie {
                 Ok(c) => c,
                 Err(_) => {
-                    let v = with_connections(&all, json!({"signed_in": false, "providers": {}}));
-                    let mut r = w(http::json(200, &v.to_string()))?;
+                    let mut v = JsonObject::new();
+                    v.insert("signed_in", false);
+                    v.insert("providers", JsonObject::new());
+                    let v = with_connections(&all, Json::from(v));
+                    let mut r = w(http::json(200, &v.to_json(Escape::Minimal)))?;
                     if headers.get("cookie").ok().flatten().is_some_and(|h| bff::cookie_value(&h, bff::COOKIE_NAME).is_some()) {
                         r.headers_mut().append("set-cookie", &bff::clear_cookie_header()).map_err(|_| bad("header"))?;
                     }
                     return Ok(r);
                 }
             };
-            let v: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Session).await?;
-            w(http::json(200, &with_connections(&all, v).to_string()))
+            let v: Json = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Session).await?;
+            w(http::json(200, &with_connections(&all, v).to_json(Escape::Minimal)))
         }
         Route::Logout(name) => {
             if let Some(n) = &name {
@@ -146,8 +149,10 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             if let Ok(c) = cookie {
                 forgotten = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Logout { connection: name.clone() }).await?;
             }
-            let body = json!({"signed_out": true, "revocation": crate::revoke::after_logout(env, &self_origin, forgotten).await});
-            let mut r = w(http::json(200, &body.to_string()))?;
+            let mut body = JsonObject::new();
+            body.insert("signed_out", true);
+            body.insert("revocation", crate::revoke::after_logout(env, &self_origin, forgotten).await);
+            let mut r = w(http::json(200, &Json::from(body).to_json(Escape::Minimal)))?;
             if name.is_none() {
                 r.headers_mut().append("set-cookie", &bff::clear_cookie_header()).map_err(|_| bad("header"))?;
             }
@@ -162,15 +167,16 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             let t: TokenAnswer =
                 call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Token { connection: name, origin: self_origin, failed: None }).await?;
             // only the access token and its expiry, never the refresh token
-            let body = json!({"access_token": t.access_token.secret(), "token_type": t.token_type, "expires_at": t.expires_at});
-            w(http::json(200, &body.to_string()))
+            let mut body = ObjectWriter::new();
+            body.str("access_token", t.access_token.secret()).str("token_type", &t.token_type).u64_or_null("expires_at", t.expires_at);
+            w(http::json(200, &body.finish()))
         }
         Route::Refresh(name) => {
             // rotates now; answers with fingerprints only (old → new), never a token
             session_connection(env, &name)?;
             let c = cookie?;
-            let v: serde_json::Value = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Refresh { connection: name, origin: self_origin }).await?;
-            let mut r = w(http::json(200, &v.to_string()))?;
+            let v: Json = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Refresh { connection: name, origin: self_origin }).await?;
+            let mut r = w(http::json(200, &v.to_json(Escape::Minimal)))?;
             if let Some(set) = bff::renewed_cookie(&keys, &c, field(&v, "session_expires_at").as_u64(), now()) {
                 r.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
             }
@@ -211,24 +217,28 @@ fn session_connection(env: &Env, name: &str) -> Result<Connection> {
 /// A session view with `connections`: every configured connection, what kind it is, whether this
 /// session is signed in to it, and for an invalid one the error code and the message its own
 /// routes answer (naming the field, never a secret value).
-fn with_connections(all: &Connections, mut view: serde_json::Value) -> serde_json::Value {
-    let mut list = serde_json::Map::new();
+fn with_connections(all: &Connections, mut view: Json) -> Json {
+    let mut list = JsonObject::new();
     for (name, c) in all.iter() {
-        let signed_in = field(&view, "providers").get(name).is_some();
+        let signed_in = field(&view, "providers").as_object().is_some_and(|p| p.contains_key(name));
         let entry = match c {
             Ok(c) => {
                 let mut s = c.summary();
-                if let Some(o) = s.as_object_mut() {
-                    o.insert("signed_in".to_owned(), json!(signed_in));
-                }
+                s.insert("signed_in", signed_in);
                 s
             }
-            Err(e) => json!({"error": e.code().as_str(), "message": e.message(), "signed_in": false}),
+            Err(e) => {
+                let mut o = JsonObject::new();
+                o.insert("error", e.code().as_str());
+                o.insert("message", e.message());
+                o.insert("signed_in", false);
+                o
+            }
         };
-        list.insert(name.to_owned(), entry);
+        list.insert(name, entry);
     }
-    if let Some(o) = view.as_object_mut() {
-        o.insert("connections".to_owned(), serde_json::Value::Object(list));
+    if let Json::Object(o) = &mut view {
+        o.insert("connections", list);
     }
     view
 }
@@ -244,7 +254,7 @@ async fn open_sign_in(keys: &SessionKeys, login_cookie: Option<&str>, c: &Connec
         Some(v) => v,
     };
     let text = crypto::open(keys, &keys.login_aad(&c.name), sealed).await.map_err(|_| over())?;
-    let pending: PendingLogin = serde_json::from_str(&text).map_err(|_| over())?;
+    let pending = records::object(&text).as_ref().and_then(records::pending_login_from).ok_or_else(over)?;
     if !pending.is_live(now()) || pending.connection != c.name {
         return Err(over());
     }

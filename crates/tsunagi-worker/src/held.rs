@@ -10,14 +10,13 @@
 use crate::bff::PendingLogin;
 use crate::connections::Connection;
 use crate::crypto::Sealed;
-use crate::messages::{Health, HeldOp, HeldTokenAnswer};
+use crate::messages::{Health, HeldOp, HeldTokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::session::LEEWAY_SECS;
-use crate::{config, crypto, http, now, revoke, schedule};
-use serde::{Deserialize, Serialize};
-use serde_json::json;
+use crate::{config, crypto, http, now, records, revoke, schedule};
 use std::cell::RefCell;
+use tsunagi_core::json::{Json, JsonObject, ObjectWriter};
 use tsunagi_core::{Client, Error, ErrorCode, PendingAuthorization, Result, Timestamp, TokenSet};
 use tsunagi_flows::memory::LocalLock;
 use tsunagi_flows::{Flow, RefreshLock, TokenStore};
@@ -57,11 +56,24 @@ pub fn remember(object: &str, tokens: &TokenSet) {
     });
 }
 
-/// What [`PENDING`] holds: the sign-in and the origin it was started through.
-#[derive(Serialize, Deserialize)]
+/// What [`PENDING`] holds: the sign-in and the origin it was started through,
+/// `{"pending": {…}, "origin"}`.
 struct PendingGrant {
     pending: PendingLogin,
     origin: String,
+}
+
+impl PendingGrant {
+    fn to_json(&self) -> String {
+        let mut w = ObjectWriter::new();
+        w.nested("pending", records::pending_login_writer(&self.pending)).str("origin", &self.origin);
+        w.finish()
+    }
+
+    fn from_json(text: &str) -> Option<PendingGrant> {
+        let o = records::object(text)?;
+        Some(PendingGrant { pending: records::pending_login_from(o.get("pending")?.as_object()?)?, origin: o.get_str("origin")?.to_owned() })
+    }
 }
 
 struct Inner {
@@ -99,8 +111,8 @@ fn storage_error() -> Error {
     Error::new(ErrorCode::Transport, "token storage failed")
 }
 
-fn text<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|_| storage_error())
+fn text<T: Wire>(v: &T) -> Result<String> {
+    Ok(v.to_json())
 }
 
 impl Inner {
@@ -116,11 +128,13 @@ impl Inner {
                 let c = unattended(&self.env, &connection)?;
                 // kept until the expiry the administrator was given (the health reports it)
                 let expires_at = pending.expires_at;
-                let record = text(&PendingGrant { pending, origin })?;
+                let record = PendingGrant { pending, origin }.to_json();
                 self.put_sealed(PENDING, &record, expires_at).await?;
-                text(&json!({"connection": c.name}))
+                let mut w = ObjectWriter::new();
+                w.str("connection", &c.name);
+                Ok(w.finish())
             }
-            HeldOp::Complete { connection, callback_url } => text(&self.complete(&connection, &callback_url).await?),
+            HeldOp::Complete { connection, callback_url } => text(&Json::from(self.complete(&connection, &callback_url).await?.to_object())),
             HeldOp::Health { connection } => text(&self.health_view(&connection).await?),
             HeldOp::Disconnect { connection } => text(&self.disconnect(&connection).await?),
         }
@@ -189,7 +203,7 @@ impl Inner {
         };
         let record = self.get_sealed(PENDING).await?.ok_or_else(over)?;
         self.state.storage().delete(PENDING).await.map_err(|_| storage_error())?;
-        let grant: PendingGrant = serde_json::from_str(&record).map_err(|_| over())?;
+        let grant = PendingGrant::from_json(&record).ok_or_else(over)?;
         if !grant.pending.is_live(now()) || grant.pending.connection != c.name {
             return Err(over());
         }
@@ -217,30 +231,40 @@ impl Inner {
         Ok(pending.map(|s| s.exp).filter(|exp| *exp > now().as_millis()))
     }
 
-    async fn health_view(&self, connection: &str) -> Result<serde_json::Value> {
+    async fn health_view(&self, connection: &str) -> Result<Json> {
         let c = config::connection(&self.env, connection)?;
         let held = HeldStore { inner: self, connection: &c }.load().await?;
-        let mut v = match self.health().await? {
-            Some(h) => serde_json::to_value(h).map_err(|_| storage_error())?,
-            None => json!({"status": if held.is_some() { "connected" } else { "disconnected" }}),
+        let mut o = match self.health().await? {
+            Some(h) => h.to_object(),
+            None => {
+                let mut o = JsonObject::new();
+                o.insert("status", if held.is_some() { "connected" } else { "disconnected" });
+                o
+            }
         };
-        if let Some(o) = v.as_object_mut() {
-            o.insert("connection".into(), json!(c.name));
-            o.insert("unattended".into(), json!(c.unattended));
-            o.insert("connected".into(), json!(held.is_some()));
-            o.insert("access_expires_at".into(), json!(held.as_ref().and_then(|t| t.expires_at).map(Timestamp::as_millis)));
-            o.insert("refresh_expires_at".into(), json!(held.as_ref().and_then(|t| t.refresh_expires_at).map(Timestamp::as_millis)));
-            // a grant in progress is reported beside the current grant's health, never in its place
-            let pending = if c.unattended { self.pending_grant_expiry().await? } else { None };
-            o.insert("pending_grant".into(), pending.map_or(serde_json::Value::Null, |exp| json!({"expires_at": exp})));
-            o.remove("origin");
-        }
-        Ok(v)
+        let ms = |t: Option<Timestamp>| t.map_or(Json::Null, |t| Json::from(t.as_millis()));
+        o.insert("connection", c.name.as_str());
+        o.insert("unattended", c.unattended);
+        o.insert("connected", held.is_some());
+        o.insert("access_expires_at", ms(held.as_ref().and_then(|t| t.expires_at)));
+        o.insert("refresh_expires_at", ms(held.as_ref().and_then(|t| t.refresh_expires_at)));
+        // a grant in progress is reported beside the current grant's health, never in its place
+        let pending = if c.unattended { self.pending_grant_expiry().await? } else { None };
+        o.insert(
+            "pending_grant",
+            pending.map_or(Json::Null, |exp| {
+                let mut p = JsonObject::new();
+                p.insert("expires_at", exp);
+                Json::from(p)
+            }),
+        );
+        o.remove("origin");
+        Ok(Json::from(o))
     }
 
     /// Forgets the grant (its alarm too); the refresh token is revoked first where the provider
     /// offers it.
-    async fn disconnect(&self, connection: &str) -> Result<serde_json::Value> {
+    async fn disconnect(&self, connection: &str) -> Result<Json> {
         let c = config::connection(&self.env, connection)?;
         let store = HeldStore { inner: self, connection: &c };
         let held = store.load().await?;
@@ -248,13 +272,22 @@ impl Inner {
         let origin = if h.origin.is_empty() { config::SERVER_ORIGIN.to_owned() } else { h.origin.clone() };
         let revocation = match &held {
             Some(t) => revoke::revoke(&self.env, &origin, &c.name, t).await,
-            None => json!({"revoked": false, "forgotten": false, "reason": "nothing was held"}),
+            None => {
+                let mut o = JsonObject::new();
+                o.insert("revoked", false);
+                o.insert("forgotten", false);
+                o.insert("reason", "nothing was held");
+                Json::from(o)
+            }
         };
         self.state.storage().delete(KEY).await.map_err(|_| storage_error())?;
         *self.token.borrow_mut() = None;
         let _ = self.state.storage().delete_alarm().await;
         self.put_health(&Health { connection: c.name.clone(), origin: h.origin, status: "disconnected".into(), ..Health::default() }).await?;
-        Ok(json!({"disconnected": true, "revocation": revocation}))
+        let mut o = JsonObject::new();
+        o.insert("disconnected", true);
+        o.insert("revocation", revocation);
+        Ok(Json::from(o))
     }
 
     /// The alarm: refresh now (the held access token counts as refused, so the single-flight
@@ -317,7 +350,7 @@ impl TokenStore for HeldStore<'_> {
             return Ok(Some(t.clone()));
         }
         // one that does not open here (key rotated, moved, altered) is dropped; a new one is acquired
-        match inner.get_sealed(KEY).await?.and_then(|text| serde_json::from_str::<TokenSet>(&text).ok()) {
+        match inner.get_sealed(KEY).await?.and_then(|text| records::token_set_from_json(&text)) {
             Some(t) => {
                 let mut slot = inner.token.borrow_mut();
                 Ok(Some(slot.get_or_insert(t).clone()))
@@ -330,7 +363,7 @@ impl TokenStore for HeldStore<'_> {
         let inner = self.inner;
         // the API base must be valid before the token is kept (LegalOn: the token's api_base_url)
         config::client(&inner.env, self.connection, config::SERVER_ORIGIN).await?.api_base(Some(tokens))?;
-        let text = serde_json::to_string(tokens).map_err(|_| storage_error())?;
+        let text = records::token_set_json(tokens);
         let exp = tokens.refresh_expires_at.or(tokens.expires_at).unwrap_or_else(|| now().plus_secs(3600));
         // the rotated pair first: nothing below may lose it
         inner.put_sealed(KEY, &text, exp).await?;

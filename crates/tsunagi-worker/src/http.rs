@@ -13,13 +13,13 @@ use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestIni
 /// Answers one typed message to a Durable Object (`messages.rs`): the body read as `Op` (else
 /// `invalid_parameter`, nothing run), then `run`'s JSON text as a 200, or its error in the one error
 /// shape ([`object_error`]).
-pub async fn answer_op<Op: serde::de::DeserializeOwned, F: std::future::Future<Output = tsunagi_core::Result<String>>>(
+pub async fn answer_op<Op: crate::messages::Wire, F: std::future::Future<Output = tsunagi_core::Result<String>>>(
     mut req: Request,
     run: impl FnOnce(Op) -> F,
 ) -> worker::Result<Response> {
-    let op: Op = match req.json().await {
-        Ok(op) => op,
-        Err(_) => return object_error(&Error::new(ErrorCode::InvalidParameter, "bad internal request")),
+    let text = req.text().await.unwrap_or_default();
+    let Some(op) = tsunagi_core::json::parse(&text).ok().as_ref().and_then(Op::from_json) else {
+        return object_error(&Error::new(ErrorCode::InvalidParameter, "bad internal request"));
     };
     match run(op).await {
         Ok(text) => json(200, &text),
@@ -177,7 +177,7 @@ pub fn error(err: &Error) -> worker::Result<Response> {
 /// (the npm package's `TsunagiError` field names), every field kept across the hop; the Worker
 /// rebuilds it with [`tsunagi_core::Error::from_fields`]. Never sent to a browser as it is.
 pub fn object_error(err: &tsunagi_core::Error) -> worker::Result<Response> {
-    json(bff::http_status(err), &serde_json::to_string(&err.fields()).unwrap_or_default())
+    json(bff::http_status(err), &err.fields().to_json())
 }
 
 /// A 302 to `location`, with these `Set-Cookie` headers.

@@ -10,7 +10,9 @@
 
 pub mod bff;
 pub mod connections;
+pub mod messages;
 pub mod provider_fields;
+pub mod records;
 pub mod request_target;
 pub mod schedule;
 
@@ -32,8 +34,6 @@ mod http;
 mod held;
 #[cfg(target_arch = "wasm32")]
 mod jwks_cache;
-#[cfg(target_arch = "wasm32")]
-mod messages;
 #[cfg(target_arch = "wasm32")]
 mod objects;
 #[cfg(target_arch = "wasm32")]

@@ -1,21 +1,21 @@
 //! The typed messages between the Worker and its Durable Objects — the session object
 //! ([`SessionOp`]) and a held connection's object ([`HeldOp`]) — one request enum each, one answer
-//! type per request, serialised as JSON over the object's `fetch`. Errors come back as the
+//! type per request, as JSON over the object's `fetch` (`{"op": "token", …}`), written and read by
+//! the core's codec ([`crate::records`]; no serde_json in the Worker). Errors come back as the
 //! core's [`tsunagi_core::ErrorFields`] (the npm package's `TsunagiError` shape), every field kept.
 //! And the answer other Workers get from the broker ([`BrokerTokenAnswer`]), a JS object made by
 //! serde-wasm-bindgen.
 
+use crate::records::{self, opt_str, opt_u64, req_str, req_u64};
 use serde::{Deserialize, Serialize};
-use tsunagi_core::json::JsonObject;
+use tsunagi_core::json::{object_array, Json, JsonObject, ObjectWriter};
 use tsunagi_core::secret::AccessToken;
 use tsunagi_core::token_set::TokenGrant;
 use tsunagi_core::{Timestamp, TokenSet};
 
 /// What the Worker asks of a session object.
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
 pub enum SessionOp {
-    /// The `/session` view ([`serde_json::Value`]; never a token).
+    /// The `/session` view ([`Json`]; never a token).
     Session,
     /// The connections this session holds a live grant for ([`Vec<String>`]): the `allowed_for`
     /// rule of a held connection (client credentials, unattended) asks this.
@@ -30,7 +30,7 @@ pub enum SessionOp {
         /// Fingerprint of an access token the API rejected with 401.
         failed: Option<String>,
     },
-    /// Rotate now ([`serde_json::Value`]: fingerprints only).
+    /// Rotate now ([`Json`]: fingerprints only).
     Refresh {
         /// Which connection.
         connection: String,
@@ -55,7 +55,6 @@ pub enum SessionOp {
 
 /// One connection's token set in transit between the Worker and an object (inside the isolate's
 /// own runtime, never over the network).
-#[derive(Serialize, Deserialize)]
 pub struct StoredSet {
     /// Which connection.
     pub connection: String,
@@ -64,7 +63,6 @@ pub struct StoredSet {
 }
 
 /// The answer to [`SessionOp::Token`].
-#[derive(Serialize, Deserialize)]
 pub struct TokenAnswer {
     /// The access token.
     pub access_token: AccessToken,
@@ -77,7 +75,6 @@ pub struct TokenAnswer {
 }
 
 /// The answer to [`SessionOp::Put`].
-#[derive(Serialize, Deserialize)]
 pub struct PutAnswer {
     /// When the session ends, ms since the epoch.
     pub session_expires_at: Option<u64>,
@@ -87,7 +84,6 @@ pub struct PutAnswer {
 /// its type, when it was issued and expires (the isolate's cache judges freshness by them) and
 /// LegalOn's API base. The refresh token stays in the object that refreshes it: an unattended
 /// grant's pair never reaches a Worker isolate (issue 21 item 9).
-#[derive(Serialize, Deserialize)]
 pub struct HeldTokenAnswer {
     /// The access token.
     pub access_token: AccessToken,
@@ -133,8 +129,6 @@ impl HeldTokenAnswer {
 
 /// What the Worker asks of a held connection's object (`TsunagiConnection`: client credentials or
 /// unattended).
-#[derive(Serialize, Deserialize)]
-#[serde(tag = "op", rename_all = "snake_case")]
 pub enum HeldOp {
     /// A usable access token ([`HeldTokenAnswer`]: what an API call uses, never the refresh
     /// token); `failed` is the fingerprint of an access token the API just refused with 401.
@@ -147,7 +141,7 @@ pub enum HeldOp {
         failed: Option<String>,
     },
     /// An administrator starts granting an unattended connection: keep this sign-in (sealed,
-    /// single use, 10 minutes) until its callback ([`serde_json::Value`] `{}`).
+    /// single use, 10 minutes) until its callback ([`Json`] `{"connection"}`).
     Begin {
         /// Which connection.
         connection: String,
@@ -170,7 +164,7 @@ pub enum HeldOp {
         connection: String,
     },
     /// Forget the grant (revoking it where the provider offers it); answers the revocation
-    /// outcome ([`serde_json::Value`]).
+    /// outcome ([`Json`]).
     Disconnect {
         /// Which connection.
         connection: String,
@@ -216,4 +210,280 @@ pub struct BrokerTokenAnswer<'a> {
     pub token_type: &'a str,
     /// When it expires, ms since the epoch; `null` when the server gave no lifetime.
     pub expires_at: Option<u64>,
+}
+
+/// A message or an answer as the JSON text that crosses to or from an object, and back.
+pub trait Wire: Sized {
+    /// The JSON text.
+    fn to_json(&self) -> String;
+    /// Read back from the parsed JSON (`None`: not this message).
+    fn from_json(v: &Json) -> Option<Self>;
+}
+
+fn op(name: &str) -> ObjectWriter {
+    let mut w = ObjectWriter::new();
+    w.str("op", name);
+    w
+}
+
+impl Wire for SessionOp {
+    fn to_json(&self) -> String {
+        let w = match self {
+            SessionOp::Session => op("session"),
+            SessionOp::SignedIn => op("signed_in"),
+            SessionOp::Token { connection, origin, failed } => {
+                let mut w = op("token");
+                w.str("connection", connection).str("origin", origin).str_or_null("failed", failed.as_deref());
+                w
+            }
+            SessionOp::Refresh { connection, origin } => {
+                let mut w = op("refresh");
+                w.str("connection", connection).str("origin", origin);
+                w
+            }
+            SessionOp::Logout { connection } => {
+                let mut w = op("logout");
+                w.str_or_null("connection", connection.as_deref());
+                w
+            }
+            SessionOp::Take => op("take"),
+            SessionOp::Put { sets } => {
+                let mut w = op("put");
+                w.objects("sets", sets.iter().map(StoredSet::writer));
+                w
+            }
+        };
+        w.finish()
+    }
+
+    fn from_json(v: &Json) -> Option<Self> {
+        let o = v.as_object()?;
+        let s = |name| req_str(o, name).map(str::to_owned);
+        Some(match req_str(o, "op")? {
+            "session" => SessionOp::Session,
+            "signed_in" => SessionOp::SignedIn,
+            "token" => SessionOp::Token { connection: s("connection")?, origin: s("origin")?, failed: opt_str(o, "failed")?.map(str::to_owned) },
+            "refresh" => SessionOp::Refresh { connection: s("connection")?, origin: s("origin")? },
+            "logout" => SessionOp::Logout { connection: opt_str(o, "connection")?.map(str::to_owned) },
+            "take" => SessionOp::Take,
+            "put" => SessionOp::Put { sets: Vec::<StoredSet>::from_json(o.get("sets")?)? },
+            _ => return None,
+        })
+    }
+}
+
+impl StoredSet {
+    fn writer(&self) -> ObjectWriter {
+        let mut w = ObjectWriter::new();
+        w.str("connection", &self.connection).nested("tokens", records::token_set_writer(&self.tokens));
+        w
+    }
+}
+
+impl Wire for Vec<StoredSet> {
+    fn to_json(&self) -> String {
+        object_array(self.iter().map(StoredSet::writer))
+    }
+
+    fn from_json(v: &Json) -> Option<Self> {
+        v.as_array()?
+            .iter()
+            .map(|item| {
+                let o = item.as_object()?;
+                Some(StoredSet { connection: req_str(o, "connection")?.to_owned(), tokens: records::token_set_from(o.get("tokens")?.as_object()?)? })
+            })
+            .collect()
+    }
+}
+
+impl Wire for Vec<String> {
+    fn to_json(&self) -> String {
+        Json::Array(self.iter().map(|s| Json::from(s.as_str())).collect()).to_json(tsunagi_core::json::Escape::Minimal)
+    }
+
+    fn from_json(v: &Json) -> Option<Self> {
+        v.as_array()?.iter().map(|s| s.as_str().map(str::to_owned)).collect()
+    }
+}
+
+impl Wire for Json {
+    fn to_json(&self) -> String {
+        Json::to_json(self, tsunagi_core::json::Escape::Minimal)
+    }
+
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(v.clone())
+    }
+}
+
+impl Wire for TokenAnswer {
+    fn to_json(&self) -> String {
+        let mut w = ObjectWriter::new();
+        w.str("access_token", self.access_token.secret()).str("token_type", &self.token_type);
+        w.u64_or_null("expires_at", self.expires_at).u64_or_null("session_expires_at", self.session_expires_at);
+        w.finish()
+    }
+
+    fn from_json(v: &Json) -> Option<Self> {
+        let o = v.as_object()?;
+        Some(TokenAnswer {
+            access_token: AccessToken::new(req_str(o, "access_token")?),
+            token_type: req_str(o, "token_type")?.to_owned(),
+            expires_at: opt_u64(o, "expires_at")?,
+            session_expires_at: opt_u64(o, "session_expires_at")?,
+        })
+    }
+}
+
+impl Wire for PutAnswer {
+    fn to_json(&self) -> String {
+        let mut w = ObjectWriter::new();
+        w.u64_or_null("session_expires_at", self.session_expires_at);
+        w.finish()
+    }
+
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(PutAnswer { session_expires_at: opt_u64(v.as_object()?, "session_expires_at")? })
+    }
+}
+
+impl Wire for HeldTokenAnswer {
+    fn to_json(&self) -> String {
+        let mut w = ObjectWriter::new();
+        w.str("access_token", self.access_token.secret()).str("token_type", &self.token_type).u64("issued_at", self.issued_at);
+        w.u64_or_null("expires_at", self.expires_at).str_or_null("api_base_url", self.api_base_url.as_deref());
+        w.finish()
+    }
+
+    fn from_json(v: &Json) -> Option<Self> {
+        let o = v.as_object()?;
+        Some(HeldTokenAnswer {
+            access_token: AccessToken::new(req_str(o, "access_token")?),
+            token_type: req_str(o, "token_type")?.to_owned(),
+            issued_at: req_u64(o, "issued_at")?,
+            expires_at: opt_u64(o, "expires_at")?,
+            api_base_url: opt_str(o, "api_base_url")?.map(str::to_owned),
+        })
+    }
+}
+
+impl Wire for HeldOp {
+    fn to_json(&self) -> String {
+        let w = match self {
+            HeldOp::Token { connection, origin, failed } => {
+                let mut w = op("token");
+                w.str("connection", connection).str("origin", origin).str_or_null("failed", failed.as_deref());
+                w
+            }
+            HeldOp::Begin { connection, origin, pending } => {
+                let mut w = op("begin");
+                w.str("connection", connection).str("origin", origin).nested("pending", records::pending_login_writer(pending));
+                w
+            }
+            HeldOp::Complete { connection, callback_url } => {
+                let mut w = op("complete");
+                w.str("connection", connection).str("callback_url", callback_url);
+                w
+            }
+            HeldOp::Health { connection } => {
+                let mut w = op("health");
+                w.str("connection", connection);
+                w
+            }
+            HeldOp::Disconnect { connection } => {
+                let mut w = op("disconnect");
+                w.str("connection", connection);
+                w
+            }
+        };
+        w.finish()
+    }
+
+    fn from_json(v: &Json) -> Option<Self> {
+        let o = v.as_object()?;
+        let s = |name| req_str(o, name).map(str::to_owned);
+        Some(match req_str(o, "op")? {
+            "token" => HeldOp::Token { connection: s("connection")?, origin: s("origin")?, failed: opt_str(o, "failed")?.map(str::to_owned) },
+            "begin" => {
+                HeldOp::Begin { connection: s("connection")?, origin: s("origin")?, pending: records::pending_login_from(o.get("pending")?.as_object()?)? }
+            }
+            "complete" => HeldOp::Complete { connection: s("connection")?, callback_url: s("callback_url")? },
+            "health" => HeldOp::Health { connection: s("connection")? },
+            "disconnect" => HeldOp::Disconnect { connection: s("connection")? },
+            _ => return None,
+        })
+    }
+}
+
+impl Health {
+    /// The health as a JSON object (the admin routes' view; never a token), members in the
+    /// record's order.
+    pub fn to_object(&self) -> JsonObject {
+        let ms = |v: Option<u64>| v.map_or(Json::Null, Json::from);
+        let mut o = JsonObject::new();
+        o.insert("connection", self.connection.as_str());
+        o.insert("status", self.status.as_str());
+        o.insert("origin", self.origin.as_str());
+        o.insert("granted_at", ms(self.granted_at));
+        o.insert("access_expires_at", ms(self.access_expires_at));
+        o.insert("refresh_expires_at", ms(self.refresh_expires_at));
+        o.insert("last_refresh_at", ms(self.last_refresh_at));
+        o.insert("next_refresh_at", ms(self.next_refresh_at));
+        o.insert("refreshes", self.refreshes);
+        o.insert("failures", u64::from(self.failures));
+        o.insert("last_error", self.last_error.as_deref().map_or(Json::Null, Json::from));
+        o
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bff::PendingLogin;
+    use tsunagi_core::json;
+
+    fn back<T: Wire>(v: &T) -> Option<T> {
+        T::from_json(&json::parse(&v.to_json()).ok()?)
+    }
+
+    fn set() -> TokenSet {
+        HeldTokenAnswer { access_token: AccessToken::new("at"), token_type: "Bearer".into(), issued_at: 5, expires_at: Some(9), api_base_url: None }.into_set()
+    }
+
+    #[test]
+    fn session_messages_keep_the_op_tag_and_round_trip() {
+        let token = SessionOp::Token { connection: "lawvu".into(), origin: "https://w.example".into(), failed: Some("ab12".into()) };
+        assert_eq!(token.to_json(), r#"{"op":"token","connection":"lawvu","origin":"https://w.example","failed":"ab12"}"#);
+        assert!(matches!(back(&token), Some(SessionOp::Token { failed: Some(f), .. }) if f == "ab12"));
+        assert_eq!(SessionOp::Session.to_json(), r#"{"op":"session"}"#);
+        assert!(matches!(back(&SessionOp::SignedIn), Some(SessionOp::SignedIn)));
+        assert!(matches!(back(&SessionOp::Logout { connection: None }), Some(SessionOp::Logout { connection: None })));
+        let put = SessionOp::Put { sets: vec![StoredSet { connection: "c".into(), tokens: set() }] };
+        assert!(matches!(back(&put), Some(SessionOp::Put { sets }) if sets.len() == 1 && sets.first().is_some_and(|s| s.tokens == set())));
+        for refused in [r#"{"op":"made_up"}"#, r#"{"op":"token","connection":"c"}"#, r#"{"op":"put","sets":[{}]}"#, "[]"] {
+            assert!(json::parse(refused).ok().as_ref().and_then(SessionOp::from_json).is_none(), "{refused}");
+        }
+    }
+
+    #[test]
+    fn held_messages_and_answers_round_trip() {
+        let pending = PendingLogin {
+            connection: "c".into(),
+            state: tsunagi_core::state::State::new("s").unwrap_or_else(|e| panic!("{e}")),
+            pkce_verifier: None,
+            nonce: None,
+            return_to: "/".into(),
+            expires_at: Timestamp::from_millis(3),
+        };
+        let begin = HeldOp::Begin { connection: "c".into(), origin: "o".into(), pending: pending.clone() };
+        assert!(matches!(back(&begin), Some(HeldOp::Begin { pending: p, .. }) if p == pending));
+        assert!(matches!(back(&HeldOp::Disconnect { connection: "c".into() }), Some(HeldOp::Disconnect { connection }) if connection == "c"));
+        let answer = HeldTokenAnswer::of(&set());
+        assert_eq!(answer.to_json(), r#"{"access_token":"at","token_type":"Bearer","issued_at":5,"expires_at":9,"api_base_url":null}"#);
+        assert_eq!(back(&answer).map(HeldTokenAnswer::into_set), Some(set()));
+        let t = TokenAnswer { access_token: AccessToken::new("a"), token_type: "Bearer".into(), expires_at: None, session_expires_at: Some(1) };
+        assert_eq!(back(&t).map(|t| (t.expires_at, t.session_expires_at)), Some((None, Some(1))));
+        assert_eq!(back(&vec!["a".to_owned(), "b".to_owned()]), Some(vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(back(&PutAnswer { session_expires_at: None }).map(|p| p.session_expires_at), Some(None));
+    }
 }

@@ -3,8 +3,8 @@
 
 use crate::bad;
 use crate::bff::SessionKeys;
-use crate::messages::{HeldOp, SessionOp};
-use serde::de::DeserializeOwned;
+use crate::messages::{HeldOp, SessionOp, Wire};
+use tsunagi_core::json::{self, Json};
 use tsunagi_core::{Error, ErrorCode, ErrorFields, Result};
 use wasm_bindgen::JsValue;
 use worker::{Env, Method, Request, RequestInit, Stub};
@@ -13,11 +13,11 @@ use worker::{Env, Method, Request, RequestInit, Stub};
 const SESSIONS: &str = "SESSIONS";
 const CONNECTIONS: &str = "CONNECTIONS";
 
-static NULL: serde_json::Value = serde_json::Value::Null;
+static NULL: Json = Json::Null;
 
 /// `v[key]` without indexing: a missing key (or a non-object) reads as `null`.
-pub fn field<'a>(v: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
-    v.get(key).unwrap_or(&NULL)
+pub fn field<'a>(v: &'a Json, key: &str) -> &'a Json {
+    v.as_object().and_then(|o| o.get(key)).unwrap_or(&NULL)
 }
 
 pub fn session_stub(env: &Env, keys: &SessionKeys, sid: &str) -> Result<Stub> {
@@ -33,18 +33,20 @@ pub fn held_stub(env: &Env, name: &str) -> Result<Stub> {
 }
 
 /// Sends `op` to a held connection's object: 200 → its typed answer, else its error rebuilt.
-pub async fn call_held<T: DeserializeOwned>(stub: &Stub, op: &HeldOp) -> Result<T> {
-    let body = serde_json::to_string(op).map_err(|_| bad("internal request"))?;
-    let text = send_to_object(stub, body).await?;
-    serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the connection store answered garbage"))
+pub async fn call_held<T: Wire>(stub: &Stub, op: &HeldOp) -> Result<T> {
+    let text = send_to_object(stub, op.to_json()).await?;
+    answer(&text).ok_or_else(|| Error::new(ErrorCode::Transport, "the connection store answered garbage"))
+}
+
+fn answer<T: Wire>(text: &str) -> Option<T> {
+    T::from_json(&json::parse(text).ok()?)
 }
 
 /// Sends `op` to a session object: 200 → its typed answer; otherwise its error body is rebuilt
 /// into an [`Error`] with the same code and message.
-pub async fn call<T: DeserializeOwned>(stub: &Stub, op: &SessionOp) -> Result<T> {
-    let body = serde_json::to_string(op).map_err(|_| bad("internal request"))?;
-    let text = send_to_object(stub, body).await?;
-    serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the session store answered garbage"))
+pub async fn call<T: Wire>(stub: &Stub, op: &SessionOp) -> Result<T> {
+    let text = send_to_object(stub, op.to_json()).await?;
+    answer(&text).ok_or_else(|| Error::new(ErrorCode::Transport, "the session store answered garbage"))
 }
 
 /// Posts `body` to an object; its answer text on 200, else its error rebuilt.
@@ -59,6 +61,10 @@ pub async fn send_to_object(stub: &Stub, body: String) -> Result<String> {
         return Ok(text);
     }
     // the object's error, every field kept (tsunagi_core::ErrorFields: one shape for every hop)
-    let fields: ErrorFields = serde_json::from_str(&text).map_err(|_| Error::new(ErrorCode::Transport, "the session store answered garbage"))?;
+    let fields = match json::parse(&text) {
+        Ok(Json::Object(o)) => ErrorFields::from_object(&o),
+        _ => None,
+    };
+    let fields = fields.ok_or_else(|| Error::new(ErrorCode::Transport, "the session store answered garbage"))?;
     Err(Error::from_fields(fields))
 }

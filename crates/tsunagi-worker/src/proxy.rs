@@ -82,7 +82,7 @@ async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<Strin
         return Err(bad("request bodies must be application/json"));
     }
     let text = String::from_utf8(bytes).map_err(|_| bad("the request body is not UTF-8"))?;
-    serde_json::from_str::<serde::de::IgnoredAny>(&text).map_err(|_| bad("the request body is not JSON"))?;
+    tsunagi_core::json::parse(&text).map_err(|_| bad("the request body is not JSON"))?;
     Ok(Some(text))
 }
 

@@ -7,32 +7,40 @@
 use crate::config;
 use crate::messages::StoredSet;
 use crate::runtime::Fetcher;
-use serde_json::{json, Map, Value};
+use tsunagi_core::json::{Json, JsonObject};
 use tsunagi_core::revocation::RevocableToken;
 use tsunagi_core::{ErrorCode, Result, TokenSet};
 use tsunagi_flows::Transport;
 use worker::Env;
 
 /// Per forgotten connection: `{"revoked", "forgotten": true, "reason"?, "error"?}`.
-pub async fn after_logout(env: &Env, origin: &str, forgotten: Vec<StoredSet>) -> Value {
-    let mut out = Map::new();
+pub async fn after_logout(env: &Env, origin: &str, forgotten: Vec<StoredSet>) -> Json {
+    let mut out = JsonObject::new();
     for set in forgotten {
         let v = revoke(env, origin, &set.connection, &set.tokens).await;
         out.insert(set.connection, v);
     }
-    Value::Object(out)
+    Json::from(out)
 }
 
 /// Revokes one connection's tokens where its provider offers it (a configured `revocation_url`, or
 /// a `revocation_endpoint` in the discovered metadata); the answer for the browser.
-pub async fn revoke(env: &Env, origin: &str, connection: &str, tokens: &TokenSet) -> Value {
-    match send(env, origin, connection, tokens).await {
-        Ok(()) => json!({"revoked": true, "forgotten": true}),
-        Err(e) if e.code() == ErrorCode::UnsupportedOperation => json!({"revoked": false, "forgotten": true,
-            "reason": "the provider documents no revocation endpoint: the tokens were forgotten here and stay valid upstream until they expire"}),
-        Err(e) => json!({"revoked": false, "forgotten": true, "error": e.code().as_str(),
-            "reason": "the revocation request failed: the tokens were forgotten here"}),
+pub async fn revoke(env: &Env, origin: &str, connection: &str, tokens: &TokenSet) -> Json {
+    let outcome = send(env, origin, connection, tokens).await;
+    let mut o = JsonObject::new();
+    o.insert("revoked", outcome.is_ok());
+    o.insert("forgotten", true);
+    match outcome {
+        Ok(()) => {}
+        Err(e) if e.code() == ErrorCode::UnsupportedOperation => {
+            o.insert("reason", "the provider documents no revocation endpoint: the tokens were forgotten here and stay valid upstream until they expire");
+        }
+        Err(e) => {
+            o.insert("error", e.code().as_str());
+            o.insert("reason", "the revocation request failed: the tokens were forgotten here");
+        }
     }
+    Json::from(o)
 }
 
 async fn send(env: &Env, origin: &str, connection: &str, tokens: &TokenSet) -> Result<()> {

@@ -8,15 +8,14 @@
 use crate::bff::{self, SessionKeys};
 use crate::config;
 use crate::crypto::Sealed;
-use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
+use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
-use crate::{crypto, http, now};
-use serde::Serialize;
-use serde_json::{json, Value};
+use crate::{crypto, http, now, records};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use tsunagi_core::json::{Json, JsonObject};
 use tsunagi_core::{Client, Error, ErrorCode, Result, Timestamp, TokenSet};
 use tsunagi_flows::memory::LocalLock;
 use tsunagi_flows::{Flow, TokenStore};
@@ -71,8 +70,8 @@ fn tokens_key(c: &str) -> String {
 }
 
 /// An answer as JSON text.
-fn text<T: Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|_| storage_error())
+fn text<T: Wire>(v: &T) -> Result<String> {
+    Ok(v.to_json())
 }
 
 fn storage_error() -> Error {
@@ -137,8 +136,13 @@ impl Inner {
                 // the held access token counts as "failed", so the single-flight refresh runs now
                 let t = self.access_token(&p, &client, Some(&failed)).await?;
                 let expires = self.session_expiry();
-                text(&json!({"connection": p, "old_refresh_fingerprint": old, "new_refresh_fingerprint": t.refresh_token.as_ref().map(|r| r.fingerprint()),
-                          "session": bff::session_view(&t), "session_expires_at": expires.map(|t| t.as_millis())}))
+                let mut v = JsonObject::new();
+                v.insert("connection", p);
+                v.insert("old_refresh_fingerprint", old.map_or(Json::Null, Json::from));
+                v.insert("new_refresh_fingerprint", t.refresh_token.as_ref().map_or(Json::Null, |r| Json::from(r.fingerprint())));
+                v.insert("session", bff::session_view(&t));
+                v.insert("session_expires_at", expires.map_or(Json::Null, |t| Json::from(t.as_millis())));
+                text(&Json::from(v))
             }
             SessionOp::Logout { connection } => text(&self.logout(connection.as_deref()).await?),
             SessionOp::Take => text(&self.take().await?),
@@ -184,7 +188,7 @@ impl Inner {
         let mut loaded = HashMap::new();
         for key in self.stored_keys().await? {
             if let (Some((_, text)), Some(c)) = (self.get_sealed(&key).await?, key.strip_prefix(TOKENS_PREFIX)) {
-                let t: TokenSet = serde_json::from_str(&text).map_err(|_| storage_error())?;
+                let t = records::token_set_from_json(&text).ok_or_else(storage_error)?;
                 loaded.insert(c.to_owned(), t);
             }
         }
@@ -203,7 +207,7 @@ impl Inner {
     /// Encrypts and stores `tokens`, then updates the in-memory copy (so a caller sees it only
     /// once it is durable).
     async fn store_tokens(&self, p: &str, tokens: &TokenSet) -> Result<()> {
-        let text = serde_json::to_string(tokens).map_err(|_| storage_error())?;
+        let text = records::token_set_json(tokens);
         let exp = bff::session_expiry([tokens]).unwrap_or_else(|| now().plus_secs(3600));
         self.put_sealed(&tokens_key(p), exp, &text).await?;
         if self.tokens.borrow().is_none() {
@@ -251,21 +255,25 @@ impl Inner {
         self.tokens.borrow().as_ref().and_then(|m| m.get(p)).cloned()
     }
 
-    async fn session(&self) -> Result<Value> {
+    async fn session(&self) -> Result<Json> {
         self.ensure_loaded().await?;
         let cache = self.tokens.borrow();
-        let mut providers = serde_json::Map::new();
+        let mut providers = JsonObject::new();
         if let Some(m) = cache.as_ref() {
             let mut names: Vec<&String> = m.keys().collect();
             names.sort();
             for p in names {
                 if let Some(t) = m.get(p) {
-                    providers.insert(p.clone(), bff::session_view(t));
+                    providers.insert(p.as_str(), bff::session_view(t));
                 }
             }
         }
         let expires = cache.as_ref().and_then(|m| bff::session_expiry(m.values()));
-        Ok(json!({"signed_in": !providers.is_empty(), "providers": providers, "session_expires_at": expires.map(|t| t.as_millis())}))
+        let mut v = JsonObject::new();
+        v.insert("signed_in", !providers.is_empty());
+        v.insert("providers", providers);
+        v.insert("session_expires_at", expires.map_or(Json::Null, |t| Json::from(t.as_millis())));
+        Ok(Json::from(v))
     }
 
     /// The connections whose grant is still alive (an access token or a refresh token not known

@@ -12,4 +12,4 @@ mod write;
 pub use number::Number;
 pub use read::{parse, JsonError};
 pub use value::{Json, JsonObject};
-pub use write::{write_string, Escape, ObjectWriter};
+pub use write::{object_array, write_string, Escape, ObjectWriter};

@@ -213,6 +213,18 @@ impl ObjectWriter {
         self.raw(name, &text)
     }
 
+    /// A member holding the object `inner` wrote (records nested in a message).
+    pub fn nested(&mut self, name: &str, inner: ObjectWriter) -> &mut Self {
+        let text = inner.finish();
+        self.raw(name, &text)
+    }
+
+    /// A member holding an array of the objects `items` wrote, in order.
+    pub fn objects(&mut self, name: &str, items: impl IntoIterator<Item = ObjectWriter>) -> &mut Self {
+        let text = object_array(items);
+        self.raw(name, &text)
+    }
+
     /// A member holding `json`, which the caller guarantees is one JSON value.
     fn raw(&mut self, name: &str, json: &str) -> &mut Self {
         self.name(name).push_str(json);
@@ -224,6 +236,19 @@ impl ObjectWriter {
         self.out.push('}');
         self.out
     }
+}
+
+/// An array of the objects `items` wrote, in order, as JSON text.
+pub fn object_array(items: impl IntoIterator<Item = ObjectWriter>) -> String {
+    let mut out = String::from("[");
+    for (i, w) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&w.finish());
+    }
+    out.push(']');
+    out
 }
 
 #[cfg(test)]
@@ -238,6 +263,12 @@ mod tests {
         w.str_pairs("h", [("k", "v")]).value("j", &Json::Array(vec![Json::Null]));
         assert_eq!(w.finish(), r#"{"a":"x\"y","b":null,"c":7,"d":1,"e":true,"h":{"k":"v"},"j":[null]}"#);
         assert_eq!(ObjectWriter::new().finish(), "{}");
+        let mut inner = ObjectWriter::new();
+        inner.u64("n", 1);
+        let mut w = ObjectWriter::new();
+        w.nested("o", inner).objects("a", [ObjectWriter::new(), ObjectWriter::new()]).objects("none", []);
+        assert_eq!(w.finish(), r#"{"o":{"n":1},"a":[{},{}],"none":[]}"#);
+        assert_eq!(object_array([]), "[]");
     }
 
     proptest! {

@@ -2,7 +2,7 @@
 //! the upstream details and whether to sign in again) and the header that marks the Worker's own
 //! answers.
 
-use serde_json::{json, Map, Value};
+use tsunagi_core::json::ObjectWriter;
 use tsunagi_core::{Error, ErrorCode};
 
 /// Set on the Worker's own error answers (its value is the error code), never on a provider's
@@ -47,23 +47,12 @@ pub fn http_status(err: &Error) -> u16 {
 /// "retry_after_ms"?, "description"?, "requires_reauthorization"}` — the upstream status, the
 /// provider's request id, its scrubbed text, and whether to sign in again ([`requires_sign_in`]).
 pub fn error_body(err: &Error) -> String {
-    let mut v = Map::new();
-    v.insert("error".to_owned(), Value::String(err.code().as_str().to_owned()));
-    v.insert("message".to_owned(), Value::String(err.message().to_owned()));
-    if let Some(s) = err.status() {
-        v.insert("upstream_status".to_owned(), json!(s));
-    }
-    if let Some(id) = err.request_id() {
-        v.insert("request_id".to_owned(), Value::String(id.to_owned()));
-    }
-    if let Some(ms) = err.retry_after_ms() {
-        v.insert("retry_after_ms".to_owned(), json!(ms));
-    }
-    if let Some(d) = err.description() {
-        v.insert("description".to_owned(), Value::String(d.to_owned()));
-    }
-    v.insert("requires_reauthorization".to_owned(), Value::Bool(requires_sign_in(err)));
-    Value::Object(v).to_string()
+    let mut w = ObjectWriter::new();
+    w.str("error", err.code().as_str()).str("message", err.message());
+    w.opt_u64("upstream_status", err.status().map(u64::from)).opt_str("request_id", err.request_id());
+    w.opt_u64("retry_after_ms", err.retry_after_ms()).opt_str("description", err.description());
+    w.bool("requires_reauthorization", requires_sign_in(err));
+    w.finish()
 }
 
 /// Whether the browser must send the user through `/auth/{provider}/login` again: the core's
@@ -75,6 +64,7 @@ pub fn requires_sign_in(err: &Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     #[test]
     fn statuses_and_bodies() {

@@ -1,7 +1,7 @@
 //! What a session shows and how long it lasts: the `/session` view of a token set (identity and
 //! expiries, never a token) and a session's end from the token sets it holds.
 
-use serde_json::{json, Map, Value};
+use tsunagi_core::json::{Json, JsonObject};
 use tsunagi_core::jwt::decode_claims_unverified;
 use tsunagi_core::time::Timestamp;
 use tsunagi_core::token_set::TokenSet;
@@ -14,35 +14,36 @@ pub fn session_expiry<'a>(sets: impl IntoIterator<Item = &'a TokenSet>) -> Optio
 
 /// What `/session` shows for one provider: who, decoded claims (LawVu JWTs), expiries — never a
 /// token. Only the documented identity fields of the token response are copied.
-pub fn session_view(tokens: &TokenSet) -> Value {
-    let mut v = Map::new();
+pub fn session_view(tokens: &TokenSet) -> JsonObject {
+    let mut v = JsonObject::new();
     if let Ok(claims) = decode_claims_unverified(tokens.access_token.secret()) {
-        let mut c = Map::new();
+        let mut c = JsonObject::new();
         for key in ["sub", "name", "organisationId", "email", "exp", "iat", "client_id"] {
             if let Some(val) = claims.raw.get(key) {
-                c.insert(key.to_owned(), json!(val));
+                c.insert(key, val.clone());
             }
         }
-        v.insert("claims".to_owned(), Value::Object(c));
+        v.insert("claims", c);
     }
     for key in ["userName", "userId", "emailDomain"] {
         if let Some(val) = tokens.extra.get_str(key) {
-            v.insert(key.to_owned(), json!(val));
+            v.insert(key, val);
         }
     }
-    let ms = |t: Option<Timestamp>| t.map(|t| json!(t.as_millis())).unwrap_or(Value::Null);
-    v.insert("access_expires_at".to_owned(), ms(tokens.expires_at));
-    v.insert("refresh_expires_at".to_owned(), ms(tokens.refresh_expires_at));
-    v.insert("scope".to_owned(), tokens.scope.clone().map(Value::String).unwrap_or(Value::Null));
+    let ms = |t: Option<Timestamp>| t.map_or(Json::Null, |t| Json::from(t.as_millis()));
+    v.insert("access_expires_at", ms(tokens.expires_at));
+    v.insert("refresh_expires_at", ms(tokens.refresh_expires_at));
+    v.insert("scope", tokens.scope.as_deref().map_or(Json::Null, Json::from));
     // fingerprints (8 hex characters of SHA-256) let a page show rotation without the tokens
-    v.insert("access_fingerprint".to_owned(), json!(tokens.access_token.fingerprint()));
-    v.insert("refresh_fingerprint".to_owned(), tokens.refresh_token.as_ref().map(|r| json!(r.fingerprint())).unwrap_or(Value::Null));
-    Value::Object(v)
+    v.insert("access_fingerprint", tokens.access_token.fingerprint());
+    v.insert("refresh_fingerprint", tokens.refresh_token.as_ref().map_or(Json::Null, |r| Json::from(r.fingerprint())));
+    v
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::{json, Value};
     use tsunagi_core::base64url;
     use tsunagi_core::secret::{AccessToken, RefreshToken};
 
@@ -78,7 +79,7 @@ mod tests {
         let mut t = set(&jwt);
         t.extra.insert("userName", "Jane Smith");
         t.extra.insert("id_token", "secret-id-token");
-        let v = session_view(&t).to_string();
+        let v = Json::from(session_view(&t)).to_json(tsunagi_core::json::Escape::Minimal);
         assert!(v.contains("Jane Smith") && v.contains("org-id-456") && v.contains("3600000"), "{v}");
         for secret in [jwt.as_str(), "rt-secret", "secret-id-token"] {
             assert!(!v.contains(secret), "{secret} leaked in {v}");
