@@ -34,22 +34,23 @@ function tsunagiModules() {
 }
 const textEnv = (b) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, { type: 'text', value: String(v) }]));
 
-async function startTsunagi(bindings) {
-  const dir = mkdtempSync(join(tmpdir(), 'tsunagi-bench-do-'));
-  const env = textEnv(bindings);
-  env.SESSIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiSession' };
-  env.CONNECTIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiConnection' };
+// A Worker with two SQLite-backed Durable Object classes (the session's and the connection's), its
+// storage in a fresh directory removed at `stop()`: how both BFFs run here.
+async function startWithObjects(name, mainModule, modules, env, [sessionClass, connectionClass], prefix) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  env.SESSIONS = { type: 'durable-object', worker: name, exportName: sessionClass };
+  env.CONNECTIONS = { type: 'durable-object', worker: name, exportName: connectionClass };
   const mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,
     workers: [
       {
         config: {
-          name: 'tsunagi',
+          name,
           compatibilityDate: COMPAT,
-          manifest: { mainModule: 'shim.mjs', modules: tsunagiModules() },
+          manifest: { mainModule, modules },
           env,
-          exports: { TsunagiSession: { type: 'durable-object', storage: 'sqlite' }, TsunagiConnection: { type: 'durable-object', storage: 'sqlite' } },
+          exports: { [sessionClass]: { type: 'durable-object', storage: 'sqlite' }, [connectionClass]: { type: 'durable-object', storage: 'sqlite' } },
         },
       },
     ],
@@ -64,6 +65,10 @@ async function startTsunagi(bindings) {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+function startTsunagi(bindings) {
+  return startWithObjects('tsunagi', 'shim.mjs', tsunagiModules(), textEnv(bindings), ['TsunagiSession', 'TsunagiConnection'], 'tsunagi-bench-do-');
 }
 
 // The floor: a minimal JavaScript Worker that proxies /api/legalon/* and /api/lawvu/* with fixed
@@ -110,8 +115,7 @@ async function startFloorWorker(bindings) {
 
 // The fair peer: a JavaScript BFF written by hand (bench/peers/bff.mjs), its session and
 // connection objects in SQLite-backed Durable Objects like the tsunagi Worker's.
-async function startPeer(ep, b) {
-  const dir = mkdtempSync(join(tmpdir(), 'tsunagi-bench-peer-'));
+function startPeer(ep, b) {
   const env = textEnv({
     SESSION_KEY: b.SESSION_KEY,
     ALLOWED_ORIGINS: b.ALLOWED_ORIGINS,
@@ -124,33 +128,8 @@ async function startPeer(ep, b) {
     LEGALON_TOKEN_URL: ep.legalon.token_url,
     LEGALON_API_CREDENTIALS: ep.legalon.credentials,
   });
-  env.SESSIONS = { type: 'durable-object', worker: 'bff', exportName: 'Session' };
-  env.CONNECTIONS = { type: 'durable-object', worker: 'bff', exportName: 'Connection' };
-  const mf = new Miniflare({
-    host: '127.0.0.1',
-    port: 0,
-    workers: [
-      {
-        config: {
-          name: 'bff',
-          compatibilityDate: COMPAT,
-          manifest: { mainModule: 'bff.mjs', modules: { 'bff.mjs': { type: 'esm', contents: readFileSync(join(ROOT, 'bench', 'peers', 'bff.mjs'), 'utf8') } } },
-          env,
-          exports: { Session: { type: 'durable-object', storage: 'sqlite' }, Connection: { type: 'durable-object', storage: 'sqlite' } },
-        },
-      },
-    ],
-    resourcePersistencePath: dir,
-  });
-  const url = await mf.ready;
-  return {
-    mf,
-    url: url.origin,
-    stop: async () => {
-      await mf.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const modules = { 'bff.mjs': { type: 'esm', contents: readFileSync(join(ROOT, 'bench', 'peers', 'bff.mjs'), 'utf8') } };
+  return startWithObjects('bff', 'bff.mjs', modules, env, ['Session', 'Connection'], 'tsunagi-bench-peer-');
 }
 
 async function timed(url, headers) {
