@@ -13,10 +13,9 @@
 // the metadata is discovered on first use (js/core.js `discover`, src/js/verifier.rs), the callback's `iss` checked (RFC 9207),
 // an `openid` login's id_token verified (signature, claims, nonce) before anything is stored, and
 // logout revokes the tokens where the server has a revocation endpoint (RFC 7009).
-import { TsunagiError, abortable, abortSignal, canRevoke, clientFor, decodeJwtClaims, flow, fromWasmError, options, pairs, wasm } from './core.js';
+import { abortable, abortSignal, canRevoke, clientFor, decodeJwtClaims, fail, flow, fromWasmError, options, pairs, wasm } from './core.js';
 import { WasmChannel, WasmLock, WasmStorage, cleanAddressBar, flowAccessToken, flowExchange, flowFetch, flowRevoke, refreshDueInMs } from './tsunagi_wasm.js';
 
-const fail = (code, message, details) => new TsunagiError(code, message, details);
 const sleep = (ms, signal) =>
   new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);

@@ -6,12 +6,10 @@
 // values across the one typed boundary (src/js/handle.rs: a WasmClient handle built once per
 // config object, plain functions for the rest; tsunagi_wasm.d.ts is generated) and turns the
 // core's error into a TsunagiError. Nothing here logs; no message ever holds a secret, code or token.
-import { TsunagiError, abortSignal, options } from './errors.js';
+import { TsunagiError, abortSignal, fail, options } from './errors.js';
 import { WasmClient, jwtPayload } from './tsunagi_wasm.js';
 
-export { TsunagiError, abortSignal, options };
-
-const fail = (code, message, details) => new TsunagiError(code, message, details);
+export { TsunagiError, abortSignal, fail, options };
 
 /**
  * @internal What a wasm export threw → a TsunagiError: the core's error JSON (src/js/error.rs),

@@ -21,7 +21,8 @@ export class TsunagiError extends Error {
   }
 }
 
-const fail = (code, message, details) => new TsunagiError(code, message, details);
+/** @internal A TsunagiError with `code` and `message` (the sentence alone), thrown by every module of the package. */
+export const fail = (code, message, details) => new TsunagiError(code, message, details);
 
 /** @internal An options object: `undefined`/`null` → `{}`; anything else must be an object. */
 export function options(x, what) {

@@ -3,15 +3,13 @@
 // Every protocol decision is made by the Rust core compiled to wasm (src/js/lowlevel/, cargo
 // feature `lowlevel`): this file only moves values across the boundary and turns the core's error
 // into a TsunagiError. In `tsunagi` and the server's module, not in tsunagi/lawvu.
-import { TsunagiError, clientFor, options, pairs, wasm } from './core.js';
+import { clientFor, fail, options, pairs, wasm } from './core.js';
 import {
   createPkce as wasmCreatePkce,
   createState as wasmCreateState,
   parseCallback as wasmParseCallback,
   pkceChallenge as wasmPkceChallenge,
 } from './tsunagi_wasm.js';
-
-const fail = (code, message, details) => new TsunagiError(code, message, details);
 
 const utf8 = new TextEncoder();
 

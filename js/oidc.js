@@ -2,10 +2,8 @@
 // verifier, and the OAuthClient that uses them. Only the `tsunagi` entry (and node/workerd) loads
 // this file: `tsunagi/lawvu` has neither this file nor the wasm code behind it.
 import { OAuthClient as BaseClient } from './client.js';
-import { TsunagiError, abortSignal, abortable, flow, options } from './core.js';
+import { abortable, abortSignal, fail, flow, options } from './core.js';
 import { discoverMetadata, verifyIdTokenWith } from './tsunagi_wasm.js';
-
-const fail = (code, message, details) => new TsunagiError(code, message, details);
 
 function json(value, what) {
   try {
