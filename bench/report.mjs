@@ -442,10 +442,12 @@ if (w?.scale) {
     `\`bench/scale.mjs\` on one tsunagi Worker in Miniflare: ${sc.sessions} sessions each signed in to LawVu for real (${(sc.sign_in_ms / 1000).toFixed(1)} s for all sign-ins), then ${sc.calls_per_session} calls per session alternating the session's own LawVu token and the LegalOn connection held for everyone, round-robin over the sessions, ${sc.concurrency} at a time; when half of the ${sc.requests} calls had been sent the sandbox's clock jumped 2 hours, so every access token in use expired mid-run (the provider answered 401).`,
   );
   L.push('');
-  L.push('| req/s | p50 | p99 | errors | refreshes / session expiries | spent refresh tokens replayed | held token fetches / held expiries |');
-  L.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   L.push(
-    `| ${sc.rps.toFixed(0)} | ${sc.p50_ms.toFixed(1)} ms | ${sc.p99_ms.toFixed(1)} ms | ${sc.errors} | ${sc.session_refreshes} / ${sc.session_expiries} | ${sc.refresh_reuse} | ${sc.held_token_requests} / ${sc.held_expiries} |`,
+    '| req/s | p50 | p99 | errors | refreshes / session expiries | spent refresh tokens replayed | held token fetches / held expiries | asks by the isolate of the held object / held expiries |',
+  );
+  L.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  L.push(
+    `| ${sc.rps.toFixed(0)} | ${sc.p50_ms.toFixed(1)} ms | ${sc.p99_ms.toFixed(1)} ms | ${sc.errors} | ${sc.session_refreshes} / ${sc.session_expiries} | ${sc.refresh_reuse} | ${sc.held_token_requests} / ${sc.held_expiries} | ${sc.held_object_asks ?? '—'} / ${sc.held_expiries} |`,
   );
   L.push('');
   L.push(

@@ -5,11 +5,13 @@
 // round-robin over the sessions, `concurrency` at a time. When half of them have been sent, the
 // sandbox's clock jumps 2 hours: every token in use expires mid-run (the provider answers 401).
 // Counts what must hold at any scale: each session's token is refreshed exactly once, the held
-// token is fetched again exactly once, no call fails. `make bench` runs it full size (worker.mjs);
+// token is fetched again exactly once (and the isolate asks the held connection's object once for
+// it), no call fails. `make bench` runs it full size (worker.mjs);
 // tests/worker/scale.test.mjs runs a short one and asserts only those counts.
 import { Browser, bindingsFor, login, startWorker } from '../tests/harness/index.mjs';
 
 const JUMP_SECS = 2 * 3600; // past LawVu's 1-hour and LegalOn's 20-minute access tokens
+const ADMIN_TOKEN = 'scale-simulation-admin-secret-0123456789';
 
 function pct(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
@@ -30,7 +32,7 @@ async function pool(n, jobs) {
  * clock is put back afterwards. */
 export async function scaleRun(sbx, { sessions = 2000, calls = 10, concurrency = 16 } = {}) {
   await sbx.control('options', { legalon_rate_limit: { limit: 100000000, window_secs: 1 } });
-  const w = await startWorker(bindingsFor(sbx.ep));
+  const w = await startWorker(bindingsFor(sbx.ep, { ADMIN_TOKEN }));
   let jumped = false;
   try {
     const t0 = performance.now();
@@ -45,6 +47,9 @@ export async function scaleRun(sbx, { sessions = 2000, calls = 10, concurrency =
     // the held token is fetched once before the count starts (the first call of a deployment)
     const first = await browsers[0].api('/api/legalon/departments');
     if (first.status !== 200) throw new Error(`LegalOn: ${first.status} ${first.text}`);
+    // what the held connection's object answered (its health): one ask per isolate per new token
+    const objectAsks = async () => (await browsers[0].request('/connections/legalon', { headers: { 'x-tsunagi-admin': ADMIN_TOKEN } })).json?.token_requests;
+    const asksBefore = await objectAsks();
     const before = await sbx.stats();
     const jobs = [];
     const latencies = [];
@@ -70,6 +75,7 @@ export async function scaleRun(sbx, { sessions = 2000, calls = 10, concurrency =
     await pool(concurrency, jobs);
     const wallMs = performance.now() - t1;
     const after = await sbx.stats();
+    const asksAfter = await objectAsks();
     return {
       sessions,
       calls_per_session: calls,
@@ -89,6 +95,8 @@ export async function scaleRun(sbx, { sessions = 2000, calls = 10, concurrency =
       // the held LegalOn token expired once for everyone: one new token for the deployment
       held_expiries: 1,
       held_token_requests: after.legalon.token_requests.client_credentials - before.legalon.token_requests.client_credentials,
+      // Miniflare runs one isolate: its callers asked the connection's object once for the new token
+      held_object_asks: asksAfter - asksBefore,
     };
   } finally {
     await w.stop();

@@ -1,10 +1,13 @@
 // Single-flight: 200 concurrent API calls on one session whose access token the provider now
-// rejects (sandbox clock moved past its expiry) → one refresh; 200 LegalOn calls → one token.
+// rejects (sandbox clock moved past its expiry) → one refresh; 200 LegalOn calls → one token; and
+// when the held LegalOn token is refused, one isolate asks the connection's object once, not once
+// per caller (docs/scaling.md: the burst at a held token's expiry).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { withSandboxAndWorker, Browser, login } from '../harness/index.mjs';
 
-const ctx = withSandboxAndWorker();
+const ADMIN_TOKEN = 'admin-secret-for-the-race-tests-0123456789';
+const ctx = withSandboxAndWorker({ ADMIN_TOKEN });
 
 test('200 concurrent LawVu calls with an expired access token → all 200, exactly one refresh', async () => {
   const b = new Browser(ctx.worker);
@@ -48,4 +51,32 @@ test('200 concurrent LegalOn calls → exactly one client-credentials request', 
   assert.equal(bad.length, 0, `failures: ${bad.slice(0, 3).map((r) => `${r.status} ${r.text}`)}`);
   const after = (await ctx.sbx.stats()).legalon.token_requests.client_credentials;
   assert.equal(after - before, 1, 'one token request for 200 callers');
+});
+
+test('the held LegalOn token refused upstream: 100 concurrent callers in one isolate ask its object once', async () => {
+  await ctx.sbx.control('options', { legalon_rate_limit: { limit: 10000, window_secs: 60 } });
+  const b = new Browser(ctx.worker);
+  await login(b, ctx.sbx, 'logiless');
+  const warm = await b.api('/api/legalon/departments');
+  assert.equal(warm.status, 200, warm.text);
+  // what the connection's object answered since it woke (its health, admin only; never a token)
+  const asked = async () => {
+    const h = await b.request('/connections/legalon', { headers: { 'x-tsunagi-admin': ADMIN_TOKEN } });
+    assert.equal(h.status, 200, h.text);
+    return h.json.token_requests;
+  };
+  const before = await asked();
+  assert.equal(typeof before, 'number');
+  const tokensBefore = (await ctx.sbx.stats()).legalon.token_requests.client_credentials;
+  // the isolate's copy still looks fresh to the Worker's clock: the provider's 401 is what tells
+  await ctx.sbx.control('clock', { advance_secs: 2 * 3600 });
+  try {
+    const results = await Promise.all(Array.from({ length: 100 }, () => b.api('/api/legalon/departments')));
+    const bad = results.filter((r) => r.status !== 200);
+    assert.equal(bad.length, 0, `failures: ${bad.slice(0, 3).map((r) => `${r.status} ${r.text}`)}`);
+    assert.equal((await ctx.sbx.stats()).legalon.token_requests.client_credentials - tokensBefore, 1, 'one new token');
+    assert.equal((await asked()) - before, 1, "the isolate's callers asked the object once between them");
+  } finally {
+    await ctx.sbx.control('clock', { advance_secs: -2 * 3600 });
+  }
 });

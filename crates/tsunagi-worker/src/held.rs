@@ -15,7 +15,7 @@ use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::session::LEEWAY_SECS;
 use crate::{config, crypto, http, now, records, revoke, schedule};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use tsunagi_core::json::{Json, JsonObject, ObjectWriter};
 use tsunagi_core::{Client, Error, ErrorCode, PendingAuthorization, Result, Timestamp, TokenSet};
 use tsunagi_flows::memory::LocalLock;
@@ -28,34 +28,6 @@ const KEY: &str = "token";
 const HEALTH: &str = "health";
 /// An administrator's grant in progress (sealed, single use).
 const PENDING: &str = "pending";
-/// How many held tokens an isolate keeps in memory.
-const MEMORY_SLOTS: usize = 16;
-
-thread_local! {
-    /// The isolate's copies: (object name, token set), most recent first.
-    static MEMORY: RefCell<Vec<(String, TokenSet)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The isolate's cached token for `object`, if fresh and not the one that just failed.
-pub fn from_memory(object: &str, failed: Option<&str>) -> Option<TokenSet> {
-    MEMORY.with(|m| {
-        m.borrow()
-            .iter()
-            .find(|(name, t)| name == object && t.access_token_is_fresh(now(), LEEWAY_SECS) && failed.is_none_or(|fp| t.access_token.fingerprint() != fp))
-            .map(|(_, t)| t.clone())
-    })
-}
-
-/// Remembers a token in the isolate.
-pub fn remember(object: &str, tokens: &TokenSet) {
-    MEMORY.with(|m| {
-        let mut m = m.borrow_mut();
-        m.retain(|(name, _)| name != object);
-        m.insert(0, (object.to_owned(), tokens.clone()));
-        m.truncate(MEMORY_SLOTS);
-    });
-}
-
 /// What [`PENDING`] holds: the sign-in and the origin it was started through,
 /// `{"pending": {…}, "origin"}`.
 struct PendingGrant {
@@ -83,6 +55,9 @@ struct Inner {
     object_id: String,
     token: RefCell<Option<TokenSet>>,
     lock: LocalLock,
+    /// Token requests answered since the object woke: the load docs/scaling.md counts (its
+    /// health shows it; kept in memory only).
+    answered: Cell<u64>,
 }
 
 /// One held connection's token.
@@ -94,7 +69,7 @@ pub struct TsunagiConnection {
 impl DurableObject for TsunagiConnection {
     fn new(state: State, env: Env) -> Self {
         let object_id = state.id().to_string();
-        TsunagiConnection { inner: Inner { state, env, object_id, token: RefCell::new(None), lock: LocalLock::default() } }
+        TsunagiConnection { inner: Inner { state, env, object_id, token: RefCell::new(None), lock: LocalLock::default(), answered: Cell::new(0) } }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -120,6 +95,7 @@ impl Inner {
         match op {
             HeldOp::Token { connection, origin, failed } => {
                 let c = config::connection(&self.env, &connection)?;
+                self.answered.set(self.answered.get().saturating_add(1));
                 let origin = self.health().await?.filter(|_| c.unattended).map(|h| h.origin).unwrap_or(origin);
                 // the refresh token stays here: the caller gets what an API call uses
                 text(&HeldTokenAnswer::of(&self.token(&c, &origin, failed.as_deref()).await?))
@@ -248,6 +224,7 @@ impl Inner {
         o.insert("connected", held.is_some());
         o.insert("access_expires_at", ms(held.as_ref().and_then(|t| t.expires_at)));
         o.insert("refresh_expires_at", ms(held.as_ref().and_then(|t| t.refresh_expires_at)));
+        o.insert("token_requests", self.answered.get());
         // a grant in progress is reported beside the current grant's health, never in its place
         let pending = if c.unattended { self.pending_grant_expiry().await? } else { None };
         o.insert(

@@ -39,6 +39,8 @@ mod http;
 #[allow(missing_docs)]
 mod held;
 #[cfg(target_arch = "wasm32")]
+mod held_copy;
+#[cfg(target_arch = "wasm32")]
 mod jwks_cache;
 #[cfg(target_arch = "wasm32")]
 mod objects;

@@ -10,11 +10,11 @@ use crate::messages::{HeldOp, HeldTokenAnswer, SessionOp, TokenAnswer};
 use crate::objects::{call, call_held, held_stub, session_stub};
 use crate::routes::method_name;
 use crate::runtime::{Fetcher, Timer, WorkerClock};
-use crate::{bad, held, http, now};
+use crate::{bad, held_copy, http, now};
 use std::cell::Cell;
 use tsunagi_core::api::RetryPolicy;
 use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
-use tsunagi_flows::{ApiCall, Outcome, TokenSource};
+use tsunagi_flows::{ApiCall, Outcome, Sleep, TokenSource};
 use worker::{Env, Headers, Request, Response, Stub};
 
 /// Largest request body proxied to a provider.
@@ -90,18 +90,39 @@ async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<Strin
 /// single-flight and answers only what the call uses: never the refresh token, docs/storage.md).
 /// Also the RPC broker's source. Only client-credentials tokens are kept in the
 /// isolate (`cache`): an unattended grant is always read from its object, so a disconnect or a
-/// lost grant holds at once in every isolate.
+/// lost grant holds at once in every isolate. When the copy is due or refused, one caller per
+/// isolate asks the object and the others take its answer (docs/scaling.md: the burst at expiry
+/// is one request per isolate, not one per call).
 pub async fn held_token(env: &Env, object: &str, connection: &str, origin: &str, failed: Option<&str>, cache: bool) -> Result<TokenSet> {
-    if let Some(t) = held::from_memory(object, failed).filter(|_| cache) {
-        return Ok(t);
+    let ask = || async {
+        let stub = held_stub(env, object)?;
+        let op = HeldOp::Token { connection: connection.to_owned(), origin: origin.to_owned(), failed: failed.map(str::to_owned) };
+        Ok::<_, Error>(call_held::<HeldTokenAnswer>(&stub, &op).await?.into_set())
+    };
+    if !cache {
+        return ask().await;
     }
-    let stub = held_stub(env, object)?;
-    let op = HeldOp::Token { connection: connection.to_owned(), origin: origin.to_owned(), failed: failed.map(str::to_owned) };
-    let t = call_held::<HeldTokenAnswer>(&stub, &op).await?.into_set();
-    if cache {
-        held::remember(object, &t);
+    // an ask takes at most the upstream time-out twice (the object's own token request inside)
+    let stale_ms = config::timeout_ms(env).saturating_mul(2);
+    let mut waited = None;
+    loop {
+        if let Some(t) = held_copy::from_memory(object, failed) {
+            return Ok(t);
+        }
+        match held_copy::turn(object, waited, stale_ms) {
+            held_copy::Turn::Ask(asking) => {
+                let t = ask().await?;
+                held_copy::remember(object, &t);
+                asking.answered();
+                return Ok(t);
+            }
+            held_copy::Turn::Wait(id) => {
+                waited = Some(id);
+                Timer.sleep(held_copy::ASK_POLL_MS).await;
+            }
+            held_copy::Turn::AskAlone => return ask().await,
+        }
     }
-    Ok(t)
 }
 
 /// A held connection's token (client credentials, unattended) is the deployment's, not the
