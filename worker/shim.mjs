@@ -11,14 +11,17 @@ export default {
   },
 };
 
-// Durable Objects: thin JS classes around the Rust ones (as workers-rs' worker-build does).
+// Durable Objects: thin JS classes around the Rust ones (as workers-rs' worker-build does). The
+// Worker calls them through Workers RPC (`op`), never `fetch`.
 export class TsunagiSession extends DurableObject {
   constructor(state, env) {
     super(state, env);
     this.inner = new imports.TsunagiSession(state, env);
   }
-  fetch(request) {
-    return this.inner.fetch(request);
+  /** Workers RPC from the Worker: one typed operation as JSON text, its answer as
+   * {"ok": …} or {"error": …} (crates/tsunagi-worker/src/object_rpc.rs). */
+  op(text) {
+    return this.inner.op(text);
   }
   alarm() {
     return this.inner.alarm();
@@ -30,8 +33,10 @@ export class TsunagiConnection extends DurableObject {
     super(state, env);
     this.inner = new imports.TsunagiConnection(state, env);
   }
-  fetch(request) {
-    return this.inner.fetch(request);
+  /** Workers RPC from the Worker: one typed operation as JSON text, its answer as
+   * {"ok": …} or {"error": …} (crates/tsunagi-worker/src/object_rpc.rs). */
+  op(text) {
+    return this.inner.op(text);
   }
   alarm() {
     return this.inner.alarm();

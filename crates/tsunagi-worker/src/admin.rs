@@ -24,7 +24,7 @@ pub fn authorize(env: &Env, headers: &Headers) -> Result<()> {
 }
 
 /// The held connection `name`'s object stub.
-async fn object(env: &Env, name: &str) -> Result<(crate::connections::Connection, worker::Stub)> {
+async fn object(env: &Env, name: &str) -> Result<(crate::connections::Connection, crate::objects::ObjectStub)> {
     let c = config::connection(env, name)?;
     if !c.is_held() {
         return Err(Error::new(ErrorCode::NotFound, format!("connection '{name}' lives in browser sessions: it has no health or grant of its own")));

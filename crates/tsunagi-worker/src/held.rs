@@ -14,7 +14,7 @@ use crate::messages::{Health, HeldOp, HeldTokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::session::LEEWAY_SECS;
-use crate::{config, crypto, http, now, records, revoke, schedule};
+use crate::{config, crypto, now, object_rpc, records, revoke, schedule};
 use std::cell::{Cell, RefCell};
 use tsunagi_core::json::{Json, JsonObject, ObjectWriter};
 use tsunagi_core::{Client, Error, ErrorCode, PendingAuthorization, Result, Timestamp, TokenSet};
@@ -73,12 +73,23 @@ impl DurableObject for TsunagiConnection {
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        http::answer_op(req, |op: HeldOp| self.inner.dispatch(op)).await
+        // the Worker calls `op` (Workers RPC); nothing is served over fetch
+        let _ = req;
+        Response::error("not found", 404)
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
         self.inner.on_alarm().await;
         Response::ok("ok")
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+impl TsunagiConnection {
+    /// Workers RPC from the Worker: one typed operation (`messages.rs`) and its answer
+    /// ([`object_rpc::answer`]).
+    pub async fn op(&self, text: String) -> String {
+        object_rpc::answer(&text, |op: HeldOp| self.inner.dispatch(op)).await
     }
 }
 

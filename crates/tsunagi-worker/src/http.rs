@@ -6,26 +6,10 @@ use crate::bff;
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 use std::time::Duration;
-use tsunagi_core::{Error, ErrorCode, HttpRequest, HttpResponse, Method as CoreMethod};
+use tsunagi_core::{Error, ErrorCode, HttpRequest, HttpResponse};
 use wasm_bindgen::JsValue;
-use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit, RequestRedirect, Response, ResponseBody};
-
-/// Answers one typed message to a Durable Object (`messages.rs`): the body read as `Op` (else
-/// `invalid_parameter`, nothing run), then `run`'s JSON text as a 200, or its error in the one error
-/// shape ([`object_error`]).
-pub async fn answer_op<Op: crate::messages::Wire, F: std::future::Future<Output = tsunagi_core::Result<String>>>(
-    mut req: Request,
-    run: impl FnOnce(Op) -> F,
-) -> worker::Result<Response> {
-    let text = req.text().await.unwrap_or_default();
-    let Some(op) = tsunagi_core::json::parse(&text).ok().as_ref().and_then(Op::from_json) else {
-        return object_error(&Error::new(ErrorCode::InvalidParameter, "bad internal request"));
-    };
-    match run(op).await {
-        Ok(text) => json(200, &text),
-        Err(e) => object_error(&e),
-    }
-}
+use worker::worker_sys::web_sys;
+use worker::{AbortController, Delay, Fetch, Headers, Request, Response, ResponseBody};
 
 /// Largest upstream body read.
 pub const MAX_UPSTREAM_BODY: usize = 8 * 1024 * 1024;
@@ -69,16 +53,6 @@ impl Head {
     /// The body as it came, to stream on untouched.
     pub fn body(&self) -> ResponseBody {
         self.raw.body().clone()
-    }
-}
-
-fn method(m: CoreMethod) -> Method {
-    match m {
-        CoreMethod::Get => Method::Get,
-        CoreMethod::Post => Method::Post,
-        CoreMethod::Put => Method::Put,
-        CoreMethod::Patch => Method::Patch,
-        CoreMethod::Delete => Method::Delete,
     }
 }
 
@@ -134,16 +108,22 @@ async fn within<T>(
 /// Redirects are not followed: a 3xx is returned as it came, so a token request's secrets never
 /// reach the `Location`.
 pub async fn send_head(req: &HttpRequest, timeout_ms: u64) -> tsunagi_core::Result<Head> {
-    let headers = Headers::new();
+    // web-sys's RequestInit directly: workers-rs's own carries `cf` options serialised through
+    // serde-wasm-bindgen, which the Worker never sets (BENCHMARKS.md §7)
+    let headers = web_sys::Headers::new().map_err(|_| transport())?;
     for (k, v) in &req.headers {
         headers.set(k, v).map_err(|_| Error::new(ErrorCode::InvalidParameter, "a request header is not valid"))?;
     }
-    let mut init = RequestInit::new();
-    init.with_method(method(req.method)).with_headers(headers).with_redirect(RequestRedirect::Manual);
+    let init = web_sys::RequestInit::new();
+    init.set_method(req.method.as_str());
+    init.set_headers(&headers);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
     if let Some(body) = &req.body {
-        init.with_body(Some(JsValue::from_str(body)));
+        init.set_body(&JsValue::from_str(body));
     }
-    let request = Request::new_with_init(&req.url, &init).map_err(|_| Error::new(ErrorCode::InvalidEndpoint, "the upstream URL is not valid"))?;
+    let request = web_sys::Request::new_with_str_and_init(&req.url, &init)
+        .map(Request::from)
+        .map_err(|_| Error::new(ErrorCode::InvalidEndpoint, "the upstream URL is not valid"))?;
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
@@ -171,13 +151,6 @@ pub fn error(err: &Error) -> worker::Result<Response> {
     let mut resp = json(bff::http_status(err), &bff::error_body(err))?;
     resp.headers_mut().set(bff::ERROR_HEADER, err.code().as_str())?;
     Ok(resp)
-}
-
-/// An object's failure answered to the Worker: the error's [`tsunagi_core::ErrorFields`] as JSON
-/// (the npm package's `TsunagiError` field names), every field kept across the hop; the Worker
-/// rebuilds it with [`tsunagi_core::Error::from_fields`]. Never sent to a browser as it is.
-pub fn object_error(err: &tsunagi_core::Error) -> worker::Result<Response> {
-    json(bff::http_status(err), &err.fields().to_json())
 }
 
 /// A 302 to `location`, with these `Set-Cookie` headers.

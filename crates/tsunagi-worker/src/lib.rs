@@ -43,6 +43,8 @@ mod held_copy;
 #[cfg(target_arch = "wasm32")]
 mod jwks_cache;
 #[cfg(target_arch = "wasm32")]
+mod object_rpc;
+#[cfg(target_arch = "wasm32")]
 mod objects;
 #[cfg(target_arch = "wasm32")]
 mod proxy;

@@ -7,7 +7,7 @@ use crate::bff::{self, SessionKeys, VerifiedCookie};
 use crate::config;
 use crate::connections::Connection;
 use crate::messages::{HeldOp, HeldTokenAnswer, SessionOp, TokenAnswer};
-use crate::objects::{call, call_held, held_stub, session_stub};
+use crate::objects::{call, call_held, held_stub, session_stub, ObjectStub};
 use crate::routes::method_name;
 use crate::runtime::{Fetcher, Timer, WorkerClock};
 use crate::{bad, held_copy, http, now};
@@ -15,14 +15,14 @@ use std::cell::Cell;
 use tsunagi_core::api::RetryPolicy;
 use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
 use tsunagi_flows::{ApiCall, Outcome, Sleep, TokenSource};
-use worker::{Env, Headers, Request, Response, Stub};
+use worker::{Env, Headers, Request, Response};
 
 /// Largest request body proxied to a provider.
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 enum Source<'a> {
     /// The session's object, its cookie, the connection and the Worker's origin.
-    Session(Stub, VerifiedCookie, String, &'a str),
+    Session(ObjectStub, VerifiedCookie, String, &'a str),
     /// A held connection: its object's name (the stub is made only when the isolate's memory has
     /// no token), the connection, the Worker's origin, and whether the isolate may keep the token.
     Held(&'a Env, String, String, &'a str, bool),

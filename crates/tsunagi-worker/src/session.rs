@@ -11,7 +11,7 @@ use crate::crypto::Sealed;
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
-use crate::{crypto, http, now, records};
+use crate::{crypto, now, object_rpc, records};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -53,12 +53,23 @@ impl DurableObject for TsunagiSession {
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
-        http::answer_op(req, |op: SessionOp| self.inner.dispatch(op)).await
+        // the Worker calls `op` (Workers RPC); nothing is served over fetch
+        let _ = req;
+        Response::error("not found", 404)
     }
 
     async fn alarm(&self) -> worker::Result<Response> {
         self.inner.cleanup().await.map_err(|e| worker::Error::RustError(e.code().as_str().to_owned()))?;
         Response::ok("ok")
+    }
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+impl TsunagiSession {
+    /// Workers RPC from the Worker: one typed operation (`messages.rs`) and its answer
+    /// ([`object_rpc::answer`]).
+    pub async fn op(&self, text: String) -> String {
+        object_rpc::answer(&text, |op: SessionOp| self.inner.dispatch(op)).await
     }
 }
 
