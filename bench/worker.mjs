@@ -1,13 +1,13 @@
 // Figures 5–7: the tsunagi Worker in real workerd (Miniflare's Node API) against the provider
 // sandbox binary, and a minimal JavaScript Worker proxying with a fixed token. Loopback only, every
 // load bounded by count and time. Run with Node 22 (Miniflare). Writes JSON to argv[2].
-import { readFileSync, writeFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { gzipSync, constants } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { startSandbox, bindingsFor, Browser, login, BUILD, ROOT } from '../tests/harness/index.mjs';
+import { COMPAT, startPeer, startTsunagi, textEnv } from './contenders.mjs';
 import { QUICK, ROUNDS, median, percentile } from './lib.mjs';
 import { scaleRun } from './scale.mjs';
 
@@ -17,59 +17,9 @@ const LOAD_MS = QUICK ? 300 : 3000; // per contender per round, 16 connections
 const CONNS = 16;
 const RACE_N = QUICK ? 50 : 500;
 const COLD_N = QUICK ? 1 : Math.max(5, ROUNDS);
-const COMPAT = /compatibility_date = "([^"]+)"/.exec(readFileSync(join(ROOT, 'wrangler.toml'), 'utf8'))[1];
 const result = { quick: QUICK, node: process.version };
 // BENCH_PARTS (default all): a comma-separated subset of race, cold, proxy, scale, for short runs by hand
 const PARTS = (process.env.BENCH_PARTS || 'race,cold,proxy,scale').split(',');
-
-function tsunagiModules() {
-  const index = readFileSync(join(BUILD, 'index.js'), 'utf8');
-  const mods = {
-    'shim.mjs': { type: 'esm', contents: readFileSync(join(BUILD, 'shim.mjs'), 'utf8') },
-    'index.js': { type: 'esm', contents: index },
-    'index_bg.wasm': { type: 'wasm', contents: new Uint8Array(readFileSync(join(BUILD, 'index_bg.wasm'))) },
-  };
-  for (const m of index.matchAll(/from '\.\/(snippets\/[^']+)'/g)) mods[m[1]] = { type: 'esm', contents: readFileSync(join(BUILD, m[1]), 'utf8') };
-  return mods;
-}
-const textEnv = (b) => Object.fromEntries(Object.entries(b).map(([k, v]) => [k, { type: 'text', value: String(v) }]));
-
-// A Worker with two SQLite-backed Durable Object classes (the session's and the connection's), its
-// storage in a fresh directory removed at `stop()`: how both BFFs run here.
-async function startWithObjects(name, mainModule, modules, env, [sessionClass, connectionClass], prefix) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  env.SESSIONS = { type: 'durable-object', worker: name, exportName: sessionClass };
-  env.CONNECTIONS = { type: 'durable-object', worker: name, exportName: connectionClass };
-  const mf = new Miniflare({
-    host: '127.0.0.1',
-    port: 0,
-    workers: [
-      {
-        config: {
-          name,
-          compatibilityDate: COMPAT,
-          manifest: { mainModule, modules },
-          env,
-          exports: { [sessionClass]: { type: 'durable-object', storage: 'sqlite' }, [connectionClass]: { type: 'durable-object', storage: 'sqlite' } },
-        },
-      },
-    ],
-    resourcePersistencePath: dir,
-  });
-  const url = await mf.ready;
-  return {
-    mf,
-    url: url.origin,
-    stop: async () => {
-      await mf.dispose();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-function startTsunagi(bindings) {
-  return startWithObjects('tsunagi', 'shim.mjs', tsunagiModules(), textEnv(bindings), ['TsunagiSession', 'TsunagiConnection'], 'tsunagi-bench-do-');
-}
 
 // The floor: a minimal JavaScript Worker that proxies /api/legalon/* and /api/lawvu/* with fixed
 // bearer tokens (no session, no Durable Object, no access rule).
@@ -111,25 +61,6 @@ async function startFloorWorker(bindings) {
   });
   const url = await mf.ready;
   return { mf, url: url.origin, stop: () => mf.dispose() };
-}
-
-// The fair peer: a JavaScript BFF written by hand (bench/peers/bff.mjs), its session and
-// connection objects in SQLite-backed Durable Objects like the tsunagi Worker's.
-function startPeer(ep, b) {
-  const env = textEnv({
-    SESSION_KEY: b.SESSION_KEY,
-    ALLOWED_ORIGINS: b.ALLOWED_ORIGINS,
-    UPSTREAM_TIMEOUT_MS: b.UPSTREAM_TIMEOUT_MS,
-    LAWVU_CLIENT_ID: ep.lawvu.confidential_client.client_id,
-    LAWVU_CLIENT_SECRET: ep.lawvu.confidential_client.client_secret,
-    LAWVU_AUTHORIZE_URL: ep.lawvu.authorize_url,
-    LAWVU_TOKEN_URL: ep.lawvu.token_url,
-    LAWVU_API_BASE: ep.lawvu.api_base,
-    LEGALON_TOKEN_URL: ep.legalon.token_url,
-    LEGALON_API_CREDENTIALS: ep.legalon.credentials,
-  });
-  const modules = { 'bff.mjs': { type: 'esm', contents: readFileSync(join(ROOT, 'bench', 'peers', 'bff.mjs'), 'utf8') } };
-  return startWithObjects('bff', 'bff.mjs', modules, env, ['Session', 'Connection'], 'tsunagi-bench-peer-');
 }
 
 async function timed(url, headers) {

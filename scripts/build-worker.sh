@@ -5,6 +5,7 @@
 #
 #   scripts/build-worker.sh            # release build
 #   TSUNAGI_WORKER_NO_OPT=1 scripts/…  # skip wasm-opt (faster local iterations)
+#   TSUNAGI_WORKER_NAMES=1 scripts/…   # keep function names (wasm-opt -g), for bench/profile-worker.mjs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,7 +41,7 @@ if [ -z "${TSUNAGI_WORKER_NO_OPT:-}" ]; then
     log "$WASM_OPT missing: run npm install (binaryen from npm; Debian's binaryen breaks the module)"
     exit 1
   fi
-  "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  "$WASM_OPT" -Oz ${TSUNAGI_WORKER_NAMES:+-g} --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-reference-types --enable-multivalue \
     -o "$OUT/index_bg.opt.wasm" "$OUT/index_bg.wasm"
   mv "$OUT/index_bg.opt.wasm" "$OUT/index_bg.wasm"

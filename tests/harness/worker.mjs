@@ -89,8 +89,8 @@ export function brokerClient(name, source) {
 /** Starts the built Worker in workerd. `persist`: a directory for Durable Object storage. `logs`:
  * an array that receives every line workerd writes (the Worker's console, uncaught errors).
  * `workers`: more Workers' configs in the same workerd (`brokerClient(…)`), reached with
- * `mf.getWorker(name)`. */
-export async function startWorker(bindings, { persist, logs, workers = [] } = {}) {
+ * `mf.getWorker(name)`. `inspectorPort`: workerd's V8 inspector on that port (bench/profile-worker.mjs). */
+export async function startWorker(bindings, { persist, logs, workers = [], inspectorPort } = {}) {
   const dir = persist || mkdtempSync(join(tmpdir(), 'tsunagi-do-'));
   const env = Object.fromEntries(Object.entries(bindings).map(([k, v]) => [k, { type: 'text', value: String(v) }]));
   env.SESSIONS = { type: 'durable-object', worker: 'tsunagi', exportName: 'TsunagiSession' };
@@ -125,6 +125,7 @@ export async function startWorker(bindings, { persist, logs, workers = [] } = {}
         : []),
     ],
     resourcePersistencePath: dir,
+    ...(inspectorPort && { inspectorPort }),
     ...(logs && {
       handleStructuredLogs: ({ level, message }) => logs.push(`${level}: ${message}`),
       handleUncaughtError: (e) => logs.push(`uncaught: ${e?.stack ?? e}`),

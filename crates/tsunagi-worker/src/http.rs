@@ -3,13 +3,21 @@
 //! carries the client secret and the code.
 
 use crate::bff;
-use futures_util::future::{select, Either};
 use futures_util::StreamExt;
-use std::time::Duration;
 use tsunagi_core::{Error, ErrorCode, HttpRequest, HttpResponse};
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
 use worker::worker_sys::web_sys;
-use worker::{AbortController, Delay, Fetch, Headers, Request, Response, ResponseBody};
+use worker::{Headers, Response, ResponseBody};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The runtime's global `fetch(url, init)`.
+    #[wasm_bindgen(js_name = fetch, catch)]
+    fn fetch_with_init(url: &str, init: &web_sys::RequestInit) -> Result<js_sys::Promise, JsValue>;
+}
 
 /// Largest upstream body read.
 pub const MAX_UPSTREAM_BODY: usize = 8 * 1024 * 1024;
@@ -22,8 +30,9 @@ pub struct Head {
     /// The time-out the request was sent with, for reading the body.
     pub timeout_ms: u64,
     raw: Response,
-    /// Aborts the fetch, the body included.
-    controller: AbortController,
+    /// `AbortSignal.timeout(timeout_ms)`, given to the fetch: the runtime aborts the request, its
+    /// body included, when the time is up (no timer or closure of the Worker's own).
+    signal: web_sys::AbortSignal,
 }
 
 impl Head {
@@ -40,8 +49,8 @@ impl Head {
         if self.declared_length().is_some_and(|n| n > MAX_UPSTREAM_BODY) {
             return Err(too_large(self.response.status));
         }
-        let Head { response, mut raw, controller, .. } = self;
-        let (bytes, _) = within(timeout_ms, controller, read_bounded(&mut raw)).await?;
+        let Head { response, mut raw, signal, .. } = self;
+        let bytes = read_bounded(&mut raw).await.map_err(|e| if signal.aborted() { timed_out(timeout_ms) } else { e })?;
         Ok((response, bytes))
     }
 
@@ -86,25 +95,14 @@ async fn read_bounded(resp: &mut Response) -> tsunagi_core::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// `fut` with the `controller` handed back, or [`ErrorCode::Timeout`] after `timeout_ms` (then
-/// the controller aborts the fetch, body included).
-async fn within<T>(
-    timeout_ms: u64,
-    controller: AbortController,
-    fut: impl std::future::Future<Output = tsunagi_core::Result<T>>,
-) -> tsunagi_core::Result<(T, AbortController)> {
-    let timer = Delay::from(Duration::from_millis(timeout_ms));
-    match select(Box::pin(fut), Box::pin(timer)).await {
-        Either::Left((result, _)) => result.map(|v| (v, controller)),
-        Either::Right(((), _)) => {
-            controller.abort();
-            Err(Error::new(ErrorCode::Timeout, format!("the provider did not answer within {timeout_ms} ms")))
-        }
-    }
+/// The request's time is up ([`ErrorCode::Timeout`]).
+fn timed_out(timeout_ms: u64) -> Error {
+    Error::new(ErrorCode::Timeout, format!("the provider did not answer within {timeout_ms} ms"))
 }
 
 /// Sends `req` and resolves when the status and headers have arrived, giving up after
-/// `timeout_ms` ([`ErrorCode::Timeout`]). No answer at all is [`ErrorCode::Transport`].
+/// `timeout_ms` ([`ErrorCode::Timeout`]). No answer at all is [`ErrorCode::Transport`] (as is a
+/// URL the runtime refuses: the core has checked every configured endpoint before).
 /// Redirects are not followed: a 3xx is returned as it came, so a token request's secrets never
 /// reach the `Location`.
 pub async fn send_head(req: &HttpRequest, timeout_ms: u64) -> tsunagi_core::Result<Head> {
@@ -118,23 +116,23 @@ pub async fn send_head(req: &HttpRequest, timeout_ms: u64) -> tsunagi_core::Resu
     init.set_method(req.method.as_str());
     init.set_headers(&headers);
     init.set_redirect(web_sys::RequestRedirect::Manual);
+    // one bound for the head and the body together, kept by the runtime
+    let signal = web_sys::AbortSignal::timeout_with_u32(u32::try_from(timeout_ms).unwrap_or(u32::MAX));
+    init.set_signal(Some(&signal));
     if let Some(body) = &req.body {
         init.set_body(&JsValue::from_str(body));
     }
-    let request = web_sys::Request::new_with_str_and_init(&req.url, &init)
-        .map(Request::from)
-        .map_err(|_| Error::new(ErrorCode::InvalidEndpoint, "the upstream URL is not valid"))?;
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let head = async move {
-        let (fetch, signal) = (fetch, signal);
-        let raw = fetch.send_with_signal(&signal).await.map_err(|_| transport())?;
-        let headers: Vec<(String, String)> = raw.headers().entries().collect();
-        Ok((HttpResponse::new(raw.status_code(), headers, ""), raw))
-    };
-    let ((response, raw), controller) = within(timeout_ms, controller, head).await?;
-    Ok(Head { response, timeout_ms, raw, controller })
+    // `fetch(url, init)` as a JS BFF calls it: no `Request` object is built first
+    let pending = fetch_with_init(&req.url, &init).map_err(|_| transport())?;
+    let raw = JsFuture::from(pending).await.ok().and_then(|r| r.dyn_into::<web_sys::Response>().ok()).map(Response::from).ok_or_else(|| {
+        if signal.aborted() {
+            timed_out(timeout_ms)
+        } else {
+            transport()
+        }
+    })?;
+    let headers: Vec<(String, String)> = raw.headers().entries().collect();
+    Ok(Head { response: HttpResponse::new(raw.status_code(), headers, ""), timeout_ms, raw, signal })
 }
 
 /// A JSON response.
