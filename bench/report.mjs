@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { execSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fmtOps, fmtKB } from './lib.mjs';
 import { crateSizes, functionSizes } from './wasm-crates.mjs';
@@ -12,6 +12,9 @@ const [microPath, workerPath, outPath, command] = process.argv.slice(2);
 const ROOT = resolve(import.meta.dirname, '..');
 const m = JSON.parse(readFileSync(microPath, 'utf8'));
 const w = existsSync(workerPath) ? JSON.parse(readFileSync(workerPath, 'utf8')) : null;
+// bench/profile-worker.mjs's output beside worker.json (full runs only)
+const profilePath = join(dirname(workerPath), 'profile.json');
+const prof = existsSync(profilePath) ? JSON.parse(readFileSync(profilePath, 'utf8')) : null;
 const x = (a, b) => `${(a / b).toFixed(2)}×`;
 const verdict = (ok) => (ok ? '**met**' : '**missed**');
 const gz9 = (b) => gzipSync(b, { level: 9 }).length;
@@ -372,9 +375,10 @@ if (!w) {
     });
     if (missed)
       L.push(
-        "Where a target is missed the gap to the JS BFF is tsunagi's own cost, not the cost of having sessions: both make the same checks and the same single hop to the session's object (below). Where the time goes and the levers against it (one crossing into wasm for the decision with the `fetch` and `Response` in JS, fewer JS objects built per request) are issue 24's items 2 and 3.",
+        "Where a target is missed the gap to the JS BFF is tsunagi's own cost, not the cost of having sessions: both make the same checks and the same single hop to the session's object (below). Where the time goes is measured next.",
         '',
       );
+    if (prof) L.push(...whereTheTimeGoes(prof));
     if (w.proxy.refusals) {
       const cases = Object.keys(w.proxy.refusals['tsunagi Worker']);
       L.push('Before timing, both BFFs are shown refusing the same requests (status answered):');
@@ -478,3 +482,49 @@ L.push('3. **Worker proxy path**: a JS shim for the hot path with one call into 
 L.push('');
 writeFileSync(outPath, L.join('\n'));
 console.log(`bench: report → ${outPath}`);
+
+/** The kind of work a profiled function is (bench/profile-worker.mjs names). */
+function kindOf(name) {
+  if (/\[tsunagi_worker\.wasm/.test(name)) return "tsunagi's Rust (wasm)";
+  if (/\[index\.js\]/.test(name)) return 'wasm-bindgen glue (index.js)';
+  if (/^(wasm-to-js|js-to-wasm)/.test(name)) return 'crossings between wasm and JS';
+  if (/\[bff\.mjs\]/.test(name)) return "the JS BFF's own JavaScript";
+  if (/^\((garbage collector|program)\)/.test(name)) return 'V8 (GC, program)';
+  if (/\(anonymous\)$/.test(name)) return 'unnamed functions of no script (workerd, Miniflare)';
+  return "the runtime's built-ins (fetch, Response, Headers, microtasks, …)";
+}
+
+/** BENCHMARKS.md §5's "where the time goes": the sampled CPU per call by kind, and the functions
+ * where tsunagi spends the most over the JS BFF. */
+function whereTheTimeGoes(prof) {
+  const L = [];
+  L.push(
+    "**Where the time goes.** `bench/profile-worker.mjs`: the same two BFFs, each in its own workerd with V8's inspector on, one signed-in session each, 2000 sequential calls of each kind under V8's sampling profiler (50 µs; V8's own clock — workerd's stands still inside a request), the tsunagi Worker built with its function names kept (`TSUNAGI_WORKER_NAMES=1`, otherwise the shipped build). CPU in the isolate per call, µs (the profiler slows both alike; compare the columns, not with the latencies above):",
+  );
+  L.push('');
+  for (const [call, c] of Object.entries(prof)) {
+    const t = c.tsunagi;
+    const b = c['JS BFF'];
+    const byKind = (p) => {
+      const k = {};
+      for (const [name, us] of Object.entries(p.functions)) k[kindOf(name)] = (k[kindOf(name)] ?? 0) + us;
+      return k;
+    };
+    const [kt, kb] = [byKind(t), byKind(b)];
+    const kinds = [...new Set([...Object.keys(kt), ...Object.keys(kb)])].sort((x, y) => (kt[y] ?? 0) - (kb[y] ?? 0) - ((kt[x] ?? 0) - (kb[x] ?? 0)));
+    L.push(`| ${call}: kind of work | tsunagi | JS BFF | tsunagi − JS BFF |`);
+    L.push('| --- | ---: | ---: | ---: |');
+    for (const k of kinds) L.push(`| ${k} | ${(kt[k] ?? 0).toFixed(0)} | ${(kb[k] ?? 0).toFixed(0)} | ${((kt[k] ?? 0) - (kb[k] ?? 0)).toFixed(0)} |`);
+    L.push(`| **all** | **${t.per_call_us.toFixed(0)}** | **${b.per_call_us.toFixed(0)}** | **${(t.per_call_us - b.per_call_us).toFixed(0)}** |`);
+    L.push('');
+    const names = new Set([...Object.keys(t.functions), ...Object.keys(b.functions)]);
+    const top = [...names]
+      .map((n) => [n, (t.functions[n] ?? 0) - (b.functions[n] ?? 0)])
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 8)
+      .map(([n, d]) => `\`${n.replace(/::h[0-9a-f]{16}/, '').replace(/ \[.*\]$/, '')}\` +${d.toFixed(0)}`);
+    L.push(`Largest differences (${call}, µs per call): ${top.join('; ')}.`);
+    L.push('');
+  }
+  return L;
+}

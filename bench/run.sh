@@ -47,6 +47,15 @@ fi
 
 node bench/micro.mjs "$OUT/micro.json"
 "$NODE22" bench/worker.mjs "$OUT/worker.json"
+if [ "$quick" = 0 ]; then
+  # where the Worker's time goes: a CPU profile of the same build with its function names kept,
+  # then the shipped build again
+  TSUNAGI_WORKER_NAMES=1 scripts/build-worker.sh
+  "$NODE22" bench/profile-worker.mjs 2000 "$OUT/profile.json" >/dev/null
+  scripts/build-worker.sh
+else
+  rm -f "$OUT/profile.json"
+fi
 if [ "$quick" = 1 ]; then
   node bench/report.mjs "$OUT/micro.json" "$OUT/worker.json" "$OUT/BENCHMARKS.md" "make bench-quick"
 else
