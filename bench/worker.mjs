@@ -190,6 +190,8 @@ try {
     ).json();
     const bindings = bindingsFor(ep);
     const ts = await startTsunagi(bindings);
+    // the same Worker asking the session's object on every call, as the JS BFF does
+    const tsNoCopy = await startTsunagi({ ...bindings, SESSION_CACHE_SECS: '0' });
     const peer = await startPeer(ep, bindings);
     let floor;
     try {
@@ -197,6 +199,9 @@ try {
       await login(signedIn, sbx, 'lawvu');
       const lawvuTok = await signedIn.api('/token/lawvu', { method: 'POST' });
       if (lawvuTok.status !== 200) throw new Error(`token: ${lawvuTok.status} ${lawvuTok.text}`);
+      const noCopyBrowser = new Browser({ mf: tsNoCopy.mf });
+      await login(noCopyBrowser, sbx, 'lawvu');
+      const noCopyH = { 'x-tsunagi': '1', cookie: `__Host-tsunagi=${noCopyBrowser.cookie}` };
       const peerBrowser = new Browser({ mf: peer.mf });
       await login(peerBrowser, sbx, 'lawvu');
       const peerCookie = peerBrowser.jar.get('__Host-bff');
@@ -238,6 +243,7 @@ try {
           targets: {
             'sandbox direct': [`${tok.api_base_url}/rest/v1/departments`, { authorization: `Bearer ${tok.access_token}` }],
             'tsunagi Worker': [`${ts.url}/api/legalon/departments`, tsH],
+            'tsunagi Worker, SESSION_CACHE_SECS=0': [`${tsNoCopy.url}/api/legalon/departments`, noCopyH],
             'JS BFF': [`${peer.url}/api/legalon/departments`, peerH],
             'JS Worker (fixed token)': [`${floor.url}/api/legalon/departments`, { 'x-tsunagi': '1' }],
           },
@@ -247,6 +253,7 @@ try {
           targets: {
             'sandbox direct': [`${ep.lawvu.api_base}/account-apis/v1/users`, { authorization: `Bearer ${lawvuTok.json.access_token}` }],
             'tsunagi Worker': [`${ts.url}/api/lawvu/account-apis/v1/users`, tsH],
+            'tsunagi Worker, SESSION_CACHE_SECS=0': [`${tsNoCopy.url}/api/lawvu/account-apis/v1/users`, noCopyH],
             'JS BFF': [`${peer.url}/api/lawvu/account-apis/v1/users`, peerH],
             'JS Worker (fixed token)': [`${floor.url}/api/lawvu/account-apis/v1/users`, { 'x-tsunagi': '1' }],
           },
@@ -288,6 +295,7 @@ try {
       };
     } finally {
       await ts.stop();
+      await tsNoCopy.stop();
       await peer.stop();
       await floor?.stop();
     }

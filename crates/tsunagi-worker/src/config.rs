@@ -76,6 +76,14 @@ pub fn timeout_ms(env: &Env) -> u64 {
     var(env, "UPSTREAM_TIMEOUT_MS").and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(10_000)
 }
 
+/// `SESSION_CACHE_SECS` (default 10, at most 60, 0 for none) in ms: how long an isolate may use
+/// its copy of a session object's answer (an access token, the signed-in list) without asking
+/// the object again — so how long another isolate can go on serving a session after a sign-out
+/// (docs/security.md).
+pub fn session_cache_ms(env: &Env) -> u64 {
+    var(env, "SESSION_CACHE_SECS").and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(10).min(60) * 1000
+}
+
 /// `RATE_LIMIT_MAX_WAIT_MS` (default 3 000): a 429 whose reset is at most this long is waited out
 /// once; a longer one is passed back to the browser.
 pub fn max_rate_limit_wait_ms(env: &Env) -> u64 {

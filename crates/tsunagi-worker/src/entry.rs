@@ -7,7 +7,7 @@ use crate::bff::{self, PendingLogin, SessionKeys, VerifiedCookie};
 use crate::config;
 use crate::connections::{Connection, Connections};
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
-use crate::objects::{call, field, session_stub};
+use crate::objects::{call_session, field};
 use crate::proxy::proxy;
 use crate::request_target::RequestTarget;
 use crate::routes::{method_name, route, Route};
@@ -138,7 +138,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
                     return Ok(r);
                 }
             };
-            let v: Json = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Session).await?;
+            let v: Json = call_session(env, &keys, &c.session_id, &SessionOp::Session).await?;
             w(http::json(200, &with_connections(&all, v).to_json(Escape::Minimal)))
         }
         Route::Logout(name) => {
@@ -147,7 +147,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             }
             let mut forgotten = Vec::new();
             if let Ok(c) = cookie {
-                forgotten = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Logout { connection: name.clone() }).await?;
+                forgotten = call_session(env, &keys, &c.session_id, &SessionOp::Logout { connection: name.clone() }).await?;
             }
             let mut body = JsonObject::new();
             body.insert("signed_out", true);
@@ -164,8 +164,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             }
             session_connection(env, &name)?;
             let c = cookie?;
-            let t: TokenAnswer =
-                call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Token { connection: name, origin: self_origin, failed: None }).await?;
+            let t: TokenAnswer = call_session(env, &keys, &c.session_id, &SessionOp::Token { connection: name, origin: self_origin, failed: None }).await?;
             // only the access token and its expiry, never the refresh token
             let mut body = ObjectWriter::new();
             body.str("access_token", t.access_token.secret()).str("token_type", &t.token_type).u64_or_null("expires_at", t.expires_at);
@@ -175,7 +174,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             // rotates now; answers with fingerprints only (old → new), never a token
             session_connection(env, &name)?;
             let c = cookie?;
-            let v: Json = call(&session_stub(env, &keys, &c.session_id)?, &SessionOp::Refresh { connection: name, origin: self_origin }).await?;
+            let v: Json = call_session(env, &keys, &c.session_id, &SessionOp::Refresh { connection: name, origin: self_origin }).await?;
             let mut r = w(http::json(200, &v.to_json(Escape::Minimal)))?;
             if let Some(set) = bff::renewed_cookie(&keys, &c, field(&v, "session_expires_at").as_u64(), now()) {
                 r.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
@@ -290,14 +289,14 @@ async fn callback(
     if let Ok(old) = old {
         // best effort: a session that cannot be read keeps nothing worth moving; one this browser
         // cannot show its binding for is emptied and its sets dropped
-        if let Ok(taken) = call::<Vec<StoredSet>>(&session_stub(env, keys, &old.session_id)?, &SessionOp::Take).await {
+        if let Ok(taken) = call_session::<Vec<StoredSet>>(env, keys, &old.session_id, &SessionOp::Take).await {
             if bff::binding_matches(keys, &old.session_id, binding) {
                 sets.extend(taken.into_iter().filter(|s| s.connection != c.name));
             }
         }
     }
     let sid = bff::session_id_from_entropy(&random_32()?);
-    let put: PutAnswer = call(&session_stub(env, keys, &sid)?, &SessionOp::Put { sets }).await?;
+    let put: PutAnswer = call_session(env, keys, &sid, &SessionOp::Put { sets }).await?;
     let exp = put.session_expires_at.map(Timestamp::from_millis).unwrap_or_else(|| now().plus_secs(3600));
     let max_age = now().millis_until(exp) / 1000;
     Ok((pending.return_to, vec![bff::set_cookie_header(&bff::sign_cookie(keys, &sid, exp), max_age), bff::binding_cookie_header(keys, &sid)]))

@@ -60,6 +60,8 @@ mod runtime;
 #[allow(missing_docs)]
 mod session;
 #[cfg(target_arch = "wasm32")]
+mod session_copy;
+#[cfg(target_arch = "wasm32")]
 mod sign_in;
 
 #[cfg(target_arch = "wasm32")]

@@ -53,6 +53,14 @@ pub enum SessionOp {
     },
 }
 
+impl SessionOp {
+    /// Whether the answer may be copied in the isolate (`session_copy.rs`): the signed-in list and
+    /// a token asked for without a failed one. Every other operation changes the session.
+    pub fn may_be_copied(&self) -> bool {
+        matches!(self, SessionOp::SignedIn | SessionOp::Token { failed: None, .. })
+    }
+}
+
 /// One connection's token set in transit between the Worker and an object (inside the isolate's
 /// own runtime, never over the network).
 pub struct StoredSet {

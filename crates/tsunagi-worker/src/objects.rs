@@ -3,7 +3,7 @@
 
 use crate::bff::SessionKeys;
 use crate::messages::{HeldOp, SessionOp, Wire};
-use crate::{bad, object_rpc};
+use crate::{bad, config, object_rpc, session_copy};
 use tsunagi_core::json::Json;
 use tsunagi_core::{Error, ErrorCode, Result};
 use worker::Env;
@@ -21,7 +21,7 @@ pub fn field<'a>(v: &'a Json, key: &str) -> &'a Json {
     v.as_object().and_then(|o| o.get(key)).unwrap_or(&NULL)
 }
 
-pub fn session_stub(env: &Env, keys: &SessionKeys, sid: &str) -> Result<ObjectStub> {
+fn session_stub(env: &Env, keys: &SessionKeys, sid: &str) -> Result<ObjectStub> {
     let ns = env.durable_object(SESSIONS).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the SESSIONS Durable Object binding is missing"))?;
     let id = ns.id_from_name(&keys.object_name(&format!("session:{sid}"))).map_err(|_| bad("object id"))?;
     id.get_stub().map(object_rpc::rpc).map_err(|_| bad("object stub"))
@@ -39,9 +39,29 @@ pub async fn call_held<T: Wire>(stub: &ObjectStub, op: &HeldOp) -> Result<T> {
     T::from_json(&answer).ok_or_else(|| Error::new(ErrorCode::Transport, "the connection store answered garbage"))
 }
 
-/// Sends `op` to a session object: its typed answer; otherwise its error rebuilt into an
-/// [`Error`] with the same code and message.
-pub async fn call<T: Wire>(stub: &ObjectStub, op: &SessionOp) -> Result<T> {
-    let answer = object_rpc::send(stub, &op.to_json()).await?;
+/// Sends `op` to session `sid`'s object: its typed answer; otherwise its error rebuilt into an
+/// [`Error`] with the same code and message. A token or the signed-in list may come from the
+/// isolate's copy of an answer under `SESSION_CACHE_SECS` old ([`session_copy`]); any other
+/// operation, and any error, forgets the session's copies.
+pub async fn call_session<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op: &SessionOp) -> Result<T> {
+    let text = op.to_json();
+    let ttl_ms = config::session_cache_ms(env);
+    let copied = ttl_ms > 0 && op.may_be_copied();
+    let answer = match copied.then(|| session_copy::get(sid, &text, ttl_ms)).flatten() {
+        Some(answer) => answer,
+        None => {
+            if !copied {
+                session_copy::forget(sid);
+            }
+            let asked = session_copy::asked();
+            let answer = object_rpc::send(&session_stub(env, keys, sid)?, &text).await;
+            match &answer {
+                Ok(a) if copied => session_copy::keep(sid, &text, a, asked),
+                Ok(_) => session_copy::forget(sid),
+                Err(_) => session_copy::forget(sid),
+            }
+            answer?
+        }
+    };
     T::from_json(&answer).ok_or_else(|| Error::new(ErrorCode::Transport, "the session store answered garbage"))
 }

@@ -7,7 +7,7 @@ use crate::bff::{self, SessionKeys, VerifiedCookie};
 use crate::config;
 use crate::connections::Connection;
 use crate::messages::{HeldOp, HeldTokenAnswer, SessionOp, TokenAnswer};
-use crate::objects::{call, call_held, held_stub, session_stub, ObjectStub};
+use crate::objects::{call_held, call_session, held_stub};
 use crate::routes::method_name;
 use crate::runtime::{Fetcher, Timer, WorkerClock};
 use crate::{bad, held_copy, http, now};
@@ -21,8 +21,9 @@ use worker::{Env, Headers, Request, Response};
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
 
 enum Source<'a> {
-    /// The session's object, its cookie, the connection and the Worker's origin.
-    Session(ObjectStub, VerifiedCookie, String, &'a str),
+    /// The session (its object through [`call_session`]), its cookie, the connection and the
+    /// Worker's origin.
+    Session(&'a Env, &'a SessionKeys, VerifiedCookie, String, &'a str),
     /// A held connection: its object's name (the stub is made only when the isolate's memory has
     /// no token), the connection, the Worker's origin, and whether the isolate may keep the token.
     Held(&'a Env, String, String, &'a str, bool),
@@ -31,9 +32,9 @@ enum Source<'a> {
 impl Source<'_> {
     async fn token(&self, failed: Option<&str>) -> Result<(TokenSet, Option<u64>)> {
         match self {
-            Source::Session(stub, _, c, origin) => {
+            Source::Session(env, keys, cookie, c, origin) => {
                 let op = SessionOp::Token { connection: c.clone(), origin: (*origin).to_owned(), failed: failed.map(str::to_owned) };
-                let v: TokenAnswer = call(stub, &op).await?;
+                let v: TokenAnswer = call_session(env, keys, &cookie.session_id, &op).await?;
                 let t = TokenSet {
                     access_token: v.access_token,
                     token_type: v.token_type,
@@ -134,7 +135,7 @@ async fn check_held_access(env: &Env, keys: &SessionKeys, cookie: Result<Verifie
     if conn.allowed_for.is_empty() {
         return Err(Error::new(ErrorCode::ConnectionNotAllowed, format!("connection '{}': allowed_for names no connection (default: none)", conn.name)));
     }
-    let signed_in: Vec<String> = call(&session_stub(env, keys, &c.session_id)?, &SessionOp::SignedIn).await?;
+    let signed_in: Vec<String> = call_session(env, keys, &c.session_id, &SessionOp::SignedIn).await?;
     if signed_in.is_empty() {
         return Err(Error::new(ErrorCode::SessionMissing, "this session is signed in to no connection: sign in first"));
     }
@@ -176,9 +177,7 @@ pub async fn proxy(
         check_held_access(env, keys, cookie, &conn).await?;
         Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), self_origin, !conn.unattended)
     } else {
-        let c = cookie?;
-        let stub = session_stub(env, keys, &c.session_id)?;
-        Source::Session(stub, c, conn.name.clone(), self_origin)
+        Source::Session(env, keys, cookie?, conn.name.clone(), self_origin)
     };
     let body = read_body(req, method).await?;
     forward(env, Some(keys), &client, source, method, path, body.as_deref(), head).await
@@ -228,7 +227,7 @@ async fn forward(
     match call.send(method, path, body).await? {
         Outcome::Delivered(upstream) => {
             let mut resp = deliver(client, upstream, timeout_ms, head).await?;
-            if let (Source::Session(_, c, ..), Some(keys)) = (&tokens.source, keys) {
+            if let (Source::Session(_, _, c, ..), Some(keys)) = (&tokens.source, keys) {
                 if let Some(set) = bff::renewed_cookie(keys, c, tokens.session_exp.get(), now()) {
                     resp.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
                 }
