@@ -27,6 +27,27 @@ struct Memo {
     clients: Vec<(String, String, Client)>,
     /// Discovered server metadata by issuer.
     metadata: Vec<(String, ServerMetadata)>,
+    /// The Worker-wide numbers read from `[vars]`.
+    settings: Option<Settings>,
+    /// Held connections' object names by connection and token endpoint (a keyed hash each).
+    held_names: Vec<(String, String, String)>,
+}
+
+/// The Worker-wide numbers of `[vars]`, read once per isolate.
+#[derive(Clone, Copy)]
+struct Settings {
+    timeout_ms: u64,
+    max_rate_limit_wait_ms: u64,
+    session_cache_ms: u64,
+}
+
+fn settings(env: &Env) -> Settings {
+    let read = || Settings {
+        timeout_ms: var(env, "UPSTREAM_TIMEOUT_MS").and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(10_000),
+        max_rate_limit_wait_ms: var(env, "RATE_LIMIT_MAX_WAIT_MS").and_then(|v| v.parse().ok()).unwrap_or(3_000),
+        session_cache_ms: var(env, "SESSION_CACHE_SECS").and_then(|v| v.parse::<u64>().ok()).unwrap_or(10).min(60) * 1000,
+    };
+    memo(|m| m.settings, |m, v| m.settings = Some(v), || Ok(read())).unwrap_or_else(|_| read())
 }
 
 thread_local! {
@@ -73,7 +94,7 @@ pub fn token_mediating(env: &Env) -> bool {
 
 /// `UPSTREAM_TIMEOUT_MS` (default 10 000): how long one upstream request may take.
 pub fn timeout_ms(env: &Env) -> u64 {
-    var(env, "UPSTREAM_TIMEOUT_MS").and_then(|v| v.parse().ok()).filter(|v| *v > 0).unwrap_or(10_000)
+    settings(env).timeout_ms
 }
 
 /// `SESSION_CACHE_SECS` (default 10, at most 60, 0 for none) in ms: how long an isolate may use
@@ -81,13 +102,13 @@ pub fn timeout_ms(env: &Env) -> u64 {
 /// the object again — so how long another isolate can go on serving a session after a sign-out
 /// (docs/security.md).
 pub fn session_cache_ms(env: &Env) -> u64 {
-    var(env, "SESSION_CACHE_SECS").and_then(|v| v.trim().parse::<u64>().ok()).unwrap_or(10).min(60) * 1000
+    settings(env).session_cache_ms
 }
 
 /// `RATE_LIMIT_MAX_WAIT_MS` (default 3 000): a 429 whose reset is at most this long is waited out
 /// once; a longer one is passed back to the browser.
 pub fn max_rate_limit_wait_ms(env: &Env) -> u64 {
-    var(env, "RATE_LIMIT_MAX_WAIT_MS").and_then(|v| v.parse().ok()).unwrap_or(3_000)
+    settings(env).max_rate_limit_wait_ms
 }
 
 /// The connections document ([`VARIABLE`]): a table under `[vars]` (an object binding, read
@@ -177,14 +198,26 @@ async fn metadata(env: &Env, c: &Connection) -> Result<ServerMetadata> {
 
 /// The name of a held connection's object: a keyed hash ([`SessionKeys::object_name`]) of the
 /// connection, its token endpoint and client — and, for client credentials, the credential — so
-/// a changed endpoint or credential starts afresh. Never in clear.
+/// a changed endpoint or credential starts afresh. Never in clear. Computed once per isolate.
 pub fn held_object_name(env: &Env, c: &Connection, client: &Client) -> Result<String> {
-    let mut label = format!("connection:{}:{}:{}", c.name, client.profile().token_endpoint.as_str(), c.client_id.as_deref().unwrap_or_default());
+    let endpoint = client.profile().token_endpoint.as_str();
+    let hit = MEMO.with(|m| m.try_borrow().ok().and_then(|m| m.held_names.iter().find(|(n, e, _)| *n == c.name && e == endpoint).map(|(_, _, o)| o.clone())));
+    if let Some(name) = hit {
+        return Ok(name);
+    }
+    let mut label = format!("connection:{}:{}:{}", c.name, endpoint, c.client_id.as_deref().unwrap_or_default());
     if c.grant == GrantKind::ClientCredentials {
         label.push(':');
         label.push_str(&c.secret.as_deref().and_then(|n| secret(env, n)).unwrap_or_default());
     }
-    Ok(keys(env)?.object_name(&label))
+    let name = keys(env)?.object_name(&label);
+    MEMO.with(|m| {
+        if let Ok(mut m) = m.try_borrow_mut() {
+            m.held_names.insert(0, (c.name.clone(), endpoint.to_owned(), name.clone()));
+            m.held_names.truncate(16);
+        }
+    });
+    Ok(name)
 }
 
 /// The origin a held client's default redirect URI is built from when no browser request gives
