@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'login_required'
   | 'metadata_invalid'
   | 'metadata_issuer_mismatch'
+  | 'par_response_invalid'
   | 'id_token_missing'
   | 'id_token_invalid'
   | 'id_token_expired'

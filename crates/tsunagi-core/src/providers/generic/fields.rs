@@ -38,6 +38,9 @@ const JWKS_URI: Field = Field::package("jwksUri");
 const SCOPE: Field = Field::new("scope", "scopes");
 const RESOURCE: Field = Field::package("resource");
 const AUDIENCE: Field = Field::package("audience");
+/// Pushed Authorization Requests (RFC 9126): absent = when the server requires them, `true` =
+/// whenever its metadata names a PAR endpoint, `false` = never.
+const PAR: Field = Field::new("par", "par");
 
 /// Every field above.
 const FIELDS: &[Field] = &[
@@ -60,6 +63,7 @@ const FIELDS: &[Field] = &[
     SCOPE,
     RESOURCE,
     AUDIENCE,
+    PAR,
 ];
 
 /// The generic profile's line of the registry.
@@ -123,6 +127,7 @@ fn read(f: &Fields<'_>) -> Result<Box<dyn Settings>> {
     cfg.scope_params.scope = if worker { Some(f.strings(&SCOPE)?.join(" ")).filter(|s| !s.is_empty()) } else { f.string(&SCOPE)? };
     cfg.scope_params.resources = f.strings(&RESOURCE)?;
     cfg.scope_params.audience = f.string(&AUDIENCE)?;
+    cfg.par = if user { f.boolean(&PAR)? } else { None };
     Ok(Box::new(Read { cfg, user }))
 }
 
@@ -131,9 +136,11 @@ impl Settings for Read {
         self.cfg.issuer.as_deref().filter(|i| !i.is_empty())
     }
 
-    /// An issuer, and no token endpoint or (a user signing in) no authorization endpoint.
+    /// An issuer, and no token endpoint or (a user signing in) no authorization endpoint, or
+    /// `par: true` (the PAR endpoint is only in the metadata, RFC 9126 §5).
     fn discovers(&self) -> bool {
-        self.issuer().is_some() && (self.cfg.token_endpoint.trim().is_empty() || (self.user && self.cfg.authorization_endpoint.is_none()))
+        let par = self.user && self.cfg.par == Some(true);
+        self.issuer().is_some() && (self.cfg.token_endpoint.trim().is_empty() || (self.user && self.cfg.authorization_endpoint.is_none()) || par)
     }
 
     fn revokes(&self) -> bool {
