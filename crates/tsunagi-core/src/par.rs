@@ -23,7 +23,47 @@ pub struct PushedRequest {
     pub expires_in: u64,
 }
 
+/// The first step of an authorization, by the client's PAR policy: the URL to send the user to
+/// (RFC 6749 §4.1.1), or the request to push first (RFC 9126 §2.1; its answer gives the URL,
+/// [`Client::parse_push_response`] then [`Client::pushed_authorization_url`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AuthorizeStep {
+    /// Redirect the user here.
+    Redirect(String),
+    /// Send this to the PAR endpoint first.
+    Push(HttpRequest),
+}
+
 impl Client {
+    /// A fresh authorization (state, PKCE verifier, nonce: [`Client::begin_authorization_with_entropy`]'s
+    /// rules) as this client's PAR policy wants it: pushed ([`Client::par_endpoint`]) or a plain
+    /// URL. Errors: the policy's `invalid_config` before anything is sent, or the URL's.
+    pub fn begin_authorization_step_with_entropy(
+        &self,
+        state_entropy: &[u8; 32],
+        verifier_entropy: &[u8; 32],
+        extra_params: &[(&str, &str)],
+    ) -> Result<(AuthorizeStep, PendingAuthorization)> {
+        let nonce = derived_nonce_entropy(state_entropy, verifier_entropy);
+        self.begin_step(state_entropy, verifier_entropy, &nonce, extra_params)
+    }
+
+    /// [`Client::begin_authorization_step_with_entropy`] with entropy from the platform CSPRNG.
+    #[cfg(feature = "getrandom")]
+    pub fn begin_authorization_step(&self, extra_params: &[(&str, &str)]) -> Result<(AuthorizeStep, PendingAuthorization)> {
+        let [a, b, c] = crate::state::random_blocks::<3>()?;
+        self.begin_step(&a, &b, &c, extra_params)
+    }
+
+    fn begin_step(&self, s: &[u8; 32], v: &[u8; 32], n: &[u8; 32], extra_params: &[(&str, &str)]) -> Result<(AuthorizeStep, PendingAuthorization)> {
+        let endpoint = self.par_endpoint()?;
+        let (url, query, pending) = self.begin_parts(s, v, n, extra_params)?;
+        Ok(match endpoint {
+            Some(e) => (AuthorizeStep::Push(self.push_request_with(e, query)), pending),
+            None => (AuthorizeStep::Redirect(url), pending),
+        })
+    }
+
     /// The PAR endpoint this client pushes to, or `None` when it sends the plain authorize URL:
     /// its [`ParPolicy`](crate::par_policy::ParPolicy) against the server's metadata (RFC 9126 §5).
     /// Errors: `invalid_config` when the configuration and the server disagree (`par: false` and
@@ -62,14 +102,6 @@ impl Client {
     ) -> Result<(HttpRequest, PendingAuthorization)> {
         let nonce = derived_nonce_entropy(state_entropy, verifier_entropy);
         let (_, query, pending) = self.begin_parts(state_entropy, verifier_entropy, &nonce, extra_params)?;
-        Ok((self.push_request_with(endpoint, query), pending))
-    }
-
-    /// [`Client::begin_pushed_authorization_with_entropy`] with entropy from the platform CSPRNG.
-    #[cfg(feature = "getrandom")]
-    pub fn begin_pushed_authorization(&self, endpoint: &Endpoint, extra_params: &[(&str, &str)]) -> Result<(HttpRequest, PendingAuthorization)> {
-        let [a, b, c] = crate::state::random_blocks::<3>()?;
-        let (_, query, pending) = self.begin_parts(&a, &b, &c, extra_params)?;
         Ok((self.push_request_with(endpoint, query), pending))
     }
 
@@ -200,6 +232,17 @@ mod tests {
         assert_eq!(base, "https://as.example/authorize");
         let got: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
         assert_eq!(got, [("client_id".to_owned(), "cid".to_owned()), ("request_uri".to_owned(), pushed.request_uri.clone())]);
+    }
+
+    #[test]
+    fn the_step_follows_the_policy() {
+        let plain = client(ClientAuthMethod::None);
+        let (step, pending) = ok(plain.begin_authorization_step_with_entropy(&[1; 32], &[2; 32], &[]));
+        let (url, same) = ok(plain.begin_authorization_with_entropy(&[1; 32], &[2; 32], &[]));
+        assert_eq!((step, pending), (AuthorizeStep::Redirect(url), same));
+        let pushing = plain.with_par(ParPolicy { mode: ParMode::Always, endpoint: Some(endpoint()), required: false });
+        let (step, _) = ok(pushing.begin_authorization_step_with_entropy(&[1; 32], &[2; 32], &[]));
+        assert!(matches!(step, AuthorizeStep::Push(r) if r.url == "https://as.example/par"));
     }
 
     #[test]
