@@ -195,7 +195,7 @@ export interface GenericConfigFields {
    * Pushed Authorization Requests (RFC 9126), with an `issuer` whose metadata names a `pushed_authorization_request_endpoint`: absent,
    * the request is pushed when the metadata says `require_pushed_authorization_requests`; `true`, whenever the endpoint is there
    * (`invalid_config` when it is not); `false`, never (`invalid_config` when the server requires it). A pushed request's URL carries
-   * only `client_id` and `request_uri`. {@link OAuthClient.authorize} pushes; the low-level {@link beginAuthorization} does not.
+   * only `client_id` and `request_uri`. {@link OAuthClient.authorize} pushes; the low-level {@link beginAuthorization} does not (`invalid_config` where a push is due).
    * @see https://www.rfc-editor.org/rfc/rfc9126
    */
   par?: boolean;

@@ -57,6 +57,14 @@ pub(crate) fn authorization_url(client: &Client, state: Option<&str>, challenge:
 /// `{ url, state, codeVerifier, nonce }` with fresh state (and PKCE verifier when the profile uses
 /// PKCE, else `null`; a nonce for an OpenID Connect request, else `null`).
 pub(crate) fn begin_authorization(client: &Client, extra: &[(String, String)]) -> Result<String> {
+    // never a URL the server would refuse: a client that pushes (RFC 9126) goes through OAuthClient
+    #[cfg(feature = "oidc")]
+    if client.par_endpoint()?.is_some() {
+        return Err(Error::new(
+            ErrorCode::InvalidConfig,
+            "this config pushes its authorization requests (RFC 9126): OAuthClient.authorize() does, beginAuthorization() does not",
+        ));
+    }
     let (url, pending) = client.begin_authorization(&pairs_ref(extra))?;
     Ok(begun(&url, &pending))
 }

@@ -160,6 +160,15 @@ describe('PAR (RFC 9126) with OAuthClient', () => {
     client.close();
   });
 
+  test('the low-level beginAuthorization() never hands out a URL such a server would refuse: invalid_config', async () => {
+    const metadata = await t.discover(required.issuer);
+    assert.throws(
+      () => t.beginAuthorization({ ...config(required, 'spa'), metadata }),
+      (e) => e.code === 'invalid_config' && /RFC 9126/.test(e.message),
+    );
+    assert.ok(t.beginAuthorization({ ...config(optional, 'spa'), metadata: await t.discover(optional.issuer) }).url.includes('code_challenge='));
+  });
+
   test('par: true without a PAR endpoint in the metadata: invalid_config', async () => {
     const off = await startOidcProvider({ clients: CLIENTS, pushedAuthorizationRequests: { enabled: false } });
     try {

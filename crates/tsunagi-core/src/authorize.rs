@@ -106,7 +106,9 @@ impl Client {
     /// checked) and the request asks for `openid` (the extra `scope`, else the client's default),
     /// a nonce goes with it (OIDC Core §3.1.2.1) and into the pending state: the caller's own
     /// `nonce` extra parameter when given, else one derived from both entropies (SHA-256, so it
-    /// reveals neither). Vendor profiles know no issuer: their URLs are unchanged.
+    /// reveals neither). Vendor profiles know no issuer: their URLs are unchanged. The URL ignores
+    /// the client's PAR policy (RFC 9126): a client that may push begins with
+    /// `begin_authorization_step_with_entropy` instead.
     pub fn begin_authorization_with_entropy(
         &self,
         state_entropy: &[u8; 32],
