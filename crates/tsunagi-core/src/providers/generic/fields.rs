@@ -208,4 +208,21 @@ mod tests {
             with(WORKER, |fields| client_from(&ConfigSource { provider: super::super::ID, fields, runtime: &package })).err().map(|e| e.message().to_owned());
         assert_eq!(missing.as_deref(), Some("tokenEndpoint: Missing(\"is required for a generic connection without an issuer to discover\")"));
     }
+
+    #[test]
+    #[cfg(feature = "oidc")]
+    fn par_is_a_boolean_and_true_discovers() {
+        // RFC 9126 §5: the PAR endpoint is only in the metadata, so `par: true` fetches it even
+        // with the endpoints configured
+        let code = TestRuntime(Spelling::Worker, None);
+        let settings = |text: &str| with(text, |fields| read(&ConfigSource { provider: super::super::ID, fields, runtime: &code }).map(|s| s.discovers()));
+        let endpoints =
+            r#""client_id": "app", "issuer": "https://id.example", "token_url": "https://id.example/token", "authorize_url": "https://id.example/auth""#;
+        assert_eq!(settings(&format!("{{{endpoints}}}")).ok(), Some(false));
+        assert_eq!(settings(&format!("{{{endpoints}, \"par\": false}}")).ok(), Some(false));
+        assert_eq!(settings(&format!("{{{endpoints}, \"par\": true}}")).ok(), Some(true));
+        assert!(settings(&format!("{{{endpoints}, \"par\": \"yes\"}}")).is_err());
+        let c = with(WORKER, |fields| client_from(&ConfigSource { provider: super::super::ID, fields, runtime: &code }));
+        assert_eq!(c.map(|c| c.par().mode).ok(), Some(crate::par_policy::ParMode::Auto));
+    }
 }
