@@ -260,8 +260,8 @@ export class OAuthClient {
    * Starts authorization: stores state (and PKCE verifier, and `appState`) in sessionStorage and
    * returns the URL; `{ navigate: true }` also goes there. `appState`: any JSON value, handed back
    * by `handleRedirect()` (e.g. the route to return to). A generic OpenID Connect server's request
-   * is pushed first (RFC 9126 PAR) when the config's `par` and the server's metadata say so: the URL
-   * then carries only `client_id` and `request_uri`, and a refused push throws its typed error.
+   * is pushed first (RFC 9126 PAR) when the config's `par` and the server's metadata say so: the
+   * URL then carries only the client id and the pushed request's handle; a refused push throws.
    */
   async authorize(opts) {
     const o = options(opts, 'options');
@@ -269,7 +269,7 @@ export class OAuthClient {
     if (signal?.aborted) throw signal.reason;
     const c = await abortable(this.#client(), signal);
     // with OpenID Connect, pushed first when the config's `par` and the server's metadata say so
-    // (RFC 9126: src/js/flow.rs flowBeginAuthorization); nothing is stored before the push succeeds
+    // (RFC 9126: the flow in src/js/flow.rs); nothing is stored before the push succeeds
     const p = this.#oidc
       ? JSON.parse(await abortable(flow(this.#oidc.beginAuthorization(c, this.#ports(), pairs(o.extraParams))), signal))
       : wasm(() => c.beginAuthorization(pairs(o.extraParams)));
