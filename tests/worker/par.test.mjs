@@ -1,21 +1,23 @@
 // Pushed Authorization Requests (RFC 9126) through the Worker: generic connections against panva's
 // oidc-provider requiring PAR (tests/harness/oidc.mjs, require_pushed_authorization_requests in its
 // metadata). The sign-in pushes with the connection's client authentication (client_secret_basic)
-// and redirects with client_id and request_uri only; sign-in, refresh; `par: false` against that
-// server and a push the server refuses are typed errors before any redirect, nothing stored.
+// and redirects with client_id and request_uri only; sign-in, refresh, an unattended connection's
+// grant; `par: false` against that server and a push the server refuses are typed errors before any
+// redirect, nothing stored.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startSandbox, startWorker, bindingsFor, Browser, ORIGIN, connectionsFor, startOidcProvider } from '../harness/index.mjs';
 import { SECRET, startApi } from './oidc.mjs';
 
 let sbx, idp, api, worker;
+const ADMIN_TOKEN = 'admin-secret-for-the-par-tests-0123456789abcdef';
 
 const CLIENTS = [
   {
     client_id: 'tsunagi',
     client_secret: SECRET,
     // par-refused's callback is not registered: its push is refused (RFC 9126 §2.3)
-    redirect_uris: [`${ORIGIN}/auth/par/callback`, `${ORIGIN}/auth/par-off/callback`],
+    redirect_uris: [`${ORIGIN}/auth/par/callback`, `${ORIGIN}/auth/par-off/callback`, `${ORIGIN}/auth/par-robot/callback`],
     grant_types: ['authorization_code', 'refresh_token'],
     token_endpoint_auth_method: 'client_secret_basic',
   },
@@ -33,8 +35,14 @@ before(async () => {
     api_base: api.url,
     scopes: ['openid', 'offline_access'],
   };
-  const connections = { ...connectionsFor(sbx.ep), par: base, 'par-off': { ...base, par: false }, 'par-refused': base };
-  worker = await startWorker(bindingsFor(sbx.ep, { connections, IDP_CLIENT_SECRET: SECRET }));
+  const connections = {
+    ...connectionsFor(sbx.ep),
+    par: base,
+    'par-off': { ...base, par: false },
+    'par-refused': base,
+    'par-robot': { ...base, unattended: true },
+  };
+  worker = await startWorker(bindingsFor(sbx.ep, { connections, IDP_CLIENT_SECRET: SECRET, ADMIN_TOKEN }));
 });
 after(async () => {
   await worker?.stop();
@@ -100,4 +108,18 @@ test('PAR: a push the server refuses (unregistered redirect_uri) is its typed er
   assert.equal(start.json.error, 'invalid_request', start.text); // oidc-provider's answer (RFC 9126 §2.3)
   assert.ok(!start.text.includes(SECRET));
   assert.equal(start.headers.get('set-cookie'), null, 'no pending sign-in cookie');
+});
+
+test("PAR: an administrator's grant of an unattended connection pushes too, and the connection is then held", async () => {
+  const admin = { 'x-tsunagi-admin': ADMIN_TOKEN, 'x-tsunagi': '1' };
+  const before = pushes();
+  const g = await new Browser(worker).request('/admin/connections/par-robot/grant', { method: 'POST', headers: admin });
+  assert.equal(g.status, 200, g.text);
+  assert.equal(pushes(), before + 1);
+  const authorize = new URL(g.json.authorize_url);
+  assert.deepEqual([...authorize.searchParams.keys()].sort(), ['client_id', 'request_uri']);
+  const cb = await new Browser(worker).request(await idp.authorize(authorize.href));
+  assert.equal(cb.status, 200, cb.text);
+  const h = await new Browser(worker).request('/connections/par-robot', { headers: admin });
+  assert.equal(h.json.status, 'connected', h.text);
 });
