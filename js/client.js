@@ -49,7 +49,7 @@ export function memoryStorage() {
 
 const inBrowser = () => typeof window !== 'undefined' && typeof document !== 'undefined';
 
-/** @typedef {{ needsMetadata: (c: any) => boolean, withMetadata: (c: any, f: any, always?: boolean, o?: any) => Promise<any>, verifyIdToken: (c: any, t: string, o?: any) => Promise<any> }} Oidc */
+/** @typedef {{ needsMetadata: (c: any) => boolean, withMetadata: (c: any, f: any, always?: boolean, o?: any) => Promise<any>, verifyIdToken: (c: any, t: string, o?: any) => Promise<any>, beginAuthorization: (c: any, p: any, e: any) => Promise<string> }} Oidc */
 
 export class OAuthClient {
   /**
@@ -259,14 +259,20 @@ export class OAuthClient {
   /**
    * Starts authorization: stores state (and PKCE verifier, and `appState`) in sessionStorage and
    * returns the URL; `{ navigate: true }` also goes there. `appState`: any JSON value, handed back
-   * by `handleRedirect()` (e.g. the route to return to).
+   * by `handleRedirect()` (e.g. the route to return to). A generic OpenID Connect server's request
+   * is pushed first (RFC 9126 PAR) when the config's `par` and the server's metadata say so: the
+   * URL then carries only the client id and the pushed request's handle; a refused push throws.
    */
   async authorize(opts) {
     const o = options(opts, 'options');
     const signal = abortSignal(o.signal);
     if (signal?.aborted) throw signal.reason;
     const c = await abortable(this.#client(), signal);
-    const p = wasm(() => c.beginAuthorization(pairs(o.extraParams)));
+    // with OpenID Connect, pushed first when the config's `par` and the server's metadata say so
+    // (RFC 9126: the flow in src/js/flow.rs); nothing is stored before the push succeeds
+    const p = this.#oidc
+      ? JSON.parse(await abortable(flow(this.#oidc.beginAuthorization(c, this.#ports(), pairs(o.extraParams))), signal))
+      : wasm(() => c.beginAuthorization(pairs(o.extraParams)));
     let pending;
     try {
       pending = JSON.stringify({ state: p.state, codeVerifier: p.codeVerifier, nonce: p.nonce ?? undefined, appState: o.appState });

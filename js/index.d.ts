@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'login_required'
   | 'metadata_invalid'
   | 'metadata_issuer_mismatch'
+  | 'par_response_invalid'
   | 'id_token_missing'
   | 'id_token_invalid'
   | 'id_token_expired'
@@ -190,6 +191,14 @@ export interface GenericConfigFields {
   resource?: string | string[];
   /** An `audience` parameter, for servers that use one instead of `resource`. */
   audience?: string;
+  /**
+   * Pushed Authorization Requests (RFC 9126), with an `issuer` whose metadata names a `pushed_authorization_request_endpoint`: absent,
+   * the request is pushed when the metadata says `require_pushed_authorization_requests`; `true`, whenever the endpoint is there
+   * (`invalid_config` when it is not); `false`, never (`invalid_config` when the server requires it). A pushed request's URL carries
+   * only `client_id` and `request_uri`. {@link OAuthClient.authorize} pushes; the low-level {@link beginAuthorization} does not (`invalid_config` where a push is due).
+   * @see https://www.rfc-editor.org/rfc/rfc9126
+   */
+  par?: boolean;
   /** RFC 7009 revocation endpoint (else the metadata's); {@link OAuthClient.logout} revokes there. */
   revocationEndpoint?: string;
   /** The JWKS URL for id_token signatures (else the metadata's `jwks_uri`). */
@@ -227,6 +236,10 @@ export interface ServerMetadata {
   code_challenge_methods_supported?: string[];
   authorization_response_iss_parameter_supported?: boolean;
   id_token_signing_alg_values_supported?: string[];
+  /** RFC 9126 §5. */
+  pushed_authorization_request_endpoint?: string;
+  /** RFC 9126 §5: authorization requests only through PAR. */
+  require_pushed_authorization_requests?: boolean;
 }
 
 /**

@@ -3,7 +3,7 @@
 // this file: `tsunagi/lawvu` has neither this file nor the wasm code behind it.
 import { OAuthClient as BaseClient } from './client.js';
 import { abortable, abortSignal, fail, flow, options } from './core.js';
-import { discoverMetadata, verifyIdTokenWith } from './tsunagi_wasm.js';
+import { discoverMetadata, flowBeginAuthorization, verifyIdTokenWith } from './tsunagi_wasm.js';
 
 function json(value, what) {
   try {
@@ -48,8 +48,12 @@ export async function discover(issuer, opts) {
   return JSON.parse(text);
 }
 
-/** @internal Whether a configuration needs its metadata fetched before the core can build its client. */
-export const needsMetadata = (config) => config?.provider === 'generic' && typeof config.issuer === 'string' && !config.metadata && !config.tokenEndpoint;
+/**
+ * @internal Whether a configuration needs its metadata fetched before the core can build its client:
+ * no `tokenEndpoint`, or `par: true` (the PAR endpoint is only in the metadata, RFC 9126 §5).
+ */
+export const needsMetadata = (config) =>
+  config?.provider === 'generic' && typeof config.issuer === 'string' && !config.metadata && (!config.tokenEndpoint || config.par === true);
 
 /**
  * @internal `config` ready for the core: a generic config that names its `issuer` but no
@@ -98,5 +102,5 @@ export async function verifyIdToken(config, idToken, opts) {
  */
 export class OAuthClient extends BaseClient {
   /** @internal What OAuthClient needs of OpenID Connect. */
-  static oidc = { needsMetadata, withMetadata, verifyIdToken };
+  static oidc = { needsMetadata, withMetadata, verifyIdToken, beginAuthorization: flowBeginAuthorization };
 }

@@ -130,6 +130,33 @@ pub fn flow_revoke(client: &WasmClient, ports: Ports, token: String, hint: Optio
     })
 }
 
+/// `{ url, state, codeVerifier, nonce }` (JSON text) of a fresh authorization, as the client's PAR
+/// policy wants it (RFC 9126): pushed first to the server's PAR endpoint (§2.1; sent as the token
+/// endpoint's requests are: no redirect followed, no cookies, `requestTimeoutMs`), the URL then
+/// carrying only `client_id` and `request_uri` (§4); else the plain authorize URL, nothing sent.
+/// Rejects with the policy's `invalid_config` before anything is sent, or the push's typed error.
+#[cfg(feature = "oidc")]
+#[wasm_bindgen(js_name = flowBeginAuthorization, unchecked_return_type = "Promise<string>")]
+pub fn flow_begin_authorization(
+    client: &WasmClient,
+    ports: Ports,
+    #[wasm_bindgen(unchecked_param_type = "WasmPairs | undefined")] extra_params: JsValue,
+) -> Promise {
+    let (client, page) = (client.client(), page(ports));
+    let extra = value::pairs(&extra_params, "options.extraParams");
+    future_to_promise(async move {
+        let result = async {
+            let extra = extra?;
+            let (step, pending) = client.begin_authorization_step(&ops::pairs_ref(&extra))?;
+            let transport = HttpTransport::new(&page, Endpoint::PushedAuthorization);
+            let url = tsunagi_flows::par::authorize_url(&transport, &client, step).await?;
+            Ok(ops::begun(&url, &pending))
+        }
+        .await;
+        result.map(JsValue::from).map_err(|e| page.reject(&e))
+    })
+}
+
 /// When `flowAccessToken` will renew `set` (a `TokenSet` as JSON text): the milliseconds from `now`
 /// until its access token stops being fresh (0: due now), or `undefined` when it has no expiry or
 /// is not a `TokenSet`. `OAuthClient`'s `autoRefresh` schedules its timer from it; whether to

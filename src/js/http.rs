@@ -28,6 +28,9 @@ pub(crate) enum Endpoint {
     Api,
     /// The revocation endpoint (RFC 7009 §2.1): sent as the token endpoint's requests are.
     Revocation,
+    /// The pushed authorization request endpoint (RFC 9126 §2): sent as the token endpoint's requests are.
+    #[cfg(feature = "oidc")]
+    PushedAuthorization,
 }
 
 impl Endpoint {
@@ -36,6 +39,8 @@ impl Endpoint {
             Endpoint::Token => "the token endpoint",
             Endpoint::Api => "the API",
             Endpoint::Revocation => "the revocation endpoint",
+            #[cfg(feature = "oidc")]
+            Endpoint::PushedAuthorization => "the pushed authorization request endpoint",
         }
     }
 }

@@ -6,7 +6,7 @@
 
 use super::args::Args;
 use tsunagi_core::api::RetryPolicy;
-use tsunagi_core::authorize::AuthorizationRequest;
+use tsunagi_core::authorize::{AuthorizationRequest, PendingAuthorization};
 use tsunagi_core::client::Client;
 use tsunagi_core::http::{HttpRequest, Method};
 use tsunagi_core::json::ObjectWriter;
@@ -57,11 +57,24 @@ pub(crate) fn authorization_url(client: &Client, state: Option<&str>, challenge:
 /// `{ url, state, codeVerifier, nonce }` with fresh state (and PKCE verifier when the profile uses
 /// PKCE, else `null`; a nonce for an OpenID Connect request, else `null`).
 pub(crate) fn begin_authorization(client: &Client, extra: &[(String, String)]) -> Result<String> {
+    // never a URL the server would refuse: a client that pushes (RFC 9126) goes through OAuthClient
+    #[cfg(feature = "oidc")]
+    if client.par_endpoint()?.is_some() {
+        return Err(Error::new(
+            ErrorCode::InvalidConfig,
+            "this config pushes its authorization requests (RFC 9126): OAuthClient.authorize() does, beginAuthorization() does not",
+        ));
+    }
     let (url, pending) = client.begin_authorization(&pairs_ref(extra))?;
+    Ok(begun(&url, &pending))
+}
+
+/// `{ url, state, codeVerifier, nonce }` of a begun authorization.
+pub(crate) fn begun(url: &str, pending: &PendingAuthorization) -> String {
     let mut w = ObjectWriter::new();
-    w.str("url", &url).str("state", pending.state.as_str()).str_or_null("codeVerifier", pending.pkce_verifier.as_ref().map(|v| v.secret()));
+    w.str("url", url).str("state", pending.state.as_str()).str_or_null("codeVerifier", pending.pkce_verifier.as_ref().map(|v| v.secret()));
     w.str_or_null("nonce", pending.nonce.as_ref().map(|n| n.as_str()));
-    Ok(w.finish())
+    w.finish()
 }
 
 /// `use_access_token` | `refresh` | `reacquire` | `reauthorize` for the stored `tokens`.

@@ -222,12 +222,14 @@ export default {
 });
 
 // What a LawVu-only bundle must not hold, by the strings each part cannot do without: discovery's
-// well-known paths, the id_token verifier's WebCrypto algorithms and its wasm exports, the other
-// providers' hosts. (Their ids stay: the registry names the providers that need a secret, to say
+// well-known paths, the id_token verifier's WebCrypto algorithms and its wasm exports, PAR's (RFC 9126)
+// metadata member, parameter and wasm export, the other providers' hosts. (Their ids stay: the
+// registry names the providers that need a secret, to say
 // "use the Worker" when a browser is given one.)
 const NOT_IN_LAWVU = {
   discovery: /openid-configuration|oauth-authorization-server|discoverMetadata/,
   'id_token verifier': /RSASSA-PKCS1|verifyIdTokenWith|jwks_uri/,
+  'pushed authorization requests': /flowBeginAuthorization|pushed_authorization_request_endpoint|request_uri/,
   Logiless: /logiless\.com/i,
   LegalOn: /legalontech\.com|legalon-cloud\.com/i,
 };
@@ -268,7 +270,7 @@ for (const [bundler, run] of [
 
 test('the markers are found in a `tsunagi` bundle (so their absence above means something)', () => {
   const text = everything(join(work, 'dist'));
-  for (const what of ['discovery', 'id_token verifier']) assert.match(text, NOT_IN_LAWVU[what], what);
+  for (const what of ['discovery', 'id_token verifier', 'pushed authorization requests']) assert.match(text, NOT_IN_LAWVU[what], what);
   // the browser's `tsunagi` leaves the providers that need a secret out as well
   for (const what of ['Logiless', 'LegalOn']) assert.doesNotMatch(text, NOT_IN_LAWVU[what], what);
 });

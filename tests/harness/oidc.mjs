@@ -2,7 +2,7 @@
 // authorization server, started on loopback for the tests, with a scripted login: no forms.
 //
 // API
-//   startOidcProvider({ clients, issuerPath, oauthMetadata, accountId, claims, resource, scopes, ttl, quiet }) →
+//   startOidcProvider({ clients, issuerPath, oauthMetadata, accountId, claims, resource, scopes, ttl, quiet, pushedAuthorizationRequests }) →
 //     Promise<{ issuer, origin, port, provider, close(), rotateKeys(), tamperNextTokenResponse(fn),
 //               signIdToken(claims, { alg, kid }), requests(path), authorize(url, { jar }) }>
 //   - clients: oidc-provider client metadata (client_id, client_secret, redirect_uris, grant_types,
@@ -21,6 +21,10 @@
 //   - scopes: extra scopes the server knows (it always knows openid, offline_access, profile, email).
 //   - ttl: oidc-provider ttl overrides (AccessToken, IdToken, RefreshToken … in seconds).
 //   - quiet (true): drop oidc-provider's development WARNING/NOTICE lines from the console.
+//   - pushedAuthorizationRequests ({}): merged into oidc-provider's features.pushedAuthorizationRequests
+//     (RFC 9126; on by default in 9.x, the endpoint at {issuer}/request), e.g.
+//     { requirePushedAuthorizationRequests: true } (metadata then says require_pushed_authorization_requests)
+//     or { enabled: false }. A client's own `require_pushed_authorization_requests: true` requires PAR of it alone.
 // The server:
 //   - every login is scripted: the authorization endpoint redirects to /interaction/:uid (the
 //     harness's own handler), which signs in `accountId` and grants every requested scope, claim and
@@ -81,7 +85,7 @@ function withDefaults(client) {
   return { response_types: ['code'], grant_types: ['authorization_code'], ...client };
 }
 
-function configuration({ clients, claims, resource, grantedResource, scopes, ttl, cookieKeys, jwks }) {
+function configuration({ clients, claims, resource, grantedResource, scopes, ttl, cookieKeys, jwks, pushedAuthorizationRequests }) {
   return {
     clients: clients.map(withDefaults),
     jwks,
@@ -95,6 +99,7 @@ function configuration({ clients, claims, resource, grantedResource, scopes, ttl
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      pushedAuthorizationRequests: { enabled: true, ...pushedAuthorizationRequests },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
@@ -183,6 +188,7 @@ export async function startOidcProvider({
   scopes = ['api:read', 'api:write'],
   ttl = {},
   quiet = true,
+  pushedAuthorizationRequests = {},
 } = {}) {
   const mount = issuerPath.replace(/\/+$/, '');
   if (mount && !mount.startsWith('/')) throw new TypeError('issuerPath starts with /');
@@ -223,7 +229,7 @@ export async function startOidcProvider({
   const { port } = server.address();
   const origin = `http://127.0.0.1:${port}`;
   const issuer = `${origin}${mount}`;
-  const options = { clients, accountId, claims, resource, grantedResource, scopes, ttl, cookieKeys };
+  const options = { clients, accountId, claims, resource, grantedResource, scopes, ttl, cookieKeys, pushedAuthorizationRequests };
   const boot = () => {
     keys = signingKeys();
     provider = newProvider(issuer, configuration({ ...options, jwks: keys }), quiet);

@@ -329,3 +329,48 @@ test('every request honours requestTimeoutMs and the AbortSignal: metadata (auth
   assert.deepEqual(out, { metadata: 'timeout', jwks: 'timeout', abort: 'AbortError', api: 'timeout' });
   await page.close();
 });
+
+test('PAR (RFC 9126): pushed from the page to a server that requires it; the URL has client_id and request_uri only; sign-in, refresh; par: false and a refused push are typed errors', async () => {
+  const redirect = `${web.origin}/oidc.html`;
+  const spa = { client_id: 'spa-par', token_endpoint_auth_method: 'none', redirect_uris: [redirect], grant_types: ['authorization_code', 'refresh_token'] };
+  const par = await startOidcProvider({ clients: [spa], issuerPath: '/par', pushedAuthorizationRequests: { requirePushedAuthorizationRequests: true } });
+  const page = await openApp();
+  try {
+    const authorize = (extra) =>
+      page.evaluate(
+        async ([iss, more]) => {
+          const c = new window.tsunagi.OAuthClient({ ...window.config('spa-par', iss), ...more }, { storage: 'local', key: 'oidc:spa-par' });
+          try {
+            return { ok: true, url: await c.authorize({ extraParams: { prompt: 'consent' } }) };
+          } catch (e) {
+            return { ok: false, code: e.code, oauthError: e.oauthError, message: e.message, pending: sessionStorage.length };
+          }
+        },
+        [par.issuer, extra],
+      );
+    const before = par.requests('/par/request');
+    const pushed = await authorize({});
+    assert.ok(pushed.ok, pushed.message);
+    assert.equal(par.requests('/par/request'), before + 1, 'the server saw the push');
+    const url = new URL(pushed.url);
+    assert.equal(url.origin + url.pathname, `${par.issuer}/auth`);
+    assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request_uri']);
+    const r = await follow(page, pushed.url, 'spa-par', par.issuer);
+    assert.ok(r.ok, r.message);
+    assert.equal(r.claims.aud, 'spa-par', 'the pushed nonce came back in the id_token');
+    const refreshed = await page.evaluate((iss) => window.makeClient('spa-par', iss).getAccessToken({ forceRefresh: true }), par.issuer);
+    assert.ok(refreshed && refreshed !== r.tokens.accessToken);
+    await page.evaluate(() => sessionStorage.clear());
+    const off = await authorize({ par: false });
+    assert.equal(off.code, 'invalid_config', off.message);
+    assert.equal(off.pending, 0, 'nothing pending stored');
+    const refused = await authorize({ redirectUri: `${web.origin}/elsewhere.html` });
+    assert.equal(refused.ok, false);
+    assert.ok(refused.oauthError, `${refused.code}: ${refused.message}`);
+    assert.equal(refused.pending, 0, 'nothing pending stored');
+    assert.equal(par.requests('/par/request'), before + 2, 'par: false sent nothing; the refused push was sent once');
+  } finally {
+    await page.close();
+    await par.close();
+  }
+});

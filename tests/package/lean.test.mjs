@@ -35,3 +35,17 @@ test("the Worker's wasm links no serde_json reader or writer", () => {
   const found = names.filter((n) => n.includes('serde_json') && !/serde_json(\.\.|::)error/.test(n));
   assert.deepEqual(found.slice(0, 10), [], `${found.length} serde_json functions`);
 });
+
+// Pushed Authorization Requests (RFC 9126) live behind the `oidc` feature: the browser's module has
+// them, tsunagi/lawvu's (features js,lawvu) none of their code.
+test('PAR is in the browser wasm and not in tsunagi/lawvu', () => {
+  // legacy-mangled names: `_ZN12tsunagi_core3par…`, `…10par_policy…`, and the wasm export `flow_begin_authorization`
+  const par = /tsunagi_(core|flows)(3par|10par_policy)[0-9]|tsunagi_(core|flows)\.\.par(_policy)?\.\.|flow_begin_authorization/;
+  const names = (module) => functionNames(join(TARGET, 'wasm32-unknown-unknown', 'release', `tsunagi-${module}.wasm`));
+  assert.ok(
+    names('browser').some((n) => par.test(n)),
+    'the browser module pushes authorization requests',
+  );
+  const found = names('lawvu').filter((n) => par.test(n));
+  assert.deepEqual(found.slice(0, 10), [], `${found.length} PAR functions in tsunagi/lawvu`);
+});

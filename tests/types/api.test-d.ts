@@ -239,6 +239,12 @@ async function oidc() {
   expectType<ServerMetadata>()(meta);
   expectType<boolean | undefined>()(meta.authorization_response_iss_parameter_supported);
   const generic: GenericConfig = { provider: 'generic', issuer: meta.issuer, metadata: meta, clientId: 'c' };
+  // RFC 9126 PAR: the metadata's members, and the config's choice
+  expectType<string | undefined>()(meta.pushed_authorization_request_endpoint);
+  expectType<boolean | undefined>()(meta.require_pushed_authorization_requests);
+  expectAssignable<GenericConfig>({ provider: 'generic', issuer: meta.issuer, clientId: 'c', par: true });
+  // @ts-expect-error par is true or false (absent: when the server requires it)
+  expectAssignable<GenericConfig>({ provider: 'generic', issuer: meta.issuer, clientId: 'c', par: 'auto' });
   expectType<Record<string, unknown>>()(await verifyIdToken(generic, 'h.p.s', { nonce: 'n', leewaySecs: 30 }));
   // @ts-expect-error the id_token is a string
   await verifyIdToken(generic, 1);

@@ -6,6 +6,7 @@ use crate::nonce::Nonce;
 use crate::pkce::{PkceChallenge, PkceVerifier};
 use crate::profile::{AuthorizeParamOrder, GrantType};
 use crate::state::State;
+use crate::uri::Endpoint;
 use crate::{Error, ErrorCode, Result};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,13 @@ pub struct PendingAuthorization {
     pub nonce: Option<Nonce>,
 }
 
+/// The nonce entropy of a request begun from two caller entropies: SHA-256 of both, so the nonce
+/// reveals neither.
+pub(crate) fn derived_nonce_entropy(state_entropy: &[u8; 32], verifier_entropy: &[u8; 32]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::new().chain_update(b"tsunagi nonce").chain_update(state_entropy).chain_update(verifier_entropy).finalize().into()
+}
+
 impl Client {
     /// The authorization URL. Values are form-encoded as the vendor examples show (LawVu's
     /// example comes out byte for byte), with a space written `%20` (RFC 3986 §2.1), not `+`:
@@ -44,6 +52,13 @@ impl Client {
     /// `VSCHAR`s (Appendix A.5) comes back unchanged. Errors: the provider has no authorization
     /// endpoint, PKCE is required but missing, or an extra parameter is empty or reserved.
     pub fn authorization_url(&self, request: &AuthorizationRequest<'_>) -> Result<String> {
+        let (endpoint, query) = self.authorization_query(request)?;
+        Ok(endpoint.with_query(&query))
+    }
+
+    /// The authorization endpoint and the request's parameters, form-encoded as
+    /// [`Client::authorization_url`] writes them (also the body of a pushed request, RFC 9126 §2.1).
+    pub(crate) fn authorization_query(&self, request: &AuthorizationRequest<'_>) -> Result<(&Endpoint, String)> {
         self.require_grant(GrantType::AuthorizationCode)?;
         let endpoint = self
             .profile
@@ -83,7 +98,7 @@ impl Client {
             q.append_pair(name, value);
         }
         // form_urlencoded writes a space as '+' and a '+' as "%2B": every '+' left is a space
-        Ok(endpoint.with_query(&q.finish().replace('+', "%20")))
+        Ok((endpoint, q.finish().replace('+', "%20")))
     }
 
     /// A fresh state (and PKCE verifier when the profile enables it) from caller entropy, and
@@ -91,16 +106,16 @@ impl Client {
     /// checked) and the request asks for `openid` (the extra `scope`, else the client's default),
     /// a nonce goes with it (OIDC Core §3.1.2.1) and into the pending state: the caller's own
     /// `nonce` extra parameter when given, else one derived from both entropies (SHA-256, so it
-    /// reveals neither). Vendor profiles know no issuer: their URLs are unchanged.
+    /// reveals neither). Vendor profiles know no issuer: their URLs are unchanged. The URL ignores
+    /// the client's PAR policy (RFC 9126): a client that may push begins with
+    /// `begin_authorization_step_with_entropy` instead.
     pub fn begin_authorization_with_entropy(
         &self,
         state_entropy: &[u8; 32],
         verifier_entropy: &[u8; 32],
         extra_params: &[(&str, &str)],
     ) -> Result<(String, PendingAuthorization)> {
-        use sha2::Digest;
-        let derived: [u8; 32] = sha2::Sha256::new().chain_update(b"tsunagi nonce").chain_update(state_entropy).chain_update(verifier_entropy).finalize().into();
-        self.begin_with(state_entropy, verifier_entropy, &derived, extra_params)
+        self.begin_with(state_entropy, verifier_entropy, &derived_nonce_entropy(state_entropy, verifier_entropy), extra_params)
     }
 
     fn begin_with(
@@ -110,6 +125,17 @@ impl Client {
         nonce_entropy: &[u8; 32],
         extra_params: &[(&str, &str)],
     ) -> Result<(String, PendingAuthorization)> {
+        self.begin_parts(state_entropy, verifier_entropy, nonce_entropy, extra_params).map(|(url, _, pending)| (url, pending))
+    }
+
+    /// A fresh request's authorize URL, its parameters alone (form-encoded) and its pending state.
+    pub(crate) fn begin_parts(
+        &self,
+        state_entropy: &[u8; 32],
+        verifier_entropy: &[u8; 32],
+        nonce_entropy: &[u8; 32],
+        extra_params: &[(&str, &str)],
+    ) -> Result<(String, String, PendingAuthorization)> {
         let state = State::from_entropy(state_entropy);
         let verifier = self.profile.pkce.then(|| PkceVerifier::from_entropy(verifier_entropy));
         let challenge = verifier.as_ref().map(PkceVerifier::challenge);
@@ -124,8 +150,9 @@ impl Client {
         if let (Some(n), None) = (&nonce, extra("nonce")) {
             params.push(("nonce", n.as_str()));
         }
-        let url = self.authorization_url(&AuthorizationRequest { state: Some(&state), code_challenge: challenge.as_ref(), extra_params: &params })?;
-        Ok((url, PendingAuthorization { state, pkce_verifier: verifier, nonce }))
+        let (endpoint, query) =
+            self.authorization_query(&AuthorizationRequest { state: Some(&state), code_challenge: challenge.as_ref(), extra_params: &params })?;
+        Ok((endpoint.with_query(&query), query, PendingAuthorization { state, pkce_verifier: verifier, nonce }))
     }
 
     /// [`Client::begin_authorization_with_entropy`] with entropy from the platform CSPRNG.

@@ -7,6 +7,8 @@
 //! `scope`, `secret`) import nothing back.
 
 use crate::issuer::AuthServer;
+#[cfg(feature = "oidc")]
+use crate::par_policy::ParPolicy;
 use crate::profile::{GrantType, Profile};
 use crate::scope::ScopeParams;
 use crate::secret::{BasicCredentials, ClientId, ClientSecret, SentSecrets};
@@ -84,6 +86,9 @@ pub struct Client {
     pub(crate) server: AuthServer,
     /// Default `scope`, `resource` and `audience` (empty for every vendor profile).
     pub(crate) scope_params: ScopeParams,
+    /// When the authorization request is pushed (RFC 9126); never, by default.
+    #[cfg(feature = "oidc")]
+    pub(crate) par: ParPolicy,
 }
 
 impl Client {
@@ -101,7 +106,16 @@ impl Client {
         if matches!(auth, ClientAuth::None | ClientAuth::SecretPost(_) | ClientAuth::SecretBasic(_)) && client_id.is_none() {
             return Err(Error::new(ErrorCode::InvalidConfig, "this client authentication method needs a client id"));
         }
-        Ok(Client { profile, client_id, redirect_uri, auth, server: AuthServer::default(), scope_params: ScopeParams::default() })
+        Ok(Client {
+            profile,
+            client_id,
+            redirect_uri,
+            auth,
+            server: AuthServer::default(),
+            scope_params: ScopeParams::default(),
+            #[cfg(feature = "oidc")]
+            par: ParPolicy::default(),
+        })
     }
 
     /// The profile.
@@ -176,6 +190,19 @@ impl Client {
     /// The default scope, resources and audience.
     pub fn scope_params(&self) -> &ScopeParams {
         &self.scope_params
+    }
+
+    /// This client with its PAR policy (RFC 9126: mode, the server's endpoint and requirement).
+    #[cfg(feature = "oidc")]
+    pub fn with_par(mut self, par: ParPolicy) -> Self {
+        self.par = par;
+        self
+    }
+
+    /// When this client pushes its authorization requests (RFC 9126).
+    #[cfg(feature = "oidc")]
+    pub fn par(&self) -> &ParPolicy {
+        &self.par
     }
 }
 

@@ -52,6 +52,12 @@ pub struct ServerMetadata {
     /// id_token signature algorithms (OIDC Discovery §3).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub id_token_signing_alg_values_supported: Vec<String>,
+    /// RFC 9126 §5: the pushed authorization request endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9126 §5: the server takes authorization requests only through PAR.
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
 }
 
 /// The URL of `kind`'s document for `issuer` (checked by [`AuthServer::check_issuer`]). A path
@@ -95,7 +101,7 @@ const WRONG_TYPE: &str = "the server metadata has a member of the wrong type (RF
 /// Checks a metadata response for `issuer`: status 200, a JSON object, `issuer` exactly the
 /// configured value ([`ErrorCode::MetadataIssuerMismatch`] otherwise: no trailing-slash or case
 /// folding), a `token_endpoint`, every endpoint `https` (or `http` on loopback), list members
-/// arrays of strings, the RFC 9207 flag a boolean. Unknown members are ignored.
+/// arrays of strings, the RFC 9207 and RFC 9126 §5 flags booleans. Unknown members are ignored.
 pub fn parse_metadata(issuer: &str, resp: &HttpResponse) -> Result<ServerMetadata> {
     if resp.status != 200 {
         return Err(invalid(resp, "no server metadata was found for the issuer (see the status)"));
@@ -109,8 +115,9 @@ pub fn parse_metadata(issuer: &str, resp: &HttpResponse) -> Result<ServerMetadat
         }
         _ => return Err(invalid(resp, "the server metadata has no issuer")),
     }
-    let mut urls: [Option<String>; 4] = Default::default();
-    for (slot, key) in urls.iter_mut().zip(["authorization_endpoint", "token_endpoint", "jwks_uri", "revocation_endpoint"]) {
+    let mut urls: [Option<String>; 5] = Default::default();
+    let url_keys = ["authorization_endpoint", "token_endpoint", "jwks_uri", "revocation_endpoint", "pushed_authorization_request_endpoint"];
+    for (slot, key) in urls.iter_mut().zip(url_keys) {
         *slot = endpoint(&obj, key).map_err(|why| invalid(resp, why))?;
     }
     let mut lists: [Vec<String>; 4] = Default::default();
@@ -119,7 +126,8 @@ pub fn parse_metadata(issuer: &str, resp: &HttpResponse) -> Result<ServerMetadat
         *slot = json::strings(&obj, key, false).map_err(|()| invalid(resp, WRONG_TYPE))?;
     }
     let iss_supported = json::boolean(&obj, "authorization_response_iss_parameter_supported").map_err(|()| invalid(resp, WRONG_TYPE))?;
-    let [authorization_endpoint, token_endpoint, jwks_uri, revocation_endpoint] = urls;
+    let require_par = json::boolean(&obj, "require_pushed_authorization_requests").map_err(|()| invalid(resp, WRONG_TYPE))?;
+    let [authorization_endpoint, token_endpoint, jwks_uri, revocation_endpoint, pushed_authorization_request_endpoint] = urls;
     let [scopes_supported, token_endpoint_auth_methods_supported, code_challenge_methods_supported, id_token_signing_alg_values_supported] = lists;
     Ok(ServerMetadata {
         issuer: issuer.to_owned(),
@@ -132,6 +140,8 @@ pub fn parse_metadata(issuer: &str, resp: &HttpResponse) -> Result<ServerMetadat
         code_challenge_methods_supported,
         authorization_response_iss_parameter_supported: iss_supported.unwrap_or(false),
         id_token_signing_alg_values_supported,
+        pushed_authorization_request_endpoint,
+        require_pushed_authorization_requests: require_par.unwrap_or(false),
     })
 }
 
@@ -223,6 +233,27 @@ mod tests {
             Err(ErrorCode::MetadataInvalid)
         );
         assert_eq!(code(200, r#"{"issuer":"https://as.example","token_endpoint":"https://as.example/t","x":[1]}"#), Ok(()));
+        assert_eq!(
+            code(
+                200,
+                r#"{"issuer":"https://as.example","token_endpoint":"https://as.example/t","pushed_authorization_request_endpoint":"http://as.example/par"}"#
+            ),
+            Err(ErrorCode::MetadataInvalid)
+        );
+        assert_eq!(
+            code(200, r#"{"issuer":"https://as.example","token_endpoint":"https://as.example/t","require_pushed_authorization_requests":"true"}"#),
+            Err(ErrorCode::MetadataInvalid)
+        );
+    }
+
+    #[test]
+    fn pushed_authorization_members() {
+        // RFC 9126 §5
+        let body = r#"{"issuer":"https://as.example","token_endpoint":"https://as.example/t","pushed_authorization_request_endpoint":"https://as.example/par","require_pushed_authorization_requests":true}"#;
+        let m = parse_metadata("https://as.example", &resp(200, body)).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((m.pushed_authorization_request_endpoint.as_deref(), m.require_pushed_authorization_requests), (Some("https://as.example/par"), true));
+        let m = parse_metadata("https://as.example", &resp(200, r#"{"issuer":"https://as.example","token_endpoint":"https://as.example/t"}"#));
+        assert_eq!(m.map(|m| (m.pushed_authorization_request_endpoint, m.require_pushed_authorization_requests)).ok(), Some((None, false)));
     }
 
     #[test]

@@ -147,6 +147,9 @@ error_codes! {
     /// The metadata's `issuer` is not exactly the configured issuer (RFC 8414 §3.3, OIDC
     /// Discovery §4.3): the document is not used.
     MetadataIssuerMismatch = "metadata_issuer_mismatch",
+    /// A pushed authorization request endpoint's answer could not be used (RFC 9126 §2.2): a
+    /// success other than `201 Created`, or no `request_uri` string or positive integer `expires_in`.
+    ParResponseInvalid = "par_response_invalid",
 
     // --- OpenID Connect id_token (OIDC Core §3.1.3.7) ----------------------------------------
     /// `openid` was requested but the token response has no `id_token`.

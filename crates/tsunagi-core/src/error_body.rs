@@ -21,6 +21,9 @@ pub(crate) enum Exchange {
     Api,
     /// An RFC 7009 revocation endpoint.
     Revocation,
+    /// An RFC 9126 pushed authorization request endpoint.
+    #[cfg(feature = "oidc")]
+    PushedAuthorization,
 }
 
 fn str_field(obj: &JsonObject, key: &str) -> Option<String> {
@@ -44,6 +47,8 @@ fn message_for(code: ErrorCode, exchange: Exchange, status: u16) -> String {
             Exchange::Token => "the token endpoint rejected the request".to_owned(),
             Exchange::Api => format!("the API answered HTTP {status}"),
             Exchange::Revocation => "the revocation endpoint rejected the request".to_owned(),
+            #[cfg(feature = "oidc")]
+            Exchange::PushedAuthorization => "the pushed authorization request endpoint rejected the request (RFC 9126 §2.3)".to_owned(),
         },
     }
 }

@@ -27,6 +27,10 @@ pub mod jwks;
 pub mod jwt;
 mod next_step;
 pub mod nonce;
+#[cfg(feature = "oidc")]
+pub mod par;
+#[cfg(feature = "oidc")]
+pub mod par_policy;
 pub mod pkce;
 pub mod profile;
 pub mod providers;

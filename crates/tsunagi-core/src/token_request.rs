@@ -109,17 +109,19 @@ impl Client {
     /// (token, RFC 7009 revocation): `client_id` alone for public clients, plus `client_secret`
     /// for `client_secret_post`, or the `Authorization: Basic` header and neither parameter.
     pub(crate) fn authenticate(&self, q: &mut form_urlencoded::Serializer<'_, String>, headers: &mut Vec<(String, String)>) {
+        if let (ClientAuth::None | ClientAuth::SecretPost(_), Some(id)) = (&self.auth, &self.client_id) {
+            q.append_pair("client_id", id.as_str());
+        }
+        self.authenticate_secret(q, headers);
+    }
+
+    /// [`Client::authenticate`] without `client_id`, for a request whose parameters already carry
+    /// it (RFC 9126 §2.1's pushed authorization request): `client_secret`, or the Basic header.
+    pub(crate) fn authenticate_secret(&self, q: &mut form_urlencoded::Serializer<'_, String>, headers: &mut Vec<(String, String)>) {
         let client_id = self.client_id.as_ref().map(|c| c.as_str());
         match &self.auth {
-            ClientAuth::None => {
-                if let Some(id) = client_id {
-                    q.append_pair("client_id", id);
-                }
-            }
+            ClientAuth::None => {}
             ClientAuth::SecretPost(secret) => {
-                if let Some(id) = client_id {
-                    q.append_pair("client_id", id);
-                }
                 q.append_pair("client_secret", secret.secret());
             }
             ClientAuth::SecretBasic(secret) => {

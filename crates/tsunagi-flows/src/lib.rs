@@ -13,6 +13,8 @@ pub mod exchange;
 #[cfg(feature = "oidc")]
 pub mod id_token;
 pub mod memory;
+#[cfg(feature = "oidc")]
+pub mod par;
 pub mod ports;
 pub mod token;
 

@@ -8,6 +8,7 @@ use crate::bff::{self, PendingLogin};
 use crate::config::SERVER_ORIGIN;
 use crate::messages::HeldOp;
 use crate::objects::{call_held, field, held_stub};
+use crate::runtime::Fetcher;
 use crate::{config, http, now};
 use tsunagi_core::json::{Escape, Json, ObjectWriter};
 use tsunagi_core::{Error, ErrorCode, Result};
@@ -44,7 +45,9 @@ pub async fn grant(env: &Env, name: &str, origin: &str) -> Result<Response> {
     let client = config::client(env, &c, origin).await?;
     let params = c.authorize_params();
     let extra: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let (authorize_url, pending) = client.begin_authorization(&extra)?;
+    // through PAR (RFC 9126) when the connection's policy says so: pushed with its client authentication
+    let (step, pending) = client.begin_authorization_step(&extra)?;
+    let authorize_url = tsunagi_flows::par::authorize_url(&Fetcher { timeout_ms: config::timeout_ms(env) }, &client, step).await?;
     let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
     let pending = PendingLogin {
         connection: c.name.clone(),

@@ -11,6 +11,7 @@ use crate::objects::{call_session, field};
 use crate::proxy::proxy;
 use crate::request_target::RequestTarget;
 use crate::routes::{method_name, route, Route};
+use crate::runtime::Fetcher;
 use crate::{bad, crypto, http, now, records};
 use tsunagi_core::json::{Escape, Json, JsonObject, ObjectWriter};
 use tsunagi_core::PendingAuthorization;
@@ -71,7 +72,9 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             let client = config::client(env, &c, &self_origin).await?;
             let params = c.authorize_params();
             let extra: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let (authorize_url, pending) = client.begin_authorization(&extra)?;
+            // through PAR (RFC 9126) when the connection's policy says so: pushed with its client authentication
+            let (step, pending) = client.begin_authorization_step(&extra)?;
+            let authorize_url = tsunagi_flows::par::authorize_url(&Fetcher { timeout_ms: config::timeout_ms(env) }, &client, step).await?;
             let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
             let record = PendingLogin {
                 connection: name.clone(),

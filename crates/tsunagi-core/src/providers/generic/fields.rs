@@ -38,6 +38,9 @@ const JWKS_URI: Field = Field::package("jwksUri");
 const SCOPE: Field = Field::new("scope", "scopes");
 const RESOURCE: Field = Field::package("resource");
 const AUDIENCE: Field = Field::package("audience");
+/// Pushed Authorization Requests (RFC 9126): absent = when the server requires them, `true` =
+/// whenever its metadata names a PAR endpoint, `false` = never.
+const PAR: Field = Field::new("par", "par");
 
 /// Every field above.
 const FIELDS: &[Field] = &[
@@ -60,6 +63,7 @@ const FIELDS: &[Field] = &[
     SCOPE,
     RESOURCE,
     AUDIENCE,
+    PAR,
 ];
 
 /// The generic profile's line of the registry.
@@ -123,6 +127,7 @@ fn read(f: &Fields<'_>) -> Result<Box<dyn Settings>> {
     cfg.scope_params.scope = if worker { Some(f.strings(&SCOPE)?.join(" ")).filter(|s| !s.is_empty()) } else { f.string(&SCOPE)? };
     cfg.scope_params.resources = f.strings(&RESOURCE)?;
     cfg.scope_params.audience = f.string(&AUDIENCE)?;
+    cfg.par = if user { f.boolean(&PAR)? } else { None };
     Ok(Box::new(Read { cfg, user }))
 }
 
@@ -131,9 +136,11 @@ impl Settings for Read {
         self.cfg.issuer.as_deref().filter(|i| !i.is_empty())
     }
 
-    /// An issuer, and no token endpoint or (a user signing in) no authorization endpoint.
+    /// An issuer, and no token endpoint or (a user signing in) no authorization endpoint, or
+    /// `par: true` (the PAR endpoint is only in the metadata, RFC 9126 §5).
     fn discovers(&self) -> bool {
-        self.issuer().is_some() && (self.cfg.token_endpoint.trim().is_empty() || (self.user && self.cfg.authorization_endpoint.is_none()))
+        let par = self.user && self.cfg.par == Some(true);
+        self.issuer().is_some() && (self.cfg.token_endpoint.trim().is_empty() || (self.user && self.cfg.authorization_endpoint.is_none()) || par)
     }
 
     fn revokes(&self) -> bool {
@@ -200,5 +207,22 @@ mod tests {
         let missing =
             with(WORKER, |fields| client_from(&ConfigSource { provider: super::super::ID, fields, runtime: &package })).err().map(|e| e.message().to_owned());
         assert_eq!(missing.as_deref(), Some("tokenEndpoint: Missing(\"is required for a generic connection without an issuer to discover\")"));
+    }
+
+    #[test]
+    #[cfg(feature = "oidc")]
+    fn par_is_a_boolean_and_true_discovers() {
+        // RFC 9126 §5: the PAR endpoint is only in the metadata, so `par: true` fetches it even
+        // with the endpoints configured
+        let code = TestRuntime(Spelling::Worker, None);
+        let settings = |text: &str| with(text, |fields| read(&ConfigSource { provider: super::super::ID, fields, runtime: &code }).map(|s| s.discovers()));
+        let endpoints =
+            r#""client_id": "app", "issuer": "https://id.example", "token_url": "https://id.example/token", "authorize_url": "https://id.example/auth""#;
+        assert_eq!(settings(&format!("{{{endpoints}}}")).ok(), Some(false));
+        assert_eq!(settings(&format!("{{{endpoints}, \"par\": false}}")).ok(), Some(false));
+        assert_eq!(settings(&format!("{{{endpoints}, \"par\": true}}")).ok(), Some(true));
+        assert!(settings(&format!("{{{endpoints}, \"par\": \"yes\"}}")).is_err());
+        let c = with(WORKER, |fields| client_from(&ConfigSource { provider: super::super::ID, fields, runtime: &code }));
+        assert_eq!(c.map(|c| c.par().mode).ok(), Some(crate::par_policy::ParMode::Auto));
     }
 }

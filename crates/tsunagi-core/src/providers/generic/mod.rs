@@ -60,6 +60,14 @@ pub struct GenericConfig {
     /// Default `scope`, `resource` (RFC 8707) and `audience` of authorization and
     /// client-credentials requests ([`ScopeParams`]).
     pub scope_params: ScopeParams,
+    /// Pushed Authorization Requests (RFC 9126): `None` pushes when the server requires it,
+    /// `Some(true)` whenever it has a PAR endpoint, `Some(false)` never ([`crate::par_policy::ParMode`]).
+    /// Needs the `oidc` feature.
+    pub par: Option<bool>,
+    /// The server's `pushed_authorization_request_endpoint` (RFC 9126 §5), from its metadata.
+    pub par_endpoint: Option<String>,
+    /// The server's `require_pushed_authorization_requests` (RFC 9126 §5), from its metadata.
+    pub require_par: bool,
 }
 
 impl GenericConfig {
@@ -83,6 +91,9 @@ impl GenericConfig {
             revocation_endpoint: None,
             jwks_uri: None,
             scope_params: ScopeParams::default(),
+            par: None,
+            par_endpoint: None,
+            require_par: false,
         }
     }
 
@@ -132,7 +143,9 @@ impl GenericConfig {
         keep(&mut self.authorization_endpoint, &m.authorization_endpoint);
         keep(&mut self.revocation_endpoint, &m.revocation_endpoint);
         keep(&mut self.jwks_uri, &m.jwks_uri);
+        keep(&mut self.par_endpoint, &m.pushed_authorization_request_endpoint);
         self.require_iss |= m.authorization_response_iss_parameter_supported;
+        self.require_par |= m.require_pushed_authorization_requests;
     }
 
     /// The generic profile.
@@ -177,9 +190,27 @@ impl GenericConfig {
     /// The configured client.
     pub fn client(&self) -> Result<Client> {
         let auth = self.client_auth.with_secret(self.client_secret.clone(), self.credentials.clone())?;
-        Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)?
+        let client = Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)?
             .with_server(self.server()?)
-            .with_scope_params(self.scope_params.clone())
+            .with_scope_params(self.scope_params.clone())?;
+        self.with_par(client)
+    }
+
+    /// The client with its PAR policy (RFC 9126), the endpoint checked like the others.
+    #[cfg(feature = "oidc")]
+    fn with_par(&self, client: Client) -> Result<Client> {
+        let endpoint = self.par_endpoint.as_deref().filter(|s| !s.trim().is_empty()).map(|s| Endpoint::parse(s, false)).transpose()?;
+        let mode = crate::par_policy::ParMode::from_setting(self.par);
+        Ok(client.with_par(crate::par_policy::ParPolicy { mode, endpoint, required: self.require_par }))
+    }
+
+    /// Without `oidc` there is no PAR: asking for it is a configuration error.
+    #[cfg(not(feature = "oidc"))]
+    fn with_par(&self, client: Client) -> Result<Client> {
+        match self.par {
+            Some(true) => Err(Error::new(ErrorCode::InvalidConfig, "par (RFC 9126) needs the oidc feature")),
+            _ => Ok(client),
+        }
     }
 }
 
