@@ -444,7 +444,7 @@ if (w?.scale) {
   L.push('## 8. Scale simulation (docs/scaling.md)');
   L.push('');
   L.push(
-    `\`bench/scale.mjs\` on one tsunagi Worker in Miniflare: ${sc.sessions} sessions each signed in to LawVu for real (${(sc.sign_in_ms / 1000).toFixed(1)} s for all sign-ins), then ${sc.calls_per_session} calls per session alternating the session's own LawVu token and the LegalOn connection held for everyone, round-robin over the sessions, ${sc.concurrency} at a time; when half of the ${sc.requests} calls had been sent the sandbox's clock jumped 2 hours, so every access token in use expired mid-run (the provider answered 401).`,
+    `\`bench/scale.mjs\` on one tsunagi Worker in Miniflare: ${sc.sessions} sessions each signed in to LawVu for real (${(sc.sign_in_ms / 1000).toFixed(1)} s for all sign-ins), then ${sc.calls_per_session} calls per session alternating the session's own LawVu token and the LegalOn connection held for everyone, round-robin over the sessions, ${sc.concurrency} at a time; when the first half of the ${sc.requests} calls had been answered the sandbox's clock jumped 2 hours, so every access token in use expired mid-run (the provider answered 401).`,
   );
   L.push('');
   L.push(

@@ -68,11 +68,12 @@ async function signIn(connection) {
   return { b, file: created[0] };
 }
 
-/** The token-set keys stored in an object's SQLite file, read beside the running workerd. */
+/** The token-set keys stored in an object's SQLite file, read beside the running workerd (which
+ * may be writing it: SQLite's busy timeout waits for its lock rather than failing). */
 function storedTokenKeys(file) {
   let db;
   try {
-    db = new DatabaseSync(file, { readOnly: true });
+    db = new DatabaseSync(file, { readOnly: true, timeout: 5_000 });
     return db
       .prepare("SELECT key FROM _cf_KV WHERE key LIKE 'tokens:%'")
       .all()

@@ -28,6 +28,8 @@ const KEY: &str = "token";
 const HEALTH: &str = "health";
 /// An administrator's grant in progress (sealed, single use).
 const PENDING: &str = "pending";
+/// A client-credentials connection's name while its renewal alarm is set (clear: never a token).
+const RENEW: &str = "renew";
 /// What [`PENDING`] holds: the sign-in and the origin it was started through,
 /// `{"pending": {…}, "origin"}`.
 struct PendingGrant {
@@ -58,6 +60,13 @@ struct Inner {
     /// Token requests answered since the object woke: the load docs/scaling.md counts (its
     /// health shows it; kept in memory only).
     answered: Cell<u64>,
+    /// [`Inner::answered`] when the token was last stored, and whether the renewal alarm stored
+    /// it: a token the alarm renewed is renewed again only if someone asked since, so a
+    /// deployment nobody uses is renewed at most once more (isolates ask only when their copy is
+    /// due, so silence during a token's life says nothing; silence over a renewed one does).
+    answered_at_store: Cell<u64>,
+    renewed_by_alarm: Cell<bool>,
+    renewing: Cell<bool>,
 }
 
 /// One held connection's token.
@@ -69,7 +78,19 @@ pub struct TsunagiConnection {
 impl DurableObject for TsunagiConnection {
     fn new(state: State, env: Env) -> Self {
         let object_id = state.id().to_string();
-        TsunagiConnection { inner: Inner { state, env, object_id, token: RefCell::new(None), lock: LocalLock::default(), answered: Cell::new(0) } }
+        TsunagiConnection {
+            inner: Inner {
+                state,
+                env,
+                object_id,
+                token: RefCell::new(None),
+                lock: LocalLock::default(),
+                answered: Cell::new(0),
+                answered_at_store: Cell::new(0),
+                renewed_by_alarm: Cell::new(false),
+                renewing: Cell::new(false),
+            },
+        }
     }
 
     async fn fetch(&self, req: Request) -> worker::Result<Response> {
@@ -278,10 +299,37 @@ impl Inner {
         Ok(Json::from(o))
     }
 
+    /// A client-credentials token renewed ahead of the isolates ([`schedule::renew_ahead`]),
+    /// unless the alarm renewed it last time and nobody has asked since; the store sets the next
+    /// alarm. A failure leaves the token as it is (callers renew it when due, as without the
+    /// alarm) and is logged.
+    async fn renew_ahead(&self, name: &str) {
+        let _ = self.state.storage().delete(RENEW).await;
+        if self.renewed_by_alarm.get() && self.answered.get() <= self.answered_at_store.get() {
+            return;
+        }
+        let Ok(c) = config::connection(&self.env, name) else { return };
+        if c.unattended {
+            return;
+        }
+        let Ok(Some(held)) = (HeldStore { inner: self, connection: &c }).load().await else { return };
+        let failed = held.access_token.fingerprint();
+        self.renewing.set(true);
+        let outcome = self.token(&c, config::SERVER_ORIGIN, Some(&failed)).await;
+        self.renewing.set(false);
+        if let Err(e) = outcome {
+            console_error!("tsunagi: connection '{}': renewing ahead failed ({})", c.name, e.code().as_str());
+        }
+    }
+
     /// The alarm: refresh now (the held access token counts as refused, so the single-flight
     /// refresh runs under the lock); a failure that ends the grant marks it
     /// `requires_reauthorization`, any other is retried with backoff and reported.
     async fn on_alarm(&self) {
+        if let Ok(Some(name)) = self.state.storage().get::<String>(RENEW).await {
+            self.renew_ahead(&name).await;
+            return;
+        }
         let Ok(Some(h)) = self.health().await else { return };
         if h.status == "disconnected" || h.status == "requires_reauthorization" {
             return;
@@ -356,6 +404,16 @@ impl TokenStore for HeldStore<'_> {
         // the rotated pair first: nothing below may lose it
         inner.put_sealed(KEY, &text, exp).await?;
         let replaced = inner.token.borrow_mut().replace(tokens.clone()).is_some();
+        inner.answered_at_store.set(inner.answered.get());
+        inner.renewed_by_alarm.set(inner.renewing.get());
+        if !self.connection.unattended {
+            // renewed ahead of the isolates when someone asks meanwhile (docs/scaling.md)
+            if let Some(at) = schedule::renew_ahead(tokens, LEEWAY_SECS, now()) {
+                let storage = inner.state.storage();
+                storage.put(RENEW, &self.connection.name).await.map_err(|_| storage_error())?;
+                set_alarm_at(&storage, at.as_millis()).await.map_err(|_| storage_error())?;
+            }
+        }
         if self.connection.unattended {
             let mut h = inner.health().await?.unwrap_or_default();
             h.connection = self.connection.name.clone();

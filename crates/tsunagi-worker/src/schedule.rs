@@ -1,6 +1,8 @@
-//! When an unattended connection's object refreshes on its own (its Durable Object alarm): ahead
-//! of the refresh token's expiry by the connection's leeway, and after a failed refresh again
-//! with exponential backoff. Pure functions of the token set, the settings and the clock.
+//! When a held connection's object acts on its own (its Durable Object alarm): an unattended
+//! connection refreshes ahead of the refresh token's expiry by the connection's leeway, and after
+//! a failed refresh again with exponential backoff; a client-credentials connection renews its
+//! token ahead of the isolates (docs/scaling.md). Pure functions of the token set, the settings
+//! and the clock.
 
 use tsunagi_core::{Timestamp, TokenSet};
 
@@ -24,6 +26,19 @@ pub fn next_refresh(tokens: &TokenSet, leeway_secs: u64, now: Timestamp) -> Opti
     Some(Timestamp::from_millis(due.max(now.as_millis().saturating_add(MIN_INTERVAL_MS))))
 }
 
+/// When a client-credentials token is renewed ahead of the isolates: two thirds into its usable
+/// life (from its issue to the leeway before its expiry — `leeway_secs`, at most half the
+/// lifetime, [`TokenSet::effective_leeway_ms`] — when isolates and the object stop using it), so an isolate that comes for a new one finds it already there. Never sooner than
+/// [`MIN_INTERVAL_MS`] from `now`; `None` when the expiry is unknown or the usable life is under
+/// three seconds (renewing would not get ahead of anyone).
+pub fn renew_ahead(tokens: &TokenSet, leeway_secs: u64, now: Timestamp) -> Option<Timestamp> {
+    let issued = tokens.issued_at.as_millis();
+    let due = tokens.expires_at?.as_millis().saturating_sub(tokens.effective_leeway_ms(leeway_secs));
+    let usable = due.checked_sub(issued).filter(|ms| *ms >= 3_000)?;
+    let at = issued.saturating_add(usable / 3 * 2);
+    Some(Timestamp::from_millis(at.max(now.as_millis().saturating_add(MIN_INTERVAL_MS))))
+}
+
 /// When to retry after `failures` failed refreshes in a row (1 = the first failure): 30 s, 60 s,
 /// 120 s, … at most an hour — and never after the refresh token has expired.
 pub fn retry_at(failures: u32, now: Timestamp, refresh_expires_at: Option<Timestamp>) -> Option<Timestamp> {
@@ -38,6 +53,27 @@ pub fn retry_at(failures: u32, now: Timestamp, refresh_expires_at: Option<Timest
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn held(issued_ms: u64, expires_ms: Option<u64>) -> TokenSet {
+        let mut t = set(None);
+        t.refresh_token = None;
+        t.issued_at = Timestamp::from_millis(issued_ms);
+        t.expires_at = expires_ms.map(Timestamp::from_millis);
+        t
+    }
+
+    #[test]
+    fn a_client_credentials_token_is_renewed_two_thirds_into_its_usable_life() {
+        // LegalOn: 20 minutes, isolates stop at 19: renewed at 12 min 40 s
+        let t = held(0, Some(1_200_000));
+        assert_eq!(renew_ahead(&t, 60, Timestamp::from_millis(0)), Some(Timestamp::from_millis(760_000)));
+        // never sooner than the minimum interval, never without an expiry or a usable life
+        assert_eq!(renew_ahead(&t, 60, Timestamp::from_millis(900_000)), Some(Timestamp::from_millis(901_000)));
+        assert_eq!(renew_ahead(&held(0, None), 60, Timestamp::from_millis(0)), None);
+        // a short token: the leeway is at most half its life (12 s: usable 6 s, renewed at 4 s)
+        assert_eq!(renew_ahead(&held(0, Some(12_000)), 60, Timestamp::from_millis(0)), Some(Timestamp::from_millis(4_000)));
+        assert_eq!(renew_ahead(&held(0, Some(4_000)), 60, Timestamp::from_millis(0)), None);
+    }
     use tsunagi_core::secret::{AccessToken, RefreshToken};
 
     fn set(refresh_exp: Option<u64>) -> TokenSet {
