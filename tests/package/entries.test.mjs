@@ -48,8 +48,9 @@ const ESBUILD = join(ROOT, 'node_modules', '.bin', 'esbuild');
 // held objects' names kept per isolate → 222 368 (223 302 by Node's zlib).
 // Pushed Authorization Requests (RFC 9126, issue 25: the sign-in's push with the connection's client
 // authentication, its answer read, the PAR policy): +2 700 bytes (measured alone: 226 506 → 229 206);
-// with the above: 225 971 bytes (Node's zlib; 224 509 on the command line).
-const WORKER_BUDGET = 221 * 1024;
+// with the above: 225 971 bytes (Node's zlib; 224 509 on the command line). The client-credentials
+// token renewed ahead by its object's alarm (held.rs, schedule.rs): +1.2 KB → 227 335 (Node's zlib).
+const WORKER_BUDGET = 222.5 * 1024;
 
 /** Budgets in bytes, gzip -9 of the minified bundle (wasm included where the entry loads one). */
 const BUDGETS = { lawvu: 104 * 1024, tsunagi: 137.5 * 1024, broker: 3 * 1024, react: 1.5 * 1024, worker: WORKER_BUDGET };
