@@ -26,9 +26,8 @@ pub fn preflight_headers(origin: &str) -> Vec<(String, String)> {
 /// Upstream API response headers passed back to the browser. Everything else — `Set-Cookie`
 /// above all — is dropped.
 pub fn forwardable_response_header(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    matches!(n.as_str(), "content-type" | "x-request-id" | "retry-after" | "cache-control" | "etag" | "last-modified" | "content-language")
-        || n.starts_with("x-ratelimit-")
+    const SAFE: [&str; 7] = ["content-type", "x-request-id", "retry-after", "cache-control", "etag", "last-modified", "content-language"];
+    SAFE.iter().any(|h| name.eq_ignore_ascii_case(h)) || name.get(..12).is_some_and(|p| p.eq_ignore_ascii_case("x-ratelimit-"))
 }
 
 #[cfg(test)]
