@@ -100,6 +100,7 @@ fn metadata(m: &Args<'_>) -> Result<ServerMetadata> {
         code_challenge_methods_supported: m.strings("code_challenge_methods_supported")?,
         authorization_response_iss_parameter_supported: m.opt_bool("authorization_response_iss_parameter_supported")?.unwrap_or(false),
         id_token_signing_alg_values_supported: m.strings("id_token_signing_alg_values_supported")?,
+        dpop_signing_alg_values_supported: m.strings("dpop_signing_alg_values_supported")?,
     })
 }
 

@@ -52,6 +52,9 @@ pub struct ServerMetadata {
     /// id_token signature algorithms (OIDC Discovery §3).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub id_token_signing_alg_values_supported: Vec<String>,
+    /// DPoP proof algorithms the server takes (RFC 9449 §5.1); tsunagi signs with `ES256`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dpop_signing_alg_values_supported: Vec<String>,
 }
 
 /// The URL of `kind`'s document for `issuer` (checked by [`AuthServer::check_issuer`]). A path
@@ -118,6 +121,7 @@ pub fn parse_metadata(issuer: &str, resp: &HttpResponse) -> Result<ServerMetadat
     for (slot, key) in lists.iter_mut().zip(list_keys) {
         *slot = json::strings(&obj, key, false).map_err(|()| invalid(resp, WRONG_TYPE))?;
     }
+    let dpop_signing_alg_values_supported = json::strings(&obj, "dpop_signing_alg_values_supported", false).map_err(|()| invalid(resp, WRONG_TYPE))?;
     let iss_supported = json::boolean(&obj, "authorization_response_iss_parameter_supported").map_err(|()| invalid(resp, WRONG_TYPE))?;
     let [authorization_endpoint, token_endpoint, jwks_uri, revocation_endpoint] = urls;
     let [scopes_supported, token_endpoint_auth_methods_supported, code_challenge_methods_supported, id_token_signing_alg_values_supported] = lists;
@@ -132,6 +136,7 @@ pub fn parse_metadata(issuer: &str, resp: &HttpResponse) -> Result<ServerMetadat
         code_challenge_methods_supported,
         authorization_response_iss_parameter_supported: iss_supported.unwrap_or(false),
         id_token_signing_alg_values_supported,
+        dpop_signing_alg_values_supported,
     })
 }
 
