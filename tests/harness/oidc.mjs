@@ -2,7 +2,7 @@
 // authorization server, started on loopback for the tests, with a scripted login: no forms.
 //
 // API
-//   startOidcProvider({ clients, issuerPath, oauthMetadata, accountId, claims, resource, scopes, ttl, quiet }) →
+//   startOidcProvider({ clients, issuerPath, oauthMetadata, accountId, claims, resource, scopes, ttl, quiet, dpop }) →
 //     Promise<{ issuer, origin, port, provider, close(), rotateKeys(), tamperNextTokenResponse(fn),
 //               signIdToken(claims, { alg, kid }), requests(path), authorize(url, { jar }) }>
 //   - clients: oidc-provider client metadata (client_id, client_secret, redirect_uris, grant_types,
@@ -21,6 +21,12 @@
 //   - scopes: extra scopes the server knows (it always knows openid, offline_access, profile, email).
 //   - ttl: oidc-provider ttl overrides (AccessToken, IdToken, RefreshToken … in seconds).
 //   - quiet (true): drop oidc-provider's development WARNING/NOTICE lines from the console.
+//   - dpop: DPoP (RFC 9449; oidc-provider's features.dPoP, on by default: proofs taken, tokens bound
+//     to the proof key, ES256 among dpop_signing_alg_values_supported). { nonce: true }: every proof
+//     must carry the server's nonce (features.dPoP.nonceSecret, requireNonce): the token endpoint
+//     answers 400 use_dpop_nonce, userinfo 401 WWW-Authenticate: DPoP error="use_dpop_nonce", each
+//     with a DPoP-Nonce. false: DPoP off (no dpop_signing_alg_values_supported). A client with
+//     `dpop_bound_access_tokens: true` must use DPoP.
 // The server:
 //   - every login is scripted: the authorization endpoint redirects to /interaction/:uid (the
 //     harness's own handler), which signs in `accountId` and grants every requested scope, claim and
@@ -81,7 +87,14 @@ function withDefaults(client) {
   return { response_types: ['code'], grant_types: ['authorization_code'], ...client };
 }
 
-function configuration({ clients, claims, resource, grantedResource, scopes, ttl, cookieKeys, jwks }) {
+/** oidc-provider's features.dPoP for the `dpop` option. */
+function dpopFeature(dpop) {
+  if (dpop === false) return { enabled: false };
+  if (dpop?.nonce) return { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true };
+  return { enabled: true };
+}
+
+function configuration({ clients, claims, resource, grantedResource, scopes, ttl, cookieKeys, jwks, dpop }) {
   return {
     clients: clients.map(withDefaults),
     jwks,
@@ -95,6 +108,7 @@ function configuration({ clients, claims, resource, grantedResource, scopes, ttl
       clientCredentials: { enabled: true },
       revocation: { enabled: true },
       introspection: { enabled: true },
+      dPoP: dpopFeature(dpop),
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
@@ -183,6 +197,7 @@ export async function startOidcProvider({
   scopes = ['api:read', 'api:write'],
   ttl = {},
   quiet = true,
+  dpop,
 } = {}) {
   const mount = issuerPath.replace(/\/+$/, '');
   if (mount && !mount.startsWith('/')) throw new TypeError('issuerPath starts with /');
@@ -223,7 +238,7 @@ export async function startOidcProvider({
   const { port } = server.address();
   const origin = `http://127.0.0.1:${port}`;
   const issuer = `${origin}${mount}`;
-  const options = { clients, accountId, claims, resource, grantedResource, scopes, ttl, cookieKeys };
+  const options = { clients, accountId, claims, resource, grantedResource, scopes, ttl, cookieKeys, dpop };
   const boot = () => {
     keys = signingKeys();
     provider = newProvider(issuer, configuration({ ...options, jwks: keys }), quiet);

@@ -84,6 +84,10 @@ pub struct Client {
     pub(crate) server: AuthServer,
     /// Default `scope`, `resource` and `audience` (empty for every vendor profile).
     pub(crate) scope_params: ScopeParams,
+    /// Whether the runtime proves possession of a key on this client's requests (RFC 9449,
+    /// `Client::with_dpop`).
+    #[cfg_attr(not(feature = "dpop"), allow(dead_code))]
+    pub(crate) dpop: bool,
 }
 
 impl Client {
@@ -101,7 +105,7 @@ impl Client {
         if matches!(auth, ClientAuth::None | ClientAuth::SecretPost(_) | ClientAuth::SecretBasic(_)) && client_id.is_none() {
             return Err(Error::new(ErrorCode::InvalidConfig, "this client authentication method needs a client id"));
         }
-        Ok(Client { profile, client_id, redirect_uri, auth, server: AuthServer::default(), scope_params: ScopeParams::default() })
+        Ok(Client { profile, client_id, redirect_uri, auth, server: AuthServer::default(), scope_params: ScopeParams::default(), dpop: false })
     }
 
     /// The profile.

@@ -67,7 +67,7 @@ impl Client {
     /// the grant of `previous` (a user's without one); client credentials (§4.4.3) →
     /// [`TokenGrant::ClientCredentials`].
     pub fn parse_token_response_for(&self, grant: GrantType, resp: &HttpResponse, now: Timestamp, previous: Option<&TokenSet>) -> Result<TokenSet> {
-        self.token_set(grant, resp, now, previous, SentSecrets::new(), cfg!(feature = "dpop"))
+        self.token_set(grant, resp, now, previous, SentSecrets::new(), self.dpop_expected(None))
     }
 
     /// [`Client::parse_token_response`] for the answer to `request`, the token request as built
@@ -90,8 +90,14 @@ impl Client {
             (None, None) if self.profile.supports(GrantType::AuthorizationCode) => GrantType::AuthorizationCode,
             (None, None) => GrantType::ClientCredentials,
         };
-        let proof_sent = cfg!(feature = "dpop") && request.header("dpop").is_some();
-        self.token_set(grant, resp, now, previous, SentSecrets::from_request(request), proof_sent).map(|set| self.record_requested_scope(request, resp, set))
+        self.token_set(grant, resp, now, previous, SentSecrets::from_request(request), self.dpop_expected(Some(request)))
+            .map(|set| self.record_requested_scope(request, resp, set))
+    }
+
+    /// Whether a `DPoP` token type may answer `request` (RFC 9449 §5): the client uses DPoP, or the
+    /// request carried a proof.
+    fn dpop_expected(&self, request: Option<&HttpRequest>) -> bool {
+        cfg!(feature = "dpop") && (self.dpop || request.is_some_and(|r| r.header("dpop").is_some()))
     }
 
     /// The scope a token set records when the response has no `scope` member (RFC 6749 §5.1:

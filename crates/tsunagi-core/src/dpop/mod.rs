@@ -19,6 +19,44 @@ pub const DPOP_HEADER: &str = "dpop";
 
 pub use proof::ALG;
 
+/// Whether a client uses DPoP (the `dpop` setting).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DpopMode {
+    /// Bearer tokens (RFC 6750): the default.
+    #[default]
+    Off,
+    /// Always: a proof on every token and API request.
+    On,
+    /// When the server's metadata lists `ES256` in `dpop_signing_alg_values_supported`
+    /// (RFC 9449 §5.1), else off.
+    Auto,
+}
+
+impl DpopMode {
+    /// `auto` resolved with the server's algorithms (`None`: no metadata known, so off).
+    pub fn resolve(self, metadata_algs: Option<&[String]>) -> bool {
+        match self {
+            DpopMode::Off => false,
+            DpopMode::On => true,
+            DpopMode::Auto => metadata_algs.is_some_and(server_supports),
+        }
+    }
+}
+
+impl crate::Client {
+    /// This client with DPoP on or off: on, the runtime sends a proof with each of its token and
+    /// API requests, and a `token_type` of `DPoP` is taken from its token endpoint (RFC 9449 §5).
+    pub fn with_dpop(mut self, on: bool) -> Self {
+        self.dpop = on;
+        self
+    }
+
+    /// Whether DPoP is on for this client ([`crate::Client::with_dpop`]).
+    pub fn uses_dpop(&self) -> bool {
+        self.dpop
+    }
+}
+
 /// Whether `token_type` is `DPoP` (RFC 9449 §5: the token is bound to the proof key and is sent
 /// as `Authorization: DPoP …`, §7.1). Token types are case-insensitive (RFC 6749 §5.1).
 pub fn is_dpop_token_type(token_type: &str) -> bool {
@@ -34,6 +72,13 @@ pub fn server_supports(metadata_algs: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auto_follows_the_metadata() {
+        let es = ["ES256".to_owned()];
+        assert!(DpopMode::On.resolve(None) && !DpopMode::Off.resolve(Some(&es)));
+        assert!(DpopMode::Auto.resolve(Some(&es)) && !DpopMode::Auto.resolve(None) && !DpopMode::Auto.resolve(Some(&["RS256".to_owned()])));
+    }
 
     #[test]
     fn token_type_is_case_insensitive_and_algs_must_name_es256() {
@@ -96,12 +141,39 @@ mod tests {
             // RFC 9449 §5: a bound token the client did not ask for (no proof sent) is refused
             let refused = c.parse_token_response_to(&refresh(false), &answer("DPoP"), now, None).map(|_| ()).map_err(|e| e.code());
             assert_eq!(refused, Err(ErrorCode::UnsupportedTokenType));
+            assert_eq!(c.parse_token_response(&answer("DPoP"), now, None).map(|_| ()).map_err(|e| e.code()), Err(ErrorCode::UnsupportedTokenType));
+            // a client with DPoP on takes it (its runtime's transport adds the proof after the
+            // request is built, so the request the core sees may not carry it)
+            let on = client().with_dpop(true);
+            assert!(on.uses_dpop() && !c.uses_dpop());
+            assert!(on.parse_token_response_to(&refresh(false), &answer("DPoP"), now, None).is_ok());
+            assert!(on.parse_token_response(&answer("DPoP"), now, None).is_ok());
             // a server without DPoP may answer Bearer to a request with a proof (§5): taken
             assert!(c.parse_token_response_to(&refresh(true), &answer("Bearer"), now, None).is_ok());
             assert_eq!(
                 c.parse_token_response_to(&refresh(true), &answer("mac"), now, None).map(|_| ()).map_err(|e| e.code()),
                 Err(ErrorCode::UnsupportedTokenType)
             );
+        }
+
+        #[test]
+        #[cfg(feature = "oidc")]
+        fn auto_is_on_when_the_metadata_lists_es256() {
+            use crate::discovery::ServerMetadata;
+            let meta = |algs: &[&str]| ServerMetadata {
+                issuer: "https://as.example".into(),
+                token_endpoint: "https://as.example/token".into(),
+                dpop_signing_alg_values_supported: algs.iter().map(|a| (*a).to_owned()).collect(),
+                ..ServerMetadata::default()
+            };
+            let uses = |mode, algs: &[&str]| {
+                let mut cfg = GenericConfig::from_metadata(&meta(algs), "cid");
+                cfg.dpop = mode;
+                cfg.client().map(|c| c.uses_dpop()).unwrap_or_else(|e| panic!("{e}"))
+            };
+            use super::super::DpopMode::{Auto, Off, On};
+            assert!(uses(Auto, &["ES256", "EdDSA"]) && !uses(Auto, &["EdDSA"]) && !uses(Auto, &[]));
+            assert!(uses(On, &[]) && !uses(Off, &["ES256"]));
         }
 
         #[test]

@@ -38,6 +38,9 @@ const JWKS_URI: Field = Field::package("jwksUri");
 const SCOPE: Field = Field::new("scope", "scopes");
 const RESOURCE: Field = Field::package("resource");
 const AUDIENCE: Field = Field::package("audience");
+/// DPoP (RFC 9449): `true`, `false` (the default) or `"auto"`. The package's, this round.
+#[cfg(feature = "dpop")]
+const DPOP: Field = Field::package("dpop");
 
 /// Every field above.
 const FIELDS: &[Field] = &[
@@ -60,6 +63,8 @@ const FIELDS: &[Field] = &[
     SCOPE,
     RESOURCE,
     AUDIENCE,
+    #[cfg(feature = "dpop")]
+    DPOP,
 ];
 
 /// The generic profile's line of the registry.
@@ -123,6 +128,14 @@ fn read(f: &Fields<'_>) -> Result<Box<dyn Settings>> {
     cfg.scope_params.scope = if worker { Some(f.strings(&SCOPE)?.join(" ")).filter(|s| !s.is_empty()) } else { f.string(&SCOPE)? };
     cfg.scope_params.resources = f.strings(&RESOURCE)?;
     cfg.scope_params.audience = f.string(&AUDIENCE)?;
+    #[cfg(feature = "dpop")]
+    {
+        use crate::dpop::DpopMode;
+        cfg.dpop = match f.boolean(&DPOP) {
+            Ok(on) => on.map_or(DpopMode::Off, |on| if on { DpopMode::On } else { DpopMode::Off }),
+            Err(_) => f.choice(&DPOP, |s| (s == "auto").then_some(DpopMode::Auto), &["auto"])?.unwrap_or(DpopMode::Off),
+        };
+    }
     Ok(Box::new(Read { cfg, user }))
 }
 

@@ -60,6 +60,12 @@ pub struct GenericConfig {
     /// Default `scope`, `resource` (RFC 8707) and `audience` of authorization and
     /// client-credentials requests ([`ScopeParams`]).
     pub scope_params: ScopeParams,
+    /// DPoP (RFC 9449): off, on, or `auto` (on when the metadata lists ES256).
+    #[cfg(feature = "dpop")]
+    pub dpop: crate::dpop::DpopMode,
+    /// The server's `dpop_signing_alg_values_supported`, once metadata was applied.
+    #[cfg(feature = "dpop")]
+    pub dpop_algs: Option<Vec<String>>,
 }
 
 impl GenericConfig {
@@ -83,6 +89,10 @@ impl GenericConfig {
             revocation_endpoint: None,
             jwks_uri: None,
             scope_params: ScopeParams::default(),
+            #[cfg(feature = "dpop")]
+            dpop: crate::dpop::DpopMode::Off,
+            #[cfg(feature = "dpop")]
+            dpop_algs: None,
         }
     }
 
@@ -133,6 +143,7 @@ impl GenericConfig {
         keep(&mut self.revocation_endpoint, &m.revocation_endpoint);
         keep(&mut self.jwks_uri, &m.jwks_uri);
         self.require_iss |= m.authorization_response_iss_parameter_supported;
+        self.dpop_algs = Some(m.dpop_signing_alg_values_supported.clone());
     }
 
     /// The generic profile.
@@ -177,9 +188,10 @@ impl GenericConfig {
     /// The configured client.
     pub fn client(&self) -> Result<Client> {
         let auth = self.client_auth.with_secret(self.client_secret.clone(), self.credentials.clone())?;
-        Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)?
-            .with_server(self.server()?)
-            .with_scope_params(self.scope_params.clone())
+        let client = Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)?.with_server(self.server()?);
+        #[cfg(feature = "dpop")]
+        let client = client.with_dpop(self.dpop.resolve(self.dpop_algs.as_deref()));
+        client.with_scope_params(self.scope_params.clone())
     }
 }
 
