@@ -413,3 +413,22 @@ fn cached_clients_follow_the_config_text() {
     }
     assert_eq!(url(&lawvu()), a);
 }
+
+#[test]
+fn the_package_refuses_dpop_until_its_runtime_proves() {
+    // the npm package's OAuthClient sends no DPoP proofs yet (tsunagi-flows' DpopTransport does,
+    // for Rust runtimes): `dpop: true` or "auto" must not be taken and silently ignored
+    let config = |dpop: &str| {
+        format!(
+            r#"{{"config": {{"provider": "generic", "authorizationEndpoint": "https://as.example/auth", "tokenEndpoint": "https://as.example/token", "clientId": "c", "redirectUri": "https://app.example/cb"{dpop}}}}}"#
+        )
+    };
+    for on in [r#","dpop": true"#, r#","dpop": "auto""#] {
+        let err = run_op("begin_authorization", &config(on)).err().unwrap_or_else(|| panic!("{on} taken"));
+        assert_eq!(err.code(), ErrorCode::InvalidConfig);
+        assert!(err.to_string().contains("config.dpop"), "{err}");
+    }
+    for off in ["", r#","dpop": false"#] {
+        assert!(run_op("begin_authorization", &config(off)).is_ok(), "{off}");
+    }
+}
