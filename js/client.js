@@ -49,7 +49,7 @@ export function memoryStorage() {
 
 const inBrowser = () => typeof window !== 'undefined' && typeof document !== 'undefined';
 
-/** @typedef {{ needsMetadata: (c: any) => boolean, withMetadata: (c: any, f: any, always?: boolean, o?: any) => Promise<any>, verifyIdToken: (c: any, t: string, o?: any) => Promise<any> }} Oidc */
+/** @typedef {{ needsMetadata: (c: any) => boolean, withMetadata: (c: any, f: any, always?: boolean, o?: any) => Promise<any>, verifyIdToken: (c: any, t: string, o?: any) => Promise<any>, dpop: (id: string) => { dpopKey: () => Promise<any>, dpopKeep: (pair: any) => Promise<unknown>, dpopForget: () => Promise<unknown> } }} Oidc */
 
 export class OAuthClient {
   /**
@@ -408,6 +408,7 @@ export class OAuthClient {
     await this.#storage.remove(`${this.#key}:tokens`);
     await this.#storage.remove(`${this.#key}:claims`);
     await this.#pending.remove(`${this.#key}:pending`);
+    await this.#ports().dpopForget?.(); // DPoP: a new key for the next sign-in (js/oidc.js)
     this.#emit('logout', false);
     return error ? { revoked, error } : { revoked };
   }
@@ -553,6 +554,7 @@ export class OAuthClient {
         if (watch) watch.renewing = true;
       },
       failure: (error, cause) => fromWasmError(error, cause),
+      ...this.#oidc?.dpop(this.#key), // DPoP's key pair (js/oidc.js; none in tsunagi/lawvu)
     };
   }
 

@@ -190,6 +190,13 @@ export interface GenericConfigFields {
   resource?: string | string[];
   /** An `audience` parameter, for servers that use one instead of `resource`. */
   audience?: string;
+  /**
+   * DPoP (RFC 9449): `true` sends a proof with every token, refresh and API request and keeps `DPoP` tokens; `'auto'` does so
+   * when the metadata lists `ES256` in `dpop_signing_alg_values_supported`; `false` (the default) sends Bearer tokens. The key
+   * pair is WebCrypto's ECDSA P-256, non-extractable, kept in IndexedDB per client and origin (in memory in Node), new after
+   * {@link OAuthClient.logout}. Not in `tsunagi/lawvu`.
+   */
+  dpop?: boolean | 'auto';
   /** RFC 7009 revocation endpoint (else the metadata's); {@link OAuthClient.logout} revokes there. */
   revocationEndpoint?: string;
   /** The JWKS URL for id_token signatures (else the metadata's `jwks_uri`). */
@@ -227,6 +234,8 @@ export interface ServerMetadata {
   code_challenge_methods_supported?: string[];
   authorization_response_iss_parameter_supported?: boolean;
   id_token_signing_alg_values_supported?: string[];
+  /** DPoP proof algorithms the server takes (RFC 9449 §5.1); `dpop: 'auto'` needs `ES256` here. */
+  dpop_signing_alg_values_supported?: string[];
 }
 
 /**

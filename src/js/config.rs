@@ -81,21 +81,7 @@ fn one_of(allowed: &[&str]) -> String {
 /// Builds the core client described by `c` (the `config` object).
 pub(crate) fn client(c: &Args<'_>) -> Result<Client> {
     let provider = c.str("provider")?;
-    refuse_dpop(c)?;
     client_from(&ConfigSource { provider, fields: c.map(), runtime: &Package { config: c } })
-}
-
-/// `config.dpop` other than `false`: the package's runtimes send no DPoP proofs yet (the flows'
-/// `DpopTransport` does, with a runtime's key: RFC 9449), so a setting that would be silently
-/// ignored is refused.
-fn refuse_dpop(c: &Args<'_>) -> Result<()> {
-    match c.value("dpop") {
-        None | Some(tsunagi_core::json::Json::Null | tsunagi_core::json::Json::Bool(false)) => Ok(()),
-        Some(_) => Err(bad(
-            "config.dpop: DPoP (RFC 9449) is not in the npm package yet, only in the Rust crates (tsunagi-flows' DpopTransport); leave it out or false"
-                .to_owned(),
-        )),
-    }
 }
 
 #[cfg(feature = "oidc")]

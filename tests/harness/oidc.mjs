@@ -50,7 +50,8 @@
 //   - signIdToken(claims, { alg = 'ES256', kid }): a compact JWS over `claims` signed with the server's
 //     current key for `alg` (its kid, unless `kid` names another: a key not in the JWKS) — to forge
 //     id_tokens a client must refuse for their claims alone.
-//   - requests(path): how many requests for `path` (e.g. '/jwks' under the issuer) the server had.
+//   - requests(path, method?): how many requests for `path` (e.g. '/jwks' under the issuer) the server
+//     had; with `method` ('POST'), only those (a page's CORS preflights are OPTIONS).
 //   - authorize(url, { jar }): see above; `jar` (a Map) keeps cookies between calls (one "browser").
 // A second startOidcProvider({ clients }) with the same clients is a second issuer for mix-up tests.
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
@@ -211,6 +212,7 @@ export async function startOidcProvider({
   const server = createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     counts.set(path, (counts.get(path) ?? 0) + 1);
+    counts.set(`${req.method} ${path}`, (counts.get(`${req.method} ${path}`) ?? 0) + 1);
     // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path
     if (mount && oauthMetadata && path === `/.well-known/oauth-authorization-server${mount}`) req.url = `${mount}/.well-known/oauth-authorization-server`;
     else if (!path.startsWith(`${mount}/`) || (!oauthMetadata && path.endsWith('/.well-known/oauth-authorization-server'))) {
@@ -275,7 +277,7 @@ export async function startOidcProvider({
       }[alg];
       return `${input}.${sign(params[0], Buffer.from(input), params[1]).toString('base64url')}`;
     },
-    requests: (path) => counts.get(path) ?? 0,
+    requests: (path, method) => counts.get(method ? `${method} ${path}` : path) ?? 0,
     authorize: (url, opts) => followAuthorization(url, issuer, opts),
     close: () =>
       new Promise((ok) => {

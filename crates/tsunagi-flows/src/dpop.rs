@@ -25,14 +25,15 @@ pub trait ProofKey {
     fn jti_entropy(&self) -> Result<[u8; 16]>;
 }
 
-/// `inner` with DPoP: every request gets a proof by `key`; `nonces` are the servers' latest
+/// `inner` with DPoP: every request gets a proof by `key` (none: `inner` unchanged, for a client
+/// without DPoP, so a runtime has one transport type either way); `nonces` are the servers' latest
 /// (shared by the token and API transports of one client, so a nonce learnt at one serves the
 /// next request to the same origin).
 pub struct DpopTransport<'a, T, P, C> {
     /// The runtime's transport.
     pub inner: &'a T,
-    /// Signs the proofs.
-    pub key: &'a P,
+    /// Signs the proofs; `None`: no DPoP.
+    pub key: Option<&'a P>,
     /// Each origin's latest nonce.
     pub nonces: &'a RefCell<NonceBook>,
     /// The proofs' `iat`.
@@ -83,14 +84,14 @@ fn bound_token(request: &HttpRequest) -> Option<AccessToken> {
 impl<T: Transport, P: ProofKey, C: Clock> DpopTransport<'_, T, P, C> {
     /// `request` with a new proof (replacing any): the current nonce of its origin, `ath` for
     /// `token` (a resource request).
-    async fn proven(&self, request: &HttpRequest, token: Option<&AccessToken>) -> Result<HttpRequest> {
+    async fn proven(&self, key: &P, request: &HttpRequest, token: Option<&AccessToken>) -> Result<HttpRequest> {
         let nonce = self.nonces.borrow().get(&request.url);
-        let mut claims = ProofClaims::new(request.method, &request.url, self.clock.now(), &self.key.jti_entropy()?)?.with_nonce(nonce);
+        let mut claims = ProofClaims::new(request.method, &request.url, self.clock.now(), &key.jti_entropy()?)?.with_nonce(nonce);
         if let Some(token) = token {
             claims = claims.with_access_token(token);
         }
-        let unsigned = UnsignedProof::new(self.key.public_jwk(), &claims);
-        let signature = self.key.sign(unsigned.signing_input()).await?;
+        let unsigned = UnsignedProof::new(key.public_jwk(), &claims);
+        let signature = key.sign(unsigned.signing_input()).await?;
         let proof = unsigned.finish(&signature)?;
         let mut signed = request.clone();
         signed.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(DPOP_HEADER));
@@ -106,11 +107,14 @@ impl<T: Transport, P: ProofKey, C: Clock> Transport for DpopTransport<'_, T, P, 
     /// the one just used gets one more try with a new proof (a new `jti`); a second refusal is the
     /// caller's answer.
     async fn send(&self, request: &HttpRequest) -> Result<Self::Answer> {
+        let Some(key) = self.key else {
+            return Ok(DpopAnswer::Unread(self.inner.send(request).await?));
+        };
         let token = bound_token(request);
         let mut retried = false;
         loop {
             let used = self.nonces.borrow().get(&request.url);
-            let answer = self.inner.send(&self.proven(request, token.as_ref()).await?).await?;
+            let answer = self.inner.send(&self.proven(key, request, token.as_ref()).await?).await?;
             let fresh_nonce = self.nonces.borrow_mut().remember(&request.url, answer.head()) && self.nonces.borrow().get(&request.url) != used;
             let may_retry = !retried && fresh_nonce;
             retried = true;

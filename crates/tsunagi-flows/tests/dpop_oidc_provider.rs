@@ -195,7 +195,7 @@ fn dpop_bound_tokens_from_a_real_server() {
         let client = s.client(&meta);
         assert!(client.uses_dpop());
         let (key, nonces) = (Key::new(7), RefCell::new(NonceBook::new()));
-        let transport = DpopTransport { inner: &http, key: &key, nonces: &nonces, clock: &SystemClock };
+        let transport = DpopTransport { inner: &http, key: Some(&key), nonces: &nonces, clock: &SystemClock };
         let (store, lock) = (MemoryStore::default(), LocalLock::default());
         let flow = Flow { client: &client, transport: &transport, store: &store, lock: &lock, clock: &SystemClock, leeway_secs: 60 };
 
@@ -236,7 +236,7 @@ fn dpop_bound_tokens_from_a_real_server() {
             assert!(matches!(r.status, 400 | 401), "{authorization:.10}…: HTTP {} {}", r.status, r.body);
         }
         let (thief, thief_nonces) = (Key::new(9), RefCell::new(NonceBook::new()));
-        let stolen = DpopTransport { inner: &http, key: &thief, nonces: &thief_nonces, clock: &SystemClock };
+        let stolen = DpopTransport { inner: &http, key: Some(&thief), nonces: &thief_nonces, clock: &SystemClock };
         let r = stolen.send(&get(&userinfo, &format!("DPoP {at}"))).await.unwrap_or_else(|e| panic!("{e}")).read().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(r.status, 401, "another key's proof: {}", r.body);
 
@@ -263,7 +263,7 @@ fn server_nonces_are_retried_once_and_remembered_per_origin() {
         let meta = s.metadata(&http, &s.nonce_issuer).await;
         let client = s.client(&meta);
         let (key, nonces) = (Key::new(11), RefCell::new(NonceBook::new()));
-        let transport = DpopTransport { inner: &http, key: &key, nonces: &nonces, clock: &SystemClock };
+        let transport = DpopTransport { inner: &http, key: Some(&key), nonces: &nonces, clock: &SystemClock };
         let (store, lock) = (MemoryStore::default(), LocalLock::default());
         let flow = Flow { client: &client, transport: &transport, store: &store, lock: &lock, clock: &SystemClock, leeway_secs: 60 };
 
@@ -283,7 +283,7 @@ fn server_nonces_are_retried_once_and_remembered_per_origin() {
 
         // a transport that knows no nonce yet: 401 WWW-Authenticate: DPoP error="use_dpop_nonce", one retry
         let fresh = RefCell::new(NonceBook::new());
-        let api_transport = DpopTransport { inner: &http, key: &key, nonces: &fresh, clock: &SystemClock };
+        let api_transport = DpopTransport { inner: &http, key: Some(&key), nonces: &fresh, clock: &SystemClock };
         let api =
             ApiCall { client: &client, transport: &api_transport, tokens: &flow, clock: &SystemClock, sleep: &SystemClock, policy: RetryPolicy::default() };
         let Outcome::Delivered(me) = api.send(Method::Get, "/me", None).await.unwrap_or_else(|e| panic!("{e}")) else { panic!("refused") };
