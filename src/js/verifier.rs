@@ -20,7 +20,7 @@ use tsunagi_webcrypto::WebCrypto;
 use wasm_bindgen::prelude::*;
 
 /// The RFC 8414 §2 members `discover()` returns (index.d.ts `ServerMetadata`).
-const METADATA_MEMBERS: [&str; 10] = [
+const METADATA_MEMBERS: [&str; 11] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -31,6 +31,7 @@ const METADATA_MEMBERS: [&str; 10] = [
     "code_challenge_methods_supported",
     "authorization_response_iss_parameter_supported",
     "id_token_signing_alg_values_supported",
+    "dpop_signing_alg_values_supported",
 ];
 
 /// How many issuers' metadata stay cached, and for how long.

@@ -4,12 +4,14 @@
 // across a reload and new after logout; token_type DPoP; userinfo (a resource server that checks the
 // proof and its ath) through client.fetch; the token stolen from storage refused by the server as
 // a Bearer token and without a proof; a refresh keeping the binding; and a server that requires
-// nonces (400 use_dpop_nonce at the token endpoint, 401 at userinfo: each retried once).
+// nonces (400 use_dpop_nonce at the token endpoint, 401 at userinfo: each retried once). And in
+// Node (no IndexedDB: the key in memory, one per client key), with `dpop: 'auto'` from the metadata.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { launchChromium, startOidcProvider } from '../harness/index.mjs';
+import { importPackage, launchChromium, startOidcProvider } from '../harness/index.mjs';
 import { startStaticServer } from '../js/server.mjs';
 
+const NODE_REDIRECT = 'http://127.0.0.1:9/cb';
 const endpoints = {};
 let web;
 let op;
@@ -22,7 +24,7 @@ before(async () => {
     {
       client_id: 'spa-dpop',
       token_endpoint_auth_method: 'none',
-      redirect_uris: [`${web.origin}/oidc.html`],
+      redirect_uris: [`${web.origin}/oidc.html`, NODE_REDIRECT],
       grant_types: ['authorization_code', 'refresh_token'],
       dpop_bound_access_tokens: true,
     },
@@ -161,4 +163,36 @@ test('DPoP nonces in Chromium: the token endpoint and userinfo ask for one, each
   assert.deepEqual(await userinfo(page), { status: 200, sub: 'user-1' });
   assert.equal(nonceOp.requests('/me', 'GET') - me, 2, '401 use_dpop_nonce, then the retry');
   await page.close();
+});
+
+test("DPoP in Node: 'auto' from the metadata, the key in memory, userinfo, refresh, logout", async () => {
+  const t = await importPackage();
+  const client = new t.OAuthClient({
+    provider: 'generic',
+    issuer: op.issuer,
+    clientId: 'spa-dpop',
+    redirectUri: NODE_REDIRECT,
+    scope: 'openid offline_access',
+    apiBase: op.issuer,
+    dpop: 'auto',
+  });
+  const signIn = async () => {
+    const url = await client.authorize({ extraParams: { prompt: 'consent' } });
+    return (await client.handleRedirect(await op.authorize(url))).tokens;
+  };
+  const tokens = await signIn();
+  assert.equal(tokens.tokenType, 'DPoP');
+  const me = await client.fetch('/me');
+  assert.equal(me.status, 200);
+  assert.equal((await me.json()).sub, 'user-1');
+  const bearer = await fetch(`${op.issuer}/me`, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+  assert.equal(bearer.status, 401);
+  await client.getAccessToken({ forceRefresh: true });
+  const refreshed = await client.getTokens();
+  assert.equal(refreshed.tokenType, 'DPoP');
+  assert.notEqual(refreshed.accessToken, tokens.accessToken);
+  assert.equal((await client.fetch('/me')).status, 200);
+  await client.logout();
+  assert.equal((await signIn()).tokenType, 'DPoP');
+  assert.equal((await client.fetch('/me')).status, 200);
 });
