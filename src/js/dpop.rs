@@ -1,7 +1,8 @@
 //! DPoP (RFC 9449) in a page: the flows' requests go through `tsunagi_flows::dpop::DpopTransport`
 //! with the page's key — a non-extractable WebCrypto ECDSA P-256 pair (`tsunagi-webcrypto`) that
 //! `js/oidc.js` keeps in IndexedDB (one per client and origin; in memory where there is none, as
-//! in Node) and forgets at logout. A client without DPoP gets the same transport without a key.
+//! in Node) and forgets at logout; the servers' nonces live as long as the client's handle. A
+//! client without DPoP gets the same transport without a key.
 //! Builds without OpenID Connect (`tsunagi/lawvu`) have none of it: their transport is the page's.
 
 #[cfg(feature = "oidc")]
@@ -9,6 +10,7 @@ mod on {
     use crate::js::http::{HttpAnswer, HttpTransport};
     use crate::js::ports::Page;
     use std::cell::RefCell;
+    use std::rc::Rc;
     use tsunagi_core::dpop::NonceBook;
     use tsunagi_core::{Client, Error, ErrorCode, Result};
     use tsunagi_flows::dpop::{DpopAnswer, DpopTransport};
@@ -16,8 +18,8 @@ mod on {
 
     /// The page's key, when the client uses DPoP.
     pub(crate) type Key = Option<WebCryptoProofKey>;
-    /// Each server origin's latest nonce, for one call (its token and API requests).
-    pub(crate) type Nonces = RefCell<NonceBook>;
+    /// Each server origin's latest nonce, kept by the client's handle for its life.
+    pub(crate) type Nonces = Rc<RefCell<NonceBook>>;
     /// The transport the flows run on.
     pub(crate) type Proving<'a> = DpopTransport<'a, HttpTransport, WebCryptoProofKey, Page>;
 
@@ -37,12 +39,12 @@ mod on {
     }
 
     pub(crate) fn nonces() -> Nonces {
-        RefCell::new(NonceBook::new())
+        Rc::new(RefCell::new(NonceBook::new()))
     }
 
     /// `http` with the key (none: unchanged).
     pub(crate) fn proving<'a>(http: &'a HttpTransport, key: &'a Key, nonces: &'a Nonces, page: &'a Page) -> Proving<'a> {
-        DpopTransport { inner: http, key: key.as_ref(), nonces, clock: page }
+        DpopTransport { inner: http, key: key.as_ref(), nonces: nonces.as_ref(), clock: page }
     }
 
     /// The page's answer (an API answer is never read on the way).
@@ -57,16 +59,21 @@ mod on {
     use crate::js::ports::Page;
     use tsunagi_core::{Client, Result};
 
-    pub(crate) type Key = ();
-    pub(crate) type Nonces = ();
+    /// No key: tsunagi/lawvu has no DPoP.
+    pub(crate) struct Key;
+    /// No nonces.
+    #[derive(Clone)]
+    pub(crate) struct Nonces;
     pub(crate) type Proving<'a> = HttpTransport;
 
     /// No key, at once (a plain ready future: no async state machine in tsunagi/lawvu).
     pub(crate) fn key(_client: &Client, _page: &Page) -> std::future::Ready<Result<Key>> {
-        std::future::ready(Ok(()))
+        std::future::ready(Ok(Key))
     }
 
-    pub(crate) fn nonces() -> Nonces {}
+    pub(crate) fn nonces() -> Nonces {
+        Nonces
+    }
 
     pub(crate) fn proving(http: &HttpTransport, _key: &Key, _nonces: &Nonces, _page: &Page) -> Proving<'static> {
         http.clone()

@@ -21,14 +21,14 @@ use wasm_bindgen_futures::future_to_promise;
 
 /// The flow over `page` for `client`, and what it needs.
 async fn with_flow<T>(
-    client: Rc<Client>,
+    (client, nonces): (Rc<Client>, dpop::Nonces),
     page: Rc<Page>,
     leeway_secs: Option<f64>,
     run: impl AsyncFnOnce(&Flow<'_, Proving<'_>, Page, Page, Page>, &Call<'_>) -> Result<T>,
 ) -> std::result::Result<T, JsValue> {
     let result = async {
-        // DPoP (src/js/dpop.rs): the page's key when the client uses it, nonces for this call
-        let (key, nonces) = (dpop::key(&client, &page).await?, dpop::nonces());
+        // DPoP (src/js/dpop.rs): the page's key when the client uses it, the client's nonces
+        let key = dpop::key(&client, &page).await?;
         let http = HttpTransport::new(&page, Endpoint::Token);
         let transport = dpop::proving(&http, &key, &nonces, &page);
         let leeway_secs = leeway(leeway_secs);
@@ -66,10 +66,10 @@ fn page_for(ports: Ports, client: &Rc<Client>, leeway_secs: Option<f64>, stale: 
 /// refreshed is cleared and rejects with `login_required` (RFC 6749 §6; RFC 9700 §4.14.2).
 #[wasm_bindgen(js_name = flowAccessToken, unchecked_return_type = "Promise<string>")]
 pub fn flow_access_token(client: &WasmClient, ports: Ports, rejected: Option<String>, leeway_secs: Option<f64>) -> Promise {
-    let client = client.client();
+    let (nonces, client) = (client.nonces(), client.client());
     let (page, fingerprint) = (page_for(ports, &client, leeway_secs, rejected.clone()), rejected.map(|t| AccessToken::new(t).fingerprint()));
     future_to_promise(async move {
-        with_flow(client, page, leeway_secs, async |flow, _| flow.access_token(fingerprint.as_deref()).await.map(|t| tokens::to_json(&t)))
+        with_flow((client, nonces), page, leeway_secs, async |flow, _| flow.access_token(fingerprint.as_deref()).await.map(|t| tokens::to_json(&t)))
             .await
             .map(JsValue::from)
     })
@@ -79,9 +79,9 @@ pub fn flow_access_token(client: &WasmClient, ports: Ports, rejected: Option<Str
 /// verifier sent, the `TokenSet` stored and returned as JSON text.
 #[wasm_bindgen(js_name = flowExchange, unchecked_return_type = "Promise<string>")]
 pub fn flow_exchange(client: &WasmClient, ports: Ports, callback_url: String, state: String, code_verifier: Option<String>) -> Promise {
-    let client = client.client();
+    let (nonces, client) = (client.nonces(), client.client());
     future_to_promise(async move {
-        with_flow(client, page(ports), None, async |flow, _| {
+        with_flow((client, nonces), page(ports), None, async |flow, _| {
             let pending = PendingAuthorization { state: State::new(state)?, pkce_verifier: code_verifier.map(PkceVerifier::new).transpose()?, nonce: None };
             flow.exchange(&callback_url, &pending).await.map(|t| tokens::to_json(&t))
         })
@@ -104,12 +104,12 @@ pub fn flow_fetch(
     #[wasm_bindgen(unchecked_param_type = "{ maxRateLimitRetries?: number; maxWaitMs?: number; defaultWaitMs?: number } | undefined")] policy: JsValue,
     leeway_secs: Option<f64>,
 ) -> Promise {
-    let client = client.client();
+    let (nonces, client) = (client.nonces(), client.client());
     let page = page_for(ports, &client, leeway_secs, None);
     let api_page = Rc::clone(&page);
     let policy = value::object(&policy, "retryPolicy")
         .and_then(|p| ops::retry_policy(p.as_ref().map(|m| args::Args::new(m, "retryPolicy", ErrorCode::InvalidParameter)).as_ref()));
-    future_to_promise(with_flow(client, page, leeway_secs, async move |flow, proof| {
+    future_to_promise(with_flow((client, nonces), page, leeway_secs, async move |flow, proof| {
         let method = ops::method_of(method.as_deref())?;
         let policy = policy?;
         // a URL under the API base is taken as its path (the base may come with the token)
