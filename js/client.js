@@ -49,7 +49,7 @@ export function memoryStorage() {
 
 const inBrowser = () => typeof window !== 'undefined' && typeof document !== 'undefined';
 
-/** @typedef {{ needsMetadata: (c: any) => boolean, withMetadata: (c: any, f: any, always?: boolean, o?: any) => Promise<any>, verifyIdToken: (c: any, t: string, o?: any) => Promise<any>, beginAuthorization: (c: any, p: any, e: any) => Promise<string> }} Oidc */
+/** @typedef {{ needsMetadata: (c: any) => boolean, withMetadata: (c: any, f: any, always?: boolean, o?: any) => Promise<any>, verifyIdToken: (c: any, t: string, o?: any) => Promise<any>, beginAuthorization: (c: any, p: any, e: any) => Promise<string>, dpop: (id: string) => { dpopKey: () => Promise<any>, dpopKeep: (pair: any) => Promise<unknown>, dpopForget: () => Promise<unknown> } }} Oidc */
 
 export class OAuthClient {
   /**
@@ -414,6 +414,7 @@ export class OAuthClient {
     await this.#storage.remove(`${this.#key}:tokens`);
     await this.#storage.remove(`${this.#key}:claims`);
     await this.#pending.remove(`${this.#key}:pending`);
+    await this.#ports().dpopForget?.(); // DPoP: a new key for the next sign-in (js/oidc.js)
     this.#emit('logout', false);
     return error ? { revoked, error } : { revoked };
   }
@@ -559,6 +560,7 @@ export class OAuthClient {
         if (watch) watch.renewing = true;
       },
       failure: (error, cause) => fromWasmError(error, cause),
+      ...this.#oidc?.dpop(this.#key), // DPoP's key pair (js/oidc.js; none in tsunagi/lawvu)
     };
   }
 

@@ -199,6 +199,12 @@ export interface GenericConfigFields {
    * @see https://www.rfc-editor.org/rfc/rfc9126
    */
   par?: boolean;
+   * DPoP (RFC 9449): `true` sends a proof with every token, refresh and API request and keeps `DPoP` tokens; `'auto'` does so
+   * when the metadata lists `ES256` in `dpop_signing_alg_values_supported`; `false` (the default) sends Bearer tokens. The key
+   * pair is WebCrypto's ECDSA P-256, non-extractable, kept in IndexedDB per client and origin (in memory in Node), new after
+   * {@link OAuthClient.logout}. Not in `tsunagi/lawvu`.
+   */
+  dpop?: boolean | 'auto';
   /** RFC 7009 revocation endpoint (else the metadata's); {@link OAuthClient.logout} revokes there. */
   revocationEndpoint?: string;
   /** The JWKS URL for id_token signatures (else the metadata's `jwks_uri`). */
@@ -240,6 +246,8 @@ export interface ServerMetadata {
   pushed_authorization_request_endpoint?: string;
   /** RFC 9126 §5: authorization requests only through PAR. */
   require_pushed_authorization_requests?: boolean;
+  /** DPoP proof algorithms the server takes (RFC 9449 §5.1); `dpop: 'auto'` needs `ES256` here. */
+  dpop_signing_alg_values_supported?: string[];
 }
 
 /**

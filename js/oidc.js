@@ -100,7 +100,67 @@ export async function verifyIdToken(config, idToken, opts) {
  * discovered on first use, an `openid` login's id_token verified before anything is stored, and a
  * refreshed one checked against the original (js/client.js says what the client does).
  */
+// DPoP (RFC 9449): each client's key pair, which src/js/dpop.rs makes with WebCrypto, ECDSA P-256,
+// non-extractable. Kept by structured clone in IndexedDB (database "tsunagi-dpop", under the
+// client's storage key; IndexedDB is per origin), so it survives reloads; in memory where there is
+// no IndexedDB or it fails (Node: one key per client key and process). Forgotten at logout: the next
+// sign-in gets a new key.
+const memoryKeys = new Map();
+
+/** Runs `op` on the key store in one transaction; its request's result. */
+function inIdb(op) {
+  return new Promise((ok, ko) => {
+    const open = globalThis.indexedDB.open('tsunagi-dpop', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('keys');
+    open.onerror = () => ko(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const tx = db.transaction('keys', 'readwrite');
+      const req = op(tx.objectStore('keys'));
+      tx.oncomplete = () => {
+        db.close();
+        ok(req.result);
+      };
+      tx.onerror = tx.onabort = () => {
+        db.close();
+        ko(tx.error);
+      };
+    };
+  });
+}
+
+/** `op` on IndexedDB when there is one and it works, else `memory()`. */
+async function keyStore(op, memory) {
+  if (globalThis.indexedDB) {
+    try {
+      return await inIdb(op);
+    } catch {
+      /* private modes, quotas: the key lives in memory for this page */
+    }
+  }
+  return memory();
+}
+
+/** @internal The ports of the DPoP key pair of the client whose storage key is `id` (src/js/ports.rs). */
+const dpop = (id) => ({
+  dpopKey: async () =>
+    (await keyStore(
+      (s) => s.get(id),
+      () => memoryKeys.get(id),
+    )) ?? null,
+  dpopKeep: (pair) =>
+    keyStore(
+      (s) => s.put(pair, id),
+      () => memoryKeys.set(id, pair),
+    ),
+  dpopForget: () =>
+    keyStore(
+      (s) => s.delete(id),
+      () => memoryKeys.delete(id),
+    ),
+});
+
 export class OAuthClient extends BaseClient {
   /** @internal What OAuthClient needs of OpenID Connect. */
-  static oidc = { needsMetadata, withMetadata, verifyIdToken, beginAuthorization: flowBeginAuthorization };
+  static oidc = { needsMetadata, withMetadata, verifyIdToken, beginAuthorization: flowBeginAuthorization, dpop };
 }

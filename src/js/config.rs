@@ -102,6 +102,7 @@ fn metadata(m: &Args<'_>) -> Result<ServerMetadata> {
         id_token_signing_alg_values_supported: m.strings("id_token_signing_alg_values_supported")?,
         pushed_authorization_request_endpoint: opt("pushed_authorization_request_endpoint")?,
         require_pushed_authorization_requests: m.opt_bool("require_pushed_authorization_requests")?.unwrap_or(false),
+        dpop_signing_alg_values_supported: m.strings("dpop_signing_alg_values_supported")?,
     })
 }
 

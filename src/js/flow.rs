@@ -4,6 +4,7 @@
 //! a [`WasmClient`] handle; a core error rejects with the one error shape (`error.rs`), a caller's
 //! abort with its signal's reason unchanged.
 
+use super::dpop::{self, Proving};
 use super::handle::WasmClient;
 use super::http::{Endpoint, HttpTransport};
 use super::ports::{Page, Ports, Settle};
@@ -20,19 +21,28 @@ use wasm_bindgen_futures::future_to_promise;
 
 /// The flow over `page` for `client`, and what it needs.
 async fn with_flow<T>(
-    client: Rc<Client>,
+    (client, nonces): (Rc<Client>, dpop::Nonces),
     page: Rc<Page>,
     leeway_secs: Option<f64>,
-    run: impl AsyncFnOnce(&Flow<'_, HttpTransport, Page, Page, Page>) -> Result<T>,
+    run: impl AsyncFnOnce(&Flow<'_, Proving<'_>, Page, Page, Page>, &Call<'_>) -> Result<T>,
 ) -> std::result::Result<T, JsValue> {
     let result = async {
-        let transport = HttpTransport::new(&page, Endpoint::Token);
+        // DPoP (src/js/dpop.rs): the page's key when the client uses it, the client's nonces
+        let key = dpop::key(&client, &page).await?;
+        let http = HttpTransport::new(&page, Endpoint::Token);
+        let transport = dpop::proving(&http, &key, &nonces, &page);
         let leeway_secs = leeway(leeway_secs);
         let flow = Flow { client: &client, transport: &transport, store: &*page, lock: &*page, clock: &*page, leeway_secs };
-        run(&flow).await
+        run(&flow, &Call { key: &key, nonces: &nonces }).await
     }
     .await;
     result.map_err(|e| page.reject(&e))
+}
+
+/// What an API call of the same flow proves with: its key and nonces.
+struct Call<'a> {
+    key: &'a dpop::Key,
+    nonces: &'a dpop::Nonces,
 }
 
 /// The page's `leewaySecs` option (absent or invalid: the default).
@@ -56,10 +66,12 @@ fn page_for(ports: Ports, client: &Rc<Client>, leeway_secs: Option<f64>, stale: 
 /// refreshed is cleared and rejects with `login_required` (RFC 6749 §6; RFC 9700 §4.14.2).
 #[wasm_bindgen(js_name = flowAccessToken, unchecked_return_type = "Promise<string>")]
 pub fn flow_access_token(client: &WasmClient, ports: Ports, rejected: Option<String>, leeway_secs: Option<f64>) -> Promise {
-    let client = client.client();
+    let (nonces, client) = (client.nonces(), client.client());
     let (page, fingerprint) = (page_for(ports, &client, leeway_secs, rejected.clone()), rejected.map(|t| AccessToken::new(t).fingerprint()));
     future_to_promise(async move {
-        with_flow(client, page, leeway_secs, async |flow| flow.access_token(fingerprint.as_deref()).await.map(|t| tokens::to_json(&t))).await.map(JsValue::from)
+        with_flow((client, nonces), page, leeway_secs, async |flow, _| flow.access_token(fingerprint.as_deref()).await.map(|t| tokens::to_json(&t)))
+            .await
+            .map(JsValue::from)
     })
 }
 
@@ -67,9 +79,9 @@ pub fn flow_access_token(client: &WasmClient, ports: Ports, rejected: Option<Str
 /// verifier sent, the `TokenSet` stored and returned as JSON text.
 #[wasm_bindgen(js_name = flowExchange, unchecked_return_type = "Promise<string>")]
 pub fn flow_exchange(client: &WasmClient, ports: Ports, callback_url: String, state: String, code_verifier: Option<String>) -> Promise {
-    let client = client.client();
+    let (nonces, client) = (client.nonces(), client.client());
     future_to_promise(async move {
-        with_flow(client, page(ports), None, async |flow| {
+        with_flow((client, nonces), page(ports), None, async |flow, _| {
             let pending = PendingAuthorization { state: State::new(state)?, pkce_verifier: code_verifier.map(PkceVerifier::new).transpose()?, nonce: None };
             flow.exchange(&callback_url, &pending).await.map(|t| tokens::to_json(&t))
         })
@@ -92,21 +104,22 @@ pub fn flow_fetch(
     #[wasm_bindgen(unchecked_param_type = "{ maxRateLimitRetries?: number; maxWaitMs?: number; defaultWaitMs?: number } | undefined")] policy: JsValue,
     leeway_secs: Option<f64>,
 ) -> Promise {
-    let client = client.client();
+    let (nonces, client) = (client.nonces(), client.client());
     let page = page_for(ports, &client, leeway_secs, None);
     let api_page = Rc::clone(&page);
     let policy = value::object(&policy, "retryPolicy")
         .and_then(|p| ops::retry_policy(p.as_ref().map(|m| args::Args::new(m, "retryPolicy", ErrorCode::InvalidParameter)).as_ref()));
-    future_to_promise(with_flow(client, page, leeway_secs, async move |flow| {
+    future_to_promise(with_flow((client, nonces), page, leeway_secs, async move |flow, proof| {
         let method = ops::method_of(method.as_deref())?;
         let policy = policy?;
         // a URL under the API base is taken as its path (the base may come with the token)
         let tokens = flow.access_token(None).await?;
         let path = ops::relative_api_path(flow.client, &tokens, &path)?.to_owned();
-        let transport = HttpTransport::new(&api_page, Endpoint::Api);
+        let http = HttpTransport::new(&api_page, Endpoint::Api);
+        let transport = dpop::proving(&http, proof.key, proof.nonces, &api_page);
         let call = ApiCall { client: flow.client, transport: &transport, tokens: flow, clock: &*api_page, sleep: &*api_page, policy };
         match call.send(method, &path, body.as_deref()).await? {
-            Outcome::Delivered(answer) => Ok(answer.into_response()),
+            Outcome::Delivered(answer) => Ok(dpop::answer(answer)?.into_response()),
             Outcome::Refused { error, .. } => Err(error),
         }
     }))

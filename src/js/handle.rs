@@ -67,6 +67,8 @@ pub(crate) fn client_from_text(text: &str) -> Result<Client> {
 #[wasm_bindgen]
 pub struct WasmClient {
     pub(crate) client: Rc<Client>,
+    /// The servers' latest DPoP nonces, for this client's life (RFC 9449 §8, §9; src/js/dpop.rs).
+    nonces: super::dpop::Nonces,
 }
 
 impl WasmClient {
@@ -74,10 +76,14 @@ impl WasmClient {
     pub(crate) fn client(&self) -> Rc<Client> {
         Rc::clone(&self.client)
     }
+    /// Its DPoP nonces, shared likewise.
+    pub(crate) fn nonces(&self) -> super::dpop::Nonces {
+        self.nonces.clone()
+    }
 }
 
 fn handle(r: Result<Client>) -> JsResult<WasmClient> {
-    r.map(|client| WasmClient { client: Rc::new(client) }).map_err(error::to_js)
+    r.map(|client| WasmClient { client: Rc::new(client), nonces: super::dpop::nonces() }).map_err(error::to_js)
 }
 
 pub(crate) fn done(r: Result<String>) -> JsResult<JsValue> {

@@ -161,6 +161,7 @@ pub(crate) async fn get_document(fetch: Option<Function>, request: &HttpRequest,
 }
 
 /// The flows' transport in a page: gloo-net, or the app's `fetch` (`Ports.fetch`).
+#[derive(Clone)]
 pub(crate) struct HttpTransport {
     page: Rc<Page>,
     endpoint: Endpoint,

@@ -15,6 +15,7 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 mod args;
 mod config;
+mod dpop;
 mod error;
 mod flow;
 mod global;

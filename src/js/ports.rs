@@ -52,6 +52,14 @@ extern "C" {
     /// The `TsunagiError` for the core's error JSON, with the failure that caused it as its `cause`.
     #[wasm_bindgen(method)]
     pub(crate) fn failure(this: &Ports, error: &str, cause: &JsValue) -> JsValue;
+    /// The client's kept DPoP `CryptoKeyPair`, or `null` (`src/js/dpop.rs`).
+    #[cfg(feature = "oidc")]
+    #[wasm_bindgen(method, catch, js_name = dpopKey)]
+    fn dpop_key(this: &Ports) -> std::result::Result<Promise, JsValue>;
+    /// Keeps a new DPoP `CryptoKeyPair` for the client.
+    #[cfg(feature = "oidc")]
+    #[wasm_bindgen(method, catch, js_name = dpopKeep)]
+    fn dpop_keep(this: &Ports, pair: &JsValue) -> std::result::Result<Promise, JsValue>;
 }
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -72,6 +80,12 @@ export interface WasmPorts {
   timeoutMs: number;
   renewing(): void;
   failure(error: string, cause: unknown): unknown;
+  /** The client's kept DPoP key pair (RFC 9449), or null (js/oidc.js's; tsunagi/lawvu has none). */
+  dpopKey?(): Promise<CryptoKeyPair | null>;
+  /** Keeps a new DPoP key pair for the client. */
+  dpopKeep?(pair: CryptoKeyPair): Promise<unknown>;
+  /** Forgets it (js/client.js's logout; not called from Rust). */
+  dpopForget?(): Promise<unknown>;
 }
 "#;
 
@@ -169,6 +183,19 @@ fn storage() -> Error {
 
 fn unavailable() -> Error {
     Error::new(ErrorCode::Transport, "the page's port failed")
+}
+
+#[cfg(feature = "oidc")]
+impl Page {
+    /// The client's kept DPoP key pair, if any.
+    pub(crate) async fn dpop_pair(&self) -> Result<Option<JsValue>> {
+        let v = self.wait(self.ports.dpop_key(), storage).await?;
+        Ok((!v.is_null() && !v.is_undefined()).then_some(v))
+    }
+    /// Keeps `pair` as the client's DPoP key.
+    pub(crate) async fn keep_dpop_pair(&self, pair: &JsValue) -> Result<()> {
+        self.wait(self.ports.dpop_keep(pair), storage).await.map(|_| ())
+    }
 }
 
 impl TokenStore for Page {

@@ -413,3 +413,21 @@ fn cached_clients_follow_the_config_text() {
     }
     assert_eq!(url(&lawvu()), a);
 }
+
+#[test]
+fn the_package_reads_dpop() {
+    // `dpop`: true, false or "auto" (RFC 9449; the browser's key: src/js/dpop.rs); nothing else
+    let config = |dpop: &str| {
+        format!(
+            r#"{{"config": {{"provider": "generic", "authorizationEndpoint": "https://as.example/auth", "tokenEndpoint": "https://as.example/token", "clientId": "c", "redirectUri": "https://app.example/cb"{dpop}}}}}"#
+        )
+    };
+    for ok in ["", r#","dpop": false"#, r#","dpop": true"#, r#","dpop": "auto""#] {
+        assert!(run_op("begin_authorization", &config(ok)).is_ok(), "{ok}");
+    }
+    for bad in [r#","dpop": "yes""#, r#","dpop": 1"#] {
+        let err = run_op("begin_authorization", &config(bad)).err().unwrap_or_else(|| panic!("{bad} taken"));
+        assert_eq!(err.code(), ErrorCode::InvalidConfig);
+        assert!(err.to_string().contains("config.dpop"), "{err}");
+    }
+}

@@ -20,7 +20,7 @@ use tsunagi_webcrypto::WebCrypto;
 use wasm_bindgen::prelude::*;
 
 /// The RFC 8414 §2 members `discover()` returns (index.d.ts `ServerMetadata`).
-const METADATA_MEMBERS: [&str; 12] = [
+const METADATA_MEMBERS: [&str; 13] = [
     "issuer",
     "authorization_endpoint",
     "token_endpoint",
@@ -33,6 +33,7 @@ const METADATA_MEMBERS: [&str; 12] = [
     "id_token_signing_alg_values_supported",
     "pushed_authorization_request_endpoint",
     "require_pushed_authorization_requests",
+    "dpop_signing_alg_values_supported",
 ];
 
 /// How many issuers' metadata stay cached, and for how long.

@@ -2,7 +2,7 @@
 // authorization server, started on loopback for the tests, with a scripted login: no forms.
 //
 // API
-//   startOidcProvider({ clients, issuerPath, oauthMetadata, accountId, claims, resource, scopes, ttl, quiet, pushedAuthorizationRequests }) →
+//   startOidcProvider({ clients, issuerPath, oauthMetadata, accountId, claims, resource, scopes, ttl, quiet, pushedAuthorizationRequests, dpop }) →
 //     Promise<{ issuer, origin, port, provider, close(), rotateKeys(), tamperNextTokenResponse(fn),
 //               signIdToken(claims, { alg, kid }), requests(path), authorize(url, { jar }) }>
 //   - clients: oidc-provider client metadata (client_id, client_secret, redirect_uris, grant_types,
@@ -25,6 +25,12 @@
 //     (RFC 9126; on by default in 9.x, the endpoint at {issuer}/request), e.g.
 //     { requirePushedAuthorizationRequests: true } (metadata then says require_pushed_authorization_requests)
 //     or { enabled: false }. A client's own `require_pushed_authorization_requests: true` requires PAR of it alone.
+//   - dpop: DPoP (RFC 9449; oidc-provider's features.dPoP, on by default: proofs taken, tokens bound
+//     to the proof key, ES256 among dpop_signing_alg_values_supported). { nonce: true }: every proof
+//     must carry the server's nonce (features.dPoP.nonceSecret, requireNonce): the token endpoint
+//     answers 400 use_dpop_nonce, userinfo 401 WWW-Authenticate: DPoP error="use_dpop_nonce", each
+//     with a DPoP-Nonce. false: DPoP off (no dpop_signing_alg_values_supported). A client with
+//     `dpop_bound_access_tokens: true` must use DPoP.
 // The server:
 //   - every login is scripted: the authorization endpoint redirects to /interaction/:uid (the
 //     harness's own handler), which signs in `accountId` and grants every requested scope, claim and
@@ -48,7 +54,8 @@
 //   - signIdToken(claims, { alg = 'ES256', kid }): a compact JWS over `claims` signed with the server's
 //     current key for `alg` (its kid, unless `kid` names another: a key not in the JWKS) — to forge
 //     id_tokens a client must refuse for their claims alone.
-//   - requests(path): how many requests for `path` (e.g. '/jwks' under the issuer) the server had.
+//   - requests(path, method?): how many requests for `path` (e.g. '/jwks' under the issuer) the server
+//     had; with `method` ('POST'), only those (a page's CORS preflights are OPTIONS).
 //   - authorize(url, { jar }): see above; `jar` (a Map) keeps cookies between calls (one "browser").
 // A second startOidcProvider({ clients }) with the same clients is a second issuer for mix-up tests.
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
@@ -85,7 +92,14 @@ function withDefaults(client) {
   return { response_types: ['code'], grant_types: ['authorization_code'], ...client };
 }
 
-function configuration({ clients, claims, resource, grantedResource, scopes, ttl, cookieKeys, jwks, pushedAuthorizationRequests }) {
+/** oidc-provider's features.dPoP for the `dpop` option. */
+function dpopFeature(dpop) {
+  if (dpop === false) return { enabled: false };
+  if (dpop?.nonce) return { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true };
+  return { enabled: true };
+}
+
+function configuration({ clients, claims, resource, grantedResource, scopes, ttl, cookieKeys, jwks, pushedAuthorizationRequests, dpop }) {
   return {
     clients: clients.map(withDefaults),
     jwks,
@@ -100,6 +114,7 @@ function configuration({ clients, claims, resource, grantedResource, scopes, ttl
       revocation: { enabled: true },
       introspection: { enabled: true },
       pushedAuthorizationRequests: { enabled: true, ...pushedAuthorizationRequests },
+      dPoP: dpopFeature(dpop),
       resourceIndicators: {
         enabled: true,
         defaultResource: () => undefined,
@@ -189,6 +204,7 @@ export async function startOidcProvider({
   ttl = {},
   quiet = true,
   pushedAuthorizationRequests = {},
+  dpop,
 } = {}) {
   const mount = issuerPath.replace(/\/+$/, '');
   if (mount && !mount.startsWith('/')) throw new TypeError('issuerPath starts with /');
@@ -202,6 +218,7 @@ export async function startOidcProvider({
   const server = createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     counts.set(path, (counts.get(path) ?? 0) + 1);
+    counts.set(`${req.method} ${path}`, (counts.get(`${req.method} ${path}`) ?? 0) + 1);
     // RFC 8414 §3.1: the well-known segment goes between the host and the issuer's path
     if (mount && oauthMetadata && path === `/.well-known/oauth-authorization-server${mount}`) req.url = `${mount}/.well-known/oauth-authorization-server`;
     else if (!path.startsWith(`${mount}/`) || (!oauthMetadata && path.endsWith('/.well-known/oauth-authorization-server'))) {
@@ -229,7 +246,7 @@ export async function startOidcProvider({
   const { port } = server.address();
   const origin = `http://127.0.0.1:${port}`;
   const issuer = `${origin}${mount}`;
-  const options = { clients, accountId, claims, resource, grantedResource, scopes, ttl, cookieKeys, pushedAuthorizationRequests };
+  const options = { clients, accountId, claims, resource, grantedResource, scopes, ttl, cookieKeys, pushedAuthorizationRequests, dpop };
   const boot = () => {
     keys = signingKeys();
     provider = newProvider(issuer, configuration({ ...options, jwks: keys }), quiet);
@@ -266,7 +283,7 @@ export async function startOidcProvider({
       }[alg];
       return `${input}.${sign(params[0], Buffer.from(input), params[1]).toString('base64url')}`;
     },
-    requests: (path) => counts.get(path) ?? 0,
+    requests: (path, method) => counts.get(method ? `${method} ${path}` : path) ?? 0,
     authorize: (url, opts) => followAuthorization(url, issuer, opts),
     close: () =>
       new Promise((ok) => {

@@ -24,6 +24,13 @@
 // code table every module carries, the authorization request split into its query and its URL (the
 // push reuses the query), the client authentication split (a push carries its own client_id), and
 // +20 bytes of js/client.js choosing between the two ways to begin.
+// Issue 25 (DPoP, RFC 9449) raised tsunagi's by 9 KB (137 124 → 145 945 bytes): the proofs, the
+// nonce book and WWW-Authenticate reader, the WebCrypto key pair and signer (src/js/dpop.rs,
+// tsunagi-webcrypto) and the flows over DpopTransport in the wasm (+8.6 KB), js/oidc.js's IndexedDB
+// key store (+0.7 KB JS). tsunagi/lawvu has none of it (no DPoP code or name in its wasm), only the
+// plumbing: OAuthClient's ports take js/oidc.js' DPoP ports when present and logout asks them to
+// forget the key (+29 bytes of JS), and the flows' transport is built through src/js/dpop.rs' no-DPoP
+// shim (the wasm +0.2 KB): 105 776 → 106 046 bytes, budget +0.25 KB.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -50,10 +57,13 @@ const ESBUILD = join(ROOT, 'node_modules', '.bin', 'esbuild');
 // authentication, its answer read, the PAR policy): +2 700 bytes (measured alone: 226 506 → 229 206);
 // with the above: 225 971 bytes (Node's zlib; 224 509 on the command line). The client-credentials
 // token renewed ahead by its object's alarm (held.rs, schedule.rs): +1.2 KB → 227 335 (Node's zlib).
-const WORKER_BUDGET = 222.5 * 1024;
+// Issue 25: the core's DPoP pieces the Worker links (a `DPoP` token type, `Authorization: DPoP`, the
+// metadata's dpop_signing_alg_values_supported), ahead of its own DPoP: 226 785 → 227 311 (+0.5 KB).
+// Merged with the above: MERGED_WORKER.
+const WORKER_BUDGET = 223 * 1024;
 
 /** Budgets in bytes, gzip -9 of the minified bundle (wasm included where the entry loads one). */
-const BUDGETS = { lawvu: 104 * 1024, tsunagi: 137.5 * 1024, broker: 3 * 1024, react: 1.5 * 1024, worker: WORKER_BUDGET };
+const BUDGETS = { lawvu: 104.25 * 1024, tsunagi: 146.5 * 1024, broker: 3 * 1024, react: 1.5 * 1024, worker: WORKER_BUDGET };
 
 let work;
 before(() => {

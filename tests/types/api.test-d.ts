@@ -88,7 +88,10 @@ const generic: GenericConfig = {
   pkce: false,
   hashRoute: true,
   refreshLifetimeSecs: 86_400,
+  dpop: 'auto',
 };
+// @ts-expect-error dpop is true, false or 'auto'
+const _badDpop: GenericConfig = { provider: 'generic', tokenEndpoint: 'https://as.example/token', dpop: 'yes' };
 const configs: Config[] = [lawvu, logiless, legalon, generic];
 const config: Config = lawvu;
 // the provider field narrows the union
@@ -238,6 +241,7 @@ async function oidc() {
   const meta = await discover('https://as.example', { fetch });
   expectType<ServerMetadata>()(meta);
   expectType<boolean | undefined>()(meta.authorization_response_iss_parameter_supported);
+  expectType<string[] | undefined>()(meta.dpop_signing_alg_values_supported);
   const generic: GenericConfig = { provider: 'generic', issuer: meta.issuer, metadata: meta, clientId: 'c' };
   // RFC 9126 PAR: the metadata's members, and the config's choice
   expectType<string | undefined>()(meta.pushed_authorization_request_endpoint);

@@ -79,6 +79,17 @@ pub fn bearer_header(token: &AccessToken) -> (String, String) {
     ("authorization".to_owned(), format!("Bearer {}", token.secret()))
 }
 
+/// The `Authorization` header for `tokens`: `DPoP {token}` for a DPoP-bound token (RFC 9449
+/// §7.1; the request then needs a `DPoP` proof with `ath`, which the runtime adds), else
+/// [`bearer_header`].
+pub fn authorization_header(tokens: &TokenSet) -> (String, String) {
+    #[cfg(feature = "dpop")]
+    if crate::dpop::is_dpop_token_type(&tokens.token_type) {
+        return ("authorization".to_owned(), format!("DPoP {}", tokens.access_token.secret()));
+    }
+    bearer_header(&tokens.access_token)
+}
+
 /// How many layers of percent-encoding [`check_api_path`] looks through in one segment; a segment
 /// still encoded after that many decodings is refused.
 pub const MAX_PERCENT_DECODINGS: usize = 4;
@@ -176,12 +187,12 @@ impl Client {
     }
 
     /// An API request: `path` (checked by [`check_api_path`]) appended to the API base, the
-    /// bearer header, and for a body `Content-Type: application/json`, encoded as the profile's
+    /// `Authorization` header ([`authorization_header`]: Bearer, or DPoP for a bound token), and for a body `Content-Type: application/json`, encoded as the profile's
     /// [`BodyEncoding`](crate::profile::BodyEncoding) says (Logiless: ASCII-only, `\uNNNN` escapes).
     pub fn api_request(&self, tokens: &TokenSet, method: Method, path: &str, json_body: Option<&str>) -> Result<HttpRequest> {
         check_api_path(path)?;
         let url = format!("{}{path}", self.api_base(Some(tokens))?);
-        let mut headers = vec![("accept".to_owned(), "application/json".to_owned()), bearer_header(&tokens.access_token)];
+        let mut headers = vec![("accept".to_owned(), "application/json".to_owned()), authorization_header(tokens)];
         let body = json_body.map(|b| {
             headers.push(("content-type".to_owned(), "application/json".to_owned()));
             self.profile.api_body_encoding.encode(b)

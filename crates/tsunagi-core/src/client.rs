@@ -89,6 +89,10 @@ pub struct Client {
     /// When the authorization request is pushed (RFC 9126); never, by default.
     #[cfg(feature = "oidc")]
     pub(crate) par: ParPolicy,
+    /// Whether the runtime proves possession of a key on this client's requests (RFC 9449,
+    /// `Client::with_dpop`).
+    #[cfg_attr(not(feature = "dpop"), allow(dead_code))]
+    pub(crate) dpop: bool,
 }
 
 impl Client {
@@ -115,6 +119,7 @@ impl Client {
             scope_params: ScopeParams::default(),
             #[cfg(feature = "oidc")]
             par: ParPolicy::default(),
+            dpop: false,
         })
     }
 

@@ -58,6 +58,9 @@ pub struct ServerMetadata {
     /// RFC 9126 §5: the server takes authorization requests only through PAR.
     #[serde(default)]
     pub require_pushed_authorization_requests: bool,
+    /// DPoP proof algorithms the server takes (RFC 9449 §5.1); tsunagi signs with `ES256`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dpop_signing_alg_values_supported: Vec<String>,
 }
 
 /// The URL of `kind`'s document for `issuer` (checked by [`AuthServer::check_issuer`]). A path
@@ -125,6 +128,7 @@ pub fn parse_metadata(issuer: &str, resp: &HttpResponse) -> Result<ServerMetadat
     for (slot, key) in lists.iter_mut().zip(list_keys) {
         *slot = json::strings(&obj, key, false).map_err(|()| invalid(resp, WRONG_TYPE))?;
     }
+    let dpop_signing_alg_values_supported = json::strings(&obj, "dpop_signing_alg_values_supported", false).map_err(|()| invalid(resp, WRONG_TYPE))?;
     let iss_supported = json::boolean(&obj, "authorization_response_iss_parameter_supported").map_err(|()| invalid(resp, WRONG_TYPE))?;
     let require_par = json::boolean(&obj, "require_pushed_authorization_requests").map_err(|()| invalid(resp, WRONG_TYPE))?;
     let [authorization_endpoint, token_endpoint, jwks_uri, revocation_endpoint, pushed_authorization_request_endpoint] = urls;
@@ -142,6 +146,7 @@ pub fn parse_metadata(issuer: &str, resp: &HttpResponse) -> Result<ServerMetadat
         id_token_signing_alg_values_supported,
         pushed_authorization_request_endpoint,
         require_pushed_authorization_requests: require_par.unwrap_or(false),
+        dpop_signing_alg_values_supported,
     })
 }
 

@@ -14,6 +14,8 @@ pub mod codec;
 mod decimal;
 #[cfg(feature = "oidc")]
 pub mod discovery;
+#[cfg(feature = "dpop")]
+pub mod dpop;
 mod error;
 mod error_body;
 pub mod http;

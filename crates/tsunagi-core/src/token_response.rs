@@ -67,7 +67,7 @@ impl Client {
     /// the grant of `previous` (a user's without one); client credentials (§4.4.3) →
     /// [`TokenGrant::ClientCredentials`].
     pub fn parse_token_response_for(&self, grant: GrantType, resp: &HttpResponse, now: Timestamp, previous: Option<&TokenSet>) -> Result<TokenSet> {
-        self.token_set(grant, resp, now, previous, SentSecrets::new())
+        self.token_set(grant, resp, now, previous, SentSecrets::new(), self.dpop_expected(None))
     }
 
     /// [`Client::parse_token_response`] for the answer to `request`, the token request as built
@@ -90,7 +90,14 @@ impl Client {
             (None, None) if self.profile.supports(GrantType::AuthorizationCode) => GrantType::AuthorizationCode,
             (None, None) => GrantType::ClientCredentials,
         };
-        self.token_set(grant, resp, now, previous, SentSecrets::from_request(request)).map(|set| self.record_requested_scope(request, resp, set))
+        self.token_set(grant, resp, now, previous, SentSecrets::from_request(request), self.dpop_expected(Some(request)))
+            .map(|set| self.record_requested_scope(request, resp, set))
+    }
+
+    /// Whether a `DPoP` token type may answer `request` (RFC 9449 §5): the client uses DPoP, or the
+    /// request carried a proof.
+    fn dpop_expected(&self, request: Option<&HttpRequest>) -> bool {
+        cfg!(feature = "dpop") && (self.dpop || request.is_some_and(|r| r.header("dpop").is_some()))
     }
 
     /// The scope a token set records when the response has no `scope` member (RFC 6749 §5.1:
@@ -126,6 +133,7 @@ impl Client {
         now: Timestamp,
         previous: Option<&'s TokenSet>,
         mut sent: SentSecrets<'s>,
+        dpop_allowed: bool,
     ) -> Result<TokenSet> {
         sent.extend(SentSecrets::of_client(self));
         if let Some(rt) = previous.and_then(|p| p.refresh_token.as_ref()) {
@@ -160,13 +168,16 @@ impl Client {
         let token_type = match obj.get("token_type") {
             None | Some(Json::Null) => "Bearer".to_owned(),
             Some(Json::String(t)) if t.eq_ignore_ascii_case("bearer") => t.clone(),
+            // RFC 9449 §5: a DPoP-bound token, only in answer to a request that carried a proof
+            Some(Json::String(t)) if dpop_allowed && t.eq_ignore_ascii_case("dpop") => t.clone(),
             Some(Json::String(t)) => {
+                let expected = if dpop_allowed { "Bearer or DPoP (RFC 6750, RFC 9449)" } else { "Bearer (RFC 6750)" };
                 return Err(Error::new(
                     ErrorCode::UnsupportedTokenType,
-                    format!("token_type '{}' is not Bearer (RFC 6750)", crate::scrub::scrub_text(&sent.redact(t), 40)),
+                    format!("token_type '{}' is not {expected}", crate::scrub::scrub_text(&sent.redact(t), 40)),
                 )
                 .with_status(resp.status)
-                .with_request_id(resp.request_id()))
+                .with_request_id(resp.request_id()));
             }
             Some(_) => return Err(invalid(resp, sent, "has a token_type that is not a string")),
         };

@@ -9,6 +9,8 @@ pub mod api_call;
 #[cfg(feature = "oidc")]
 pub mod discovery;
 pub mod documents;
+#[cfg(feature = "dpop")]
+pub mod dpop;
 pub mod exchange;
 #[cfg(feature = "oidc")]
 pub mod id_token;

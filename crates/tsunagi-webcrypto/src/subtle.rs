@@ -2,21 +2,29 @@
 //! RFC 8037): `crypto.subtle` from the global object, which is a `Window` in a page, a `Worker`
 //! scope in a worker and neither in workerd, so it is read by name, not through `web_sys::window()`.
 
-use js_sys::{Array, Object, Reflect, JSON};
+use js_sys::Reflect;
+#[cfg(feature = "oidc")]
+use js_sys::{Array, Object, JSON};
+#[cfg(feature = "oidc")]
 use tsunagi_core::id_token::JwsAlgorithm;
 use tsunagi_core::{Error, ErrorCode, Result};
+#[cfg(feature = "oidc")]
 use tsunagi_flows::SignatureCheck;
 use wasm_bindgen::{JsCast, JsValue};
+#[cfg(feature = "oidc")]
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Crypto, CryptoKey, SubtleCrypto};
+#[cfg(feature = "oidc")]
+use web_sys::CryptoKey;
+use web_sys::{Crypto, SubtleCrypto};
 
 /// The runtime's WebCrypto as the verifier's signature check.
+#[cfg(feature = "oidc")]
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WebCrypto;
 
 /// `globalThis.crypto.subtle`, or `unsupported_algorithm` where there is none (a page that is
 /// not a secure context).
-fn subtle() -> Result<SubtleCrypto> {
+pub(crate) fn subtle() -> Result<SubtleCrypto> {
     let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok().filter(|c| c.is_object()).ok_or_else(no_webcrypto)?;
     let subtle = crypto.unchecked_into::<Crypto>().subtle();
     if subtle.is_object() {
@@ -30,10 +38,12 @@ fn no_webcrypto() -> Error {
     Error::new(ErrorCode::UnsupportedAlgorithm, "WebCrypto (crypto.subtle) is not available here: a secure context is needed")
 }
 
+#[cfg(feature = "oidc")]
 fn unusable_key() -> Error {
     Error::new(ErrorCode::IdTokenSignatureInvalid, "the id_token's key or signature could not be used")
 }
 
+#[cfg(feature = "oidc")]
 /// What WebCrypto threw: `NotSupportedError` means this runtime lacks the algorithm (Ed25519 in
 /// an older browser); anything else is a key it refuses.
 fn thrown(alg: JwsAlgorithm, e: &JsValue) -> Error {
@@ -50,11 +60,13 @@ fn thrown(alg: JwsAlgorithm, e: &JsValue) -> Error {
     unusable_key()
 }
 
+#[cfg(feature = "oidc")]
 /// A JSON object (the JWK, an algorithm) as a JS object.
 fn object(json: &str) -> Result<Object> {
     JSON::parse(json).ok().and_then(|v| v.dyn_into::<Object>().ok()).ok_or_else(unusable_key)
 }
 
+#[cfg(feature = "oidc")]
 impl SignatureCheck for WebCrypto {
     async fn verify(&self, alg: JwsAlgorithm, jwk: &str, signing_input: &[u8], signature: &[u8]) -> Result<bool> {
         let subtle = subtle()?;

@@ -41,6 +41,9 @@ const AUDIENCE: Field = Field::package("audience");
 /// Pushed Authorization Requests (RFC 9126): absent = when the server requires them, `true` =
 /// whenever its metadata names a PAR endpoint, `false` = never.
 const PAR: Field = Field::new("par", "par");
+/// DPoP (RFC 9449): `true`, `false` (the default) or `"auto"`. The package's, this round.
+#[cfg(feature = "dpop")]
+const DPOP: Field = Field::package("dpop");
 
 /// Every field above.
 const FIELDS: &[Field] = &[
@@ -64,6 +67,8 @@ const FIELDS: &[Field] = &[
     RESOURCE,
     AUDIENCE,
     PAR,
+    #[cfg(feature = "dpop")]
+    DPOP,
 ];
 
 /// The generic profile's line of the registry.
@@ -128,6 +133,14 @@ fn read(f: &Fields<'_>) -> Result<Box<dyn Settings>> {
     cfg.scope_params.resources = f.strings(&RESOURCE)?;
     cfg.scope_params.audience = f.string(&AUDIENCE)?;
     cfg.par = if user { f.boolean(&PAR)? } else { None };
+    #[cfg(feature = "dpop")]
+    {
+        use crate::dpop::DpopMode;
+        cfg.dpop = match f.boolean(&DPOP) {
+            Ok(on) => on.map_or(DpopMode::Off, |on| if on { DpopMode::On } else { DpopMode::Off }),
+            Err(_) => f.choice(&DPOP, |s| (s == "auto").then_some(DpopMode::Auto), &["auto"])?.unwrap_or(DpopMode::Off),
+        };
+    }
     Ok(Box::new(Read { cfg, user }))
 }
 

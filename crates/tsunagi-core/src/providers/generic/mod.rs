@@ -68,6 +68,12 @@ pub struct GenericConfig {
     pub par_endpoint: Option<String>,
     /// The server's `require_pushed_authorization_requests` (RFC 9126 §5), from its metadata.
     pub require_par: bool,
+    /// DPoP (RFC 9449): off, on, or `auto` (on when the metadata lists ES256).
+    #[cfg(feature = "dpop")]
+    pub dpop: crate::dpop::DpopMode,
+    /// The server's `dpop_signing_alg_values_supported`, once metadata was applied.
+    #[cfg(feature = "dpop")]
+    pub dpop_algs: Option<Vec<String>>,
 }
 
 impl GenericConfig {
@@ -94,6 +100,10 @@ impl GenericConfig {
             par: None,
             par_endpoint: None,
             require_par: false,
+            #[cfg(feature = "dpop")]
+            dpop: crate::dpop::DpopMode::Off,
+            #[cfg(feature = "dpop")]
+            dpop_algs: None,
         }
     }
 
@@ -146,6 +156,7 @@ impl GenericConfig {
         keep(&mut self.par_endpoint, &m.pushed_authorization_request_endpoint);
         self.require_iss |= m.authorization_response_iss_parameter_supported;
         self.require_par |= m.require_pushed_authorization_requests;
+        self.dpop_algs = Some(m.dpop_signing_alg_values_supported.clone());
     }
 
     /// The generic profile.
@@ -193,6 +204,8 @@ impl GenericConfig {
         let client = Client::new(self.profile()?, self.client_id.as_deref(), self.redirect_uri.as_deref(), auth)?
             .with_server(self.server()?)
             .with_scope_params(self.scope_params.clone())?;
+        #[cfg(feature = "dpop")]
+        let client = client.with_dpop(self.dpop.resolve(self.dpop_algs.as_deref()));
         self.with_par(client)
     }
 

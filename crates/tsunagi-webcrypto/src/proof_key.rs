@@ -1,0 +1,75 @@
+//! The DPoP proof key (RFC 9449) held by WebCrypto: an ECDSA P-256 key pair generated
+//! **non-extractable** (`generateKey(…, false, ["sign", "verify"])`: the private key cannot leave
+//! the runtime, though a page may keep the `CryptoKeyPair` itself in IndexedDB by structured
+//! clone), its public half exported as a JWK for the proofs' header, and ES256 signatures, which
+//! WebCrypto returns as raw `r || s` (64 bytes, WebCrypto §23.4 "ECDSA" sign; RFC 7518 §3.4's form).
+
+use crate::subtle::subtle;
+use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
+use tsunagi_core::dpop::PublicJwk;
+use tsunagi_core::{Error, ErrorCode, Result};
+use tsunagi_flows::dpop::ProofKey;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Crypto, CryptoKey};
+
+/// A DPoP key: the private `CryptoKey` (sign only) and the public JWK.
+#[derive(Clone, Debug)]
+pub struct WebCryptoProofKey {
+    private: CryptoKey,
+    jwk: PublicJwk,
+}
+
+fn failed(what: &str) -> Error {
+    Error::new(ErrorCode::UnsupportedAlgorithm, format!("the DPoP key could not be {what} with WebCrypto (ECDSA P-256)"))
+}
+
+fn object(json: &str) -> Result<Object> {
+    JSON::parse(json).ok().and_then(|v| v.dyn_into::<Object>().ok()).ok_or_else(|| failed("described"))
+}
+
+/// A new non-extractable ECDSA P-256 key pair (a `CryptoKeyPair`), to keep as it is.
+pub async fn generate_pair() -> Result<JsValue> {
+    let usages = Array::of2(&JsValue::from_str("sign"), &JsValue::from_str("verify"));
+    let algorithm = object(r#"{"name":"ECDSA","namedCurve":"P-256"}"#)?;
+    let promise = subtle()?.generate_key_with_object(&algorithm, false, &usages).map_err(|_| failed("generated"))?;
+    JsFuture::from(promise).await.map_err(|_| failed("generated"))
+}
+
+impl WebCryptoProofKey {
+    /// The key of a `CryptoKeyPair` ([`generate_pair`]'s, or one read back from IndexedDB): an
+    /// ECDSA P-256 pair whose private key signs and is not extractable.
+    pub async fn from_pair(pair: &JsValue) -> Result<Self> {
+        let member = |name: &str| Reflect::get(pair, &JsValue::from_str(name)).ok().and_then(|k| k.dyn_into::<CryptoKey>().ok());
+        let (Some(private), Some(public)) = (member("privateKey"), member("publicKey")) else {
+            return Err(Error::new(ErrorCode::InvalidParameter, "a DPoP key is a CryptoKeyPair"));
+        };
+        if private.extractable() {
+            return Err(Error::new(ErrorCode::InvalidParameter, "a DPoP private key must not be extractable"));
+        }
+        let exported = JsFuture::from(subtle()?.export_key("jwk", &public).map_err(|_| failed("exported"))?).await.map_err(|_| failed("exported"))?;
+        let text = JSON::stringify(&exported).ok().and_then(|s| s.as_string()).ok_or_else(|| failed("exported"))?;
+        Ok(WebCryptoProofKey { private, jwk: PublicJwk::from_jwk_json(&text)? })
+    }
+}
+
+impl ProofKey for WebCryptoProofKey {
+    fn public_jwk(&self) -> &PublicJwk {
+        &self.jwk
+    }
+
+    async fn sign(&self, input: &[u8]) -> Result<Vec<u8>> {
+        let algorithm = object(r#"{"name":"ECDSA","hash":"SHA-256"}"#)?;
+        // WebCrypto copies the bytes when called (WebCrypto §14.3.4): a view of wasm memory is fine
+        let promise = subtle()?.sign_with_object_and_u8_array(&algorithm, &self.private, input).map_err(|_| failed("used"))?;
+        let signature = JsFuture::from(promise).await.map_err(|_| failed("used"))?;
+        Ok(Uint8Array::new(&signature).to_vec())
+    }
+
+    fn jti_entropy(&self) -> Result<[u8; 16]> {
+        let crypto = Reflect::get(&js_sys::global(), &JsValue::from_str("crypto")).ok().filter(|c| c.is_object()).ok_or_else(|| failed("used"))?;
+        let mut out = [0u8; 16];
+        crypto.unchecked_into::<Crypto>().get_random_values_with_u8_array(&mut out).map_err(|_| failed("used"))?;
+        Ok(out)
+    }
+}
