@@ -199,6 +199,7 @@ export interface GenericConfigFields {
    * @see https://www.rfc-editor.org/rfc/rfc9126
    */
   par?: boolean;
+  /**
    * DPoP (RFC 9449): `true` sends a proof with every token, refresh and API request and keeps `DPoP` tokens; `'auto'` does so
    * when the metadata lists `ES256` in `dpop_signing_alg_values_supported`; `false` (the default) sends Bearer tokens. The key
    * pair is WebCrypto's ECDSA P-256, non-extractable, kept in IndexedDB per client and origin (in memory in Node), new after
