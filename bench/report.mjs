@@ -216,6 +216,10 @@ if (sz.lawvu)
     `**Entries (issue 22).** \`tsunagi/lawvu\` loads its own LawVu-only module (\`pkg/lawvu/tsunagi_wasm_bg.wasm\`, cargo features \`js,lawvu\`: no OpenID Connect, no other provider, no low-level request builders): wasm ${fmtKB(sz.lawvu.wasm_gz)} + JS ${fmtKB(sz.lawvu.js_min_gz)} = **${fmtKB(sz.lawvu.total_gz)}** against the 30 KB target; \`tsunagi\` loads the browser's module (\`js,lowlevel,lawvu,generic,oidc\`): **${fmtKB(sz.tsunagi.total_gz)}** against 60 KB; \`tsunagi/broker\` ${fmtKB(sz.broker.gz)} with no wasm. **Both wasm targets are missed**: leaving out OpenID Connect, the generic profile, Logiless and LegalOn takes ${fmtKB(sz.tsunagi.wasm_gz - sz.lawvu.wasm_gz)} off the wasm, because what is left is the core's shared codecs and checks, the flows and the glue of each export — the functions below. \`tests/package/entries.test.mjs\` holds what they weigh today, so they can only shrink.`,
     '',
   );
+L.push(
+  "**What issue 25's features add to `tsunagi`** (each measured by its branch, the package built with and without it, gzip -9 of the entry as `tests/package/entries.test.mjs` measures it): Pushed Authorization Requests (RFC 9126: the push, its answer read, the PAR policy, the flows' step) +3.3 KB, 137 078 → 140 419 bytes; DPoP (RFC 9449: the proofs, the nonce book and `WWW-Authenticate` reader, the WebCrypto key pair and signer, the flows over `DpopTransport`, +8.6 KB of wasm; `js/oidc.js`'s IndexedDB key store, +0.7 KB of JS) +9.0 KB, 137 124 → 145 945 bytes. `tsunagi/lawvu` has neither (`tests/package/lean.test.mjs` and `tests/bundlers/` search its module and bundles for their names): it grew 0.5 KB with them, shared plumbing — a new error code in the table every module carries, the authorization request split into query and URL, the client authentication split, `OAuthClient`'s optional DPoP ports and a no-DPoP transport shim.",
+);
+L.push('');
 // What was tried against the 30 and 60 KB targets (issue 22: "show the per-function bytes and the
 // smallest you reached"): each row measured by hand on `tsunagi/lawvu`'s module (wasm-bindgen output,
 // then wasm-opt, gzip -9), the commit that adopted or measured it named in the text.
@@ -379,7 +383,13 @@ if (!w) {
         "Where a target is missed the gap to the JS BFF is tsunagi's own cost, not the cost of having sessions: both make the same checks and the same single hop to the session's object (below). Where the time goes is measured next.",
         '',
       );
-    if (prof) L.push(...whereTheTimeGoes(prof));
+    if (prof) {
+      L.push(...whereTheTimeGoes(prof));
+      L.push(
+        "What the two measurements say together: per call the tsunagi Worker still spends more CPU in its isolate than the JS BFF (the rows above: its Rust, wasm-bindgen's glue and the crossings, against the BFF's own JavaScript), and it is faster because most of its calls make no Durable Object hop (the isolate's copy of the session object's answer, `SESSION_CACHE_SECS`); asking the object on every call, it is the slower of the two (the `SESSION_CACHE_SECS=0` rows). Removed one at a time this round, each measured before and after with this profile: the Worker's own time-out timer (`setTimeout`/`clearTimeout` and their closures, replaced by `AbortSignal.timeout`), the `Request` object built before `fetch`, the Durable Object messages as `fetch` requests (now Workers RPC), the Headers iterator read from wasm (now one `headerLines` call), and the `[vars]` and object names read per call (now per isolate).",
+        '',
+      );
+    }
     if (w.proxy.refusals) {
       const cases = Object.keys(w.proxy.refusals['tsunagi Worker']);
       L.push('Before timing, both BFFs are shown refusing the same requests (status answered):');
@@ -428,7 +438,7 @@ if (!w) {
       L.push('');
     }
     L.push(
-      "The Worker no longer carries `url`/`idna`/ICU (the request URL is split by the core's own parser, `crates/tsunagi-worker/src/request_target.rs`: 257 → 189 KB gz). It went from 175 KB gz (issue 12) to 206 KB (issues 13–14: typed object messages, the sealed sign-in cookie, the shared flows) and to the figure above with issues 15 and 16, measured only as a whole: connections validated from configuration, per-connection access rules, the held-connection object with its alarms and health record, the RPC broker (`serde_wasm_bindgen` at the JS object boundary), admin routes, and the core's discovery, `iss`, revocation and id_token parts. Issue 24 moved the Worker off serde_json: its sealed records (token sets, the sign-in in progress), the messages to its Durable Objects and their answers, its JSON views and the connections table are written and read by the core's codec (`crates/tsunagi-worker/src/records.rs`, `messages.rs`; the `[vars]` table through `JSON.stringify`), 295.5 → 222.8 KB gz (12.8 KB of it from dropping serde's internally tagged enums, whose deserialisation buffers through serde's `Content`), then talc instead of dlmalloc as the allocator (as in the package's modules) 222.8 → 219.9 KB gz. What serde is left is serde-wasm-bindgen where a JS object is the natural form (the `{exp, blob}` and health records in Durable Object storage, the broker's RPC answer) and workers-rs's own (`RequestInit`'s `cf` options, `ListOptions`); serde_json's error type stays as a variant of `worker::Error`. `core::num` is float printing still reached through that serde code (serde's `Unexpected` and serde-wasm-bindgen's errors). The largest parts now are the Worker's own code, the wasm-bindgen/js-sys glue (every JS object built through imported functions) and the core: the 150 KB target needs the glue and the core's provider code cut, not the codec. `wasm-opt -Oz --converge`, `--gufa` and `-Os` were tried (issue 13's round): within 0.2 KB of `-Oz`.",
+      "The Worker no longer carries `url`/`idna`/ICU (the request URL is split by the core's own parser, `crates/tsunagi-worker/src/request_target.rs`: 257 → 189 KB gz). It went from 175 KB gz (issue 12) to 206 KB (issues 13–14: typed object messages, the sealed sign-in cookie, the shared flows) and to the figure above with issues 15 and 16, measured only as a whole: connections validated from configuration, per-connection access rules, the held-connection object with its alarms and health record, the RPC broker (`serde_wasm_bindgen` at the JS object boundary), admin routes, and the core's discovery, `iss`, revocation and id_token parts. Issue 24 moved the Worker off serde_json: its sealed records (token sets, the sign-in in progress), the messages to its Durable Objects and their answers, its JSON views and the connections table are written and read by the core's codec (`crates/tsunagi-worker/src/records.rs`, `messages.rs`; the `[vars]` table through `JSON.stringify`), 295.5 → 222.8 KB gz (12.8 KB of it from dropping serde's internally tagged enums, whose deserialisation buffers through serde's `Content`), then talc instead of dlmalloc as the allocator (as in the package's modules) 222.8 → 219.9 KB gz. Later in issue 24 the objects were called over Workers RPC and upstream requests built with web-sys's `RequestInit` (workers-rs's carries `cf` options serialised by serde-wasm-bindgen; −5 KB), and the Worker gained the isolate's copies of session answers, one ask per isolate and the renewal alarm of held tokens (+4 KB), and issue 25's PAR (+2.7 KB) and the core's DPoP token type (+0.5 KB). What serde is left is serde-wasm-bindgen where a JS object is the natural form (the `{exp, blob}` and health records in Durable Object storage, the broker's RPC answer) and workers-rs's `ListOptions`; serde_json's error type stays as a variant of `worker::Error`. Float printing (`<f64 as Display>::fmt`, 13.9 KB before wasm-opt, reached only through the function table: twiggy names no direct caller) comes with that serde code (serde's `Unexpected::Float`, serde-wasm-bindgen's errors). The largest parts now are the Worker's own code, the wasm-bindgen/js-sys glue (every JS object built through imported functions) and the core: the 150 KB target needs the glue and the core's provider code cut, not the codec. `wasm-opt -Oz --converge`, `--gufa` and `-Os` were tried (issue 13's round): within 0.2 KB of `-Oz`.",
     );
     L.push('');
   }
@@ -467,9 +477,6 @@ if (w?.proxy?.load_tool !== 'wrk')
   L.push(
     '- `wrk` (native load generator) for the Worker: the throughput above is from a bounded Node load generator (loopback) sharing the 2 CPUs with workerd and the sandbox.',
   );
-L.push(
-  "- A per-function CPU profile of the Worker request path (workerd's clock does not advance inside a request, so the explanations above come from removing one piece at a time).",
-);
 L.push('');
 L.push('## Next levers, in order');
 L.push('');
@@ -479,7 +486,9 @@ L.push(
 L.push(
   "2. **Token response parse**: the set's way back to JavaScript (its JSON written in wasm, decoded and parsed in JS: about 40 % of a parse) and the reader's owned strings; building the JS object member by member through js-sys was estimated no faster (one `TextDecoder` call per string).",
 );
-L.push('3. **Worker proxy path**: a JS shim for the hot path with one call into wasm for the decision (see section 5).');
+L.push(
+  "3. **Worker proxy path**: the calls that do ask the session's object (`SESSION_CACHE_SECS=0`, or a copy over 10 s old) are 0.8× the JS BFF: section 5's profile puts the gap in wasm-bindgen's glue and the crossings (each import that may throw runs through `handleError`, each string is decoded) and in the futures queue's microtasks. A JS shim for the hot path with one call into wasm for the decision would remove most of them.",
+);
 L.push('');
 writeFileSync(outPath, L.join('\n'));
 console.log(`bench: report → ${outPath}`);

@@ -59,8 +59,9 @@ const ESBUILD = join(ROOT, 'node_modules', '.bin', 'esbuild');
 // token renewed ahead by its object's alarm (held.rs, schedule.rs): +1.2 KB → 227 335 (Node's zlib).
 // Issue 25: the core's DPoP pieces the Worker links (a `DPoP` token type, `Authorization: DPoP`, the
 // metadata's dpop_signing_alg_values_supported), ahead of its own DPoP: 226 785 → 227 311 (+0.5 KB).
-// Merged with PAR and issue 24's Worker changes: 227 957 bytes (Node's zlib).
-const WORKER_BUDGET = 223 * 1024;
+// Merged with PAR and issue 24's Worker changes: 227 957 bytes (Node's zlib); the held object's
+// lifetime count of token requests kept in storage: 228 672.
+const WORKER_BUDGET = 223.5 * 1024;
 
 /** Budgets in bytes, gzip -9 of the minified bundle (wasm included where the entry loads one). */
 // With PAR and DPoP both merged: tsunagi/lawvu 106 194 bytes, tsunagi 149 349 bytes.

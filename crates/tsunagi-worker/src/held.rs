@@ -30,6 +30,10 @@ const HEALTH: &str = "health";
 const PENDING: &str = "pending";
 /// A client-credentials connection's name while its renewal alarm is set (clear: never a token).
 const RENEW: &str = "renew";
+/// How many token requests the object has answered, ever (clear: a number): its health's
+/// `token_requests`, kept across evictions so an operator's (and the scale simulation's) count
+/// does not restart when the object sleeps.
+const ASKED: &str = "asked";
 /// What [`PENDING`] holds: the sign-in and the origin it was started through,
 /// `{"pending": {…}, "origin"}`.
 struct PendingGrant {
@@ -57,7 +61,8 @@ struct Inner {
     object_id: String,
     token: RefCell<Option<TokenSet>>,
     lock: LocalLock,
-    /// Token requests answered since the object woke: the load docs/scaling.md counts (its
+    /// Token requests answered since the object woke (the renewal alarm's test of use; the
+    /// lifetime count the health shows is [`ASKED`], in storage) — the load docs/scaling.md counts (its
     /// health shows it; kept in memory only).
     answered: Cell<u64>,
     /// [`Inner::answered`] when the token was last stored, and whether the renewal alarm stored
@@ -128,6 +133,7 @@ impl Inner {
             HeldOp::Token { connection, origin, failed } => {
                 let c = config::connection(&self.env, &connection)?;
                 self.answered.set(self.answered.get().saturating_add(1));
+                self.count_ask().await;
                 let origin = self.health().await?.filter(|_| c.unattended).map(|h| h.origin).unwrap_or(origin);
                 // the refresh token stays here: the caller gets what an API call uses
                 text(&HeldTokenAnswer::of(&self.token(&c, &origin, failed.as_deref()).await?))
@@ -256,7 +262,7 @@ impl Inner {
         o.insert("connected", held.is_some());
         o.insert("access_expires_at", ms(held.as_ref().and_then(|t| t.expires_at)));
         o.insert("refresh_expires_at", ms(held.as_ref().and_then(|t| t.refresh_expires_at)));
-        o.insert("token_requests", self.answered.get());
+        o.insert("token_requests", self.asked().await);
         // a grant in progress is reported beside the current grant's health, never in its place
         let pending = if c.unattended { self.pending_grant_expiry().await? } else { None };
         o.insert(
@@ -297,6 +303,18 @@ impl Inner {
         o.insert("disconnected", true);
         o.insert("revocation", revocation);
         Ok(Json::from(o))
+    }
+
+    /// The lifetime count of token requests answered ([`ASKED`]).
+    async fn asked(&self) -> u64 {
+        self.state.storage().get::<u64>(ASKED).await.ok().flatten().unwrap_or(0)
+    }
+
+    /// One more token request answered: counted in storage (best effort: a failed write loses a
+    /// count, never the answer). Asks are rare by design — one per isolate per token lifetime.
+    async fn count_ask(&self) {
+        let n = self.asked().await.saturating_add(1);
+        let _ = self.state.storage().put(ASKED, n).await;
     }
 
     /// A client-credentials token renewed ahead of the isolates ([`schedule::renew_ahead`]),
