@@ -40,6 +40,11 @@ test-crates:
 	  files=$$($(CARGO) package --list --allow-dirty -p $$c) || exit 1; \
 	  for f in README.md LICENSE-MIT LICENSE-APACHE src/lib.rs; do echo "$$files" | grep -qx "$$f" || { echo "$$c: $$f is not packaged"; exit 1; }; done; \
 	done
+	@# cargo verifies tsunagi-flows against the freshly packaged tsunagi-core through a local registry
+	@# whose sources it unpacks under $$CARGO_HOME/registry/src/ and never unpacks again for the same
+	@# name and version: a checkout at a path used before would be verified against the old core.
+	@# Our own crates are never fetched from anywhere else, so their unpacked copies can go.
+	rm -rf "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/*/tsunagi-core-[0-9]* "$${CARGO_HOME:-$$HOME/.cargo}"/registry/src/*/tsunagi-flows-[0-9]*
 	$(CARGO) publish --dry-run --allow-dirty -p tsunagi-core -p tsunagi-flows
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p tsunagi-core -p tsunagi-flows
 
