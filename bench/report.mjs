@@ -87,6 +87,8 @@ L.push(
 );
 L.push('');
 L.push(`- Command: \`${command}\``);
+// a part measured again after the full run (worker.json's `remeasured`, written by hand with its reason)
+if (w?.remeasured) L.push(`- Measured again after the full run: ${w.remeasured}`);
 if (m.loadavg_start)
   L.push(
     `- 1-minute load average at the start / end of the JS figures: ${m.loadavg_start[0].toFixed(2)} / ${m.loadavg_end[0].toFixed(2)} on ${cpus().length} CPUs. **The per-round columns show how noisy this machine is** (it is shared with other jobs, e.g. fuzzing and browser tests, during development): trust the medians and the ratios within a run, not single rounds, and rerun \`make bench\` on a quiet machine before quoting absolute numbers.`,
