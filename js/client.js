@@ -49,7 +49,7 @@ export function memoryStorage() {
 
 const inBrowser = () => typeof window !== 'undefined' && typeof document !== 'undefined';
 
-/** @typedef {{ needsMetadata: (c: any) => boolean, withMetadata: (c: any, f: any, always?: boolean, o?: any) => Promise<any>, verifyIdToken: (c: any, t: string, o?: any) => Promise<any>, beginAuthorization: (c: any, p: any, e: any) => Promise<string>, dpop: (id: string) => { dpopKey: () => Promise<any>, dpopKeep: (pair: any) => Promise<unknown>, dpopForget: () => Promise<unknown> } }} Oidc */
+/** @typedef {{ needsMetadata: (c: any) => boolean, withMetadata: (c: any, f: any, always?: boolean, o?: any) => Promise<any>, verifyIdToken: (c: any, t: string, o?: any) => Promise<any>, beginAuthorization: (c: any, p: any, e: any) => Promise<string>, dpop: (id: string) => { dpopKey: () => Promise<any>, dpopKeep: (pair: any) => Promise<any>, dpopForget: () => Promise<unknown> } }} Oidc */
 
 export class OAuthClient {
   /**

@@ -148,11 +148,22 @@ const dpop = (id) => ({
       (s) => s.get(id),
       () => memoryKeys.get(id),
     )) ?? null,
-  dpopKeep: (pair) =>
-    keyStore(
-      (s) => s.put(pair, id),
-      () => memoryKeys.set(id, pair),
-    ),
+  // keeps `pair` unless a pair is kept already (another tab made one at the same moment: IndexedDB
+  // runs the two transactions one after the other), and answers that one for the caller to use
+  dpopKeep: async (pair) =>
+    (await keyStore(
+      (s) => {
+        const kept = s.get(id);
+        kept.onsuccess = () => {
+          if (kept.result === undefined) s.add(pair, id);
+        };
+        return kept;
+      },
+      () => {
+        if (!memoryKeys.has(id)) memoryKeys.set(id, pair);
+        return memoryKeys.get(id) === pair ? undefined : memoryKeys.get(id);
+      },
+    )) ?? null,
   dpopForget: () =>
     keyStore(
       (s) => s.delete(id),

@@ -23,7 +23,8 @@ mod on {
     /// The transport the flows run on.
     pub(crate) type Proving<'a> = DpopTransport<'a, HttpTransport, WebCryptoProofKey, Page>;
 
-    /// The key of `client` in this page: the kept pair, else a new one, kept before it is used.
+    /// The key of `client` in this page: the kept pair, else a new one, kept before it is used (or
+    /// the one another tab kept first).
     pub(crate) async fn key(client: &Client, page: &Page) -> Result<Key> {
         if !client.uses_dpop() {
             return Ok(None);
@@ -34,7 +35,8 @@ mod on {
             }
         }
         let pair = generate_pair().await?;
-        page.keep_dpop_pair(&pair).await?;
+        // a pair another tab kept first wins: both tabs then prove with the same key
+        let pair = page.keep_dpop_pair(&pair).await?.unwrap_or(pair);
         WebCryptoProofKey::from_pair(&pair).await.map(Some)
     }
 

@@ -83,7 +83,7 @@ export interface WasmPorts {
   /** The client's kept DPoP key pair (RFC 9449), or null (js/oidc.js's; tsunagi/lawvu has none). */
   dpopKey?(): Promise<CryptoKeyPair | null>;
   /** Keeps a new DPoP key pair for the client. */
-  dpopKeep?(pair: CryptoKeyPair): Promise<unknown>;
+  dpopKeep?(pair: CryptoKeyPair): Promise<CryptoKeyPair | null>;
   /** Forgets it (js/client.js's logout; not called from Rust). */
   dpopForget?(): Promise<unknown>;
 }
@@ -192,9 +192,11 @@ impl Page {
         let v = self.wait(self.ports.dpop_key(), storage).await?;
         Ok((!v.is_null() && !v.is_undefined()).then_some(v))
     }
-    /// Keeps `pair` as the client's DPoP key.
-    pub(crate) async fn keep_dpop_pair(&self, pair: &JsValue) -> Result<()> {
-        self.wait(self.ports.dpop_keep(pair), storage).await.map(|_| ())
+    /// Keeps `pair` as the client's DPoP key unless one is kept already (another tab's, made at the
+    /// same moment); answers that one, which the caller uses instead of `pair`.
+    pub(crate) async fn keep_dpop_pair(&self, pair: &JsValue) -> Result<Option<JsValue>> {
+        let v = self.wait(self.ports.dpop_keep(pair), storage).await?;
+        Ok((!v.is_null() && !v.is_undefined()).then_some(v))
     }
 }
 

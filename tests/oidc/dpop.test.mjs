@@ -152,6 +152,32 @@ test('DPoP in Chromium: bound tokens, userinfo with proofs, a stolen token refus
   await page.close();
 });
 
+test('DPoP in Chromium: two tabs making the first key at the same moment end with the same key', async () => {
+  const [a, b] = [await openApp(op.issuer), await openApp(op.issuer)];
+  try {
+    // each tab makes a pair and keeps it (as src/js/dpop.rs does), both at once: the one kept
+    // first is answered to the other, which then proves with it
+    const keep = (page) =>
+      page.evaluate(async () => {
+        const ports = window.tsunagi.OAuthClient.oidc.dpop('dpop:two-tabs');
+        const mine = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify']);
+        const kept = await ports.dpopKeep(mine);
+        const used = kept ?? mine;
+        const jwk = await crypto.subtle.exportKey('jwk', used.publicKey);
+        const stored = await crypto.subtle.exportKey('jwk', (await ports.dpopKey()).publicKey);
+        return { used: jwk.x, stored: stored.x, wasKept: kept !== null };
+      });
+    const [ra, rb] = await Promise.all([keep(a), keep(b)]);
+    assert.equal(ra.used, rb.used, 'both tabs use one key');
+    assert.equal(ra.used, ra.stored, 'the key in use is the kept one');
+    assert.deepEqual([ra.wasKept, rb.wasKept].sort(), [false, true], "one tab's pair was kept, the other was answered it");
+    await a.evaluate(() => window.tsunagi.OAuthClient.oidc.dpop('dpop:two-tabs').dpopForget());
+  } finally {
+    await a.close();
+    await b.close();
+  }
+});
+
 test('DPoP nonces in Chromium: the token endpoint and userinfo ask for one, retried once, then kept per origin', async () => {
   const page = await openApp(nonceOp.issuer);
   const tokenRequests = nonceOp.requests('/token', 'POST');
