@@ -41,7 +41,7 @@ pub const MAX_UPSTREAM_BODY: usize = 8 * 1024 * 1024;
 pub struct Head {
     /// Status and headers; the body is empty.
     pub response: HttpResponse,
-    /// The time-out the request was sent with, for reading the body.
+    /// The time-out the request was sent with (its `AbortSignal`), named by a time-out error.
     pub timeout_ms: u64,
     raw: Response,
     /// `AbortSignal.timeout(timeout_ms)`, given to the fetch: the runtime aborts the request, its
@@ -50,20 +50,21 @@ pub struct Head {
 }
 
 impl Head {
-    /// Reads the body (bounded by [`MAX_UPSTREAM_BODY`], within `timeout_ms`) into the core's view.
-    pub async fn read(self, timeout_ms: u64) -> tsunagi_core::Result<HttpResponse> {
-        let (mut response, bytes) = self.read_bytes(timeout_ms).await?;
+    /// Reads the body (bounded by [`MAX_UPSTREAM_BODY`], within the request's time-out) into the
+    /// core's view.
+    pub async fn read(self) -> tsunagi_core::Result<HttpResponse> {
+        let (mut response, bytes) = self.read_bytes().await?;
         response.body = String::from_utf8_lossy(&bytes).into_owned();
         Ok(response)
     }
 
-    /// Reads the body as bytes (bounded by [`MAX_UPSTREAM_BODY`], within `timeout_ms`), next to
-    /// the head.
-    pub async fn read_bytes(self, timeout_ms: u64) -> tsunagi_core::Result<(HttpResponse, Vec<u8>)> {
+    /// Reads the body as bytes (bounded by [`MAX_UPSTREAM_BODY`], within the request's time-out:
+    /// its `AbortSignal` covers head and body), next to the head.
+    pub async fn read_bytes(self) -> tsunagi_core::Result<(HttpResponse, Vec<u8>)> {
         if self.declared_length().is_some_and(|n| n > MAX_UPSTREAM_BODY) {
             return Err(too_large(self.response.status));
         }
-        let Head { response, mut raw, signal, .. } = self;
+        let Head { response, mut raw, signal, timeout_ms } = self;
         let bytes = read_bounded(&mut raw).await.map_err(|e| if signal.aborted() { timed_out(timeout_ms) } else { e })?;
         Ok((response, bytes))
     }

@@ -57,8 +57,7 @@ pub async fn call_session<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op:
             let answer = object_rpc::send(&session_stub(env, keys, sid)?, &text).await;
             match &answer {
                 Ok(a) if copied => session_copy::keep(sid, &text, a, asked),
-                Ok(_) => session_copy::forget(sid),
-                Err(_) => session_copy::forget(sid),
+                _ => session_copy::forget(sid),
             }
             answer?
         }

@@ -226,7 +226,7 @@ async fn forward(
     // browser's cookies or authorization; status and headers decide, a delivered body streams on
     match call.send(method, path, body).await? {
         Outcome::Delivered(upstream) => {
-            let mut resp = deliver(client, upstream, timeout_ms, head).await?;
+            let mut resp = deliver(client, upstream, head).await?;
             if let (Source::Session(_, _, c, ..), Some(keys)) = (&tokens.source, keys) {
                 if let Some(set) = bff::renewed_cookie(keys, c, tokens.session_exp.get(), now()) {
                     resp.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
@@ -268,10 +268,10 @@ impl TokenSource for Tokens<'_> {
 /// The upstream answer for the browser: its status and body (streamed on untouched when its length
 /// is declared and within [`http::MAX_UPSTREAM_BODY`], else read within that bound), with only the
 /// safe headers (never `Set-Cookie`); a 5xx becomes a 502 `upstream_error` JSON body.
-async fn deliver(client: &Client, upstream: http::Head, timeout: u64, head: bool) -> Result<Response> {
+async fn deliver(client: &Client, upstream: http::Head, head: bool) -> Result<Response> {
     let status = upstream.response.status;
     if status >= 500 {
-        let full = upstream.read(timeout).await?;
+        let full = upstream.read().await?;
         let err = client.api_error(&full, now());
         let mut resp = http::error(&err).map_err(|_| bad("response"))?;
         if let Some(id) = full.request_id() {
@@ -292,7 +292,7 @@ async fn deliver(client: &Client, upstream: http::Head, timeout: u64, head: bool
         Response::from_body(upstream.body())
     } else {
         // no length (chunked) or too long: read within the bound, or fail with body_too_large
-        let (_, bytes) = upstream.read_bytes(timeout).await?;
+        let (_, bytes) = upstream.read_bytes().await?;
         Response::from_bytes(bytes)
     };
     Ok(resp.map_err(|_| bad("response"))?.with_status(status).with_headers(headers))

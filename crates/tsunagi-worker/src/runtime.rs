@@ -25,8 +25,7 @@ impl Answer for Head {
         &self.response
     }
     async fn read(self) -> Result<HttpResponse> {
-        let timeout = self.timeout_ms;
-        Head::read(self, timeout).await
+        Head::read(self).await
     }
 }
 
