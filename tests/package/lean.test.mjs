@@ -28,12 +28,16 @@ for (const module of MODULES)
 // The Worker (scripts/build-worker.sh, run by `make pkg` for tsunagi/worker): its records, object
 // messages and configuration go through the core's codec too (issue 24): no serde_json reader or
 // writer. Left: serde_json's error type, a variant of workers-rs's own `worker::Error` (its Display
-// and Debug, ~1 KB), and float printing (through serde-wasm-bindgen's and workers-rs's serde code).
-test("the Worker's wasm links no serde_json reader or writer", () => {
+// and Debug, ~1 KB). Durable Object storage goes through the core's codec as well (stored.rs) and
+// the broker reads its `connection` argument with `as_string`: no serde deserialiser is left, and
+// with them went float printing (13.9 KB before wasm-opt, reached through serde's `Unexpected`).
+test("the Worker's wasm links no serde_json reader or writer, and no float printer", () => {
   const names = functionNames(join(TARGET, 'wasm32-unknown-unknown', 'release', 'tsunagi_worker.wasm'));
   assert.ok(names.length > 1000, `the release build keeps its names (${names.length} found)`);
   const found = names.filter((n) => n.includes('serde_json') && !/serde_json(\.\.|::)error/.test(n));
   assert.deepEqual(found.slice(0, 10), [], `${found.length} serde_json functions`);
+  const floats = names.filter((n) => /flt2dec|float_to_decimal|float_to_exponential|fmt5float|10Unexpected/.test(n));
+  assert.deepEqual(floats.slice(0, 10), [], `${floats.length} float-printing functions`);
 });
 
 // Pushed Authorization Requests (RFC 9126) live behind the `oidc` feature: the browser's module has

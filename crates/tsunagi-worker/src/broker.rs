@@ -17,12 +17,12 @@ use wasm_bindgen::prelude::*;
 use worker::worker_sys::web_sys;
 use worker::{Env, IntoResponse, Request};
 
-/// The RPC's `connection` argument as the calling Worker sent it, read by serde-wasm-bindgen: a
-/// string (a key of `TSUNAGI_CONNECTIONS`), else [`ErrorCode::InvalidParameter`] — never coerced
-/// (`String({})` would name a connection `[object Object]`).
+/// The RPC's `connection` argument as the calling Worker sent it: a string (a key of
+/// `TSUNAGI_CONNECTIONS`), else [`ErrorCode::InvalidParameter`] — never coerced (`String({})`
+/// would name a connection `[object Object]`). A string is no JS object, so no serde here: its
+/// deserialiser's error paths print floats (13.9 KB of `f64` formatting, BENCHMARKS.md §7).
 fn connection_name(connection: JsValue) -> Result<String, Error> {
-    serde_wasm_bindgen::from_value(connection)
-        .map_err(|_| Error::new(ErrorCode::InvalidParameter, "the connection is named by a string (its key in TSUNAGI_CONNECTIONS)"))
+    connection.as_string().ok_or_else(|| Error::new(ErrorCode::InvalidParameter, "the connection is named by a string (its key in TSUNAGI_CONNECTIONS)"))
 }
 
 /// A thrown error for the calling Worker: a JS `Error` named `TsunagiError`, its message

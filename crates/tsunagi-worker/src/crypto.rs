@@ -11,6 +11,7 @@ use crate::bff::SessionKeys;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use tsunagi_core::base64url;
+use tsunagi_core::json::{Json, JsonObject};
 use tsunagi_core::{Error, ErrorCode, Result};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -68,12 +69,27 @@ pub async fn seal(keys: &SessionKeys, aad: &str, plaintext: &str) -> Result<Stri
 
 /// A stored record as Durable Object storage holds it: the blob from [`seal`], and its expiry in
 /// clear (ms since the epoch) so an alarm can clean up without decrypting (docs/storage.md).
-#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Sealed {
     /// When the record stops being needed.
     pub exp: u64,
     /// `v2.{key id}.{…}` from [`seal`].
     pub blob: String,
+}
+
+impl Sealed {
+    /// The stored form, `{"exp": ms, "blob": "v2.…"}` ([`crate::stored`]).
+    pub fn to_json(&self) -> Json {
+        let mut o = JsonObject::new();
+        o.insert("exp", self.exp);
+        o.insert("blob", self.blob.as_str());
+        Json::from(o)
+    }
+
+    /// Read back from its stored form (`None`: not a sealed record).
+    pub fn from_json(v: &Json) -> Option<Sealed> {
+        let o = v.as_object()?;
+        Some(Sealed { exp: o.get("exp")?.as_u64()?, blob: o.get_str("blob")?.to_owned() })
+    }
 }
 
 /// Why a sealed blob did not open.

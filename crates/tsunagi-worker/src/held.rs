@@ -14,7 +14,7 @@ use crate::messages::{Health, HeldOp, HeldTokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::session::LEEWAY_SECS;
-use crate::{config, crypto, now, object_rpc, records, revoke, schedule};
+use crate::{config, crypto, now, object_rpc, records, revoke, schedule, stored};
 use std::cell::{Cell, RefCell};
 use tsunagi_core::json::{Json, JsonObject, ObjectWriter};
 use tsunagi_core::{Client, Error, ErrorCode, PendingAuthorization, Result, Timestamp, TokenSet};
@@ -184,12 +184,12 @@ impl Inner {
     async fn put_sealed(&self, key: &str, plaintext: &str, exp: Timestamp) -> Result<()> {
         let keys = config::keys(&self.env)?;
         let blob = crypto::seal(&keys, &keys.record_aad(&self.object_id, key), plaintext).await?;
-        self.state.storage().put(key, Sealed { exp: exp.as_millis(), blob }).await.map_err(|_| storage_error())
+        stored::put(&self.state.storage(), key, &Sealed { exp: exp.as_millis(), blob }.to_json()).await
     }
 
     /// A sealed record's plaintext; one that does not open here is deleted and reads as absent.
     async fn get_sealed(&self, key: &str) -> Result<Option<String>> {
-        let Some(s) = self.state.storage().get::<Sealed>(key).await.map_err(|_| storage_error())? else { return Ok(None) };
+        let Some(s) = stored::get(&self.state.storage(), key).await?.as_ref().and_then(Sealed::from_json) else { return Ok(None) };
         let keys = config::keys(&self.env)?;
         match crypto::open(&keys, &keys.record_aad(&self.object_id, key), &s.blob).await {
             Ok(t) => Ok(Some(t)),
@@ -201,11 +201,11 @@ impl Inner {
     }
 
     async fn health(&self) -> Result<Option<Health>> {
-        self.state.storage().get::<Health>(HEALTH).await.map_err(|_| storage_error())
+        Ok(stored::get(&self.state.storage(), HEALTH).await?.as_ref().and_then(Json::as_object).and_then(Health::from_object))
     }
 
     async fn put_health(&self, h: &Health) -> Result<()> {
-        self.state.storage().put(HEALTH, h).await.map_err(|_| storage_error())
+        stored::put(&self.state.storage(), HEALTH, &Json::from(h.to_object())).await
     }
 
     /// The administrator's grant completes: the kept sign-in is spent (single use, whatever the
@@ -241,7 +241,7 @@ impl Inner {
     /// When the administrator's grant in progress ([`PENDING`]) expires, if one is live. Its
     /// record's expiry is kept in clear next to the sealed sign-in; nothing is opened.
     async fn pending_grant_expiry(&self) -> Result<Option<u64>> {
-        let pending = self.state.storage().get::<Sealed>(PENDING).await.map_err(|_| storage_error())?;
+        let pending = stored::get(&self.state.storage(), PENDING).await?.as_ref().and_then(Sealed::from_json);
         Ok(pending.map(|s| s.exp).filter(|exp| *exp > now().as_millis()))
     }
 
@@ -307,14 +307,14 @@ impl Inner {
 
     /// The lifetime count of token requests answered ([`ASKED`]).
     async fn asked(&self) -> u64 {
-        self.state.storage().get::<u64>(ASKED).await.ok().flatten().unwrap_or(0)
+        stored::get(&self.state.storage(), ASKED).await.ok().flatten().and_then(|n| n.as_u64()).unwrap_or(0)
     }
 
     /// One more token request answered: counted in storage (best effort: a failed write loses a
     /// count, never the answer). Asks are rare by design — one per isolate per token lifetime.
     async fn count_ask(&self) {
         let n = self.asked().await.saturating_add(1);
-        let _ = self.state.storage().put(ASKED, n).await;
+        let _ = stored::put(&self.state.storage(), ASKED, &Json::from(n)).await;
     }
 
     /// A client-credentials token renewed ahead of the isolates ([`schedule::renew_ahead`]),
@@ -344,7 +344,7 @@ impl Inner {
     /// refresh runs under the lock); a failure that ends the grant marks it
     /// `requires_reauthorization`, any other is retried with backoff and reported.
     async fn on_alarm(&self) {
-        if let Ok(Some(name)) = self.state.storage().get::<String>(RENEW).await {
+        if let Some(name) = stored::get(&self.state.storage(), RENEW).await.ok().flatten().and_then(|n| n.as_str().map(str::to_owned)) {
             self.renew_ahead(&name).await;
             return;
         }
@@ -428,7 +428,7 @@ impl TokenStore for HeldStore<'_> {
             // renewed ahead of the isolates when someone asks meanwhile (docs/scaling.md)
             if let Some(at) = schedule::renew_ahead(tokens, LEEWAY_SECS, now()) {
                 let storage = inner.state.storage();
-                storage.put(RENEW, &self.connection.name).await.map_err(|_| storage_error())?;
+                stored::put(&storage, RENEW, &Json::from(self.connection.name.as_str())).await?;
                 set_alarm_at(&storage, at.as_millis()).await.map_err(|_| storage_error())?;
             }
         }

@@ -63,6 +63,8 @@ mod session;
 mod session_copy;
 #[cfg(target_arch = "wasm32")]
 mod sign_in;
+#[cfg(target_arch = "wasm32")]
+mod stored;
 
 #[cfg(target_arch = "wasm32")]
 pub use held::TsunagiConnection;

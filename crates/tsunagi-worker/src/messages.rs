@@ -7,7 +7,7 @@
 //! serde-wasm-bindgen.
 
 use crate::records::{self, opt_str, opt_u64, req_str, req_u64};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use tsunagi_core::json::{object_array, Json, JsonObject, ObjectWriter};
 use tsunagi_core::secret::AccessToken;
 use tsunagi_core::token_set::TokenGrant;
@@ -181,7 +181,7 @@ pub enum HeldOp {
 
 /// An unattended connection's health, kept in clear in its object (never a token): what
 /// `GET /connections/{name}` shows.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct Health {
     /// The connection's name (the alarm reads its configuration by it).
     pub connection: String,
@@ -442,6 +442,25 @@ impl Health {
         o.insert("last_error", self.last_error.as_deref().map_or(Json::Null, Json::from));
         o
     }
+
+    /// Read back from [`Health::to_object`]'s form, as storage keeps it (`None`: not a health
+    /// record). A missing or `null` time is `None`.
+    pub fn from_object(o: &JsonObject) -> Option<Health> {
+        let ms = |name: &str| o.get(name).and_then(Json::as_u64);
+        Some(Health {
+            connection: o.get_str("connection")?.to_owned(),
+            status: o.get_str("status")?.to_owned(),
+            origin: o.get_str("origin")?.to_owned(),
+            granted_at: ms("granted_at"),
+            access_expires_at: ms("access_expires_at"),
+            refresh_expires_at: ms("refresh_expires_at"),
+            last_refresh_at: ms("last_refresh_at"),
+            next_refresh_at: ms("next_refresh_at"),
+            refreshes: ms("refreshes").unwrap_or(0),
+            failures: ms("failures").and_then(|n| u32::try_from(n).ok()).unwrap_or(0),
+            last_error: o.get_str("last_error").map(str::to_owned),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -456,6 +475,27 @@ mod tests {
 
     fn set() -> TokenSet {
         HeldTokenAnswer { access_token: AccessToken::new("at"), token_type: "Bearer".into(), issued_at: 5, expires_at: Some(9), api_base_url: None }.into_set()
+    }
+
+    #[test]
+    fn health_reads_back_from_its_stored_object_and_from_what_serde_wrote() {
+        let h = Health {
+            connection: "robot".into(),
+            status: "connected".into(),
+            origin: "https://w.example".into(),
+            granted_at: Some(5),
+            refreshes: 2,
+            failures: 1,
+            last_error: Some("transport".into()),
+            ..Health::default()
+        };
+        let back = Health::from_object(&h.to_object()).map(|b| b.to_object());
+        assert_eq!(back, Some(h.to_object()));
+        // the shape serde-wasm-bindgen stored before stored.rs (absent times as null)
+        let old = json::parse(r#"{"connection":"robot","status":"disconnected","origin":"https://w.example","granted_at":null,"access_expires_at":null,"refresh_expires_at":null,"last_refresh_at":null,"next_refresh_at":null,"refreshes":0,"failures":0,"last_error":null}"#).ok();
+        let read = old.as_ref().and_then(Json::as_object).and_then(Health::from_object);
+        assert!(matches!(read, Some(Health { ref status, granted_at: None, last_error: None, .. }) if status == "disconnected"));
+        assert!(Health::from_object(&JsonObject::new()).is_none());
     }
 
     #[test]

@@ -11,7 +11,7 @@ use crate::crypto::Sealed;
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
-use crate::{crypto, now, object_rpc, records};
+use crate::{crypto, now, object_rpc, records, stored};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -19,7 +19,7 @@ use tsunagi_core::json::{Json, JsonObject};
 use tsunagi_core::{Client, Error, ErrorCode, Result, Timestamp, TokenSet};
 use tsunagi_flows::memory::LocalLock;
 use tsunagi_flows::{Flow, TokenStore};
-use worker::{durable_object, DurableObject, Env, ListOptions, Request, Response, State, Storage};
+use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
 
 /// Refresh leeway, seconds.
 pub const LEEWAY_SECS: u64 = 60;
@@ -112,8 +112,7 @@ impl Inner {
 
     /// The keys of every stored token set (whatever the configuration says now).
     async fn stored_keys(&self) -> Result<Vec<String>> {
-        let map = self.storage().list_with_options(ListOptions::new().prefix(TOKENS_PREFIX)).await.map_err(|_| storage_error())?;
-        Ok(map.keys().into_iter().filter_map(|k| k.ok().and_then(|k| k.as_string())).collect())
+        stored::keys_with_prefix(&self.storage(), TOKENS_PREFIX).await
     }
 
     fn lock(&self, c: &str) -> Rc<LocalLock> {
@@ -173,14 +172,14 @@ impl Inner {
     async fn put_sealed(&self, key: &str, exp: Timestamp, plaintext: &str) -> Result<()> {
         let keys = self.keys()?;
         let blob = crypto::seal(&keys, &self.aad(&keys, key), plaintext).await?;
-        self.storage().put(key, Sealed { exp: exp.as_millis(), blob }).await.map_err(|_| storage_error())
+        stored::put(&self.storage(), key, &Sealed { exp: exp.as_millis(), blob }.to_json()).await
     }
 
     /// A record's plaintext. One that does not open here (moved from another object, altered, or
     /// sealed under another key) is deleted and reads as absent; [`Self::not_signed_in`] then
     /// says why.
     async fn get_sealed(&self, key: &str) -> Result<Option<(Timestamp, String)>> {
-        let Some(s) = self.storage().get::<Sealed>(key).await.map_err(|_| storage_error())? else { return Ok(None) };
+        let Some(s) = stored::get(&self.storage(), key).await?.as_ref().and_then(Sealed::from_json) else { return Ok(None) };
         let keys = self.keys()?;
         match crypto::open(&keys, &self.aad(&keys, key), &s.blob).await {
             Ok(text) => Ok(Some((Timestamp::from_millis(s.exp), text))),
@@ -332,7 +331,7 @@ impl Inner {
     async fn schedule_cleanup(&self) -> Result<()> {
         let mut earliest: Option<u64> = None;
         for key in self.stored_keys().await? {
-            if let Some(s) = self.storage().get::<Sealed>(&key).await.map_err(|_| storage_error())? {
+            if let Some(s) = stored::get(&self.storage(), &key).await?.as_ref().and_then(Sealed::from_json) {
                 earliest = Some(earliest.map_or(s.exp, |e| e.min(s.exp)));
             }
         }
@@ -349,7 +348,7 @@ impl Inner {
         let now_ms = now().as_millis();
         let mut left = 0;
         for key in self.stored_keys().await? {
-            if let Some(s) = self.storage().get::<Sealed>(&key).await.map_err(|_| storage_error())? {
+            if let Some(s) = stored::get(&self.storage(), &key).await?.as_ref().and_then(Sealed::from_json) {
                 if s.exp <= now_ms {
                     self.storage().delete(&key).await.map_err(|_| storage_error())?;
                 } else {
