@@ -76,6 +76,7 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'method_refused'
   | 'connection_not_allowed'
+  | 'token_bound'
   | 'path_refused'
   | 'config_invalid'
   | 'admin_unauthorized'
