@@ -20,7 +20,7 @@ const CLIENTS = [
   {
     client_id: 'tsunagi-dpop',
     client_secret: SECRET,
-    redirect_uris: [`${ORIGIN}/auth/dpop/callback`, `${ORIGIN}/auth/dpop-two/callback`],
+    redirect_uris: [`${ORIGIN}/auth/dpop/callback`, `${ORIGIN}/auth/dpop-two/callback`, `${ORIGIN}/auth/dpop-robot/callback`],
     grant_types: ['authorization_code', 'refresh_token'],
     token_endpoint_auth_method: 'client_secret_basic',
     dpop_bound_access_tokens: true,
@@ -55,6 +55,7 @@ export default {
 };`;
 
 let sbx, idp, api, worker;
+const ADMIN_TOKEN = 'admin-secret-for-the-dpop-tests-0123456789abcdef';
 /** What oidc-provider's userinfo received: { method, authorization, dpop, status }. */
 const seenAtUserinfo = [];
 
@@ -136,6 +137,18 @@ before(async () => {
       scopes: ['openid', 'offline_access'],
       dpop: 'auto',
     },
+    // granted once by an administrator; its pair and key live in its held object
+    'dpop-robot': {
+      profile: 'generic',
+      client_id: 'tsunagi-dpop',
+      secret: 'IDP_CLIENT_SECRET',
+      issuer: idp.issuer,
+      api_base: idp.issuer,
+      scopes: ['openid', 'offline_access'],
+      unattended: true,
+      server: true,
+      dpop: true,
+    },
     'dpop-service': {
       profile: 'generic',
       grant: 'client_credentials',
@@ -147,9 +160,12 @@ before(async () => {
       dpop: true,
     },
   };
-  worker = await startWorker(bindingsFor(sbx.ep, { connections, IDP_CLIENT_SECRET: SECRET, IDP_SERVICE_SECRET: SERVICE_SECRET, TOKEN_MEDIATING: 'true' }), {
-    workers: [brokerClient('other', CLIENT)],
-  });
+  worker = await startWorker(
+    bindingsFor(sbx.ep, { connections, IDP_CLIENT_SECRET: SECRET, IDP_SERVICE_SECRET: SERVICE_SECRET, TOKEN_MEDIATING: 'true', ADMIN_TOKEN }),
+    {
+      workers: [brokerClient('other', CLIENT)],
+    },
+  );
 });
 after(async () => {
   await worker?.stop();
@@ -311,4 +327,26 @@ test('DPoP held connection (client credentials) through the broker: fetchApi wit
   const t = await other({ op: 'token', connection: 'dpop-service' });
   // the broker's errors reach the caller as `{code}: {message}` (Workers RPC keeps the message)
   assert.match(t.json.message, /^token_bound: .*fetchApi/, t.text);
+});
+
+test("DPoP unattended connection: the administrator's grant is exchanged with a proof in its object; fetchApi with proofs; accessToken is token_bound", async () => {
+  const admin = { 'x-tsunagi-admin': ADMIN_TOKEN, 'x-tsunagi': '1' };
+  const g = await new Browser(worker).request('/admin/connections/dpop-robot/grant', { method: 'POST', headers: admin });
+  assert.equal(g.status, 200, g.text);
+  const cb = await new Browser(worker).request(await idp.authorize(g.json.authorize_url));
+  assert.equal(cb.status, 200, cb.text);
+  const me = await other({ op: 'api', connection: 'dpop-robot', path: '/me' });
+  assert.equal(me.status, 200, me.text);
+  assert.equal(me.json.sub, 'user-1');
+  const sent = seenAtUserinfo.at(-1);
+  assert.match(sent.authorization, /^DPoP /);
+  const bound = await idp.provider.AccessToken.find(sent.authorization.slice('DPoP '.length));
+  assert.ok(bound?.jkt, "the grant is bound to the held object's key");
+  const t = await other({ op: 'token', connection: 'dpop-robot' });
+  assert.match(t.json.message, /^token_bound: /, t.text);
+  // disconnecting forgets the grant and its key: the API is then refused by the Worker
+  const d = await new Browser(worker).request('/admin/connections/dpop-robot/disconnect', { method: 'POST', headers: admin });
+  assert.equal(d.status, 200, d.text);
+  const after = await other({ op: 'api', connection: 'dpop-robot', path: '/me' });
+  assert.equal(after.status, 401, after.text);
 });
