@@ -183,11 +183,12 @@ impl Inner {
             SessionOp::Put { sets } => {
                 for set in sets {
                     // a bound set's key first: a stored DPoP token always has its key
+                    let moved_key = set.key.is_some();
                     if let Some(key) = set.key {
                         let exp = bff::session_expiry([&set.tokens]).unwrap_or_else(|| now().plus_secs(3600));
                         self.dpop.adopt(&self.place()?, &key_record(&set.connection), key, exp).await?;
                     }
-                    self.store_tokens(&set.connection, &set.tokens).await?;
+                    self.store_tokens_or_drop_key(&set.connection, &set.tokens, moved_key).await?;
                 }
                 text(&PutAnswer { session_expires_at: self.session_expiry().map(Timestamp::as_millis) })
             }
@@ -220,11 +221,23 @@ impl Inner {
         let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
         let transport = dpop_key::proving(&fetcher, made.as_ref().map(|m| &m.key), &self.dpop.nonces);
         let tokens = crate::sign_in::exchange(&self.env, &c, &client, &transport, callback_url, &authorization).await?;
+        let mut kept_key = false;
         if let (Some(made), true) = (made, is_dpop_token_type(&tokens.token_type)) {
             let exp = bff::session_expiry([&tokens]).unwrap_or_else(|| now().plus_secs(3600));
             self.dpop.keep(&self.place()?, &key_record(connection), made.jwk, made.key, exp).await?;
+            kept_key = true;
         }
-        self.store_tokens(connection, &tokens).await
+        self.store_tokens_or_drop_key(connection, &tokens, kept_key).await
+    }
+
+    /// Stores a set whose key was just stored (`key_stored`); if the set cannot be stored, the key
+    /// is deleted too, so no key outlives the tokens it was made for.
+    async fn store_tokens_or_drop_key(&self, connection: &str, tokens: &TokenSet, key_stored: bool) -> Result<()> {
+        let stored = self.store_tokens(connection, tokens).await;
+        if stored.is_err() && key_stored {
+            let _ = self.dpop.forget(&self.storage(), &key_record(connection)).await;
+        }
+        stored
     }
 
     /// The public JWK of the key `t` is bound to (`None` for a Bearer token).
