@@ -709,6 +709,8 @@ export interface BrokerSession {
       access_fingerprint: string;
       refresh_fingerprint: string | null;
       scope: string | null;
+      /** Present when the connection's tokens are DPoP-bound (RFC 9449) to a key the Worker holds. */
+      dpop_bound?: true;
       userId?: string;
       emailDomain?: string;
     }

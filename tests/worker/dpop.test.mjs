@@ -220,6 +220,8 @@ test('DPoP sign-in through the Worker: a bound token, userinfo with proofs (nonc
   assert.equal(t.token_type, 'DPoP');
   const bound = await idp.provider.AccessToken.find(t.access_token);
   assert.ok(bound?.jkt, 'the server bound the token to a key (cnf.jkt)');
+  const view = await b.request('/session');
+  assert.equal(view.json.providers.dpop.dpop_bound, true, view.text);
 
   const gets = userinfoGets();
   const me = await b.api('/api/dpop/me');
