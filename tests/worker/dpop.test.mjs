@@ -10,10 +10,10 @@
 // fetchApi with proofs, accessToken refused (`token_bound`).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, generateKeyPairSync, randomUUID, sign as edSign } from 'node:crypto';
+import { createHash, createHmac, createPublicKey, generateKeyPairSync, randomUUID, sign as edSign, verify } from 'node:crypto';
 import { createServer } from 'node:http';
 import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify } from 'jose';
-import { startSandbox, startWorker, bindingsFor, brokerClient, connectionsFor, Browser, ORIGIN, startOidcProvider } from '../harness/index.mjs';
+import { startSandbox, startWorker, bindingsFor, brokerClient, connectionsFor, Browser, ORIGIN, SESSION_KEY, startOidcProvider } from '../harness/index.mjs';
 import { SECRET, SERVICE_SECRET } from './oidc.mjs';
 
 const CLIENTS = [
@@ -351,4 +351,51 @@ test("DPoP unattended connection: the administrator's grant is exchanged with a 
   assert.equal(d.status, 200, d.text);
   const after = await other({ op: 'api', connection: 'dpop-robot', path: '/me' });
   assert.equal(after.status, 401, after.text);
+});
+
+/** The session's object as the Worker names it (bff/keys.rs `object_name`, docs/storage.md). */
+async function sessionObject(cookie) {
+  const sid = cookie.split('.')[0];
+  const key = createHmac('sha256', SESSION_KEY).update('tsunagi/v1/object').digest();
+  const name = createHmac('sha256', key).update(`session:${sid}`).digest('base64url');
+  const ns = await worker.mf.getDurableObjectNamespace('SESSIONS', 'tsunagi');
+  return ns.get(ns.idFromName(name));
+}
+
+test('DPoP: the session object signs only a DPoP proof of its own key made now — no general signing oracle', async () => {
+  const b = new Browser(worker);
+  await signIn(b);
+  const object = await sessionObject(b.cookie);
+  const op = async (o) => JSON.parse(await object.op(JSON.stringify(o)));
+  // what the isolate gets with the token: the public JWK only, whose thumbprint the server bound
+  const token = await op({ op: 'token', connection: 'dpop', origin: ORIGIN, failed: null });
+  const jwk = JSON.parse(token.ok.jwk);
+  assert.equal(jwk.d, undefined, 'never the private key');
+  assert.equal(await calculateJwkThumbprint(jwk), (await idp.provider.AccessToken.find(token.ok.access_token))?.jkt);
+
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const claims = { jti: randomUUID(), htm: 'GET', htu: `${idp.issuer}/me`, iat: Math.floor(Date.now() / 1000) };
+  const sign = (input) => op({ op: 'sign_proof', connection: 'dpop', input });
+  const proof = `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk })}.${b64(claims)}`;
+  const signed = await sign(proof);
+  assert.ok(signed.ok, JSON.stringify(signed));
+  const valid = verify(
+    'sha256',
+    Buffer.from(proof),
+    { key: createPublicKey({ key: jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' },
+    Buffer.from(signed.ok.signature, 'base64url'),
+  );
+  assert.ok(valid, "a proof's signature by the bound key");
+
+  const other = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+  for (const [why, input] of [
+    ['an id_token-like JWT', `${b64({ typ: 'JWT', alg: 'ES256', jwk })}.${b64({ sub: 'admin', iss: idp.issuer, iat: claims.iat })}`],
+    ['a proof naming another key', `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk: other })}.${b64(claims)}`],
+    ['a proof made an hour ago', `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk })}.${b64({ ...claims, iat: claims.iat - 3600 })}`],
+    ['a proof without jti', `${b64({ typ: 'dpop+jwt', alg: 'ES256', jwk })}.${b64({ htm: 'GET', htu: claims.htu, iat: claims.iat })}`],
+    ['arbitrary bytes', 'not a JWS at all'],
+  ]) {
+    const refused = await sign(input);
+    assert.equal(refused.error?.code, 'invalid_parameter', `${why}: ${JSON.stringify(refused)}`);
+  }
 });
