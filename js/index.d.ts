@@ -76,6 +76,7 @@ export type ErrorCode =
   | 'method_not_allowed'
   | 'method_refused'
   | 'connection_not_allowed'
+  | 'token_bound'
   | 'path_refused'
   | 'config_invalid'
   | 'admin_unauthorized'
@@ -708,6 +709,8 @@ export interface BrokerSession {
       access_fingerprint: string;
       refresh_fingerprint: string | null;
       scope: string | null;
+      /** Present when the connection's tokens are DPoP-bound (RFC 9449) to a key the Worker holds. */
+      dpop_bound?: true;
       userId?: string;
       emailDomain?: string;
     }

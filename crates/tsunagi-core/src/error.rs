@@ -224,6 +224,10 @@ error_codes! {
     /// An admin route of the Worker without the administrator's secret (`X-Tsunagi-Admin`, the
     /// `ADMIN_TOKEN` secret): nothing was done.
     AdminUnauthorized = "admin_unauthorized",
+    /// The connection's tokens are DPoP-bound (RFC 9449) to a key that never leaves the Worker:
+    /// the broker does not hand out such an access token (useless without the key's proofs); its
+    /// API is called through the broker's `fetchApi`, which adds them.
+    TokenBound = "token_bound",
 }
 
 /// The stable string form ([`ErrorCode::as_str`]).

@@ -3,6 +3,9 @@
 //! the runtime, though a page may keep the `CryptoKeyPair` itself in IndexedDB by structured
 //! clone), its public half exported as a JWK for the proofs' header, and ES256 signatures, which
 //! WebCrypto returns as raw `r || s` (64 bytes, WebCrypto §23.4 "ECDSA" sign; RFC 7518 §3.4's form).
+//! A server runtime that must keep its key across restarts (the Worker's Durable Objects) makes
+//! one [`WebCryptoProofKey::generate_sealable`]: its private JWK is exported once, to be sealed by
+//! the caller, and the key that signs is a non-extractable re-import ([`WebCryptoProofKey::from_private_jwk`]).
 
 use crate::subtle::subtle;
 use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
@@ -36,7 +39,66 @@ pub async fn generate_pair() -> Result<JsValue> {
     JsFuture::from(promise).await.map_err(|_| failed("generated"))
 }
 
+/// A DPoP key's private JWK (RFC 7517 §4, EC `d` with `x`, `y`): only for a runtime to seal it
+/// at rest. Its `Debug` shows nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PrivateJwk(String);
+
+impl PrivateJwk {
+    /// The JWK's JSON text, as [`WebCryptoProofKey::from_private_jwk`] takes it back.
+    pub fn new(json: impl Into<String>) -> Self {
+        PrivateJwk(json.into())
+    }
+
+    /// The JSON text, to seal (never to log or send outside the runtime).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PrivateJwk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PrivateJwk([redacted])")
+    }
+}
+
+fn json_text(v: &JsValue) -> Result<String> {
+    JSON::stringify(v).ok().and_then(|s| s.as_string()).ok_or_else(|| failed("exported"))
+}
+
 impl WebCryptoProofKey {
+    /// A new ECDSA P-256 key to keep sealed: generated extractable, its private JWK exported once
+    /// (answered, for the caller to seal), and the key that signs re-imported from it
+    /// **non-extractable** ([`Self::from_private_jwk`]).
+    pub async fn generate_sealable() -> Result<(PrivateJwk, Self)> {
+        let usages = Array::of2(&JsValue::from_str("sign"), &JsValue::from_str("verify"));
+        let algorithm = object(r#"{"name":"ECDSA","namedCurve":"P-256"}"#)?;
+        let promise = subtle()?.generate_key_with_object(&algorithm, true, &usages).map_err(|_| failed("generated"))?;
+        let pair = JsFuture::from(promise).await.map_err(|_| failed("generated"))?;
+        let private =
+            Reflect::get(&pair, &JsValue::from_str("privateKey")).ok().and_then(|k| k.dyn_into::<CryptoKey>().ok()).ok_or_else(|| failed("generated"))?;
+        let exported = JsFuture::from(subtle()?.export_key("jwk", &private).map_err(|_| failed("exported"))?).await.map_err(|_| failed("exported"))?;
+        let jwk = PrivateJwk(json_text(&exported)?);
+        let key = Self::from_private_jwk(&jwk).await?;
+        Ok((jwk, key))
+    }
+
+    /// The key of a private JWK ([`Self::generate_sealable`]'s): imported for signing only and
+    /// not extractable; the public JWK is its `x` and `y`.
+    pub async fn from_private_jwk(jwk: &PrivateJwk) -> Result<Self> {
+        let parsed = object(jwk.expose()).map_err(|_| failed("read back"))?;
+        let member = |name: &str| Reflect::get(&parsed, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
+        let (Some(x), Some(y)) = (member("x"), member("y")) else { return Err(failed("read back")) };
+        let jwk_public = PublicJwk::new(&x, &y)?;
+        let algorithm = object(r#"{"name":"ECDSA","namedCurve":"P-256"}"#)?;
+        let usages = Array::of1(&JsValue::from_str("sign"));
+        // only the private members' object: key_ops from the export would name "sign" already
+        let _ = Reflect::delete_property(&parsed, &JsValue::from_str("key_ops"));
+        let promise = subtle()?.import_key_with_object("jwk", &parsed, &algorithm, false, &usages).map_err(|_| failed("read back"))?;
+        let private = JsFuture::from(promise).await.map_err(|_| failed("read back"))?.dyn_into::<CryptoKey>().map_err(|_| failed("read back"))?;
+        Ok(WebCryptoProofKey { private, jwk: jwk_public })
+    }
+
     /// The key of a `CryptoKeyPair` ([`generate_pair`]'s, or one read back from IndexedDB): an
     /// ECDSA P-256 pair whose private key signs and is not extractable.
     pub async fn from_pair(pair: &JsValue) -> Result<Self> {
@@ -48,8 +110,7 @@ impl WebCryptoProofKey {
             return Err(Error::new(ErrorCode::InvalidParameter, "a DPoP private key must not be extractable"));
         }
         let exported = JsFuture::from(subtle()?.export_key("jwk", &public).map_err(|_| failed("exported"))?).await.map_err(|_| failed("exported"))?;
-        let text = JSON::stringify(&exported).ok().and_then(|s| s.as_string()).ok_or_else(|| failed("exported"))?;
-        Ok(WebCryptoProofKey { private, jwk: PublicJwk::from_jwk_json(&text)? })
+        Ok(WebCryptoProofKey { private, jwk: PublicJwk::from_jwk_json(&json_text(&exported)?)? })
     }
 }
 

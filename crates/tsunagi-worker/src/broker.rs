@@ -35,7 +35,8 @@ fn thrown(e: &Error) -> JsValue {
 }
 
 /// `accessToken(connection)`: `{access_token, token_type, expires_at}` of a served connection —
-/// from the isolate's memory or its object, renewed single-flight when due. Never a refresh token.
+/// from the isolate's memory or its object, renewed single-flight when due. Never a refresh token,
+/// nor a DPoP-bound access token ([`ErrorCode::TokenBound`]: its proofs are signed in the Worker).
 #[wasm_bindgen(js_name = brokerAccessToken)]
 pub async fn broker_access_token(env: Env, connection: JsValue) -> std::result::Result<JsValue, JsValue> {
     let answer = async {
@@ -44,6 +45,13 @@ pub async fn broker_access_token(env: Env, connection: JsValue) -> std::result::
         let client = config::client(&env, &c, SERVER_ORIGIN).await?;
         let object = config::held_object_name(&env, &c, &client)?;
         let t = held_token(&env, &object, &c.name, SERVER_ORIGIN, None, !c.unattended).await?;
+        // a DPoP-bound token is useless without its key's proofs, and the key stays in the object
+        if tsunagi_core::dpop::is_dpop_token_type(&t.token_type) {
+            return Err(Error::new(
+                ErrorCode::TokenBound,
+                format!("connection '{}': its tokens are DPoP-bound to a key that never leaves the Worker: call fetchApi", c.name),
+            ));
+        }
         let answer = BrokerTokenAnswer { access_token: t.access_token.secret(), token_type: &t.token_type, expires_at: t.expires_at.map(|e| e.as_millis()) };
         answer.serialize(&Serializer::json_compatible()).map_err(|_| bad("the answer could not be built"))
     }

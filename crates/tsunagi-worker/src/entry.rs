@@ -14,7 +14,6 @@ use crate::routes::{method_name, route, Route};
 use crate::runtime::Fetcher;
 use crate::{bad, crypto, http, now, records};
 use tsunagi_core::json::{Escape, Json, JsonObject, ObjectWriter};
-use tsunagi_core::PendingAuthorization;
 use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
 use worker::{event, Context, Env, Headers, Request, Response};
 
@@ -167,7 +166,16 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             }
             session_connection(env, &name)?;
             let c = cookie?;
-            let t: TokenAnswer = call_session(env, &keys, &c.session_id, &SessionOp::Token { connection: name, origin: self_origin, failed: None }).await?;
+            let t: TokenAnswer =
+                call_session(env, &keys, &c.session_id, &SessionOp::Token { connection: name.clone(), origin: self_origin, failed: None }).await?;
+            // a DPoP-bound token is of no use without its key's proofs, and the key never leaves
+            // the session's object: refused as the broker's accessToken refuses it
+            if tsunagi_core::dpop::is_dpop_token_type(&t.token_type) {
+                return Err(Error::new(
+                    ErrorCode::TokenBound,
+                    format!("connection '{name}': its tokens are DPoP-bound to a key that never leaves the Worker: call /api/{name}/…"),
+                ));
+            }
             // only the access token and its expiry, never the refresh token
             let mut body = ObjectWriter::new();
             body.str("access_token", t.access_token.secret()).str("token_type", &t.token_type).u64_or_null("expires_at", t.expires_at);
@@ -263,8 +271,8 @@ async fn open_sign_in(keys: &SessionKeys, login_cookie: Option<&str>, c: &Connec
     Ok(pending)
 }
 
-/// The callback of `pending`: the `state` check and the code exchange — before any server-side
-/// state exists — then a **fresh session id** (RFC 6819 §4.2.4 / OWASP session fixation: an id
+/// The callback of `pending`: a **fresh session id**, whose object checks the `state` and
+/// exchanges the code ([`SessionOp::Exchange`]) — storing nothing unless both pass — then a new cookie (RFC 6819 §4.2.4 / OWASP session fixation: an id
 /// issued before a sign-in never grants the signed-in session). The browser's earlier session, if
 /// its cookie verifies, is emptied, so any copy of the old cookie grants nothing; its other
 /// connections move to the new session only when the browser also presents that session's
@@ -282,27 +290,30 @@ async fn callback(
     origin: &str,
     url: &str,
 ) -> Result<(String, Vec<String>)> {
-    // the shared exchange (state check, code + verifier, the answer parsed as the answer to that
-    // request) into memory, an OpenID sign-in's id_token verified: the set goes to a fresh session
-    // object below
-    let client = config::client(env, c, origin).await?;
-    let authorization = PendingAuthorization { state: pending.state.clone(), pkce_verifier: pending.pkce_verifier.clone(), nonce: pending.nonce.clone() };
-    let tokens = crate::sign_in::exchange(env, c, &client, url, &authorization).await?;
-    let mut sets = vec![StoredSet { connection: c.name.clone(), tokens }];
+    // the exchange runs in the fresh session's object (the shared flow: state check, code +
+    // verifier, the answer parsed as the answer to that request, an OpenID sign-in's id_token
+    // verified; a DPoP connection's key made there and never anywhere else): the set is stored
+    // only once all of that passed, and a failure leaves that object empty
+    let sid = bff::session_id_from_entropy(&random_32()?);
+    let return_to = pending.return_to.clone();
+    let exchange = SessionOp::Exchange { connection: c.name.clone(), origin: origin.to_owned(), callback_url: url.to_owned(), pending };
+    let mut put: PutAnswer = call_session(env, keys, &sid, &exchange).await?;
     if let Ok(old) = old {
         // best effort: a session that cannot be read keeps nothing worth moving; one this browser
-        // cannot show its binding for is emptied and its sets dropped
+        // cannot show its binding for is emptied and its sets dropped. A DPoP-bound set's key
+        // moves with it (object to object, docs/storage.md).
         if let Ok(taken) = call_session::<Vec<StoredSet>>(env, keys, &old.session_id, &SessionOp::Take).await {
             if bff::binding_matches(keys, &old.session_id, binding) {
-                sets.extend(taken.into_iter().filter(|s| s.connection != c.name));
+                let sets: Vec<StoredSet> = taken.into_iter().filter(|s| s.connection != c.name).collect();
+                if !sets.is_empty() {
+                    put = call_session(env, keys, &sid, &SessionOp::Put { sets }).await?;
+                }
             }
         }
     }
-    let sid = bff::session_id_from_entropy(&random_32()?);
-    let put: PutAnswer = call_session(env, keys, &sid, &SessionOp::Put { sets }).await?;
     let exp = put.session_expires_at.map(Timestamp::from_millis).unwrap_or_else(|| now().plus_secs(3600));
     let max_age = now().millis_until(exp) / 1000;
-    Ok((pending.return_to, vec![bff::set_cookie_header(&bff::sign_cookie(keys, &sid, exp), max_age), bff::binding_cookie_header(keys, &sid)]))
+    Ok((return_to, vec![bff::set_cookie_header(&bff::sign_cookie(keys, &sid, exp), max_age), bff::binding_cookie_header(keys, &sid)]))
 }
 
 /// Whether the request is a browser's navigation ([`bff::is_navigation`]).

@@ -5,25 +5,32 @@
 //! the shared flow under an in-object lock, so N concurrent callers cause one token request; each
 //! isolate also keeps it in memory until it is due. An unattended connection's alarm refreshes it
 //! ahead of the refresh token's expiry ([`crate::schedule`]), storing the rotated pair before
-//! anything else, retrying with backoff and reporting in its health. docs/storage.md.
+//! anything else, retrying with backoff and reporting in its health. A DPoP connection's key
+//! (RFC 9449) is made and kept here ([`crate::dpop_key`], record [`DPOP_KEY`]): it proves the
+//! object's token requests and signs the isolates' API proofs. docs/storage.md.
 
 use crate::bff::PendingLogin;
 use crate::connections::Connection;
 use crate::crypto::Sealed;
+use crate::dpop_key::{self, ObjectKeys, Place};
 use crate::messages::{Health, HeldOp, HeldTokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::session::LEEWAY_SECS;
 use crate::{config, crypto, now, object_rpc, records, revoke, schedule, stored};
 use std::cell::{Cell, RefCell};
+use tsunagi_core::dpop::is_dpop_token_type;
 use tsunagi_core::json::{Json, JsonObject, ObjectWriter};
 use tsunagi_core::{Client, Error, ErrorCode, PendingAuthorization, Result, Timestamp, TokenSet};
+use tsunagi_flows::dpop::ProofKey;
 use tsunagi_flows::memory::LocalLock;
 use tsunagi_flows::{Flow, RefreshLock, TokenStore};
 use worker::{console_error, durable_object, DurableObject, Env, Request, Response, State};
 
 /// The sealed token set.
 const KEY: &str = "token";
+/// The connection's DPoP key (sealed; deleted with the token set).
+const DPOP_KEY: &str = "dpop";
 /// The health record (clear JSON, never a token).
 const HEALTH: &str = "health";
 /// An administrator's grant in progress (sealed, single use).
@@ -34,6 +41,9 @@ const RENEW: &str = "renew";
 /// `token_requests`, kept across evictions so an operator's (and the scale simulation's) count
 /// does not restart when the object sleeps.
 const ASKED: &str = "asked";
+/// The clear expiry written beside the sealed key: informational (a held object's records are
+/// deleted with the grant, not by an alarm).
+const KEY_RECORD_SECS: u64 = 365 * 24 * 3600;
 /// What [`PENDING`] holds: the sign-in and the origin it was started through,
 /// `{"pending": {…}, "origin"}`.
 struct PendingGrant {
@@ -72,6 +82,8 @@ struct Inner {
     answered_at_store: Cell<u64>,
     renewed_by_alarm: Cell<bool>,
     renewing: Cell<bool>,
+    /// The DPoP key and the token endpoint's nonces.
+    dpop: ObjectKeys,
 }
 
 /// One held connection's token.
@@ -94,6 +106,7 @@ impl DurableObject for TsunagiConnection {
                 answered_at_store: Cell::new(0),
                 renewed_by_alarm: Cell::new(false),
                 renewing: Cell::new(false),
+                dpop: ObjectKeys::default(),
             },
         }
     }
@@ -135,8 +148,20 @@ impl Inner {
                 self.answered.set(self.answered.get().saturating_add(1));
                 self.count_ask().await;
                 let origin = self.health().await?.filter(|_| c.unattended).map(|h| h.origin).unwrap_or(origin);
-                // the refresh token stays here: the caller gets what an API call uses
-                text(&HeldTokenAnswer::of(&self.token(&c, &origin, failed.as_deref()).await?))
+                // the refresh token stays here: the caller gets what an API call uses (and the
+                // public key a DPoP-bound token needs)
+                let t = self.token(&c, &origin, failed.as_deref()).await?;
+                let jwk = if is_dpop_token_type(&t.token_type) {
+                    let key = self
+                        .dpop
+                        .get(&self.place()?, DPOP_KEY)
+                        .await?
+                        .ok_or_else(|| Error::new(ErrorCode::LoginRequired, "the connection's DPoP key is gone"))?;
+                    Some(ProofKey::public_jwk(&key).to_json())
+                } else {
+                    None
+                };
+                text(&HeldTokenAnswer::of(&t).with_jwk(jwk))
             }
             HeldOp::Begin { connection, origin, pending } => {
                 let c = unattended(&self.env, &connection)?;
@@ -151,7 +176,17 @@ impl Inner {
             HeldOp::Complete { connection, callback_url } => text(&Json::from(self.complete(&connection, &callback_url).await?.to_object())),
             HeldOp::Health { connection } => text(&self.health_view(&connection).await?),
             HeldOp::Disconnect { connection } => text(&self.disconnect(&connection).await?),
+            HeldOp::SignProof { connection, input } => {
+                config::connection(&self.env, &connection)?;
+                let key =
+                    self.dpop.get(&self.place()?, DPOP_KEY).await?.ok_or_else(|| Error::new(ErrorCode::LoginRequired, "the connection holds no DPoP key"))?;
+                text(&dpop_key::sign(&key, &input).await?)
+            }
         }
+    }
+
+    fn place(&self) -> Result<Place<'_>> {
+        Ok(Place { storage: self.state.storage(), keys: config::keys(&self.env)?, object_id: &self.object_id })
     }
 
     async fn client(&self, c: &Connection, origin: &str) -> Result<Client> {
@@ -170,14 +205,16 @@ impl Inner {
                 format!("connection '{}' is not granted: an administrator grants it (POST /admin/connections/{}/grant)", c.name, c.name),
             ));
         }
-        let flow = Flow {
-            client: &client,
-            transport: &Fetcher { timeout_ms: config::timeout_ms(&self.env) },
-            store: &store,
-            lock: &self.lock,
-            clock: &WorkerClock,
-            leeway_secs: LEEWAY_SECS,
+        // DPoP (RFC 9449): the connection's key proves every token request; made here the first
+        // time (a client-credentials token, or an unattended grant's refresh)
+        let key = if client.uses_dpop() {
+            Some(self.dpop.get_or_make(&self.place()?, DPOP_KEY, now().plus_secs(KEY_RECORD_SECS)).await?)
+        } else {
+            self.dpop.get(&self.place()?, DPOP_KEY).await?
         };
+        let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
+        let transport = dpop_key::proving(&fetcher, key.as_ref(), &self.dpop.nonces);
+        let flow = Flow { client: &client, transport: &transport, store: &store, lock: &self.lock, clock: &WorkerClock, leeway_secs: LEEWAY_SECS };
         flow.access_token(failed).await
     }
 
@@ -225,7 +262,14 @@ impl Inner {
         let authorization = PendingAuthorization { state: grant.pending.state, pkce_verifier: grant.pending.pkce_verifier, nonce: grant.pending.nonce };
         // exchanged into memory and its id_token verified before the connection holds anything; a
         // grant that fails here changes nothing: the health (and the grant it describes) stays
-        let tokens = crate::sign_in::exchange(&self.env, &c, &client, callback_url, &authorization).await?;
+        // a new grant, a new DPoP key (kept only if the set is bound to it)
+        let made = if client.uses_dpop() { Some(dpop_key::make().await?) } else { None };
+        let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
+        let transport = dpop_key::proving(&fetcher, made.as_ref().map(|m| &m.key), &self.dpop.nonces);
+        let tokens = crate::sign_in::exchange(&self.env, &c, &client, &transport, callback_url, &authorization).await?;
+        if let (Some(made), true) = (made, is_dpop_token_type(&tokens.token_type)) {
+            self.dpop.keep(&self.place()?, DPOP_KEY, made.jwk, made.key, now().plus_secs(KEY_RECORD_SECS)).await?;
+        }
         let store = HeldStore { inner: self, connection: &c };
         self.lock.exclusive(store.store(&tokens)).await?;
         // the new grant starts a new history (a grant replacing an earlier one is not a refresh)
@@ -297,6 +341,7 @@ impl Inner {
         };
         self.state.storage().delete(KEY).await.map_err(|_| storage_error())?;
         *self.token.borrow_mut() = None;
+        self.dpop.forget(&self.state.storage(), DPOP_KEY).await?;
         let _ = self.state.storage().delete_alarm().await;
         self.put_health(&Health { connection: c.name.clone(), origin: h.origin, status: "disconnected".into(), ..Health::default() }).await?;
         let mut o = JsonObject::new();
@@ -456,6 +501,7 @@ impl TokenStore for HeldStore<'_> {
         let inner = self.inner;
         inner.state.storage().delete(KEY).await.map_err(|_| storage_error())?;
         *inner.token.borrow_mut() = None;
+        inner.dpop.forget(&inner.state.storage(), DPOP_KEY).await?;
         if self.connection.unattended {
             let mut h = inner.health().await?.unwrap_or_default();
             h.status = "requires_reauthorization".into();

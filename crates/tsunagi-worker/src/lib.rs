@@ -16,6 +16,7 @@ static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_all
 
 pub mod bff;
 pub mod connections;
+pub mod dpop_proof;
 pub mod messages;
 pub mod provider_fields;
 pub mod records;
@@ -30,6 +31,10 @@ mod broker;
 mod config;
 #[cfg(target_arch = "wasm32")]
 mod crypto;
+#[cfg(target_arch = "wasm32")]
+mod dpop_key;
+#[cfg(target_arch = "wasm32")]
+mod dpop_remote;
 #[cfg(target_arch = "wasm32")]
 mod entry;
 #[cfg(target_arch = "wasm32")]

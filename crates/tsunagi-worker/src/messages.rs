@@ -6,6 +6,7 @@
 //! And the answer other Workers get from the broker ([`BrokerTokenAnswer`]), a JS object made by
 //! serde-wasm-bindgen.
 
+use crate::dpop_proof::KeyJwk;
 use crate::records::{self, opt_str, opt_u64, req_str, req_u64};
 use serde::Serialize;
 use tsunagi_core::json::{object_array, Json, JsonObject, ObjectWriter};
@@ -51,6 +52,28 @@ pub enum SessionOp {
         /// The sets, one per connection.
         sets: Vec<StoredSet>,
     },
+    /// A sign-in's callback, run in the fresh session's object ([`PutAnswer`]): the `state` of
+    /// `callback_url` checked against `pending`, the code exchanged — with a proof of a new DPoP
+    /// key made here when the connection uses DPoP (RFC 9449 §5) — the id_token verified, and
+    /// only then the set (and its key) stored. A failure stores nothing.
+    Exchange {
+        /// Which connection.
+        connection: String,
+        /// The Worker's origin (the client's default redirect URI).
+        origin: String,
+        /// The callback URL as received.
+        callback_url: String,
+        /// The sign-in the callback must match (its state, PKCE verifier and nonce).
+        pending: crate::bff::PendingLogin,
+    },
+    /// The signature of one DPoP proof by the connection's key ([`SignAnswer`]): `input` must be
+    /// a proof of that key made now ([`crate::dpop_proof::check_signing_input`]).
+    SignProof {
+        /// Which connection.
+        connection: String,
+        /// The JWS signing input, `BASE64URL(header).BASE64URL(claims)`.
+        input: String,
+    },
 }
 
 impl SessionOp {
@@ -58,6 +81,12 @@ impl SessionOp {
     /// a token asked for without a failed one. Every other operation changes the session.
     pub fn may_be_copied(&self) -> bool {
         matches!(self, SessionOp::SignedIn | SessionOp::Token { failed: None, .. })
+    }
+
+    /// Whether the operation leaves the session as it was, so the isolate's copies of its
+    /// answers stay (a proof's signature changes nothing).
+    pub fn keeps_copies(&self) -> bool {
+        self.may_be_copied() || matches!(self, SessionOp::SignProof { .. })
     }
 }
 
@@ -68,6 +97,9 @@ pub struct StoredSet {
     pub connection: String,
     /// Its tokens.
     pub tokens: TokenSet,
+    /// The private JWK of the DPoP key its tokens are bound to: moved with them from object to
+    /// object by `Take` and `Put` (never in any other answer).
+    pub key: Option<KeyJwk>,
 }
 
 /// The answer to [`SessionOp::Token`].
@@ -80,6 +112,15 @@ pub struct TokenAnswer {
     pub expires_at: Option<u64>,
     /// When the session ends, ms since the epoch.
     pub session_expires_at: Option<u64>,
+    /// The public JWK of the key a `DPoP` token is bound to (its proofs are signed by the object:
+    /// [`SessionOp::SignProof`]); `None` for a Bearer token.
+    pub jwk: Option<String>,
+}
+
+/// The answer to [`SessionOp::SignProof`] and [`HeldOp::SignProof`].
+pub struct SignAnswer {
+    /// The ES256 signature, raw `r || s` (RFC 7518 §3.4).
+    pub signature: Vec<u8>,
 }
 
 /// The answer to [`SessionOp::Put`].
@@ -103,10 +144,12 @@ pub struct HeldTokenAnswer {
     pub expires_at: Option<u64>,
     /// LegalOn's `api_base_url` (the API host the token is for).
     pub api_base_url: Option<String>,
+    /// The public JWK of the key a `DPoP` token is bound to ([`HeldOp::SignProof`]).
+    pub jwk: Option<String>,
 }
 
 impl HeldTokenAnswer {
-    /// The parts of `tokens` an API call uses.
+    /// The parts of `tokens` an API call uses (no key: [`Self::with_jwk`]).
     pub fn of(tokens: &TokenSet) -> Self {
         HeldTokenAnswer {
             access_token: tokens.access_token.clone(),
@@ -114,7 +157,14 @@ impl HeldTokenAnswer {
             issued_at: tokens.issued_at.as_millis(),
             expires_at: tokens.expires_at.map(Timestamp::as_millis),
             api_base_url: tokens.api_base_url.clone(),
+            jwk: None,
         }
+    }
+
+    /// With the public JWK of the key the token is bound to.
+    pub fn with_jwk(mut self, jwk: Option<String>) -> Self {
+        self.jwk = jwk;
+        self
     }
 
     /// A token set for the API loop: no refresh token, no scope or extra fields. The loop never
@@ -176,6 +226,14 @@ pub enum HeldOp {
     Disconnect {
         /// Which connection.
         connection: String,
+    },
+    /// The signature of one DPoP proof by the connection's key ([`SignAnswer`]), as
+    /// [`SessionOp::SignProof`].
+    SignProof {
+        /// Which connection.
+        connection: String,
+        /// The JWS signing input.
+        input: String,
     },
 }
 
@@ -260,6 +318,17 @@ impl Wire for SessionOp {
                 w.objects("sets", sets.iter().map(StoredSet::writer));
                 w
             }
+            SessionOp::Exchange { connection, origin, callback_url, pending } => {
+                let mut w = op("exchange");
+                w.str("connection", connection).str("origin", origin).str("callback_url", callback_url);
+                w.nested("pending", records::pending_login_writer(pending));
+                w
+            }
+            SessionOp::SignProof { connection, input } => {
+                let mut w = op("sign_proof");
+                w.str("connection", connection).str("input", input);
+                w
+            }
         };
         w.finish()
     }
@@ -275,6 +344,13 @@ impl Wire for SessionOp {
             "logout" => SessionOp::Logout { connection: opt_str(o, "connection")?.map(str::to_owned) },
             "take" => SessionOp::Take,
             "put" => SessionOp::Put { sets: Vec::<StoredSet>::from_json(o.get("sets")?)? },
+            "exchange" => SessionOp::Exchange {
+                connection: s("connection")?,
+                origin: s("origin")?,
+                callback_url: s("callback_url")?,
+                pending: records::pending_login_from(o.get("pending")?.as_object()?)?,
+            },
+            "sign_proof" => SessionOp::SignProof { connection: s("connection")?, input: s("input")? },
             _ => return None,
         })
     }
@@ -284,6 +360,7 @@ impl StoredSet {
     fn writer(&self) -> ObjectWriter {
         let mut w = ObjectWriter::new();
         w.str("connection", &self.connection).nested("tokens", records::token_set_writer(&self.tokens));
+        w.opt_str("key", self.key.as_ref().map(KeyJwk::expose));
         w
     }
 }
@@ -298,7 +375,11 @@ impl Wire for Vec<StoredSet> {
             .iter()
             .map(|item| {
                 let o = item.as_object()?;
-                Some(StoredSet { connection: req_str(o, "connection")?.to_owned(), tokens: records::token_set_from(o.get("tokens")?.as_object()?)? })
+                Some(StoredSet {
+                    connection: req_str(o, "connection")?.to_owned(),
+                    tokens: records::token_set_from(o.get("tokens")?.as_object()?)?,
+                    key: opt_str(o, "key")?.map(KeyJwk::new),
+                })
             })
             .collect()
     }
@@ -329,6 +410,7 @@ impl Wire for TokenAnswer {
         let mut w = ObjectWriter::new();
         w.str("access_token", self.access_token.secret()).str("token_type", &self.token_type);
         w.u64_or_null("expires_at", self.expires_at).u64_or_null("session_expires_at", self.session_expires_at);
+        w.opt_str("jwk", self.jwk.as_deref());
         w.finish()
     }
 
@@ -339,7 +421,20 @@ impl Wire for TokenAnswer {
             token_type: req_str(o, "token_type")?.to_owned(),
             expires_at: opt_u64(o, "expires_at")?,
             session_expires_at: opt_u64(o, "session_expires_at")?,
+            jwk: opt_str(o, "jwk")?.map(str::to_owned),
         })
+    }
+}
+
+impl Wire for SignAnswer {
+    fn to_json(&self) -> String {
+        let mut w = ObjectWriter::new();
+        w.str("signature", &tsunagi_core::base64url::encode(&self.signature));
+        w.finish()
+    }
+
+    fn from_json(v: &Json) -> Option<Self> {
+        Some(SignAnswer { signature: tsunagi_core::base64url::decode(req_str(v.as_object()?, "signature")?).ok()? })
     }
 }
 
@@ -360,6 +455,7 @@ impl Wire for HeldTokenAnswer {
         let mut w = ObjectWriter::new();
         w.str("access_token", self.access_token.secret()).str("token_type", &self.token_type).u64("issued_at", self.issued_at);
         w.u64_or_null("expires_at", self.expires_at).str_or_null("api_base_url", self.api_base_url.as_deref());
+        w.opt_str("jwk", self.jwk.as_deref());
         w.finish()
     }
 
@@ -371,6 +467,7 @@ impl Wire for HeldTokenAnswer {
             issued_at: req_u64(o, "issued_at")?,
             expires_at: opt_u64(o, "expires_at")?,
             api_base_url: opt_str(o, "api_base_url")?.map(str::to_owned),
+            jwk: opt_str(o, "jwk")?.map(str::to_owned),
         })
     }
 }
@@ -403,6 +500,11 @@ impl Wire for HeldOp {
                 w.str("connection", connection);
                 w
             }
+            HeldOp::SignProof { connection, input } => {
+                let mut w = op("sign_proof");
+                w.str("connection", connection).str("input", input);
+                w
+            }
         };
         w.finish()
     }
@@ -418,6 +520,7 @@ impl Wire for HeldOp {
             "complete" => HeldOp::Complete { connection: s("connection")?, callback_url: s("callback_url")? },
             "health" => HeldOp::Health { connection: s("connection")? },
             "disconnect" => HeldOp::Disconnect { connection: s("connection")? },
+            "sign_proof" => HeldOp::SignProof { connection: s("connection")?, input: s("input")? },
             _ => return None,
         })
     }
@@ -474,7 +577,8 @@ mod tests {
     }
 
     fn set() -> TokenSet {
-        HeldTokenAnswer { access_token: AccessToken::new("at"), token_type: "Bearer".into(), issued_at: 5, expires_at: Some(9), api_base_url: None }.into_set()
+        HeldTokenAnswer { access_token: AccessToken::new("at"), token_type: "Bearer".into(), issued_at: 5, expires_at: Some(9), api_base_url: None, jwk: None }
+            .into_set()
     }
 
     #[test]
@@ -506,8 +610,14 @@ mod tests {
         assert_eq!(SessionOp::Session.to_json(), r#"{"op":"session"}"#);
         assert!(matches!(back(&SessionOp::SignedIn), Some(SessionOp::SignedIn)));
         assert!(matches!(back(&SessionOp::Logout { connection: None }), Some(SessionOp::Logout { connection: None })));
-        let put = SessionOp::Put { sets: vec![StoredSet { connection: "c".into(), tokens: set() }] };
-        assert!(matches!(back(&put), Some(SessionOp::Put { sets }) if sets.len() == 1 && sets.first().is_some_and(|s| s.tokens == set())));
+        let put = SessionOp::Put { sets: vec![StoredSet { connection: "c".into(), tokens: set(), key: Some(KeyJwk::new("{}")) }] };
+        assert!(
+            matches!(back(&put), Some(SessionOp::Put { sets }) if sets.len() == 1 && sets.first().is_some_and(|s| s.tokens == set() && s.key == Some(KeyJwk::new("{}"))))
+        );
+        let sign = SessionOp::SignProof { connection: "c".into(), input: "h.c".into() };
+        assert!(matches!(back(&sign), Some(SessionOp::SignProof { input, .. }) if input == "h.c"));
+        assert!(sign.keeps_copies() && !sign.may_be_copied() && !SessionOp::Take.keeps_copies());
+        assert_eq!(back(&SignAnswer { signature: vec![1, 2, 3] }).map(|a| a.signature), Some(vec![1, 2, 3]));
         for refused in [r#"{"op":"made_up"}"#, r#"{"op":"token","connection":"c"}"#, r#"{"op":"put","sets":[{}]}"#, "[]"] {
             assert!(json::parse(refused).ok().as_ref().and_then(SessionOp::from_json).is_none(), "{refused}");
         }
@@ -529,8 +639,12 @@ mod tests {
         let answer = HeldTokenAnswer::of(&set());
         assert_eq!(answer.to_json(), r#"{"access_token":"at","token_type":"Bearer","issued_at":5,"expires_at":9,"api_base_url":null}"#);
         assert_eq!(back(&answer).map(HeldTokenAnswer::into_set), Some(set()));
-        let t = TokenAnswer { access_token: AccessToken::new("a"), token_type: "Bearer".into(), expires_at: None, session_expires_at: Some(1) };
-        assert_eq!(back(&t).map(|t| (t.expires_at, t.session_expires_at)), Some((None, Some(1))));
+        let t = TokenAnswer { access_token: AccessToken::new("a"), token_type: "Bearer".into(), expires_at: None, session_expires_at: Some(1), jwk: None };
+        assert_eq!(back(&t).map(|t| (t.expires_at, t.session_expires_at, t.jwk)), Some((None, Some(1), None)));
+        let bound = HeldTokenAnswer::of(&set()).with_jwk(Some("{\"kty\":\"EC\"}".into()));
+        assert_eq!(back(&bound).and_then(|a| a.jwk), Some("{\"kty\":\"EC\"}".to_owned()));
+        let exchange = SessionOp::Exchange { connection: "c".into(), origin: "o".into(), callback_url: "u".into(), pending: pending.clone() };
+        assert!(matches!(back(&exchange), Some(SessionOp::Exchange { pending: p, .. }) if p == pending));
         assert_eq!(back(&vec!["a".to_owned(), "b".to_owned()]), Some(vec!["a".to_owned(), "b".to_owned()]));
         assert_eq!(back(&PutAnswer { session_expires_at: None }).map(|p| p.session_expires_at), Some(None));
     }

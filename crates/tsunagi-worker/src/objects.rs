@@ -50,13 +50,15 @@ pub async fn call_session<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op:
     let answer = match copied.then(|| session_copy::get(sid, &text, ttl_ms)).flatten() {
         Some(answer) => answer,
         None => {
-            if !copied {
+            if !op.keeps_copies() {
                 session_copy::forget(sid);
             }
             let asked = session_copy::asked();
             let answer = object_rpc::send(&session_stub(env, keys, sid)?, &text).await;
             match &answer {
                 Ok(a) if copied => session_copy::keep(sid, &text, a, asked),
+                // a proof's signature changes nothing: the copies stay
+                Ok(_) if op.keeps_copies() => {}
                 _ => session_copy::forget(sid),
             }
             answer?

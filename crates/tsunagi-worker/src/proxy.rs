@@ -1,21 +1,27 @@
 //! The API proxy (`/api/{connection}/…`): the connection's access rules (methods, paths, and for a
 //! held connection which signed-in connections may use it), the browser's body checked, the shared
 //! API loop over a token source that asks the objects, and the upstream answer delivered with only
-//! its safe headers (the session cookie renewed when the session now lasts longer).
+//! its safe headers (the session cookie renewed when the session now lasts longer). A DPoP-bound
+//! token's requests carry proofs signed by the object that holds its key ([`crate::dpop_remote`]).
 
 use crate::bff::{self, SessionKeys, VerifiedCookie};
 use crate::config;
 use crate::connections::Connection;
+use crate::dpop_remote::{self, Owner, RemoteKey};
 use crate::messages::{HeldOp, HeldTokenAnswer, SessionOp, TokenAnswer};
 use crate::objects::{call_held, call_session, held_stub};
 use crate::routes::method_name;
 use crate::runtime::{Fetcher, Timer, WorkerClock};
 use crate::{bad, held_copy, http, now};
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use tsunagi_core::api::RetryPolicy;
 use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
+use tsunagi_flows::dpop::DpopTransport;
 use tsunagi_flows::{ApiCall, Outcome, Sleep, TokenSource};
 use worker::{Env, Headers, Request, Response};
+
+/// Where a held token's set (in the isolate only) keeps the public JWK of its DPoP key.
+pub const HELD_JWK: &str = "dpop_jwk";
 
 /// Largest request body proxied to a provider.
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
@@ -30,7 +36,8 @@ enum Source<'a> {
 }
 
 impl Source<'_> {
-    async fn token(&self, failed: Option<&str>) -> Result<(TokenSet, Option<u64>)> {
+    /// A token, when the session ends, and the public JWK of a DPoP-bound token's key.
+    async fn token(&self, failed: Option<&str>) -> Result<(TokenSet, Option<u64>, Option<String>)> {
         match self {
             Source::Session(env, keys, cookie, c, origin) => {
                 let op = SessionOp::Token { connection: c.clone(), origin: (*origin).to_owned(), failed: failed.map(str::to_owned) };
@@ -47,9 +54,21 @@ impl Source<'_> {
                     grant: tsunagi_core::token_set::TokenGrant::User,
                     extra: tsunagi_core::json::JsonObject::new(),
                 };
-                Ok((t, v.session_expires_at))
+                Ok((t, v.session_expires_at, v.jwk))
             }
-            Source::Held(env, object, c, origin, cache) => Ok((held_token(env, object, c, origin, failed, *cache).await?, None)),
+            Source::Held(env, object, c, origin, cache) => {
+                let t = held_token(env, object, c, origin, failed, *cache).await?;
+                let jwk = t.extra.get_str(HELD_JWK).map(str::to_owned);
+                Ok((t, None, jwk))
+            }
+        }
+    }
+
+    /// Who signs the proofs of this source's key.
+    fn owner(&self) -> (Owner<'_>, &str) {
+        match self {
+            Source::Session(env, keys, cookie, c, _) => (Owner::Session(env, keys, &cookie.session_id), c),
+            Source::Held(env, object, c, ..) => (Owner::Held(env, object), c),
         }
     }
 }
@@ -94,11 +113,18 @@ async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<Strin
 /// lost grant holds at once in every isolate. When the copy is due or refused, one caller per
 /// isolate asks the object and the others take its answer (docs/scaling.md: the burst at expiry
 /// is one request per isolate, not one per call).
+/// A DPoP-bound token's set carries its key's public JWK in `extra` ([`HELD_JWK`]).
 pub async fn held_token(env: &Env, object: &str, connection: &str, origin: &str, failed: Option<&str>, cache: bool) -> Result<TokenSet> {
     let ask = || async {
         let stub = held_stub(env, object)?;
         let op = HeldOp::Token { connection: connection.to_owned(), origin: origin.to_owned(), failed: failed.map(str::to_owned) };
-        Ok::<_, Error>(call_held::<HeldTokenAnswer>(&stub, &op).await?.into_set())
+        let mut answer = call_held::<HeldTokenAnswer>(&stub, &op).await?;
+        let jwk = answer.jwk.take();
+        let mut set = answer.into_set();
+        if let Some(jwk) = jwk {
+            set.extra.insert(HELD_JWK, jwk);
+        }
+        Ok::<_, Error>(set)
     };
     if !cache {
         return ask().await;
@@ -212,11 +238,18 @@ async fn forward(
     body: Option<&str>,
     head: bool,
 ) -> Result<Response> {
-    let tokens = Tokens { source, session_exp: Cell::new(None) };
+    // the first token now: whether it is DPoP-bound decides the transport (RFC 9449 §7.1)
+    let (first, exp, jwk) = source.token(None).await?;
+    let (owner, connection) = source.owner();
+    let key: Option<RemoteKey<'_>> = dpop_remote::bound_key(&first.token_type, jwk.as_deref(), owner, connection)?;
+    let tokens = Tokens { source: &source, session_exp: Cell::new(exp), first: RefCell::new(Some(first)) };
     let timeout_ms = config::timeout_ms(env);
+    let fetcher = Fetcher { timeout_ms };
+    let nonces = dpop_remote::nonces();
+    let transport = DpopTransport { inner: &fetcher, key: key.as_ref(), nonces: &nonces, clock: &WorkerClock };
     let call = ApiCall {
         client,
-        transport: &Fetcher { timeout_ms },
+        transport: &transport,
         tokens: &tokens,
         clock: &WorkerClock,
         sleep: &Timer,
@@ -226,8 +259,9 @@ async fn forward(
     // browser's cookies or authorization; status and headers decide, a delivered body streams on
     match call.send(method, path, body).await? {
         Outcome::Delivered(upstream) => {
+            let upstream = upstream.into_unread().map_err(|_| Error::new(ErrorCode::HttpError, "the API's answer was read on its way"))?;
             let mut resp = deliver(client, upstream, head).await?;
-            if let (Source::Session(_, _, c, ..), Some(keys)) = (&tokens.source, keys) {
+            if let (Source::Session(_, _, c, ..), Some(keys)) = (tokens.source, keys) {
                 if let Some(set) = bff::renewed_cookie(keys, c, tokens.session_exp.get(), now()) {
                     resp.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
                 }
@@ -251,13 +285,20 @@ async fn forward(
 /// connection's (through the isolate's memory), remembering when the session now ends (for the
 /// cookie).
 struct Tokens<'a> {
-    source: Source<'a>,
+    source: &'a Source<'a>,
     session_exp: Cell<Option<u64>>,
+    /// The token asked for before the call (the loop's first ask gets it).
+    first: RefCell<Option<TokenSet>>,
 }
 
 impl TokenSource for Tokens<'_> {
     async fn token(&self, rejected: Option<&str>) -> Result<TokenSet> {
-        let (t, exp) = self.source.token(rejected).await?;
+        if rejected.is_none() {
+            if let Some(t) = self.first.borrow_mut().take() {
+                return Ok(t);
+            }
+        }
+        let (t, exp, _) = self.source.token(rejected).await?;
         if exp.is_some() {
             self.session_exp.set(exp);
         }

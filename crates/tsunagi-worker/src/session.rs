@@ -3,11 +3,15 @@
 //! Tokens come from the shared flows ([`tsunagi_flows::Flow`]) over this object's storage and one
 //! in-object lock per connection: requests interleave while the object awaits `fetch`, so the first caller that needs a
 //! refresh takes the lock and the others, once they get it, re-read the rotated pair, which was
-//! stored before anyone was answered. See docs/storage.md.
+//! stored before anyone was answered. A DPoP connection's key (RFC 9449) lives here too, one per
+//! connection ([`crate::dpop_key`]): made by the sign-in's exchange, which runs in this object
+//! ([`SessionOp::Exchange`]), proving its token requests and signing the isolate's API proofs.
+//! See docs/storage.md.
 
 use crate::bff::{self, SessionKeys};
 use crate::config;
 use crate::crypto::Sealed;
+use crate::dpop_key::{self, ObjectKeys, Place};
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
@@ -15,8 +19,9 @@ use crate::{crypto, now, object_rpc, records, stored};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use tsunagi_core::dpop::is_dpop_token_type;
 use tsunagi_core::json::{Json, JsonObject};
-use tsunagi_core::{Client, Error, ErrorCode, Result, Timestamp, TokenSet};
+use tsunagi_core::{Client, Error, ErrorCode, PendingAuthorization, Result, Timestamp, TokenSet};
 use tsunagi_flows::memory::LocalLock;
 use tsunagi_flows::{Flow, TokenStore};
 use worker::{durable_object, DurableObject, Env, Request, Response, State, Storage};
@@ -36,6 +41,8 @@ struct Inner {
     tokens: RefCell<Option<HashMap<String, TokenSet>>>,
     /// One refresh lock per connection.
     locks: RefCell<HashMap<String, Rc<LocalLock>>>,
+    /// The DPoP keys (`dpop:{connection}`) and the token endpoints' nonces.
+    dpop: ObjectKeys,
 }
 
 /// One browser session.
@@ -48,7 +55,15 @@ impl DurableObject for TsunagiSession {
     fn new(state: State, env: Env) -> Self {
         let object_id = state.id().to_string();
         TsunagiSession {
-            inner: Rc::new(Inner { state, env, object_id, dropped: RefCell::new(None), tokens: RefCell::new(None), locks: RefCell::new(HashMap::new()) }),
+            inner: Rc::new(Inner {
+                state,
+                env,
+                object_id,
+                dropped: RefCell::new(None),
+                tokens: RefCell::new(None),
+                locks: RefCell::new(HashMap::new()),
+                dpop: ObjectKeys::default(),
+            }),
         }
     }
 
@@ -78,6 +93,12 @@ const TOKENS_PREFIX: &str = "tokens:";
 
 fn tokens_key(c: &str) -> String {
     format!("{TOKENS_PREFIX}{c}")
+}
+
+/// Where a connection's DPoP key is stored: `dpop:{connection}` (sealed like the tokens; deleted
+/// with them).
+fn key_record(c: &str) -> String {
+    format!("dpop:{c}")
 }
 
 /// An answer as JSON text.
@@ -128,11 +149,13 @@ impl Inner {
                 let client = self.client(&origin, &connection).await?;
                 let t = self.access_token(&connection, &client, failed.as_deref()).await?;
                 let expires = self.session_expiry();
+                let jwk = self.bound_jwk(&connection, &t).await?;
                 text(&TokenAnswer {
                     access_token: t.access_token,
                     token_type: t.token_type,
                     expires_at: t.expires_at.map(Timestamp::as_millis),
                     session_expires_at: expires.map(Timestamp::as_millis),
+                    jwk,
                 })
             }
             SessionOp::Refresh { connection: p, origin } => {
@@ -157,12 +180,72 @@ impl Inner {
             SessionOp::Logout { connection } => text(&self.logout(connection.as_deref()).await?),
             SessionOp::Take => text(&self.take().await?),
             SessionOp::Put { sets } => {
-                for set in &sets {
-                    self.store_tokens(&set.connection, &set.tokens).await?;
+                for set in sets {
+                    // a bound set's key first: a stored DPoP token always has its key
+                    let moved_key = set.key.is_some();
+                    if let Some(key) = set.key {
+                        let exp = bff::session_expiry([&set.tokens]).unwrap_or_else(|| now().plus_secs(3600));
+                        self.dpop.adopt(&self.place()?, &key_record(&set.connection), key, exp).await?;
+                    }
+                    self.store_tokens_or_drop_key(&set.connection, &set.tokens, moved_key).await?;
                 }
                 text(&PutAnswer { session_expires_at: self.session_expiry().map(Timestamp::as_millis) })
             }
+            SessionOp::Exchange { connection, origin, callback_url, pending } => {
+                self.exchange(&connection, &origin, &callback_url, pending).await?;
+                text(&PutAnswer { session_expires_at: self.session_expiry().map(Timestamp::as_millis) })
+            }
+            SessionOp::SignProof { connection, input } => {
+                let key = self.dpop.get(&self.place()?, &key_record(&connection)).await?.ok_or_else(|| self.not_signed_in(&connection))?;
+                text(&dpop_key::sign(&key, &input).await?)
+            }
         }
+    }
+
+    fn place(&self) -> Result<Place<'_>> {
+        Ok(Place { storage: self.storage(), keys: self.keys()?, object_id: &self.object_id })
+    }
+
+    /// The sign-in's callback in this (fresh) object: the `state` checked, the code exchanged —
+    /// proven by a new key when the connection uses DPoP — the id_token verified; then the key (if
+    /// the set is bound to it) and the set stored. A failure stores nothing.
+    async fn exchange(&self, connection: &str, origin: &str, callback_url: &str, pending: bff::PendingLogin) -> Result<()> {
+        let c = config::connection(&self.env, connection)?;
+        if pending.connection != c.name {
+            return Err(Error::new(ErrorCode::StateMismatch, "this sign-in is for another connection: nothing was exchanged"));
+        }
+        let client = config::client(&self.env, &c, origin).await?;
+        let made = if client.uses_dpop() { Some(dpop_key::make().await?) } else { None };
+        let authorization = PendingAuthorization { state: pending.state, pkce_verifier: pending.pkce_verifier, nonce: pending.nonce };
+        let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
+        let transport = dpop_key::proving(&fetcher, made.as_ref().map(|m| &m.key), &self.dpop.nonces);
+        let tokens = crate::sign_in::exchange(&self.env, &c, &client, &transport, callback_url, &authorization).await?;
+        let mut kept_key = false;
+        if let (Some(made), true) = (made, is_dpop_token_type(&tokens.token_type)) {
+            let exp = bff::session_expiry([&tokens]).unwrap_or_else(|| now().plus_secs(3600));
+            self.dpop.keep(&self.place()?, &key_record(connection), made.jwk, made.key, exp).await?;
+            kept_key = true;
+        }
+        self.store_tokens_or_drop_key(connection, &tokens, kept_key).await
+    }
+
+    /// Stores a set whose key was just stored (`key_stored`); if the set cannot be stored, the key
+    /// is deleted too, so no key outlives the tokens it was made for.
+    async fn store_tokens_or_drop_key(&self, connection: &str, tokens: &TokenSet, key_stored: bool) -> Result<()> {
+        let stored = self.store_tokens(connection, tokens).await;
+        if stored.is_err() && key_stored {
+            let _ = self.dpop.forget(&self.storage(), &key_record(connection)).await;
+        }
+        stored
+    }
+
+    /// The public JWK of the key `t` is bound to (`None` for a Bearer token).
+    async fn bound_jwk(&self, connection: &str, t: &TokenSet) -> Result<Option<String>> {
+        if !is_dpop_token_type(&t.token_type) {
+            return Ok(None);
+        }
+        let key = self.dpop.get(&self.place()?, &key_record(connection)).await?.ok_or_else(|| self.not_signed_in(connection))?;
+        Ok(Some(tsunagi_flows::dpop::ProofKey::public_jwk(&key).to_json()))
     }
 
     fn aad(&self, keys: &SessionKeys, key: &str) -> String {
@@ -231,6 +314,7 @@ impl Inner {
 
     async fn forget(&self, p: &str) -> Result<()> {
         self.storage().delete(&tokens_key(p)).await.map_err(|_| storage_error())?;
+        self.dpop.forget(&self.storage(), &key_record(p)).await?;
         if let Some(m) = self.tokens.borrow_mut().as_mut() {
             m.remove(p);
         }
@@ -250,14 +334,12 @@ impl Inner {
         let connection = config::connection(&self.env, p)?;
         // a refresh's id_token is verified before the set is kept (OIDC Core §12.2)
         let store = Verified { env: &self.env, connection: &connection, client, inner: ConnectionStore { inner: self, connection: p } };
-        let flow = Flow {
-            client,
-            transport: &Fetcher { timeout_ms: config::timeout_ms(&self.env) },
-            store: &store,
-            lock: &*lock,
-            clock: &WorkerClock,
-            leeway_secs: LEEWAY_SECS,
-        };
+        // a DPoP-bound set's refresh is proven by its key (RFC 9449 §5; a public client's refresh
+        // token is bound to it too)
+        let key = self.dpop.get(&self.place()?, &key_record(p)).await?;
+        let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
+        let transport = dpop_key::proving(&fetcher, key.as_ref(), &self.dpop.nonces);
+        let flow = Flow { client, transport: &transport, store: &store, lock: &*lock, clock: &WorkerClock, leeway_secs: LEEWAY_SECS };
         flow.access_token(failed).await
     }
 
@@ -296,31 +378,44 @@ impl Inner {
         Ok(cache.as_ref().map(|m| m.iter().filter(|(_, t)| live(t)).map(|(c, _)| c.clone()).collect()).unwrap_or_default())
     }
 
-    /// Every token set, then an empty object: a sign-in moves them to its fresh session id.
+    /// Every token set (a DPoP-bound one with its key's private JWK: the key moves with its
+    /// tokens, object to object), then an empty object: a sign-in moves them to its fresh session id.
     async fn take(&self) -> Result<Vec<StoredSet>> {
         self.ensure_loaded().await?;
-        self.logout(None).await
+        let mut sets = self.held_sets(None);
+        let place = self.place()?;
+        for set in &mut sets {
+            set.key = self.dpop.private_jwk(&place, &key_record(&set.connection)).await?;
+        }
+        self.logout(None).await?;
+        Ok(sets)
     }
 
-    /// Forgets one connection's set, or all of them; answers what was forgotten (for revocation).
-    async fn logout(&self, connection: Option<&str>) -> Result<Vec<StoredSet>> {
-        self.ensure_loaded().await?;
-        let held: Vec<StoredSet> = self
-            .tokens
+    /// The sets held in memory (all, or `connection`'s), without their keys.
+    fn held_sets(&self, connection: Option<&str>) -> Vec<StoredSet> {
+        self.tokens
             .borrow()
             .as_ref()
             .map(|m| {
                 m.iter()
                     .filter(|(c, _)| connection.is_none_or(|x| x == c.as_str()))
-                    .map(|(c, t)| StoredSet { connection: c.clone(), tokens: t.clone() })
+                    .map(|(c, t)| StoredSet { connection: c.clone(), tokens: t.clone(), key: None })
                     .collect()
             })
-            .unwrap_or_default();
+            .unwrap_or_default()
+    }
+
+    /// Forgets one connection's set, or all of them; answers what was forgotten (for revocation).
+    async fn logout(&self, connection: Option<&str>) -> Result<Vec<StoredSet>> {
+        self.ensure_loaded().await?;
+        // the sets for revocation, never their keys
+        let held = self.held_sets(connection);
         match connection {
             None => {
                 self.storage().delete_all().await.map_err(|_| storage_error())?;
                 let _ = self.storage().delete_alarm().await;
                 *self.tokens.borrow_mut() = Some(HashMap::new());
+                self.dpop.clear();
             }
             Some(p) => self.forget(p).await?,
         }
@@ -351,6 +446,10 @@ impl Inner {
             if let Some(s) = stored::get(&self.storage(), &key).await?.as_ref().and_then(Sealed::from_json) {
                 if s.exp <= now_ms {
                     self.storage().delete(&key).await.map_err(|_| storage_error())?;
+                    // its DPoP key goes with it
+                    if let Some(c) = key.strip_prefix(TOKENS_PREFIX) {
+                        self.dpop.forget(&self.storage(), &key_record(c)).await?;
+                    }
                 } else {
                     left += 1;
                 }

@@ -12,17 +12,24 @@ use tsunagi_core::token_set::DEFAULT_LEEWAY_SECS;
 use tsunagi_core::{Client, Error, ErrorCode, Nonce, PendingAuthorization, Result, TokenSet};
 use tsunagi_flows::id_token::{Expected, IdTokenVerifier};
 use tsunagi_flows::memory::{LocalLock, MemoryStore};
-use tsunagi_flows::Flow;
+use tsunagi_flows::{Flow, Transport};
 use tsunagi_webcrypto::WebCrypto;
 use worker::Env;
 
 /// Exchanges the code of `callback_url` (the `state` checked against `authorization`, the PKCE
-/// verifier sent) into memory and verifies the set's id_token: the set a session or an unattended
-/// grant may keep. Nothing is stored here, so a set that fails is never seen by anyone.
-pub async fn exchange(env: &Env, c: &Connection, client: &Client, callback_url: &str, authorization: &PendingAuthorization) -> Result<TokenSet> {
+/// verifier sent) into memory over `transport` (the object's `fetch`, with its DPoP key's proofs
+/// when the connection uses DPoP) and verifies the set's id_token: the set a session or an
+/// unattended grant may keep. Nothing is stored here, so a set that fails is never seen by anyone.
+pub async fn exchange<T: Transport>(
+    env: &Env,
+    c: &Connection,
+    client: &Client,
+    transport: &T,
+    callback_url: &str,
+    authorization: &PendingAuthorization,
+) -> Result<TokenSet> {
     let (store, lock) = (MemoryStore::default(), LocalLock::default());
-    let transport = Fetcher { timeout_ms: config::timeout_ms(env) };
-    let flow = Flow { client, transport: &transport, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
+    let flow = Flow { client, transport, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
     let tokens = flow.exchange(callback_url, authorization).await?;
     verify(env, c, client, &tokens, authorization.nonce.as_ref()).await?;
     Ok(tokens)

@@ -13,7 +13,7 @@ pub const ERROR_HEADER: &str = "x-tsunagi-error";
 pub fn http_status(err: &Error) -> u16 {
     use ErrorCode as C;
     match err.code() {
-        C::ForbiddenOrigin | C::CsrfHeaderMissing | C::AccessDenied | C::MethodRefused | C::ConnectionNotAllowed | C::PathRefused => 403,
+        C::ForbiddenOrigin | C::CsrfHeaderMissing | C::AccessDenied | C::MethodRefused | C::ConnectionNotAllowed | C::PathRefused | C::TokenBound => 403,
         C::SessionMissing | C::AdminUnauthorized | C::LoginRequired | C::RefreshTokenInvalid | C::RefreshTokenExpired | C::InvalidGrant | C::Unauthorized => {
             401
         }

@@ -37,6 +37,10 @@ pub fn session_view(tokens: &TokenSet) -> JsonObject {
     // fingerprints (8 hex characters of SHA-256) let a page show rotation without the tokens
     v.insert("access_fingerprint", tokens.access_token.fingerprint());
     v.insert("refresh_fingerprint", tokens.refresh_token.as_ref().map_or(Json::Null, |r| Json::from(r.fingerprint())));
+    // a DPoP-bound set (RFC 9449 §5: `token_type` `DPoP`) says so; a Bearer set's view is unchanged
+    if tsunagi_core::dpop::is_dpop_token_type(&tokens.token_type) {
+        v.insert("dpop_bound", true);
+    }
     v
 }
 
@@ -70,6 +74,14 @@ mod tests {
         assert_eq!(session_expiry([&held, &no_refresh]), Some(Timestamp::from_secs(86_400)));
         assert_eq!(session_expiry([&no_refresh]), Some(Timestamp::from_secs(3600)));
         assert_eq!(session_expiry(std::iter::empty()), None);
+    }
+
+    #[test]
+    fn a_dpop_bound_set_says_so() {
+        let mut t = set("at");
+        assert_eq!(session_view(&t).get("dpop_bound"), None);
+        t.token_type = "DPoP".into();
+        assert_eq!(session_view(&t).get("dpop_bound"), Some(&Json::Bool(true)));
     }
 
     #[test]

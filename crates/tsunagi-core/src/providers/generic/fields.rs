@@ -41,9 +41,10 @@ const AUDIENCE: Field = Field::package("audience");
 /// Pushed Authorization Requests (RFC 9126): absent = when the server requires them, `true` =
 /// whenever its metadata names a PAR endpoint, `false` = never.
 const PAR: Field = Field::new("par", "par");
-/// DPoP (RFC 9449): `true`, `false` (the default) or `"auto"`. The package's, this round.
+/// DPoP (RFC 9449): `true`, `false` (the default) or `"auto"`. The package's and the Worker's
+/// (whose objects hold the key, docs/security.md).
 #[cfg(feature = "dpop")]
-const DPOP: Field = Field::package("dpop");
+const DPOP: Field = Field::new("dpop", "dpop");
 
 /// Every field above.
 const FIELDS: &[Field] = &[

@@ -1,0 +1,144 @@
+//! A connection's DPoP key (RFC 9449) in the Durable Object that owns its tokens: made inside the
+//! object (WebCrypto, extractable only long enough to export its private JWK once), sealed in the
+//! object's storage as its token sets are (`crypto.rs`: AAD bound to the object id and the record
+//! name), signing through a non-extractable re-import kept in the object's memory, and forgotten
+//! with the tokens. The object signs only DPoP proofs of its own key ([`crate::dpop_proof`]).
+
+use crate::bff::SessionKeys;
+use crate::crypto::{self, Sealed};
+use crate::dpop_proof::{check_signing_input, KeyJwk};
+use crate::messages::SignAnswer;
+use crate::{now, stored};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use tsunagi_core::dpop::NonceBook;
+use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
+use tsunagi_flows::dpop::{DpopTransport, ProofKey};
+use tsunagi_webcrypto::{PrivateJwk, WebCryptoProofKey};
+use worker::Storage;
+
+/// A key made and not stored yet (a sign-in's exchange keeps it only if it succeeds).
+pub struct NewKey {
+    /// The private JWK, to seal.
+    pub jwk: KeyJwk,
+    /// The signing key.
+    pub key: WebCryptoProofKey,
+}
+
+/// A new key: its private JWK (to seal) and its non-extractable signing key.
+pub async fn make() -> Result<NewKey> {
+    let (jwk, key) = WebCryptoProofKey::generate_sealable().await?;
+    Ok(NewKey { jwk: KeyJwk::new(jwk.expose()), key })
+}
+
+/// Where an object keeps its keys: its storage, the deployment's keys and its id (the AAD).
+pub struct Place<'a> {
+    /// The object's storage.
+    pub storage: Storage,
+    /// The sealing keys.
+    pub keys: SessionKeys,
+    /// The object's id.
+    pub object_id: &'a str,
+}
+
+fn storage_error() -> Error {
+    Error::new(ErrorCode::Transport, "DPoP key storage failed")
+}
+
+/// An object's DPoP keys by record name, loaded from storage on first use, and the servers'
+/// nonces for its token requests (RFC 9449 §8).
+#[derive(Default)]
+pub struct ObjectKeys {
+    memory: RefCell<HashMap<String, WebCryptoProofKey>>,
+    /// The token endpoints' latest nonces.
+    pub nonces: RefCell<NonceBook>,
+}
+
+impl ObjectKeys {
+    /// The key of `record`, from memory or its sealed record; `None` when there is none (or its
+    /// record does not open here: it is deleted, and the tokens bound to it are of no use).
+    pub async fn get(&self, place: &Place<'_>, record: &str) -> Result<Option<WebCryptoProofKey>> {
+        if let Some(k) = self.memory.borrow().get(record) {
+            return Ok(Some(k.clone()));
+        }
+        let Some(jwk) = self.private_jwk(place, record).await? else { return Ok(None) };
+        let key = WebCryptoProofKey::from_private_jwk(&PrivateJwk::new(jwk.expose())).await?;
+        // another request may have loaded or made it meanwhile: the first one wins
+        Ok(Some(self.memory.borrow_mut().entry(record.to_owned()).or_insert(key).clone()))
+    }
+
+    /// The key of `record`, made and sealed now if there is none. Two callers that both find none
+    /// end with one key: the first made is in memory before anything else is awaited, and the
+    /// other takes it.
+    pub async fn get_or_make(&self, place: &Place<'_>, record: &str, exp: Timestamp) -> Result<WebCryptoProofKey> {
+        if let Some(k) = self.get(place, record).await? {
+            return Ok(k);
+        }
+        let made = make().await?;
+        if let Some(k) = self.memory.borrow().get(record) {
+            return Ok(k.clone());
+        }
+        self.memory.borrow_mut().insert(record.to_owned(), made.key.clone());
+        if let Err(e) = self.seal(place, record, &made.jwk, exp).await {
+            self.memory.borrow_mut().remove(record);
+            return Err(e);
+        }
+        Ok(made.key)
+    }
+
+    async fn seal(&self, place: &Place<'_>, record: &str, jwk: &KeyJwk, exp: Timestamp) -> Result<()> {
+        let blob = crypto::seal(&place.keys, &place.keys.record_aad(place.object_id, record), jwk.expose()).await?;
+        stored::put(&place.storage, record, &Sealed { exp: exp.as_millis(), blob }.to_json()).await
+    }
+
+    /// The sealed private JWK of `record` (for a move to another object).
+    pub async fn private_jwk(&self, place: &Place<'_>, record: &str) -> Result<Option<KeyJwk>> {
+        let Some(s) = stored::get(&place.storage, record).await?.as_ref().and_then(Sealed::from_json) else { return Ok(None) };
+        match crypto::open(&place.keys, &place.keys.record_aad(place.object_id, record), &s.blob).await {
+            Ok(text) => Ok(Some(KeyJwk::new(text))),
+            Err(_) => {
+                place.storage.delete(record).await.map_err(|_| storage_error())?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Seals `jwk` as `record` (replacing any) and keeps `key` in memory.
+    pub async fn keep(&self, place: &Place<'_>, record: &str, jwk: KeyJwk, key: WebCryptoProofKey, exp: Timestamp) -> Result<()> {
+        self.seal(place, record, &jwk, exp).await?;
+        self.memory.borrow_mut().insert(record.to_owned(), key);
+        Ok(())
+    }
+
+    /// Keeps a key that came from another object (its private JWK, sealed here anew).
+    pub async fn adopt(&self, place: &Place<'_>, record: &str, jwk: KeyJwk, exp: Timestamp) -> Result<()> {
+        let key = WebCryptoProofKey::from_private_jwk(&PrivateJwk::new(jwk.expose())).await?;
+        self.keep(place, record, jwk, key, exp).await
+    }
+
+    /// Deletes `record`'s key.
+    pub async fn forget(&self, storage: &Storage, record: &str) -> Result<()> {
+        self.memory.borrow_mut().remove(record);
+        storage.delete(record).await.map_err(|_| storage_error()).map(|_| ())
+    }
+
+    /// Forgets every key in memory (the storage was emptied).
+    pub fn clear(&self) {
+        self.memory.borrow_mut().clear();
+    }
+}
+
+/// The signature of `input` by `key`, if it is a DPoP proof of that key made now.
+pub async fn sign(key: &WebCryptoProofKey, input: &str) -> Result<SignAnswer> {
+    check_signing_input(input, key.public_jwk(), now())?;
+    Ok(SignAnswer { signature: key.sign(input.as_bytes()).await? })
+}
+
+/// `inner` proving with `key` (none: unchanged), the object's nonces, the Worker's clock.
+pub fn proving<'a, T>(
+    inner: &'a T,
+    key: Option<&'a WebCryptoProofKey>,
+    nonces: &'a RefCell<NonceBook>,
+) -> DpopTransport<'a, T, WebCryptoProofKey, crate::runtime::WorkerClock> {
+    DpopTransport { inner, key, nonces, clock: &crate::runtime::WorkerClock }
+}
