@@ -11,7 +11,9 @@ use crate::messages::SignAnswer;
 use crate::{now, stored};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use tsunagi_core::dpop::NonceBook;
+use std::future::Future;
+use std::pin::Pin;
+use tsunagi_core::dpop::{NonceBook, PublicJwk};
 use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
 use tsunagi_flows::dpop::{DpopTransport, ProofKey};
 use tsunagi_webcrypto::{PrivateJwk, WebCryptoProofKey};
@@ -134,11 +136,62 @@ pub async fn sign(key: &WebCryptoProofKey, input: &str) -> Result<SignAnswer> {
     Ok(SignAnswer { signature: key.sign(input.as_bytes()).await? })
 }
 
-/// `inner` proving with `key` (none: unchanged), the object's nonces, the Worker's clock.
-pub fn proving<'a, T>(
+/// How an isolate has a proof signed by the object that holds the key: one operation to that
+/// object ([`crate::dpop_remote`]).
+pub trait RemoteSigner {
+    /// The owning object's signature of `input` (raw `r || s`).
+    fn sign<'s>(&'s self, input: &'s [u8]) -> Pin<Box<dyn Future<Output = Result<Vec<u8>>> + 's>>;
+}
+
+/// The Worker's one DPoP key type: an object's own key, or — in an isolate — the public half of a
+/// key whose owning object signs. One type, so the flows' [`DpopTransport`] is compiled once for
+/// both (BENCHMARKS.md §7: a second instance cost 1.2 KB gzip).
+pub enum WorkerKey<'a> {
+    /// The object's own key.
+    Local(WebCryptoProofKey),
+    /// A key held by another object: its public JWK (from the token's answer) and who signs.
+    Remote {
+        /// The public half.
+        jwk: PublicJwk,
+        /// The owning object, asked for each signature.
+        signer: Box<dyn RemoteSigner + 'a>,
+    },
+}
+
+impl WorkerKey<'_> {
+    /// An object's own key, for [`proving`].
+    pub fn local(key: Option<&WebCryptoProofKey>) -> Option<WorkerKey<'static>> {
+        key.cloned().map(WorkerKey::Local)
+    }
+}
+
+impl ProofKey for WorkerKey<'_> {
+    fn public_jwk(&self) -> &PublicJwk {
+        match self {
+            WorkerKey::Local(k) => k.public_jwk(),
+            WorkerKey::Remote { jwk, .. } => jwk,
+        }
+    }
+
+    async fn sign(&self, input: &[u8]) -> Result<Vec<u8>> {
+        match self {
+            WorkerKey::Local(k) => k.sign(input).await,
+            WorkerKey::Remote { signer, .. } => signer.sign(input).await,
+        }
+    }
+
+    fn jti_entropy(&self) -> Result<[u8; 16]> {
+        let mut b = [0u8; 16];
+        getrandom::fill(&mut b).map_err(|_| Error::new(ErrorCode::InvalidConfig, "no random source"))?;
+        Ok(b)
+    }
+}
+
+/// `inner` proving with `key` (none: unchanged), the nonces given, the Worker's clock.
+pub fn proving<'a, 'k, T>(
     inner: &'a T,
-    key: Option<&'a WebCryptoProofKey>,
+    key: Option<&'a WorkerKey<'k>>,
     nonces: &'a RefCell<NonceBook>,
-) -> DpopTransport<'a, T, WebCryptoProofKey, crate::runtime::WorkerClock> {
+) -> DpopTransport<'a, T, WorkerKey<'k>, crate::runtime::WorkerClock> {
     DpopTransport { inner, key, nonces, clock: &crate::runtime::WorkerClock }
 }

@@ -4,13 +4,15 @@
 //! isolate's (one book per isolate, RFC 9449 §9).
 
 use crate::bff::SessionKeys;
+use crate::dpop_key::{RemoteSigner, WorkerKey};
 use crate::messages::{HeldOp, SessionOp, SignAnswer};
 use crate::objects::{call_held, call_session, held_stub};
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
 use tsunagi_core::dpop::{NonceBook, PublicJwk};
 use tsunagi_core::{Error, ErrorCode, Result};
-use tsunagi_flows::dpop::ProofKey;
 use worker::Env;
 
 /// The object that holds a connection's key.
@@ -21,22 +23,14 @@ pub enum Owner<'a> {
     Held(&'a Env, &'a str),
 }
 
-/// A key whose proofs its owning object signs.
-pub struct RemoteKey<'a> {
-    /// The public half, from the token's answer.
-    pub jwk: PublicJwk,
-    /// Who signs.
-    pub owner: Owner<'a>,
-    /// Which connection's key.
-    pub connection: &'a str,
+/// Asks the owning object to sign a proof of its key.
+struct ObjectSigner<'a> {
+    owner: Owner<'a>,
+    connection: &'a str,
 }
 
-impl ProofKey for RemoteKey<'_> {
-    fn public_jwk(&self) -> &PublicJwk {
-        &self.jwk
-    }
-
-    async fn sign(&self, input: &[u8]) -> Result<Vec<u8>> {
+impl ObjectSigner<'_> {
+    async fn signature(&self, input: &[u8]) -> Result<Vec<u8>> {
         let input = String::from_utf8(input.to_vec()).map_err(|_| Error::new(ErrorCode::InvalidParameter, "a proof's signing input is ASCII"))?;
         let connection = self.connection.to_owned();
         let answer: SignAnswer = match self.owner {
@@ -45,11 +39,11 @@ impl ProofKey for RemoteKey<'_> {
         };
         Ok(answer.signature)
     }
+}
 
-    fn jti_entropy(&self) -> Result<[u8; 16]> {
-        let mut b = [0u8; 16];
-        getrandom::fill(&mut b).map_err(|_| Error::new(ErrorCode::InvalidConfig, "no random source"))?;
-        Ok(b)
+impl RemoteSigner for ObjectSigner<'_> {
+    fn sign<'s>(&'s self, input: &'s [u8]) -> Pin<Box<dyn Future<Output = Result<Vec<u8>>> + 's>> {
+        Box::pin(self.signature(input))
     }
 }
 
@@ -62,11 +56,12 @@ pub fn nonces() -> Rc<RefCell<NonceBook>> {
     NONCES.with(Rc::clone)
 }
 
-/// The key of a token answer: a `DPoP` token with its object's public JWK; `None` for Bearer.
-pub fn bound_key<'a>(token_type: &str, jwk: Option<&str>, owner: Owner<'a>, connection: &'a str) -> Result<Option<RemoteKey<'a>>> {
+/// The key of a token answer: a `DPoP` token with its object's public JWK, signed by `owner`;
+/// `None` for Bearer.
+pub fn bound_key<'a>(token_type: &str, jwk: Option<&str>, owner: Owner<'a>, connection: &'a str) -> Result<Option<WorkerKey<'a>>> {
     if !tsunagi_core::dpop::is_dpop_token_type(token_type) {
         return Ok(None);
     }
     let jwk = jwk.ok_or_else(|| Error::new(ErrorCode::Transport, "a DPoP-bound token came without its key"))?;
-    Ok(Some(RemoteKey { jwk: PublicJwk::from_jwk_json(jwk)?, owner, connection }))
+    Ok(Some(WorkerKey::Remote { jwk: PublicJwk::from_jwk_json(jwk)?, signer: Box::new(ObjectSigner { owner, connection }) }))
 }

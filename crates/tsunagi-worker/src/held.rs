@@ -12,7 +12,7 @@
 use crate::bff::PendingLogin;
 use crate::connections::Connection;
 use crate::crypto::Sealed;
-use crate::dpop_key::{self, ObjectKeys, Place};
+use crate::dpop_key::{self, ObjectKeys, Place, WorkerKey};
 use crate::messages::{Health, HeldOp, HeldTokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
@@ -213,7 +213,8 @@ impl Inner {
             self.dpop.get(&self.place()?, DPOP_KEY).await?
         };
         let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
-        let transport = dpop_key::proving(&fetcher, key.as_ref(), &self.dpop.nonces);
+        let signer = WorkerKey::local(key.as_ref());
+        let transport = dpop_key::proving(&fetcher, signer.as_ref(), &self.dpop.nonces);
         let flow = Flow { client: &client, transport: &transport, store: &store, lock: &self.lock, clock: &WorkerClock, leeway_secs: LEEWAY_SECS };
         flow.access_token(failed).await
     }
@@ -265,7 +266,8 @@ impl Inner {
         // a new grant, a new DPoP key (kept only if the set is bound to it)
         let made = if client.uses_dpop() { Some(dpop_key::make().await?) } else { None };
         let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
-        let transport = dpop_key::proving(&fetcher, made.as_ref().map(|m| &m.key), &self.dpop.nonces);
+        let signer = WorkerKey::local(made.as_ref().map(|m| &m.key));
+        let transport = dpop_key::proving(&fetcher, signer.as_ref(), &self.dpop.nonces);
         let tokens = crate::sign_in::exchange(&self.env, &c, &client, &transport, callback_url, &authorization).await?;
         if let (Some(made), true) = (made, is_dpop_token_type(&tokens.token_type)) {
             self.dpop.keep(&self.place()?, DPOP_KEY, made.jwk, made.key, now().plus_secs(KEY_RECORD_SECS)).await?;

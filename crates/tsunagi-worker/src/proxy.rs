@@ -7,7 +7,8 @@
 use crate::bff::{self, SessionKeys, VerifiedCookie};
 use crate::config;
 use crate::connections::Connection;
-use crate::dpop_remote::{self, Owner, RemoteKey};
+use crate::dpop_key;
+use crate::dpop_remote::{self, Owner};
 use crate::messages::{HeldOp, HeldTokenAnswer, SessionOp, TokenAnswer};
 use crate::objects::{call_held, call_session, held_stub};
 use crate::routes::method_name;
@@ -16,7 +17,6 @@ use crate::{bad, held_copy, http, now};
 use std::cell::{Cell, RefCell};
 use tsunagi_core::api::RetryPolicy;
 use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
-use tsunagi_flows::dpop::DpopTransport;
 use tsunagi_flows::{ApiCall, Outcome, Sleep, TokenSource};
 use worker::{Env, Headers, Request, Response};
 
@@ -241,12 +241,12 @@ async fn forward(
     // the first token now: whether it is DPoP-bound decides the transport (RFC 9449 §7.1)
     let (first, exp, jwk) = source.token(None).await?;
     let (owner, connection) = source.owner();
-    let key: Option<RemoteKey<'_>> = dpop_remote::bound_key(&first.token_type, jwk.as_deref(), owner, connection)?;
+    let key = dpop_remote::bound_key(&first.token_type, jwk.as_deref(), owner, connection)?;
     let tokens = Tokens { source: &source, session_exp: Cell::new(exp), first: RefCell::new(Some(first)) };
     let timeout_ms = config::timeout_ms(env);
     let fetcher = Fetcher { timeout_ms };
     let nonces = dpop_remote::nonces();
-    let transport = DpopTransport { inner: &fetcher, key: key.as_ref(), nonces: &nonces, clock: &WorkerClock };
+    let transport = dpop_key::proving(&fetcher, key.as_ref(), &nonces);
     let call = ApiCall {
         client,
         transport: &transport,

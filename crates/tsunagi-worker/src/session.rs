@@ -11,7 +11,7 @@
 use crate::bff::{self, SessionKeys};
 use crate::config;
 use crate::crypto::Sealed;
-use crate::dpop_key::{self, ObjectKeys, Place};
+use crate::dpop_key::{self, ObjectKeys, Place, WorkerKey};
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
@@ -218,7 +218,8 @@ impl Inner {
         let made = if client.uses_dpop() { Some(dpop_key::make().await?) } else { None };
         let authorization = PendingAuthorization { state: pending.state, pkce_verifier: pending.pkce_verifier, nonce: pending.nonce };
         let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
-        let transport = dpop_key::proving(&fetcher, made.as_ref().map(|m| &m.key), &self.dpop.nonces);
+        let signer = WorkerKey::local(made.as_ref().map(|m| &m.key));
+        let transport = dpop_key::proving(&fetcher, signer.as_ref(), &self.dpop.nonces);
         let tokens = crate::sign_in::exchange(&self.env, &c, &client, &transport, callback_url, &authorization).await?;
         let mut kept_key = false;
         if let (Some(made), true) = (made, is_dpop_token_type(&tokens.token_type)) {
@@ -338,7 +339,8 @@ impl Inner {
         // token is bound to it too)
         let key = self.dpop.get(&self.place()?, &key_record(p)).await?;
         let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
-        let transport = dpop_key::proving(&fetcher, key.as_ref(), &self.dpop.nonces);
+        let signer = WorkerKey::local(key.as_ref());
+        let transport = dpop_key::proving(&fetcher, signer.as_ref(), &self.dpop.nonces);
         let flow = Flow { client, transport: &transport, store: &store, lock: &*lock, clock: &WorkerClock, leeway_secs: LEEWAY_SECS };
         flow.access_token(failed).await
     }
