@@ -117,39 +117,23 @@ before(async () => {
     if (ctx.path === '/token' && ctx.body?.access_token) issued.push({ access_token: ctx.body.access_token, token_type: ctx.body.token_type });
   });
   api = await startDpopApi(() => idp);
+  // the users' connection to oidc-provider; its userinfo is the API
+  const users = {
+    profile: 'generic',
+    client_id: 'tsunagi-dpop',
+    secret: 'IDP_CLIENT_SECRET',
+    issuer: idp.issuer,
+    api_base: idp.issuer,
+    scopes: ['openid', 'offline_access'],
+    dpop: true,
+  };
   const connections = {
     ...connectionsFor(sbx.ep),
-    dpop: {
-      profile: 'generic',
-      client_id: 'tsunagi-dpop',
-      secret: 'IDP_CLIENT_SECRET',
-      issuer: idp.issuer,
-      api_base: idp.issuer,
-      scopes: ['openid', 'offline_access'],
-      dpop: true,
-    },
+    dpop: users,
     // a second connection to the same server, to move a session's sets by signing in to it
-    'dpop-two': {
-      profile: 'generic',
-      client_id: 'tsunagi-dpop',
-      secret: 'IDP_CLIENT_SECRET',
-      issuer: idp.issuer,
-      api_base: idp.issuer,
-      scopes: ['openid', 'offline_access'],
-      dpop: 'auto',
-    },
+    'dpop-two': { ...users, dpop: 'auto' },
     // granted once by an administrator; its pair and key live in its held object
-    'dpop-robot': {
-      profile: 'generic',
-      client_id: 'tsunagi-dpop',
-      secret: 'IDP_CLIENT_SECRET',
-      issuer: idp.issuer,
-      api_base: idp.issuer,
-      scopes: ['openid', 'offline_access'],
-      unattended: true,
-      server: true,
-      dpop: true,
-    },
+    'dpop-robot': { ...users, unattended: true, server: true },
     'dpop-service': {
       profile: 'generic',
       grant: 'client_credentials',
