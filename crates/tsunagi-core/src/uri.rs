@@ -25,6 +25,16 @@ pub struct UrlParts<'a> {
     pub fragment: Option<&'a str>,
 }
 
+impl UrlParts<'_> {
+    /// `scheme://host[:port]` as written (RFC 6454 §6.2's serialisation, without case folding).
+    pub fn origin(&self) -> String {
+        match self.port {
+            Some(port) => format!("{}://{}:{port}", self.scheme, self.host),
+            None => format!("{}://{}", self.scheme, self.host),
+        }
+    }
+}
+
 fn is_url_char(c: char) -> bool {
     c.is_ascii_graphic() && !matches!(c, '\\' | '<' | '>' | '"' | '^' | '`' | '{' | '|' | '}')
 }

@@ -24,11 +24,7 @@ impl<'a> RequestTarget<'a> {
     /// [`ErrorCode::InvalidParameter`].
     pub fn parse(url: &'a str) -> Result<Self> {
         let p = uri::split(url).ok_or_else(|| Error::new(ErrorCode::InvalidParameter, "the request URL is not an absolute URL"))?;
-        let origin = match p.port {
-            Some(port) => format!("{}://{}:{port}", p.scheme, p.host),
-            None => format!("{}://{}", p.scheme, p.host),
-        };
-        Ok(RequestTarget { origin, path: if p.path.is_empty() { "/" } else { p.path }, query: p.query, url })
+        Ok(RequestTarget { origin: p.origin(), path: if p.path.is_empty() { "/" } else { p.path }, query: p.query, url })
     }
 
     /// The first value of query parameter `name`, form-decoded.

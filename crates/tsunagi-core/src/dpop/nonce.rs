@@ -120,9 +120,7 @@ fn quoted(text: &str) -> (String, &str) {
 /// The origin of `url` (`scheme://host[:port]`, lowercase), the key nonces are kept under: a
 /// nonce is one server's (RFC 9449 §8, §9), and the authorization and resource servers may differ.
 pub fn origin(url: &str) -> Option<String> {
-    let parts = uri::split(url)?;
-    let port = parts.port.map(|p| format!(":{p}")).unwrap_or_default();
-    Some(format!("{}://{}{port}", parts.scheme, parts.host).to_ascii_lowercase())
+    Some(uri::split(url)?.origin().to_ascii_lowercase())
 }
 
 /// The latest nonce of each server origin, most recently used first, at most 16.
