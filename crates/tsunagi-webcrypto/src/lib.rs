@@ -15,6 +15,6 @@ mod proof_key;
 mod subtle;
 
 #[cfg(feature = "dpop")]
-pub use proof_key::{generate_pair, PrivateJwk, WebCryptoProofKey};
+pub use proof_key::{generate_pair, WebCryptoProofKey};
 #[cfg(feature = "oidc")]
 pub use subtle::WebCrypto;

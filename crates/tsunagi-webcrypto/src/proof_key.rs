@@ -9,7 +9,7 @@
 
 use crate::subtle::subtle;
 use js_sys::{Array, Object, Reflect, Uint8Array, JSON};
-use tsunagi_core::dpop::PublicJwk;
+use tsunagi_core::dpop::{PrivateJwk, PublicJwk};
 use tsunagi_core::{Error, ErrorCode, Result};
 use tsunagi_flows::dpop::ProofKey;
 use wasm_bindgen::{JsCast, JsValue};
@@ -39,29 +39,6 @@ pub async fn generate_pair() -> Result<JsValue> {
     JsFuture::from(promise).await.map_err(|_| failed("generated"))
 }
 
-/// A DPoP key's private JWK (RFC 7517 §4, EC `d` with `x`, `y`): only for a runtime to seal it
-/// at rest. Its `Debug` shows nothing of it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct PrivateJwk(String);
-
-impl PrivateJwk {
-    /// The JWK's JSON text, as [`WebCryptoProofKey::from_private_jwk`] takes it back.
-    pub fn new(json: impl Into<String>) -> Self {
-        PrivateJwk(json.into())
-    }
-
-    /// The JSON text, to seal (never to log or send outside the runtime).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for PrivateJwk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("PrivateJwk([redacted])")
-    }
-}
-
 fn json_text(v: &JsValue) -> Result<String> {
     JSON::stringify(v).ok().and_then(|s| s.as_string()).ok_or_else(|| failed("exported"))
 }
@@ -78,7 +55,7 @@ impl WebCryptoProofKey {
         let private =
             Reflect::get(&pair, &JsValue::from_str("privateKey")).ok().and_then(|k| k.dyn_into::<CryptoKey>().ok()).ok_or_else(|| failed("generated"))?;
         let exported = JsFuture::from(subtle()?.export_key("jwk", &private).map_err(|_| failed("exported"))?).await.map_err(|_| failed("exported"))?;
-        let jwk = PrivateJwk(json_text(&exported)?);
+        let jwk = PrivateJwk::new(json_text(&exported)?);
         let key = Self::from_private_jwk(&jwk).await?;
         Ok((jwk, key))
     }

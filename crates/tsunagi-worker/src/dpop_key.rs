@@ -6,23 +6,23 @@
 
 use crate::bff::SessionKeys;
 use crate::crypto::{self, Sealed};
-use crate::dpop_proof::{check_signing_input, KeyJwk};
+use crate::dpop_proof::check_signing_input;
 use crate::messages::SignAnswer;
 use crate::{now, stored};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
-use tsunagi_core::dpop::{NonceBook, PublicJwk};
+use tsunagi_core::dpop::{NonceBook, PrivateJwk, PublicJwk};
 use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
 use tsunagi_flows::dpop::{DpopTransport, ProofKey};
-use tsunagi_webcrypto::{PrivateJwk, WebCryptoProofKey};
+use tsunagi_webcrypto::WebCryptoProofKey;
 use worker::Storage;
 
 /// A key made and not stored yet (a sign-in's exchange keeps it only if it succeeds).
 pub struct NewKey {
     /// The private JWK, to seal.
-    pub jwk: KeyJwk,
+    pub jwk: PrivateJwk,
     /// The signing key.
     pub key: WebCryptoProofKey,
 }
@@ -30,7 +30,7 @@ pub struct NewKey {
 /// A new key: its private JWK (to seal) and its non-extractable signing key.
 pub async fn make() -> Result<NewKey> {
     let (jwk, key) = WebCryptoProofKey::generate_sealable().await?;
-    Ok(NewKey { jwk: KeyJwk::new(jwk.expose()), key })
+    Ok(NewKey { jwk, key })
 }
 
 /// Where an object keeps its keys: its storage, the deployment's keys and its id (the AAD).
@@ -64,7 +64,7 @@ impl ObjectKeys {
             return Ok(Some(k.clone()));
         }
         let Some(jwk) = self.private_jwk(place, record).await? else { return Ok(None) };
-        let key = WebCryptoProofKey::from_private_jwk(&PrivateJwk::new(jwk.expose())).await?;
+        let key = WebCryptoProofKey::from_private_jwk(&jwk).await?;
         // another request may have loaded or made it meanwhile: the first one wins
         Ok(Some(self.memory.borrow_mut().entry(record.to_owned()).or_insert(key).clone()))
     }
@@ -88,16 +88,16 @@ impl ObjectKeys {
         Ok(made.key)
     }
 
-    async fn seal(&self, place: &Place<'_>, record: &str, jwk: &KeyJwk, exp: Timestamp) -> Result<()> {
+    async fn seal(&self, place: &Place<'_>, record: &str, jwk: &PrivateJwk, exp: Timestamp) -> Result<()> {
         let blob = crypto::seal(&place.keys, &place.keys.record_aad(place.object_id, record), jwk.expose()).await?;
         stored::put(&place.storage, record, &Sealed { exp: exp.as_millis(), blob }.to_json()).await
     }
 
     /// The sealed private JWK of `record` (for a move to another object).
-    pub async fn private_jwk(&self, place: &Place<'_>, record: &str) -> Result<Option<KeyJwk>> {
+    pub async fn private_jwk(&self, place: &Place<'_>, record: &str) -> Result<Option<PrivateJwk>> {
         let Some(s) = stored::get(&place.storage, record).await?.as_ref().and_then(Sealed::from_json) else { return Ok(None) };
         match crypto::open(&place.keys, &place.keys.record_aad(place.object_id, record), &s.blob).await {
-            Ok(text) => Ok(Some(KeyJwk::new(text))),
+            Ok(text) => Ok(Some(PrivateJwk::new(text))),
             Err(_) => {
                 place.storage.delete(record).await.map_err(|_| storage_error())?;
                 Ok(None)
@@ -106,15 +106,15 @@ impl ObjectKeys {
     }
 
     /// Seals `jwk` as `record` (replacing any) and keeps `key` in memory.
-    pub async fn keep(&self, place: &Place<'_>, record: &str, jwk: KeyJwk, key: WebCryptoProofKey, exp: Timestamp) -> Result<()> {
+    pub async fn keep(&self, place: &Place<'_>, record: &str, jwk: PrivateJwk, key: WebCryptoProofKey, exp: Timestamp) -> Result<()> {
         self.seal(place, record, &jwk, exp).await?;
         self.memory.borrow_mut().insert(record.to_owned(), key);
         Ok(())
     }
 
     /// Keeps a key that came from another object (its private JWK, sealed here anew).
-    pub async fn adopt(&self, place: &Place<'_>, record: &str, jwk: KeyJwk, exp: Timestamp) -> Result<()> {
-        let key = WebCryptoProofKey::from_private_jwk(&PrivateJwk::new(jwk.expose())).await?;
+    pub async fn adopt(&self, place: &Place<'_>, record: &str, jwk: PrivateJwk, exp: Timestamp) -> Result<()> {
+        let key = WebCryptoProofKey::from_private_jwk(&jwk).await?;
         self.keep(place, record, jwk, key, exp).await
     }
 

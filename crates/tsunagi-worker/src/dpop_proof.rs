@@ -1,9 +1,8 @@
-//! What a Durable Object signs with its DPoP key for the isolate (RFC 9449 §4.2), and the key's
-//! private JWK in transit: the isolate runs the API loop and asks the key's object for each
-//! proof's signature, and the object signs only a DPoP proof of its own key — so it is no general
-//! signing oracle for whoever can send it an operation. Plain functions, tested natively.
+//! What a Durable Object signs with its DPoP key for the isolate (RFC 9449 §4.2): the isolate
+//! runs the API loop and asks the key's object for each proof's signature, and the object signs
+//! only a DPoP proof of its own key — so it is no general signing oracle for whoever can send it
+//! an operation. Plain functions, tested natively.
 
-use std::fmt;
 use tsunagi_core::dpop::{PublicJwk, ALG};
 use tsunagi_core::json::{self, Escape, Json, JsonObject};
 use tsunagi_core::{base64url, Error, ErrorCode, Method, Result, Timestamp};
@@ -14,30 +13,6 @@ pub const MAX_IAT_SKEW_SECS: u64 = 60;
 
 /// The longest signing input signed: a proof's header and claims are a few hundred bytes.
 pub const MAX_SIGNING_INPUT: usize = 4096;
-
-/// A DPoP key's private JWK (EC P-256 with `d`) as it moves between two objects of the
-/// deployment when a sign-in moves a session's token sets (`SessionOp::Take` → `Put`): never to
-/// a browser, a log or an error. Its `Debug` shows nothing of it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct KeyJwk(String);
-
-impl KeyJwk {
-    /// The JWK's JSON text.
-    pub fn new(json: impl Into<String>) -> Self {
-        KeyJwk(json.into())
-    }
-
-    /// The JSON text: to seal or to import, nothing else.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for KeyJwk {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("KeyJwk([redacted])")
-    }
-}
 
 fn refused(why: &str) -> Error {
     Error::new(ErrorCode::InvalidParameter, format!("not a DPoP proof of this connection's key: {why}"))
@@ -143,10 +118,5 @@ mod tests {
             let e = check_signing_input(&input, &key(), now).err().map(|e| e.code());
             assert_eq!(e, Some(ErrorCode::InvalidParameter), "{input}");
         }
-    }
-
-    #[test]
-    fn the_private_jwk_never_shows_in_debug() {
-        assert_eq!(format!("{:?}", KeyJwk::new(r#"{"d":"secret"}"#)), "KeyJwk([redacted])");
     }
 }

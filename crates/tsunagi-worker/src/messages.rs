@@ -6,9 +6,9 @@
 //! And the answer other Workers get from the broker ([`BrokerTokenAnswer`]), a JS object made by
 //! serde-wasm-bindgen.
 
-use crate::dpop_proof::KeyJwk;
 use crate::records::{self, opt_str, opt_u64, req_str, req_u64};
 use serde::Serialize;
+use tsunagi_core::dpop::PrivateJwk;
 use tsunagi_core::json::{object_array, Json, JsonObject, ObjectWriter};
 use tsunagi_core::secret::AccessToken;
 use tsunagi_core::token_set::TokenGrant;
@@ -99,7 +99,7 @@ pub struct StoredSet {
     pub tokens: TokenSet,
     /// The private JWK of the DPoP key its tokens are bound to: moved with them from object to
     /// object by `Take` and `Put` (never in any other answer).
-    pub key: Option<KeyJwk>,
+    pub key: Option<PrivateJwk>,
 }
 
 /// The answer to [`SessionOp::Token`].
@@ -360,7 +360,7 @@ impl StoredSet {
     fn writer(&self) -> ObjectWriter {
         let mut w = ObjectWriter::new();
         w.str("connection", &self.connection).nested("tokens", records::token_set_writer(&self.tokens));
-        w.opt_str("key", self.key.as_ref().map(KeyJwk::expose));
+        w.opt_str("key", self.key.as_ref().map(PrivateJwk::expose));
         w
     }
 }
@@ -378,7 +378,7 @@ impl Wire for Vec<StoredSet> {
                 Some(StoredSet {
                     connection: req_str(o, "connection")?.to_owned(),
                     tokens: records::token_set_from(o.get("tokens")?.as_object()?)?,
-                    key: opt_str(o, "key")?.map(KeyJwk::new),
+                    key: opt_str(o, "key")?.map(PrivateJwk::new),
                 })
             })
             .collect()
@@ -610,9 +610,9 @@ mod tests {
         assert_eq!(SessionOp::Session.to_json(), r#"{"op":"session"}"#);
         assert!(matches!(back(&SessionOp::SignedIn), Some(SessionOp::SignedIn)));
         assert!(matches!(back(&SessionOp::Logout { connection: None }), Some(SessionOp::Logout { connection: None })));
-        let put = SessionOp::Put { sets: vec![StoredSet { connection: "c".into(), tokens: set(), key: Some(KeyJwk::new("{}")) }] };
+        let put = SessionOp::Put { sets: vec![StoredSet { connection: "c".into(), tokens: set(), key: Some(PrivateJwk::new("{}")) }] };
         assert!(
-            matches!(back(&put), Some(SessionOp::Put { sets }) if sets.len() == 1 && sets.first().is_some_and(|s| s.tokens == set() && s.key == Some(KeyJwk::new("{}"))))
+            matches!(back(&put), Some(SessionOp::Put { sets }) if sets.len() == 1 && sets.first().is_some_and(|s| s.tokens == set() && s.key == Some(PrivateJwk::new("{}"))))
         );
         let sign = SessionOp::SignProof { connection: "c".into(), input: "h.c".into() };
         assert!(matches!(back(&sign), Some(SessionOp::SignProof { input, .. }) if input == "h.c"));

@@ -64,6 +64,30 @@ impl PublicJwk {
     }
 }
 
+/// A DPoP key's private JWK (RFC 7517 §4: EC `d` with `x`, `y`), as a runtime that must keep its
+/// key across restarts exports it once to seal it at rest, and moves it (the Worker: object to
+/// object). Never logged, sent to a browser or put in an error: its `Debug` shows nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct PrivateJwk(String);
+
+impl PrivateJwk {
+    /// The JWK's JSON text.
+    pub fn new(json: impl Into<String>) -> Self {
+        PrivateJwk(json.into())
+    }
+
+    /// The JSON text: to seal or to import, nothing else.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PrivateJwk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PrivateJwk([redacted])")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +110,11 @@ mod tests {
         let expected = base64url::encode(&Sha256::digest(format!(r#"{{"crv":"P-256","kty":"EC","x":"{X}","y":"{Y}"}}"#).as_bytes()));
         assert_eq!(k.thumbprint(), expected);
         assert_eq!(k.thumbprint().len(), 43);
+    }
+
+    #[test]
+    fn the_private_jwk_never_shows_in_debug() {
+        assert_eq!(format!("{:?}", PrivateJwk::new(r#"{"d":"secret"}"#)), "PrivateJwk([redacted])");
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub mod key;
 pub mod nonce;
 pub mod proof;
 
-pub use key::PublicJwk;
+pub use key::{PrivateJwk, PublicJwk};
 pub use nonce::{DpopNonce, NonceBook};
 pub use proof::{DpopProof, ProofClaims, UnsignedProof};
 
