@@ -34,7 +34,7 @@ mod on {
                 return Ok(Some(key));
             }
         }
-        let pair = generate_pair().await?;
+        let pair = generate_pair(false).await?;
         // a pair another tab kept first wins: both tabs then prove with the same key
         let pair = page.keep_dpop_pair(&pair).await?.unwrap_or(pair);
         WebCryptoProofKey::from_pair(&pair).await.map(Some)

@@ -31,11 +31,16 @@ fn object(json: &str) -> Result<Object> {
     JSON::parse(json).ok().and_then(|v| v.dyn_into::<Object>().ok()).ok_or_else(|| failed("described"))
 }
 
-/// A new non-extractable ECDSA P-256 key pair (a `CryptoKeyPair`), to keep as it is.
-pub async fn generate_pair() -> Result<JsValue> {
+/// The ECDSA P-256 algorithm of every DPoP key (WebCrypto's `EcKeyGenParams`/`EcKeyImportParams`).
+fn p256() -> Result<Object> {
+    object(r#"{"name":"ECDSA","namedCurve":"P-256"}"#)
+}
+
+/// A new ECDSA P-256 key pair (a `CryptoKeyPair`) for signing: a page keeps it as it is, so its
+/// private key is not `extractable`; only [`WebCryptoProofKey::generate_sealable`] makes one that is.
+pub async fn generate_pair(extractable: bool) -> Result<JsValue> {
     let usages = Array::of2(&JsValue::from_str("sign"), &JsValue::from_str("verify"));
-    let algorithm = object(r#"{"name":"ECDSA","namedCurve":"P-256"}"#)?;
-    let promise = subtle()?.generate_key_with_object(&algorithm, false, &usages).map_err(|_| failed("generated"))?;
+    let promise = subtle()?.generate_key_with_object(&p256()?, extractable, &usages).map_err(|_| failed("generated"))?;
     JsFuture::from(promise).await.map_err(|_| failed("generated"))
 }
 
@@ -48,10 +53,7 @@ impl WebCryptoProofKey {
     /// (answered, for the caller to seal), and the key that signs re-imported from it
     /// **non-extractable** ([`Self::from_private_jwk`]).
     pub async fn generate_sealable() -> Result<(PrivateJwk, Self)> {
-        let usages = Array::of2(&JsValue::from_str("sign"), &JsValue::from_str("verify"));
-        let algorithm = object(r#"{"name":"ECDSA","namedCurve":"P-256"}"#)?;
-        let promise = subtle()?.generate_key_with_object(&algorithm, true, &usages).map_err(|_| failed("generated"))?;
-        let pair = JsFuture::from(promise).await.map_err(|_| failed("generated"))?;
+        let pair = generate_pair(true).await?;
         let private =
             Reflect::get(&pair, &JsValue::from_str("privateKey")).ok().and_then(|k| k.dyn_into::<CryptoKey>().ok()).ok_or_else(|| failed("generated"))?;
         let exported = JsFuture::from(subtle()?.export_key("jwk", &private).map_err(|_| failed("exported"))?).await.map_err(|_| failed("exported"))?;
@@ -67,11 +69,10 @@ impl WebCryptoProofKey {
         let member = |name: &str| Reflect::get(&parsed, &JsValue::from_str(name)).ok().and_then(|v| v.as_string());
         let (Some(x), Some(y)) = (member("x"), member("y")) else { return Err(failed("read back")) };
         let jwk_public = PublicJwk::new(&x, &y)?;
-        let algorithm = object(r#"{"name":"ECDSA","namedCurve":"P-256"}"#)?;
         let usages = Array::of1(&JsValue::from_str("sign"));
         // only the private members' object: key_ops from the export would name "sign" already
         let _ = Reflect::delete_property(&parsed, &JsValue::from_str("key_ops"));
-        let promise = subtle()?.import_key_with_object("jwk", &parsed, &algorithm, false, &usages).map_err(|_| failed("read back"))?;
+        let promise = subtle()?.import_key_with_object("jwk", &parsed, &p256()?, false, &usages).map_err(|_| failed("read back"))?;
         let private = JsFuture::from(promise).await.map_err(|_| failed("read back"))?.dyn_into::<CryptoKey>().map_err(|_| failed("read back"))?;
         Ok(WebCryptoProofKey { private, jwk: jwk_public })
     }
