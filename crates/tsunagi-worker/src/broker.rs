@@ -9,7 +9,7 @@ use crate::config::{self, served, SERVER_ORIGIN};
 use crate::messages::BrokerTokenAnswer;
 use crate::proxy::{forward_held, held_token};
 use crate::request_target::RequestTarget;
-use crate::{bad, http};
+use crate::{bad, dpop_proof, http};
 use serde::Serialize;
 use serde_wasm_bindgen::Serializer;
 use tsunagi_core::{Error, ErrorCode};
@@ -45,13 +45,7 @@ pub async fn broker_access_token(env: Env, connection: JsValue) -> std::result::
         let client = config::client(&env, &c, SERVER_ORIGIN).await?;
         let object = config::held_object_name(&env, &c, &client)?;
         let t = held_token(&env, &object, &c.name, SERVER_ORIGIN, None, !c.unattended).await?;
-        // a DPoP-bound token is useless without its key's proofs, and the key stays in the object
-        if tsunagi_core::dpop::is_dpop_token_type(&t.token_type) {
-            return Err(Error::new(
-                ErrorCode::TokenBound,
-                format!("connection '{}': its tokens are DPoP-bound to a key that never leaves the Worker: call fetchApi", c.name),
-            ));
-        }
+        dpop_proof::refuse_bound(&c.name, &t.token_type, "fetchApi")?;
         let answer = BrokerTokenAnswer { access_token: t.access_token.secret(), token_type: &t.token_type, expires_at: t.expires_at.map(|e| e.as_millis()) };
         answer.serialize(&Serializer::json_compatible()).map_err(|_| bad("the answer could not be built"))
     }

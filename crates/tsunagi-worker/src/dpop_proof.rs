@@ -14,6 +14,19 @@ pub const MAX_IAT_SKEW_SECS: u64 = 60;
 /// The longest signing input signed: a proof's header and claims are a few hundred bytes.
 pub const MAX_SIGNING_INPUT: usize = 4096;
 
+/// Refuses to hand out `connection`'s token when it is DPoP-bound (`token_type` `DPoP`, RFC 9449
+/// §5): without its key's proofs it is of no use, and the key never leaves the object that holds
+/// it — [`ErrorCode::TokenBound`], naming what to call `instead` (the Worker signs its proofs).
+pub fn refuse_bound(connection: &str, token_type: &str, instead: &str) -> Result<()> {
+    if tsunagi_core::dpop::is_dpop_token_type(token_type) {
+        return Err(Error::new(
+            ErrorCode::TokenBound,
+            format!("connection '{connection}': its tokens are DPoP-bound to a key that never leaves the Worker: call {instead}"),
+        ));
+    }
+    Ok(())
+}
+
 fn refused(why: &str) -> Error {
     Error::new(ErrorCode::InvalidParameter, format!("not a DPoP proof of this connection's key: {why}"))
 }
@@ -78,6 +91,14 @@ mod tests {
 
     fn b64(s: &str) -> String {
         base64url::encode(s.as_bytes())
+    }
+
+    #[test]
+    fn a_bound_token_is_refused_and_a_bearer_one_passes() {
+        let e = refuse_bound("idp", "DPoP", "fetchApi").err();
+        assert_eq!(e.as_ref().map(Error::code), Some(ErrorCode::TokenBound));
+        assert!(e.is_some_and(|e| e.message().contains("idp") && e.message().ends_with("call fetchApi")));
+        assert!(refuse_bound("idp", "Bearer", "fetchApi").is_ok());
     }
 
     #[test]

@@ -168,14 +168,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             let c = cookie?;
             let t: TokenAnswer =
                 call_session(env, &keys, &c.session_id, &SessionOp::Token { connection: name.clone(), origin: self_origin, failed: None }).await?;
-            // a DPoP-bound token is of no use without its key's proofs, and the key never leaves
-            // the session's object: refused as the broker's accessToken refuses it
-            if tsunagi_core::dpop::is_dpop_token_type(&t.token_type) {
-                return Err(Error::new(
-                    ErrorCode::TokenBound,
-                    format!("connection '{name}': its tokens are DPoP-bound to a key that never leaves the Worker: call /api/{name}/…"),
-                ));
-            }
+            crate::dpop_proof::refuse_bound(&name, &t.token_type, &format!("/api/{name}/…"))?;
             // only the access token and its expiry, never the refresh token
             let mut body = ObjectWriter::new();
             body.str("access_token", t.access_token.secret()).str("token_type", &t.token_type).u64_or_null("expires_at", t.expires_at);
