@@ -172,9 +172,16 @@ result.node_ops.jwt = await compare({
   // the floor (issue 22): no checks at all, the payload's base64url mapped and handed to atob
   'floor: JSON.parse(atob(payload))': (ms) => opsSync(() => JSON.parse(atob(JWT.split('.')[1].replaceAll('-', '+').replaceAll('_', '/'))), ms),
 });
+// the browser's module (profile release: opt-level "z", wasm-opt -Oz) in the same Node, beside the
+// server's (profile server: opt-level 3, -O3) that node.js loads: what the two builds cost a parse
+const { initSync: initBrowserModule } = await import(join(PKG, 'tsunagi_wasm.js'));
+initBrowserModule({ module: readFileSync(join(PKG, 'tsunagi_wasm_bg.wasm')) });
+const browserModule = await import(join(PKG, 'lowlevel.js'));
+const tokenArgs = () => ({ status: 200, headers: { 'content-type': 'application/json' }, body: new TextDecoder().decode(TOKEN_BYTES) });
+if (browserModule.parseTokenResponse(tokenArgs()).extra.userId !== tsTok.extra.userId) throw new Error('the two modules disagree');
 result.node_ops.token = await compare({
-  tsunagi: (ms) =>
-    opsSync(() => t.parseTokenResponse({ status: 200, headers: { 'content-type': 'application/json' }, body: new TextDecoder().decode(TOKEN_BYTES) }), ms),
+  tsunagi: (ms) => opsSync(() => t.parseTokenResponse(tokenArgs()), ms),
+  "tsunagi, the browser's module (size-optimised)": (ms) => opsSync(() => browserModule.parseTokenResponse(tokenArgs()), ms),
   'oauth4webapi processAuthorizationCodeResponse': (ms) =>
     opsAsync(
       () => oauth.processAuthorizationCodeResponse(as, client, new Response(TOKEN_BYTES, { status: 200, headers: { 'content-type': 'application/json' } })),

@@ -233,7 +233,9 @@ L.push('| before: `js,lawvu`, dlmalloc, `wasm-opt -Oz` | 103 071 B | — |');
 L.push(
   '| wasm-opt variants: `--converge`, `-Os`, `--gufa`, `--monomorphize`, `--strip-producers`, `--low-memory-unused --zero-filled-memory`, `-O3` | 102 974 – 103 941 B | no: ±0.3 % |',
 );
-L.push('| rustc `opt-level` `s` / `3` instead of `z` (server module, 125 874 B with `z`) | 142 795 / 147 524 B | no: +17 / +22 KB |');
+L.push(
+  "| rustc `opt-level` `s` / `3` instead of `z` (server module, 125 874 B with `z`) | 142 795 / 147 524 B | no for the browser modules: +17 / +22 KB (the server's module, which has no byte budget, is built at `3` for speed since: §4) |",
+);
 L.push('| talc instead of dlmalloc as the global allocator (`src/js/mod.rs`) | 100 117 B | yes: −3.0 KB |');
 L.push('| + the low-level request builders left out (cargo feature `lowlevel`, `src/js/lowlevel/`; `buildAuthorizationUrl` kept) | 94 117 B | yes: −5.9 KB |');
 L.push(
@@ -342,7 +344,7 @@ L.push(
 L.push('');
 opsTable('parser', tok);
 L.push(
-  `${tokRatio >= 2 ? 'Target met.' : '**Target missed** (≥ 2×).'} The body crosses into wasm as UTF-8 bytes (\`TextEncoder\`, one native copy; a string argument was copied a character at a time by the glue) and the TokenSet comes back as JSON text; the core's JSON reader and writer scan strings eight bytes at a time. Where one parse's time goes (Node CPU profile of the browser module after \`wasm-opt -Oz -g\`, about 11.5 µs per parse on a quiet machine, oauth4webapi 17 µs): the core reading the body into an ordered object of owned strings about 3.6 µs; checking the known fields and building the set (types, \`expires_in\` as number or string, LawVu's \`expires\` date, the refresh token's lifetime, the rest kept as \`extra\`) 1.6 µs; writing the set's JSON 1.8 µs; the text back to JavaScript (\`TextDecoder\` and \`JSON.parse\`) 2.7 µs; the headers read pair by pair through js-sys 0.9 µs; the body's encoding 0.6 µs. \`opt-level\` \`3\` for the core alone makes the parse about 1.3× faster for +20 KB gzip on the module (measured this round) — the size target is the scarcer one, so the package stays at \`"z"\`.`,
+  `${tokRatio >= 2 ? 'Target met.' : '**Target missed** (≥ 2×).'} The row \`tsunagi\` is what Node loads (\`node.js\`): **the server's module, built for speed** — cargo profile \`server\` (opt-level 3) and \`wasm-opt -O3\` — because it is read once from disk and has no byte budget; the browser modules are built for size (opt-level \`z\`, \`-Oz\`: §1's budgets), and the second row runs the browser's module in the same Node. Built for speed, the server's module parses about 1.5–1.7× faster for +28 KB gzip on that module (138.4 → 166.2 KB, \`make pkg\`), measured when the profile was adopted. Both: the body crosses into wasm as UTF-8 bytes (\`TextEncoder.encodeInto\` into a reused buffer, then one copy by the glue: \`encode\` allocated a buffer per call, and a string argument is copied a character at a time by the glue) and the TokenSet comes back as JSON text; the core's JSON reader and writer scan strings eight bytes at a time. Where one parse's time goes in the size-optimised build (Node CPU profile after \`wasm-opt -Oz -g\`, about 11.5 µs per parse on a quiet machine, oauth4webapi 17 µs): the core reading the body into an ordered object of owned strings about 3.6 µs; checking the known fields and building the set (types, \`expires_in\` as number or string, LawVu's \`expires\` date, the refresh token's lifetime, the rest kept as \`extra\`) 1.6 µs; writing the set's JSON 1.8 µs; the text back to JavaScript (\`TextDecoder\` and \`JSON.parse\`) 2.7 µs; the headers read pair by pair through js-sys 0.9 µs; the body's encoding 0.6 µs. Tried and not adopted: handing JavaScript the places of the set's strings in the body (a \`Float64Array\` of offsets, sliced on the JS side, each place checked against the set in wasm) instead of the set's JSON — 1.14× faster for +2.2 KB gzip on the browser's module: finding and checking the places (a second scan, a comparison of every string) and allocating the typed array cost most of what the JSON text's way back did.`,
 );
 L.push('');
 
@@ -486,7 +488,7 @@ L.push(
   '1. **Size, Worker**: off serde_json now (issue 24); next the wasm-bindgen/js-sys glue (fewer JS objects built through imports, e.g. the hot path in JS), providers behind features, static error messages (no `format!`), and the remaining serde-wasm-bindgen records as plain JS objects read through `Reflect`. The release profile already has `opt-level = "z"`, LTO, one codegen unit and `panic = "abort"`.',
 );
 L.push(
-  "2. **Token response parse**: the set's way back to JavaScript (its JSON written in wasm, decoded and parsed in JS: about 40 % of a parse) and the reader's owned strings; building the JS object member by member through js-sys was estimated no faster (one `TextDecoder` call per string).",
+  "2. **Token response parse in the browser's module** (size-optimised; the server's is built for speed, §4): the reader's owned strings and the allocator (about a third of a parse), then the set's way back to JavaScript (its JSON written in wasm, decoded and parsed in JS); building the JS object member by member through js-sys was estimated no faster (one `TextDecoder` call per string), and the set's places in the body were tried (§4).",
 );
 L.push(
   "3. **Worker proxy path**: the calls that do ask the session's object (`SESSION_CACHE_SECS=0`, or a copy over 10 s old) are 0.8× the JS BFF: section 5's profile puts the gap in wasm-bindgen's glue and the crossings (each import that may throw runs through `handleError`, each string is decoded) and in the futures queue's microtasks. A JS shim for the hot path with one call into wasm for the decision would remove most of them.",

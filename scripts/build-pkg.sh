@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the npm package `tsunagi` into pkg/ and prints its wasm modules' sizes (raw and gzip -9).
 #
-#   cargo build --release --target wasm32-unknown-unknown --features js
+#   cargo build --release --target wasm32-unknown-unknown --features js (the server's module with
+#     --profile server: built for speed, see build() below)
 #   → wasm-bindgen --target web (the exact version pinned in Cargo.toml / Cargo.lock), which also
 #     writes the wasm layer's declarations (tsunagi_wasm.d.ts, shipped beside the glue)
-#   → wasm-opt -Oz from the npm package binaryen@132 (never Debian's binaryen: its modules crash)
+#   → wasm-opt -Oz (the server's: -O3) from the npm package binaryen@132 (never Debian's binaryen: its modules crash)
 #   → the hand-written ESM wrapper (index.js for browsers and bundlers, node.js and workerd.js
 #     selected by export conditions, api.js the export list they share), the React adapter (react.js,
 #     the "./react" export: plain JS, no second wasm), types, package.json and README.md from js/;
@@ -45,19 +46,23 @@ LAWVU="lawvu"
 SERVER="lowlevel,all-providers"
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-# build <features> <dir>: the wasm module and its glue, optimised, into $stage/<dir>/
+# build <features> <dir> [server]: the wasm module and its glue, optimised, into $stage/<dir>/. The
+# browser modules are built for size (profile release: opt-level "z", wasm-opt -Oz); the server's
+# for speed (profile server: opt-level 3, wasm-opt -O3), as it has no byte budget (Cargo.toml).
 build() {
-  cargo build --quiet --release --lib --target wasm32-unknown-unknown --no-default-features --features "$FEATURES,$1"
+  local profile=release level=-Oz
+  if [ "${3:-}" = server ]; then profile=server level=-O3; fi
+  cargo build --quiet --profile "$profile" --lib --target wasm32-unknown-unknown --no-default-features --features "$FEATURES,$1"
+  local out="$TARGET_DIR/wasm32-unknown-unknown/$profile/tsunagi.wasm"
   # kept with its names for tests/package/lean.test.mjs (wasm-opt drops them)
-  cp "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi.wasm" "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi-$2.wasm"
-  wasm-bindgen --target web --out-dir "$stage/$2" --out-name "$NAME" \
-    "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi.wasm"
-  "$WASM_OPT" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+  cp "$out" "$TARGET_DIR/wasm32-unknown-unknown/release/tsunagi-$2.wasm"
+  wasm-bindgen --target web --out-dir "$stage/$2" --out-name "$NAME" "$out"
+  "$WASM_OPT" "$level" --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
     --enable-mutable-globals --enable-reference-types --enable-multivalue \
     "$stage/$2/${NAME}_bg.wasm" -o "$stage/$2/${NAME}_bg.opt.wasm"
 }
 build "$BROWSER" browser
-build "$SERVER" server
+build "$SERVER" server server
 build "$LAWVU" lawvu
 rm -rf "$OUT"
 mkdir -p "$OUT/lawvu" "$OUT/server"
