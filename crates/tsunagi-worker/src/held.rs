@@ -269,11 +269,17 @@ impl Inner {
         let signer = WorkerKey::local(made.as_ref().map(|m| &m.key));
         let transport = dpop_key::proving(&fetcher, signer.as_ref(), &self.dpop.nonces);
         let tokens = crate::sign_in::exchange(&self.env, &c, &client, &transport, callback_url, &authorization).await?;
-        if let (Some(made), true) = (made, is_dpop_token_type(&tokens.token_type)) {
+        let bound = is_dpop_token_type(&tokens.token_type);
+        if let (Some(made), true) = (made, bound) {
             self.dpop.keep(&self.place()?, DPOP_KEY, made.jwk, made.key, now().plus_secs(KEY_RECORD_SECS)).await?;
         }
         let store = HeldStore { inner: self, connection: &c };
         self.lock.exclusive(store.store(&tokens)).await?;
+        if !bound {
+            // an earlier grant's key (the connection used DPoP then) outlives no grant: this one
+            // is not bound to it, and its refreshes must not be proven by it
+            self.dpop.forget(&self.state.storage(), DPOP_KEY).await?;
+        }
         // the new grant starts a new history (a grant replacing an earlier one is not a refresh)
         let mut h = self.health().await?.unwrap_or_default();
         h.origin = grant.origin;
