@@ -44,7 +44,7 @@ pub async fn broker_access_token(env: Env, connection: JsValue) -> std::result::
         let c = served(&env, &connection)?;
         let client = config::client(&env, &c, SERVER_ORIGIN).await?;
         let object = config::held_object_name(&env, &c, &client)?;
-        let t = held_token(&env, &object, &c.name, SERVER_ORIGIN, None, !c.unattended).await?;
+        let t = held_token(&env, &object, &c.name, SERVER_ORIGIN, None, !c.unattended).await?.set;
         dpop_proof::refuse_bound(&c.name, &t.token_type, "fetchApi")?;
         let answer = BrokerTokenAnswer { access_token: t.access_token.secret(), token_type: &t.token_type, expires_at: t.expires_at.map(|e| e.as_millis()) };
         answer.serialize(&Serializer::json_compatible()).map_err(|_| bad("the answer could not be built"))

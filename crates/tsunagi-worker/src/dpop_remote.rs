@@ -58,10 +58,10 @@ pub fn nonces() -> Rc<RefCell<NonceBook>> {
 
 /// The key of a token answer: a `DPoP` token with its object's public JWK, signed by `owner`;
 /// `None` for Bearer.
-pub fn bound_key<'a>(token_type: &str, jwk: Option<&str>, owner: Owner<'a>, connection: &'a str) -> Result<Option<WorkerKey<'a>>> {
+pub fn bound_key<'a>(token_type: &str, jwk: Option<PublicJwk>, owner: Owner<'a>, connection: &'a str) -> Result<Option<WorkerKey<'a>>> {
     if !tsunagi_core::dpop::is_dpop_token_type(token_type) {
         return Ok(None);
     }
     let jwk = jwk.ok_or_else(|| Error::new(ErrorCode::Transport, "a DPoP-bound token came without its key"))?;
-    Ok(Some(WorkerKey::Remote { jwk: PublicJwk::from_jwk_json(jwk)?, signer: Box::new(ObjectSigner { owner, connection }) }))
+    Ok(Some(WorkerKey::Remote { jwk, signer: Box::new(ObjectSigner { owner, connection }) }))
 }

@@ -157,7 +157,7 @@ impl Inner {
                         .get(&self.place()?, DPOP_KEY)
                         .await?
                         .ok_or_else(|| Error::new(ErrorCode::LoginRequired, "the connection's DPoP key is gone"))?;
-                    Some(ProofKey::public_jwk(&key).to_json())
+                    Some(ProofKey::public_jwk(&key).clone())
                 } else {
                     None
                 };

@@ -2,10 +2,10 @@
 //! one caller per isolate asks, the others wait for that answer (docs/scaling.md). Only
 //! client-credentials tokens come here; an unattended grant is always read from its object.
 
+use crate::messages::HeldToken;
 use crate::now;
 use crate::session::LEEWAY_SECS;
 use std::cell::RefCell;
-use tsunagi_core::TokenSet;
 
 /// How many held tokens (and asks) an isolate keeps track of.
 const SLOTS: usize = 16;
@@ -27,7 +27,7 @@ struct UnderWay {
 /// without a token, and the last ask id given.
 #[derive(Default)]
 struct Copies {
-    tokens: Vec<(String, TokenSet)>,
+    tokens: Vec<(String, HeldToken)>,
     under_way: Vec<UnderWay>,
     failed: Vec<u64>,
     last_id: u64,
@@ -38,18 +38,20 @@ thread_local! {
 }
 
 /// The isolate's token for `object`, if fresh and not the one that just failed (its fingerprint).
-pub fn from_memory(object: &str, failed: Option<&str>) -> Option<TokenSet> {
+pub fn from_memory(object: &str, failed: Option<&str>) -> Option<HeldToken> {
     COPIES.with(|c| {
         c.borrow()
             .tokens
             .iter()
-            .find(|(name, t)| name == object && t.access_token_is_fresh(now(), LEEWAY_SECS) && failed.is_none_or(|fp| t.access_token.fingerprint() != fp))
+            .find(|(name, t)| {
+                name == object && t.set.access_token_is_fresh(now(), LEEWAY_SECS) && failed.is_none_or(|fp| t.set.access_token.fingerprint() != fp)
+            })
             .map(|(_, t)| t.clone())
     })
 }
 
 /// Remembers a token in the isolate.
-pub fn remember(object: &str, tokens: &TokenSet) {
+pub fn remember(object: &str, tokens: &HeldToken) {
     COPIES.with(|c| {
         let mut c = c.borrow_mut();
         c.tokens.retain(|(name, _)| name != object);

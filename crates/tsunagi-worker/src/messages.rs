@@ -1,6 +1,6 @@
 //! The typed messages between the Worker and its Durable Objects — the session object
 //! ([`SessionOp`]) and a held connection's object ([`HeldOp`]) — one request enum each, one answer
-//! type per request, as JSON over the object's `fetch` (`{"op": "token", …}`), written and read by
+//! type per request, as JSON text over Workers RPC (`op`: `{"op": "token", …}`), written and read by
 //! the core's codec ([`crate::records`]; no serde_json in the Worker). Errors come back as the
 //! core's [`tsunagi_core::ErrorFields`] (the npm package's `TsunagiError` shape), every field kept.
 //! And the answer other Workers get from the broker ([`BrokerTokenAnswer`]), a JS object made by
@@ -8,7 +8,7 @@
 
 use crate::records::{self, opt_str, opt_u64, req_str, req_u64};
 use serde::Serialize;
-use tsunagi_core::dpop::PrivateJwk;
+use tsunagi_core::dpop::{PrivateJwk, PublicJwk};
 use tsunagi_core::json::{object_array, Json, JsonObject, ObjectWriter};
 use tsunagi_core::secret::AccessToken;
 use tsunagi_core::token_set::TokenGrant;
@@ -113,8 +113,8 @@ pub struct TokenAnswer {
     /// When the session ends, ms since the epoch.
     pub session_expires_at: Option<u64>,
     /// The public JWK of the key a `DPoP` token is bound to (its proofs are signed by the object:
-    /// [`SessionOp::SignProof`]); `None` for a Bearer token.
-    pub jwk: Option<String>,
+    /// [`SessionOp::SignProof`]); `None` for a Bearer token. On the wire: the JWK's JSON text.
+    pub jwk: Option<PublicJwk>,
 }
 
 /// The answer to [`SessionOp::SignProof`] and [`HeldOp::SignProof`].
@@ -144,8 +144,19 @@ pub struct HeldTokenAnswer {
     pub expires_at: Option<u64>,
     /// LegalOn's `api_base_url` (the API host the token is for).
     pub api_base_url: Option<String>,
-    /// The public JWK of the key a `DPoP` token is bound to ([`HeldOp::SignProof`]).
-    pub jwk: Option<String>,
+    /// The public JWK of the key a `DPoP` token is bound to ([`HeldOp::SignProof`]). On the wire:
+    /// the JWK's JSON text.
+    pub jwk: Option<PublicJwk>,
+}
+
+/// A held connection's token as an isolate uses it (and keeps it: `held_copy`): the set for the
+/// API loop and, for a `DPoP` token, the public JWK of the key its object signs proofs with.
+#[derive(Clone)]
+pub struct HeldToken {
+    /// The set for the API loop ([`HeldTokenAnswer::into_set`]).
+    pub set: TokenSet,
+    /// The public JWK of the key a `DPoP` token is bound to; `None` for a Bearer token.
+    pub jwk: Option<PublicJwk>,
 }
 
 impl HeldTokenAnswer {
@@ -162,9 +173,15 @@ impl HeldTokenAnswer {
     }
 
     /// With the public JWK of the key the token is bound to.
-    pub fn with_jwk(mut self, jwk: Option<String>) -> Self {
+    pub fn with_jwk(mut self, jwk: Option<PublicJwk>) -> Self {
         self.jwk = jwk;
         self
+    }
+
+    /// The token as the isolate uses it ([`HeldToken`]).
+    pub fn into_held(mut self) -> HeldToken {
+        let jwk = self.jwk.take();
+        HeldToken { set: self.into_set(), jwk }
     }
 
     /// A token set for the API loop: no refresh token, no scope or extra fields. The loop never
@@ -410,7 +427,7 @@ impl Wire for TokenAnswer {
         let mut w = ObjectWriter::new();
         w.str("access_token", self.access_token.secret()).str("token_type", &self.token_type);
         w.u64_or_null("expires_at", self.expires_at).u64_or_null("session_expires_at", self.session_expires_at);
-        w.opt_str("jwk", self.jwk.as_deref());
+        w.opt_str("jwk", self.jwk.as_ref().map(PublicJwk::to_json).as_deref());
         w.finish()
     }
 
@@ -421,7 +438,7 @@ impl Wire for TokenAnswer {
             token_type: req_str(o, "token_type")?.to_owned(),
             expires_at: opt_u64(o, "expires_at")?,
             session_expires_at: opt_u64(o, "session_expires_at")?,
-            jwk: opt_str(o, "jwk")?.map(str::to_owned),
+            jwk: opt_str(o, "jwk")?.map(PublicJwk::from_jwk_json).transpose().ok()?,
         })
     }
 }
@@ -455,7 +472,7 @@ impl Wire for HeldTokenAnswer {
         let mut w = ObjectWriter::new();
         w.str("access_token", self.access_token.secret()).str("token_type", &self.token_type).u64("issued_at", self.issued_at);
         w.u64_or_null("expires_at", self.expires_at).str_or_null("api_base_url", self.api_base_url.as_deref());
-        w.opt_str("jwk", self.jwk.as_deref());
+        w.opt_str("jwk", self.jwk.as_ref().map(PublicJwk::to_json).as_deref());
         w.finish()
     }
 
@@ -467,7 +484,7 @@ impl Wire for HeldTokenAnswer {
             issued_at: req_u64(o, "issued_at")?,
             expires_at: opt_u64(o, "expires_at")?,
             api_base_url: opt_str(o, "api_base_url")?.map(str::to_owned),
-            jwk: opt_str(o, "jwk")?.map(str::to_owned),
+            jwk: opt_str(o, "jwk")?.map(PublicJwk::from_jwk_json).transpose().ok()?,
         })
     }
 }
@@ -641,8 +658,13 @@ mod tests {
         assert_eq!(back(&answer).map(HeldTokenAnswer::into_set), Some(set()));
         let t = TokenAnswer { access_token: AccessToken::new("a"), token_type: "Bearer".into(), expires_at: None, session_expires_at: Some(1), jwk: None };
         assert_eq!(back(&t).map(|t| (t.expires_at, t.session_expires_at, t.jwk)), Some((None, Some(1), None)));
-        let bound = HeldTokenAnswer::of(&set()).with_jwk(Some("{\"kty\":\"EC\"}".into()));
-        assert_eq!(back(&bound).and_then(|a| a.jwk), Some("{\"kty\":\"EC\"}".to_owned()));
+        let jwk = PublicJwk::new(&"A".repeat(43), &"E".repeat(43)).ok();
+        let bound = HeldTokenAnswer::of(&set()).with_jwk(jwk.clone());
+        assert_eq!(back(&bound).map(HeldTokenAnswer::into_held).and_then(|h| h.jwk), jwk);
+        assert!(jwk.is_some());
+        // a key the object did not write (not a public P-256 JWK) makes the answer garbage
+        let text = bound.to_json().replace(r#"\"kty\":\"EC\""#, r#"\"kty\":\"RSA\""#);
+        assert!(text.contains("RSA") && HeldTokenAnswer::from_json(&json::parse(&text).unwrap_or_default()).is_none());
         let exchange = SessionOp::Exchange { connection: "c".into(), origin: "o".into(), callback_url: "u".into(), pending: pending.clone() };
         assert!(matches!(back(&exchange), Some(SessionOp::Exchange { pending: p, .. }) if p == pending));
         assert_eq!(back(&vec!["a".to_owned(), "b".to_owned()]), Some(vec!["a".to_owned(), "b".to_owned()]));

@@ -9,19 +9,17 @@ use crate::config;
 use crate::connections::Connection;
 use crate::dpop_key;
 use crate::dpop_remote::{self, Owner};
-use crate::messages::{HeldOp, HeldTokenAnswer, SessionOp, TokenAnswer};
+use crate::messages::{HeldOp, HeldToken, HeldTokenAnswer, SessionOp, TokenAnswer};
 use crate::objects::{call_held, call_session, held_stub};
 use crate::routes::method_name;
 use crate::runtime::{Fetcher, Timer, WorkerClock};
 use crate::{bad, held_copy, http, now};
 use std::cell::{Cell, RefCell};
 use tsunagi_core::api::RetryPolicy;
+use tsunagi_core::dpop::PublicJwk;
 use tsunagi_core::{Client, Error, ErrorCode, Method as CoreMethod, Result, Timestamp, TokenSet};
 use tsunagi_flows::{ApiCall, Outcome, Sleep, TokenSource};
 use worker::{Env, Headers, Request, Response};
-
-/// Where a held token's set (in the isolate only) keeps the public JWK of its DPoP key.
-pub const HELD_JWK: &str = "dpop_jwk";
 
 /// Largest request body proxied to a provider.
 pub const MAX_REQUEST_BODY: usize = 1024 * 1024;
@@ -37,7 +35,7 @@ enum Source<'a> {
 
 impl Source<'_> {
     /// A token, when the session ends, and the public JWK of a DPoP-bound token's key.
-    async fn token(&self, failed: Option<&str>) -> Result<(TokenSet, Option<u64>, Option<String>)> {
+    async fn token(&self, failed: Option<&str>) -> Result<(TokenSet, Option<u64>, Option<PublicJwk>)> {
         match self {
             Source::Session(env, keys, cookie, c, origin) => {
                 let op = SessionOp::Token { connection: c.clone(), origin: (*origin).to_owned(), failed: failed.map(str::to_owned) };
@@ -57,9 +55,8 @@ impl Source<'_> {
                 Ok((t, v.session_expires_at, v.jwk))
             }
             Source::Held(env, object, c, origin, cache) => {
-                let t = held_token(env, object, c, origin, failed, *cache).await?;
-                let jwk = t.extra.get_str(HELD_JWK).map(str::to_owned);
-                Ok((t, None, jwk))
+                let held = held_token(env, object, c, origin, failed, *cache).await?;
+                Ok((held.set, None, held.jwk))
             }
         }
     }
@@ -113,18 +110,12 @@ async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<Strin
 /// lost grant holds at once in every isolate. When the copy is due or refused, one caller per
 /// isolate asks the object and the others take its answer (docs/scaling.md: the burst at expiry
 /// is one request per isolate, not one per call).
-/// A DPoP-bound token's set carries its key's public JWK in `extra` ([`HELD_JWK`]).
-pub async fn held_token(env: &Env, object: &str, connection: &str, origin: &str, failed: Option<&str>, cache: bool) -> Result<TokenSet> {
+/// A DPoP-bound token comes with its key's public JWK ([`HeldToken::jwk`]).
+pub async fn held_token(env: &Env, object: &str, connection: &str, origin: &str, failed: Option<&str>, cache: bool) -> Result<HeldToken> {
     let ask = || async {
         let stub = held_stub(env, object)?;
         let op = HeldOp::Token { connection: connection.to_owned(), origin: origin.to_owned(), failed: failed.map(str::to_owned) };
-        let mut answer = call_held::<HeldTokenAnswer>(&stub, &op).await?;
-        let jwk = answer.jwk.take();
-        let mut set = answer.into_set();
-        if let Some(jwk) = jwk {
-            set.extra.insert(HELD_JWK, jwk);
-        }
-        Ok::<_, Error>(set)
+        Ok::<_, Error>(call_held::<HeldTokenAnswer>(&stub, &op).await?.into_held())
     };
     if !cache {
         return ask().await;
@@ -241,7 +232,7 @@ async fn forward(
     // the first token now: whether it is DPoP-bound decides the transport (RFC 9449 §7.1)
     let (first, exp, jwk) = source.token(None).await?;
     let (owner, connection) = source.owner();
-    let key = dpop_remote::bound_key(&first.token_type, jwk.as_deref(), owner, connection)?;
+    let key = dpop_remote::bound_key(&first.token_type, jwk, owner, connection)?;
     let tokens = Tokens { source: &source, session_exp: Cell::new(exp), first: RefCell::new(Some(first)) };
     let timeout_ms = config::timeout_ms(env);
     let fetcher = Fetcher { timeout_ms };

@@ -19,7 +19,7 @@ use crate::{crypto, now, object_rpc, records, stored};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use tsunagi_core::dpop::is_dpop_token_type;
+use tsunagi_core::dpop::{is_dpop_token_type, PublicJwk};
 use tsunagi_core::json::{Json, JsonObject};
 use tsunagi_core::{Client, Error, ErrorCode, PendingAuthorization, Result, Timestamp, TokenSet};
 use tsunagi_flows::memory::LocalLock;
@@ -241,12 +241,12 @@ impl Inner {
     }
 
     /// The public JWK of the key `t` is bound to (`None` for a Bearer token).
-    async fn bound_jwk(&self, connection: &str, t: &TokenSet) -> Result<Option<String>> {
+    async fn bound_jwk(&self, connection: &str, t: &TokenSet) -> Result<Option<PublicJwk>> {
         if !is_dpop_token_type(&t.token_type) {
             return Ok(None);
         }
         let key = self.dpop.get(&self.place()?, &key_record(connection)).await?.ok_or_else(|| self.not_signed_in(connection))?;
-        Ok(Some(tsunagi_flows::dpop::ProofKey::public_jwk(&key).to_json()))
+        Ok(Some(tsunagi_flows::dpop::ProofKey::public_jwk(&key).clone()))
     }
 
     fn aad(&self, keys: &SessionKeys, key: &str) -> String {
