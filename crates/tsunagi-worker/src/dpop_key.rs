@@ -4,11 +4,10 @@
 //! name), signing through a non-extractable re-import kept in the object's memory, and forgotten
 //! with the tokens. The object signs only DPoP proofs of its own key ([`crate::dpop_proof`]).
 
-use crate::bff::SessionKeys;
-use crate::crypto::{self, Sealed};
 use crate::dpop_proof::check_signing_input;
 use crate::messages::SignAnswer;
-use crate::{now, stored};
+use crate::now;
+use crate::sealed::Place;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
@@ -31,16 +30,6 @@ pub struct NewKey {
 pub async fn make() -> Result<NewKey> {
     let (jwk, key) = WebCryptoProofKey::generate_sealable().await?;
     Ok(NewKey { jwk, key })
-}
-
-/// Where an object keeps its keys: its storage, the deployment's keys and its id (the AAD).
-pub struct Place<'a> {
-    /// The object's storage.
-    pub storage: Storage,
-    /// The sealing keys.
-    pub keys: SessionKeys,
-    /// The object's id.
-    pub object_id: &'a str,
 }
 
 fn storage_error() -> Error {
@@ -81,33 +70,22 @@ impl ObjectKeys {
             return Ok(k.clone());
         }
         self.memory.borrow_mut().insert(record.to_owned(), made.key.clone());
-        if let Err(e) = self.seal(place, record, &made.jwk, exp).await {
+        if let Err(e) = place.seal(record, exp, made.jwk.expose()).await {
             self.memory.borrow_mut().remove(record);
             return Err(e);
         }
         Ok(made.key)
     }
 
-    async fn seal(&self, place: &Place<'_>, record: &str, jwk: &PrivateJwk, exp: Timestamp) -> Result<()> {
-        let blob = crypto::seal(&place.keys, &place.keys.record_aad(place.object_id, record), jwk.expose()).await?;
-        stored::put(&place.storage, record, &Sealed { exp: exp.as_millis(), blob }.to_json()).await
-    }
-
-    /// The sealed private JWK of `record` (for a move to another object).
+    /// The sealed private JWK of `record` (also for a move to another object); one that does
+    /// not open here is deleted and reads as absent.
     pub async fn private_jwk(&self, place: &Place<'_>, record: &str) -> Result<Option<PrivateJwk>> {
-        let Some(s) = stored::get(&place.storage, record).await?.as_ref().and_then(Sealed::from_json) else { return Ok(None) };
-        match crypto::open(&place.keys, &place.keys.record_aad(place.object_id, record), &s.blob).await {
-            Ok(text) => Ok(Some(PrivateJwk::new(text))),
-            Err(_) => {
-                place.storage.delete(record).await.map_err(|_| storage_error())?;
-                Ok(None)
-            }
-        }
+        Ok(place.open(record).await?.into_text().map(PrivateJwk::new))
     }
 
     /// Seals `jwk` as `record` (replacing any) and keeps `key` in memory.
     pub async fn keep(&self, place: &Place<'_>, record: &str, jwk: PrivateJwk, key: WebCryptoProofKey, exp: Timestamp) -> Result<()> {
-        self.seal(place, record, &jwk, exp).await?;
+        place.seal(record, exp, jwk.expose()).await?;
         self.memory.borrow_mut().insert(record.to_owned(), key);
         Ok(())
     }

@@ -12,12 +12,13 @@
 use crate::bff::PendingLogin;
 use crate::connections::Connection;
 use crate::crypto::Sealed;
-use crate::dpop_key::{self, ObjectKeys, Place, WorkerKey};
+use crate::dpop_key::{self, ObjectKeys, WorkerKey};
 use crate::messages::{Health, HeldOp, HeldTokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
+use crate::sealed::Place;
 use crate::session::LEEWAY_SECS;
-use crate::{config, crypto, now, object_rpc, records, revoke, schedule, stored};
+use crate::{config, now, object_rpc, records, revoke, schedule, stored};
 use std::cell::{Cell, RefCell};
 use tsunagi_core::dpop::is_dpop_token_type;
 use tsunagi_core::json::{Json, JsonObject, ObjectWriter};
@@ -168,7 +169,7 @@ impl Inner {
                 // kept until the expiry the administrator was given (the health reports it)
                 let expires_at = pending.expires_at;
                 let record = PendingGrant { pending, origin }.to_json();
-                self.put_sealed(PENDING, &record, expires_at).await?;
+                self.place()?.seal(PENDING, expires_at, &record).await?;
                 let mut w = ObjectWriter::new();
                 w.str("connection", &c.name);
                 Ok(w.finish())
@@ -219,23 +220,9 @@ impl Inner {
         flow.access_token(failed).await
     }
 
-    async fn put_sealed(&self, key: &str, plaintext: &str, exp: Timestamp) -> Result<()> {
-        let keys = config::keys(&self.env)?;
-        let blob = crypto::seal(&keys, &keys.record_aad(&self.object_id, key), plaintext).await?;
-        stored::put(&self.state.storage(), key, &Sealed { exp: exp.as_millis(), blob }.to_json()).await
-    }
-
     /// A sealed record's plaintext; one that does not open here is deleted and reads as absent.
     async fn get_sealed(&self, key: &str) -> Result<Option<String>> {
-        let Some(s) = stored::get(&self.state.storage(), key).await?.as_ref().and_then(Sealed::from_json) else { return Ok(None) };
-        let keys = config::keys(&self.env)?;
-        match crypto::open(&keys, &keys.record_aad(&self.object_id, key), &s.blob).await {
-            Ok(t) => Ok(Some(t)),
-            Err(_) => {
-                self.state.storage().delete(key).await.map_err(|_| storage_error())?;
-                Ok(None)
-            }
-        }
+        Ok(self.place()?.open(key).await?.into_text())
     }
 
     async fn health(&self) -> Result<Option<Health>> {
@@ -473,7 +460,7 @@ impl TokenStore for HeldStore<'_> {
         let text = records::token_set_json(tokens);
         let exp = tokens.refresh_expires_at.or(tokens.expires_at).unwrap_or_else(|| now().plus_secs(3600));
         // the rotated pair first: nothing below may lose it
-        inner.put_sealed(KEY, &text, exp).await?;
+        inner.place()?.seal(KEY, exp, &text).await?;
         let replaced = inner.token.borrow_mut().replace(tokens.clone()).is_some();
         inner.answered_at_store.set(inner.answered.get());
         inner.renewed_by_alarm.set(inner.renewing.get());

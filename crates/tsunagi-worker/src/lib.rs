@@ -62,6 +62,8 @@ mod routes;
 #[cfg(target_arch = "wasm32")]
 mod runtime;
 #[cfg(target_arch = "wasm32")]
+mod sealed;
+#[cfg(target_arch = "wasm32")]
 #[allow(missing_docs)]
 mod session;
 #[cfg(target_arch = "wasm32")]

@@ -11,10 +11,11 @@
 use crate::bff::{self, SessionKeys};
 use crate::config;
 use crate::crypto::Sealed;
-use crate::dpop_key::{self, ObjectKeys, Place, WorkerKey};
+use crate::dpop_key::{self, ObjectKeys, WorkerKey};
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
+use crate::sealed::{Found, Place};
 use crate::{crypto, now, object_rpc, records, stored};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -249,29 +250,17 @@ impl Inner {
         Ok(Some(tsunagi_flows::dpop::ProofKey::public_jwk(&key).clone()))
     }
 
-    fn aad(&self, keys: &SessionKeys, key: &str) -> String {
-        keys.record_aad(&self.object_id, key)
-    }
-
-    async fn put_sealed(&self, key: &str, exp: Timestamp, plaintext: &str) -> Result<()> {
-        let keys = self.keys()?;
-        let blob = crypto::seal(&keys, &self.aad(&keys, key), plaintext).await?;
-        stored::put(&self.storage(), key, &Sealed { exp: exp.as_millis(), blob }.to_json()).await
-    }
-
     /// A record's plaintext. One that does not open here (moved from another object, altered, or
     /// sealed under another key) is deleted and reads as absent; [`Self::not_signed_in`] then
     /// says why.
     async fn get_sealed(&self, key: &str) -> Result<Option<(Timestamp, String)>> {
-        let Some(s) = stored::get(&self.storage(), key).await?.as_ref().and_then(Sealed::from_json) else { return Ok(None) };
-        let keys = self.keys()?;
-        match crypto::open(&keys, &self.aad(&keys, key), &s.blob).await {
-            Ok(text) => Ok(Some((Timestamp::from_millis(s.exp), text))),
-            Err(why) => {
-                self.storage().delete(key).await.map_err(|_| storage_error())?;
+        match self.place()?.open(key).await? {
+            Found::Open(exp, text) => Ok(Some((exp, text))),
+            Found::Dropped(why) => {
                 *self.dropped.borrow_mut() = Some(why);
                 Ok(None)
             }
+            Found::Nothing => Ok(None),
         }
     }
 
@@ -303,7 +292,7 @@ impl Inner {
     async fn store_tokens(&self, p: &str, tokens: &TokenSet) -> Result<()> {
         let text = records::token_set_json(tokens);
         let exp = bff::session_expiry([tokens]).unwrap_or_else(|| now().plus_secs(3600));
-        self.put_sealed(&tokens_key(p), exp, &text).await?;
+        self.place()?.seal(&tokens_key(p), exp, &text).await?;
         if self.tokens.borrow().is_none() {
             self.ensure_loaded().await?;
         }
