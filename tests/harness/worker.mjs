@@ -86,6 +86,21 @@ export function brokerClient(name, source) {
   };
 }
 
+/** POSTs `body` as JSON to the Worker `name` (a `brokerClient`) in `worker`'s workerd: its status,
+ * text, JSON (`null` when the text is none) and `x-tsunagi-error` header. */
+export async function callWorker(worker, name, body) {
+  const w = await worker.mf.getWorker(name);
+  const r = await w.fetch(`http://${name}/`, { method: 'POST', body: JSON.stringify(body) });
+  const text = await r.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    /* text */
+  }
+  return { status: r.status, text, json, error: r.headers.get('x-tsunagi-error') };
+}
+
 /** Starts the built Worker in workerd. `persist`: a directory for Durable Object storage. `logs`:
  * an array that receives every line workerd writes (the Worker's console, uncaught errors).
  * `workers`: more Workers' configs in the same workerd (`brokerClient(…)`), reached with

@@ -13,7 +13,18 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, createPublicKey, generateKeyPairSync, randomUUID, sign as edSign, verify } from 'node:crypto';
 import { createServer } from 'node:http';
 import { EmbeddedJWK, calculateJwkThumbprint, jwtVerify } from 'jose';
-import { startSandbox, startWorker, bindingsFor, brokerClient, connectionsFor, Browser, ORIGIN, SESSION_KEY, startOidcProvider } from '../harness/index.mjs';
+import {
+  callWorker,
+  startSandbox,
+  startWorker,
+  bindingsFor,
+  brokerClient,
+  connectionsFor,
+  Browser,
+  ORIGIN,
+  SESSION_KEY,
+  startOidcProvider,
+} from '../harness/index.mjs';
 import { SECRET, SERVICE_SECRET } from './oidc.mjs';
 
 const CLIENTS = [
@@ -299,18 +310,7 @@ test("DPoP: signing in to another connection moves the session's bound set with 
   assert.equal(old.status, 401, old.text);
 });
 
-async function other(body) {
-  const w = await worker.mf.getWorker('other');
-  const r = await w.fetch('http://other/', { method: 'POST', body: JSON.stringify(body) });
-  const text = await r.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* text */
-  }
-  return { status: r.status, text, json };
-}
+const other = (body) => callWorker(worker, 'other', body);
 
 test('DPoP held connection (client credentials) through the broker: fetchApi with proofs; accessToken is token_bound', async () => {
   const posts = tokenPosts();

@@ -6,7 +6,7 @@
 // administrator) whose access token is due → exactly one refresh.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSandbox, startWorker, bindingsFor, brokerClient, Browser, startOidcProvider } from '../harness/index.mjs';
+import { callWorker, startSandbox, startWorker, bindingsFor, brokerClient, Browser, startOidcProvider } from '../harness/index.mjs';
 import { GENERIC_CLIENTS, SECRET, SERVICE_SECRET, genericConnections, startApi } from './oidc.mjs';
 
 // the other Worker: runs what the test asks through env.TSUNAGI and reports
@@ -62,18 +62,7 @@ after(async () => {
   await sbx?.stop();
 });
 
-async function other(body) {
-  const w = await worker.mf.getWorker('other');
-  const r = await w.fetch('http://other/', { method: 'POST', body: JSON.stringify(body) });
-  const text = await r.text();
-  let json = null;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    /* text */
-  }
-  return { status: r.status, text, json, error: r.headers.get('x-tsunagi-error') };
-}
+const other = (body) => callWorker(worker, 'other', body);
 
 const serviceRequests = () => tokenRequests.filter((c) => c === 'tsunagi-service').length;
 
