@@ -96,6 +96,13 @@ fn tokens_key(c: &str) -> String {
     format!("{TOKENS_PREFIX}{c}")
 }
 
+/// When a connection's records (its token set and its DPoP key) are cleaned up: when the set can
+/// no longer keep the session (its refresh token's end, or its access token's without one), else
+/// in an hour.
+fn record_expiry(tokens: &TokenSet) -> Timestamp {
+    bff::session_expiry([tokens]).unwrap_or_else(|| now().plus_secs(3600))
+}
+
 /// Where a connection's DPoP key is stored: `dpop:{connection}` (sealed like the tokens; deleted
 /// with them).
 fn key_record(c: &str) -> String {
@@ -185,8 +192,7 @@ impl Inner {
                     // a bound set's key first: a stored DPoP token always has its key
                     let moved_key = set.key.is_some();
                     if let Some(key) = set.key {
-                        let exp = bff::session_expiry([&set.tokens]).unwrap_or_else(|| now().plus_secs(3600));
-                        self.dpop.adopt(&self.place()?, &key_record(&set.connection), key, exp).await?;
+                        self.dpop.adopt(&self.place()?, &key_record(&set.connection), key, record_expiry(&set.tokens)).await?;
                     }
                     self.store_tokens_or_drop_key(&set.connection, &set.tokens, moved_key).await?;
                 }
@@ -224,8 +230,7 @@ impl Inner {
         let tokens = crate::sign_in::exchange(&self.env, &c, &client, &transport, callback_url, &authorization).await?;
         let mut kept_key = false;
         if let (Some(made), true) = (made, is_dpop_token_type(&tokens.token_type)) {
-            let exp = bff::session_expiry([&tokens]).unwrap_or_else(|| now().plus_secs(3600));
-            self.dpop.keep(&self.place()?, &key_record(connection), made.jwk, made.key, exp).await?;
+            self.dpop.keep(&self.place()?, &key_record(connection), made.jwk, made.key, record_expiry(&tokens)).await?;
             kept_key = true;
         }
         self.store_tokens_or_drop_key(connection, &tokens, kept_key).await
@@ -291,8 +296,7 @@ impl Inner {
     /// once it is durable).
     async fn store_tokens(&self, p: &str, tokens: &TokenSet) -> Result<()> {
         let text = records::token_set_json(tokens);
-        let exp = bff::session_expiry([tokens]).unwrap_or_else(|| now().plus_secs(3600));
-        self.place()?.seal(&tokens_key(p), exp, &text).await?;
+        self.place()?.seal(&tokens_key(p), record_expiry(tokens), &text).await?;
         if self.tokens.borrow().is_none() {
             self.ensure_loaded().await?;
         }
