@@ -250,14 +250,10 @@ impl Inner {
         let authorization = PendingAuthorization { state: grant.pending.state, pkce_verifier: grant.pending.pkce_verifier, nonce: grant.pending.nonce };
         // exchanged into memory and its id_token verified before the connection holds anything; a
         // grant that fails here changes nothing: the health (and the grant it describes) stays
-        // a new grant, a new DPoP key (kept only if the set is bound to it)
-        let made = if client.uses_dpop() { Some(dpop_key::make().await?) } else { None };
-        let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
-        let signer = WorkerKey::local(made.as_ref().map(|m| &m.key));
-        let transport = dpop_key::proving(&fetcher, signer.as_ref(), &self.dpop.nonces);
-        let tokens = crate::sign_in::exchange(&self.env, &c, &client, &transport, callback_url, &authorization).await?;
-        let bound = is_dpop_token_type(&tokens.token_type);
-        if let (Some(made), true) = (made, bound) {
+        // a new grant, a new DPoP key (returned only if the set is bound to it)
+        let (tokens, key) = crate::sign_in::exchange(&self.env, &c, &client, &self.dpop.nonces, callback_url, &authorization).await?;
+        let bound = key.is_some();
+        if let Some(made) = key {
             self.dpop.keep(&self.place()?, DPOP_KEY, made.jwk, made.key, now().plus_secs(KEY_RECORD_SECS)).await?;
         }
         let store = HeldStore { inner: self, connection: &c };

@@ -222,16 +222,11 @@ impl Inner {
             return Err(Error::new(ErrorCode::StateMismatch, "this sign-in is for another connection: nothing was exchanged"));
         }
         let client = config::client(&self.env, &c, origin).await?;
-        let made = if client.uses_dpop() { Some(dpop_key::make().await?) } else { None };
         let authorization = PendingAuthorization { state: pending.state, pkce_verifier: pending.pkce_verifier, nonce: pending.nonce };
-        let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
-        let signer = WorkerKey::local(made.as_ref().map(|m| &m.key));
-        let transport = dpop_key::proving(&fetcher, signer.as_ref(), &self.dpop.nonces);
-        let tokens = crate::sign_in::exchange(&self.env, &c, &client, &transport, callback_url, &authorization).await?;
-        let mut kept_key = false;
-        if let (Some(made), true) = (made, is_dpop_token_type(&tokens.token_type)) {
+        let (tokens, key) = crate::sign_in::exchange(&self.env, &c, &client, &self.dpop.nonces, callback_url, &authorization).await?;
+        let kept_key = key.is_some();
+        if let Some(made) = key {
             self.dpop.keep(&self.place()?, &key_record(connection), made.jwk, made.key, record_expiry(&tokens)).await?;
-            kept_key = true;
         }
         self.store_tokens_or_drop_key(connection, &tokens, kept_key).await
     }

@@ -5,34 +5,44 @@
 //! `refreshed.rs`).
 
 use crate::connections::Connection;
+use crate::dpop_key::{self, NewKey, WorkerKey};
 use crate::runtime::{Fetcher, Timer, WorkerClock};
 use crate::{config, jwks_cache, now};
+use std::cell::RefCell;
+use tsunagi_core::dpop::{is_dpop_token_type, NonceBook};
 use tsunagi_core::id_token::IdTokenExpectations;
 use tsunagi_core::token_set::DEFAULT_LEEWAY_SECS;
 use tsunagi_core::{Client, Error, ErrorCode, Nonce, PendingAuthorization, Result, TokenSet};
 use tsunagi_flows::id_token::{Expected, IdTokenVerifier};
 use tsunagi_flows::memory::{LocalLock, MemoryStore};
-use tsunagi_flows::{Flow, Transport};
+use tsunagi_flows::Flow;
 use tsunagi_webcrypto::WebCrypto;
 use worker::Env;
 
 /// Exchanges the code of `callback_url` (the `state` checked against `authorization`, the PKCE
-/// verifier sent) into memory over `transport` (the object's `fetch`, with its DPoP key's proofs
-/// when the connection uses DPoP) and verifies the set's id_token: the set a session or an
-/// unattended grant may keep. Nothing is stored here, so a set that fails is never seen by anyone.
-pub async fn exchange<T: Transport>(
+/// verifier sent) into memory and verifies the set's id_token: the set a session or an unattended
+/// grant may keep. A grant starts a new token history, so a connection that uses DPoP (RFC 9449)
+/// proves the exchange with a **new key** (`nonces`: the object's book); the key is returned only
+/// if the set is bound to it, for the caller to keep beside the set. Nothing is stored here, so a
+/// set that fails is never seen by anyone.
+pub async fn exchange(
     env: &Env,
     c: &Connection,
     client: &Client,
-    transport: &T,
+    nonces: &RefCell<NonceBook>,
     callback_url: &str,
     authorization: &PendingAuthorization,
-) -> Result<TokenSet> {
+) -> Result<(TokenSet, Option<NewKey>)> {
+    let made = if client.uses_dpop() { Some(dpop_key::make().await?) } else { None };
+    let fetcher = Fetcher { timeout_ms: config::timeout_ms(env) };
+    let signer = WorkerKey::local(made.as_ref().map(|m| &m.key));
+    let transport = dpop_key::proving(&fetcher, signer.as_ref(), nonces);
     let (store, lock) = (MemoryStore::default(), LocalLock::default());
-    let flow = Flow { client, transport, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
+    let flow = Flow { client, transport: &transport, store: &store, lock: &lock, clock: &WorkerClock, leeway_secs: 0 };
     let tokens = flow.exchange(callback_url, authorization).await?;
     verify(env, c, client, &tokens, authorization.nonce.as_ref()).await?;
-    Ok(tokens)
+    let key = made.filter(|_| is_dpop_token_type(&tokens.token_type));
+    Ok((tokens, key))
 }
 
 /// Verifies `tokens`' id_token for a sign-in that sent `nonce`. Nothing to do when the client has
