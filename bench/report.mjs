@@ -503,6 +503,7 @@ function kindOf(name) {
   if (/\[index\.js\]/.test(name)) return 'wasm-bindgen glue (index.js)';
   if (/^(wasm-to-js|js-to-wasm)/.test(name)) return 'crossings between wasm and JS';
   if (/\[bff\.mjs\]/.test(name)) return "the JS BFF's own JavaScript";
+  if (/\[shim\.mjs\]|^hotPath/.test(name)) return "tsunagi's JavaScript (worker/shim.mjs)";
   if (/^\((garbage collector|program)\)/.test(name)) return 'V8 (GC, program)';
   if (/\(anonymous\)$/.test(name)) return 'unnamed functions of no script (workerd, Miniflare)';
   return "the runtime's built-ins (fetch, Response, Headers, microtasks, …)";

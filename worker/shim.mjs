@@ -1,15 +1,62 @@
 // Entry module of the tsunagi Worker (copied to build/worker/ by scripts/build-worker.sh).
 // index.js is wasm-bindgen's `--target module` glue: it instantiates the wasm on import.
-// This re-exports the fetch handler, wraps the Durable Object classes, and is the broker other
+// This is the fetch handler (with the proxied call's hot path), wraps the Durable Object classes, and is the broker other
 // Workers call through a service binding (TsunagiBroker, Workers RPC; README "Other Workers").
 import * as imports from './index.js';
 import { DurableObject, WorkerEntrypoint } from 'cloudflare:workers';
 
+// What the hot path needs of the Worker's rules, read from wasm once per isolate.
+let rules;
+
 export default {
-  fetch(request, env, ctx) {
-    return imports.fetch(request, env, ctx);
+  fetch(request, env) {
+    rules ??= hotPathRules();
+    const h = request.headers;
+    const plan = imports.apiPlan(env, request.method, request.url, h.get('cookie'), h.get('origin'), h.get(rules.csrf));
+    return plan === undefined ? imports.answer(request, env) : hotPath(request, env, plan);
   },
 };
+
+// The proxied call's hot path (crates/tsunagi-worker/src/hot_path.rs): wasm decided, in one call,
+// that this /api call passes every rule and which request to send (the token from the isolate's
+// copies); the request and the answer are JavaScript's. An answer the API loop must act on (401,
+// 429, 5xx, a body of undeclared or too large length) or no answer goes back to wasm with the
+// plan, so the upstream request is never sent twice.
+async function hotPath(request, env, plan) {
+  const headers = {};
+  const sent = plan.headers;
+  for (let i = 0; i + 1 < sent.length; i += 2) headers[sent[i]] = sent[i + 1];
+  const signal = AbortSignal.timeout(plan.timeoutMs);
+  let upstream;
+  try {
+    upstream = await fetch(plan.url, { method: plan.method, headers, redirect: 'manual', signal });
+  } catch {
+    return imports.answer(request, env, plan, undefined, signal);
+  }
+  const status = upstream.status;
+  const empty = status === 204 || status === 304 || plan.head;
+  if (status === 401 || status === 429 || status >= 500 || !(empty || streamable(upstream.headers.get('content-length')))) {
+    return imports.answer(request, env, plan, upstream, signal);
+  }
+  const out = new Headers();
+  for (const [k, v] of upstream.headers) if (rules.safe.has(k) || k.startsWith(rules.prefix)) out.append(k, v);
+  const added = plan.answerHeaders;
+  for (let i = 0; i + 1 < added.length; i += 2) out.append(added[i], added[i + 1]);
+  plan.free();
+  return new Response(empty ? null : upstream.body, { status, headers: out });
+}
+
+// Whether a declared length is streamed on as it comes (the whole path's rule: bounded, digits).
+function streamable(length) {
+  return length !== null && /^[0-9]{1,10}$/.test(length) && Number(length) <= rules.maxBody;
+}
+
+function hotPathRules() {
+  const r = imports.hotPathRules();
+  const read = { csrf: r.csrfHeader, safe: new Set(r.safeHeaders), prefix: r.safePrefix, maxBody: r.maxStreamedBody };
+  r.free();
+  return read;
+}
 
 // Durable Objects: thin JS classes around the Rust ones (as workers-rs' worker-build does). The
 // Worker calls them through Workers RPC (`op`), never `fetch`.

@@ -109,6 +109,17 @@ test('generic: an id_token whose signature does not verify is refused (id_token_
   assert.equal((await b.request('/session')).json.signed_in, false);
 });
 
+test('generic: an API answer with a null-body status (205 Reset Content) is passed on without a body, by the whole path and the hot path', async () => {
+  const b = new Browser(worker);
+  await signIn(b);
+  for (const path of ['whole path', 'hot path']) {
+    const r = await b.api('/api/idp/reset-content');
+    assert.equal(r.status, 205, `${path}: ${r.text}`);
+    assert.equal(r.text, '');
+    assert.equal(r.headers.get('x-request-id'), 'api-205', path);
+  }
+});
+
 test('generic: refresh rotation — each refresh spends the last token and stores the next', async () => {
   const b = new Browser(worker);
   await signIn(b);

@@ -18,6 +18,8 @@ export async function startApi(idpOf) {
       res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': 'Bearer error="invalid_token"' });
       return res.end('{"error":"invalid_token"}');
     }
+    // a null-body status (Fetch §2.2.3): the Worker's answer must have no body either
+    if (req.url === '/reset-content') return res.writeHead(205, { 'x-request-id': 'api-205' }).end();
     res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': 'api-1' });
     res.end(JSON.stringify({ path: req.url, sub: found.accountId ?? null, client_id: found.clientId, scope: found.scope ?? null }));
   });

@@ -47,7 +47,7 @@ pub async fn grant(env: &Env, name: &str, origin: &str) -> Result<Response> {
     let extra: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
     // through PAR (RFC 9126) when the connection's policy says so: pushed with its client authentication
     let (step, pending) = client.begin_authorization_step(&extra)?;
-    let authorize_url = tsunagi_flows::par::authorize_url(&Fetcher { timeout_ms: config::timeout_ms(env) }, &client, step).await?;
+    let authorize_url = tsunagi_flows::par::authorize_url(&Fetcher::new(config::timeout_ms(env)), &client, step).await?;
     let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
     let pending = PendingLogin {
         connection: c.name.clone(),

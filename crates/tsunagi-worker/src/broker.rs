@@ -5,6 +5,7 @@
 //! the browser's `/api`. A binding is not reachable from the internet and carries no cookie; only
 //! connections marked `server = true` are served (docs/configuration.md).
 
+use crate::admission::api_path;
 use crate::config::{self, served, SERVER_ORIGIN};
 use crate::messages::BrokerTokenAnswer;
 use crate::proxy::{forward_held, held_token};
@@ -63,7 +64,6 @@ pub async fn broker_fetch(env: Env, connection: JsValue, request: web_sys::Reque
     let answer = async {
         let connection = connection_name(connection)?;
         let url = RequestTarget::parse(&raw_url)?;
-        let query = url.query.map(|q| format!("?{q}")).unwrap_or_default();
         let (name, path) = if connection.is_empty() {
             let rest = url.path.trim_start_matches('/');
             match rest.split_once('/') {
@@ -73,7 +73,7 @@ pub async fn broker_fetch(env: Env, connection: JsValue, request: web_sys::Reque
         } else {
             (connection, url.path.to_owned())
         };
-        forward_held(&env, &mut req, &name, &format!("{path}{query}"), SERVER_ORIGIN).await
+        forward_held(&env, &mut req, &name, &api_path(&path, url.query), SERVER_ORIGIN).await
     }
     .await;
     let resp = match answer {

@@ -142,13 +142,17 @@ pub fn connection(env: &Env, name: &str) -> Result<Connection> {
     connections(env)?.get(name).cloned()
 }
 
+/// The client [`client`] built for `c` and `origin` earlier in this isolate, if any.
+pub fn built_client(c: &Connection, origin: &str) -> Option<Client> {
+    MEMO.with(|m| m.try_borrow().ok().and_then(|m| m.clients.iter().find(|(n, o, _)| *n == c.name && o == origin).map(|(_, _, cl)| cl.clone())))
+}
+
 /// The core client of `c`, with its secret from the Worker's secrets; `origin` (the Worker's own)
 /// gives the default redirect URI `{origin}/auth/{name}/callback`. A connection that
 /// [`Connection::discovers`] gets its endpoints from its issuer's metadata, fetched once per
 /// isolate (a failure is not kept: the next request tries again).
 pub async fn client(env: &Env, c: &Connection, origin: &str) -> Result<Client> {
-    let hit = MEMO.with(|m| m.try_borrow().ok().and_then(|m| m.clients.iter().find(|(n, o, _)| *n == c.name && o == origin).map(|(_, _, cl)| cl.clone())));
-    if let Some(cl) = hit {
+    if let Some(cl) = built_client(c, origin) {
         return Ok(cl);
     }
     let metadata = if c.discovers() { Some(metadata(env, c).await?) } else { None };
@@ -184,7 +188,7 @@ async fn metadata(env: &Env, c: &Connection) -> Result<ServerMetadata> {
     if let Some(hit) = MEMO.with(|m| m.try_borrow().ok().and_then(|m| m.metadata.iter().find(|(i, _)| *i == issuer).map(|(_, md)| md.clone()))) {
         return Ok(hit);
     }
-    let (md, _) = tsunagi_flows::discovery::discover(&Fetcher { timeout_ms: timeout_ms(env) }, &issuer)
+    let (md, _) = tsunagi_flows::discovery::discover(&Fetcher::new(timeout_ms(env)), &issuer)
         .await
         .map_err(|e| Error::new(e.code(), format!("connection '{}': {}", c.name, e.message())))?;
     MEMO.with(|m| {

@@ -1,43 +1,64 @@
-//! The Worker's entry point: routes each request ([`crate::routes`]), applies the BFF rules
-//! ([`crate::bff`]), runs the sign-in and session routes of each configured connection here, and
-//! hands `/api` to the proxy ([`crate::proxy`]); the session and held-connection objects
-//! ([`crate::objects`]) hold the tokens.
+//! The Worker's entry point, the whole path: routes each request ([`crate::admission`]), applies
+//! the BFF rules ([`crate::bff`]), runs the sign-in and session routes of each configured
+//! connection here, and hands `/api` to the proxy ([`crate::proxy`]); the session and
+//! held-connection objects ([`crate::objects`]) hold the tokens. An `/api` call the isolate can
+//! decide alone goes by the hot path in JavaScript first ([`crate::hot_path`]).
 
+use crate::admission::{admit, api_path, cors, Admitted};
 use crate::bff::{self, PendingLogin, SessionKeys, VerifiedCookie};
 use crate::config;
 use crate::connections::{Connection, Connections};
+use crate::hot_path::Forward;
 use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer};
 use crate::objects::{call_session, field};
-use crate::proxy::proxy;
+use crate::proxy::{proxy, Prefetched};
 use crate::request_target::RequestTarget;
-use crate::routes::{method_name, route, Route};
+use crate::routes::{method_name, Route};
 use crate::runtime::Fetcher;
 use crate::{bad, crypto, http, now, records};
 use tsunagi_core::json::{Escape, Json, JsonObject, ObjectWriter};
 use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
-use worker::{event, Context, Env, Headers, Request, Response};
+use wasm_bindgen::prelude::*;
+use worker::worker_sys::web_sys;
+use worker::{Env, Headers, IntoResponse, Request, Response};
 
-/// The Worker entry point.
-#[event(fetch)]
-pub async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+/// The Worker's `fetch` handler (`worker/shim.mjs`): the answer to `request`. With `forward`, the
+/// hot path sent that request upstream from JavaScript, and `upstream` is its answer (none:
+/// `signal` tells whether the time ran out), which the API loop takes as its first
+/// ([`crate::hot_path`]): no upstream request is sent twice.
+#[wasm_bindgen]
+pub async fn answer(
+    request: web_sys::Request,
+    env: Env,
+    forward: Option<Forward>,
+    upstream: Option<web_sys::Response>,
+    signal: Option<web_sys::AbortSignal>,
+) -> std::result::Result<web_sys::Response, JsValue> {
+    let prefetched = forward.map(|f| f.answered(upstream, signal));
+    let resp = match respond(Request::from(request), &env, prefetched).await {
+        Ok(r) => Ok(r),
+        Err(_) => http::error(&Error::new(ErrorCode::Transport, "the answer could not be built")),
+    };
+    let built = || JsValue::from_str("the answer could not be built");
+    resp.map_err(|_| built())?.into_raw().map_err(|_| built())
+}
+
+/// The answer to `req`, with CORS headers for an allowed origin. `prefetched`: an `/api` call's
+/// first upstream answer, received by the hot path in JavaScript ([`crate::hot_path`]).
+async fn respond(req: Request, env: &Env, prefetched: Option<Prefetched>) -> worker::Result<Response> {
     let origin = req.headers().get("origin").ok().flatten();
-    let mut resp = match handle(req, &env, origin.as_deref()).await {
+    let mut resp = match handle(req, env, origin.as_deref(), prefetched).await {
         Ok(r) => r,
         Err(e) => http::error(&e)?,
     };
-    // CORS only for allowlisted origins (a disallowed one was already refused)
-    if let (Some(o), Ok(policy)) = (origin.as_deref(), config::origins(&env)) {
-        if policy.allows(o) {
-            let headers = resp.headers_mut();
-            for (k, v) in bff::cors_headers(o) {
-                headers.set(&k, &v)?;
-            }
-        }
+    let headers = resp.headers_mut();
+    for (k, v) in cors(env, origin.as_deref()) {
+        headers.set(&k, &v)?;
     }
     Ok(resp)
 }
 
-async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Response> {
+async fn handle(mut req: Request, env: &Env, origin: Option<&str>, prefetched: Option<Prefetched>) -> Result<Response> {
     let method = method_name(&req);
     let headers = req.headers().clone();
     let policy = config::origins(env)?;
@@ -55,12 +76,9 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             _ => Err(Error::new(ErrorCode::ForbiddenOrigin, "preflight from an origin that is not allowed (the Worker's own, or ALLOWED_ORIGINS)")),
         };
     }
-    let (route, kind) = route(&method, url.path)?;
     let csrf = headers.get(bff::CSRF_HEADER).ok().flatten();
-    bff::guard(&policy, kind, &method, origin, &url.origin, csrf.as_deref())?;
-    let keys = config::keys(env)?;
+    let Admitted { route, keys, cookie } = admit(env, &method, &url, origin, csrf.as_deref(), &cookie_header(&headers))?;
     let self_origin = url.origin.clone();
-    let cookie = session_cookie(&headers, &keys);
     let w = |r: worker::Result<Response>| r.map_err(|_| Error::new(ErrorCode::Transport, "response could not be built"));
     match route {
         Route::Login(name) => {
@@ -73,7 +91,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             let extra: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
             // through PAR (RFC 9126) when the connection's policy says so: pushed with its client authentication
             let (step, pending) = client.begin_authorization_step(&extra)?;
-            let authorize_url = tsunagi_flows::par::authorize_url(&Fetcher { timeout_ms: config::timeout_ms(env) }, &client, step).await?;
+            let authorize_url = tsunagi_flows::par::authorize_url(&Fetcher::new(config::timeout_ms(env)), &client, step).await?;
             let expires_at = now().plus_secs(bff::PENDING_LOGIN_SECS);
             let record = PendingLogin {
                 connection: name.clone(),
@@ -197,10 +215,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>) -> Result<Res
             crate::admin::authorize(env, &headers)?;
             crate::admin::health(env, &name).await
         }
-        Route::Api(name, path) => {
-            let query = url.query.map(|q| format!("?{q}")).unwrap_or_default();
-            proxy(&mut req, env, &keys, cookie, &name, &format!("{path}{query}"), &self_origin).await
-        }
+        Route::Api(name, path) => proxy(&mut req, env, &keys, cookie, &name, &api_path(&path, url.query), &self_origin, prefetched).await,
     }
 }
 
@@ -323,10 +338,4 @@ fn random_32() -> Result<[u8; 32]> {
     let mut b = [0u8; 32];
     getrandom::fill(&mut b).map_err(|_| Error::new(ErrorCode::InvalidConfig, "no random source"))?;
     Ok(b)
-}
-
-fn session_cookie(headers: &Headers, keys: &SessionKeys) -> Result<VerifiedCookie> {
-    let header = cookie_header(headers);
-    let value = bff::cookie_value(&header, bff::COOKIE_NAME).ok_or_else(|| Error::new(ErrorCode::SessionMissing, "no session cookie: sign in"))?;
-    bff::verify_cookie(keys, value, now())
 }

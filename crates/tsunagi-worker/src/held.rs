@@ -213,7 +213,7 @@ impl Inner {
         } else {
             self.dpop.get(&self.place()?, DPOP_KEY).await?
         };
-        let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
+        let fetcher = Fetcher::new(config::timeout_ms(&self.env));
         let signer = WorkerKey::local(key.as_ref());
         let transport = dpop_key::proving(&fetcher, signer.as_ref(), &self.dpop.nonces);
         let flow = Flow { client: &client, transport: &transport, store: &store, lock: &self.lock, clock: &WorkerClock, leeway_secs: LEEWAY_SECS };

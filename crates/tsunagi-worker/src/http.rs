@@ -139,13 +139,15 @@ pub async fn send_head(req: &HttpRequest, timeout_ms: u64) -> tsunagi_core::Resu
     }
     // `fetch(url, init)` as a JS BFF calls it: no `Request` object is built first
     let pending = fetch_with_init(&req.url, &init).map_err(|_| transport())?;
-    let raw = JsFuture::from(pending).await.ok().and_then(|r| r.dyn_into::<web_sys::Response>().ok()).map(Response::from).ok_or_else(|| {
-        if signal.aborted() {
-            timed_out(timeout_ms)
-        } else {
-            transport()
-        }
-    })?;
+    let raw = JsFuture::from(pending).await.ok().and_then(|r| r.dyn_into::<web_sys::Response>().ok());
+    answered(raw, signal, timeout_ms)
+}
+
+/// The answer to a request sent with `signal` (`AbortSignal.timeout(timeout_ms)`): its head, or,
+/// when none came, [`ErrorCode::Timeout`] if the signal fired, else [`ErrorCode::Transport`].
+/// Also how the hot path in JavaScript hands its answer back (`crate::hot_path`).
+pub fn answered(raw: Option<web_sys::Response>, signal: web_sys::AbortSignal, timeout_ms: u64) -> tsunagi_core::Result<Head> {
+    let raw = raw.map(Response::from).ok_or_else(|| if signal.aborted() { timed_out(timeout_ms) } else { transport() })?;
     let headers = header_pairs(&header_lines(&raw.headers().0));
     Ok(Head { response: HttpResponse::new(raw.status_code(), headers, ""), timeout_ms, raw, signal })
 }

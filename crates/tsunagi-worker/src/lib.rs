@@ -26,6 +26,8 @@ pub mod schedule;
 #[cfg(target_arch = "wasm32")]
 mod admin;
 #[cfg(target_arch = "wasm32")]
+mod admission;
+#[cfg(target_arch = "wasm32")]
 mod broker;
 #[cfg(target_arch = "wasm32")]
 mod config;
@@ -37,6 +39,8 @@ mod dpop_key;
 mod dpop_remote;
 #[cfg(target_arch = "wasm32")]
 mod entry;
+#[cfg(target_arch = "wasm32")]
+mod hot_path;
 #[cfg(target_arch = "wasm32")]
 mod http;
 // the `#[durable_object]` macro generates undocumented glue

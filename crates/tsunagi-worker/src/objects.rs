@@ -45,9 +45,8 @@ pub async fn call_held<T: Wire>(stub: &ObjectStub, op: &HeldOp) -> Result<T> {
 /// operation, and any error, forgets the session's copies.
 pub async fn call_session<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op: &SessionOp) -> Result<T> {
     let text = op.to_json();
-    let ttl_ms = config::session_cache_ms(env);
-    let copied = ttl_ms > 0 && op.may_be_copied();
-    let answer = match copied.then(|| session_copy::get(sid, &text, ttl_ms)).flatten() {
+    let copied = config::session_cache_ms(env) > 0 && op.may_be_copied();
+    let answer = match copy_of(env, sid, op, &text) {
         Some(answer) => answer,
         None => {
             if !op.keeps_copies() {
@@ -65,4 +64,20 @@ pub async fn call_session<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op:
         }
     };
     T::from_json(&answer).ok_or_else(|| Error::new(ErrorCode::Transport, "the session store answered garbage"))
+}
+
+/// The isolate's copy of session `sid`'s answer to `op` (its JSON text `text`), if it may be
+/// used now ([`session_copy`]).
+fn copy_of(env: &Env, sid: &str, op: &SessionOp, text: &str) -> Option<Json> {
+    let ttl_ms = config::session_cache_ms(env);
+    if ttl_ms == 0 || !op.may_be_copied() {
+        return None;
+    }
+    session_copy::get(sid, text, ttl_ms)
+}
+
+/// What [`call_session`] would answer from the isolate's copy, without asking the object: `None`
+/// when it would have to ask.
+pub fn copied_session<T: Wire>(env: &Env, sid: &str, op: &SessionOp) -> Option<T> {
+    copy_of(env, sid, op, &op.to_json()).as_ref().and_then(T::from_json)
 }

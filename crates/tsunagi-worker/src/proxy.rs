@@ -33,6 +33,23 @@ enum Source<'a> {
     Held(&'a Env, String, String, &'a str, bool),
 }
 
+/// The session's token answer as the token set the API loop sends, and its key's public JWK.
+pub fn session_token(v: TokenAnswer) -> (TokenSet, Option<PublicJwk>) {
+    let set = TokenSet {
+        access_token: v.access_token,
+        token_type: v.token_type,
+        issued_at: now(),
+        expires_at: v.expires_at.map(Timestamp::from_millis),
+        refresh_token: None,
+        refresh_expires_at: None,
+        scope: None,
+        api_base_url: None,
+        grant: tsunagi_core::token_set::TokenGrant::User,
+        extra: tsunagi_core::json::JsonObject::new(),
+    };
+    (set, v.jwk)
+}
+
 impl Source<'_> {
     /// A token, when the session ends, and the public JWK of a DPoP-bound token's key.
     async fn token(&self, failed: Option<&str>) -> Result<(TokenSet, Option<u64>, Option<PublicJwk>)> {
@@ -40,19 +57,9 @@ impl Source<'_> {
             Source::Session(env, keys, cookie, c, origin) => {
                 let op = SessionOp::Token { connection: c.clone(), origin: (*origin).to_owned(), failed: failed.map(str::to_owned) };
                 let v: TokenAnswer = call_session(env, keys, &cookie.session_id, &op).await?;
-                let t = TokenSet {
-                    access_token: v.access_token,
-                    token_type: v.token_type,
-                    issued_at: now(),
-                    expires_at: v.expires_at.map(Timestamp::from_millis),
-                    refresh_token: None,
-                    refresh_expires_at: None,
-                    scope: None,
-                    api_base_url: None,
-                    grant: tsunagi_core::token_set::TokenGrant::User,
-                    extra: tsunagi_core::json::JsonObject::new(),
-                };
-                Ok((t, v.session_expires_at, v.jwk))
+                let exp = v.session_expires_at;
+                let (set, jwk) = session_token(v);
+                Ok((set, exp, jwk))
             }
             Source::Held(env, object, c, origin, cache) => {
                 let held = held_token(env, object, c, origin, failed, *cache).await?;
@@ -150,9 +157,22 @@ pub async fn held_token(env: &Env, object: &str, connection: &str, origin: &str,
 async fn check_held_access(env: &Env, keys: &SessionKeys, cookie: Result<VerifiedCookie>, conn: &Connection) -> Result<()> {
     let c = cookie?;
     if conn.allowed_for.is_empty() {
-        return Err(Error::new(ErrorCode::ConnectionNotAllowed, format!("connection '{}': allowed_for names no connection (default: none)", conn.name)));
+        return Err(not_allowed_for_any(conn));
     }
     let signed_in: Vec<String> = call_session(env, keys, &c.session_id, &SessionOp::SignedIn).await?;
+    held_access(conn, &signed_in)
+}
+
+/// A held connection whose `allowed_for` names no connection serves no session.
+pub fn not_allowed_for_any(conn: &Connection) -> Error {
+    Error::new(ErrorCode::ConnectionNotAllowed, format!("connection '{}': allowed_for names no connection (default: none)", conn.name))
+}
+
+/// Whether a session signed in to `signed_in` may use held connection `conn` ([`check_held_access`]).
+pub fn held_access(conn: &Connection, signed_in: &[String]) -> Result<()> {
+    if conn.allowed_for.is_empty() {
+        return Err(not_allowed_for_any(conn));
+    }
     if signed_in.is_empty() {
         return Err(Error::new(ErrorCode::SessionMissing, "this session is signed in to no connection: sign in first"));
     }
@@ -174,6 +194,18 @@ pub fn api_method(method_name: &str) -> Result<(CoreMethod, bool)> {
     Ok((method, head))
 }
 
+/// The API path's checks and `conn`'s access rule for `method_name` (the access rules name only
+/// methods the Worker can send: any other is refused here): the method as sent and whether it is
+/// `HEAD`.
+pub fn rules(conn: &Connection, method_name: &str, path: &str) -> Result<(CoreMethod, bool)> {
+    tsunagi_core::api::check_api_path(path)?;
+    conn.access.check(&conn.name, method_name, path)?;
+    api_method(method_name)
+}
+
+/// `/api/{connection}{path}` for the browser's session. `prefetched`: the first upstream answer,
+/// already received by the hot path in JavaScript ([`crate::hot_path`]).
+#[allow(clippy::too_many_arguments)]
 pub async fn proxy(
     req: &mut Request,
     env: &Env,
@@ -182,13 +214,12 @@ pub async fn proxy(
     name: &str,
     path: &str,
     self_origin: &str,
+    prefetched: Option<Prefetched>,
 ) -> Result<Response> {
     let method_name = method_name(req);
     tsunagi_core::api::check_api_path(path)?;
     let conn = config::connection(env, name)?;
-    // the access rules name only methods the Worker can send: any other is refused here
-    conn.access.check(&conn.name, &method_name, path)?;
-    let (method, head) = api_method(&method_name)?;
+    let (method, head) = rules(&conn, &method_name, path)?;
     let client = config::client(env, &conn, self_origin).await?;
     let source = if conn.is_held() {
         check_held_access(env, keys, cookie, &conn).await?;
@@ -197,7 +228,7 @@ pub async fn proxy(
         Source::Session(env, keys, cookie?, conn.name.clone(), self_origin)
     };
     let body = read_body(req, method).await?;
-    forward(env, Some(keys), &client, source, method, path, body.as_deref(), head).await
+    forward(env, Some(keys), &client, source, method, path, body.as_deref(), head, prefetched).await
 }
 
 /// A held connection's API call for another Worker (the RPC broker): the same access rules,
@@ -206,12 +237,11 @@ pub async fn forward_held(env: &Env, req: &mut Request, name: &str, path: &str, 
     let method_name = method_name(req);
     tsunagi_core::api::check_api_path(path)?;
     let conn = config::served(env, name)?;
-    conn.access.check(&conn.name, &method_name, path)?;
-    let (method, head) = api_method(&method_name)?;
+    let (method, head) = rules(&conn, &method_name, path)?;
     let client = config::client(env, &conn, origin).await?;
     let source = Source::Held(env, config::held_object_name(env, &conn, &client)?, conn.name.clone(), origin, !conn.unattended);
     let body = read_body(req, method).await?;
-    forward(env, None, &client, source, method, path, body.as_deref(), head).await
+    forward(env, None, &client, source, method, path, body.as_deref(), head, None).await
 }
 
 /// The shared API loop (`ApiCall`: one re-acquire on 401, bounded waits on 429) over `source`,
@@ -228,14 +258,22 @@ async fn forward(
     path: &str,
     body: Option<&str>,
     head: bool,
+    prefetched: Option<Prefetched>,
 ) -> Result<Response> {
-    // the first token now: whether it is DPoP-bound decides the transport (RFC 9449 §7.1)
-    let (first, exp, jwk) = source.token(None).await?;
+    // the first token now: whether it is DPoP-bound decides the transport (RFC 9449 §7.1); the hot
+    // path's was sent with its answer (never a DPoP-bound one)
+    let (first, exp, jwk, answered) = match prefetched {
+        Some(p) => (p.token, p.session_expires_at, None, Some(p.answer)),
+        None => {
+            let (t, exp, jwk) = source.token(None).await?;
+            (t, exp, jwk, None)
+        }
+    };
     let (owner, connection) = source.owner();
     let key = dpop_remote::bound_key(&first.token_type, jwk, owner, connection)?;
     let tokens = Tokens { source: &source, session_exp: Cell::new(exp), first: RefCell::new(Some(first)) };
     let timeout_ms = config::timeout_ms(env);
-    let fetcher = Fetcher { timeout_ms };
+    let fetcher = Fetcher::answered(timeout_ms, answered);
     let nonces = dpop_remote::nonces();
     let transport = dpop_key::proving(&fetcher, key.as_ref(), &nonces);
     let call = ApiCall {
@@ -270,6 +308,18 @@ async fn forward(
             Ok(resp)
         }
     }
+}
+
+/// A proxied call's first upstream answer, received by the hot path in JavaScript
+/// ([`crate::hot_path`]): the token it was sent with, when the session ends (for the cookie),
+/// and the answer (or why none came). The API loop takes it as its first send's answer.
+pub struct Prefetched {
+    /// The token the request carried (Bearer).
+    pub token: TokenSet,
+    /// When the session ends, ms since the epoch (a session's call).
+    pub session_expires_at: Option<u64>,
+    /// The answer's head, or the time-out or transport error.
+    pub answer: Result<http::Head>,
 }
 
 /// The proxy's token source for the shared API loop: the session's object or a held

@@ -54,6 +54,6 @@ async fn send(env: &Env, origin: &str, connection: &str, tokens: &TokenSet) -> R
     };
     let request = client.revocation_request(token)?;
     let timeout_ms = config::timeout_ms(env);
-    let response = Fetcher { timeout_ms }.send(&request).await?.read().await?;
+    let response = Fetcher::new(timeout_ms).send(&request).await?.read().await?;
     client.parse_revocation_response(&request, &response)
 }

@@ -3,20 +3,41 @@
 //! stores and locks live with the objects that own them (session.rs, legalon.rs).
 
 use crate::http::{self, Head};
+use std::cell::RefCell;
 use tsunagi_core::{HttpRequest, HttpResponse, Result, Timestamp};
 use tsunagi_flows::{Answer, Clock, Sleep, Transport};
 use worker::{Delay, Storage};
 
 /// Upstream requests through the runtime's `fetch`, each within `timeout_ms` (head and body).
+/// The first send may have been answered already: the proxied call's hot path sends its request
+/// from JavaScript and hands an answer the API loop must act on back here (`crate::hot_path`).
 pub struct Fetcher {
     /// How long one request may take.
-    pub timeout_ms: u64,
+    timeout_ms: u64,
+    /// The first send's answer, when it was received before.
+    answered: RefCell<Option<Result<Head>>>,
+}
+
+impl Fetcher {
+    /// Every request sent within `timeout_ms`.
+    pub fn new(timeout_ms: u64) -> Self {
+        Self::answered(timeout_ms, None)
+    }
+
+    /// The first request already answered with `first` (if given), the others sent.
+    pub fn answered(timeout_ms: u64, first: Option<Result<Head>>) -> Self {
+        Fetcher { timeout_ms, answered: RefCell::new(first) }
+    }
 }
 
 impl Transport for Fetcher {
     type Answer = Head;
     async fn send(&self, request: &HttpRequest) -> Result<Head> {
-        http::send_head(request, self.timeout_ms).await
+        let first = self.answered.borrow_mut().take();
+        match first {
+            Some(answer) => answer,
+            None => http::send_head(request, self.timeout_ms).await,
+        }
     }
 }
 

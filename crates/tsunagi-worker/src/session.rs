@@ -326,7 +326,7 @@ impl Inner {
         // a DPoP-bound set's refresh is proven by its key (RFC 9449 §5; a public client's refresh
         // token is bound to it too)
         let key = self.dpop.get(&self.place()?, &key_record(p)).await?;
-        let fetcher = Fetcher { timeout_ms: config::timeout_ms(&self.env) };
+        let fetcher = Fetcher::new(config::timeout_ms(&self.env));
         let signer = WorkerKey::local(key.as_ref());
         let transport = dpop_key::proving(&fetcher, signer.as_ref(), &self.dpop.nonces);
         let flow = Flow { client, transport: &transport, store: &store, lock: &*lock, clock: &WorkerClock, leeway_secs: LEEWAY_SECS };

@@ -34,7 +34,7 @@ pub async fn exchange(
     authorization: &PendingAuthorization,
 ) -> Result<(TokenSet, Option<NewKey>)> {
     let made = if client.uses_dpop() { Some(dpop_key::make().await?) } else { None };
-    let fetcher = Fetcher { timeout_ms: config::timeout_ms(env) };
+    let fetcher = Fetcher::new(config::timeout_ms(env));
     let signer = WorkerKey::local(made.as_ref().map(|m| &m.key));
     let transport = dpop_key::proving(&fetcher, signer.as_ref(), nonces);
     let (store, lock) = (MemoryStore::default(), LocalLock::default());
@@ -72,7 +72,7 @@ pub async fn verify_id_token(env: &Env, c: &Connection, client: &Client, id_toke
     let timeout_ms = config::timeout_ms(env);
     let cache = jwks_cache::cache();
     let verifier =
-        IdTokenVerifier { transport: &Fetcher { timeout_ms }, clock: &WorkerClock, sleep: &Timer, signature: &WebCrypto, jwks: &cache, wait_ms: timeout_ms };
+        IdTokenVerifier { transport: &Fetcher::new(timeout_ms), clock: &WorkerClock, sleep: &Timer, signature: &WebCrypto, jwks: &cache, wait_ms: timeout_ms };
     let claims = IdTokenExpectations { issuer, client_id: client_id.as_str(), nonce, now: now(), leeway_secs: DEFAULT_LEEWAY_SECS };
     let expected = Expected { claims, original };
     verifier.verify(id_token, &jwks_uri, &expected).await.map(|_| ())

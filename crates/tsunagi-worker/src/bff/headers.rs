@@ -26,9 +26,15 @@ pub fn preflight_headers(origin: &str) -> Vec<(String, String)> {
 /// Upstream API response headers passed back to the browser. Everything else — `Set-Cookie`
 /// above all — is dropped.
 pub fn forwardable_response_header(name: &str) -> bool {
-    const SAFE: [&str; 7] = ["content-type", "x-request-id", "retry-after", "cache-control", "etag", "last-modified", "content-language"];
-    SAFE.iter().any(|h| name.eq_ignore_ascii_case(h)) || name.get(..12).is_some_and(|p| p.eq_ignore_ascii_case("x-ratelimit-"))
+    FORWARDABLE_HEADERS.iter().any(|h| name.eq_ignore_ascii_case(h))
+        || name.get(..FORWARDABLE_PREFIX.len()).is_some_and(|p| p.eq_ignore_ascii_case(FORWARDABLE_PREFIX))
 }
+
+/// The upstream headers [`forwardable_response_header`] passes by name (lower case).
+pub const FORWARDABLE_HEADERS: [&str; 7] = ["content-type", "x-request-id", "retry-after", "cache-control", "etag", "last-modified", "content-language"];
+
+/// The prefix of the rate-limit headers [`forwardable_response_header`] passes (lower case).
+pub const FORWARDABLE_PREFIX: &str = "x-ratelimit-";
 
 #[cfg(test)]
 mod tests {

@@ -41,7 +41,7 @@ pub use cookie::{
 };
 pub use errors::{error_body, http_status, requires_sign_in, ERROR_HEADER};
 pub use failed_sign_in::{failed_sign_in_location, is_navigation, CONNECTION_PARAM, ERROR_PARAM};
-pub use headers::{cors_headers, forwardable_response_header, preflight_headers, EXPOSED_HEADERS};
+pub use headers::{cors_headers, forwardable_response_header, preflight_headers, EXPOSED_HEADERS, FORWARDABLE_HEADERS, FORWARDABLE_PREFIX};
 pub use keys::{hmac_sha256, SessionKeys, MIN_SESSION_KEY_LEN};
 pub use origins::{guard, OriginPolicy, RouteKind, CSRF_HEADER, CSRF_HEADER_VALUE};
 pub use pending::{PendingLogin, PENDING_LOGIN_SECS};

@@ -1,0 +1,200 @@
+//! The proxied call's hot path: `worker/shim.mjs` makes one synchronous call into wasm
+//! ([`api_plan`]) that checks every rule of `/api` and takes the token from the isolate's copies,
+//! then sends the request and builds the `Response` in JavaScript. Whatever needs more (no copy,
+//! a DPoP-bound token, a body, a refusal) takes the whole path ([`crate::entry::answer`]), and so
+//! does an answer the API loop must act on, with its [`Forward`]: no request is sent twice.
+
+use crate::admission::{admit, api_path, cors, Admitted};
+use crate::bff;
+use crate::config;
+use crate::held_copy;
+use crate::messages::{SessionOp, TokenAnswer};
+use crate::objects::copied_session;
+use crate::proxy::{self, Prefetched};
+use crate::request_target::RequestTarget;
+use crate::routes::Route;
+use crate::{http, now};
+use tsunagi_core::{Method, Result, TokenSet};
+use wasm_bindgen::prelude::*;
+use worker::worker_sys::web_sys;
+use worker::Env;
+
+/// A proxied call the hot path may send itself: the upstream request, and what its answer
+/// carries back. Held by JavaScript until the answer is delivered (`free()`) or handed back
+/// ([`crate::entry::answer`] takes it). The token it was made with stays in wasm, except as the request's
+/// `authorization` header.
+#[wasm_bindgen]
+pub struct Forward {
+    url: String,
+    method: &'static str,
+    headers: Vec<String>,
+    timeout_ms: u32,
+    head: bool,
+    answer_headers: Vec<String>,
+    token: TokenSet,
+    session_expires_at: Option<u64>,
+}
+
+impl Forward {
+    /// What the API loop takes as its first send's answer: `upstream`, or why none came
+    /// (`signal` fired: a time-out; else the provider could not be reached).
+    pub fn answered(self, upstream: Option<web_sys::Response>, signal: Option<web_sys::AbortSignal>) -> Prefetched {
+        let answer = match signal {
+            Some(signal) => http::answered(upstream, signal, u64::from(self.timeout_ms)),
+            None => Err(tsunagi_core::Error::new(tsunagi_core::ErrorCode::Transport, "the provider could not be reached")),
+        };
+        Prefetched { token: self.token, session_expires_at: self.session_expires_at, answer }
+    }
+}
+
+#[wasm_bindgen]
+impl Forward {
+    /// The upstream URL: the connection's API base and the call's path and query.
+    #[wasm_bindgen(getter)]
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The upstream method (`HEAD` is sent as `GET`).
+    #[wasm_bindgen(getter)]
+    pub fn method(&self) -> String {
+        self.method.to_owned()
+    }
+
+    /// The upstream request's headers as `[name, value, name, value, …]`: only the core's
+    /// (`accept`, `authorization`), never the browser's.
+    #[wasm_bindgen(getter)]
+    pub fn headers(&self) -> Vec<String> {
+        self.headers.clone()
+    }
+
+    /// `UPSTREAM_TIMEOUT_MS`: the request's `AbortSignal.timeout`, head and body.
+    #[wasm_bindgen(getter, js_name = timeoutMs)]
+    pub fn timeout_ms(&self) -> u32 {
+        self.timeout_ms
+    }
+
+    /// Whether the browser asked with `HEAD` (the answer's body is not delivered).
+    #[wasm_bindgen(getter)]
+    pub fn head(&self) -> bool {
+        self.head
+    }
+
+    /// Headers added to the delivered answer as `[name, value, …]`: the renewed session cookie
+    /// (`set-cookie`), and CORS for an allowed origin.
+    #[wasm_bindgen(getter, js_name = answerHeaders)]
+    pub fn answer_headers(&self) -> Vec<String> {
+        self.answer_headers.clone()
+    }
+}
+
+/// What the hot path needs to know of the Worker's answers, read once per isolate.
+#[wasm_bindgen]
+pub struct HotPathRules {
+    safe: Vec<String>,
+}
+
+#[wasm_bindgen]
+impl HotPathRules {
+    /// The upstream answer's headers passed to the browser: these names, and any starting with
+    /// [`bff::FORWARDABLE_PREFIX`] (`bff::forwardable_response_header`).
+    #[wasm_bindgen(getter, js_name = safeHeaders)]
+    pub fn safe_headers(&self) -> Vec<String> {
+        self.safe.clone()
+    }
+
+    /// The CSRF header an `/api` call carries ([`bff::CSRF_HEADER`]).
+    #[wasm_bindgen(getter, js_name = csrfHeader)]
+    pub fn csrf_header(&self) -> String {
+        bff::CSRF_HEADER.to_owned()
+    }
+
+    /// The prefix of forwardable rate-limit headers.
+    #[wasm_bindgen(getter, js_name = safePrefix)]
+    pub fn safe_prefix(&self) -> String {
+        bff::FORWARDABLE_PREFIX.to_owned()
+    }
+
+    /// The largest declared `Content-Length` streamed on as it comes ([`http::MAX_UPSTREAM_BODY`]);
+    /// a longer or undeclared one is read in wasm within that bound.
+    #[wasm_bindgen(getter, js_name = maxStreamedBody)]
+    pub fn max_streamed_body(&self) -> f64 {
+        http::MAX_UPSTREAM_BODY as f64
+    }
+}
+
+/// The hot path's rules ([`HotPathRules`]).
+#[wasm_bindgen(js_name = hotPathRules)]
+pub fn hot_path_rules() -> HotPathRules {
+    HotPathRules { safe: bff::FORWARDABLE_HEADERS.iter().map(|h| (*h).to_owned()).collect() }
+}
+
+/// The request the hot path may send for `method url` with these `Cookie`, `Origin` and
+/// `X-Tsunagi` headers: only an `/api` call without a body (`GET`, `HEAD`, `DELETE`) that passes
+/// every rule the whole path checks, whose token (and for a held connection, the session's
+/// signed-in list) is in the isolate's copies and is a Bearer token. `undefined` otherwise: the
+/// whole path then answers, refusals included.
+#[wasm_bindgen(js_name = apiPlan)]
+pub fn api_plan(env: Env, method: &str, url: &str, cookie: Option<String>, origin: Option<String>, csrf: Option<String>) -> Option<Forward> {
+    plan(&env, &method.to_ascii_uppercase(), url, cookie.as_deref().unwrap_or_default(), origin.as_deref(), csrf.as_deref()).ok().flatten()
+}
+
+fn plan(env: &Env, method: &str, raw_url: &str, cookie: &str, origin: Option<&str>, csrf: Option<&str>) -> Result<Option<Forward>> {
+    if method == "OPTIONS" {
+        return Ok(None);
+    }
+    let url = RequestTarget::parse(raw_url)?;
+    let Admitted { route, keys, cookie } = admit(env, method, &url, origin, csrf, cookie)?;
+    let Route::Api(name, path) = route else { return Ok(None) };
+    let path = api_path(&path, url.query);
+    let conn = config::connection(env, &name)?;
+    let (m, head) = proxy::rules(&conn, method, &path)?;
+    if !matches!(m, Method::Get | Method::Delete) {
+        return Ok(None);
+    }
+    let Some(client) = config::built_client(&conn, &url.origin) else { return Ok(None) };
+    let cookie = cookie?;
+    let (token, session_expires_at) = if conn.is_held() {
+        let Some(signed_in) = copied_session::<Vec<String>>(env, &cookie.session_id, &SessionOp::SignedIn) else { return Ok(None) };
+        proxy::held_access(&conn, &signed_in)?;
+        if conn.unattended {
+            return Ok(None);
+        }
+        let object = config::held_object_name(env, &conn, &client)?;
+        match held_copy::from_memory(&object, None) {
+            Some(t) if t.jwk.is_none() => (t.set, None),
+            _ => return Ok(None),
+        }
+    } else {
+        let op = SessionOp::Token { connection: conn.name.clone(), origin: url.origin.clone(), failed: None };
+        let Some(answer) = copied_session::<TokenAnswer>(env, &cookie.session_id, &op) else { return Ok(None) };
+        let exp = answer.session_expires_at;
+        match proxy::session_token(answer) {
+            (set, None) => (set, exp),
+            _ => return Ok(None),
+        }
+    };
+    if tsunagi_core::dpop::is_dpop_token_type(&token.token_type) {
+        return Ok(None);
+    }
+    let request = client.api_request(&token, m, &path, None)?;
+    let mut answer_headers = Vec::new();
+    if session_expires_at.is_some() {
+        if let Some(set) = bff::renewed_cookie(&keys, &cookie, session_expires_at, now()) {
+            answer_headers.extend(["set-cookie".to_owned(), set]);
+        }
+    }
+    for (k, v) in cors(env, origin) {
+        answer_headers.extend([k, v]);
+    }
+    Ok(Some(Forward {
+        url: request.url,
+        method: request.method.as_str(),
+        headers: request.headers.into_iter().flat_map(|(k, v)| [k, v]).collect(),
+        timeout_ms: u32::try_from(config::timeout_ms(env)).unwrap_or(u32::MAX),
+        head,
+        answer_headers,
+        token,
+        session_expires_at,
+    }))
+}
