@@ -47,8 +47,9 @@ async function hotPath(request, env, plan) {
 }
 
 // Whether a declared length is streamed on as it comes (the whole path's rule: bounded, digits).
+const DIGITS = /^[0-9]{1,10}$/;
 function streamable(length) {
-  return length !== null && /^[0-9]{1,10}$/.test(length) && Number(length) <= rules.maxBody;
+  return length !== null && DIGITS.test(length) && Number(length) <= rules.maxBody;
 }
 
 function hotPathRules() {

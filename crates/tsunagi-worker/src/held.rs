@@ -207,17 +207,29 @@ impl Inner {
             ));
         }
         // DPoP (RFC 9449): the connection's key proves every token request; made here the first
-        // time (a client-credentials token, or an unattended grant's refresh)
+        // time (a client-credentials token, or an unattended grant's refresh). Configured without
+        // DPoP, an unattended grant's refreshes stay proven by the key its grant was bound to (as
+        // a session's: the grant's binding follows the grant, §5), but a client-credentials
+        // request is a new grant of its own (RFC 6749 §4.4) and goes unproven
+        let proves = client.uses_dpop() || c.unattended;
         let key = if client.uses_dpop() {
             Some(self.dpop.get_or_make(&self.place()?, DPOP_KEY, now().plus_secs(KEY_RECORD_SECS)).await?)
-        } else {
+        } else if proves {
             self.dpop.get(&self.place()?, DPOP_KEY).await?
+        } else {
+            None
         };
         let fetcher = Fetcher::new(config::timeout_ms(&self.env));
         let signer = WorkerKey::local(key.as_ref());
         let transport = dpop_key::proving(&fetcher, signer.as_ref(), &self.dpop.nonces);
         let flow = Flow { client: &client, transport: &transport, store: &store, lock: &self.lock, clock: &WorkerClock, leeway_secs: LEEWAY_SECS };
-        flow.access_token(failed).await
+        let asked_at = now();
+        let t = flow.access_token(failed).await?;
+        if !proves && !is_dpop_token_type(&t.token_type) && t.issued_at >= asked_at && self.dpop.get(&self.place()?, DPOP_KEY).await?.is_some() {
+            // a Bearer token acquired now replaces the bound one: the earlier key outlives it
+            self.dpop.forget(&self.state.storage(), DPOP_KEY).await?;
+        }
+        Ok(t)
     }
 
     /// A sealed record's plaintext; one that does not open here is deleted and reads as absent.
