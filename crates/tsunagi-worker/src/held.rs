@@ -88,7 +88,7 @@ struct Inner {
 }
 
 /// One held connection's token.
-#[durable_object]
+#[durable_object(alarm)]
 pub struct TsunagiConnection {
     inner: Inner,
 }

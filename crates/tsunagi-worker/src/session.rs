@@ -47,7 +47,7 @@ struct Inner {
 }
 
 /// One browser session.
-#[durable_object]
+#[durable_object(alarm)]
 pub struct TsunagiSession {
     inner: Rc<Inner>,
 }
