@@ -12,14 +12,32 @@ export default {
   fetch(request, env) {
     rules ??= hotPathRules();
     const h = request.headers;
-    const plan = imports.apiPlan(env, request.method, request.url, h.get('cookie'), h.get('origin'), h.get(rules.csrf));
-    return plan === undefined ? imports.answer(request, env) : hotPath(request, env, plan);
+    const asked = [env, request.method, request.url, h.get('cookie'), h.get('origin'), h.get(rules.csrf)];
+    const plan = imports.apiPlan(...asked);
+    if (plan instanceof imports.Forward) return hotPath(request, env, plan);
+    if (plan instanceof imports.Ask) return askFirst(request, env, asked, plan);
+    return imports.answer(request, env);
   },
 };
 
-// The proxied call's hot path (crates/tsunagi-worker/src/hot_path.rs): wasm decided, in one call,
-// that this /api call passes every rule and which request to send (the token from the isolate's
-// copies); the request and the answer are JavaScript's. An answer the API loop must act on (401,
+// The session's object asked from JavaScript (Workers RPC, its `op(text)`), its answer given back
+// to wasm with the question; anything but a plan to send is the whole path.
+async function askFirst(request, env, asked, ask) {
+  let answer;
+  try {
+    const ns = env[ask.binding];
+    answer = await ns.get(ns.idFromName(ask.object)).op(ask.op);
+  } catch {
+    ask.free();
+    return imports.answer(request, env);
+  }
+  const plan = imports.apiPlan(...asked, ask, answer);
+  return plan instanceof imports.Forward ? hotPath(request, env, plan) : imports.answer(request, env);
+}
+
+// The proxied call's hot path (crates/tsunagi-worker/src/hot_path.rs): wasm decided, in one call
+// (two when the session's object was asked first), that this /api call passes every rule and which
+// request to send; the request and the answer are JavaScript's. An answer the API loop must act on (401,
 // 429, 5xx, a body of undeclared or too large length) or no answer goes back to wasm with the
 // plan, so the upstream request is never sent twice.
 async function hotPath(request, env, plan) {

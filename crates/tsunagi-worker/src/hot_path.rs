@@ -1,20 +1,24 @@
 //! The proxied call's hot path: `worker/shim.mjs` makes one synchronous call into wasm
-//! ([`api_plan`]) that checks every rule of `/api` and takes the token from the isolate's copies,
-//! then sends the request and builds the `Response` in JavaScript. Whatever needs more (no copy,
-//! a DPoP-bound token, a body, a refusal) takes the whole path ([`crate::entry::answer`]), and so
-//! does an answer the API loop must act on, with its [`Forward`]: no request is sent twice.
+//! ([`api_plan`]) that checks every rule of `/api` and takes the token from the isolate's copies
+//! (or has JavaScript ask the session's object first, [`Ask`]), then sends the request and builds
+//! the `Response` in JavaScript. Whatever needs more (a held token not in memory, a DPoP-bound
+//! token, a body, a refusal) takes the whole path ([`crate::entry::answer`]), and so does an answer
+//! the API loop must act on, with its [`Forward`]: no request is sent twice.
 
 use crate::admission::{admit, api_path, cors, Admitted};
 use crate::bff;
+use crate::bff::SessionKeys;
 use crate::config;
 use crate::held_copy;
+use crate::messages::Wire;
 use crate::messages::{SessionOp, TokenAnswer};
-use crate::objects::copied_session;
+use crate::objects::{copied_session, session_answered, session_object_name, SESSIONS};
 use crate::proxy::{self, Prefetched};
 use crate::request_target::RequestTarget;
 use crate::routes::Route;
+use crate::session_copy;
 use crate::{http, now};
-use tsunagi_core::{Method, Result, TokenSet};
+use tsunagi_core::{Error, ErrorCode, Method, Result, TokenSet};
 use wasm_bindgen::prelude::*;
 use worker::worker_sys::web_sys;
 use worker::Env;
@@ -129,53 +133,136 @@ pub fn hot_path_rules() -> HotPathRules {
     HotPathRules { safe: bff::FORWARDABLE_HEADERS.iter().map(|h| (*h).to_owned()).collect() }
 }
 
-/// The request the hot path may send for `method url` with these `Cookie`, `Origin` and
-/// `X-Tsunagi` headers: only an `/api` call without a body (`GET`, `HEAD`, `DELETE`) that passes
-/// every rule the whole path checks, whose token (and for a held connection, the session's
-/// signed-in list) is in the isolate's copies and is a Bearer token. `undefined` otherwise: the
-/// whole path then answers, refusals included.
-#[wasm_bindgen(js_name = apiPlan)]
-pub fn api_plan(env: Env, method: &str, url: &str, cookie: Option<String>, origin: Option<String>, csrf: Option<String>) -> Option<Forward> {
-    plan(&env, &method.to_ascii_uppercase(), url, cookie.as_deref().unwrap_or_default(), origin.as_deref(), csrf.as_deref()).ok().flatten()
+/// A question for the session's object the hot path asks from JavaScript before it can plan:
+/// `env[binding].get(env[binding].idFromName(object)).op(op)`, the answer given back to
+/// [`api_plan`] with this `Ask`.
+#[wasm_bindgen]
+pub struct Ask {
+    object: String,
+    op: String,
+    /// The session it is for.
+    session: String,
+    /// The isolate's change number when it was asked ([`crate::session_copy::asked`]).
+    asked: u64,
 }
 
-fn plan(env: &Env, method: &str, raw_url: &str, cookie: &str, origin: Option<&str>, csrf: Option<&str>) -> Result<Option<Forward>> {
+#[wasm_bindgen]
+impl Ask {
+    /// The Durable Object namespace's binding (`SESSIONS`).
+    #[wasm_bindgen(getter)]
+    pub fn binding(&self) -> String {
+        SESSIONS.to_owned()
+    }
+
+    /// The session object's name in it.
+    #[wasm_bindgen(getter)]
+    pub fn object(&self) -> String {
+        self.object.clone()
+    }
+
+    /// The operation, as the object's `op(text)` takes it (`messages.rs`).
+    #[wasm_bindgen(getter)]
+    pub fn op(&self) -> String {
+        self.op.clone()
+    }
+}
+
+/// What the hot path does next for `method url` with these `Cookie`, `Origin` and `X-Tsunagi`
+/// headers: a [`Forward`] to send; an [`Ask`] of the session's object first, when the isolate has
+/// no copy of the answer the call needs (then this again, with the `Ask` and the object's answer
+/// `answer`); `undefined` for the whole path, refusals included. Only an `/api` call without a
+/// body (`GET`, `HEAD`, `DELETE`) that passes every rule the whole path checks, with a Bearer
+/// token: the session's own, or a held connection's from the isolate's memory.
+#[wasm_bindgen(js_name = apiPlan)]
+#[allow(clippy::too_many_arguments)]
+pub fn api_plan(
+    env: Env,
+    method: &str,
+    url: &str,
+    cookie: Option<String>,
+    origin: Option<String>,
+    csrf: Option<String>,
+    asked: Option<Ask>,
+    answer: Option<String>,
+) -> JsValue {
+    let answered = asked.zip(answer);
+    match plan(&env, &method.to_ascii_uppercase(), url, cookie.as_deref().unwrap_or_default(), origin.as_deref(), csrf.as_deref(), answered) {
+        Ok(Step::Send(f)) => f.into(),
+        Ok(Step::Ask(a)) => a.into(),
+        Ok(Step::Whole) | Err(_) => JsValue::UNDEFINED,
+    }
+}
+
+/// The hot path's next step ([`api_plan`]).
+enum Step {
+    Send(Forward),
+    Ask(Ask),
+    Whole,
+}
+
+/// The session object's answer to `op` for `sid`: the one the hot path was given (`answered`),
+/// else the isolate's copy, else an [`Ask`].
+fn session_answer<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op: &SessionOp, answered: Option<(Ask, String)>) -> Result<Result<T, Ask>> {
+    let text = op.to_json();
+    if let Some((ask, envelope)) = answered {
+        if ask.op != text || ask.session != sid {
+            return Err(Error::new(ErrorCode::InvalidParameter, "the answer is to another question"));
+        }
+        return Ok(Ok(session_answered(env, sid, op, &text, ask.asked, &envelope)?));
+    }
+    if let Some(t) = copied_session(env, sid, op) {
+        return Ok(Ok(t));
+    }
+    Ok(Err(Ask { object: session_object_name(keys, sid), op: text, session: sid.to_owned(), asked: session_copy::asked() }))
+}
+
+fn plan(env: &Env, method: &str, raw_url: &str, cookie: &str, origin: Option<&str>, csrf: Option<&str>, answered: Option<(Ask, String)>) -> Result<Step> {
     if method == "OPTIONS" {
-        return Ok(None);
+        return Ok(Step::Whole);
     }
     let url = RequestTarget::parse(raw_url)?;
     let Admitted { route, keys, cookie } = admit(env, method, &url, origin, csrf, cookie)?;
-    let Route::Api(name, path) = route else { return Ok(None) };
+    let Route::Api(name, path) = route else { return Ok(Step::Whole) };
     let path = api_path(&path, url.query);
     let conn = config::connection(env, &name)?;
     let (m, head) = proxy::rules(&conn, method, &path)?;
     if !matches!(m, Method::Get | Method::Delete) {
-        return Ok(None);
+        return Ok(Step::Whole);
     }
-    let Some(client) = config::built_client(&conn, &url.origin) else { return Ok(None) };
+    let Some(client) = config::built_client(&conn, &url.origin) else { return Ok(Step::Whole) };
     let cookie = cookie?;
+    let sid = cookie.session_id.as_str();
     let (token, session_expires_at) = if conn.is_held() {
-        let Some(signed_in) = copied_session::<Vec<String>>(env, &cookie.session_id, &SessionOp::SignedIn) else { return Ok(None) };
+        if conn.allowed_for.is_empty() {
+            return Ok(Step::Whole);
+        }
+        let signed_in: Vec<String> = match session_answer(env, &keys, sid, &SessionOp::SignedIn, answered)? {
+            Ok(list) => list,
+            Err(ask) => return Ok(Step::Ask(ask)),
+        };
         proxy::held_access(&conn, &signed_in)?;
         if conn.unattended {
-            return Ok(None);
+            return Ok(Step::Whole);
         }
         let object = config::held_object_name(env, &conn, &client)?;
         match held_copy::from_memory(&object, None) {
             Some(t) if t.jwk.is_none() => (t.set, None),
-            _ => return Ok(None),
+            _ => return Ok(Step::Whole),
         }
     } else {
         let op = SessionOp::Token { connection: conn.name.clone(), origin: url.origin.clone(), failed: None };
-        let Some(answer) = copied_session::<TokenAnswer>(env, &cookie.session_id, &op) else { return Ok(None) };
+        let answer: TokenAnswer = match session_answer(env, &keys, sid, &op, answered)? {
+            Ok(answer) => answer,
+            Err(ask) => return Ok(Step::Ask(ask)),
+        };
         let exp = answer.session_expires_at;
         match proxy::session_token(answer) {
             (set, None) => (set, exp),
-            _ => return Ok(None),
+            _ => return Ok(Step::Whole),
         }
     };
     if tsunagi_core::dpop::is_dpop_token_type(&token.token_type) {
-        return Ok(None);
+        return Ok(Step::Whole);
     }
     let request = client.api_request(&token, m, &path, None)?;
     let mut answer_headers = Vec::new();
@@ -187,7 +274,7 @@ fn plan(env: &Env, method: &str, raw_url: &str, cookie: &str, origin: Option<&st
     for (k, v) in cors(env, origin) {
         answer_headers.extend([k, v]);
     }
-    Ok(Some(Forward {
+    Ok(Step::Send(Forward {
         url: request.url,
         method: request.method.as_str(),
         headers: request.headers.into_iter().flat_map(|(k, v)| [k, v]).collect(),

@@ -11,7 +11,7 @@ use worker::Env;
 pub use crate::object_rpc::ObjectStub;
 
 /// Binding names in wrangler.toml.
-const SESSIONS: &str = "SESSIONS";
+pub const SESSIONS: &str = "SESSIONS";
 const CONNECTIONS: &str = "CONNECTIONS";
 
 static NULL: Json = Json::Null;
@@ -21,9 +21,14 @@ pub fn field<'a>(v: &'a Json, key: &str) -> &'a Json {
     v.as_object().and_then(|o| o.get(key)).unwrap_or(&NULL)
 }
 
+/// The name of session `sid`'s object in the [`SESSIONS`] namespace (a keyed hash: docs/storage.md).
+pub fn session_object_name(keys: &SessionKeys, sid: &str) -> String {
+    keys.object_name(&format!("session:{sid}"))
+}
+
 fn session_stub(env: &Env, keys: &SessionKeys, sid: &str) -> Result<ObjectStub> {
     let ns = env.durable_object(SESSIONS).map_err(|_| Error::new(ErrorCode::ConfigMissing, "the SESSIONS Durable Object binding is missing"))?;
-    let id = ns.id_from_name(&keys.object_name(&format!("session:{sid}"))).map_err(|_| bad("object id"))?;
+    let id = ns.id_from_name(&session_object_name(keys, sid)).map_err(|_| bad("object id"))?;
     id.get_stub().map(object_rpc::rpc).map_err(|_| bad("object stub"))
 }
 
@@ -45,7 +50,6 @@ pub async fn call_held<T: Wire>(stub: &ObjectStub, op: &HeldOp) -> Result<T> {
 /// operation, and any error, forgets the session's copies.
 pub async fn call_session<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op: &SessionOp) -> Result<T> {
     let text = op.to_json();
-    let copied = config::session_cache_ms(env) > 0 && op.may_be_copied();
     let answer = match copy_of(env, sid, op, &text) {
         Some(answer) => answer,
         None => {
@@ -54,16 +58,27 @@ pub async fn call_session<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op:
             }
             let asked = session_copy::asked();
             let answer = object_rpc::send(&session_stub(env, keys, sid)?, &text).await;
-            match &answer {
-                Ok(a) if copied => session_copy::keep(sid, &text, a, asked),
-                // a proof's signature changes nothing: the copies stay
-                Ok(_) if op.keeps_copies() => {}
-                _ => session_copy::forget(sid),
-            }
+            remember(env, sid, op, &text, asked, &answer);
             answer?
         }
     };
-    T::from_json(&answer).ok_or_else(|| Error::new(ErrorCode::Transport, "the session store answered garbage"))
+    typed(&answer)
+}
+
+/// What the isolate keeps of the object's answer to `op` (its JSON text `text`), asked at change
+/// number `asked`: an answer to a token or signed-in question as its copy, nothing of a proof's
+/// signature (it changes nothing: the copies stay); any other answer or an error forgets the
+/// session's copies.
+fn remember(env: &Env, sid: &str, op: &SessionOp, text: &str, asked: u64, answer: &Result<Json>) {
+    match answer {
+        Ok(a) if config::session_cache_ms(env) > 0 && op.may_be_copied() => session_copy::keep(sid, text, a, asked),
+        Ok(_) if op.keeps_copies() => {}
+        _ => session_copy::forget(sid),
+    }
+}
+
+fn typed<T: Wire>(answer: &Json) -> Result<T> {
+    T::from_json(answer).ok_or_else(|| Error::new(ErrorCode::Transport, "the session store answered garbage"))
 }
 
 /// The isolate's copy of session `sid`'s answer to `op` (its JSON text `text`), if it may be
@@ -80,4 +95,13 @@ fn copy_of(env: &Env, sid: &str, op: &SessionOp, text: &str) -> Option<Json> {
 /// when it would have to ask.
 pub fn copied_session<T: Wire>(env: &Env, sid: &str, op: &SessionOp) -> Option<T> {
     copy_of(env, sid, op, &op.to_json()).as_ref().and_then(T::from_json)
+}
+
+/// What [`call_session`] does with the object's answer `envelope` to `op` (its JSON text `text`),
+/// asked at change number `asked` by the hot path from JavaScript: an answer is kept as the
+/// isolate's copy where `op`'s may be, an error forgets the session's copies; then the typed answer.
+pub fn session_answered<T: Wire>(env: &Env, sid: &str, op: &SessionOp, text: &str, asked: u64, envelope: &str) -> Result<T> {
+    let answer = object_rpc::read(envelope);
+    remember(env, sid, op, text, asked, &answer);
+    typed(&answer?)
 }
