@@ -12,7 +12,10 @@ export default {
   fetch(request, env) {
     rules ??= hotPathRules();
     const h = request.headers;
-    const asked = [env, request.method, request.url, h.get('cookie'), h.get('origin'), h.get(rules.csrf)];
+    const csrf = h.get(rules.csrf);
+    // every /api call carries it (bff::guard): without it, only the whole path has an answer
+    if (csrf === null) return imports.answer(request, env);
+    const asked = [env, request.method, request.url, h.get('cookie'), h.get('origin'), csrf];
     const plan = imports.apiPlan(...asked);
     if (plan instanceof imports.Forward) return hotPath(request, env, plan);
     if (plan instanceof imports.Ask) return askFirst(request, env, asked, plan);
