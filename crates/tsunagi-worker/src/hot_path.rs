@@ -210,7 +210,7 @@ fn session_answer<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op: &Sessio
         }
         return Ok(Ok(session_answered(env, sid, op, &text, ask.asked, &envelope)?));
     }
-    if let Some(t) = copied_session(env, sid, op) {
+    if let Some(t) = copied_session(env, sid, op, &text) {
         return Ok(Ok(t));
     }
     Ok(Err(Ask { object: session_object_name(keys, sid), op: text, session: sid.to_owned(), asked: session_copy::asked() }))
@@ -224,6 +224,7 @@ fn plan(env: &Env, method: &str, raw_url: &str, cookie: &str, origin: Option<&st
     let Admitted { route, keys, cookie } = admit(env, method, &url, origin, csrf, cookie)?;
     let Route::Api(name, path) = route else { return Ok(Step::Whole) };
     let path = api_path(&path, url.query);
+    tsunagi_core::api::check_api_path(&path)?;
     let conn = config::connection(env, &name)?;
     let (m, head) = proxy::rules(&conn, method, &path)?;
     if !matches!(m, Method::Get | Method::Delete) {
@@ -233,22 +234,21 @@ fn plan(env: &Env, method: &str, raw_url: &str, cookie: &str, origin: Option<&st
     let cookie = cookie?;
     let sid = cookie.session_id.as_str();
     let (token, session_expires_at) = if conn.is_held() {
-        if conn.allowed_for.is_empty() {
+        // what only the whole path can serve is known before the session's object is asked
+        if conn.allowed_for.is_empty() || conn.unattended {
             return Ok(Step::Whole);
         }
+        let object = config::held_object_name(env, &conn, &client)?;
+        let held = match held_copy::from_memory(&object, None) {
+            Some(t) if t.jwk.is_none() => t.set,
+            _ => return Ok(Step::Whole),
+        };
         let signed_in: Vec<String> = match session_answer(env, &keys, sid, &SessionOp::SignedIn, answered)? {
             Ok(list) => list,
             Err(ask) => return Ok(Step::Ask(ask)),
         };
         proxy::held_access(&conn, &signed_in)?;
-        if conn.unattended {
-            return Ok(Step::Whole);
-        }
-        let object = config::held_object_name(env, &conn, &client)?;
-        match held_copy::from_memory(&object, None) {
-            Some(t) if t.jwk.is_none() => (t.set, None),
-            _ => return Ok(Step::Whole),
-        }
+        (held, None)
     } else {
         let op = SessionOp::Token { connection: conn.name.clone(), origin: url.origin.clone(), failed: None };
         let answer: TokenAnswer = match session_answer(env, &keys, sid, &op, answered)? {

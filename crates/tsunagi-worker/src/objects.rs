@@ -91,10 +91,10 @@ fn copy_of(env: &Env, sid: &str, op: &SessionOp, text: &str) -> Option<Json> {
     session_copy::get(sid, text, ttl_ms)
 }
 
-/// What [`call_session`] would answer from the isolate's copy, without asking the object: `None`
-/// when it would have to ask.
-pub fn copied_session<T: Wire>(env: &Env, sid: &str, op: &SessionOp) -> Option<T> {
-    copy_of(env, sid, op, &op.to_json()).as_ref().and_then(T::from_json)
+/// What [`call_session`] would answer from the isolate's copy to `op` (its JSON text `text`),
+/// without asking the object: `None` when it would have to ask.
+pub fn copied_session<T: Wire>(env: &Env, sid: &str, op: &SessionOp, text: &str) -> Option<T> {
+    copy_of(env, sid, op, text).as_ref().and_then(T::from_json)
 }
 
 /// What [`call_session`] does with the object's answer `envelope` to `op` (its JSON text `text`),

@@ -194,11 +194,10 @@ pub fn api_method(method_name: &str) -> Result<(CoreMethod, bool)> {
     Ok((method, head))
 }
 
-/// The API path's checks and `conn`'s access rule for `method_name` (the access rules name only
-/// methods the Worker can send: any other is refused here): the method as sent and whether it is
-/// `HEAD`.
+/// `conn`'s access rule for `method_name` and a `path` already checked by
+/// [`tsunagi_core::api::check_api_path`] (the access rules name only methods the Worker can send:
+/// any other is refused here): the method as sent and whether it is `HEAD`.
 pub fn rules(conn: &Connection, method_name: &str, path: &str) -> Result<(CoreMethod, bool)> {
-    tsunagi_core::api::check_api_path(path)?;
     conn.access.check(&conn.name, method_name, path)?;
     api_method(method_name)
 }
