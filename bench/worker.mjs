@@ -7,7 +7,7 @@ import { gzipSync, constants } from 'node:zlib';
 import { join, resolve } from 'node:path';
 import { Miniflare } from 'miniflare';
 import { startSandbox, bindingsFor, Browser, login, BUILD, ROOT } from '../tests/harness/index.mjs';
-import { COMPAT, startPeer, startTsunagi, textEnv } from './contenders.mjs';
+import { COMPAT, startPeer, startTsunagi, startWithObjects, textEnv, tsunagiModules } from './contenders.mjs';
 import { QUICK, ROUNDS, median, percentile } from './lib.mjs';
 import { scaleRun } from './scale.mjs';
 
@@ -43,6 +43,18 @@ export default {
     return new Response(up.body, { status: up.status, headers: h });
   },
 };`;
+
+// Tsunagi taken apart for the isolate-start figure: `body` (a module's fetch handler) with the same
+// two Durable Object classes, and with tsunagi's wasm glue imported (`withWasm`: the module is
+// instantiated when the Worker starts) or not.
+function startPieces(ep, body, withWasm) {
+  const modules = withWasm ? tsunagiModules() : {};
+  delete modules['shim.mjs'];
+  const objects =
+    "import { DurableObject } from 'cloudflare:workers';\nexport class TsunagiSession extends DurableObject {}\nexport class TsunagiConnection extends DurableObject {}\n";
+  modules['pieces.mjs'] = { type: 'esm', contents: `${withWasm ? "import * as imports from './index.js';\n" : ''}${objects}${body}` };
+  return startWithObjects('tsunagi', 'pieces.mjs', modules, textEnv(bindingsFor(ep)), ['TsunagiSession', 'TsunagiConnection'], 'tsunagi-bench-pieces-');
+}
 
 async function startFloorWorker(bindings) {
   const mf = new Miniflare({
@@ -149,32 +161,58 @@ try {
   }
 
   // (7) isolate start: first request of a fresh workerd vs the warm median, on a route with no upstream call and no
-  // Durable Object (the CSRF guard's 403)
+  // Durable Object (the CSRF guard's 403), for tsunagi and the JS BFF, and for tsunagi taken apart one piece at a
+  // time (the same two object classes in every variant): a Worker in JavaScript alone, then the same with tsunagi's
+  // wasm module instantiated (index.js imported), then with one call into it. Each round starts every contender in
+  // turn, tsunagi last: the first tsunagi Worker a process starts answered its first request ~20 ms late even after
+  // other Workers had started (unexplained; BENCHMARKS.md §7), so no round starts with it.
   if (PARTS.includes('cold')) {
-    const firsts = [],
-      warms = [];
+    const js403 = `export default { fetch() { return new Response('{"error":"csrf_header_missing"}', { status: 403 }); } };`;
+    const contenders = {
+      bff: () => startPeer(ep, bindingsFor(ep)),
+      js_only: () => startPieces(ep, js403, false),
+      wasm_instantiated: () => startPieces(ep, js403, true),
+      one_wasm_call: () => startPieces(ep, js403.replace('fetch() {', 'fetch() { imports.hotPathRules();'), true),
+      tsunagi: () => startTsunagi(bindingsFor(ep)),
+    };
+    const rounds = Object.fromEntries(Object.keys(contenders).map((k) => [k, { firsts: [], warms: [] }]));
+    // the first workerd a process starts answers its first request 20–40 ms late, whatever it runs: that start is
+    // not counted for anyone
+    const spare = await contenders.js_only();
+    await (await fetch(`${spare.url}/api/legalon/users`)).arrayBuffer();
+    await spare.stop();
     for (let i = 0; i < COLD_N; i++) {
-      const w = await startTsunagi(bindingsFor(ep));
-      try {
-        const u = `${w.url}/api/legalon/users`;
-        const t0 = performance.now();
-        const r = await fetch(u, { redirect: 'manual' });
-        await r.arrayBuffer();
-        firsts.push(performance.now() - t0);
-        if (r.status !== 403) throw new Error(`guard: ${r.status}`);
-        const ws = [];
-        for (let j = 0; j < 50; j++) {
-          const t1 = performance.now();
-          const r2 = await fetch(u, { redirect: 'manual' });
-          await r2.arrayBuffer();
-          ws.push(performance.now() - t1);
+      for (const [name, start] of Object.entries(contenders)) {
+        const w = await start();
+        try {
+          const u = `${w.url}/api/legalon/users`;
+          const t0 = performance.now();
+          const r = await fetch(u, { redirect: 'manual' });
+          await r.arrayBuffer();
+          rounds[name].firsts.push(performance.now() - t0);
+          if (r.status !== 403) throw new Error(`${name} guard: ${r.status}`);
+          const ws = [];
+          for (let j = 0; j < 50; j++) {
+            const t1 = performance.now();
+            const r2 = await fetch(u, { redirect: 'manual' });
+            await r2.arrayBuffer();
+            ws.push(performance.now() - t1);
+          }
+          rounds[name].warms.push(median(ws));
+        } finally {
+          await w.stop();
         }
-        warms.push(median(ws));
-      } finally {
-        await w.stop();
       }
     }
-    result.cold = { first_ms: median(firsts), warm_ms: median(warms), firsts, warms };
+    const summary = ({ firsts, warms }) => ({ first_ms: median(firsts), warm_ms: median(warms), firsts, warms });
+    result.cold = {
+      ...summary(rounds.tsunagi),
+      peers: Object.fromEntries(
+        Object.entries(rounds)
+          .filter(([k]) => k !== 'tsunagi')
+          .map(([k, v]) => [k, summary(v)]),
+      ),
+    };
   }
 
   // (5) added latency and req/s, for a LawVu call (the session's token) and a LegalOn call (held,

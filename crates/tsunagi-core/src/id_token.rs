@@ -209,7 +209,7 @@ impl IdToken {
         }
         let audiences = |o: &Object| {
             let mut a = json::strings(o, "aud", true).unwrap_or_default();
-            a.sort();
+            crate::short_sort::sort_short(&mut a);
             a.dedup();
             a
         };

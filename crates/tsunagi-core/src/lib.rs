@@ -41,6 +41,7 @@ pub mod revocation;
 pub mod scope;
 mod scrub;
 pub mod secret;
+pub mod short_sort;
 pub mod state;
 pub mod time;
 pub mod token_request;

@@ -56,7 +56,8 @@ fn redact_keyed_values(s: &str) -> String {
             }
         }
     }
-    ranges.sort_unstable();
+    // at most a few hundred: `scrub_text` works on a bounded prefix
+    crate::short_sort::sort_short(&mut ranges);
     let mut out = String::with_capacity(s.len());
     let mut cursor = 0usize; // byte index in `s` up to which `out` is filled
     for (start, end) in ranges {

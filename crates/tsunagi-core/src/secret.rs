@@ -100,6 +100,10 @@ const SENT_SECRET_PARAMETERS: &[&str] = &["client_secret", "code", "refresh_toke
 
 const REDACTED: &str = "[redacted]";
 
+/// How many occurrences of secrets [`SentSecrets::redact`] redacts one by one: a text echoing
+/// more (a hostile error body) is replaced whole, which also bounds the ordering of the ranges.
+pub const MAX_REDACTIONS: usize = 256;
+
 /// The secrets a client sent in one request — client secret, Basic credentials, authorization
 /// code, PKCE verifier, refresh token — so that an [`Error`](crate::Error) built from the answer
 /// can redact them wherever the server echoes them, not only after a known key: an
@@ -206,8 +210,8 @@ impl<'a> SentSecrets<'a> {
     }
 
     /// `text` with every occurrence of every secret replaced by `[redacted]`. Should a secret
-    /// still be found afterwards (one that overlaps the marker itself), the whole text is
-    /// replaced.
+    /// still be found afterwards (one that overlaps the marker itself), or should the text hold
+    /// more than [`MAX_REDACTIONS`] of them, the whole text is replaced.
     pub fn redact(&self, text: &str) -> String {
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         for v in &self.values {
@@ -216,7 +220,10 @@ impl<'a> SentSecrets<'a> {
         if ranges.is_empty() {
             return text.to_owned();
         }
-        ranges.sort_unstable();
+        if ranges.len() > MAX_REDACTIONS {
+            return REDACTED.to_owned();
+        }
+        crate::short_sort::sort_short(&mut ranges);
         let mut out = String::with_capacity(text.len());
         let mut cursor = 0usize;
         for (start, end) in ranges {
@@ -293,6 +300,19 @@ mod tests {
         assert!(odd.is_empty());
         odd.add("aaaaaaa[r");
         assert_eq!(odd.redact("aaaaaaaaaaaaaa[r"), "[redacted]");
+    }
+
+    #[test]
+    fn interleaved_secrets_are_redacted_in_order_and_a_flood_replaces_the_text() {
+        let mut sent = SentSecrets::new();
+        sent.add("secret-token-B");
+        sent.add("secret-token-A");
+        let text = "A=secret-token-A B=secret-token-B A=secret-token-A";
+        assert_eq!(sent.redact(text), "A=[redacted] B=[redacted] A=[redacted]");
+        let just_under = "secret-token-A secret-token-B ".repeat(MAX_REDACTIONS / 2);
+        assert_eq!(sent.redact(&just_under), "[redacted] ".repeat(MAX_REDACTIONS));
+        let flood = format!("{just_under}secret-token-A");
+        assert_eq!(sent.redact(&flood), "[redacted]");
     }
 
     #[test]

@@ -188,7 +188,7 @@ impl Connections {
                 (name.to_owned(), parsed)
             })
             .collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        tsunagi_core::short_sort::sort_short_by(&mut entries, |a, b| a.0 < b.0);
         // allowed_for names other connections that users sign in to (one that is itself invalid
         // keeps its own error and signs nobody in)
         let held: Vec<String> = entries.iter().filter(|(_, c)| c.as_ref().is_ok_and(Connection::is_held)).map(|(n, _)| n.clone()).collect();

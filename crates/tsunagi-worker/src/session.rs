@@ -343,7 +343,7 @@ impl Inner {
         let mut providers = JsonObject::new();
         if let Some(m) = cache.as_ref() {
             let mut names: Vec<&String> = m.keys().collect();
-            names.sort();
+            tsunagi_core::short_sort::sort_short(&mut names);
             for p in names {
                 if let Some(t) = m.get(p) {
                     providers.insert(p.as_str(), bff::session_view(t));
