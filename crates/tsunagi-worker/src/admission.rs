@@ -8,7 +8,7 @@ use crate::now;
 use crate::request_target::RequestTarget;
 use crate::routes::{route, Route};
 use tsunagi_core::{Error, ErrorCode, Result};
-use worker::Env;
+use worker::{Env, Headers};
 
 /// The CORS headers of every answer to `origin`: only for an allowlisted one (a disallowed one
 /// was already refused).
@@ -52,4 +52,9 @@ pub fn api_path(path: &str, query: Option<&str>) -> String {
 fn session_cookie(header: &str, keys: &SessionKeys) -> Result<VerifiedCookie> {
     let value = bff::cookie_value(header, bff::COOKIE_NAME).ok_or_else(|| Error::new(ErrorCode::SessionMissing, "no session cookie: sign in"))?;
     bff::verify_cookie(keys, value, now())
+}
+
+/// The request's `Cookie` header, empty when it has none.
+pub fn cookie_header(headers: &Headers) -> String {
+    headers.get("cookie").ok().flatten().unwrap_or_default()
 }

@@ -142,6 +142,19 @@ pub fn connection(env: &Env, name: &str) -> Result<Connection> {
     connections(env)?.get(name).cloned()
 }
 
+/// The connection `name`, which browsers sign in to: a held one (client credentials, unattended)
+/// has no sign-in, refresh or token route ([`ErrorCode::NotFound`]).
+pub fn session_connection(env: &Env, name: &str) -> Result<Connection> {
+    let c = connection(env, name)?;
+    if !c.is_session() {
+        return Err(Error::new(
+            ErrorCode::NotFound,
+            format!("connection '{name}' is held for the deployment (client credentials or unattended): browsers do not sign in to it"),
+        ));
+    }
+    Ok(c)
+}
+
 /// The client [`client`] built for `c` and `origin` earlier in this isolate, if any.
 pub fn built_client(c: &Connection, origin: &str) -> Option<Client> {
     MEMO.with(|m| m.try_borrow().ok().and_then(|m| m.clients.iter().find(|(n, o, _)| *n == c.name && o == origin).map(|(_, _, cl)| cl.clone())))

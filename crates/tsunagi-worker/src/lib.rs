@@ -75,6 +75,8 @@ mod session_copy;
 #[cfg(target_arch = "wasm32")]
 mod sign_in;
 #[cfg(target_arch = "wasm32")]
+mod sign_in_routes;
+#[cfg(target_arch = "wasm32")]
 mod stored;
 
 #[cfg(target_arch = "wasm32")]
