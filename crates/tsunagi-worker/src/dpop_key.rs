@@ -8,6 +8,7 @@ use crate::dpop_proof::check_signing_input;
 use crate::messages::SignAnswer;
 use crate::now;
 use crate::sealed::Place;
+use crate::stored::storage_error;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::future::Future;
@@ -30,10 +31,6 @@ pub struct NewKey {
 pub async fn make() -> Result<NewKey> {
     let (jwk, key) = WebCryptoProofKey::generate_sealable().await?;
     Ok(NewKey { jwk, key })
-}
-
-fn storage_error() -> Error {
-    Error::new(ErrorCode::Transport, "DPoP key storage failed")
 }
 
 /// An object's DPoP keys by record name, loaded from storage on first use, and the servers'

@@ -18,6 +18,7 @@ use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::sealed::Place;
 use crate::session::LEEWAY_SECS;
+use crate::stored::storage_error;
 use crate::{config, now, object_rpc, records, revoke, schedule, stored};
 use std::cell::{Cell, RefCell};
 use tsunagi_core::dpop::is_dpop_token_type;
@@ -131,10 +132,6 @@ impl TsunagiConnection {
     pub async fn op(&self, text: String) -> String {
         object_rpc::answer(&text, |op: HeldOp| self.inner.dispatch(op)).await
     }
-}
-
-fn storage_error() -> Error {
-    Error::new(ErrorCode::Transport, "token storage failed")
 }
 
 fn text<T: Wire>(v: &T) -> Result<String> {

@@ -6,7 +6,8 @@
 use crate::bff::SessionKeys;
 use crate::crypto::{self, OpenError, Sealed};
 use crate::stored;
-use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
+use crate::stored::storage_error;
+use tsunagi_core::{Result, Timestamp};
 use worker::Storage;
 
 /// Where an object keeps its sealed records: its storage, the deployment's keys and its id (the
@@ -39,10 +40,6 @@ impl Found {
             Found::Nothing | Found::Dropped(_) => None,
         }
     }
-}
-
-fn storage_error() -> Error {
-    Error::new(ErrorCode::Transport, "the Durable Object's storage failed")
 }
 
 impl Place<'_> {

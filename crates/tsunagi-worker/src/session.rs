@@ -16,6 +16,7 @@ use crate::messages::{PutAnswer, SessionOp, StoredSet, TokenAnswer, Wire};
 use crate::refreshed::Verified;
 use crate::runtime::{set_alarm_at, Fetcher, WorkerClock};
 use crate::sealed::{Found, Place};
+use crate::stored::storage_error;
 use crate::{crypto, now, object_rpc, records, stored};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -112,10 +113,6 @@ fn key_record(c: &str) -> String {
 /// An answer as JSON text.
 fn text<T: Wire>(v: &T) -> Result<String> {
     Ok(v.to_json())
-}
-
-fn storage_error() -> Error {
-    Error::new(ErrorCode::Transport, "session storage failed")
 }
 
 impl Inner {

@@ -10,7 +10,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use worker::Storage;
 
-fn storage_error() -> Error {
+/// Why a storage call failed, for every record an object keeps: [`ErrorCode::Transport`], the
+/// same message whatever the record (storage errors name no key and no value).
+pub fn storage_error() -> Error {
     Error::new(ErrorCode::Transport, "the Durable Object's storage failed")
 }
 
