@@ -49,20 +49,22 @@ pub async fn call_held<T: Wire>(stub: &ObjectStub, op: &HeldOp) -> Result<T> {
 /// isolate's copy of an answer under `SESSION_CACHE_SECS` old ([`session_copy`]); any other
 /// operation, and any error, forgets the session's copies.
 pub async fn call_session<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op: &SessionOp) -> Result<T> {
+    typed(&session_answer(env, keys, sid, op).await?)
+}
+
+/// [`call_session`]'s answer before it is typed (one copy of this code for every answer type).
+async fn session_answer(env: &Env, keys: &SessionKeys, sid: &str, op: &SessionOp) -> Result<Json> {
     let text = op.to_json();
-    let answer = match copy_of(env, sid, op, &text) {
-        Some(answer) => answer,
-        None => {
-            if !op.keeps_copies() {
-                session_copy::forget(sid);
-            }
-            let asked = session_copy::asked();
-            let answer = object_rpc::send(&session_stub(env, keys, sid)?, &text).await;
-            remember(env, sid, op, &text, asked, &answer);
-            answer?
-        }
-    };
-    typed(&answer)
+    if let Some(answer) = copy_of(env, sid, op, &text) {
+        return Ok(answer);
+    }
+    if !op.keeps_copies() {
+        session_copy::forget(sid);
+    }
+    let asked = session_copy::asked();
+    let answer = object_rpc::send(&session_stub(env, keys, sid)?, &text).await;
+    remember(env, sid, op, &text, asked, &answer);
+    answer
 }
 
 /// What the isolate keeps of the object's answer to `op` (its JSON text `text`), asked at change
