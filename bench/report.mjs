@@ -16,6 +16,8 @@ const w = existsSync(workerPath) ? JSON.parse(readFileSync(workerPath, 'utf8')) 
 const profilePath = join(dirname(workerPath), 'profile.json');
 const prof = existsSync(profilePath) ? JSON.parse(readFileSync(profilePath, 'utf8')) : null;
 const x = (a, b) => `${(a / b).toFixed(2)}×`;
+/** `x` with its sign, one decimal: +0.6, −0.1. */
+const signed = (x) => (Math.abs(x) < 0.05 ? '0.0' : `${x < 0 ? '−' : '+'}${Math.abs(x).toFixed(1)}`);
 const verdict = (ok) => (ok ? '**met**' : '**missed**');
 const gz9 = (b) => gzipSync(b, { level: 9 }).length;
 
@@ -471,7 +473,7 @@ if (!w) {
         L.push(`| ${label} | ${x.first_ms.toFixed(1)} ms | ${x.warm_ms.toFixed(2)} ms | +${over(x).toFixed(1)} ms |`);
       L.push('');
       L.push(
-        `workerd's own first request is +${over(p.js_only).toFixed(1)} ms here; instantiating tsunagi's module adds ${(over(p.wasm_instantiated) - over(p.js_only)).toFixed(1)} ms and one call into it ${(over(p.one_wasm_call) - over(p.wasm_instantiated)).toFixed(1)} ms; the rest, ${(over(c) - over(p.one_wasm_call)).toFixed(1)} ms, is the first run of the whole path (\`answer\`): V8 compiles each wasm function on its first call (lazily, with Liftoff; with \`--no-liftoff\` through \`MINIFLARE_WORKERD_V8_FLAGS\`, so that each is compiled by the optimising compiler instead, the first request took about 127 ms; with \`--trace-wasm-compilation-times\`, one start compiled 261 functions lazily, 71 KB of their bodies, in 4.4 ms of Liftoff, mostly a fixed 10–50 µs per function, not per byte), and the glue's JavaScript and each import's wrapper run for the first time. A CPU profile of first requests (V8's sampler at 25 µs) spreads it thinly: the executor's queue and the \`answer\` state machine about 2.6 ms together, calls out to JavaScript 0.9 ms, the rest in functions under 0.3 ms each.`,
+        `workerd's own first request is +${over(p.js_only).toFixed(1)} ms here; instantiating tsunagi's module adds ${signed(over(p.wasm_instantiated) - over(p.js_only))} ms and one call into it ${signed(over(p.one_wasm_call) - over(p.wasm_instantiated))} ms; the rest, ${signed(over(c) - over(p.one_wasm_call))} ms, is the first run of the whole path (\`answer\`): V8 compiles each wasm function on its first call (lazily, with Liftoff; with \`--no-liftoff\` through \`MINIFLARE_WORKERD_V8_FLAGS\`, so that each is compiled by the optimising compiler instead, the first request took about 127 ms; with \`--trace-wasm-compilation-times\`, one start compiled 261 functions lazily, 58 KB of their bodies, in 2.6 ms of Liftoff: 6 µs for the median function, 0.4 ms for the largest, the whole path's state machine, 15 KB; before the sign-in and API routes were boxed it was 27 KB and 1.2 ms of a 3.0–4.4 ms total), and the glue's JavaScript and each import's wrapper run for the first time. A CPU profile of first requests (V8's sampler at 25 µs) spreads it thinly: calls out to JavaScript (\`wasm-to-js\`) 1.3 ms, the \`answer\` state machine and the executor's queue 1.4 ms together, calls into wasm 0.6 ms, the rest in functions under 0.2 ms each.`,
       );
     }
     L.push('');

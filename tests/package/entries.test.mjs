@@ -169,3 +169,25 @@ test("tsunagi/worker: the Worker's wasm within its budget", (t) => {
   t.diagnostic(`tsunagi/worker: index_bg.wasm ${wasm.length} bytes, ${gz} gzip -9 (budget ${BUDGETS.worker}; the issue's target ${150 * 1024})`);
   assert.ok(gz <= BUDGETS.worker, `the Worker's wasm is ${gz} bytes gzip -9, over its ${BUDGETS.worker}`);
 });
+
+test("the README's and docs/architecture.md's tables state the budgets this file holds", () => {
+  const kb = (bytes) => `${bytes / 1024} KB`;
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const architecture = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8');
+  for (const [entry, budget] of [
+    ['tsunagi/lawvu', BUDGETS.lawvu],
+    ['tsunagi', BUDGETS.tsunagi],
+    ['tsunagi/broker', BUDGETS.broker],
+    ['tsunagi/react', BUDGETS.react],
+  ]) {
+    const row = readme.split('\n').find((l) => l.startsWith(`| \`${entry}\` |`));
+    assert.ok(row?.includes(`| ${kb(budget)} |`), `README's row for ${entry} says ${kb(budget)}: ${row}`);
+  }
+  for (const [entry, budget] of [
+    ['tsunagi/lawvu', BUDGETS.lawvu],
+    ['tsunagi', BUDGETS.tsunagi],
+  ]) {
+    const row = architecture.split('\n').find((l) => l.startsWith(`| \`${entry}\` |`));
+    assert.ok(row?.endsWith(`| ≤ ${kb(budget)} |`), `docs/architecture.md's row for ${entry} says ≤ ${kb(budget)}: ${row}`);
+  }
+});
