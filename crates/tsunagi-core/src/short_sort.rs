@@ -1,8 +1,9 @@
-//! A stable insertion sort for the short lists the kit puts in order (connection names, an
-//! id_token's audiences, a session's connections). The standard library's sorts are compiled
-//! once per element type, 3–5 KB of wasm each (BENCHMARKS.md §7); this one is a few hundred bytes.
+//! A stable insertion sort for the short lists the kit puts in order (connection names, a
+//! session's connections, an id_token's audiences, the ranges a redaction replaces). The standard
+//! library's sorts are compiled once per element type, 3–5 KB of wasm each (BENCHMARKS.md §7); this
+//! one is a few hundred bytes.
 
-/// Sorts `v` in place so that no element is [`less`] than the one before it; equal elements keep
+/// Sorts `v` in place so that no element is `less` than the one before it; equal elements keep
 /// their order (stable). Quadratic: for lists a deployment's configuration or one token bounds.
 pub fn sort_short_by<T>(v: &mut [T], mut less: impl FnMut(&T, &T) -> bool) {
     for i in 1..v.len() {

@@ -1,8 +1,8 @@
 //! The Worker's entry point, the whole path: routes each request ([`crate::admission`]), applies
-//! the BFF rules ([`crate::bff`]), runs the session routes of each configured connection here, the
-//! sign-in's in [`crate::sign_in_routes`], and hands `/api` to the proxy ([`crate::proxy`]); the session and
-//! held-connection objects ([`crate::objects`]) hold the tokens. An `/api` call the isolate can
-//! decide alone goes by the hot path in JavaScript first ([`crate::hot_path`]).
+//! the BFF rules ([`crate::bff`]), runs the session routes of each configured connection here and
+//! the sign-in's in [`crate::sign_in_routes`], and hands `/api` to the proxy ([`crate::proxy`]);
+//! the session and held-connection objects ([`crate::objects`]) hold the tokens. An `/api` call
+//! the isolate can decide alone goes by the hot path in JavaScript first ([`crate::hot_path`]).
 
 use crate::admission::{admit, api_path, cookie_header, cors, Admitted};
 use crate::bff;
