@@ -8,6 +8,9 @@ import { DurableObject, WorkerEntrypoint } from 'cloudflare:workers';
 // What the hot path needs of the Worker's rules, read from wasm once per isolate.
 let rules;
 
+// The methods whose body the proxy forwards (crates/tsunagi-worker/src/proxy.rs, `carries_body`).
+const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
+
 export default {
   fetch(request, env) {
     rules ??= hotPathRules();
@@ -15,27 +18,51 @@ export default {
     const csrf = h.get(rules.csrf);
     // every /api call carries it (bff::guard): without it, only the whole path has an answer
     if (csrf === null) return imports.answer(request, env);
-    const asked = [env, request.method, request.url, h.get('cookie'), h.get('origin'), csrf];
-    const plan = imports.apiPlan(...asked);
-    if (plan instanceof imports.Forward) return hotPath(request, env, plan);
-    if (plan instanceof imports.Ask) return askFirst(request, env, asked, plan);
-    return imports.answer(request, env);
+    // apiPlan's arguments: the request's method, URL and headers, then its body as read here (none)
+    const asked = [env, request.method, request.url, h.get('cookie'), h.get('origin'), csrf, undefined, undefined];
+    if (WITH_BODY.has(request.method)) return withBody(request, env, asked);
+    return planned(request, env, asked, () => imports.answer(request, env));
   },
 };
 
+// A request body is read here when its length is declared and bounded (the whole path reads any
+// other, and refuses one too long), and given to wasm, which checks it as the whole path does;
+// the whole path then gets a request with the same bytes, the first one's stream being spent.
+async function withBody(request, env, asked) {
+  const h = request.headers;
+  if (!bounded(h.get('content-length'), rules.maxRequestBody)) return imports.answer(request, env);
+  let bytes;
+  try {
+    bytes = new Uint8Array(await request.arrayBuffer());
+  } catch {
+    return imports.answer(request, env);
+  }
+  asked[6] = h.get('content-type');
+  asked[7] = bytes;
+  return planned(request, env, asked, () => imports.answer(new Request(request, { body: bytes }), env));
+}
+
+// wasm's plan for the call: send it, ask the session's object first, or the whole path (`whole`).
+function planned(request, env, asked, whole) {
+  const plan = imports.apiPlan(...asked);
+  if (plan instanceof imports.Forward) return hotPath(request, env, plan);
+  if (plan instanceof imports.Ask) return askFirst(request, env, asked, plan, whole);
+  return whole();
+}
+
 // The session's object asked from JavaScript (Workers RPC, its `op(text)`), its answer given back
 // to wasm with the question; anything but a plan to send is the whole path.
-async function askFirst(request, env, asked, ask) {
+async function askFirst(request, env, asked, ask, whole) {
   let answer;
   try {
     const ns = env[ask.binding];
     answer = await ns.get(ns.idFromName(ask.object)).op(ask.op);
   } catch {
     ask.free();
-    return imports.answer(request, env);
+    return whole();
   }
   const plan = imports.apiPlan(...asked, ask, answer);
-  return plan instanceof imports.Forward ? hotPath(request, env, plan) : imports.answer(request, env);
+  return plan instanceof imports.Forward ? hotPath(request, env, plan) : whole();
 }
 
 // The proxied call's hot path (crates/tsunagi-worker/src/hot_path.rs): wasm decided, in one call
@@ -50,13 +77,13 @@ async function hotPath(request, env, plan) {
   const signal = AbortSignal.timeout(plan.timeoutMs);
   let upstream;
   try {
-    upstream = await fetch(plan.url, { method: plan.method, headers, redirect: 'manual', signal });
+    upstream = await fetch(plan.url, { method: plan.method, headers, body: plan.body, redirect: 'manual', signal });
   } catch {
     return imports.answer(request, env, plan, undefined, signal);
   }
   const status = upstream.status;
   const empty = status === 204 || status === 304 || plan.head;
-  if (status === 401 || status === 429 || status >= 500 || !(empty || streamable(upstream.headers.get('content-length')))) {
+  if (status === 401 || status === 429 || status >= 500 || !(empty || bounded(upstream.headers.get('content-length'), rules.maxBody))) {
     return imports.answer(request, env, plan, upstream, signal);
   }
   const out = new Headers();
@@ -67,15 +94,16 @@ async function hotPath(request, env, plan) {
   return new Response(empty ? null : upstream.body, { status, headers: out });
 }
 
-// Whether a declared length is streamed on as it comes (the whole path's rule: bounded, digits).
+// Whether a declared length is at most `max` (the whole path's rule: digits only): an answer's is
+// then streamed on as it comes, a request's read here.
 const DIGITS = /^[0-9]{1,10}$/;
-function streamable(length) {
-  return length !== null && DIGITS.test(length) && Number(length) <= rules.maxBody;
+function bounded(length, max) {
+  return length !== null && DIGITS.test(length) && Number(length) <= max;
 }
 
 function hotPathRules() {
   const r = imports.hotPathRules();
-  const read = { csrf: r.csrfHeader, safe: new Set(r.safeHeaders), prefix: r.safePrefix, maxBody: r.maxStreamedBody };
+  const read = { csrf: r.csrfHeader, safe: new Set(r.safeHeaders), prefix: r.safePrefix, maxBody: r.maxStreamedBody, maxRequestBody: r.maxRequestBody };
   r.free();
   return read;
 }

@@ -27,6 +27,15 @@ pub async fn middleware(State((app, provider, endpoint)): State<FaultTarget>, re
             tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
             next.run(req).await
         }
+        FaultKind::Status401 => {
+            let d = "The access token is invalid";
+            let mut r = crate::util::oauth_error(StatusCode::UNAUTHORIZED, "invalid_token", d);
+            let challenge = format!("Bearer error=\"invalid_token\", error_description=\"{d}\"");
+            if let Ok(v) = HeaderValue::from_str(&challenge) {
+                r.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+            }
+            r
+        }
         FaultKind::Status500 => {
             (StatusCode::INTERNAL_SERVER_ERROR, [(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"))], "Internal Server Error")
                 .into_response()

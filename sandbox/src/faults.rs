@@ -27,6 +27,8 @@ pub enum Endpoint {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FaultKind {
+    /// 401 `invalid_token` (RFC 6750 §3.1), as for an access token the provider revoked.
+    Status401,
     Status500,
     Status503,
     DelayMs,

@@ -1,9 +1,11 @@
 //! The proxied call's hot path: `worker/shim.mjs` makes one synchronous call into wasm
 //! ([`api_plan`]) that checks every rule of `/api` and takes the token from the isolate's copies
 //! (or has JavaScript ask the session's object first, [`Ask`]), then sends the request and builds
-//! the `Response` in JavaScript. Whatever needs more (a held token not in memory, a DPoP-bound
-//! token, a body, a refusal) takes the whole path ([`crate::entry::answer`]), and so does an answer
-//! the API loop must act on, with its [`Forward`]: no request is sent twice.
+//! the `Response` in JavaScript. A request body (`POST`, `PUT`, `PATCH` with a declared length
+//! within [`proxy::MAX_REQUEST_BODY`]) is read by JavaScript and checked here as the whole path
+//! checks it. Whatever needs more (a held token not in memory, a DPoP-bound token, a body of
+//! undeclared length, a refusal) takes the whole path ([`crate::entry::answer`]), and so does an
+//! answer the API loop must act on, with its [`Forward`]: no request is sent twice.
 
 use crate::admission::{admit, api_path, cors, Admitted};
 use crate::bff;
@@ -35,6 +37,10 @@ pub struct Forward {
     timeout_ms: u32,
     head: bool,
     answer_headers: Vec<String>,
+    /// The upstream request's body, as the connection's provider takes it (Logiless: ASCII-only).
+    body: Option<String>,
+    /// The browser's body as [`proxy::checked_body`] answered it: what a resend sends again.
+    checked: Option<String>,
     token: TokenSet,
     session_expires_at: Option<u64>,
 }
@@ -47,7 +53,7 @@ impl Forward {
             Some(signal) => http::answered(upstream, signal, u64::from(self.timeout_ms)),
             None => Err(tsunagi_core::Error::new(tsunagi_core::ErrorCode::Transport, "the provider could not be reached")),
         };
-        Prefetched { token: self.token, session_expires_at: self.session_expires_at, answer }
+        Prefetched { token: self.token, session_expires_at: self.session_expires_at, answer, body: self.checked }
     }
 }
 
@@ -76,6 +82,12 @@ impl Forward {
     #[wasm_bindgen(getter, js_name = timeoutMs)]
     pub fn timeout_ms(&self) -> u32 {
         self.timeout_ms
+    }
+
+    /// The upstream request's body, if any (its `content-type` is among [`Forward::headers`]).
+    #[wasm_bindgen(getter)]
+    pub fn body(&self) -> Option<String> {
+        self.body.clone()
     }
 
     /// Whether the browser asked with `HEAD` (the answer's body is not delivered).
@@ -125,6 +137,13 @@ impl HotPathRules {
     pub fn max_streamed_body(&self) -> f64 {
         http::MAX_UPSTREAM_BODY as f64
     }
+
+    /// The largest declared request `Content-Length` the hot path reads in JavaScript
+    /// ([`proxy::MAX_REQUEST_BODY`]); a longer or undeclared one goes the whole path.
+    #[wasm_bindgen(getter, js_name = maxRequestBody)]
+    pub fn max_request_body(&self) -> f64 {
+        proxy::MAX_REQUEST_BODY as f64
+    }
 }
 
 /// The hot path's rules ([`HotPathRules`]).
@@ -167,12 +186,13 @@ impl Ask {
     }
 }
 
-/// What the hot path does next for `method url` with these `Cookie`, `Origin` and `X-Tsunagi`
-/// headers: a [`Forward`] to send; an [`Ask`] of the session's object first, when the isolate has
-/// no copy of the answer the call needs (then this again, with the `Ask` and the object's answer
-/// `answer`); `undefined` for the whole path, refusals included. Only an `/api` call without a
-/// body (`GET`, `HEAD`, `DELETE`) that passes every rule the whole path checks, with a Bearer
-/// token: the session's own, or a held connection's from the isolate's memory.
+/// What the hot path does next for `method url` with these `Cookie`, `Origin`, `X-Tsunagi` and
+/// `Content-Type` headers and the request body `body` JavaScript read (none: not read): a
+/// [`Forward`] to send; an [`Ask`] of the session's object first, when the isolate has no copy of
+/// the answer the call needs (then this again, with the `Ask` and the object's answer `answer`);
+/// `undefined` for the whole path, refusals included. Only an `/api` call that passes every rule
+/// the whole path checks, with a Bearer token: the session's own, or a held connection's from the
+/// isolate's memory; a `POST`, `PUT` or `PATCH` only with its body read.
 #[wasm_bindgen(js_name = apiPlan)]
 #[allow(clippy::too_many_arguments)]
 pub fn api_plan(
@@ -182,11 +202,15 @@ pub fn api_plan(
     cookie: Option<String>,
     origin: Option<String>,
     csrf: Option<String>,
+    content_type: Option<String>,
+    body: Option<Vec<u8>>,
     asked: Option<Ask>,
     answer: Option<String>,
 ) -> JsValue {
     let answered = asked.zip(answer);
-    match plan(&env, &method.to_ascii_uppercase(), url, cookie.as_deref().unwrap_or_default(), origin.as_deref(), csrf.as_deref(), answered) {
+    let asked =
+        Asked { cookie: cookie.as_deref().unwrap_or_default(), origin: origin.as_deref(), csrf: csrf.as_deref(), content_type: content_type.as_deref(), body };
+    match plan(&env, &method.to_ascii_uppercase(), url, asked, answered) {
         Ok(Step::Send(f)) => f.into(),
         Ok(Step::Ask(a)) => a.into(),
         Ok(Step::Whole) | Err(_) => JsValue::UNDEFINED,
@@ -216,24 +240,45 @@ fn session_answer<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op: &Sessio
     Ok(Err(Ask { object: session_object_name(keys, sid), op: text, session: sid.to_owned(), asked: session_copy::asked() }))
 }
 
-fn plan(env: &Env, method: &str, raw_url: &str, cookie: &str, origin: Option<&str>, csrf: Option<&str>, answered: Option<(Ask, String)>) -> Result<Step> {
+/// The request's headers the hot path reads, and its body as JavaScript read it.
+struct Asked<'a> {
+    cookie: &'a str,
+    origin: Option<&'a str>,
+    csrf: Option<&'a str>,
+    content_type: Option<&'a str>,
+    body: Option<Vec<u8>>,
+}
+
+impl Asked<'_> {
+    /// The body the proxy forwards with `m` ([`proxy::checked_body`]), checked where the whole
+    /// path reads it (after the access rules and the session, before the token).
+    fn body(&mut self, m: Method) -> Result<Option<String>> {
+        match self.body.take() {
+            Some(bytes) if proxy::carries_body(m) => proxy::checked_body(bytes, self.content_type.unwrap_or_default()),
+            _ => Ok(None),
+        }
+    }
+}
+
+fn plan(env: &Env, method: &str, raw_url: &str, mut asked: Asked<'_>, answered: Option<(Ask, String)>) -> Result<Step> {
     if method == "OPTIONS" {
         return Ok(Step::Whole);
     }
     let url = RequestTarget::parse(raw_url)?;
-    let Admitted { route, keys, cookie } = admit(env, method, &url, origin, csrf, cookie)?;
+    let Admitted { route, keys, cookie } = admit(env, method, &url, asked.origin, asked.csrf, asked.cookie)?;
     let Route::Api(name, path) = route else { return Ok(Step::Whole) };
     let path = api_path(&path, url.query);
     tsunagi_core::api::check_api_path(&path)?;
     let conn = config::connection(env, &name)?;
     let (m, head) = proxy::rules(&conn, method, &path)?;
-    if !matches!(m, Method::Get | Method::Delete) {
+    if proxy::carries_body(m) && asked.body.is_none() {
+        // JavaScript did not read the body (no declared length, or a longer one): the whole path does
         return Ok(Step::Whole);
     }
     let Some(client) = config::built_client(&conn, &url.origin) else { return Ok(Step::Whole) };
     let cookie = cookie?;
     let sid = cookie.session_id.as_str();
-    let (token, session_expires_at) = if conn.is_held() {
+    let (token, session_expires_at, checked) = if conn.is_held() {
         // what only the whole path can serve is known before the session's object is asked
         if conn.allowed_for.is_empty() || conn.unattended {
             return Ok(Step::Whole);
@@ -248,8 +293,9 @@ fn plan(env: &Env, method: &str, raw_url: &str, cookie: &str, origin: Option<&st
             Err(ask) => return Ok(Step::Ask(ask)),
         };
         proxy::held_access(&conn, &signed_in)?;
-        (held, None)
+        (held, None, asked.body(m)?)
     } else {
+        let sent = asked.body(m)?;
         let op = SessionOp::Token { connection: conn.name.clone(), origin: url.origin.clone(), failed: None };
         let answer: TokenAnswer = match session_answer(env, &keys, sid, &op, answered)? {
             Ok(answer) => answer,
@@ -257,21 +303,21 @@ fn plan(env: &Env, method: &str, raw_url: &str, cookie: &str, origin: Option<&st
         };
         let exp = answer.session_expires_at;
         match proxy::session_token(answer) {
-            (set, None) => (set, exp),
+            (set, None) => (set, exp, sent),
             _ => return Ok(Step::Whole),
         }
     };
     if tsunagi_core::dpop::is_dpop_token_type(&token.token_type) {
         return Ok(Step::Whole);
     }
-    let request = client.api_request(&token, m, &path, None)?;
+    let request = client.api_request(&token, m, &path, checked.as_deref())?;
     let mut answer_headers = Vec::new();
     if session_expires_at.is_some() {
         if let Some(set) = bff::renewed_cookie(&keys, &cookie, session_expires_at, now()) {
             answer_headers.extend(["set-cookie".to_owned(), set]);
         }
     }
-    for (k, v) in cors(env, origin) {
+    for (k, v) in cors(env, asked.origin) {
         answer_headers.extend([k, v]);
     }
     Ok(Step::Send(Forward {
@@ -281,6 +327,8 @@ fn plan(env: &Env, method: &str, raw_url: &str, cookie: &str, origin: Option<&st
         timeout_ms: u32::try_from(config::timeout_ms(env)).unwrap_or(u32::MAX),
         head,
         answer_headers,
+        body: request.body,
+        checked,
         token,
         session_expires_at,
     }))

@@ -77,8 +77,14 @@ impl Source<'_> {
     }
 }
 
+/// Whether the proxy forwards the browser's request body with `method`: `POST`, `PUT` and `PATCH`
+/// (a `GET`'s or `DELETE`'s body is not read).
+pub fn carries_body(method: CoreMethod) -> bool {
+    !matches!(method, CoreMethod::Get | CoreMethod::Delete)
+}
+
 async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<String>> {
-    if matches!(method, CoreMethod::Get | CoreMethod::Delete) {
+    if !carries_body(method) {
         return Ok(None);
     }
     let headers = req.headers().clone();
@@ -91,17 +97,30 @@ async fn read_body(req: &mut Request, method: CoreMethod) -> Result<Option<Strin
             if n <= MAX_REQUEST_BODY.saturating_mul(4) {
                 let _ = req.bytes().await;
             }
-            return Err(Error::new(ErrorCode::BodyTooLarge, format!("request bodies are limited to {MAX_REQUEST_BODY} bytes")));
+            return Err(body_too_large());
         }
     }
     let bytes = req.bytes().await.map_err(|_| bad("the request body could not be read"))?;
+    let content_type = headers.get("content-type").ok().flatten().unwrap_or_default();
+    checked_body(bytes, &content_type)
+}
+
+fn body_too_large() -> Error {
+    Error::new(ErrorCode::BodyTooLarge, format!("request bodies are limited to {MAX_REQUEST_BODY} bytes"))
+}
+
+/// The browser's request body `bytes` (sent as `content_type`) as the proxy forwards it: none when
+/// empty; else at most [`MAX_REQUEST_BODY`] bytes of UTF-8 JSON sent as `application/json`
+/// ([`ErrorCode::BodyTooLarge`], else [`ErrorCode::InvalidParameter`]). The hot path reads the
+/// body in JavaScript and checks it here too ([`crate::hot_path`]).
+pub fn checked_body(bytes: Vec<u8>, content_type: &str) -> Result<Option<String>> {
     if bytes.len() > MAX_REQUEST_BODY {
-        return Err(Error::new(ErrorCode::BodyTooLarge, format!("request bodies are limited to {MAX_REQUEST_BODY} bytes")));
+        return Err(body_too_large());
     }
     if bytes.is_empty() {
         return Ok(None);
     }
-    let content_type = headers.get("content-type").ok().flatten().unwrap_or_default().to_ascii_lowercase();
+    let content_type = content_type.to_ascii_lowercase();
     if content_type.split(';').next().is_none_or(|m| m.trim() != "application/json") {
         return Err(bad("request bodies must be application/json"));
     }
@@ -213,7 +232,7 @@ pub async fn proxy(
     name: &str,
     path: &str,
     self_origin: &str,
-    prefetched: Option<Prefetched>,
+    mut prefetched: Option<Prefetched>,
 ) -> Result<Response> {
     let method_name = method_name(req);
     tsunagi_core::api::check_api_path(path)?;
@@ -226,7 +245,11 @@ pub async fn proxy(
     } else {
         Source::Session(env, keys, cookie?, conn.name.clone(), self_origin)
     };
-    let body = read_body(req, method).await?;
+    // the hot path read and checked the body in JavaScript before sending it ([`Prefetched::body`])
+    let body = match prefetched.as_mut() {
+        Some(p) => p.body.take(),
+        None => read_body(req, method).await?,
+    };
     forward(env, Some(keys), &client, source, method, path, body.as_deref(), head, prefetched).await
 }
 
@@ -319,6 +342,9 @@ pub struct Prefetched {
     pub session_expires_at: Option<u64>,
     /// The answer's head, or the time-out or transport error.
     pub answer: Result<http::Head>,
+    /// The browser's request body as [`checked_body`] answered it, read by JavaScript (the
+    /// request's own stream is spent): what a resend sends again.
+    pub body: Option<String>,
 }
 
 /// The proxy's token source for the shared API loop: the session's object or a held
