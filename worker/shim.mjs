@@ -18,27 +18,36 @@ export default {
     const csrf = h.get(rules.csrf);
     // every /api call carries it (bff::guard): without it, only the whole path has an answer
     if (csrf === null) return imports.answer(request, env);
-    // apiPlan's arguments: the request's method, URL and headers, then its body as read here (none)
-    const asked = [env, request.method, request.url, h.get('cookie'), h.get('origin'), csrf, undefined, undefined];
+    // apiPlan's arguments: the request's method, URL and headers, then its content type, whether
+    // its body can be read here, and the body once read
+    const asked = [env, request.method, request.url, h.get('cookie'), h.get('origin'), csrf, undefined, false, undefined];
     if (WITH_BODY.has(request.method)) return withBody(request, env, asked);
     return planned(request, env, asked, () => imports.answer(request, env));
   },
 };
 
 // A request body is read here when its length is declared and bounded (the whole path reads any
-// other, and refuses one too long), and given to wasm, which checks it as the whole path does;
-// the whole path then gets a request with the same bytes, the first one's stream being spent.
+// other, and refuses one too long), once wasm has found that the call passes every rule before
+// its body (`ReadBody`), and given to wasm, which checks it as the whole path does; the whole path
+// then gets a request with the same bytes, the first one's stream being spent.
 async function withBody(request, env, asked) {
   const h = request.headers;
   if (!bounded(h.get('content-length'), rules.maxRequestBody)) return imports.answer(request, env);
+  asked[6] = h.get('content-type');
+  asked[7] = true;
+  const first = imports.apiPlan(...asked);
+  if (!(first instanceof imports.ReadBody)) {
+    first?.free();
+    return imports.answer(request, env);
+  }
+  first.free();
   let bytes;
   try {
     bytes = new Uint8Array(await request.arrayBuffer());
   } catch {
     return imports.answer(request, env);
   }
-  asked[6] = h.get('content-type');
-  asked[7] = bytes;
+  asked[8] = bytes;
   return planned(request, env, asked, () => imports.answer(new Request(request, { body: bytes }), env));
 }
 

@@ -2,10 +2,11 @@
 //! ([`api_plan`]) that checks every rule of `/api` and takes the token from the isolate's copies
 //! (or has JavaScript ask the session's object first, [`Ask`]), then sends the request and builds
 //! the `Response` in JavaScript. A request body (`POST`, `PUT`, `PATCH` with a declared length
-//! within [`proxy::MAX_REQUEST_BODY`]) is read by JavaScript and checked here as the whole path
-//! checks it. Whatever needs more (a held token not in memory, a DPoP-bound token, a body of
-//! undeclared length, a refusal) takes the whole path ([`crate::entry::answer`]), and so does an
-//! answer the API loop must act on, with its [`Forward`]: no request is sent twice.
+//! within [`proxy::MAX_REQUEST_BODY`]) is read by JavaScript once the call has passed every rule
+//! before it ([`ReadBody`]), and checked here as the whole path checks it. Whatever needs more (a
+//! held token not in memory, a DPoP-bound token, a body of undeclared length, a refusal) takes the
+//! whole path ([`crate::entry::answer`]), and so does an answer the API loop must act on, with its
+//! [`Forward`]: no request is sent twice.
 
 use crate::admission::{admit, api_path, cors, Admitted};
 use crate::bff;
@@ -187,12 +188,13 @@ impl Ask {
 }
 
 /// What the hot path does next for `method url` with these `Cookie`, `Origin`, `X-Tsunagi` and
-/// `Content-Type` headers and the request body `body` JavaScript read (none: not read): a
+/// `Content-Type` headers and the request body `body` JavaScript read (none: not yet): a
 /// [`Forward`] to send; an [`Ask`] of the session's object first, when the isolate has no copy of
 /// the answer the call needs (then this again, with the `Ask` and the object's answer `answer`);
 /// `undefined` for the whole path, refusals included. Only an `/api` call that passes every rule
 /// the whole path checks, with a Bearer token: the session's own, or a held connection's from the
-/// isolate's memory; a `POST`, `PUT` or `PATCH` only with its body read.
+/// isolate's memory. A `POST`, `PUT` or `PATCH` whose body JavaScript can read (`readable`) is
+/// first answered [`ReadBody`] once it passes every rule before its body, then planned with it.
 #[wasm_bindgen(js_name = apiPlan)]
 #[allow(clippy::too_many_arguments)]
 pub fn api_plan(
@@ -203,16 +205,24 @@ pub fn api_plan(
     origin: Option<String>,
     csrf: Option<String>,
     content_type: Option<String>,
+    readable: bool,
     body: Option<Vec<u8>>,
     asked: Option<Ask>,
     answer: Option<String>,
 ) -> JsValue {
     let answered = asked.zip(answer);
-    let asked =
-        Asked { cookie: cookie.as_deref().unwrap_or_default(), origin: origin.as_deref(), csrf: csrf.as_deref(), content_type: content_type.as_deref(), body };
+    let asked = Asked {
+        cookie: cookie.as_deref().unwrap_or_default(),
+        origin: origin.as_deref(),
+        csrf: csrf.as_deref(),
+        content_type: content_type.as_deref(),
+        readable,
+        body,
+    };
     match plan(&env, &method.to_ascii_uppercase(), url, asked, answered) {
         Ok(Step::Send(f)) => f.into(),
         Ok(Step::Ask(a)) => a.into(),
+        Ok(Step::ReadBody) => ReadBody {}.into(),
         Ok(Step::Whole) | Err(_) => JsValue::UNDEFINED,
     }
 }
@@ -221,8 +231,15 @@ pub fn api_plan(
 enum Step {
     Send(Forward),
     Ask(Ask),
+    ReadBody,
     Whole,
 }
+
+/// The call passes every rule that comes before its body (the route, the origin and CSRF guard,
+/// the session cookie, the access rules): JavaScript reads the body now and asks [`api_plan`]
+/// again with it. A body is never read for a request refused before that point.
+#[wasm_bindgen]
+pub struct ReadBody {}
 
 /// The session object's answer to `op` for `sid`: the one the hot path was given (`answered`),
 /// else the isolate's copy, else an [`Ask`].
@@ -246,10 +263,18 @@ struct Asked<'a> {
     origin: Option<&'a str>,
     csrf: Option<&'a str>,
     content_type: Option<&'a str>,
+    /// JavaScript can read the body (its length is declared and within the bound) when asked to.
+    readable: bool,
     body: Option<Vec<u8>>,
 }
 
 impl Asked<'_> {
+    /// What to do first when `m` carries a body JavaScript has not read: have it read
+    /// ([`Step::ReadBody`]), or leave it to the whole path.
+    fn unread(&self, m: Method) -> Option<Step> {
+        (proxy::carries_body(m) && self.body.is_none()).then_some(if self.readable { Step::ReadBody } else { Step::Whole })
+    }
+
     /// The body the proxy forwards with `m` ([`proxy::checked_body`]), checked where the whole
     /// path reads it (after the access rules and the session, before the token).
     fn body(&mut self, m: Method) -> Result<Option<String>> {
@@ -271,10 +296,6 @@ fn plan(env: &Env, method: &str, raw_url: &str, mut asked: Asked<'_>, answered: 
     tsunagi_core::api::check_api_path(&path)?;
     let conn = config::connection(env, &name)?;
     let (m, head) = proxy::rules(&conn, method, &path)?;
-    if proxy::carries_body(m) && asked.body.is_none() {
-        // JavaScript did not read the body (no declared length, or a longer one): the whole path does
-        return Ok(Step::Whole);
-    }
     let Some(client) = config::built_client(&conn, &url.origin) else { return Ok(Step::Whole) };
     let cookie = cookie?;
     let sid = cookie.session_id.as_str();
@@ -288,6 +309,9 @@ fn plan(env: &Env, method: &str, raw_url: &str, mut asked: Asked<'_>, answered: 
             Some(t) if t.jwk.is_none() => t.set,
             _ => return Ok(Step::Whole),
         };
+        if let Some(step) = asked.unread(m) {
+            return Ok(step);
+        }
         let signed_in: Vec<String> = match session_answer(env, &keys, sid, &SessionOp::SignedIn, answered)? {
             Ok(list) => list,
             Err(ask) => return Ok(Step::Ask(ask)),
@@ -295,6 +319,9 @@ fn plan(env: &Env, method: &str, raw_url: &str, mut asked: Asked<'_>, answered: 
         proxy::held_access(&conn, &signed_in)?;
         (held, None, asked.body(m)?)
     } else {
+        if let Some(step) = asked.unread(m) {
+            return Ok(step);
+        }
         let sent = asked.body(m)?;
         let op = SessionOp::Token { connection: conn.name.clone(), origin: url.origin.clone(), failed: None };
         let answer: TokenAnswer = match session_answer(env, &keys, sid, &op, answered)? {
