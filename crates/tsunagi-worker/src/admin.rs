@@ -15,7 +15,7 @@ use tsunagi_core::{Error, ErrorCode, Result};
 use worker::{Env, Headers, Response};
 
 fn respond(status: u16, text: &str) -> Result<Response> {
-    http::json(status, text).map_err(|_| Error::new(ErrorCode::Transport, "response could not be built"))
+    http::built(http::json(status, text))
 }
 
 /// The administrator's secret header against `ADMIN_TOKEN`.

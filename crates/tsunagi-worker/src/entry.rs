@@ -80,7 +80,6 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>, prefetched: O
     let csrf = headers.get(bff::CSRF_HEADER).ok().flatten();
     let Admitted { route, keys, cookie } = admit(env, &method, &url, origin, csrf.as_deref(), &cookie_header(&headers))?;
     let self_origin = url.origin.clone();
-    let w = |r: worker::Result<Response>| r.map_err(|_| Error::new(ErrorCode::Transport, "response could not be built"));
     match route {
         // each route its own future behind a pointer: an isolate's first request compiles only
         // the code of the route it takes (V8 compiles wasm lazily, per function; BENCHMARKS.md §7)
@@ -98,7 +97,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>, prefetched: O
                     v.insert("signed_in", false);
                     v.insert("providers", JsonObject::new());
                     let v = with_connections(&all, Json::from(v));
-                    let mut r = w(http::json(200, &v.to_json(Escape::Minimal)))?;
+                    let mut r = http::built(http::json(200, &v.to_json(Escape::Minimal)))?;
                     if headers.get("cookie").ok().flatten().is_some_and(|h| bff::cookie_value(&h, bff::COOKIE_NAME).is_some()) {
                         r.headers_mut().append("set-cookie", &bff::clear_cookie_header()).map_err(|_| bad("header"))?;
                     }
@@ -106,7 +105,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>, prefetched: O
                 }
             };
             let v: Json = call_session(env, &keys, &c.session_id, &SessionOp::Session).await?;
-            w(http::json(200, &with_connections(&all, v).to_json(Escape::Minimal)))
+            http::built(http::json(200, &with_connections(&all, v).to_json(Escape::Minimal)))
         }
         Route::Logout(name) => {
             if let Some(n) = &name {
@@ -119,7 +118,7 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>, prefetched: O
             let mut body = JsonObject::new();
             body.insert("signed_out", true);
             body.insert("revocation", crate::revoke::after_logout(env, &self_origin, forgotten).await);
-            let mut r = w(http::json(200, &Json::from(body).to_json(Escape::Minimal)))?;
+            let mut r = http::built(http::json(200, &Json::from(body).to_json(Escape::Minimal)))?;
             if name.is_none() {
                 r.headers_mut().append("set-cookie", &bff::clear_cookie_header()).map_err(|_| bad("header"))?;
             }
@@ -137,14 +136,14 @@ async fn handle(mut req: Request, env: &Env, origin: Option<&str>, prefetched: O
             // only the access token and its expiry, never the refresh token
             let mut body = ObjectWriter::new();
             body.str("access_token", t.access_token.secret()).str("token_type", &t.token_type).u64_or_null("expires_at", t.expires_at);
-            w(http::json(200, &body.finish()))
+            http::built(http::json(200, &body.finish()))
         }
         Route::Refresh(name) => {
             // rotates now; answers with fingerprints only (old → new), never a token
             config::session_connection(env, &name)?;
             let c = cookie?;
             let v: Json = call_session(env, &keys, &c.session_id, &SessionOp::Refresh { connection: name, origin: self_origin }).await?;
-            let mut r = w(http::json(200, &v.to_json(Escape::Minimal)))?;
+            let mut r = http::built(http::json(200, &v.to_json(Escape::Minimal)))?;
             if let Some(set) = bff::renewed_cookie(&keys, &c, field(&v, "session_expires_at").as_u64(), now()) {
                 r.headers_mut().append("set-cookie", &set).map_err(|_| bad("header"))?;
             }

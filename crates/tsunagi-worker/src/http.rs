@@ -180,6 +180,11 @@ pub fn redirect(location: &str, set_cookies: &[String]) -> worker::Result<Respon
     Ok(Response::empty()?.with_status(302).with_headers(headers))
 }
 
+/// A response the runtime could not build as the Worker's [`ErrorCode::Transport`] error.
+pub fn built(r: worker::Result<Response>) -> tsunagi_core::Result<Response> {
+    r.map_err(|_| Error::new(ErrorCode::Transport, "response could not be built"))
+}
+
 /// An [`ErrorCode::InvalidParameter`] error with `message`.
 pub(crate) fn bad(message: &str) -> Error {
     Error::new(ErrorCode::InvalidParameter, message.to_owned())

@@ -49,11 +49,11 @@ pub async fn call_held<T: Wire>(stub: &ObjectStub, op: &HeldOp) -> Result<T> {
 /// isolate's copy of an answer under `SESSION_CACHE_SECS` old ([`session_copy`]); any other
 /// operation, and any error, forgets the session's copies.
 pub async fn call_session<T: Wire>(env: &Env, keys: &SessionKeys, sid: &str, op: &SessionOp) -> Result<T> {
-    typed(&session_answer(env, keys, sid, op).await?)
+    typed(&session_json(env, keys, sid, op).await?)
 }
 
 /// [`call_session`]'s answer before it is typed (one copy of this code for every answer type).
-async fn session_answer(env: &Env, keys: &SessionKeys, sid: &str, op: &SessionOp) -> Result<Json> {
+async fn session_json(env: &Env, keys: &SessionKeys, sid: &str, op: &SessionOp) -> Result<Json> {
     let text = op.to_json();
     if let Some(answer) = copy_of(env, sid, op, &text) {
         return Ok(answer);

@@ -15,10 +15,6 @@ use crate::{bad, config, crypto, http, now, records};
 use tsunagi_core::{Error, ErrorCode, Result, Timestamp};
 use worker::{Env, Headers, Response};
 
-fn built(r: worker::Result<Response>) -> Result<Response> {
-    r.map_err(|_| Error::new(ErrorCode::Transport, "response could not be built"))
-}
-
 /// `GET /auth/{name}/login`: a redirect to the authorization endpoint of session connection
 /// `name` (RFC 6749 §4.1.1, PKCE RFC 7636, through PAR RFC 9126 when its policy says so), with
 /// the sign-in in progress (`state`, verifier, nonce, `return_to`) sealed in its own cookie.
@@ -36,7 +32,7 @@ pub async fn login(env: &Env, keys: &SessionKeys, name: &str, url: &RequestTarge
         PendingLogin { connection: name.to_owned(), state: pending.state, pkce_verifier: pending.pkce_verifier, nonce: pending.nonce, return_to, expires_at };
     let text = records::pending_login_writer(&record).finish();
     let sealed = crypto::seal(keys, &keys.login_aad(name), &text).await?;
-    built(http::redirect(&authorize_url, &[bff::login_cookie_header(name, &sealed)]))
+    http::built(http::redirect(&authorize_url, &[bff::login_cookie_header(name, &sealed)]))
 }
 
 /// `GET /auth/{name}/callback`: the end of the sign-in this browser started (its cookie is spent
@@ -68,12 +64,12 @@ pub async fn callback(
         Err(e) => Err(e),
     };
     match outcome {
-        Ok((to, set)) => built(http::redirect(&to, &set.into_iter().chain(spent).collect::<Vec<_>>())),
+        Ok((to, set)) => http::built(http::redirect(&to, &set.into_iter().chain(spent).collect::<Vec<_>>())),
         // a browser's navigation goes back to the app with the error code (nothing is
         // stored: the sign-in failed before any session was written)
         Err(e) if is_navigation(headers) => {
             let to = bff::failed_sign_in_location(return_to.as_deref(), e.code(), name);
-            built(http::redirect(&to, &spent.into_iter().collect::<Vec<_>>()))
+            http::built(http::redirect(&to, &spent.into_iter().collect::<Vec<_>>()))
         }
         Err(e) => {
             let mut r = http::error(&e).map_err(|_| bad("response"))?;
